@@ -1,0 +1,88 @@
+"""The static catalogue: regions, zones, instance types (CPU and GPU) and public images.
+
+Figures are the published ones for these families (vCPU, memory GiB, GPU model, count and memory).
+Which types each zone sells is our choice, made so that failover between zones can be exercised.
+"""
+from __future__ import annotations
+
+# instance type -> spec (DescribeInstanceTypes figures)
+INSTANCE_TYPES: dict[str, dict] = {
+    "ecs.g7.large":   {"family": "ecs.g7", "cpu": 2, "memory": 8.0, "gpu": 0, "gpu_spec": "", "gpu_mem": 0.0},
+    "ecs.g7.xlarge":  {"family": "ecs.g7", "cpu": 4, "memory": 16.0, "gpu": 0, "gpu_spec": "", "gpu_mem": 0.0},
+    "ecs.g7.2xlarge": {"family": "ecs.g7", "cpu": 8, "memory": 32.0, "gpu": 0, "gpu_spec": "", "gpu_mem": 0.0},
+    "ecs.c7.large":   {"family": "ecs.c7", "cpu": 2, "memory": 4.0, "gpu": 0, "gpu_spec": "", "gpu_mem": 0.0},
+    "ecs.c7.xlarge":  {"family": "ecs.c7", "cpu": 4, "memory": 8.0, "gpu": 0, "gpu_spec": "", "gpu_mem": 0.0},
+    "ecs.g6.large":   {"family": "ecs.g6", "cpu": 2, "memory": 8.0, "gpu": 0, "gpu_spec": "", "gpu_mem": 0.0},
+    "ecs.gn6i-c4g1.xlarge":  {"family": "ecs.gn6i", "cpu": 4, "memory": 15.0, "gpu": 1,
+                              "gpu_spec": "NVIDIA T4", "gpu_mem": 16.0},
+    "ecs.gn7i-c8g1.2xlarge": {"family": "ecs.gn7i", "cpu": 8, "memory": 30.0, "gpu": 1,
+                              "gpu_spec": "NVIDIA A10", "gpu_mem": 24.0},
+    "ecs.gn6v-c8g1.2xlarge": {"family": "ecs.gn6v", "cpu": 8, "memory": 32.0, "gpu": 1,
+                              "gpu_spec": "NVIDIA V100", "gpu_mem": 16.0},
+}
+
+_CPU = ["ecs.g7.large", "ecs.g7.xlarge", "ecs.g7.2xlarge", "ecs.c7.large", "ecs.c7.xlarge", "ecs.g6.large"]
+_GPU = ["ecs.gn6i-c4g1.xlarge", "ecs.gn7i-c8g1.2xlarge", "ecs.gn6v-c8g1.2xlarge"]
+
+DISK_CATEGORIES = ["cloud_efficiency", "cloud_ssd", "cloud_essd"]
+
+# region -> {local name, short id code used in resource ids, zones: zone -> instance types sold}
+REGIONS: dict[str, dict] = {
+    "cn-hangzhou": {
+        "local_name": "华东1（杭州）", "id_code": "bp1", "endpoint": "ecs.cn-hangzhou.aliyuncs.com",
+        "zones": {
+            "cn-hangzhou-h": {"local_name": "杭州 可用区H", "types": _CPU + ["ecs.gn6i-c4g1.xlarge"]},
+            "cn-hangzhou-i": {"local_name": "杭州 可用区I", "types": _CPU + _GPU},
+            "cn-hangzhou-j": {"local_name": "杭州 可用区J", "types": _CPU + ["ecs.gn7i-c8g1.2xlarge"]},
+            "cn-hangzhou-k": {"local_name": "杭州 可用区K", "types": _CPU},
+        },
+    },
+    "cn-beijing": {
+        "local_name": "华北2（北京）", "id_code": "2ze", "endpoint": "ecs.cn-beijing.aliyuncs.com",
+        "zones": {
+            "cn-beijing-h": {"local_name": "北京 可用区H", "types": _CPU + _GPU},
+            "cn-beijing-i": {"local_name": "北京 可用区I", "types": _CPU},
+            "cn-beijing-j": {"local_name": "北京 可用区J", "types": _CPU + ["ecs.gn6v-c8g1.2xlarge"]},
+        },
+    },
+    "ap-southeast-1": {
+        "local_name": "新加坡", "id_code": "t4n", "endpoint": "ecs.ap-southeast-1.aliyuncs.com",
+        "zones": {
+            "ap-southeast-1a": {"local_name": "新加坡 可用区A", "types": _CPU},
+            "ap-southeast-1b": {"local_name": "新加坡 可用区B", "types": _CPU + ["ecs.gn6i-c4g1.xlarge"]},
+            "ap-southeast-1c": {"local_name": "新加坡 可用区C", "types": _CPU + _GPU},
+        },
+    },
+}
+
+# Public images, present in every region.
+IMAGES: dict[str, dict] = {
+    "ubuntu_22_04_x64_20G_alibase_20240130.vhd": {
+        "name": "Ubuntu  22.04 64位", "os_type": "linux", "platform": "Ubuntu", "os_name": "Ubuntu  22.04 64位",
+        "os_name_en": "Ubuntu  22.04 64 bit", "architecture": "x86_64", "size": 20,
+        "creation_time": "2024-01-30T07:06:12Z",
+    },
+    "ubuntu_24_04_x64_20G_alibase_20240812.vhd": {
+        "name": "Ubuntu  24.04 64位", "os_type": "linux", "platform": "Ubuntu", "os_name": "Ubuntu  24.04 64位",
+        "os_name_en": "Ubuntu  24.04 64 bit", "architecture": "x86_64", "size": 20,
+        "creation_time": "2024-08-12T06:55:40Z",
+    },
+    "aliyun_3_x64_20G_alibase_20240528.vhd": {
+        "name": "Alibaba Cloud Linux  3.2104 LTS 64位", "os_type": "linux", "platform": "Aliyun",
+        "os_name": "Alibaba Cloud Linux  3.2104 LTS 64位", "os_name_en": "Alibaba Cloud Linux  3.2104 LTS 64 bit",
+        "architecture": "x86_64", "size": 40, "creation_time": "2024-05-28T03:12:01Z",
+    },
+    "debian_12_5_x64_20G_alibase_20240521.vhd": {
+        "name": "Debian  12.5 64位", "os_type": "linux", "platform": "Debian", "os_name": "Debian  12.5 64位",
+        "os_name_en": "Debian  12.5 64 bit", "architecture": "x86_64", "size": 20,
+        "creation_time": "2024-05-21T09:40:22Z",
+    },
+}
+
+
+def zones(region: str) -> dict[str, dict]:
+    return REGIONS[region]["zones"]
+
+
+def zone_sells(region: str, zone: str, instance_type: str) -> bool:
+    return instance_type in REGIONS.get(region, {}).get("zones", {}).get(zone, {}).get("types", [])

@@ -1,0 +1,1 @@
+"""ecs product of localcloud."""

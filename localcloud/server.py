@@ -1,0 +1,289 @@
+"""HTTP front: parses RPC requests, verifies signatures, routes to products, renders bodies and errors."""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from . import control, core
+from .auth import Verifier
+from .errors import CloudError, internal_error, service_unavailable, throttled
+from .faults import Faults
+from .profile import Clock
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+def load_products() -> None:
+    """Import the product packages so that their actions register themselves."""
+    from . import ecs, slb, vpc  # noqa: F401
+
+
+class Stats:
+    """Calls per action and errors per code since start or the last reset (GET /_localcloud/stats)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.actions: dict[str, dict] = {}
+            self.total = 0
+            self.mutating = 0
+            self.since = time.time()
+
+    def record(self, product: str, action: str, mutating: bool, code: str | None) -> None:
+        with self._lock:
+            self.total += 1
+            if mutating:
+                self.mutating += 1
+            entry = self.actions.setdefault(f"{product}:{action}", {"calls": 0, "errors": {}, "mutating": mutating})
+            entry["calls"] += 1
+            if code:
+                entry["errors"][code] = entry["errors"].get(code, 0) + 1
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {"total": self.total, "mutating": self.mutating, "since": self.since,
+                    "actions": json.loads(json.dumps(self.actions))}
+
+
+class Emulator:
+    """One emulator: the cloud model, the verifier, faults, stats and the background ticker."""
+
+    def __init__(self, data_dir: str | None, speed: float = 1.0, instant: bool = False,
+                 runtime: bool | None = None, keys: dict[str, str] | None = None):
+        load_products()
+        self.data_dir = data_dir
+        self._lockfile = None
+        if data_dir:
+            os.makedirs(data_dir, exist_ok=True)
+            self._take_lock(data_dir)
+        self.store = Store(os.path.join(data_dir, "localcloud.sqlite3") if data_dir else None)
+        self.clock = Clock(speed=speed, instant=instant)
+        saved_offset = self.store.meta("clock_offset")
+        if saved_offset:
+            self.clock.offset = float(saved_offset)
+        self.cloud = core.Cloud(self.store, self.clock)
+        if runtime is not None:
+            self.cloud.config.runtime = runtime
+        self.verifier = Verifier(keys)
+        self.faults = Faults()
+        self.stats = Stats()
+        self.extensions: list = []
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick_loop, name="localcloud-ticker", daemon=True)
+
+    def _take_lock(self, data_dir: str) -> None:
+        path = os.path.join(data_dir, "localcloud.lock")
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise RuntimeError(f"data dir {data_dir} is in use by localcloud ({holder})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._lockfile = handle
+
+    def start(self) -> None:
+        self._ticker.start()
+
+    def _tick_loop(self) -> None:
+        while not self._stop.wait(0.1):
+            try:
+                self.cloud.tick()
+                for ext in self.extensions:
+                    ext.tick()
+            except Exception:
+                log.exception("ticker failed")
+
+    def reset(self) -> None:
+        for ext in self.extensions:
+            ext.reset()
+        with self.cloud.lock:
+            self.store.clear()
+            self.clock.offset = 0.0
+            self.cloud.config = core.Config(runtime=self.cloud.config.runtime)
+        self.faults.configure({})
+        self.stats.reset()
+
+    def advance(self, seconds: float) -> None:
+        with self.cloud.lock:
+            self.clock.advance(seconds)
+            self.store.set_meta("clock_offset", self.clock.offset)
+            self.store.commit()
+        self.cloud.tick()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._ticker.is_alive():
+            self._ticker.join(timeout=2)
+        for ext in self.extensions:
+            ext.close()
+        with self.cloud.lock:
+            self.store.close()
+        if self._lockfile:
+            self._lockfile.close()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "localcloud"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):  # quiet: the stats endpoint is the record
+        log.debug("%s " + fmt, self.address_string(), *args)
+
+    @property
+    def emu(self) -> Emulator:
+        return self.server.emulator  # type: ignore[attr-defined]
+
+    def do_GET(self):
+        self._handle()
+
+    def do_POST(self):
+        self._handle()
+
+    def do_PUT(self):
+        self._handle()
+
+    def do_DELETE(self):
+        self._handle()
+
+    # plumbing --------------------------------------------------------------------------------
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def send_json(self, status: int, body: dict, extra_headers: dict | None = None) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (extra_headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def drop(self) -> None:
+        """Close the connection without an answer, as a network failure would."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _handle(self) -> None:
+        split = urlsplit(self.path)
+        body = self._read_body()
+        if split.path.startswith("/_localcloud"):
+            control.handle(self, split, body)
+            return
+        self._handle_api(split, body)
+
+    def _handle_api(self, split, body: bytes) -> None:
+        request_id = str(uuid.uuid4()).upper()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        query_pairs = parse_qsl(split.query, keep_blank_values=True)
+        form_pairs: list[tuple[str, str]] = []
+        ctype = headers.get("content-type", "")
+        if body and ctype.startswith("application/x-www-form-urlencoded"):
+            form_pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+        params = dict(query_pairs)
+        params.update(form_pairs)
+        action = headers.get("x-acs-action") or params.get("Action", "")
+        version = headers.get("x-acs-version") or params.get("Version", "")
+        product = core.VERSIONS.get(version, "")
+        host = core.HOSTS.get(product, "localcloud")
+        spec = core.ACTIONS.get((product, action))
+        code = None
+        try:
+            if not action:
+                raise CloudError("MissingParameter", 'The input parameter "Action" that is mandatory for processing this request is not supplied.', 400)
+            if not version:
+                raise CloudError("MissingParameter", 'The input parameter "Version" that is mandatory for processing this request is not supplied.', 400)
+            if not product:
+                raise CloudError("InvalidVersion", f'Specified parameter Version "{version}" is not valid.', 400)
+            if spec is None:
+                raise CloudError("InvalidAction.NotFound", f"Specified api is not found, please check your url and method. ({action})", 404)
+            self.emu.verifier.verify(self.command, split.path or "/", split.query, headers, body, form_pairs)
+            decision = self.emu.faults.decide(product, action)
+            if decision.latency_s:
+                time.sleep(decision.latency_s)
+            if decision.before == "drop":
+                self.emu.stats.record(product, action, spec.mutating, "(dropped)")
+                self.drop()
+                return
+            if decision.before == "throttle":
+                raise throttled()
+            if decision.before == "error":
+                raise service_unavailable() if self.emu.faults.coin() < 0.5 else internal_error()
+            result = self.emu.cloud.call(product, action, params)
+            if decision.commit_drop:
+                self.emu.stats.record(product, action, spec.mutating, "(commit-dropped)")
+                self.drop()
+                return
+            out = {"RequestId": request_id}
+            out.update(result)
+            self.emu.stats.record(product, action, spec.mutating, None)
+            self.send_json(200, out)
+            return
+        except CloudError as err:
+            code, status, message = err.code, err.status, err.message
+        except Exception:  # a bug of ours: answer as the real gateway does, and keep the trace in the log
+            log.exception("internal error in %s:%s", product, action)
+            err = internal_error()
+            code, status, message = err.code, err.status, err.message
+        self.emu.stats.record(product or "?", action or "?", bool(spec and spec.mutating), code)
+        self.send_json(status, {
+            "RequestId": request_id,
+            "HostId": host,
+            "Code": code,
+            "Message": message,
+            "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&product={core.PRODUCT_NAMES.get(product, '')}&requestId={request_id}",
+        })
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0):
+        self.emulator = emulator
+        super().__init__((host, port), Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+def serve_in_thread(data_dir: str | None = None, port: int = 0, **kwargs) -> tuple[Server, threading.Thread]:
+    """Start an emulator on 127.0.0.1 in this process (tests, benchmarks). Stop with `stop(server)`."""
+    emulator = Emulator(data_dir, **kwargs)
+    server = Server(emulator, port=port)
+    emulator.start()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def stop(server: Server) -> None:
+    server.shutdown()
+    server.server_close()
+    server.emulator.close()

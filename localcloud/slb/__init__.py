@@ -1,0 +1,1 @@
+"""slb product of localcloud."""

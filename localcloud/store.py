@@ -1,0 +1,112 @@
+"""Resource storage: in-memory dicts written through to SQLite so that state survives a restart."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from typing import Any, Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+                                      PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+"""
+
+
+class Store:
+    """`kind -> id -> dict`. Mutate a dict, then `put` it; `commit` writes the dirty rows in one transaction."""
+
+    def __init__(self, path: str | None):
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._data: dict[str, dict[str, dict]] = {}
+        self._meta: dict[str, Any] = {}
+        self._dirty: set[tuple[str, str]] = set()
+        self._dirty_meta: set[str] = set()
+        for kind, rid, data in self._db.execute("SELECT kind, id, data FROM resources"):
+            self._data.setdefault(kind, {})[rid] = json.loads(data)
+        for key, data in self._db.execute("SELECT key, data FROM meta"):
+            self._meta[key] = json.loads(data)
+
+    # resources ---------------------------------------------------------------------------------
+    def get(self, kind: str, rid: str) -> dict | None:
+        return self._data.get(kind, {}).get(rid)
+
+    def all(self, kind: str) -> list[dict]:
+        return list(self._data.get(kind, {}).values())
+
+    def kinds(self) -> Iterator[str]:
+        return iter(list(self._data))
+
+    def put(self, kind: str, obj: dict) -> dict:
+        self._data.setdefault(kind, {})[obj["id"]] = obj
+        self._dirty.add((kind, obj["id"]))
+        return obj
+
+    def delete(self, kind: str, rid: str) -> None:
+        if self._data.get(kind, {}).pop(rid, None) is not None:
+            self._dirty.add((kind, rid))
+
+    # meta (tokens, config, counters) ---------------------------------------------------------
+    def meta(self, key: str, default: Any = None) -> Any:
+        return self._meta.get(key, default)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._meta[key] = value
+        self._dirty_meta.add(key)
+
+    def commit(self) -> None:
+        with self._lock:
+            if not self._dirty and not self._dirty_meta:
+                return
+            cur = self._db.cursor()
+            cur.execute("BEGIN")
+            for kind, rid in self._dirty:
+                obj = self._data.get(kind, {}).get(rid)
+                if obj is None:
+                    cur.execute("DELETE FROM resources WHERE kind=? AND id=?", (kind, rid))
+                else:
+                    cur.execute("INSERT OR REPLACE INTO resources VALUES (?,?,?)", (kind, rid, json.dumps(obj)))
+            for key in self._dirty_meta:
+                if key in self._meta:
+                    cur.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, json.dumps(self._meta[key])))
+                else:
+                    cur.execute("DELETE FROM meta WHERE key=?", (key,))
+            cur.execute("COMMIT")
+            self._dirty.clear()
+            self._dirty_meta.clear()
+
+    def rollback(self) -> None:
+        """Forget uncommitted changes by reloading the dirty rows from disk."""
+        with self._lock:
+            for kind, rid in self._dirty:
+                row = self._db.execute("SELECT data FROM resources WHERE kind=? AND id=?", (kind, rid)).fetchone()
+                if row is None:
+                    self._data.get(kind, {}).pop(rid, None)
+                else:
+                    self._data.setdefault(kind, {})[rid] = json.loads(row[0])
+            for key in self._dirty_meta:
+                row = self._db.execute("SELECT data FROM meta WHERE key=?", (key,)).fetchone()
+                if row is None:
+                    self._meta.pop(key, None)
+                else:
+                    self._meta[key] = json.loads(row[0])
+            self._dirty.clear()
+            self._dirty_meta.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM resources")
+            self._db.execute("DELETE FROM meta")
+            self._data.clear()
+            self._meta.clear()
+            self._dirty.clear()
+            self._dirty_meta.clear()
+
+    def close(self) -> None:
+        with self._lock:
+            self.commit()
+            self._db.close()
