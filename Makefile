@@ -16,7 +16,7 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 install: $(BIN)/.installed
 
 provision: install
-	$(BIN)/provisioner provision --stack $(STACK) --yes $(ARGS)
+	$(BIN)/provisioner provision --stack $(STACK) $(ARGS)
 
 plan: install
 	$(BIN)/provisioner plan --stack $(STACK) $(ARGS)
