@@ -1,0 +1,71 @@
+"""Shared benchmark plumbing: a localcloud server in its own process, SDK clients, RSS readings."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+
+for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_var, None)
+os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGION = "cn-hangzhou"
+
+
+@contextmanager
+def emulator_process(*args: str):
+    """Run `localcloud serve` on a free port in a temp data dir; yields (url, pid)."""
+    data_dir = tempfile.mkdtemp(prefix="bench-localcloud-")
+    proc = subprocess.Popen([sys.executable, "-m", "localcloud", "serve", "--port", "0", "--data-dir", data_dir,
+                             "--log-level", "WARNING", *args], cwd=ROOT, env=dict(os.environ))
+    info_path = os.path.join(data_dir, "localcloud.json")
+    deadline = time.monotonic() + 30
+    while not os.path.exists(info_path):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("localcloud did not start")
+        time.sleep(0.05)
+    with open(info_path) as handle:
+        info = json.load(handle)
+    try:
+        yield info["url"], proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def control(url: str, method: str, path: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"{url}/_localcloud/{path}", data=data, method=method)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def sdk_config(url: str):
+    from alibabacloud_tea_openapi.models import Config
+
+    from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+
+    return Config(access_key_id=os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID),
+                  access_key_secret=os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET),
+                  endpoint=url.split("://", 1)[1], protocol="http", region_id=REGION,
+                  read_timeout=60000, connect_timeout=5000)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size of a process (and its children are not included), in MiB."""
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def row(label: str, value, unit: str = "") -> None:
+    print(f"  {label:<52} {value}{(' ' + unit) if unit else ''}", flush=True)
