@@ -110,3 +110,11 @@ def shutdown(emu, _):
         return 409, {"error": "this emulator was not started by `localcloud serve`"}
     threading.Thread(target=server.shutdown, daemon=True).start()
     return 200, {"ok": True}
+
+
+@route("PUT", "/_localcloud/kill_after")
+def kill_after(emu, data):
+    """Test hook for crash matrices: `{"pid": P, "mutating_calls": k}` SIGKILLs P right after the k-th
+    mutating API call from now has taken effect (before its answer is sent). k = 0 clears it."""
+    emu.kill_after(int(data.get("pid", 0)), int(data.get("mutating_calls", 0)))
+    return 200, {"ok": True}

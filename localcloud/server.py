@@ -5,6 +5,7 @@ import fcntl
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -80,8 +81,28 @@ class Emulator:
         self.faults = Faults()
         self.stats = Stats()
         self.extensions: list = []
+        self._kill: dict | None = None
+        self._kill_lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick_loop, name="localcloud-ticker", daemon=True)
+
+    def kill_after(self, pid: int, mutating_calls: int) -> None:
+        """Crash-test hook: SIGKILL `pid` right after the k-th mutating call from now took effect."""
+        with self._kill_lock:
+            self._kill = {"pid": int(pid), "remaining": int(mutating_calls)} if mutating_calls > 0 else None
+
+    def after_mutation(self) -> None:
+        with self._kill_lock:
+            if not self._kill:
+                return
+            self._kill["remaining"] -= 1
+            if self._kill["remaining"] > 0:
+                return
+            pid, self._kill = self._kill["pid"], None
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def _take_lock(self, data_dir: str) -> None:
         path = os.path.join(data_dir, "localcloud.lock")
@@ -120,6 +141,7 @@ class Emulator:
             self.cloud.config = core.Config(runtime=self.cloud.config.runtime)
         self.faults.configure({})
         self.stats.reset()
+        self.kill_after(0, 0)
 
     def advance(self, seconds: float) -> None:
         with self.cloud.lock:
@@ -233,6 +255,8 @@ class Handler(BaseHTTPRequestHandler):
             if decision.before == "error":
                 raise service_unavailable() if self.emu.faults.coin() < 0.5 else internal_error()
             result = self.emu.cloud.call(product, action, params)
+            if spec.mutating:
+                self.emu.after_mutation()
             if decision.commit_drop:
                 self.emu.stats.record(product, action, spec.mutating, "(commit-dropped)")
                 self.drop()

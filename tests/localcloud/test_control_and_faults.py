@@ -149,3 +149,20 @@ def test_vpc_becomes_available_only_when_the_clock_reaches_its_creation_time(tmp
         assert describe_vpcs(client).vpcs.vpc[0].status == "Available"
     finally:
         stop(server)
+
+
+def test_kill_after_sigkills_the_process_right_after_the_kth_mutating_call_took_effect(vpc, control):
+    import signal
+    import subprocess
+
+    victim = subprocess.Popen(["sleep", "30"])
+    try:
+        control.request("PUT", "kill_after", {"pid": victim.pid, "mutating_calls": 2})
+        describe_vpcs(vpc)
+        create_vpc(vpc, name="first")
+        assert victim.poll() is None
+        create_vpc(vpc, name="second")
+        assert victim.wait(timeout=5) == -signal.SIGKILL
+        assert describe_vpcs(vpc).total_count == 2
+    finally:
+        victim.kill()
