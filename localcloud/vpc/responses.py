@@ -1,18 +1,44 @@
 """VPC 2016-04-28 actions (RPC): parameters in, response bodies out, in the SDK models' exact shapes."""
 from __future__ import annotations
 
-from .. import tags
+from .. import catalog, tags
 from ..core import action, paginate
+from ..errors import CloudError, missing
 from ..params import Params
+from . import cidr as cidrs
 from . import models
+from .tagging import parse_tags
 
 
+def _text(p: Params, name: str, limit: int, code: str, what: str) -> str:
+    """Names and descriptions: 1-`limit` characters, not starting with http:// or https://."""
+    value = p.raw.get(name, "")
+    if value and (len(value) > limit or value.lower().startswith(("http://", "https://"))):
+        raise CloudError(code, f"Specified {what} is not valid.", 400)
+    return value
+
+
+def _dry_run(p: Params) -> None:
+    """DryRun=true: every check passed, nothing done (documented answer: DryRunOperation)."""
+    if p.bool("DryRun", default=False):
+        raise CloudError("DryRunOperation", "Request validation has been passed with DryRun flag set.", 400)
+
+
+# VPC -----------------------------------------------------------------------------------------
 @action("vpc", "CreateVpc")
 def create_vpc(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        vpc = models.create_vpc(cloud, region, p)
+        name = _text(p, "VpcName", 128, "InvalidVpcName.Malformed", "VPC name")
+        # The documented code carries the typo "Discription".
+        description = _text(p, "Description", 256, "InvalidVpcDiscription.Malformed", "VPC description")
+        cidr = str(cidrs.check_vpc_cidr(p.str("CidrBlock") or cidrs.DEFAULT_VPC_CIDR))
+        user_cidrs = cidrs.check_user_cidrs(p.str("UserCidr"))
+        new_tags = parse_tags(p)
+        _dry_run(p)
+        vpc = models.create_vpc(cloud, region, cidr, name, description, new_tags,
+                                p.str("ResourceGroupId"), user_cidrs)
         return {"VpcId": vpc["id"], "VRouterId": vpc["vrouter_id"], "RouteTableId": vpc["route_table_id"],
                 "ResourceGroupId": vpc["resource_group_id"]}
 
@@ -26,7 +52,115 @@ def describe_vpcs(cloud, p: Params) -> dict:
     ids = p.id_list("VpcId", max_items=20)
     if ids is not None:
         vpcs = [v for v in vpcs if v["id"] in ids]
+    if p.str("VpcName") is not None:
+        vpcs = [v for v in vpcs if v["name"] == p.str("VpcName")]
+    if p.str("ResourceGroupId") is not None:
+        vpcs = [v for v in vpcs if v["resource_group_id"] == p.str("ResourceGroupId")]
+    if p.bool("IsDefault") is True or p.bool("EnableIpv6") is True or p.str("DhcpOptionsSetId"):
+        vpcs = []      # no default VPC, no IPv6 and no DHCP options sets are emulated
     vpcs = tags.filter_by_tags(vpcs, p)
-    vpcs.sort(key=lambda v: v["created"])
+    vpcs.sort(key=lambda v: (v["created"], v["id"]))
     page, meta = paginate(vpcs, p, default_size=10, max_size=50)
     return {**meta, "Vpcs": {"Vpc": [models.render_vpc(cloud, v) for v in page]}}
+
+
+@action("vpc", "DescribeVpcAttribute")
+def describe_vpc_attribute(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    vpc = models.get_vpc(cloud, p.str("VpcId", required=True), region)
+    return models.render_vpc_attribute(cloud, vpc)
+
+
+@action("vpc", "DeleteVpc")
+def delete_vpc(cloud, p: Params) -> dict:
+    region = cloud.region(p, required=False)
+    vpc_id = p.str("VpcId", required=True)
+
+    def delete():
+        vpc = models.get_vpc(cloud, vpc_id, region)
+        models.check_vpc_deletable(cloud, vpc)
+        _dry_run(p)
+        models.delete_vpc(cloud, vpc)
+        return {}
+
+    return cloud.idempotent("vpc", "DeleteVpc", p, delete)
+
+
+# vSwitch -------------------------------------------------------------------------------------
+@action("vpc", "CreateVSwitch")
+def create_vswitch(cloud, p: Params) -> dict:
+    region = cloud.region(p, required=False)
+
+    def create():
+        vpc_id = p.str("VpcId", required=True)
+        zone = p.str("ZoneId", required=True)
+        cidr = p.str("CidrBlock")
+        mask = p.int("CidrMask", min=0, max=32, code="InvalidCirdrBlock.MaskLength")
+        if cidr is None and mask is None:
+            raise missing("CidrBlock")
+        name = _text(p, "VSwitchName", 128, "InvalidVSwitchName.Malformed", "virtual switch name")
+        description = _text(p, "Description", 256, "InvalidVSwitchDiscription.Malformed",
+                            "virtual switch description")
+        new_tags = parse_tags(p)
+        vpc = models.get_vpc(cloud, vpc_id, region)
+        if zone not in catalog.zones(vpc["region"]):
+            raise CloudError("InvalidZoneId.NotFound", "Specified zone does not exist.", 404)
+        models.check_vswitch_creatable(cloud, vpc)
+        net = models.pick_vswitch_cidr(cloud, vpc, cidr, mask)
+        _dry_run(p)
+        vsw = models.create_vswitch(cloud, vpc, zone, str(net), name, description, new_tags)
+        return {"VSwitchId": vsw["id"]}
+
+    return cloud.idempotent("vpc", "CreateVSwitch", p, create)
+
+
+@action("vpc", "DescribeVSwitches")
+def describe_vswitches(cloud, p: Params) -> dict:
+    region = cloud.region(p, required=False)
+    vpc_id = p.str("VpcId")
+    if region is None and vpc_id is None:
+        raise missing("RegionId")
+    if vpc_id is not None:
+        vpc = cloud.store.get("vpc", vpc_id)
+        if vpc is None or (region and vpc["region"] != region):
+            raise CloudError("Forbidden.VpcNotFound", "Specified VPC can not found.", 400)
+        region = vpc["region"]
+    items = [s for s in cloud.store.all("vswitch") if s["region"] == region]
+    if vpc_id is not None:
+        items = [s for s in items if s["vpc_id"] == vpc_id]
+    ids = p.id_list("VSwitchId")
+    if ids is not None:
+        items = [s for s in items if s["id"] in ids]
+    for param, fld in (("ZoneId", "zone"), ("VSwitchName", "name")):
+        if p.str(param) is not None:
+            items = [s for s in items if s[fld] == p.str(param)]
+    if p.str("RouteTableId") is not None:
+        items = [s for s in items if (cloud.store.get("vpc", s["vpc_id"]) or {}).get("route_table_id")
+                 == p.str("RouteTableId")]
+    if p.str("ResourceGroupId") is not None:
+        items = [s for s in items if (cloud.store.get("vpc", s["vpc_id"]) or {}).get("resource_group_id")
+                 == p.str("ResourceGroupId")]
+    if p.bool("IsDefault") is True or p.bool("EnableIpv6") is True:
+        items = []
+    items = tags.filter_by_tags(items, p)
+    items.sort(key=lambda s: (s["created"], s["id"]))
+    page, meta = paginate(items, p, default_size=10, max_size=50)
+    return {**meta, "VSwitches": {"VSwitch": [models.render_vswitch(cloud, s) for s in page]}}
+
+
+@action("vpc", "DescribeVSwitchAttributes")
+def describe_vswitch_attributes(cloud, p: Params) -> dict:
+    region = cloud.region(p, required=False)
+    vsw = models.get_vswitch(cloud, p.str("VSwitchId", required=True), region)
+    return models.render_vswitch(cloud, vsw)
+
+
+@action("vpc", "DeleteVSwitch")
+def delete_vswitch(cloud, p: Params) -> dict:
+    region = cloud.region(p, required=False)
+    vsw = models.get_vswitch(cloud, p.str("VSwitchId", required=True), region)
+    models.check_vswitch_deletable(cloud, vsw)
+    _dry_run(p)
+    models.delete_vswitch(cloud, vsw)
+    return {}
+

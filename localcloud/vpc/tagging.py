@@ -1,0 +1,143 @@
+"""VPC-family tags: Tag.N on creates, TagResources / UnTagResources / ListTagResources (2016-04-28)."""
+from __future__ import annotations
+
+from ..core import action, next_token_page
+from ..errors import CloudError, missing
+from ..params import Params
+
+MAX_TAGS = 20            # tags per resource (VPC TagResources help page)
+MAX_RESOURCES = 50       # ResourceId.N per call
+MAX_LEN = 128
+
+# ResourceType is case-insensitive (ListTagResources help page). The kinds we emulate, and the other
+# documented types, which are valid names whose resources simply never exist here.
+KINDS = {"VPC": "vpc", "VSWITCH": "vswitch"}
+OTHER_TYPES = {"ROUTETABLE", "EIP", "VPNGATEWAY", "NATGATEWAY", "COMMONBANDWIDTHPACKAGE", "PREFIXLIST",
+               "IPV4GATEWAY", "IPV6GATEWAY", "NETWORKACL", "TRAFFICMIRRORFILTER", "TRAFFICMIRRORSESSION",
+               "FLOWLOG", "DHCPOPTIONSSET", "HAVIP", "GATEWAYENDPOINT", "CUSTOMERGATEWAY"}
+
+
+def _bad_text(text: str) -> bool:
+    low = text.lower()
+    return len(text) > MAX_LEN or low.startswith(("aliyun", "acs:")) or "http://" in low or "https://" in low
+
+
+def check_key(key: str) -> None:
+    if key == "":
+        raise CloudError("MissingParam.TagKey", "The param of TagKey is missing.", 400)
+    if _bad_text(key):
+        raise CloudError("IllegalParam.TagKey", f"The param of {key} is illegal.", 400)
+
+
+def parse_tags(p: Params, name: str = "Tag", required: bool = False) -> dict[str, str]:
+    """`Tag.N.Key`/`Tag.N.Value` with the VPC product's codes; keys must be unique within the call."""
+    entries = p.struct_list(name)
+    if required and not entries:
+        raise missing(f"{name}.N.Key")
+    if len(entries) > MAX_TAGS:
+        raise CloudError("SizeLimitExceeded.TagNum", "The maximum number of tags is exceeded.", 400)
+    out: dict[str, str] = {}
+    for entry in entries:
+        key, value = entry.get("Key", ""), entry.get("Value", "")
+        check_key(key)
+        if _bad_text(value):
+            raise CloudError("IllegalParam.TagValue", f"The param of {value} is illegal.", 400)
+        if key in out:
+            raise CloudError("Forbidden.TagKey.Duplicated", "The specified tag key already exists.", 400)
+        out[key] = value
+    return out
+
+
+def _kind(p: Params) -> tuple[str, str | None]:
+    """(canonical ResourceType, store kind or None for a documented type we do not emulate)."""
+    rtype = p.str("ResourceType", required=True).upper()
+    if rtype in KINDS:
+        return rtype, KINDS[rtype]
+    if rtype in OTHER_TYPES:
+        return rtype, None
+    raise CloudError("InvalidParameter", 'The specified parameter "ResourceType" is not valid.', 400)
+
+
+def _resource_ids(p: Params, required: bool) -> list[str]:
+    ids = p.list("ResourceId")
+    if required and not ids:
+        raise missing("ResourceId.N")
+    if len(ids) > MAX_RESOURCES:
+        raise CloudError("SizeLimitExceeded.ResourceId", "The maximum number of resource IDs is exceeded.", 400)
+    return ids
+
+
+def _resources(cloud, region: str, kind: str | None, ids: list[str]) -> list[dict]:
+    found = []
+    for rid in ids:
+        obj = cloud.store.get(kind, rid) if kind else None
+        if obj is None or obj["region"] != region:
+            raise CloudError("ResourceNotFound.VPC", f"The specified resource of {rid} is not found.", 404)
+        found.append(obj)
+    return found
+
+
+@action("vpc", "TagResources")
+def tag_resources(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    _, kind = _kind(p)
+    ids = _resource_ids(p, required=True)
+    new = parse_tags(p, required=True)
+    objs = _resources(cloud, region, kind, ids)
+    for obj in objs:     # validate every resource before changing any
+        if len({**(obj.get("tags") or {}), **new}) > MAX_TAGS:
+            raise CloudError("QuotaExceeded.TagNum", "Custom Tags quota exceeded.", 400)
+    for obj in objs:
+        obj["tags"] = {**(obj.get("tags") or {}), **new}
+        cloud.store.put(kind, obj)
+    return {}
+
+
+@action("vpc", "UnTagResources")
+def untag_resources(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    _, kind = _kind(p)
+    ids = _resource_ids(p, required=True)
+    keys = p.list("TagKey")
+    if len(keys) > MAX_TAGS:
+        raise CloudError("SizeLimitExceeded.TagNum", "The maximum number of tags is exceeded.", 400)
+    remove_all = bool(p.bool("All", default=False)) and not keys   # All applies only without TagKey.N
+    for obj in _resources(cloud, region, kind, ids):
+        current = dict(obj.get("tags") or {})
+        obj["tags"] = {} if remove_all else {k: v for k, v in current.items() if k not in keys}
+        cloud.store.put(kind, obj)
+    return {}
+
+
+@action("vpc", "ListTagResources")
+def list_tag_resources(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    rtype, kind = _kind(p)
+    ids = _resource_ids(p, required=False)
+    filters = p.struct_list("Tag")
+    if len(filters) > MAX_TAGS:
+        raise CloudError("SizeLimitExceeded.TagNum", "The maximum number of tags is exceeded.", 400)
+    for f in filters:
+        check_key(f.get("Key", ""))     # a Tag.N.Value without its key is refused
+    if not ids and not filters:
+        raise CloudError("BothEmpty.TagsAndResources",
+                         "The specified Tags and ResourcesIds are not allow to both empty.", 403)
+    objs = [o for o in cloud.store.all(kind) if o["region"] == region] if kind else []
+    if ids:
+        objs = [o for o in objs if o["id"] in ids]
+    objs = [o for o in objs if _matches(o, filters)]
+    objs.sort(key=lambda o: (o["created"], o["id"]))
+    rows = [{"ResourceId": o["id"], "ResourceType": rtype, "TagKey": k, "TagValue": v}
+            for o in objs for k, v in sorted((o.get("tags") or {}).items())]
+    page, meta = next_token_page(rows, p, default_size=50, max_size=50)
+    return {**meta, "TagResources": {"TagResource": page}}
+
+
+def _matches(obj: dict, filters: list[dict]) -> bool:
+    """Every Tag.N must be on the resource; a key without a value matches any value."""
+    have = obj.get("tags") or {}
+    for f in filters:
+        key = f["Key"]
+        if key not in have or ("Value" in f and f["Value"] != "" and have[key] != f["Value"]):
+            return False
+    return True
