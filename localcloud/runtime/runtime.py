@@ -1,0 +1,288 @@
+"""The local runtime: runs Running instances' workloads and started SLB listeners, in step with the store."""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+
+from .listener import ListenerRuntime, identity
+from .workload import Addresses, Workload, stop_all
+
+log = logging.getLogger(__name__)
+
+SCALE_ENV = "LOCALCLOUD_HEALTH_INTERVAL_SCALE"
+
+
+def _env_scale() -> float:
+    try:
+        value = float(os.environ.get(SCALE_ENV, "1"))
+    except ValueError:
+        return 1.0
+    return value if value > 0 else 1.0
+
+
+@dataclass
+class RuntimeConfig:
+    """Knobs of the runtime (GET/PUT /_localcloud/runtime/config); reset restores the defaults."""
+
+    health_interval_scale: float = field(default_factory=_env_scale)   # multiplies listeners' intervals
+    stop_timeout: float = 5.0                                          # SIGTERM -> SIGKILL bound, seconds
+
+    def to_dict(self) -> dict:
+        return {"health_interval_scale": self.health_interval_scale, "stop_timeout": self.stop_timeout}
+
+    def update(self, data: dict) -> None:
+        for key, value in data.items():
+            if key not in self.to_dict():
+                raise ValueError(f"unknown runtime config key: {key}")
+            number = float(value)
+            if number <= 0 or number > 3600:
+                raise ValueError(f"{key} must be > 0 and <= 3600")
+            setattr(self, key, number)
+
+
+@dataclass
+class Snapshot:
+    instances: dict = field(default_factory=dict)    # id -> {status, user_data}
+    data_disks: dict = field(default_factory=dict)   # instance id -> [disk id, ...] in device order
+    disk_ids: set = field(default_factory=set)
+    lbs: dict = field(default_factory=dict)          # id -> {address, status, backends: [server ids]}
+    listeners: dict = field(default_factory=dict)    # id -> listener dict (copy)
+    boots: dict = field(default_factory=dict)        # instance id -> boot counter
+
+
+class Runtime:
+    """Keeps local processes and balancers matching the emulated resources.
+
+    Listeners on the cloud (which fire under cloud.lock) only record what happened and wake the
+    worker thread; every process and socket operation happens in that thread, outside the lock.
+    The worker is also the only thread that forks workloads, so PR_SET_PDEATHSIG (tied to the
+    forking thread) lasts as long as the runtime.
+    """
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.cloud = emulator.cloud
+        self._tmp = None
+        if emulator.data_dir:
+            self.base_dir = os.path.abspath(emulator.data_dir)
+        else:
+            self._tmp = self.base_dir = tempfile.mkdtemp(prefix="localcloud-runtime-")
+        self.config = RuntimeConfig()
+        self.addresses = Addresses(self.base_dir)
+        self.workloads: dict[str, Workload] = {}
+        self.listeners: dict[str, ListenerRuntime] = {}
+        self._listener_errors: dict[str, str] = {}
+        self._boots: dict[str, int] = {}
+        self._mutex = threading.RLock()
+        self._wake = threading.Event()
+        self._closed = False
+        self.cloud.listeners.append(self.on_change)
+        self._worker = threading.Thread(target=self._run, name="localcloud-runtime", daemon=True)
+        self._worker.start()
+        atexit.register(self.close)
+
+    # interface for the products (MODEL.md "Local runtime interface") --------------------------
+    def health(self, lb_id: str, listener_port: int, server_id: str) -> str:
+        listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
+        return listener.health(server_id) if listener else "unavailable"
+
+    def listener_url(self, lb_id: str, listener_port: int) -> str | None:
+        listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
+        return listener.balancer.url if listener else None
+
+    def address_of(self, instance_id: str) -> str:
+        return self.addresses.of(instance_id)
+
+    # emulator extension protocol -------------------------------------------------------------
+    def tick(self) -> None:
+        self._wake.set()
+
+    def reset(self) -> None:
+        """Stop every process and balancer and forget every instance's files (the store was cleared)."""
+        with self._mutex:
+            self._teardown()
+            self._boots.clear()
+            self._listener_errors.clear()
+            for sub in ("instances", "disks"):
+                shutil.rmtree(os.path.join(self.base_dir, sub), ignore_errors=True)
+            self.addresses.clear()
+            self.config = RuntimeConfig()
+
+    def close(self) -> None:
+        """Stop every process and balancer; the instance and disk directories stay for the next start."""
+        if self._closed:
+            return
+        self._closed = True
+        self._wake.set()
+        if self._worker.is_alive() and self._worker is not threading.current_thread():
+            self._worker.join(timeout=30)
+        with self._mutex:
+            self._teardown()
+        try:
+            self.cloud.listeners.remove(self.on_change)
+        except ValueError:
+            pass
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def _teardown(self) -> None:
+        for key in list(self.listeners):
+            self._close_listener(key)
+        stop_all([w for w in self.workloads.values() if w.proc is not None], self.config.stop_timeout)
+        self.workloads.clear()
+
+    # events (called under cloud.lock: record and wake, nothing slow) --------------------------
+    def on_change(self, kind: str, obj: dict, fld: str, old, new) -> None:
+        if kind == "instance" and ((fld == "status" and old == "Running" and new != "Running")
+                                   or fld == "__release__"):
+            # Leaving Running ends this boot (Stop, Reboot's Running -> Starting -> Running, release):
+            # counting boots lets the worker see a reboot even when both steps fired in one tick.
+            self._boots[obj["id"]] = self._boots.get(obj["id"], 0) + 1
+        self._wake.set()
+
+    # the worker ------------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait(0.25)
+            self._wake.clear()
+            if self._closed:
+                break
+            try:
+                with self._mutex:
+                    if not self._closed:
+                        self.reconcile()
+            except Exception:
+                log.exception("runtime reconcile failed")
+
+    def snapshot(self) -> Snapshot:
+        snap = Snapshot()
+        store = self.cloud.store
+        with self.cloud.lock:
+            for inst in store.all("instance"):
+                snap.instances[inst["id"]] = {"status": inst.get("status"), "user_data": inst.get("user_data")}
+            disks = []
+            for disk in store.all("disk"):
+                snap.disk_ids.add(disk["id"])
+                if disk.get("type") == "data" and disk.get("instance_id"):
+                    disks.append((disk.get("device") or "", disk.get("created") or 0, disk["id"], disk["instance_id"]))
+            for _, _, disk_id, instance_id in sorted(disks):
+                snap.data_disks.setdefault(instance_id, []).append(disk_id)
+            for lb in store.all("load_balancer"):
+                snap.lbs[lb["id"]] = {"address": lb.get("address"), "status": lb.get("status"),
+                                      "backends": [b.get("server_id") for b in lb.get("backends") or []]}
+            for listener in store.all("listener"):
+                copy = {k: v for k, v in listener.items() if not k.startswith("_")}
+                copy["health_check"] = dict(listener.get("health_check") or {})
+                snap.listeners[listener["id"]] = copy
+            snap.boots = dict(self._boots)
+        return snap
+
+    def reconcile(self) -> None:
+        snap = self.snapshot()
+        self._reconcile_workloads(snap)
+        self._reconcile_listeners(snap)
+        self._collect_garbage(snap)
+
+    def _reconcile_workloads(self, snap: Snapshot) -> None:
+        to_stop = []
+        for iid, workload in list(self.workloads.items()):
+            workload.poll()
+            inst = snap.instances.get(iid)
+            ended = (inst is None or inst["status"] != "Running" or snap.boots.get(iid, 0) != workload.generation)
+            if ended and workload.state in ("running", "stopping"):
+                to_stop.append(workload)
+        if to_stop:
+            for workload in to_stop:
+                log.info("instance %s: stopping its workload (pid %s)", workload.instance_id, workload.pid)
+            stop_all(to_stop, self.config.stop_timeout)
+        for iid, inst in snap.instances.items():
+            if inst["status"] != "Running":
+                continue
+            boot = snap.boots.get(iid, 0)
+            current = self.workloads.get(iid)
+            if current is not None and current.generation == boot:
+                continue   # this boot already ran (a crashed process stays dead until the next boot)
+            home = os.path.join(self.base_dir, "instances", iid)
+            workload = Workload(iid, boot, home, self.addresses.of(iid))
+            disks = snap.data_disks.get(iid) or []
+            model_dir = (os.path.join(self.base_dir, "disks", disks[0]) if disks
+                         else os.path.join(workload.root, "mnt", "model"))
+            workload.start(inst["user_data"], model_dir)
+            self.workloads[iid] = workload
+        for iid in [i for i in self.workloads if i not in snap.instances]:
+            del self.workloads[iid]
+
+    def _reconcile_listeners(self, snap: Snapshot) -> None:
+        desired = {}
+        for lid, listener in snap.listeners.items():
+            lb = snap.lbs.get(listener.get("load_balancer_id"))
+            if lb is not None and listener.get("status") == "running" and lb.get("status") != "inactive":
+                desired[lid] = (listener, lb)
+        for key, running in list(self.listeners.items()):
+            spec = desired.get(key)
+            if spec is None or identity(*spec) != running.identity:
+                self._close_listener(key)
+        for key in [k for k in self._listener_errors if k not in desired]:
+            del self._listener_errors[key]
+        for key, (listener, lb) in desired.items():
+            running = self.listeners.get(key)
+            if running is None:
+                if key in self._listener_errors:
+                    continue
+                try:
+                    running = ListenerRuntime(self, listener, lb)
+                except Exception as err:
+                    self._listener_errors[key] = f"{err.__class__.__name__}: {err}"
+                    log.exception("SLB listener %s cannot start locally", key)
+                    continue
+                self.listeners[key] = running
+                log.info("SLB listener %s serves on %s", key, running.balancer.url)
+            running.update(listener)
+            running.sync_backends(set(lb["backends"]))
+
+    def _close_listener(self, key: str) -> None:
+        running = self.listeners.pop(key, None)
+        if running is not None:
+            running.close()
+            log.info("SLB listener %s stopped locally", key)
+
+    def _collect_garbage(self, snap: Snapshot) -> None:
+        """A released instance loses its system disk, a released data disk its data."""
+        for iid in _listdir(os.path.join(self.base_dir, "instances")):
+            if iid not in snap.instances and iid not in self.workloads:
+                shutil.rmtree(os.path.join(self.base_dir, "instances", iid), ignore_errors=True)
+        for disk_id in _listdir(os.path.join(self.base_dir, "disks")):
+            if disk_id not in snap.disk_ids:
+                shutil.rmtree(os.path.join(self.base_dir, "disks", disk_id), ignore_errors=True)
+
+    # control API ---------------------------------------------------------------------------
+    def describe(self) -> dict:
+        with self._mutex:
+            for workload in self.workloads.values():
+                workload.poll()
+            return {
+                "enabled": True, "base_dir": self.base_dir, "config": self.config.to_dict(),
+                "instances": [w.describe() for w in self.workloads.values()],
+                "listeners": [lst.describe() for lst in self.listeners.values()],
+                "listener_errors": dict(self._listener_errors),
+            }
+
+    def kill(self, instance_id: str, signum: int) -> dict | None:
+        with self._mutex:
+            workload = self.workloads.get(instance_id)
+            if workload is None or not workload.alive():
+                return None
+            workload.kill(signum)
+            return workload.describe()
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
