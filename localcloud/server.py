@@ -77,6 +77,7 @@ class Emulator:
         self.cloud = core.Cloud(self.store, self.clock)
         if runtime is not None:
             self.cloud.config.runtime = runtime
+        self.cloud.runtime = None        # the local runtime attaches itself (localcloud.runtime.attach)
         self.verifier = Verifier(keys)
         self.faults = Faults()
         self.stats = Stats()
@@ -133,12 +134,12 @@ class Emulator:
                 log.exception("ticker failed")
 
     def reset(self) -> None:
-        for ext in self.extensions:
-            ext.reset()
         with self.cloud.lock:
             self.store.clear()
             self.clock.offset = 0.0
             self.cloud.config = core.Config(runtime=self.cloud.config.runtime)
+        for ext in self.extensions:   # after the clear: an extension in step with the store restarts nothing
+            ext.reset()
         self.faults.configure({})
         self.stats.reset()
         self.kill_after(0, 0)
@@ -301,6 +302,10 @@ def serve_in_thread(data_dir: str | None = None, port: int = 0, **kwargs) -> tup
     """Start an emulator on 127.0.0.1 in this process (tests, benchmarks). Stop with `stop(server)`."""
     emulator = Emulator(data_dir, **kwargs)
     server = Server(emulator, port=port)
+    if emulator.cloud.config.runtime:   # runtime=False (the test fixtures' default) keeps it off
+        from . import runtime
+
+        runtime.attach(emulator, server)
     emulator.start()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
