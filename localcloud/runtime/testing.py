@@ -63,3 +63,72 @@ def demo_cloud_config(port: int = 8000, greeting: str = "hello", b64: bool = Tru
 def demo_user_data(port: int = 8000, greeting: str = "hello") -> str:
     """The demo cloud-config base64-encoded, as RunInstances' UserData parameter takes it."""
     return base64.b64encode(demo_cloud_config(port, greeting).encode()).decode()
+
+
+class Stage:
+    """Puts resources into an emulator's store per MODEL.md and moves their statuses with set_field,
+    as the products do, so the runtime can be exercised without going through the API."""
+
+    def __init__(self, emulator):
+        self.cloud = emulator.cloud
+
+    def _put(self, kind: str, obj: dict) -> dict:
+        with self.cloud.lock:
+            self.cloud.store.put(kind, obj)
+            self.cloud.store.commit()
+        return obj
+
+    def instance(self, iid: str, user_data: str | None = None, status: str = "Running") -> dict:
+        self._put("instance", {"id": iid, "region": "cn-hangzhou", "status": "Pending", "user_data": user_data,
+                               "tags": {}, "private_ip": "192.168.0.10"})
+        self.status("instance", iid, *(["Starting", status] if status == "Running" else [status]))
+        return self.cloud.store.get("instance", iid)
+
+    def disk(self, disk_id: str, instance_id: str = "", device: str = "/dev/xvdb") -> dict:
+        return self._put("disk", {"id": disk_id, "region": "cn-hangzhou", "type": "data", "size": 20,
+                                  "status": "In_use" if instance_id else "Available", "instance_id": instance_id,
+                                  "device": device if instance_id else "", "category": "cloud_essd", "tags": {}})
+
+    def load_balancer(self, lb_id: str, address: str, backends: dict[str, int]) -> dict:
+        return self._put("load_balancer", {
+            "id": lb_id, "region": "cn-hangzhou", "address": address, "status": "active", "tags": {},
+            "backends": [{"server_id": sid, "weight": w, "type": "ecs", "description": ""} for sid, w in backends.items()]})
+
+    def listener(self, lb_id: str, port: int, backend_port: int, protocol: str = "http", status: str = "running",
+                 **health) -> dict:
+        check = {"enabled": True, "uri": "/health", "connect_port": None, "interval": 1, "timeout": 2,
+                 "healthy_threshold": 2, "unhealthy_threshold": 2, "http_codes": ["http_2xx"]}
+        check.update(health)
+        self._put("listener", {"id": f"{lb_id}:{port}", "load_balancer_id": lb_id, "port": port, "protocol": protocol,
+                               "backend_port": backend_port, "status": "stopped", "health_check": check})
+        if status != "stopped":
+            self.status("listener", f"{lb_id}:{port}", status)
+        return self.cloud.store.get("listener", f"{lb_id}:{port}")
+
+    def status(self, kind: str, rid: str, *statuses: str) -> None:
+        """Apply each status in turn within one transaction (an instant-mode timeline does the same)."""
+        with self.cloud.lock:
+            obj = self.cloud.store.get(kind, rid)
+            for status in statuses:
+                self.cloud.set_field(kind, obj, "status", status)
+            self.cloud.store.commit()
+
+    def release(self, kind: str, rid: str) -> None:
+        with self.cloud.lock:
+            self.cloud.release(kind, self.cloud.store.get(kind, rid))
+            self.cloud.store.commit()
+
+    def set_weights(self, lb_id: str, weights: dict[str, int]) -> None:
+        with self.cloud.lock:
+            lb = self.cloud.store.get("load_balancer", lb_id)
+            lb["backends"] = [{"server_id": sid, "weight": w, "type": "ecs", "description": ""}
+                              for sid, w in weights.items()]
+            self.cloud.store.put("load_balancer", lb)
+            self.cloud.store.commit()
+
+    def attach(self, disk_id: str, instance_id: str) -> None:
+        with self.cloud.lock:
+            disk = self.cloud.store.get("disk", disk_id)
+            disk.update({"instance_id": instance_id, "status": "In_use" if instance_id else "Available"})
+            self.cloud.store.put("disk", disk)
+            self.cloud.store.commit()
