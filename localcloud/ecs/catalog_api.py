@@ -1,0 +1,244 @@
+"""DescribeRegions, DescribeZones, DescribeAvailableResource and DescribeImages, answered from the catalogue."""
+from __future__ import annotations
+
+import fnmatch
+
+from .. import catalog
+from ..core import action, paginate
+from ..errors import CloudError
+from ..params import Params
+from .common import dry_run_passed, tag_filters
+
+LANGUAGES = ("zh-CN", "en-US", "ja")
+CHARGE_TYPES = ("PrePaid", "PostPaid")
+SPOT_STRATEGIES = ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo")
+# (min, max) GiB per category, PL1 for ESSD (RunInstances SystemDisk.Size / CreateDisk Size docs).
+SYSTEM_DISK_RANGE = {"cloud_efficiency": (20, 2048), "cloud_ssd": (20, 2048), "cloud_essd": (20, 2048)}
+DATA_DISK_RANGE = {"cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768), "cloud_essd": (20, 65536)}
+
+
+def _language(p: Params) -> str:
+    lang = p.str("AcceptLanguage", default="zh-CN")
+    if lang not in LANGUAGES:
+        raise CloudError("InvalidAcceptLanguage.NotFound", "The specified AcceptLanguage is not found.", 404)
+    return lang
+
+
+def _local_name(entry: dict, lang: str) -> str:
+    return entry["local_name"] if lang == "zh-CN" else entry.get("name_en", entry["local_name"])
+
+
+@action("ecs", "DescribeRegions")
+def describe_regions(cloud, p: Params) -> dict:
+    lang = _language(p)
+    p.str("InstanceChargeType", choices=CHARGE_TYPES + ("SpotWithPriceLimit", "SpotAsPriceGo"))
+    p.str("ResourceType", choices=("instance", "disk", "reservedinstance", "scu"))
+    regions = [{"RegionId": rid, "LocalName": _local_name(r, lang), "RegionEndpoint": r["endpoint"],
+                "Status": "available"} for rid, r in catalog.REGIONS.items()]
+    return {"Regions": {"Region": regions}}
+
+
+def _types_of(region: str, zone: str) -> list[str]:
+    return list(catalog.zones(region)[zone]["types"])
+
+
+@action("ecs", "DescribeZones")
+def describe_zones(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    lang = _language(p)
+    if p.str("InstanceChargeType") not in (None,) + CHARGE_TYPES:
+        raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records.", 404)
+    if p.str("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
+        raise CloudError("InvalidSpotStrategy", "The specified SpotStrategy is not valid.", 400)
+    verbose = p.bool("Verbose", default=True)
+    zones = []
+    for zid, zone in sorted(catalog.zones(region).items()):
+        item = {"ZoneId": zid, "LocalName": _local_name(zone, lang), "ZoneType": "AvailabilityZone"}
+        if verbose:
+            types = _types_of(region, zid)
+            families = sorted({catalog.INSTANCE_TYPES[t]["family"] for t in types})
+            item.update({
+                "AvailableResourceCreation": {"ResourceTypes": ["VSwitch", "IoOptimized", "Instance", "Disk",
+                                                                "DedicatedHost"]},
+                "AvailableInstanceTypes": {"InstanceTypes": types},
+                "AvailableDiskCategories": {"DiskCategories": list(catalog.DISK_CATEGORIES)},
+                "AvailableVolumeCategories": {"VolumeCategories": []},
+                "AvailableDedicatedHostTypes": {"DedicatedHostType": []},
+                "DedicatedHostGenerations": {"DedicatedHostGeneration": []},
+                "AvailableResources": {"ResourcesInfo": [{
+                    "IoOptimized": True,
+                    "SystemDiskCategories": {"supportedSystemDiskCategory": list(catalog.DISK_CATEGORIES)},
+                    "DataDiskCategories": {"supportedDataDiskCategory": list(catalog.DISK_CATEGORIES)},
+                    "InstanceTypes": {"supportedInstanceType": types},
+                    "InstanceTypeFamilies": {"supportedInstanceTypeFamily": families},
+                    "InstanceGenerations": {"supportedInstanceGeneration": ["ecs-3", "ecs-4"]},
+                    "NetworkTypes": {"supportedNetworkCategory": ["vpc"]},
+                }]},
+            })
+        zones.append(item)
+    return {"Zones": {"Zone": zones}}
+
+
+# DescribeAvailableResource ------------------------------------------------------------------------------
+DESTINATIONS = ("Zone", "IoOptimized", "InstanceType", "Network", "ddh", "SystemDisk", "DataDisk")
+
+
+def _stock(available: bool) -> tuple[str, str]:
+    return ("Available", "WithStock") if available else ("SoldOut", "WithoutStock")
+
+
+def _resource(value: str, available: bool = True, **extra) -> dict:
+    status, category = _stock(available)
+    return {"Value": value, "Status": status, "StatusCategory": category, **extra}
+
+
+def _matching_types(region: str, zone: str, p: Params) -> list[str]:
+    wanted = p.str("InstanceType")
+    cores = p.int("Cores", min=1, max=10**6)
+    memory = p.str("Memory")
+    out = []
+    for name in _types_of(region, zone):
+        spec = catalog.INSTANCE_TYPES[name]
+        if wanted and name != wanted:
+            continue
+        if cores is not None and spec["cpu"] != cores:
+            continue
+        if memory is not None and float(spec["memory"]) != float(memory):
+            continue
+        out.append(name)
+    return out
+
+
+def _disk_resources(ranges: dict) -> list[dict]:
+    return [_resource(cat, Min=lo, Max=hi, Unit="GiB") for cat, (lo, hi) in ranges.items()
+            if cat in catalog.DISK_CATEGORIES]
+
+
+def _zone_entry(cloud, region: str, zone: str, destination: str, p: Params) -> dict | None:
+    types = _matching_types(region, zone, p)
+    filtered = any(k in p for k in ("InstanceType", "Cores", "Memory"))
+    if filtered and not types:
+        return None
+    in_stock = [t for t in types if cloud.config.has_stock(zone, t)]
+    zone_available = bool(in_stock) if (filtered or destination in ("Zone", "InstanceType")) else True
+    kind = {"Zone": "Zone", "IoOptimized": "IoOptimized", "InstanceType": "InstanceType", "Network": "Network",
+            "ddh": "DedicatedHost", "SystemDisk": "SystemDisk", "DataDisk": "DataDisk"}[destination]
+    if destination == "Zone":
+        supported = [_resource(zone, zone_available)]
+    elif destination == "InstanceType":
+        supported = [_resource(t, t in in_stock) for t in types]
+    elif destination == "SystemDisk":
+        supported = _disk_resources(SYSTEM_DISK_RANGE)
+    elif destination == "DataDisk":
+        supported = _disk_resources(DATA_DISK_RANGE)
+    elif destination == "IoOptimized":
+        supported = [_resource("optimized")]
+    elif destination == "Network":
+        supported = [_resource("vpc")]
+    else:
+        supported = []
+    status, category = _stock(zone_available)
+    return {"ZoneId": zone, "RegionId": region, "Status": status, "StatusCategory": category,
+            "AvailableResources": {"AvailableResource": [
+                {"Type": kind, "SupportedResources": {"SupportedResource": supported}}]}}
+
+
+@action("ecs", "DescribeAvailableResource")
+def describe_available_resource(cloud, p: Params) -> dict:
+    # This API documents its own codes: Invalid.RegionId (404), Invalid.Param (400), Invalid.DestinationResource.
+    region = p.str("RegionId")
+    if region is None:
+        raise CloudError("MissingParameter", 'The input parameter "RegionId" that is mandatory for processing this '
+                         "request is not supplied.", 400)
+    if region not in catalog.REGIONS:
+        raise CloudError("Invalid.RegionId", "The specified RegionId is not valid.", 404)
+    destination = p.str("DestinationResource")
+    if destination is None:
+        raise CloudError("Invalid.Param", 'The parameter "DestinationResource" is required.', 400)
+    if destination not in DESTINATIONS:
+        raise CloudError("Invalid.DestinationResource", "The specified DestinationResource is not valid.", 404)
+    if p.str("InstanceChargeType") not in (None,) + CHARGE_TYPES:
+        raise CloudError("Invalid.InstanceChargeType", "The specified InstanceChargeType is not valid.", 400)
+    if p.str("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
+        raise CloudError("Invalid.SpotStrategy", "The specified SpotStrategy is not valid.", 404)
+    if p.str("IoOptimized") not in (None, "none", "optimized"):
+        raise CloudError("Invalid.IoOptimized", "The specified IoOptimized is not valid.", 404)
+    if p.str("NetworkCategory") not in (None, "vpc", "classic"):
+        raise CloudError("Invalid.NetworkCategory", "The specified NetworkCategory is not valid.", 404)
+    if "InstanceType" in p and ("Cores" in p or "Memory" in p):
+        raise CloudError("InvalidParam.TypeAndCpuMem.Conflict",
+                         "InstanceType cannot be specified together with Cores or Memory.", 403)
+    if destination == "SystemDisk" and "InstanceType" not in p:
+        raise CloudError("Invalid.Param", 'The parameter "InstanceType" is required when DestinationResource is '
+                         "SystemDisk.", 400)
+    if "Memory" in p:
+        try:
+            float(p.str("Memory"))
+        except ValueError:
+            raise CloudError("Invalid.Param", 'The specified parameter "Memory" is not valid.', 400) from None
+    zone_filter = p.str("ZoneId")
+    zones = [z for z in sorted(catalog.zones(region)) if zone_filter in (None, z)]
+    entries = [e for z in zones if (e := _zone_entry(cloud, region, z, destination, p)) is not None]
+    return {"AvailableZones": {"AvailableZone": entries}}
+
+
+# DescribeImages -------------------------------------------------------------------------------------------
+def render_image(image_id: str, img: dict) -> dict:
+    return {
+        "ImageId": image_id, "ImageName": image_id, "ImageFamily": "", "ImageVersion": "",
+        "ImageOwnerAlias": "system", "ImageOwnerId": 0, "OSType": img["os_type"], "OSName": img["os_name"],
+        "OSNameEn": img["os_name_en"], "Platform": img["platform"], "Architecture": img["architecture"],
+        "Size": img["size"], "Status": "Available", "CreationTime": img["creation_time"],
+        "Description": img["name"], "IsPublic": True, "IsCopied": False, "IsSelfShared": "", "IsSubscribed": False,
+        "IsSupportCloudinit": True, "IsSupportIoOptimized": True, "BootMode": "BIOS", "Usage": "instance",
+        "Usable": True, "Progress": "100%", "ProductCode": "", "ResourceGroupId": "", "SupplierName": "",
+        "LicenseType": "Auto", "LoginAsNonRootSupported": False,
+        "DiskDeviceMappings": {"DiskDeviceMapping": [{
+            "Device": "/dev/xvda", "Size": str(img["size"]), "Type": "system", "Format": "", "SnapshotId": "",
+            "ImportOSSBucket": "", "ImportOSSObject": "", "Progress": "100%", "RemainTime": 0, "Encrypted": False}]},
+        "Features": {"NvmeSupport": "supported", "ImdsSupport": "v2", "CpuOnlineUpgrade": "unsupported",
+                     "CpuOnlineDowngrade": "unsupported", "MemoryOnlineUpgrade": "unsupported",
+                     "MemoryOnlineDowngrade": "unsupported"},
+        "SecureBootOptions": {"SecureBootSupport": "false"},
+        "DetectionOptions": {"Status": "Pass", "Items": {"Item": []}},
+        "Tags": {"Tag": []},
+    }
+
+
+@action("ecs", "DescribeImages")
+def describe_images(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    if p.str("ImageOwnerAlias") not in (None, "system", "self", "others", "marketplace"):
+        raise CloudError("InvalidImageOwnerAlias.ValueNotSupported",
+                         'The specified parameter "ImageOwnerAlias" is not valid.', 400)
+    os_type = p.str("OSType")
+    if os_type not in (None, "windows", "linux"):
+        raise CloudError("InvalidOSType", 'The specified parameter "OSType" is not valid.', 404)
+    arch = p.str("Architecture")
+    if arch not in (None, "i386", "x86_64", "arm64"):
+        raise CloudError("InvalidArchitecture", 'The specified parameter "Architecture" is not valid.', 404)
+    if p.str("Usage") not in (None, "instance", "none"):
+        raise CloudError("InvalidUsage", 'The specified parameter "Usage" is not valid.', 404)
+    itype = p.str("InstanceType")
+    if itype is not None and itype not in catalog.INSTANCE_TYPES:
+        raise CloudError("InvalidInstanceType.ValueNotSupported",
+                         "The specified InstanceType does not exist or beyond the permitted range.", 400)
+    # Status defaults to Available; "ALL" or a list including Available shows the public images.
+    statuses = [s.strip() for s in p.str("Status", default="Available").split(",")]
+    ids = [i.strip() for i in (p.str("ImageId") or "").split(",") if i.strip()]
+    name = p.str("ImageName")
+    images = []
+    if p.str("ImageOwnerAlias") in (None, "system") and ("Available" in statuses or "ALL" in statuses) \
+            and not tag_filters(p) and p.str("Usage") != "none":
+        for image_id, img in sorted(catalog.IMAGES.items()):
+            if ids and image_id not in ids:
+                continue
+            if name and not fnmatch.fnmatchcase(image_id, name if "*" in name else f"*{name}*"):
+                continue
+            if (os_type and img["os_type"] != os_type) or (arch and img["architecture"] != arch):
+                continue
+            images.append(render_image(image_id, img))
+    if p.bool("DryRun", default=False):
+        raise dry_run_passed()
+    page_items, meta = paginate(images, p, default_size=10, max_size=100)
+    return {**meta, "RegionId": region, "Images": {"Image": page_items}}

@@ -1,0 +1,196 @@
+"""Cloud disks: category and size rules, CreateDisk, Attach/Detach/Delete and their status machine."""
+from __future__ import annotations
+
+import string
+import uuid
+
+from .. import catalog
+from ..core import new_id
+from ..errors import CloudError, missing
+from ..params import Params
+from .common import (ALL_DISK_CATEGORIES, RESOURCE_GROUP, check_description, check_name, get_disk, get_instance,
+                     incorrect_disk_status, incorrect_instance_status, parse_tags, zone_of)
+
+MAX_DATA_DISKS = 16                   # data disks per instance (AttachDisk / RunInstances docs)
+LEVELS = ("PL0", "PL1", "PL2", "PL3")
+_ESSD_MIN = {"PL0": 1, "PL1": 20, "PL2": 461, "PL3": 1261}
+# GiB ranges per category (CreateDisk Size and RunInstances DataDisk.N.Size / SystemDisk.Size docs).
+DATA_RANGE = {"cloud": (5, 2000), "cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768),
+              "cloud_essd": (20, 65536), "cloud_auto": (1, 65536), "cloud_essd_entry": (10, 32768)}
+SYSTEM_RANGE = {"cloud": (20, 500), "cloud_efficiency": (20, 2048), "cloud_ssd": (20, 2048),
+                "cloud_essd": (20, 2048), "cloud_auto": (1, 2048), "cloud_essd_entry": (10, 2048)}
+
+
+def size_range(category: str, level: str | None, system: bool) -> tuple[int, int]:
+    low, high = (SYSTEM_RANGE if system else DATA_RANGE)[category]
+    if category == "cloud_essd":
+        low = _ESSD_MIN[level or "PL1"]
+    return low, high
+
+
+def performance_level(value: str | None, category: str) -> str:
+    if value is not None and value not in LEVELS:
+        raise CloudError("InvalidPerformanceLevel.Malformed", 'The specified parameter "PerformanceLevel" is not '
+                         "valid.", 400)
+    return (value or "PL1") if category == "cloud_essd" else ""
+
+
+def new_disk(cloud, region: str, zone: str, *, category: str, size: int, disk_type: str, status: str,
+             instance_id: str = "", device: str = "", delete_with_instance: bool = False, portable: bool = True,
+             level: str = "", name: str = "", description: str = "", image_id: str = "",
+             disk_tags: dict | None = None, order: int = 0, resource_group_id: str = RESOURCE_GROUP) -> dict:
+    now = cloud.clock.now()
+    disk = {
+        "id": new_id("d", region), "region": region, "zone": zone, "size": size, "category": category,
+        "type": disk_type, "instance_id": instance_id, "device": device, "delete_with_instance": delete_with_instance,
+        "portable": portable, "status": status, "created": now, "tags": dict(disk_tags or {}), "name": name,
+        "description": description, "performance_level": level, "image_id": image_id,
+        "attached_time": now if instance_id else None, "detached_time": None, "resource_group_id": resource_group_id,
+        "serial": str(uuid.uuid4()), "_order": order,
+    }
+    cloud.store.put("disk", disk)
+    return disk
+
+
+def attached_disks(cloud, instance_id: str) -> list[dict]:
+    return [d for d in cloud.store.all("disk") if d.get("instance_id") == instance_id]
+
+
+def next_device(cloud, instance_id: str, taken: set[str] | None = None) -> str:
+    used = {d["device"] for d in attached_disks(cloud, instance_id)} | (taken or set())
+    for letter in string.ascii_lowercase[1:]:
+        device = f"/dev/xvd{letter}"
+        if device not in used:
+            return device
+    raise CloudError("InstanceDiskLimitExceeded", "The amount of the disk on instance in question reach its limits",
+                     403)
+
+
+# CreateDisk ------------------------------------------------------------------------------------------------
+def create_disk(cloud, region: str, p: Params) -> dict:
+    zone = zone_of(region, p.str("ZoneId"))
+    instance_id = p.str("InstanceId")
+    if zone and instance_id:
+        raise CloudError("InvalidParameter", "ZoneId and InstanceId cannot be specified at the same time.", 400)
+    instance = None
+    if instance_id:
+        # InstanceId creates a subscription disk attached to a subscription instance.
+        instance = get_instance(cloud, instance_id, region)
+        if instance.get("charge_type", "PostPaid") != "PrePaid":
+            raise CloudError("ChargeTypeViolation", "The operation is not permitted due to charge type of the "
+                             "instance.", 403)
+        zone = instance["zone"]
+    if zone is None:
+        raise missing("ZoneId")
+    category = p.str("DiskCategory", default="cloud")
+    if category not in ALL_DISK_CATEGORIES:
+        raise CloudError("InvalidDiskCategory.ValueNotSupported", 'The specified parameter "DiskCategory" is not '
+                         "valid.", 400)
+    level = performance_level(p.str("PerformanceLevel"), category)
+    if p.str("SnapshotId") is not None:
+        raise CloudError("InvalidSnapshotId.NotFound", "The specified SnapshotId does not exist.", 404)
+    if "Size" not in p:
+        raise CloudError("MissingParameter", "The input parameter either SnapshotId or Size should be specified.", 400)
+    size = p.int("Size", code="InvalidSize.ValueNotSupported")
+    low, high = size_range(category, level, system=False)
+    if not low <= size <= high:
+        raise CloudError("InvalidSize.ValueNotSupported", 'The specified parameter "Size" is not valid.', 400)
+    if category not in catalog.DISK_CATEGORIES:
+        # A valid category this zone does not sell (our zones sell cloud_efficiency, cloud_ssd and cloud_essd).
+        raise CloudError("InvalidDataDiskCategory.NotSupported", "Specified disk category is not supported.", 403)
+    name = p.str("DiskName")
+    check_name(name, "InvalidDiskName.Malformed", "DiskName")
+    description = p.str("Description")
+    check_description(description)
+    disk_tags = parse_tags(p)
+    if instance is not None:
+        disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="In_use",
+                        instance_id=instance["id"], device=next_device(cloud, instance["id"]), portable=False,
+                        level=level, name=name or "", description=description or "", disk_tags=disk_tags)
+        return disk
+    disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="Creating",
+                    level=level, name=name or "", description=description or "", disk_tags=disk_tags,
+                    resource_group_id=p.str("ResourceGroupId", default=RESOURCE_GROUP))
+    cloud.schedule("disk", disk, [("disk.create", "status", "Available")])
+    return disk
+
+
+# Attach / Detach / Delete ---------------------------------------------------------------------------------
+def attach(cloud, p: Params) -> None:
+    instance = get_instance(cloud, p.str("InstanceId", required=True))
+    disk = get_disk(cloud, p.str("DiskId", required=True))
+    if p.bool("Bootable", default=False):
+        raise CloudError("InvalidParameter", "The instance already has a system disk; Bootable attach needs an "
+                         "instance without one.", 400)
+    if instance.get("_releasing") or instance["status"] not in ("Running", "Stopped"):
+        raise incorrect_instance_status(instance, ("Running", "Stopped"), status=400)  # AttachDisk documents 400
+    if disk["status"] != "Available":
+        raise CloudError("IncorrectDiskStatus", "The operation is not supported in this status.", 403)
+    if not disk["portable"]:
+        raise CloudError("DiskNotPortable", "The specified disk is not a portable disk.", 403)
+    if disk["region"] != instance["region"] or disk["zone"] != instance["zone"]:
+        raise CloudError("ResourcesNotInSameZone", "The specified instance and disk are not in the same zone.", 403)
+    data = [d for d in attached_disks(cloud, instance["id"]) if d["type"] == "data"]
+    if len(data) >= MAX_DATA_DISKS:
+        raise CloudError("InstanceDiskLimitExceeded", "The amount of the disk on instance in question reach its "
+                         "limits", 403)
+    device = p.str("Device")
+    if device is not None:
+        if len(device) != 9 or not device.startswith("/dev/xvd") or device[-1] not in string.ascii_lowercase[1:]:
+            raise CloudError("InvalidDevice.Malformed", 'The specified parameter "Device" is not valid.', 400)
+        if device in {d["device"] for d in attached_disks(cloud, instance["id"])}:
+            raise CloudError("InvalidDevice.InUse", "The specified device has been occupied.", 403)
+    disk["device"] = device or next_device(cloud, instance["id"])
+    disk["instance_id"] = instance["id"]
+    disk["delete_with_instance"] = p.bool("DeleteWithInstance", default=False)
+    disk["attached_time"] = cloud.clock.now()
+    cloud.set_field("disk", disk, "status", "Attaching")
+    cloud.schedule("disk", disk, [("disk.attach", "status", "In_use")])
+
+
+def detach(cloud, p: Params) -> None:
+    instance = get_instance(cloud, p.str("InstanceId", required=True))
+    disk = get_disk(cloud, p.str("DiskId", required=True))
+    if disk["status"] == "Available":
+        raise CloudError("InvalidDisk.AlreadyDetached", "The specified disk has been detached.", 404)
+    if disk.get("instance_id") != instance["id"]:
+        raise CloudError("DependencyViolation", "The specified disk has not been attached on the specified "
+                         "instance.", 403)
+    if disk["status"] != "In_use":
+        raise incorrect_disk_status()
+    if not disk["portable"]:
+        raise CloudError("DiskNotPortable", "The specified disk is not a portable disk.", 403)
+    if instance.get("_releasing") or instance["status"] not in ("Running", "Stopped"):
+        raise incorrect_instance_status(instance, ("Running", "Stopped"))
+    # Detaching takes "about a minute"; the disk keeps its InstanceId until it is Available again, and a
+    # detached data disk is no longer released with the instance unless DeleteWithInstance says so.
+    disk["delete_with_instance"] = p.bool("DeleteWithInstance", default=False)
+    disk["detached_time"] = cloud.clock.now()
+    cloud.set_field("disk", disk, "status", "Detaching")
+    cloud.schedule("disk", disk, [("disk.detach", "instance_id", ""), (None, "device", ""),
+                                  (None, "status", "Available")])
+
+
+def delete(cloud, p: Params) -> None:
+    disk = cloud.store.get("disk", p.str("DiskId", required=True))
+    if disk is None:
+        return  # a disk that does not exist is ignored (DeleteDisk docs)
+    if disk["status"] == "Creating":
+        raise CloudError("IncorrectDiskStatus.Initializing", "The specified disk is being initialized.", 403)
+    if disk["status"] != "Available":
+        raise incorrect_disk_status()
+    cloud.release("disk", disk)
+
+
+def release_with_instance(cloud, instance: dict) -> None:
+    """Instance released: DeleteWithInstance disks go with it, the others become Available, detached."""
+    for disk in attached_disks(cloud, instance["id"]):
+        disk["_timeline"] = []
+        if disk.get("delete_with_instance"):
+            cloud.release("disk", disk)
+            continue
+        disk["device"] = ""
+        disk["detached_time"] = cloud.clock.now()
+        disk["portable"] = True
+        cloud.set_field("disk", disk, "instance_id", "")
+        cloud.set_field("disk", disk, "status", "Available")

@@ -1,0 +1,122 @@
+"""Disk actions: CreateDisk, DescribeDisks, AttachDisk, DetachDisk, DeleteDisk."""
+from __future__ import annotations
+
+from .. import tags
+from ..core import action, iso_seconds
+from ..errors import CloudError
+from ..params import Params
+from . import disk_models
+from .common import ALL_DISK_CATEGORIES, DISK_STATUSES, creation_order, dry_run_passed, page, tag_filters
+
+NEVER_EXPIRES = "2999-09-08T16:00Z"   # ExpiredTime of pay-as-you-go disks in real responses
+_IOPS = {"cloud": (100, 0, 300), "cloud_efficiency": (1800, 50, 5000), "cloud_ssd": (1800, 30, 25000),
+         "cloud_essd": (1800, 50, 50000), "cloud_auto": (1800, 50, 50000), "cloud_essd_entry": (1800, 8, 6000)}
+
+
+@action("ecs", "CreateDisk")
+def create_disk(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+
+    def create():
+        return {"DiskId": disk_models.create_disk(cloud, region, p)["id"]}
+
+    return cloud.idempotent("ecs", "CreateDisk", p, create)
+
+
+def _iops(disk: dict) -> int:
+    base, per_gib, cap = _IOPS.get(disk["category"], (1800, 50, 50000))
+    return min(base + per_gib * disk["size"], cap)
+
+
+def _stamp(value) -> str:
+    return iso_seconds(value) if value else ""
+
+
+def render_disk(disk: dict) -> dict:
+    iops = _iops(disk)
+    attached = disk["status"] in ("In_use", "Attaching", "Detaching") and disk.get("instance_id")
+    return {
+        "DiskId": disk["id"], "DiskName": disk.get("name", ""), "Description": disk.get("description", ""),
+        "RegionId": disk["region"], "ZoneId": disk["zone"], "Category": disk["category"], "Size": disk["size"],
+        "Status": disk["status"], "Type": disk["type"], "InstanceId": disk.get("instance_id", ""),
+        "Device": disk.get("device", ""), "DeleteWithInstance": bool(disk.get("delete_with_instance")),
+        "DeleteAutoSnapshot": True, "EnableAutoSnapshot": True, "EnableAutomatedSnapshotPolicy": False,
+        "Portable": bool(disk.get("portable")), "Encrypted": False, "KMSKeyId": "", "DiskChargeType": "PostPaid",
+        "PerformanceLevel": disk.get("performance_level", ""), "IOPS": iops, "IOPSRead": iops // 2,
+        "IOPSWrite": iops // 2, "Throughput": 0, "ThroughputRead": 0, "ThroughputWrite": 0, "ProvisionedIops": 0,
+        "BurstingEnabled": False, "ImageId": disk.get("image_id", ""), "SourceSnapshotId": "",
+        "AutoSnapshotPolicyId": "", "CreationTime": _stamp(disk["created"]),
+        "AttachedTime": _stamp(disk.get("attached_time")), "DetachedTime": _stamp(disk.get("detached_time")),
+        "ExpiredTime": NEVER_EXPIRES, "SerialNumber": disk.get("serial", ""), "BdfId": "", "MultiAttach": "Disabled",
+        "MountInstanceNum": 1 if attached else 0, "ResourceGroupId": disk.get("resource_group_id", ""),
+        "StorageSetId": "", "StorageSetPartitionNumber": 0, "StorageClusterId": "", "ProductCode": "",
+        "Tags": tags.render(disk), "OperationLocks": {"OperationLock": []},
+        "Attachments": {"Attachment": [{"InstanceId": disk["instance_id"], "Device": disk.get("device", ""),
+                                        "AttachedTime": _stamp(disk.get("attached_time"))}] if attached else []},
+        "MountInstances": {"MountInstance": []},
+    }
+
+
+@action("ecs", "DescribeDisks")
+def describe_disks(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    disks = [d for d in cloud.store.all("disk") if d["region"] == region]
+    ids = p.id_list("DiskIds")
+    if ids is not None:
+        if len(ids) > 100:
+            raise CloudError("InvalidDiskIds.Malformed", "The amount of specified disk Ids exceeds the limit.", 403)
+        wanted = set(ids)
+        disks = [d for d in disks if d["id"] in wanted]
+    disk_type = p.str("DiskType", default="all")
+    if disk_type not in ("all", "system", "data"):
+        raise CloudError("InvalidDiskType.ValueNotSupported", "The specified disk type is not supported.", 400)
+    category = p.str("Category", default="all")
+    if category != "all" and category not in ALL_DISK_CATEGORIES:
+        raise CloudError("InvalidCategory.ValueNotSupported", "The specified disk category is not supported.", 400)
+    status = p.str("Status", default="All")
+    if status != "All" and status not in DISK_STATUSES:
+        raise CloudError("InvalidStatus.ValueNotSupported", "The specified disk status is not supported.", 400)
+    if p.str("DiskChargeType") not in (None, "PostPaid", "PrePaid"):
+        raise CloudError("InvalidDiskChargeType.NotFound", "The specified DiskChargeType is not found.", 404)
+    if disk_type != "all":
+        disks = [d for d in disks if d["type"] == disk_type]
+    if category != "all":
+        disks = [d for d in disks if d["category"] == category]
+    if status != "All":
+        disks = [d for d in disks if d["status"] == status]
+    for param, field in (("InstanceId", "instance_id"), ("ZoneId", "zone"), ("DiskName", "name"),
+                         ("ResourceGroupId", "resource_group_id")):
+        value = p.str(param)
+        if value is not None:
+            disks = [d for d in disks if d.get(field) == value]
+    if p.str("DiskChargeType") == "PrePaid":
+        disks = []
+    for param, field in (("Portable", "portable"), ("DeleteWithInstance", "delete_with_instance")):
+        value = p.bool(param)
+        if value is not None:
+            disks = [d for d in disks if bool(d.get(field)) == value]
+    filters = tag_filters(p)
+    disks = [d for d in disks if tags.matches(d, filters)]
+    if p.bool("DryRun", default=False):
+        raise dry_run_passed()
+    disks.sort(key=creation_order)
+    chunk, meta = page(disks, p, token_min=10, token_max=500)
+    return {**meta, "Disks": {"Disk": [render_disk(d) for d in chunk]}}
+
+
+@action("ecs", "AttachDisk")
+def attach_disk(cloud, p: Params) -> dict:
+    disk_models.attach(cloud, p)
+    return {}
+
+
+@action("ecs", "DetachDisk")
+def detach_disk(cloud, p: Params) -> dict:
+    disk_models.detach(cloud, p)
+    return {}
+
+
+@action("ecs", "DeleteDisk")
+def delete_disk(cloud, p: Params) -> dict:
+    disk_models.delete(cloud, p)
+    return {}

@@ -1,0 +1,351 @@
+"""RunInstances: validation in the real API's order, placement, private addresses, disks, names and tags."""
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+import uuid
+
+from .. import catalog
+from ..core import new_id
+from ..errors import CloudError, invalid, missing
+from ..params import Params
+from . import disk_models, naming
+from .common import (ALL_DISK_CATEGORIES, RESOURCE_GROUP, check_description, check_name, dry_run_passed,
+                     get_security_group, parse_tags, zone_of)
+
+USER_DATA_MAX = 32 * 1024            # bytes before Base64 (current RunInstances docs; 16 KB in 2021, 64 KB in 2018)
+DEFAULT_SYSTEM_CATEGORY = "cloud_efficiency"
+PUBLIC_POOL = ipaddress.ip_network("198.18.0.0/15")   # our stand-in for public addresses (never routed)
+_PASSWORD_SPECIALS = set("()`~!@#$%^&*-_+=|{}[]:;\"'<>,.?/")
+
+
+def _mismatch(message: str) -> CloudError:
+    return CloudError("InvalidParameter.Mismatch", message, 400)
+
+
+def _security_groups(cloud, region: str, p: Params) -> list[dict]:
+    single = p.str("SecurityGroupId")
+    many = p.list("SecurityGroupIds")
+    if single and many:
+        raise CloudError("InvalidParameter", "SecurityGroupId and SecurityGroupIds.N cannot be specified together.",
+                         400)
+    ids = [single] if single else many
+    if not ids:
+        raise missing("SecurityGroupId")
+    groups = [get_security_group(cloud, gid, region) for gid in dict.fromkeys(ids)]
+    if len({g["vpc_id"] for g in groups}) > 1:
+        raise CloudError("InvalidSecurityGroupId.NotInSameVpc", "The specified security groups are not in the same "
+                         "VPC.", 400)
+    if len({g["group_type"] for g in groups}) > 1:
+        raise CloudError("InvalidSecurityGroupId.MultiGroupType", "Basic and advanced security groups cannot be "
+                         "used together.", 400)
+    return groups
+
+
+def _vswitch(cloud, region: str, p: Params, groups: list[dict]) -> dict:
+    vsw_id = p.str("VSwitchId")
+    if vsw_id is None:
+        raise CloudError("MissingParameter", 'The input parameter "VSwitchId" that is mandatory for processing this '
+                         "request is not supplied.", 400)
+    vsw = cloud.store.get("vswitch", vsw_id)
+    if vsw is None or vsw.get("region") != region:
+        raise CloudError("InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.", 404)
+    zone = zone_of(region, p.str("ZoneId"))
+    if zone is not None and zone != vsw["zone"]:
+        raise _mismatch("Specified virtual switch is not in the specified zone.")
+    if vsw.get("status", "Available") != "Available":
+        raise CloudError("IncorrectVSwitchStatus", "The current status of virtual switch does not support this "
+                         "operation.", 400)
+    if groups[0]["vpc_id"] != vsw["vpc_id"]:
+        raise _mismatch("Specified security group and virtual switch are not in the same VPC.")
+    return vsw
+
+
+def _system_disk(p: Params, image: dict) -> dict:
+    spec = p.struct("SystemDisk")
+    category = spec.get("Category") or DEFAULT_SYSTEM_CATEGORY
+    if category not in ALL_DISK_CATEGORIES:
+        raise CloudError("InvalidSystemDiskCategory.ValueNotSupported", 'The specified parameter "SystemDisk.Category"'
+                         " is not valid.", 400)
+    level = disk_models.performance_level(spec.get("PerformanceLevel"), category)
+    low, high = disk_models.size_range(category, level, system=True)
+    size = max(40, image["size"])
+    if spec.get("Size"):
+        try:
+            size = int(spec["Size"])
+        except ValueError:
+            raise CloudError("InvalidSystemDiskSize.ValueNotSupported", 'The specified parameter "SystemDisk.Size" '
+                             "is not valid.", 400) from None
+        if size < image["size"]:
+            raise CloudError("InvalidSystemDiskSize.LessThanImageSize", "The specified parameter SystemDisk.Size is "
+                             "less than the image size.", 404)
+        if size < low:
+            raise CloudError("InvalidSystemDiskSize.LessThanMinSize", "The specified parameter SystemDisk.Size is "
+                             "less than the min size.", 404)
+        if size > high:
+            raise CloudError("InvalidSystemDiskSize.MoreThanMaxSize", "The specified parameter SystemDisk.Size is more "
+                             "than the max size.", 404)
+    check_name(spec.get("DiskName"), "InvalidDiskName.Malformed", "SystemDisk.DiskName")
+    check_description(spec.get("Description"), "InvalidDiskDescription.Malformed", "SystemDisk.Description")
+    return {"category": category, "size": size, "level": level, "name": spec.get("DiskName", ""),
+            "description": spec.get("Description", "")}
+
+
+def _data_disks(p: Params) -> list[dict]:
+    entries = p.struct_list("DataDisk")
+    if len(entries) > disk_models.MAX_DATA_DISKS:
+        raise CloudError("InstanceDiskNumber.LimitExceed", "The total number of specified disk in an instance "
+                         "exceeds.", 400)
+    out = []
+    for n, entry in enumerate(entries, 1):
+        category = entry.get("Category") or DEFAULT_SYSTEM_CATEGORY
+        if category not in ALL_DISK_CATEGORIES:
+            raise CloudError("InvalidDataDiskCategory.ValueNotSupported", f'The specified parameter "DataDisk.{n}.'
+                             'Category" is not valid.', 400)
+        if entry.get("SnapshotId"):
+            raise CloudError("InvalidDataDiskSnapshotId.NotFound", f'The specified parameter "DataDisk.{n}.SnapshotId"'
+                             " is not valid.", 404)
+        level = disk_models.performance_level(entry.get("PerformanceLevel"), category)
+        low, high = disk_models.size_range(category, level, system=False)
+        try:
+            size = int(entry.get("Size", ""))
+        except ValueError:
+            raise missing(f"DataDisk.{n}.Size") from None
+        if not low <= size <= high:
+            raise CloudError("InvalidDataDiskSize.ValueNotSupported", f"The specified DataDisk.{n}.Size beyond the "
+                             "permitted range, or the capacity of snapshot exceeds the size limit of the specified "
+                             "disk category.", 400)
+        check_name(entry.get("DiskName"), "InvalidDiskName.Malformed", f"DataDisk.{n}.DiskName")
+        check_description(entry.get("Description"), "InvalidDiskDescription.Malformed", f"DataDisk.{n}.Description")
+        delete_with = entry.get("DeleteWithInstance", "true").lower()
+        if delete_with not in ("true", "false"):
+            raise invalid(f"DataDisk.{n}.DeleteWithInstance", "The value must be true or false.")
+        device = entry.get("Device", "")
+        if device and not re.match(r"^/dev/xvd[b-z]$", device):
+            raise CloudError("InvalidDevice.Malformed", f'The specified parameter "DataDisk.{n}.Device" is not '
+                             "valid.", 400)
+        out.append({"category": category, "size": size, "level": level, "name": entry.get("DiskName", ""),
+                    "description": entry.get("Description", ""), "delete_with_instance": delete_with == "true",
+                    "device": device})
+    return out
+
+
+def parse_user_data(p: Params) -> str:
+    value = p.str("UserData", default="")
+    if not value:
+        return ""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise CloudError("InvalidUserData.Base64FormatInvalid", "The specified UserData is not valid.", 400) from None
+    if len(raw) > USER_DATA_MAX:
+        raise CloudError("InvalidUserData.SizeExceeded", 'The specified parameter "UserData" exceeds the size.', 400)
+    return value
+
+
+def check_password(p: Params) -> None:
+    password = p.str("Password")
+    if password is None:
+        return
+    if p.bool("PasswordInherit", default=False):
+        raise CloudError("InvalidPasswordParam.Mismatch", "The input password should be null when passwdInherit is "
+                         "true.", 400)
+    kinds = [any(c.islower() for c in password), any(c.isupper() for c in password),
+             any(c.isdigit() for c in password), any(c in _PASSWORD_SPECIALS for c in password)]
+    allowed = all(c.isascii() and (c.isalnum() or c in _PASSWORD_SPECIALS) for c in password)
+    if not 8 <= len(password) <= 30 or sum(kinds) < 3 or not allowed:
+        raise CloudError("InvalidPassword.Malformed", 'The specified parameter "Password" is not valid.', 400)
+
+
+def _billing(p: Params) -> dict:
+    charge = p.str("InstanceChargeType", default="PostPaid")
+    if charge not in ("PostPaid", "PrePaid"):
+        raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records.",
+                         404)
+    spot = p.str("SpotStrategy", default="NoSpot")
+    if spot not in ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"):
+        raise CloudError("InvalidSpotStrategy", "The specified SpotStrategy is not valid.", 400)
+    if spot != "NoSpot" and charge == "PrePaid":
+        raise CloudError("InvalidSpotPrepaid", "The specified Spot type is not support PrePay Instance.", 400)
+    internet = p.str("InternetChargeType", default="PayByTraffic")
+    if internet not in ("PayByTraffic", "PayByBandwidth"):
+        raise CloudError("InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is not "
+                         "valid.", 400)
+    out_bw = p.int("InternetMaxBandwidthOut", default=0)
+    if not 0 <= out_bw <= 100:
+        raise CloudError("InvalidParameter", 'The specified parameter "InternetMaxBandwidthOut" is not valid.', 400)
+    in_default = 10 if out_bw <= 10 else out_bw
+    in_bw = p.int("InternetMaxBandwidthIn", default=in_default)
+    if not 1 <= in_bw <= max(10, out_bw):
+        raise CloudError("InvalidInternetMaxBandwidthIn.Malformed", 'The specified parameter '
+                         '"InternetMaxBandwidthIn" is not valid.', 400)
+    return {"charge_type": charge, "spot_strategy": spot, "internet_charge_type": internet,
+            "internet_max_bandwidth_out": out_bw, "internet_max_bandwidth_in": in_bw}
+
+
+def _host_names(p: Params, amount: int, unique: bool) -> list[str | None]:
+    many = p.list("HostNames")
+    host_name = p.str("HostName")
+    if many:
+        if host_name is not None:
+            raise CloudError("InvalidParameter", "HostName and HostNames.N cannot be specified together.", 400)
+        if len(many) != amount:
+            raise invalid("HostNames.N", "The number of host names must equal Amount.")
+        for name in many:
+            naming.check_host_name(name, "HostNames.N")
+        return list(many)
+    naming.check_host_name(host_name)
+    return naming.expand(host_name, amount, unique)
+
+
+# addresses ------------------------------------------------------------------------------------------------
+def _usable(vsw: dict) -> tuple[int, int]:
+    """First and last assignable address: the first and the last three of a vSwitch are reserved."""
+    net = ipaddress.ip_network(vsw["cidr"], strict=False)
+    return int(net.network_address) + 1, int(net.broadcast_address) - 3
+
+
+def _private_ips(cloud, vsw: dict, amount: int, first: str | None) -> list[str]:
+    low, high = _usable(vsw)
+    used = {int(ipaddress.ip_address(i["private_ip"])) for i in cloud.store.all("instance")
+            if i.get("vswitch_id") == vsw["id"] and i.get("private_ip")}
+    if first is not None:
+        try:
+            start = int(ipaddress.IPv4Address(first))
+        except ValueError:
+            raise CloudError("InvalidPrivateIpAddress.Malformed", "Specified private IP address is malformed.",
+                             400) from None
+        wanted = list(range(start, start + amount))   # Amount > 1: consecutive addresses (RunInstances docs)
+        if any(not low <= a <= high for a in wanted):
+            raise CloudError("InvalidPrivateIpAddress", "Specified private IP address is not in the CIDR block of "
+                             "virtual switch.", 400)
+        if any(a in used for a in wanted):
+            raise CloudError("InvalidPrivateIpAddress.Duplicated", "Specified private IP address is duplicated.", 400)
+        return [str(ipaddress.IPv4Address(a)) for a in wanted]
+    # Internal load balancers in the vSwitch hold an address too (their Address is a loopback one here).
+    balancers = sum(1 for lb in cloud.store.all("load_balancer") if lb.get("vswitch_id") == vsw["id"])
+    if (high - low + 1) - len(used) - balancers < amount:
+        raise CloudError("QuotaExceeded.PrivateIpAddress", "Don't have enough private IPs in this switch", 400)
+    out: list[str] = []
+    address = low
+    while len(out) < amount and address <= high:
+        if address not in used:
+            out.append(str(ipaddress.IPv4Address(address)))
+        address += 1
+    return out
+
+
+def _public_ip(cloud, taken: set[str]) -> str:
+    used = {i.get("public_ip") for i in cloud.store.all("instance")} | taken
+    for offset in range(1, PUBLIC_POOL.num_addresses - 1):
+        address = str(PUBLIC_POOL.network_address + offset)
+        if address not in used:
+            return address
+    raise CloudError("QuotaExceed.PublicIp", "The public IP address pool is exhausted.", 403)
+
+
+def _mac() -> str:
+    octets = uuid.uuid4().bytes[:5]
+    return "00:16:3e:" + ":".join(f"{b:02x}" for b in octets[:3])
+
+
+# RunInstances ----------------------------------------------------------------------------------------------
+def run_instances(cloud, region: str, p: Params) -> list[str]:
+    """Validate everything (including quota and stock), then create Amount instances with their disks."""
+    amount = p.int("Amount", default=1)
+    if not 1 <= amount <= 100:
+        raise CloudError("InvalidParameter", 'The specified parameter "Amount" is not valid.', 400)
+    min_amount = p.int("MinAmount", code="InvalidMinAmount.Malformed")
+    if min_amount is not None and not 1 <= min_amount <= amount:
+        raise CloudError("InvalidMinAmount.Malformed", 'The specified parameter "MinAmount" is not valid.', 400)
+    itype = p.str("InstanceType", required=True)
+    spec = catalog.INSTANCE_TYPES.get(itype)
+    if spec is None:
+        raise CloudError("InvalidInstanceType.ValueNotSupported", "The specified InstanceType beyond the permitted "
+                         "range.", 400)
+    image_id = p.str("ImageId", required=True)
+    image = catalog.IMAGES.get(image_id)
+    if image is None:
+        raise CloudError("InvalidImageId.NotFound", "The specified ImageId does not exist.", 404)
+    groups = _security_groups(cloud, region, p)
+    vsw = _vswitch(cloud, region, p, groups)
+    zone = vsw["zone"]
+    if not catalog.zone_sells(region, zone, itype):
+        raise CloudError("InvalidInstanceType.ZoneNotSupported", "The specified zone does not support this "
+                         "instancetype.", 403)
+    system = _system_disk(p, image)
+    data = _data_disks(p)
+    for category in [system["category"]] + [d["category"] for d in data]:
+        if category not in catalog.DISK_CATEGORIES:
+            raise CloudError("CategoryNotSupported", "The specified zone does not offer the specified disk category.",
+                             403)
+    user_data = parse_user_data(p)
+    unique = p.bool("UniqueSuffix", default=False)
+    naming.check_instance_name(p.str("InstanceName"))
+    names = naming.expand(p.str("InstanceName"), amount, unique)
+    for name in names:
+        naming.check_instance_name(name)
+    hosts = _host_names(p, amount, unique)
+    description = p.str("Description")
+    check_description(description)
+    check_password(p)
+    billing = _billing(p)
+    new_tags = parse_tags(p)
+    deletion_protection = p.bool("DeletionProtection", default=False)
+    living = sum(1 for i in cloud.store.all("instance") if i["region"] == region)
+    if living + amount > cloud.config.instance_quota:
+        raise CloudError("QuotaExceed.AfterpayInstance", "The maximum number of Pay-As-You-Go instances is exceeded.",
+                         400)
+    if not cloud.config.has_stock(zone, itype):
+        raise CloudError("OperationDenied.NoStock", "The resource is out of stock in the specified zone. Please try "
+                         "other types, or choose other regions and zones.", 403)
+    addresses = _private_ips(cloud, vsw, amount, p.str("PrivateIpAddress"))
+    if p.bool("DryRun", default=False):
+        raise dry_run_passed()
+
+    now = cloud.clock.now()
+    ids, publics = [], set()
+    for index in range(amount):
+        iid = new_id("i", region)
+        public_ip = ""
+        if billing["internet_max_bandwidth_out"] > 0:
+            public_ip = _public_ip(cloud, publics)
+            publics.add(public_ip)
+        host = hosts[index].replace(naming.PLACEHOLDER, iid) if hosts[index] else naming.default_host_name(iid)
+        instance = {
+            "id": iid, "region": region, "zone": zone, "instance_type": itype, "image_id": image_id,
+            "vpc_id": vsw["vpc_id"], "vswitch_id": vsw["id"], "security_group_ids": [g["id"] for g in groups],
+            "private_ip": addresses[index], "public_ip": public_ip, "user_data": user_data, "host_name": host,
+            "instance_name": names[index] or iid, "name": names[index] or iid, "description": description or "",
+            "deletion_protection": deletion_protection, "status": "Pending", "created": now, "started": now,
+            "tags": dict(new_tags), "key_pair_name": p.str("KeyPairName", default=""),
+            "resource_group_id": p.str("ResourceGroupId", default=RESOURCE_GROUP), "stopped_mode": "",
+            "eni_id": new_id("eni", region), "mac": _mac(), "serial": str(uuid.uuid4()), "_order": index,
+            "hpc_cluster_id": p.str("HpcClusterId", default=""), "deployment_set_id": p.str("DeploymentSetId", default=""),
+            "credit_specification": p.str("CreditSpecification", default=""), **billing,
+        }
+        system_disk = disk_models.new_disk(
+            cloud, region, zone, category=system["category"], size=system["size"], disk_type="system",
+            status="In_use", instance_id=iid, device="/dev/xvda", delete_with_instance=True, portable=False,
+            level=system["level"], name=system["name"], description=system["description"], image_id=image_id,
+            disk_tags=new_tags, order=index * 20)
+        instance["system_disk_id"] = system_disk["id"]
+        taken: set[str] = {"/dev/xvda"}
+        for n, spec_disk in enumerate(data, 1):
+            device = spec_disk["device"] if spec_disk["device"] not in ("", *taken) else ""
+            device = device or disk_models.next_device(cloud, iid, taken)
+            taken.add(device)
+            disk_models.new_disk(
+                cloud, region, zone, category=spec_disk["category"], size=spec_disk["size"], disk_type="data",
+                status="In_use", instance_id=iid, device=device,
+                delete_with_instance=spec_disk["delete_with_instance"], level=spec_disk["level"],
+                name=spec_disk["name"], description=spec_disk["description"], disk_tags=new_tags,
+                order=index * 20 + n)
+        cloud.store.put("instance", instance)
+        # Instances start on their own: Pending -> Starting -> Running (RunInstances docs).
+        cloud.schedule("instance", instance, [("instance.pending", "status", "Starting"),
+                                              ("instance.starting", "status", "Running")])
+        ids.append(iid)
+    return ids

@@ -1,0 +1,128 @@
+"""Start/Stop/Reboot/Delete of instances, one at a time and in batches (InstanceId.N, BatchOptimization)."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..core import action
+from ..errors import CloudError, missing
+from ..params import Params
+from . import lifecycle
+from .common import batch_dry_run_passed, dry_run_passed, get_instance
+
+
+def _single(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dict], None]) -> dict:
+    instance = get_instance(cloud, p.str("InstanceId", required=True))
+    check(instance)
+    if p.bool("DryRun", default=False):
+        raise dry_run_passed()
+    apply(instance)
+    return {}
+
+
+@action("ecs", "StartInstance")
+def start_instance(cloud, p: Params) -> dict:
+    return _single(cloud, p, lifecycle.check_start, lambda i: lifecycle.start(cloud, i))
+
+
+@action("ecs", "StopInstance")
+def stop_instance(cloud, p: Params) -> dict:
+    mode = lifecycle.stopped_mode(p)
+    return _single(cloud, p, lifecycle.check_stop, lambda i: lifecycle.stop(cloud, i, mode))
+
+
+@action("ecs", "RebootInstance")
+def reboot_instance(cloud, p: Params) -> dict:
+    return _single(cloud, p, lifecycle.check_stop, lambda i: lifecycle.reboot(cloud, i))
+
+
+@action("ecs", "DeleteInstance")
+def delete_instance(cloud, p: Params) -> dict:
+    force = p.bool("Force", default=False)
+    return _single(cloud, p, lambda i: lifecycle.check_delete(i, force), lambda i: lifecycle.release(cloud, i))
+
+
+def _ids(p: Params) -> list[str]:
+    ids = list(dict.fromkeys(p.list("InstanceId")))
+    if not ids:
+        raise missing("InstanceId")
+    if len(ids) > 100:
+        raise CloudError("InvalidParameter", 'The specified parameter "InstanceId.N" is not valid: at most 100 '
+                         "instances.", 400)
+    return ids
+
+
+def _response(instance: dict, previous: str, code: str = "200", message: str = "success") -> dict:
+    return {"InstanceId": instance["id"], "Code": code, "Message": message, "PreviousStatus": previous,
+            "CurrentStatus": instance["status"]}
+
+
+def _batch(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dict], None]) -> dict:
+    """AllTogether (default): any failed check fails the whole call; SuccessFirst: one result per instance."""
+    region = cloud.region(p)
+    ids = _ids(p)
+    mode = p.str("BatchOptimization", default="AllTogether")
+    if mode not in ("AllTogether", "SuccessFirst"):
+        raise CloudError("InvalidParameter", 'The specified parameter "BatchOptimization" is not valid.', 400)
+    dry_run = p.bool("DryRun", default=False)
+    results = []
+    if mode == "SuccessFirst":
+        if dry_run:
+            raise batch_dry_run_passed()   # SuccessFirst dry runs always answer DRYRUN.SUCCESS (SDK docs)
+        for iid in ids:
+            instance = cloud.store.get("instance", iid)
+            if instance is None or instance["region"] != region:
+                results.append({"InstanceId": iid, "Code": "InvalidInstanceId.NotFound",
+                                "Message": "The specified InstanceId does not exist.", "PreviousStatus": "",
+                                "CurrentStatus": ""})
+                continue
+            previous = instance["status"]
+            try:
+                check(instance)
+            except CloudError as err:
+                results.append(_response(instance, previous, err.code, err.message))
+                continue
+            apply(instance)
+            results.append(_response(instance, previous))
+        return {"InstanceResponses": {"InstanceResponse": results}}
+    instances = [get_instance(cloud, iid, region) for iid in ids]
+    for instance in instances:
+        check(instance)
+    if dry_run:
+        raise batch_dry_run_passed()
+    for instance in instances:
+        previous = instance["status"]
+        apply(instance)
+        results.append(_response(instance, previous))
+    return {"InstanceResponses": {"InstanceResponse": results}}
+
+
+@action("ecs", "StartInstances")
+def start_instances(cloud, p: Params) -> dict:
+    return _batch(cloud, p, lifecycle.check_start, lambda i: lifecycle.start(cloud, i))
+
+
+@action("ecs", "StopInstances")
+def stop_instances(cloud, p: Params) -> dict:
+    mode = lifecycle.stopped_mode(p)
+    return _batch(cloud, p, lifecycle.check_stop, lambda i: lifecycle.stop(cloud, i, mode))
+
+
+@action("ecs", "DeleteInstances")
+def delete_instances(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    ids = _ids(p)
+    force = p.bool("Force", default=False)
+
+    def delete():
+        instances = [cloud.store.get("instance", iid) for iid in ids]
+        if any(i is None or i["region"] != region for i in instances):
+            raise CloudError("InvalidInstanceIds.NotFound", "The specified InstanceIds does not exist.", 404)
+        for instance in instances:
+            lifecycle.check_delete(instance, force)
+        if p.bool("DryRun", default=False):
+            raise batch_dry_run_passed()
+        for instance in instances:
+            lifecycle.release(cloud, instance)
+        return {}
+
+    return cloud.idempotent("ecs", "DeleteInstances", p, delete)

@@ -1,0 +1,145 @@
+"""Security group actions: Create/Describe/DescribeAttribute/Delete and Authorize/Revoke (ingress and egress)."""
+from __future__ import annotations
+
+from .. import tags
+from ..core import action, iso_seconds
+from ..errors import CloudError
+from ..params import Params
+from . import sg_models
+from .common import creation_order, dry_run_passed, page, tag_filters, token_page
+
+BASIC_GROUP_CAPACITY = 2000   # instances per basic group (Security group limits); enterprise: 65536
+ENTERPRISE_GROUP_CAPACITY = 65536
+
+
+@action("ecs", "CreateSecurityGroup")
+def create_security_group(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+
+    def create():
+        return {"SecurityGroupId": sg_models.create_security_group(cloud, region, p)["id"]}
+
+    return cloud.idempotent("ecs", "CreateSecurityGroup", p, create)
+
+
+def render_group(cloud, group: dict) -> dict:
+    ecs_count = len(sg_models.members(cloud, group["id"]))
+    capacity = BASIC_GROUP_CAPACITY if group["group_type"] == "normal" else ENTERPRISE_GROUP_CAPACITY
+    return {
+        "SecurityGroupId": group["id"], "SecurityGroupName": group["name"], "Description": group["description"],
+        "VpcId": group["vpc_id"], "SecurityGroupType": group["group_type"],
+        "CreationTime": iso_seconds(group["created"]), "ResourceGroupId": group["resource_group_id"],
+        "RuleCount": len(group["rules"]),
+        "GroupToGroupRuleCount": sum(1 for r in group["rules"] if r.get("source_group_id") or r.get("dest_group_id")),
+        "EcsCount": ecs_count, "AvailableInstanceAmount": max(0, capacity - ecs_count), "ServiceManaged": False,
+        "Tags": tags.render(group),
+    }
+
+
+@action("ecs", "DescribeSecurityGroups")
+def describe_security_groups(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    groups = [g for g in cloud.store.all("security_group") if g["region"] == region]
+    ids = p.id_list("SecurityGroupIds", max_items=100)
+    if ids is not None:
+        groups = [g for g in groups if g["id"] in ids]
+    for param, field in (("SecurityGroupId", "id"), ("VpcId", "vpc_id"), ("SecurityGroupType", "group_type"),
+                         ("ResourceGroupId", "resource_group_id")):
+        value = p.str(param)
+        if value is not None:
+            groups = [g for g in groups if g[field] == value]
+    name = p.str("SecurityGroupName")
+    if name is not None:
+        fuzzy = p.bool("FuzzyQuery", default=False)
+        groups = [g for g in groups if (name in g["name"] if fuzzy else g["name"] == name)]
+    network = p.str("NetworkType", choices=("vpc", "classic"))
+    if network is not None:
+        groups = [g for g in groups if bool(g["vpc_id"]) == (network == "vpc")]
+    filters = tag_filters(p)
+    groups = [g for g in groups if tags.matches(g, filters)]
+    if p.bool("DryRun", default=False):
+        raise dry_run_passed()
+    groups.sort(key=creation_order)
+    # PageSize 1-50 (DOCS21); MaxResults up to 100; TotalCount is not returned with NextToken paging.
+    chunk, meta = page(groups, p, page_max=50, token_min=1, token_max=100, total_with_token=False)
+    return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": [render_group(cloud, g) for g in chunk]}}
+
+
+def render_rule(cloud, group: dict, rule: dict) -> dict:
+    def group_name(group_id: str) -> str:
+        other = cloud.store.get("security_group", group_id) if group_id else None
+        return other["name"] if other else ""
+
+    return {
+        "SecurityGroupRuleId": rule["rule_id"], "Direction": rule["direction"], "IpProtocol": rule["ip_protocol"],
+        "PortRange": rule["port_range"], "SourcePortRange": rule.get("source_port_range", ""),
+        "Policy": rule["policy"].capitalize(), "Priority": str(rule["priority"]), "NicType": rule["nic_type"],
+        "SourceCidrIp": rule.get("source_cidr", ""), "Ipv6SourceCidrIp": rule.get("ipv6_source_cidr", ""),
+        "SourceGroupId": rule.get("source_group_id", ""), "SourceGroupName": group_name(rule.get("source_group_id")),
+        "SourceGroupOwnerAccount": cloud.account_id if rule.get("source_group_id") else "",
+        "SourcePrefixListId": rule.get("source_prefix_list_id", ""), "SourcePrefixListName": "",
+        "DestCidrIp": rule.get("dest_cidr", ""), "Ipv6DestCidrIp": rule.get("ipv6_dest_cidr", ""),
+        "DestGroupId": rule.get("dest_group_id", ""), "DestGroupName": group_name(rule.get("dest_group_id")),
+        "DestGroupOwnerAccount": cloud.account_id if rule.get("dest_group_id") else "",
+        "DestPrefixListId": rule.get("dest_prefix_list_id", ""), "DestPrefixListName": "",
+        "PortRangeListId": rule.get("port_range_list_id", ""), "PortRangeListName": "",
+        "Description": rule.get("description", ""), "CreateTime": iso_seconds(rule["created"]),
+    }
+
+
+@action("ecs", "DescribeSecurityGroupAttribute")
+def describe_security_group_attribute(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    group = sg_models.find(cloud, p, region)
+    direction = p.str("Direction", default="all")
+    if direction not in ("all", "ingress", "egress"):
+        raise CloudError("InvalidParameter", 'The specified parameter "Direction" is not valid.', 400)
+    nic_type = p.str("NicType")
+    if nic_type not in (None, "internet", "intranet"):
+        raise CloudError("InvalidNicType.ValueNotSupported", "The specified NicType does not exist.", 400)
+    if group["vpc_id"]:
+        nic_type = None  # VPC groups: internet or empty both mean intranet, which every rule is
+    rules = [r for r in group["rules"] if direction in ("all", r["direction"]) and nic_type in (None, r["nic_type"])]
+    chunk, meta = token_page(rules, p, default=500, low=10, high=1000)
+    return {**meta, "SecurityGroupId": group["id"], "SecurityGroupName": group["name"],
+            "Description": group["description"], "VpcId": group["vpc_id"], "RegionId": region,
+            "InnerAccessPolicy": group.get("inner_access_policy", "Accept"),
+            "Permissions": {"Permission": [render_rule(cloud, group, r) for r in chunk]}}
+
+
+@action("ecs", "DeleteSecurityGroup")
+def delete_security_group(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    sg_models.delete_security_group(cloud, sg_models.find(cloud, p, region))
+    return {}
+
+
+def _rule_change(cloud, p: Params, name: str, change, direction: str) -> dict:
+    region = cloud.region(p)
+    group = sg_models.find(cloud, p, region)
+
+    def apply():
+        change(cloud, group, p, direction)
+        return {}
+
+    return cloud.idempotent("ecs", name, p, apply)
+
+
+@action("ecs", "AuthorizeSecurityGroup")
+def authorize_security_group(cloud, p: Params) -> dict:
+    return _rule_change(cloud, p, "AuthorizeSecurityGroup", sg_models.authorize, "ingress")
+
+
+@action("ecs", "AuthorizeSecurityGroupEgress")
+def authorize_security_group_egress(cloud, p: Params) -> dict:
+    return _rule_change(cloud, p, "AuthorizeSecurityGroupEgress", sg_models.authorize, "egress")
+
+
+@action("ecs", "RevokeSecurityGroup")
+def revoke_security_group(cloud, p: Params) -> dict:
+    return _rule_change(cloud, p, "RevokeSecurityGroup", sg_models.revoke, "ingress")
+
+
+@action("ecs", "RevokeSecurityGroupEgress")
+def revoke_security_group_egress(cloud, p: Params) -> dict:
+    return _rule_change(cloud, p, "RevokeSecurityGroupEgress", sg_models.revoke, "egress")

@@ -1,0 +1,243 @@
+"""Security groups: creation, rule validation, authorize/revoke (ingress and egress) and deletion rules."""
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ..core import new_id
+from ..errors import CloudError, missing
+from ..params import Params
+from .common import RESOURCE_GROUP, check_description, check_name, get_security_group, parse_tags
+
+MAX_GROUPS_PER_REGION = 100     # "100 security groups per region" (Security groups limits, DOCS21)
+MAX_RULES_PER_GROUP = 200       # inbound + outbound rules per group (AuthorizeSecurityGroup, 2021-2024 docs)
+MAX_PERMISSIONS_PER_CALL = 100  # Permissions.N, N 1-100
+PROTOCOLS = {"TCP": "TCP", "UDP": "UDP", "ICMP": "ICMP", "GRE": "GRE", "ALL": "ALL", "ICMPV6": "ICMPv6"}
+_PORTS = re.compile(r"^(-?\d+)/(-?\d+)$")
+
+# Rule fields of Permissions.N (and of the deprecated flat parameters), per direction.
+INGRESS_FIELDS = ("IpProtocol", "PortRange", "SourcePortRange", "Policy", "Priority", "NicType", "Description",
+                  "SourceCidrIp", "Ipv6SourceCidrIp", "SourceGroupId", "SourceGroupOwnerAccount",
+                  "SourceGroupOwnerId", "SourcePrefixListId", "DestCidrIp", "Ipv6DestCidrIp", "PortRangeListId")
+EGRESS_FIELDS = ("IpProtocol", "PortRange", "SourcePortRange", "Policy", "Priority", "NicType", "Description",
+                 "DestCidrIp", "Ipv6DestCidrIp", "DestGroupId", "DestGroupOwnerAccount", "DestGroupOwnerId",
+                 "DestPrefixListId", "SourceCidrIp", "Ipv6SourceCidrIp", "PortRangeListId")
+
+IDENTITY = ("direction", "ip_protocol", "port_range", "source_port_range", "nic_type", "policy", "priority",
+            "source_cidr", "dest_cidr", "ipv6_source_cidr", "ipv6_dest_cidr", "source_group_id", "dest_group_id",
+            "source_prefix_list_id", "dest_prefix_list_id")
+
+
+# groups ---------------------------------------------------------------------------------------------------
+def create_security_group(cloud, region: str, p: Params) -> dict:
+    name = p.str("SecurityGroupName")
+    check_name(name, "InvalidSecurityGroupName.Malformed", "SecurityGroupName")
+    description = p.str("Description")
+    check_description(description)
+    group_type = p.str("SecurityGroupType", default="normal")
+    if group_type not in ("normal", "enterprise"):
+        raise CloudError("InvalidSecurityGroupType.NotSupported", 'The specified parameter "SecurityGroupType" is '
+                         "not valid.", 400)
+    vpc_id = p.str("VpcId")
+    if vpc_id is not None:
+        vpc = cloud.store.get("vpc", vpc_id)
+        if vpc is None or vpc["region"] != region:
+            raise CloudError("InvalidVpcId.NotFound", "The specified VpcId does not exist.", 404)
+        if vpc.get("status") != "Available":
+            raise CloudError("IncorrectVpcStatus", "Current VPC status does not support this operation.", 400)
+    new_tags = parse_tags(p)
+    if sum(1 for g in cloud.store.all("security_group") if g["region"] == region) >= MAX_GROUPS_PER_REGION:
+        raise CloudError("QuotaExceed.SecurityGroup", "The maximum number of security groups is reached.", 403)
+    group = {
+        "id": new_id("sg", region), "region": region, "vpc_id": vpc_id or "", "group_type": group_type,
+        "name": name or "", "description": description or "", "created": cloud.clock.now(), "tags": new_tags,
+        "resource_group_id": p.str("ResourceGroupId", default=RESOURCE_GROUP), "inner_access_policy": "Accept",
+        "rules": [],
+    }
+    cloud.store.put("security_group", group)
+    return group
+
+
+def members(cloud, group_id: str) -> list[dict]:
+    return [i for i in cloud.store.all("instance") if group_id in i.get("security_group_ids", [])]
+
+
+def delete_security_group(cloud, group: dict) -> None:
+    # DependencyViolation (403) while instances are members or another group's rule references this one.
+    if members(cloud, group["id"]):
+        raise CloudError("DependencyViolation", "There is still instance(s) in the specified security group.", 403)
+    for other in cloud.store.all("security_group"):
+        if other["id"] != group["id"] and any(group["id"] in (r.get("source_group_id"), r.get("dest_group_id"))
+                                              for r in other["rules"]):
+            raise CloudError("DependencyViolation", "The specified security group has been authorized in another one.",
+                             403)
+    cloud.release("security_group", group)
+
+
+# rules ----------------------------------------------------------------------------------------------------
+def _cidr(value: str | None, code: str, param: str, version: int) -> str:
+    if not value:
+        return ""
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        net = None
+    if net is None or net.version != version:
+        raise CloudError(code, f'The specified parameter "{param}" is not valid.', 400)
+    return value
+
+
+def _port_range(value: str | None, protocol: str, param: str, code: str) -> str:
+    """TCP/UDP take `start/end` in 1-65535; ICMP, GRE and ALL only `-1/-1` (OperationDenied otherwise)."""
+    if protocol in ("TCP", "UDP"):
+        if value is None:
+            if param == "SourcePortRange":
+                return ""
+            raise missing("PortRange")
+        match = _PORTS.match(value)
+        if match and value == "-1/-1":
+            raise CloudError("OperationDenied",
+                             "The specified IpProtocol does not exist or IpProtocol and PortRange do not match.", 400)
+        if not match or not 1 <= int(match.group(1)) <= int(match.group(2)) <= 65535:
+            raise CloudError(code, f'The specified parameter "{param}" is not valid.', 400)
+        return value
+    if value is None or value == "-1/-1":
+        return "-1/-1" if param == "PortRange" else ""
+    raise CloudError("OperationDenied",
+                     "The specified IpProtocol does not exist or IpProtocol and PortRange do not match.", 400)
+
+
+def parse_rule(cloud, group: dict, entry: dict[str, str], direction: str, revoke: bool = False) -> dict:
+    """One Permissions.N entry (or the flat parameters) -> a validated rule dict (MODEL.md field names)."""
+    raw_protocol = entry.get("IpProtocol") or None
+    if raw_protocol is None:
+        raise missing("IpProtocol")
+    protocol = PROTOCOLS.get(raw_protocol.upper())
+    if protocol is None:
+        raise CloudError("InvalidIpProtocol.ValueNotSupported", "The parameter IpProtocol must be specified with case "
+                         "insensitive TCP, UDP, ICMP, GRE or All.", 400)
+    port_range = _port_range(entry.get("PortRange") or None, protocol, "PortRange", "InvalidIpProtocol.Malformed")
+    source_ports = _port_range(entry.get("SourcePortRange") or None, protocol, "SourcePortRange",
+                               "InvalidSourcePortRange.Malformed")
+    policy = (entry.get("Policy") or "accept").lower()
+    if policy not in ("accept", "drop"):
+        raise CloudError("InvalidPolicy.Malformed", 'The specified parameter "Policy" is not valid.', 400)
+    try:
+        priority = int(entry.get("Priority") or 1)
+    except ValueError:
+        raise CloudError("InvalidPriority.Malformed", "The parameter Priority is invalid.", 400) from None
+    if not 1 <= priority <= 100:
+        raise CloudError("InvalidPriority.ValueNotSupported", "The parameter Priority is invalid.", 400)
+    nic_type = entry.get("NicType") or "intranet"
+    if nic_type not in ("internet", "intranet"):
+        raise CloudError("InvalidNicType.ValueNotSupported", "The specified NicType does not exist.", 400)
+    if group["vpc_id"]:
+        nic_type = "intranet"  # VPC groups only have intranet rules; other values are rewritten (SDK doc)
+    description = entry.get("Description") or ""
+    if len(description) > 512 or description.lower().startswith(("http://", "https://")):
+        raise CloudError("InvalidSecurityGroupDiscription.Malformed",
+                         "The specified security group rule description is not valid.", 400)
+    rule = {
+        "direction": direction, "ip_protocol": protocol, "port_range": port_range, "source_port_range": source_ports,
+        "policy": policy, "priority": priority, "nic_type": nic_type, "description": description,
+        "source_cidr": _cidr(entry.get("SourceCidrIp"), "InvalidSourceCidrIp.Malformed", "SourceCidrIp", 4),
+        "dest_cidr": _cidr(entry.get("DestCidrIp"), "InvalidDestCidrIp.Malformed", "DestCidrIp", 4),
+        "ipv6_source_cidr": _cidr(entry.get("Ipv6SourceCidrIp"), "InvalidParam.Ipv6SourceCidrIp",
+                                  "Ipv6SourceCidrIp", 6),
+        "ipv6_dest_cidr": _cidr(entry.get("Ipv6DestCidrIp"), "InvalidParam.Ipv6DestCidrIp", "Ipv6DestCidrIp", 6),
+        "source_group_id": entry.get("SourceGroupId", "") if direction == "ingress" else "",
+        "dest_group_id": entry.get("DestGroupId", "") if direction == "egress" else "",
+        "source_prefix_list_id": entry.get("SourcePrefixListId", "") if direction == "ingress" else "",
+        "dest_prefix_list_id": entry.get("DestPrefixListId", "") if direction == "egress" else "",
+        "port_range_list_id": entry.get("PortRangeListId", ""),
+    }
+    if direction == "ingress":
+        if not (rule["source_cidr"] or rule["ipv6_source_cidr"] or rule["source_group_id"]
+                or rule["source_prefix_list_id"]):
+            raise CloudError("MissingParameter.Source", "One of the parameters SourceCidrIp, SourceGroupId or "
+                             "SourcePrefixListId must be specified.", 400)
+    elif not (rule["dest_cidr"] or rule["ipv6_dest_cidr"] or rule["dest_group_id"] or rule["dest_prefix_list_id"]):
+        raise CloudError("MissingParameter.Dest", "One of the parameters DestCidrIp, DestGroupId or DestPrefixListId "
+                         "must be specified.", 400)
+    if not revoke:
+        _check_references(cloud, group, rule, direction)
+    return rule
+
+
+def _check_references(cloud, group: dict, rule: dict, direction: str) -> None:
+    side = "Source" if direction == "ingress" else "Dest"
+    other_id = rule["source_group_id"] or rule["dest_group_id"]
+    if other_id:
+        if other_id == group["id"]:
+            raise CloudError("InvalidParamter.Conflict",
+                             f"The specified SecurityGroupId should be different from the {side}GroupId.", 403)
+        other = cloud.store.get("security_group", other_id)
+        if other is None or other["region"] != group["region"]:
+            raise CloudError(f"Invalid{side}GroupId.NotFound",
+                             f"The {side}GroupId provided does not exist in our records.", 404)
+        if other["vpc_id"] != group["vpc_id"]:
+            raise CloudError(f"Invalid{side}GroupId.Mismatch",
+                             f"Specified security group and {side.lower()} group are not in the same VPC.", 400)
+    if rule["source_prefix_list_id"] or rule["dest_prefix_list_id"]:
+        raise CloudError("InvalidPrefixListId.NotFound", "The specified prefix list was not found.", 404)
+
+
+def identity(rule: dict) -> tuple:
+    return tuple(rule.get(k, "") for k in IDENTITY)
+
+
+def permissions(p: Params, direction: str, required: bool = True) -> list[dict[str, str]]:
+    """Permissions.N.* entries, or one entry built from the deprecated flat parameters (never both)."""
+    fields = INGRESS_FIELDS if direction == "ingress" else EGRESS_FIELDS
+    entries = p.struct_list("Permissions")
+    flat = {f: p.raw[f] for f in fields if p.raw.get(f, "") != ""}
+    if entries and flat:
+        raise CloudError("InvalidParameter.Conflict", "The Permissions.N parameters cannot be combined with the "
+                         "deprecated flat rule parameters.", 400)
+    if len(entries) > MAX_PERMISSIONS_PER_CALL:
+        raise CloudError("InvalidParameter", 'The specified parameter "Permissions" is not valid. At most '
+                         f"{MAX_PERMISSIONS_PER_CALL} rules are allowed in one call.", 400)
+    if flat:
+        entries = [flat]
+    if not entries and required:
+        raise missing("Permissions.1.IpProtocol")
+    return entries
+
+
+def authorize(cloud, group: dict, p: Params, direction: str) -> None:
+    """Add rules; a rule identical to an existing one succeeds without being added again (ECS docs)."""
+    rules = [parse_rule(cloud, group, e, direction) for e in permissions(p, direction)]
+    seen = {identity(r) for r in group["rules"]}
+    added = []
+    for rule in rules:
+        key = identity(rule)
+        if key not in seen:
+            seen.add(key)
+            added.append(rule)
+    if len(group["rules"]) + len(added) > MAX_RULES_PER_GROUP:
+        raise CloudError("AuthorizationLimitExceed", "The limit of authorization records in the security group "
+                         "reaches.", 403)
+    now = cloud.clock.now()
+    for rule in added:
+        rule["rule_id"] = new_id("sgr", group["region"])
+        rule["created"] = now
+    group["rules"].extend(added)
+    cloud.store.put("security_group", group)
+
+
+def revoke(cloud, group: dict, p: Params, direction: str) -> None:
+    """Remove rules by SecurityGroupRuleId.N or by their fields; a rule that does not exist is ignored (docs)."""
+    rule_ids = set(p.list("SecurityGroupRuleId"))
+    if len(rule_ids) > MAX_PERMISSIONS_PER_CALL:
+        raise CloudError("InvalidParameter", 'The specified parameter "SecurityGroupRuleId" is not valid.', 400)
+    entries = permissions(p, direction, required=not rule_ids)
+    targets = {identity(parse_rule(cloud, group, e, direction, revoke=True)) for e in entries}
+    kept = [r for r in group["rules"]
+            if r["direction"] != direction or (r["rule_id"] not in rule_ids and identity(r) not in targets)]
+    if len(kept) != len(group["rules"]):
+        group["rules"] = kept
+        cloud.store.put("security_group", group)
+
+
+def find(cloud, p: Params, region: str) -> dict:
+    return get_security_group(cloud, p.str("SecurityGroupId", required=True), region)
