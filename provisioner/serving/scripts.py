@@ -51,6 +51,7 @@ root="${FLEET_ROOT:-}"
 model_dir=@MODEL_DIR@
 label=@LABEL@
 device="${FLEET_DATA_DEVICE:-@DEVICE@}"
+wait_seconds="${FLEET_DISK_WAIT:-60}"
 if [[ -n "$device" ]]; then
     candidates=("$device")
 else
@@ -58,7 +59,7 @@ else
     candidates=(/dev/vdb /dev/nvme1n1 /dev/xvdb)
 fi
 disk=""
-for _ in {1..60}; do
+for ((waited = 0; waited < wait_seconds; waited++)); do
     for candidate in "${candidates[@]}"; do
         if [[ -e "$candidate" ]]; then
             disk="$candidate"
@@ -68,7 +69,7 @@ for _ in {1..60}; do
     sleep 1
 done
 if [[ -z "$disk" ]]; then
-    echo "fleet: no data disk among ${candidates[*]} after 60 s" >&2
+    echo "fleet: no data disk among ${candidates[*]} after ${wait_seconds} s" >&2
     exit 1
 fi
 # blkid -p probes the device itself (no cache): exit 0 found something, 2 found nothing.
