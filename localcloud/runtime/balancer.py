@@ -103,6 +103,7 @@ def exchange(pool: ConnectionPool, target: tuple[str, int], method: str, path: s
         conn.close()
         raise Unreachable(f"connect {target[0]}:{target[1]}: {err}") from None
     conn.sock.settimeout(request_timeout)
+    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         return conn, _send(conn, method, path, body, headers)
     except TimeoutError:
@@ -127,6 +128,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
     """One client connection (HTTP/1.1 keep-alive): each request goes to a backend picked per request."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # headers and body go out as separate writes: no delayed-ACK stalls
 
     def setup(self):
         self.timeout = self.server.balancer.idle_timeout   # IdleTimeout: idle keep-alive connections close
@@ -214,6 +216,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             if no_body:
                 self._end_headers()
                 resp.read()
+            elif resp.length is not None and resp.length <= CHUNK:
+                self._end_headers(resp.read())   # small body: one write with the headers
             elif resp.length is not None:
                 self._end_headers()
                 while True:
@@ -243,12 +247,13 @@ class ProxyHandler(BaseHTTPRequestHandler):
             else:
                 conn.close()
 
-    def _end_headers(self) -> None:
+    def _end_headers(self, body: bytes = b"") -> None:
         if self.close_connection:
             self.send_header("Connection", "close")
         elif self.request_version == "HTTP/1.0":
             self.send_header("Connection", "keep-alive")
-        self.end_headers()
+        self._headers_buffer.append(b"\r\n" + body)   # BaseHTTPRequestHandler.end_headers, plus the body
+        self.flush_headers()
 
     def _answer(self, status: int, reason: str) -> None:
         body = (f"<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
@@ -281,6 +286,8 @@ class RelayHandler(socketserver.BaseRequestHandler):
             except OSError:
                 tried.add(server_id)
         balancer.count(server_id)
+        for sock in (self.request, upstream):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with upstream:
             self._pipe(self.request, upstream, balancer.idle_timeout)
 

@@ -17,6 +17,7 @@ with open(os.path.join(model_dir, "boots.log"), "a") as f:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
