@@ -1,1 +1,2 @@
-"""slb product of localcloud."""
+"""SLB / Classic Load Balancer product of localcloud (version 2014-05-15)."""
+from . import backend_responses, lb_responses, listener_responses, tagging  # noqa: F401  (registers the actions)

@@ -133,7 +133,8 @@ def delete_vswitch(cloud, vsw: dict) -> None:
 def used_addresses(cloud, vsw_id: str) -> int:
     """Private addresses taken in a vSwitch: one per instance and per internal load balancer."""
     used = sum(1 for i in cloud.store.all("instance") if i.get("vswitch_id") == vsw_id)
-    used += sum(1 for lb in cloud.store.all("load_balancer") if lb.get("vswitch_id") == vsw_id)
+    used += sum(1 for lb in cloud.store.all("load_balancer")
+                if lb.get("vswitch_id") == vsw_id and lb.get("address_type") == "intranet")
     return used
 
 
