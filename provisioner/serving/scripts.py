@@ -120,8 +120,9 @@ requirements="${root}/etc/fleet/requirements.txt"
 
 install_packages() {
     if command -v apt-get >/dev/null 2>&1; then
-        apt-get update -q
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+        # First boot may find unattended-upgrades holding the dpkg lock: wait for it.
+        apt-get -o DPkg::Lock::Timeout=600 update -q
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q "$@"
     elif command -v dnf >/dev/null 2>&1; then
         dnf install -y -q "$@"
     else
@@ -130,7 +131,7 @@ install_packages() {
 }
 
 usable_python() {
-    "$1" -c 'import ensurepip, sys; sys.exit(sys.version_info < (3, 9))' >/dev/null 2>&1
+    "$1" -c 'import sys; sys.exit(sys.version_info < (3, 9))' >/dev/null 2>&1
 }
 
 find_python() {
@@ -163,21 +164,23 @@ if [[ "$mode" == docker ]]; then
     exit 0
 fi
 
-if ! python_bin="$(find_python)"; then
+python_bin="$(find_python || true)"
+if [[ -z "$python_bin" ]] || ! "$python_bin" -m venv "$venv"; then
     # Debian and Ubuntu ship venv (ensurepip) apart; Alibaba Cloud Linux 3's python3 is 3.6.
+    rm -rf "$venv"
     if command -v apt-get >/dev/null 2>&1; then
         install_packages python3-venv
     else
         install_packages python3.11
     fi
     python_bin="$(find_python)"
+    "$python_bin" -m venv "$venv"
 fi
 if [[ -n "$pip_index" ]]; then
     export PIP_INDEX_URL="$pip_index"
 fi
-"$python_bin" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip
 if grep -q '[^[:space:]]' "$requirements" 2>/dev/null; then
+    "$venv/bin/python" -m pip install --quiet --upgrade pip
     "$venv/bin/python" -m pip install --quiet --requirement "$requirements"
 fi
 """
@@ -202,7 +205,7 @@ def unit(*, data_disk: bool, model_dir: str, docker: bool, run_as: str) -> str:
         lines.append(f"RequiresMountsFor={model_dir}")
     if docker:
         lines += ["Requires=docker.service", "After=docker.service"]
-    lines += ["StartLimitIntervalSec=0", "", "[Service]", "Type=exec", f"User={run_as}"]
+    lines += ["StartLimitIntervalSec=0", "", "[Service]", "Type=simple", f"User={run_as}"]
     if docker:
         lines.append("ExecStartPre=-/usr/bin/env docker rm --force fleet-model")
     lines += ["ExecStart=/opt/fleet/run-workload", "Restart=always", "RestartSec=2",

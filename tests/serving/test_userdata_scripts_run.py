@@ -185,3 +185,32 @@ def test_the_runner_starts_the_default_model_server_from_the_user_data(tmp_path)
     finally:
         process.terminate()
         process.wait(15)
+
+
+def run_install_script(root: Path, bin_dir: Path) -> subprocess.CompletedProcess:
+    environment = dict(os.environ, FLEET_ROOT=str(root), PATH=f"{bin_dir}:{os.environ['PATH']}")
+    return subprocess.run(["bash", str(root / "opt/fleet/install-server")], env=environment,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_install_script_creates_the_service_account_and_a_venv(tmp_path):
+    # A command server with no pip requirements: the script needs no network.
+    root = vm_root(tmp_path, {"model_dir": "/srv/m", "server": {"command": ["{python}", "-m", "http.server"]}})
+    bin_dir, log = stub_bin(tmp_path, id="exit 1", useradd="exit 0", chown="exit 0")
+    result = run_install_script(root, bin_dir)
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text().splitlines()
+    assert "useradd --system --no-create-home --shell /usr/sbin/nologin fleet" in calls
+    assert f"chown fleet: {root}/srv/m" in calls
+    venv_python = root / "opt/fleet/venv/bin/python"
+    assert subprocess.run([str(venv_python), "-c", "import sys; assert sys.prefix != sys.base_prefix"]).returncode == 0
+
+
+def test_the_install_script_for_an_image_enables_docker_and_pulls_it(tmp_path):
+    root = vm_root(tmp_path, {"server": {"image": "vllm/vllm-openai:v0.6.3"}})
+    bin_dir, log = stub_bin(tmp_path, id="exit 0", chown="exit 0", docker="exit 0", systemctl="exit 0")
+    result = run_install_script(root, bin_dir)
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text().splitlines()
+    assert calls[-2:] == ["systemctl enable --now docker", "docker pull vllm/vllm-openai:v0.6.3"]
+    assert not (root / "opt/fleet/venv").exists()
