@@ -192,8 +192,8 @@ def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
     model = Model(model_dir, model_name)
     headers = {"X-Fleet-Instance": instance_id or os.environ.get("FLEET_INSTANCE_ID") or socket.gethostname()}
 
-    def reply(body: dict, status: int = 200) -> JSONResponse:
-        return JSONResponse(body, status_code=status, headers=headers)
+    def reply(body: dict, status: int = 200, extra: dict | None = None) -> JSONResponse:
+        return JSONResponse(body, status_code=status, headers={**headers, **(extra or {})})
 
     def served(request) -> Model:
         name, version = request.path_params["name"], request.path_params.get("version")
@@ -240,7 +240,7 @@ def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
         return reply({"error": str(exc)}, exc.status)
 
     async def http_error(request, exc: HTTPException):
-        return reply({"error": f"{exc.detail}: {request.method} {request.url.path}"}, exc.status_code)
+        return reply({"error": f"{exc.detail}: {request.method} {request.url.path}"}, exc.status_code, exc.headers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

@@ -201,3 +201,20 @@ def test_instance_id_comes_from_the_environment(trained_dir, monkeypatch):
     monkeypatch.setenv("FLEET_INSTANCE_ID", "i-from-env")
     with TestClient(modelserver.create_app(trained_dir, autoload=False)) as c:
         assert c.get("/v2/health/live").headers["X-Fleet-Instance"] == "i-from-env"
+
+
+def test_a_wrong_method_is_405_naming_the_allowed_ones(client):
+    response = client.get("/v2/models/iris/infer")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert "Method Not Allowed" in response.json()["error"]
+
+
+def test_the_printed_sample_request_gets_an_answer(client, trained_dir):
+    from provisioner.serving import SAMPLE_ROWS, sample_curl, sample_request
+
+    url, body = sample_request("http://testserver/")
+    response = client.post(url, json=body)
+    assert response.status_code == 200
+    assert response.json()["outputs"][0]["data"] == modelserver.predict(trained_dir, SAMPLE_ROWS) == [0, 2]
+    assert sample_curl("http://127.88.0.1").endswith("http://127.88.0.1/v2/models/iris/infer")
