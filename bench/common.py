@@ -69,3 +69,44 @@ def rss_mib(pid: int) -> float:
 
 def row(label: str, value, unit: str = "") -> None:
     print(f"  {label:<52} {value}{(' ' + unit) if unit else ''}", flush=True)
+
+
+class RawClient:
+    """A lean ACS3-HMAC-SHA256 client on one keep-alive connection: measures the server, not SDK parsing."""
+
+    def __init__(self, url: str):
+        import http.client
+
+        from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+
+        self.host = url.split("://", 1)[1]
+        self.conn = http.client.HTTPConnection(self.host, timeout=60)
+        self.ak, self.secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+
+    def call(self, version: str, action: str, params: dict) -> dict:
+        import hashlib
+        import hmac
+        import uuid
+        from urllib.parse import quote, urlencode
+
+        query = urlencode(params)
+        headers = {
+            "host": self.host, "x-acs-action": action, "x-acs-version": version,
+            "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "x-acs-signature-nonce": uuid.uuid4().hex,
+            "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(), "accept": "application/json",
+        }
+        signed = sorted(headers)
+        canon_query = "&".join(f"{k}={quote(str(v), safe='~')}" for k, v in sorted(params.items()))
+        canonical = "\n".join(["POST", "/", canon_query, "".join(f"{h}:{headers[h]}\n" for h in signed),
+                               ";".join(signed), headers["x-acs-content-sha256"]])
+        to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
+        sig = hmac.new(self.secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        headers["Authorization"] = (f"ACS3-HMAC-SHA256 Credential={self.ak},SignedHeaders={';'.join(signed)},"
+                                    f"Signature={sig}")
+        self.conn.request("POST", "/?" + query, body=b"", headers=headers)
+        resp = self.conn.getresponse()
+        body = json.loads(resp.read())
+        if resp.status >= 400:
+            raise RuntimeError(f"{action}: {resp.status} {body.get('Code')}")
+        return body

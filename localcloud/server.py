@@ -165,6 +165,7 @@ class Emulator:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # one JSON body per answer: do not let Nagle hold its tail
     disable_nagle_algorithm = True   # headers and body are separate writes: avoid 40 ms delayed-ACK stalls
     server_version = "localcloud"
     sys_version = ""
