@@ -44,7 +44,7 @@ def render_disk(disk: dict) -> dict:
         "Portable": bool(disk.get("portable")), "Encrypted": False, "KMSKeyId": "", "DiskChargeType": "PostPaid",
         "PerformanceLevel": disk.get("performance_level", ""), "IOPS": iops, "IOPSRead": iops // 2,
         "IOPSWrite": iops // 2, "Throughput": 0, "ThroughputRead": 0, "ThroughputWrite": 0, "ProvisionedIops": 0,
-        "BurstingEnabled": False, "ImageId": disk.get("image_id", ""), "SourceSnapshotId": "",
+        "BurstingEnabled": False, "ImageId": disk.get("image_id", ""), "SourceSnapshotId": "", "SourceDiskId": "",
         "AutoSnapshotPolicyId": "", "CreationTime": _stamp(disk["created"]),
         "AttachedTime": _stamp(disk.get("attached_time")), "DetachedTime": _stamp(disk.get("detached_time")),
         "ExpiredTime": NEVER_EXPIRES, "SerialNumber": disk.get("serial", ""), "BdfId": "", "MultiAttach": "Disabled",

@@ -71,7 +71,8 @@ def render_instance(cloud, obj: dict) -> dict:
         "MetadataOptions": {"HttpEndpoint": "enabled", "HttpTokens": "optional", "HttpPutResponseHopLimit": 1,
                             "InstanceMetadataTags": "disabled"},
         "CpuOptions": {"CoreCount": max(1, spec["cpu"] // 2), "ThreadsPerCore": 2 if spec["cpu"] > 1 else 1,
-                       "Numa": "", "TopologyType": ""},
+                       "Numa": "", "TopologyType": "", "EnableVISST": False, "EnableVRDT": False,
+                       "NestedVirtualization": "", "TurboMode": ""},
         "DedicatedHostAttribute": {"DedicatedHostId": "", "DedicatedHostName": "", "DedicatedHostClusterId": ""},
         "DedicatedInstanceAttribute": {"Tenancy": "", "Affinity": ""},
         "EcsCapacityReservationAttr": {"CapacityReservationId": "", "CapacityReservationPreference": ""},
@@ -81,7 +82,7 @@ def render_instance(cloud, obj: dict) -> dict:
         "PrivateDnsNameOptions": {"HostnameType": "Custom", "EnableInstanceIdDnsARecord": False,
                                   "EnableInstanceIdDnsAAAARecord": False, "EnableIpDnsARecord": False,
                                   "EnableIpDnsPtrRecord": False},
-        "AdditionalInfo": {"EnableHighDensityMode": False},
+        "AdditionalInfo": {"EnableHighDensityMode": False, "ManagedHostId": "", "NodeSerialNumber": ""},
         "ClockOptions": {"PtpStatus": "disabled"},
     }
 
