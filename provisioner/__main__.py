@@ -1,0 +1,4 @@
+"""`python -m provisioner ...` runs the CLI."""
+from .cli import main
+
+main()

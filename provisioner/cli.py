@@ -1,0 +1,172 @@
+"""Command line: `provisioner provision|plan|status|teardown --stack FILE ...` (click).
+
+Exit codes: 0 done (plan: nothing to change); 1 failure (API error, lock held, invalid state, wait
+timed out); 2 bad usage or an invalid stack file (nothing was called); 4 plan: changes are pending.
+With --json, stdout carries exactly one JSON document; logs and progress always go to stderr.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+
+import click
+
+from . import console, engine
+from .errors import CloudError, LockHeld, ProvisionerError, SpecError, StateError, TargetError
+from .spec import load_stack
+from .target import resolve
+
+log = logging.getLogger("provisioner.cli")
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PLAN_PENDING = 0, 1, 2, 4
+
+
+def common_options(func):
+    @click.option("--stack", "stack_path", default="stacks/default.yaml", show_default=True,
+                  type=click.Path(dir_okay=False), help="The stack file (YAML).")
+    @click.option("--state", "state_path", default=None, type=click.Path(dir_okay=False),
+                  help="The state file [default: state/<stack name>.json].")
+    @click.option("--endpoint", default=None, metavar="URL",
+                  help="A running localcloud emulator to use, e.g. http://127.0.0.1:18080.")
+    @click.option("--target", "target_kind", type=click.Choice(["localcloud", "alibaba"]), default=None,
+                  help="Where to provision [default: the stack's target, else localcloud].")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+    @click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr.")
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+@click.group(help=__doc__)
+@click.version_option(package_name="alicloud-fleet", message="%(version)s")
+def cli() -> None:
+    pass
+
+
+@cli.command(help="Create what the stack lacks; an unchanged stack makes no change at all.")
+@common_options
+def provision(**opts):
+    _run("provision", opts)
+
+
+@cli.command(help="Show what provision would create, change or delete (exit 4 when changes are pending).")
+@common_options
+def plan(**opts):
+    _run("plan", opts)
+
+
+@cli.command(help="Each resource with its id and state, the backends, and the endpoint URL.")
+@common_options
+def status(**opts):
+    _run("status", opts)
+
+
+@cli.command(help="Delete everything tagged for the stack, in dependency order.")
+@common_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def teardown(yes: bool, **opts):
+    _run("teardown", opts, yes=yes)
+
+
+def _run(command: str, opts: dict, yes: bool = False) -> None:
+    as_json = opts["as_json"]
+    console.setup(verbose=opts["verbose"])
+    try:
+        spec = load_stack(opts["stack_path"])
+    except SpecError as err:
+        _fail(command, as_json, EXIT_USAGE, err, f"invalid stack file {opts['stack_path']}: {err}")
+    if command == "teardown" and not yes:
+        if not sys.stdin.isatty():
+            _fail(command, as_json, EXIT_USAGE, None,
+                  "teardown deletes every resource of the stack; pass --yes when not on a terminal")
+        click.confirm(f"Delete every resource tagged for stack {spec.name!r} in {spec.region}?", abort=True,
+                      err=True)
+    try:
+        target = resolve(spec.target, opts["target_kind"], opts["endpoint"])
+        if target.kind == "localcloud":
+            _no_proxy_for_loopback()
+        log.info("target: %s", target.describe())
+        with engine.open_run(spec, target, opts["state_path"], command, lock=command in ("provision", "teardown")) as ctx:
+            result = getattr(engine, command)(ctx)
+    except LockHeld as err:
+        _fail(command, as_json, EXIT_FAILURE, err, f"{err}; it is still running, try again when it is done")
+    except (StateError, TargetError, CloudError, ProvisionerError) as err:
+        _fail(command, as_json, EXIT_FAILURE, err, str(err))
+    except KeyboardInterrupt:
+        _fail(command, as_json, 130, None, "interrupted; run the command again to resume")
+    code = EXIT_PLAN_PENDING if command == "plan" and result.get("pending") else EXIT_OK
+    if as_json:
+        click.echo(json.dumps(result, indent=2, sort_keys=True))
+    else:
+        _print_human(command, result)
+    sys.exit(code)
+
+
+def _no_proxy_for_loopback() -> None:
+    """The Alibaba SDKs send even loopback traffic through HTTP(S)_PROXY and ignore NO_PROXY; for the
+    local emulator this process drops those variables (this entry point only, never a library)."""
+    dropped = [k for k in list(os.environ) if k.lower() in ("http_proxy", "https_proxy", "all_proxy")]
+    for key in dropped:
+        os.environ.pop(key, None)
+    if dropped:
+        log.info("not using %s for the local emulator", ", ".join(sorted(dropped)))
+
+
+def _fail(command: str, as_json: bool, code: int, err: Exception | None, message: str) -> None:
+    if as_json:
+        error = {"type": type(err).__name__ if err else "UsageError", "message": message}
+        if isinstance(err, SpecError):
+            error["field"] = err.field
+        if isinstance(err, CloudError):
+            error.update(code=err.code, request_id=err.request_id, step=err.step, resource=err.resource)
+        click.echo(json.dumps({"command": command, "ok": False, "error": error}, indent=2, sort_keys=True))
+    click.echo(f"provisioner {command}: {message}", err=True)
+    sys.exit(code)
+
+
+def _print_human(command: str, result: dict) -> None:
+    echo = click.echo
+    calls = result.get("api_calls", {})
+    if command == "plan":
+        if result["pending"]:
+            echo(f"Plan for stack {result['stack']}:")
+            for line in result["lines"]:
+                echo(line)
+            s = result["summary"]
+            echo(f"{s['create']} to create, {s['change']} to change, {s['delete']} to delete"
+                 + (f", {s['replace']} to replace" if s.get("replace") else "") + ".")
+        else:
+            echo(f"No changes: the cloud matches stack {result['stack']}.")
+        for note in result.get("notes", []):
+            echo(f"note: {note}")
+    elif command == "status":
+        if not result["deployed"]:
+            echo(f"Stack {result['stack']} is not deployed.")
+        for r in result["resources"]:
+            extra = ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("role", "id", "status") and v not in (None, ""))
+            echo(f"{r['role']:<15} {r['id']:<32} {r['status']:<10} {extra}")
+        for b in result["backends"]:
+            echo(f"{'backend':<15} {b['server_id']:<32} {b['health']:<10} weight {b['weight']}")
+        inst = result["instances"]
+        echo(f"instances: {inst['running']} running of {inst['have']} (the stack asks for {inst['want']})")
+        if result.get("endpoint"):
+            echo(f"endpoint: {result['endpoint']}")
+    else:
+        summary = ", ".join(f"{n} {action}" for action, n in sorted(result["summary"].items()))
+        echo(f"{command} of stack {result['stack']} done in {result['duration_s']:.1f}s: {summary or 'nothing to do'}"
+             f" ({calls.get('total', 0)} API calls, {calls.get('mutating', 0)} mutating)")
+        if result.get("endpoint"):
+            echo(f"endpoint: {result['endpoint']}")
+
+
+def main() -> None:
+    cli(prog_name="provisioner")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,282 @@
+"""Provision, plan, status and teardown: the steps wired in dependency order, independent branches
+concurrently (the SLB and its listener come up while the network and the instances do)."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Iterator
+
+from . import observe, planning
+from .cloud import Cloud
+from .errors import ProvisionerError
+from .resources import Instance, LoadBalancer, VSwitch
+from .spec import Stack
+from .state import State, StackLock, default_path, lock_path
+from .steps import disks as disk_step
+from .steps import instances as instance_step
+from .steps import load_balancer as lb_step
+from .steps import security_group as sg_step
+from .steps import vpc as vpc_step
+from .steps import vswitch as vswitch_step
+from .steps.common import INSTANCE, Context, Record
+from .target import ResolvedTarget
+from .tokens import TokenBook
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def open_run(spec: Stack, target: ResolvedTarget, state_path: str | None, command: str,
+             lock: bool = True) -> Iterator[Context]:
+    """A run's context: the lock first (for runs that change anything), then the state, then the API."""
+    path = state_path or default_path(spec.name)
+    stack_lock = StackLock(lock_path(path), command) if lock else None
+    if stack_lock is not None:
+        stack_lock.acquire()
+    try:
+        state = State.load(path, spec.name)
+        cloud = Cloud(target, spec.region)
+        yield Context(spec, cloud, state, TokenBook(state, spec.name))
+    finally:
+        if stack_lock is not None:
+            stack_lock.release()
+
+
+def endpoint_url(spec: Stack, lb: LoadBalancer | None) -> str | None:
+    if lb is None or not lb.address:
+        return None
+    return f"http://{lb.address}:{spec.load_balancer.listener_port}/"
+
+
+def _summary(records: list[Record]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in records:
+        out[r.action] = out.get(r.action, 0) + 1
+    return out
+
+
+def _base(ctx: Context, command: str, started: float) -> dict:
+    return {"command": command, "stack": ctx.spec.name, "region": ctx.spec.region,
+            "target": ctx.cloud.target.to_dict(), "state_file": ctx.state.path,
+            "api_calls": ctx.cloud.stats.snapshot(), "duration_s": round(time.monotonic() - started, 2)}
+
+
+# --- provision -----------------------------------------------------------------------------------------
+
+class _Provision:
+    """One provision run: observe, then ensure every resource, creating only the difference."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.spec = ctx.spec
+        self.records: list[Record] = []
+        self._records_lock = threading.Lock()
+        self._vswitch_lock = threading.Lock()
+        self._vswitches: dict[str, VSwitch] = {}
+        self.vpc = None
+        self.snap: observe.Snapshot | None = None
+
+    def note(self, record: Record) -> None:
+        with self._records_lock:
+            self.records.append(record)
+
+    def vswitch_for(self, zone: str) -> VSwitch:
+        """The stack's vSwitch in a zone, created the first time a zone is needed (failover included)."""
+        with self._vswitch_lock:
+            if zone not in self._vswitches:
+                vsw, record = vswitch_step.ensure_vswitch(self.ctx, self.vpc, zone, self.snap.vswitches)
+                self.note(record)
+                self._vswitches[zone] = vsw
+            return self._vswitches[zone]
+
+    def load_balancer_branch(self) -> LoadBalancer:
+        intranet = self.spec.load_balancer.address_type == "intranet"
+        vswitch = self.vswitch_for(self.spec.zones[0]) if intranet else None
+        lb, record = lb_step.ensure_load_balancer(self.ctx, self.snap.load_balancers, vswitch)
+        self.note(record)
+        self.note(lb_step.ensure_listener(self.ctx, lb))
+        return lb
+
+    def run(self) -> dict:
+        ctx, spec = self.ctx, self.spec
+        started = time.monotonic()
+        self.snap = snap = observe.snapshot(ctx)
+        log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:
+            internet = spec.load_balancer.address_type == "internet"
+            lb_future: Future | None = pool.submit(self.load_balancer_branch) if internet else None
+            self.vpc, record = vpc_step.ensure_vpc(ctx, snap.vpcs)
+            self.note(record)
+            if lb_future is None:
+                lb_future = pool.submit(self.load_balancer_branch)
+            sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups)
+            self.vswitch_for(spec.zones[0])
+            group, record = sg_future.result()
+            self.note(record)
+
+            survivors = self.scale_down(lb_future)
+            inst_set = instance_step.ensure_instances(ctx, survivors, self.vswitch_for, group)
+            for inst in inst_set.instances:
+                action = "created" if inst.id in inst_set.created else "existing"
+                self.note(Record(INSTANCE, inst.id, action, inst.status, {"zone": inst.zone}))
+
+            victim_ids = {r.id for r in self.records if r.role == INSTANCE and r.action == "deleted"}
+            usable_disks = [d for d in snap.disks if d.instance_id not in victim_ids]
+            dplan = disk_step.plan_disks(spec, inst_set.instances, usable_disks)
+            create_future = pool.submit(disk_step.create_disks, ctx, dplan.create) if dplan.create else None
+            not_ready = [i.id for i in inst_set.instances
+                         if i.status != "Running" or i.id in inst_set.created or i.id in inst_set.started]
+            seen = instance_step.wait_instances_running(ctx, not_ready)
+            self._refresh(inst_set.instances, seen)
+
+            pairs = [(d.id, inst) for d, inst in dplan.attach] + (create_future.result() if create_future else [])
+            attach_future = pool.submit(disk_step.attach_disks, ctx, pairs) if pairs else None
+            lb = lb_future.result()
+            ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
+            self.note(lb_step.ensure_backends(ctx, lb, inst_set.ids, ours))
+            for record in (attach_future.result() if attach_future else []):
+                self.note(record)
+            if dplan.surplus:
+                for record in disk_step.delete_disks(ctx, dplan.surplus):
+                    self.note(record)
+        ctx.state.update(lambda d: d.__setitem__("spec_hash", spec.spec_hash))
+        result = _base(ctx, "provision", started)
+        result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),
+                      endpoint=endpoint_url(spec, lb), instances=inst_set.ids)
+        return result
+
+    def scale_down(self, lb_future: Future) -> list[Instance]:
+        """Remove surplus instances: out of the SLB first, then their own data disks, then the instances."""
+        ctx, spec, snap = self.ctx, self.spec, self.snap
+        keep = planning.disk_holders(spec, snap)
+        victims = planning.victims_for(spec, snap, keep)
+        if not victims:
+            return list(snap.instances)
+        ids = [v.id for v in victims]
+        log.info("scaling down from %d to %d instances: removing %s", len(snap.instances), spec.instances.count,
+                 ", ".join(ids))
+        lb = lb_future.result()
+        attached = [i for i in ids if i in {b.server_id for b in lb.backends or []}]
+        if attached:
+            lb_step.remove_backends(ctx, lb, attached)
+            self.note(Record("backends", lb.id, "changed", detail={"removed": attached}))
+        if spec.data_disk is not None and spec.data_disk.attach == "each":
+            own_disks = [d for d in snap.disks if d.instance_id in set(ids)]
+            for record in disk_step.delete_disks(ctx, own_disks):
+                self.note(record)
+        for record in instance_step.delete_instances(ctx, victims):
+            self.note(record)
+        return [i for i in snap.instances if i.id not in set(ids)]
+
+    @staticmethod
+    def _refresh(instances: list[Instance], seen: dict[str, Instance]) -> None:
+        for n, inst in enumerate(instances):
+            if inst.id in seen:
+                instances[n] = seen[inst.id]
+        instances.sort(key=lambda i: i.order)
+
+
+def provision(ctx: Context) -> dict:
+    return _Provision(ctx).run()
+
+
+def _counts_text(snap: observe.Snapshot) -> str:
+    parts = [f"{n} {role}" for role, n in snap.counts().items() if n]
+    return ", ".join(parts) if parts else "nothing of this stack"
+
+
+# --- plan ----------------------------------------------------------------------------------------------
+
+def plan(ctx: Context) -> dict:
+    """What provision would do, from a snapshot; makes no mutating call and writes nothing."""
+    started = time.monotonic()
+    snap = observe.snapshot(ctx)
+    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"))
+    result = _base(ctx, "plan", started)
+    if ctx.state.data.get("spec_hash") and ctx.state.data["spec_hash"] != ctx.spec.spec_hash:
+        the_plan.notes.append("the stack file changed since the last provision")
+    result.update(ok=True, pending=the_plan.pending, changes=[c.to_dict() for c in the_plan.changes],
+                  summary=the_plan.summary(), notes=the_plan.notes, lines=[c.line() for c in the_plan.changes])
+    return result
+
+
+# --- status --------------------------------------------------------------------------------------------
+
+def status(ctx: Context) -> dict:
+    """Each resource with id and state, the backends with their health, and the endpoint URL."""
+    started = time.monotonic()
+    snap = observe.snapshot(ctx)
+    resources = []
+    resources += [{"role": "vpc", "id": v.id, "status": v.status, "cidr": v.cidr} for v in snap.vpcs]
+    resources += [{"role": "vswitch", "id": s.id, "status": s.status, "zone": s.zone, "cidr": s.cidr}
+                  for s in snap.vswitches]
+    resources += [{"role": "security-group", "id": g.id, "status": "exists", "ingress_rules": len(g.rules or [])}
+                  for g in snap.security_groups]
+    resources += [{"role": "instance", "id": i.id, "status": i.status, "zone": i.zone, "type": i.type,
+                   "private_ip": i.private_ip} for i in snap.instances]
+    resources += [{"role": "data-disk", "id": d.id, "status": d.status, "zone": d.zone, "size_gib": d.size,
+                   "instance": d.instance_id} for d in snap.disks]
+    lb = snap.load_balancers[0] if snap.load_balancers else None
+    backends: list[dict] = []
+    listener = None
+    for each in snap.load_balancers:
+        resources.append({"role": "load-balancer", "id": each.id, "status": each.status, "address": each.address,
+                          "address_type": each.address_type})
+        for lst in each.listeners or []:
+            resources.append({"role": "listener", "id": f"{each.id}:{lst.port}", "status": lst.status,
+                              "protocol": lst.protocol, "backend_port": lst.backend_port})
+    if lb is not None:
+        listener = lb.listener(ctx.spec.load_balancer.listener_port)
+        health = _health(ctx, lb) if listener is not None else {}
+        backends = [{"server_id": b.server_id, "weight": b.weight, "health": health.get(b.server_id, "unknown")}
+                    for b in lb.backends or []]
+    result = _base(ctx, "status", started)
+    result.update(ok=True, deployed=not snap.empty, resources=resources, backends=backends,
+                  endpoint=endpoint_url(ctx.spec, lb) if listener is not None else None,
+                  instances={"want": ctx.spec.instances.count, "have": len(snap.instances),
+                             "running": sum(1 for i in snap.instances if i.status == "Running")},
+                  spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash)
+    return result
+
+
+def _health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
+    body = ctx.call("status", lb.id, "slb", "DescribeHealthStatus",
+                    {"RegionId": ctx.region, "LoadBalancerId": lb.id,
+                     "ListenerPort": ctx.spec.load_balancer.listener_port})
+    servers = (body.get("BackendServers") or {}).get("BackendServer") or []
+    return {s.get("ServerId"): s.get("ServerHealthStatus", "unknown") for s in servers}
+
+
+# --- teardown ------------------------------------------------------------------------------------------
+
+def teardown(ctx: Context) -> dict:
+    """Delete everything tagged for the stack in dependency order, waiting until each is gone:
+    listener, backends, SLB and (meanwhile) detach + delete the data disks; instances (Force);
+    security group; vSwitches; VPC. NotFound is done, so a rerun resumes where a crash left off."""
+    started = time.monotonic()
+    snap = observe.snapshot(ctx)
+    log.info("tearing down %s", _counts_text(snap))
+    records: list[Record] = []
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="teardown") as pool:
+        lb_futures = [pool.submit(lb_step.delete_load_balancer, ctx, lb) for lb in snap.load_balancers]
+        disk_future = pool.submit(disk_step.delete_disks, ctx, snap.disks)
+        for f in lb_futures:
+            records += f.result()
+        records += disk_future.result()
+    records += instance_step.delete_instances(ctx, snap.instances)
+    for group in snap.security_groups:
+        records.append(sg_step.delete_security_group(ctx, group))
+    records += ctx.parallel(lambda s: vswitch_step.delete_vswitch(ctx, s), snap.vswitches)
+    for vpc in snap.vpcs:
+        records.append(vpc_step.delete_vpc(ctx, vpc))
+    left = observe.snapshot(ctx, details=False)
+    if not left.empty:
+        raise ProvisionerError(f"teardown left resources tagged with the stack: {', '.join(left.ids())};"
+                               " run teardown again")
+    ctx.state.remove()
+    result = _base(ctx, "teardown", started)
+    result.update(ok=True, resources=[r.to_dict() for r in records], summary=_summary(records))
+    return result

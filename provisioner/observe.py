@@ -1,0 +1,66 @@
+"""The observe phase: the stack's whole footprint in one batched snapshot (a handful of Describe calls
+by tag, then the group's rules and the SLB's backends and listeners), shared by provision, plan,
+status, teardown and reconcile."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .resources import Disk, Instance, LoadBalancer, SecurityGroup, Vpc, VSwitch
+from .steps import disks, instances, load_balancer, security_group, vpc, vswitch
+from .steps.common import Context
+
+
+@dataclass
+class Snapshot:
+    """Everything tagged for the stack, as the cloud reports it now."""
+
+    vpcs: list[Vpc] = field(default_factory=list)
+    vswitches: list[VSwitch] = field(default_factory=list)
+    security_groups: list[SecurityGroup] = field(default_factory=list)
+    instances: list[Instance] = field(default_factory=list)
+    disks: list[Disk] = field(default_factory=list)
+    load_balancers: list[LoadBalancer] = field(default_factory=list)
+    calls: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.vpcs, self.vswitches, self.security_groups, self.instances, self.disks,
+                        self.load_balancers))
+
+    def counts(self) -> dict[str, int]:
+        return {"vpc": len(self.vpcs), "vswitch": len(self.vswitches), "security-group": len(self.security_groups),
+                "instance": len(self.instances), "data-disk": len(self.disks),
+                "load-balancer": len(self.load_balancers)}
+
+    def ids(self) -> list[str]:
+        out: list[str] = []
+        for group in (self.vpcs, self.vswitches, self.security_groups, self.instances, self.disks,
+                      self.load_balancers):
+            out += [r.id for r in group]
+        return out
+
+
+def snapshot(ctx: Context, details: bool = True) -> Snapshot:
+    """Find every resource of the stack by tag (six Describe calls, run concurrently); with `details`,
+    also read the security groups' rules and the SLBs' backends and listeners (three more)."""
+    before = ctx.cloud.stats.total
+    with ThreadPoolExecutor(max_workers=6, thread_name_prefix="observe") as pool:
+        futures = {
+            "vpcs": pool.submit(vpc.find_vpcs, ctx),
+            "vswitches": pool.submit(vswitch.find_vswitches, ctx),
+            "security_groups": pool.submit(security_group.find_security_groups, ctx),
+            "instances": pool.submit(instances.find_instances, ctx),
+            "disks": pool.submit(disks.find_disks, ctx),
+            "load_balancers": pool.submit(load_balancer.find_load_balancers, ctx),
+        }
+        snap = Snapshot(**{name: f.result() for name, f in futures.items()})
+        if details:
+            reads = [pool.submit(security_group.read_rules, ctx, g) for g in snap.security_groups]
+            reads += [pool.submit(load_balancer.read_backends, ctx, lb) for lb in snap.load_balancers]
+            if snap.load_balancers:
+                reads.append(pool.submit(load_balancer.read_listeners, ctx, snap.load_balancers))
+            for f in reads:
+                f.result()
+    snap.calls = ctx.cloud.stats.total - before
+    return snap

@@ -1,0 +1,198 @@
+"""What the provisioner knows of each cloud resource, parsed once from the SDK's Describe items."""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import asdict, dataclass, field
+
+from .steps.common import dig, read_tags
+
+
+@dataclass
+class Vpc:
+    id: str
+    cidr: str
+    status: str
+    tags: dict
+    created: str = ""
+
+    @classmethod
+    def from_api(cls, item: dict) -> "Vpc":
+        return cls(item.get("VpcId", ""), item.get("CidrBlock", ""), item.get("Status", ""), read_tags(item),
+                   item.get("CreationTime", ""))
+
+
+@dataclass
+class VSwitch:
+    id: str
+    vpc_id: str
+    zone: str
+    cidr: str
+    status: str
+    tags: dict
+    created: str = ""
+
+    @classmethod
+    def from_api(cls, item: dict) -> "VSwitch":
+        return cls(item.get("VSwitchId", ""), item.get("VpcId", ""), item.get("ZoneId", ""),
+                   item.get("CidrBlock", ""), item.get("Status", ""), read_tags(item), item.get("CreationTime", ""))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An ingress rule. Two rules are the same when protocol, ports, source and policy are."""
+
+    protocol: str
+    port_range: str
+    source: str
+    policy: str = "accept"
+    priority: int = 1
+    description: str = ""
+    rule_id: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.protocol.upper(), self.port_range, self.source, self.policy.lower())
+
+    @classmethod
+    def from_api(cls, item: dict) -> "Rule":
+        priority = item.get("Priority")
+        try:
+            priority = int(priority)
+        except (TypeError, ValueError):
+            priority = 1
+        return cls(str(item.get("IpProtocol", "")).upper(), item.get("PortRange", ""),
+                   _normal_cidr(item.get("SourceCidrIp", "") or ""),
+                   str(item.get("Policy", "accept")).lower(), priority, item.get("Description", "") or "",
+                   item.get("SecurityGroupRuleId", "") or "")
+
+
+@dataclass
+class SecurityGroup:
+    id: str
+    vpc_id: str
+    tags: dict
+    created: str = ""
+    rules: list[Rule] | None = None        # ingress rules, when read (DescribeSecurityGroupAttribute)
+
+    @classmethod
+    def from_api(cls, item: dict) -> "SecurityGroup":
+        return cls(item.get("SecurityGroupId", ""), item.get("VpcId", ""), read_tags(item), item.get("CreationTime", ""))
+
+
+@dataclass
+class Instance:
+    id: str
+    zone: str
+    status: str
+    type: str
+    image: str
+    vpc_id: str
+    vswitch_id: str
+    private_ip: str
+    security_group_ids: list[str]
+    tags: dict
+    created: str = ""
+
+    @classmethod
+    def from_api(cls, item: dict) -> "Instance":
+        vpc = item.get("VpcAttributes") or {}
+        ips = dig(vpc, ("PrivateIpAddress", "IpAddress")) or []
+        return cls(item.get("InstanceId", ""), item.get("ZoneId", ""), item.get("Status", ""),
+                   item.get("InstanceType", ""), item.get("ImageId", ""), vpc.get("VpcId", ""),
+                   vpc.get("VSwitchId", ""), ips[0] if ips else "",
+                   list(dig(item, ("SecurityGroupIds", "SecurityGroupId")) or []), read_tags(item),
+                   item.get("CreationTime", ""))
+
+    @property
+    def order(self) -> tuple:
+        """Oldest first; the "first instance" of a stack is the first in this order."""
+        return (self.created, self.id)
+
+
+@dataclass
+class Disk:
+    id: str
+    zone: str
+    status: str
+    instance_id: str
+    size: int
+    category: str
+    tags: dict
+    created: str = ""
+
+    @classmethod
+    def from_api(cls, item: dict) -> "Disk":
+        return cls(item.get("DiskId", ""), item.get("ZoneId", ""), item.get("Status", ""),
+                   item.get("InstanceId", "") or "", int(item.get("Size") or 0), item.get("Category", ""),
+                   read_tags(item), item.get("CreationTime", ""))
+
+
+@dataclass
+class Backend:
+    server_id: str
+    weight: int
+
+    @classmethod
+    def from_api(cls, item: dict) -> "Backend":
+        try:
+            weight = int(item.get("Weight", 100))
+        except (TypeError, ValueError):
+            weight = 100
+        return cls(item.get("ServerId", ""), weight)
+
+
+@dataclass
+class Listener:
+    port: int
+    protocol: str
+    status: str
+    backend_port: int | None
+    health: dict = field(default_factory=dict)      # the HTTP listener's health-check settings (wire names)
+
+    @classmethod
+    def from_api(cls, item: dict) -> "Listener":
+        config = item.get("HTTPListenerConfig") or {}
+        health = {k: config.get(k) for k in ("HealthCheck", "HealthCheckURI", "HealthCheckInterval",
+                                             "HealthCheckTimeout", "HealthyThreshold", "UnhealthyThreshold",
+                                             "HealthCheckHttpCode", "HealthCheckConnectPort") if k in config}
+        return cls(int(item.get("ListenerPort") or 0), str(item.get("ListenerProtocol", "")).lower(),
+                   str(item.get("Status", "")).lower(), item.get("BackendServerPort"), health)
+
+
+@dataclass
+class LoadBalancer:
+    id: str
+    status: str
+    address: str
+    address_type: str
+    spec: str
+    vpc_id: str
+    vswitch_id: str
+    tags: dict
+    created: str = ""
+    backends: list[Backend] | None = None          # when read (DescribeLoadBalancerAttribute)
+    listeners: list[Listener] | None = None        # when read (DescribeLoadBalancerListeners)
+
+    @classmethod
+    def from_api(cls, item: dict) -> "LoadBalancer":
+        return cls(item.get("LoadBalancerId", ""), item.get("LoadBalancerStatus", ""), item.get("Address", ""),
+                   item.get("AddressType", ""), item.get("LoadBalancerSpec", "") or "", item.get("VpcId", "") or "",
+                   item.get("VSwitchId", "") or "", read_tags(item), item.get("CreateTime", ""))
+
+    def listener(self, port: int) -> Listener | None:
+        for listener in self.listeners or []:
+            if listener.port == port:
+                return listener
+        return None
+
+
+def to_plain(obj) -> dict:
+    return asdict(obj)
+
+
+def _normal_cidr(value: str) -> str:
+    """"10.0.0.1" and "10.0.0.1/32" are the same source."""
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        return value

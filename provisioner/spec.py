@@ -1,0 +1,504 @@
+"""The stack file: YAML in, frozen dataclasses out, every field validated before any API call."""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import re
+import shlex
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import SpecError
+
+# The SLB's health checks and forwarded traffic come from 100.64.0.0/10 (Alibaba CLB docs: "add the
+# CIDR block 100.64.0.0/10 to the security group"); the serving port accepts only that and the VPC.
+SLB_SOURCE_CIDR = "100.64.0.0/10"
+
+# VPC CIDR rules (CreateVpc: RFC 1918 blocks or subnets, mask 16-28 for custom blocks; never these).
+_RESERVED = [ipaddress.ip_network(c) for c in ("100.64.0.0/10", "224.0.0.0/4", "127.0.0.0/8", "169.254.0.0/16",
+                                               "0.0.0.0/8", "240.0.0.0/4")]
+_RFC1918 = [ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+
+SYSTEM_DISK_SIZES = {"cloud_efficiency": (20, 2048), "cloud_ssd": (20, 2048), "cloud_essd": (20, 2048),
+                     "cloud_auto": (1, 2048), "cloud_essd_entry": (10, 2048), "cloud": (20, 500)}
+DATA_DISK_SIZES = {"cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768), "cloud_essd": (20, 65536),
+                   "cloud_auto": (1, 65536), "cloud_essd_entry": (10, 32768), "cloud": (5, 2000)}
+SLB_SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large")
+HTTP_CODES = ("http_2xx", "http_3xx", "http_4xx", "http_5xx")
+MAX_INSTANCES = 500
+USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 KB before Base64
+
+_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
+_REGION_RE = re.compile(r"^[a-z]{2,}-[a-z0-9-]+$")
+_TYPE_RE = re.compile(r"^ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9-]+$")
+_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENDPOINT_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?$")
+
+
+@dataclass(frozen=True)
+class Network:
+    vpc_cidr: str
+    vswitch_cidr: str
+
+
+@dataclass(frozen=True)
+class SystemDisk:
+    category: str
+    size_gib: int
+
+
+@dataclass(frozen=True)
+class Instances:
+    count: int
+    type: str
+    image: str
+    system_disk: SystemDisk
+
+
+@dataclass(frozen=True)
+class DataDisk:
+    size_gib: int
+    category: str
+    attach: str                       # "first": one disk on the first instance; "each": one per instance
+
+
+@dataclass(frozen=True)
+class Server:
+    """What each instance runs (provisioner/serving renders it). Neither command nor container: the
+    built-in model server."""
+
+    command: tuple[str, ...] | None = None     # argv with {python} {host} {port} {model_dir} {root}
+    container: str | None = None               # a container image run with docker instead
+    args: tuple[str, ...] = ()                 # the image's arguments
+    env: tuple[tuple[str, str], ...] = ()
+    container_port: int = 0                    # the port inside the container (0: serving.port)
+    gpus: str = ""                             # docker --gpus, e.g. "all"
+    pip: tuple[str, ...] = ()                  # requirements for a command server
+
+    @property
+    def builtin(self) -> bool:
+        return self.command is None and self.container is None
+
+
+@dataclass(frozen=True)
+class Serving:
+    port: int
+    health_path: str
+    user_data: str | None
+    server: Server
+    model_dir: str = "/mnt/model"
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    uri: str
+    interval: int
+    timeout: int
+    healthy_threshold: int
+    unhealthy_threshold: int
+    http_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    listener_port: int
+    spec: str
+    address_type: str
+    health_check: HealthCheck
+
+
+@dataclass(frozen=True)
+class Access:
+    admin_cidrs: tuple[str, ...]      # SSH (22) only from these; none: SSH closed
+    serving_cidrs: tuple[str, ...]    # extra sources for the serving port besides the SLB and the VPC
+    key_pair: str | None
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str                         # "localcloud" or "alibaba"
+    endpoint: str | None
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    region: str
+    zones: tuple[str, ...]
+    network: Network
+    instances: Instances
+    data_disk: DataDisk | None
+    serving: Serving
+    load_balancer: LoadBalancer
+    access: Access
+    target: Target = field(default=Target("localcloud", None))
+
+    def vswitch_cidr(self, zone: str) -> str:
+        """The vSwitch CIDR of a zone: the spec's for the first zone, carved ones of the same size after it."""
+        return zone_cidrs(self.network, len(self.zones))[self.zones.index(zone)]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def spec_hash(self) -> str:
+        """Hash of what the stack asks for (the target is where, not what, so it is left out)."""
+        data = self.to_dict()
+        data.pop("target", None)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def zone_cidrs(network: Network, count: int) -> list[str]:
+    """The first zone gets vswitch_cidr; each further zone the next free block of the same size in the VPC."""
+    vpc = ipaddress.ip_network(network.vpc_cidr)
+    first = ipaddress.ip_network(network.vswitch_cidr)
+    out = [str(first)]
+    for block in vpc.subnets(new_prefix=first.prefixlen):
+        if len(out) >= count:
+            break
+        if block != first:
+            out.append(str(block))
+    return out
+
+
+# --- loading --------------------------------------------------------------------------------------------
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML would keep the last silently)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise SpecError(str(key), f"given twice (line {key_node.start_mark.line + 1})")
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_stack(path: str) -> Stack:
+    """Read and validate a stack file; raise SpecError naming the field on the first problem."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as err:
+        raise SpecError("", f"cannot read the stack file {path}: {err.strerror or err}") from None
+    return parse_stack(text, source=path)
+
+
+def parse_stack(text: str, source: str = "<stack>") -> Stack:
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError("", f"{source} is not valid YAML{where}: {getattr(err, 'problem', None) or err}") from None
+    if not isinstance(data, dict):
+        raise SpecError("", f"{source} must hold a mapping of stack settings, not {_kind(data)}")
+    return _stack(_Section(data, ""))
+
+
+class _Section:
+    """A mapping being validated: typed getters that name the dotted field, and unknown-key rejection."""
+
+    def __init__(self, data: dict, path: str):
+        self.data = data
+        self.path = path
+        self.used: list[str] = []
+
+    def field(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def _get(self, key: str, required: bool) -> Any:
+        self.used.append(key)
+        value = self.data.get(key)
+        if value is None and required:
+            raise SpecError(self.field(key), "is required")
+        return value
+
+    def str(self, key: str, required: bool = True, default: str | None = None, choices=None,
+            pattern: re.Pattern | None = None, hint: str = "") -> str | None:
+        value = self._get(key, required and default is None)
+        if value is None:
+            return default
+        if not isinstance(value, str) or not value.strip():
+            raise SpecError(self.field(key), f"must be a non-empty string, not {_kind(value)}")
+        if choices is not None and value not in choices:
+            raise SpecError(self.field(key), f"must be one of {', '.join(choices)} (got {value!r})")
+        if pattern is not None and not pattern.match(value):
+            raise SpecError(self.field(key), f"{hint} (got {value!r})")
+        return value
+
+    def int(self, key: str, lo: int, hi: int, default: int | None = None) -> int:
+        value = self._get(key, default is None)
+        if value is None:
+            return default  # type: ignore[return-value]
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise SpecError(self.field(key), f"must be an integer between {lo} and {hi} (got {value!r})")
+        return value
+
+    def section(self, key: str, required: bool = False) -> "_Section | None":
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise SpecError(self.field(key), f"must be a mapping, not {_kind(value)}")
+        return _Section(value, self.field(key))
+
+    def list(self, key: str, default: list | None = None) -> list:
+        value = self._get(key, default is None)
+        if value is None:
+            return list(default or [])
+        if not isinstance(value, list):
+            raise SpecError(self.field(key), f"must be a list, not {_kind(value)}")
+        return value
+
+    def done(self) -> None:
+        unknown = [k for k in self.data if k not in self.used]
+        if unknown:
+            key = unknown[0]
+            raise SpecError(self.field(str(key)), f"unknown key (allowed here: {', '.join(self.used)})")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _empty(path: str) -> _Section:
+    return _Section({}, path)
+
+
+def _stack(top: _Section) -> Stack:
+    name = top.str("name", pattern=_NAME_RE,
+                   hint="must be 1-40 characters of a-z, 0-9 and '-', starting with a letter, not ending with '-'")
+    region = top.str("region", pattern=_REGION_RE, hint="must be a region id such as cn-hangzhou")
+    zones = _zones(top, region)
+    network = _network(top.section("network") or _empty("network"), len(zones))
+    instances = _instances(top.section("instances", required=True))
+    data_disk = _data_disk(top.section("data_disk"))
+    serving = _serving(top.section("serving") or _empty("serving"))
+    load_balancer = _load_balancer(top.section("load_balancer") or _empty("load_balancer"), serving)
+    access = _access(top.section("access") or _empty("access"), network)
+    target = _target(top.section("target") or _empty("target"))
+    top.done()
+    return Stack(name, region, zones, network, instances, data_disk, serving, load_balancer, access, target)
+
+
+def _zones(top: _Section, region: str) -> tuple[str, ...]:
+    raw = top.list("zones")
+    if not raw:
+        raise SpecError("zones", "must list at least one zone (in order of preference)")
+    seen: list[str] = []
+    for i, zone in enumerate(raw):
+        path = f"zones[{i}]"
+        if not isinstance(zone, str) or not zone.startswith(region) or len(zone) <= len(region):
+            raise SpecError(path, f"must be a zone of region {region} such as {region}-a (got {zone!r})")
+        if zone in seen:
+            raise SpecError(path, f"{zone} is listed twice")
+        seen.append(zone)
+    return tuple(seen)
+
+
+def _cidr(path: str, value: Any) -> ipaddress.IPv4Network:
+    if not isinstance(value, str):
+        raise SpecError(path, f"must be an IPv4 CIDR block such as 10.0.0.0/16, not {_kind(value)}")
+    try:
+        net = ipaddress.ip_network(value.strip(), strict=True)
+    except ValueError as err:
+        raise SpecError(path, f"is not a valid CIDR block ({err})") from None
+    if net.version != 4:
+        raise SpecError(path, "must be an IPv4 CIDR block")
+    return net
+
+
+def _network(sec: _Section, zone_count: int) -> Network:
+    vpc = _cidr(sec.field("vpc_cidr"), sec.str("vpc_cidr", default="10.0.0.0/16"))
+    if not (vpc in _RFC1918 or 16 <= vpc.prefixlen <= 28):
+        raise SpecError(sec.field("vpc_cidr"), "must be 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or a block with a /16 to /28 mask")
+    for reserved in _RESERVED:
+        if vpc.overlaps(reserved):
+            raise SpecError(sec.field("vpc_cidr"), f"must not overlap {reserved} (reserved by the cloud)")
+    vsw = _cidr(sec.field("vswitch_cidr"), sec.str("vswitch_cidr", default="10.0.1.0/24"))
+    if not 16 <= vsw.prefixlen <= 29:
+        raise SpecError(sec.field("vswitch_cidr"), "must have a mask between /16 and /29")
+    if not vsw.subnet_of(vpc):
+        raise SpecError(sec.field("vswitch_cidr"), f"must lie inside network.vpc_cidr {vpc}")
+    available = 2 ** (vsw.prefixlen - vpc.prefixlen)
+    if available < zone_count:
+        raise SpecError(sec.field("vswitch_cidr"),
+                        f"{zone_count} zones need {zone_count} vSwitch blocks of /{vsw.prefixlen} but {vpc} holds {available}")
+    sec.done()
+    return Network(str(vpc), str(vsw))
+
+
+def _instances(sec: _Section) -> Instances:
+    count = sec.int("count", 1, MAX_INSTANCES)
+    itype = sec.str("type", pattern=_TYPE_RE, hint="must be an ECS instance type such as ecs.g7.large")
+    image = sec.str("image")
+    disk_sec = sec.section("system_disk") or _empty(sec.field("system_disk"))
+    category = disk_sec.str("category", default="cloud_essd", choices=tuple(SYSTEM_DISK_SIZES))
+    lo, hi = SYSTEM_DISK_SIZES[category]
+    size = disk_sec.int("size_gib", lo, hi, default=max(lo, 40))
+    disk_sec.done()
+    sec.done()
+    return Instances(count, itype, image, SystemDisk(category, size))
+
+
+def _data_disk(sec: _Section | None) -> DataDisk | None:
+    if sec is None:
+        return None
+    category = sec.str("category", default="cloud_ssd", choices=tuple(DATA_DISK_SIZES))
+    lo, hi = DATA_DISK_SIZES[category]
+    size = sec.int("size_gib", lo, hi)
+    attach = sec.str("attach", default="first", choices=("first", "each"))
+    sec.done()
+    return DataDisk(size, category, attach)
+
+
+def _uri(sec: _Section, key: str, default: str | None) -> str:
+    value = sec.str(key, default=default)
+    if not value.startswith("/") or not 2 <= len(value) <= 80 or any(c.isspace() for c in value):
+        raise SpecError(sec.field(key), f"must be a path of 2 to 80 characters starting with '/' (got {value!r})")
+    return value
+
+
+def _serving(sec: _Section) -> Serving:
+    port = sec.int("port", 1, 65535, default=8080)
+    if port == 22:
+        raise SpecError(sec.field("port"), "must not be 22 (SSH)")
+    health_path = _uri(sec, "health_path", "/v2/health/ready")
+    model_dir = sec.str("model_dir", default="/mnt/model")
+    user_data = sec.str("user_data", required=False)
+    if user_data is not None and len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
+        raise SpecError(sec.field("user_data"), f"must be at most {USER_DATA_MAX_BYTES} bytes (RunInstances limit)")
+    server_sec = sec.section("server")
+    if server_sec is not None and user_data is not None:
+        raise SpecError(sec.field("server"), "give either serving.user_data or serving.server, not both")
+    server = _server(server_sec) if server_sec is not None else Server()
+    sec.done()
+    serving = Serving(port, health_path, user_data, server, model_dir)
+    if user_data is None:
+        _check_user_data(serving)
+    return serving
+
+
+def _check_user_data(serving: Serving) -> None:
+    """Render the user data once now, so that a bad server setting or an oversized document is a spec
+    error before any API call (provisioner/serving names the field)."""
+    from .serving.userdata import UserDataError, build_user_data
+
+    try:
+        build_user_data(serving, instance_role="model-server", data_disk=True)
+    except UserDataError as err:
+        raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
+
+
+def _strings(sec: _Section, key: str) -> tuple[str, ...] | None:
+    raw = sec._get(key, False)
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = shlex.split(raw)
+    if not isinstance(raw, list) or not all(isinstance(a, str) and a for a in raw):
+        raise SpecError(sec.field(key), "must be a list of non-empty strings (or one command line)")
+    return tuple(raw)
+
+
+def _server(sec: _Section) -> Server:
+    command = _strings(sec, "command")
+    if command is not None and not command:
+        raise SpecError(sec.field("command"), "must name the program to run")
+    container = sec.str("container", required=False)
+    image = sec.str("image", required=False)
+    if container is not None and image is not None:
+        raise SpecError(sec.field("image"), "is another name for container; give one of them")
+    container = container or image
+    if command is not None and container is not None:
+        raise SpecError(sec.field("container"), "give either server.command or server.container, not both")
+    args = _strings(sec, "args") or ()
+    container_port = sec.int("container_port", 1, 65535, default=0)
+    gpus = sec.str("gpus", required=False) or ""
+    pip = _strings(sec, "pip") or ()
+    env_sec = sec.section("env")
+    env: list[tuple[str, str]] = []
+    if env_sec is not None:
+        for key, value in env_sec.data.items():
+            env_sec.used.append(key)
+            if not isinstance(key, str) or not _ENV_RE.match(key):
+                raise SpecError(env_sec.field(str(key)), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise SpecError(env_sec.field(key), f"must be a string, not {_kind(value)}")
+            env.append((key, str(value)))
+    sec.done()
+    return Server(command, container, args, tuple(sorted(env)), container_port, gpus, pip)
+
+
+def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
+    listener_port = sec.int("listener_port", 1, 65535, default=80)
+    spec = sec.str("spec", default="slb.s1.small", choices=SLB_SPECS)
+    address_type = sec.str("address_type", default="internet", choices=("internet", "intranet"))
+    hc = sec.section("health_check") or _empty(sec.field("health_check"))
+    uri = _uri(hc, "uri", serving.health_path)
+    interval = hc.int("interval", 1, 50, default=2)
+    timeout = hc.int("timeout", 1, 300, default=5)
+    healthy = hc.int("healthy_threshold", 2, 10, default=3)
+    unhealthy = hc.int("unhealthy_threshold", 2, 10, default=3)
+    codes = hc.list("http_codes", default=["http_2xx"])
+    if not codes:
+        raise SpecError(hc.field("http_codes"), f"must list at least one of {', '.join(HTTP_CODES)}")
+    for i, code in enumerate(codes):
+        if code not in HTTP_CODES:
+            raise SpecError(f"{hc.field('http_codes')}[{i}]", f"must be one of {', '.join(HTTP_CODES)} (got {code!r})")
+    if len(set(codes)) != len(codes):
+        raise SpecError(hc.field("http_codes"), "lists a code twice")
+    hc.done()
+    sec.done()
+    return LoadBalancer(listener_port, spec, address_type,
+                        HealthCheck(uri, interval, timeout, healthy, unhealthy, tuple(codes)))
+
+
+def _source_cidrs(sec: _Section, key: str, what: str, min_prefix: int) -> tuple[str, ...]:
+    out: list[str] = []
+    for i, raw in enumerate(sec.list(key, default=[])):
+        path = f"{sec.field(key)}[{i}]"
+        if isinstance(raw, str) and "/" not in raw:
+            raw = raw.strip() + "/32"      # a single address
+        net = _cidr(path, raw)
+        if net.prefixlen < min_prefix:
+            raise SpecError(path, f"{net} would open {what} to {'the whole internet' if net.prefixlen == 0 else 'too wide a range'};"
+                                  f" give ranges of /{min_prefix} or narrower")
+        if str(net) in out:
+            raise SpecError(path, f"{net} is listed twice")
+        out.append(str(net))
+    return tuple(out)
+
+
+def _access(sec: _Section, network: Network) -> Access:
+    admin = _source_cidrs(sec, "admin_cidrs", "SSH", 8)
+    serving = _source_cidrs(sec, "serving_cidrs", "the serving port", 8)
+    for i, cidr in enumerate(serving):
+        if cidr in (SLB_SOURCE_CIDR, network.vpc_cidr):
+            raise SpecError(f"{sec.field('serving_cidrs')}[{i}]", f"{cidr} is always allowed; do not list it")
+    key_pair = sec.str("key_pair", required=False)
+    sec.done()
+    return Access(admin, serving, key_pair)
+
+
+def _target(sec: _Section) -> Target:
+    kind = sec.str("kind", default="localcloud", choices=("localcloud", "alibaba"))
+    endpoint = sec.str("endpoint", required=False, pattern=_ENDPOINT_RE,
+                       hint="must be a URL such as http://127.0.0.1:18080")
+    if endpoint is not None and kind != "localcloud":
+        raise SpecError(sec.field("endpoint"), "is only for target.kind localcloud (the real cloud's endpoints come from the region)")
+    sec.done()
+    return Target(kind, endpoint.rstrip("/") if endpoint else None)

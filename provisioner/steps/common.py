@@ -1,0 +1,203 @@
+"""What every step shares: the run context, identity tags, batched Describe paging, bounded waits."""
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from .. import TOOL
+from ..cloud import Cloud
+from ..errors import Fatal, NotFound, WaitTimeout
+from ..spec import Stack
+from ..state import State
+from ..tokens import TokenBook
+
+log = logging.getLogger("provisioner.steps")
+
+TAG_STACK = "fleet:stack"
+TAG_ROLE = "fleet:role"
+TAG_MANAGED_BY = "managed-by"
+
+# Roles (the value of the role tag, also the state's keys).
+VPC, VSWITCH, SECURITY_GROUP, INSTANCE, DATA_DISK, LOAD_BALANCER, LISTENER = (
+    "vpc", "vswitch", "security-group", "instance", "data-disk", "load-balancer", "listener")
+
+MAX_PAGES = 100           # a Describe never pages more than this (100 x 100 items)
+
+
+@dataclass
+class Timeouts:
+    """Deadlines of the waits (seconds). Real-cloud figures: Terraform waits 5-10 min for the same."""
+
+    network: float = 300.0
+    instances_running: float = 900.0
+    gone: float = 900.0
+    disk: float = 300.0
+    load_balancer: float = 300.0
+    listener: float = 180.0
+
+
+@dataclass
+class Context:
+    """Everything a step needs: the spec, the API, the state, the token book and the deadlines."""
+
+    spec: Stack
+    cloud: Cloud
+    state: State
+    tokens: TokenBook
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    workers: int = 8
+
+    @property
+    def region(self) -> str:
+        return self.spec.region
+
+    def call(self, step: str, resource: str, product: str, action: str, params: dict, busy: bool = False,
+             verify: Callable[[], bool] | None = None) -> dict:
+        return self.cloud.call(step, resource, product, action, params, busy=busy, verify=verify)
+
+    def create(self, step: str, resource: str, product: str, action: str, key: str, params: dict,
+               record: Callable[[dict], None], busy: bool = True) -> dict:
+        """A create with a write-ahead ClientToken: saved in the state before the call, reused by every
+        retry and by the next run if this one dies; a definite refusal retires the token. `record(body)`
+        stores the new ids in the state before the token is retired, so no moment loses both."""
+        token = self.tokens.begin(key, action, params)
+        try:
+            body = self.call(step, resource, product, action, {**params, "ClientToken": token}, busy=busy)
+        except (Fatal, NotFound):
+            self.tokens.refused(key)
+            raise
+        record(body)
+        self.tokens.done(key)
+        return body
+
+    def parallel(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """Run fn over items with a few threads (one API call each); the first error is raised."""
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(items)), thread_name_prefix="step") as pool:
+            return list(pool.map(fn, items))
+
+
+@dataclass
+class Record:
+    """What a step did to one resource: created now, or existing (found by tag), or deleted."""
+
+    role: str
+    id: str
+    action: str                  # "created", "existing", "deleted", "changed"
+    status: str = ""
+    detail: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"role": self.role, "id": self.id, "action": self.action, "status": self.status, **self.detail}
+
+
+# --- identity tags ------------------------------------------------------------------------------------
+
+def tags_for(spec: Stack, role: str) -> list[dict]:
+    """The tags every resource gets at creation: stack, role and managed-by."""
+    return [{"Key": TAG_STACK, "Value": spec.name}, {"Key": TAG_ROLE, "Value": role},
+            {"Key": TAG_MANAGED_BY, "Value": TOOL}]
+
+
+def tag_filter(spec: Stack, role: str | None = None) -> list[dict]:
+    tags = [{"Key": TAG_STACK, "Value": spec.name}, {"Key": TAG_MANAGED_BY, "Value": TOOL}]
+    if role:
+        tags.append({"Key": TAG_ROLE, "Value": role})
+    return tags
+
+
+def read_tags(item: dict) -> dict[str, str]:
+    """Tags of a Describe item: {Tags: {Tag: [{TagKey, TagValue}]}} (ECS, SLB) or {Key, Value} (VPC)."""
+    raw = (item.get("Tags") or {})
+    entries = raw.get("Tag") if isinstance(raw, dict) else raw
+    out: dict[str, str] = {}
+    for entry in entries or []:
+        key = entry.get("TagKey", entry.get("Key"))
+        if key is not None:
+            out[key] = entry.get("TagValue", entry.get("Value")) or ""
+    return out
+
+
+def owned(tags: dict[str, str], spec: Stack, role: str | None = None) -> bool:
+    """True only for resources carrying this stack's tags (and the role, when given)."""
+    if tags.get(TAG_STACK) != spec.name or tags.get(TAG_MANAGED_BY) != TOOL:
+        return False
+    return role is None or tags.get(TAG_ROLE) == role
+
+
+# --- batched reads -------------------------------------------------------------------------------------
+
+def dig(data: dict, path: Iterable[str]) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def describe_pages(ctx: Context, step: str, product: str, action: str, params: dict,
+                   items_path: tuple[str, ...], page_size: int) -> list[dict]:
+    """All items of a PageNumber/PageSize Describe: one call when everything fits in a page."""
+    items: list[dict] = []
+    for page in range(1, MAX_PAGES + 1):
+        body = ctx.call(step, "", product, action, {**params, "PageNumber": page, "PageSize": page_size})
+        batch = dig(body, items_path) or []
+        items.extend(batch)
+        total = body.get("TotalCount")
+        if len(batch) < page_size or (isinstance(total, int) and len(items) >= total):
+            return items
+    raise WaitTimeout(f"{action} returned more than {MAX_PAGES} pages")
+
+
+def describe_tokens(ctx: Context, step: str, product: str, action: str, params: dict,
+                    items_path: tuple[str, ...], max_results: int) -> list[dict]:
+    """All items of a NextToken/MaxResults Describe."""
+    items: list[dict] = []
+    token = None
+    for _ in range(MAX_PAGES):
+        body = ctx.call(step, "", product, action,
+                        {**params, "MaxResults": max_results, **({"NextToken": token} if token else {})})
+        items.extend(dig(body, items_path) or [])
+        token = body.get("NextToken")
+        if not token:
+            return items
+    raise WaitTimeout(f"{action} returned more than {MAX_PAGES} pages")
+
+
+def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+# --- waits ---------------------------------------------------------------------------------------------
+
+def sleep(seconds: float) -> None:
+    """The one sleep the waits use (tests may replace it)."""
+    time.sleep(seconds)
+
+
+def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float,
+             min_interval: float = 0.25, max_interval: float = 5.0) -> None:
+    """Poll `probe` (-> (done, what it saw)) until done or the deadline; never unbounded.
+
+    The interval grows with the time already waited (about a tenth of it), so a long wait overshoots
+    its end by at most ~10% while a short one is seen within a quarter second.
+    """
+    start = time.monotonic()
+    deadline = start + timeout
+    seen = "nothing yet"
+    polls = 0
+    while polls == 0 or time.monotonic() < deadline:
+        polls += 1
+        done, seen = probe()
+        if done:
+            if polls > 1:
+                log.info("%s: done after %.1fs", what, time.monotonic() - start)
+            return
+        elapsed = time.monotonic() - start
+        log.info("waiting for %s: %s (%.0fs)", what, seen, elapsed, extra={"progress": True})
+        sleep(max(0.0, min(max(min_interval, 0.1 * elapsed, ), max_interval, deadline - time.monotonic())))
+    raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {seen}")

@@ -1,0 +1,202 @@
+"""Data disks: one on the first instance or one per instance, in the instance's zone; created with a
+ClientToken, attached once both are ready; detached, deleted and waited gone on the way down."""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from ..errors import NotFound
+from ..resources import Disk, Instance
+from ..spec import Stack
+from .instances import TAG_DATA_DISK
+from ..tokens import token_key
+from .common import (DATA_DISK, Context, Record, chunks, describe_pages, owned, read_tags, tag_filter, tags_for,
+                     wait_for)
+
+log = logging.getLogger(__name__)
+STEP = "data-disk"
+MAX_IDS = 100                 # DescribeDisks DiskIds: at most 100
+
+
+@dataclass
+class DiskPlan:
+    """What the data disks need: new disks (for an instance), free disks to attach, surplus free disks."""
+
+    create: list[Instance] = field(default_factory=list)          # a new disk for each of these instances
+    attach: list[tuple[Disk, Instance]] = field(default_factory=list)
+    surplus: list[Disk] = field(default_factory=list)
+    ok: list[Disk] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return len(self.create) + len(self.attach) + len(self.surplus)
+
+
+def find_disks(ctx: Context) -> list[Disk]:
+    """Every data disk tagged for this stack (one DescribeDisks call per 100 disks)."""
+    items = describe_pages(ctx, STEP, "ecs", "DescribeDisks",
+                           {"RegionId": ctx.region, "DiskType": "data", "Tag": tag_filter(ctx.spec, DATA_DISK)},
+                           ("Disks", "Disk"), 100)
+    found = [Disk.from_api(i) for i in items if owned(read_tags(i), ctx.spec, DATA_DISK)]
+    return sorted(found, key=lambda d: (d.created, d.id))
+
+
+def describe_disks(ctx: Context, ids: list[str]) -> dict[str, Disk]:
+    out: dict[str, Disk] = {}
+    for batch in chunks(sorted(set(ids)), MAX_IDS):
+        items = describe_pages(ctx, STEP, "ecs", "DescribeDisks",
+                               {"RegionId": ctx.region, "DiskIds": json.dumps(list(batch))}, ("Disks", "Disk"), 100)
+        out.update((i["DiskId"], Disk.from_api(i)) for i in items)
+    return out
+
+
+def plan_disks(spec: Stack, instances: list[Instance], disks: list[Disk]) -> DiskPlan:
+    """Match disks to instances: an attached disk stays; a free one goes to an instance of its zone that
+    lacks one; the rest are created. Disks attached elsewhere are left alone."""
+    plan = DiskPlan()
+    ordered = sorted(instances, key=lambda i: i.order)
+    ours = {i.id for i in ordered}
+    holders = {d.instance_id for d in disks if d.instance_id in ours}
+    plan.ok = [d for d in disks if d.instance_id in ours]
+    free = [d for d in disks if not d.instance_id]
+    if spec.data_disk is None:
+        plan.surplus = free
+        return plan
+    if spec.data_disk.attach == "first":
+        # One disk for the stack, on the first instance; an existing free disk is reused (it holds the
+        # model) by the first instance of its zone.
+        if ordered and not holders:
+            # The holder is the first instance whose user data mounts a disk, else the first instance.
+            first = next((i for i in ordered if i.tags.get(TAG_DATA_DISK) == "yes"), ordered[0])
+            match = next((d for d in free if d.zone == first.zone), None)
+            if match is None:
+                for disk in free:
+                    match_inst = next((i for i in ordered if i.zone == disk.zone), None)
+                    if match_inst is not None:
+                        first, match = match_inst, disk
+                        break
+            if match is not None:
+                free.remove(match)
+                plan.attach.append((match, first))
+            else:
+                plan.create.append(first)
+    else:
+        for inst in (i for i in ordered if i.id not in holders):
+            match = next((d for d in free if d.zone == inst.zone), None)
+            if match is not None:
+                free.remove(match)
+                plan.attach.append((match, inst))
+            else:
+                plan.create.append(inst)
+    plan.surplus = free
+    return plan
+
+
+def create_disks(ctx: Context, for_instances: list[Instance]) -> list[tuple[str, Instance]]:
+    """CreateDisk in each instance's zone (in parallel, no wait); returns (disk id, instance) pairs."""
+    dd = ctx.spec.data_disk
+    assert dd is not None
+
+    def create(inst: Instance) -> tuple[str, Instance]:
+        index = inst.id if dd.attach == "each" else 0
+        params = {"RegionId": ctx.region, "ZoneId": inst.zone, "DiskCategory": dd.category, "Size": dd.size_gib,
+                  "DiskName": f"{ctx.spec.name}-data", "Description": f"stack {ctx.spec.name}: model data",
+                  "Tag": tags_for(ctx.spec, DATA_DISK)}
+        body = ctx.create(STEP, f"{dd.size_gib} GiB {dd.category} in {inst.zone}", "ecs", "CreateDisk",
+                          token_key(DATA_DISK, index, inst.zone), params,
+                          record=lambda b: _remember(ctx, b["DiskId"], ""))
+        log.info("data-disk: created %s (%d GiB %s) in %s for %s", body["DiskId"], dd.size_gib, dd.category,
+                 inst.zone, inst.id)
+        return body["DiskId"], inst
+
+    return ctx.parallel(create, for_instances)
+
+
+def attach_disks(ctx: Context, pairs: list[tuple[str, Instance]]) -> list[Record]:
+    """Wait for the disks to be Available, attach each to its instance (which must be Running or
+    Stopped), then wait until they are In_use."""
+    if not pairs:
+        return []
+    disk_ids = [d for d, _ in pairs]
+    wait_disks(ctx, disk_ids, "Available", "to be Available")
+
+    def attach(pair: tuple[str, Instance]) -> Record:
+        disk_id, inst = pair
+
+        def attached() -> bool:
+            disk = describe_disks(ctx, [disk_id]).get(disk_id)
+            return disk is not None and disk.instance_id == inst.id
+
+        # Busy: IncorrectInstanceStatus / IncorrectDiskStatus while either side is still settling.
+        ctx.call(STEP, f"{disk_id} -> {inst.id}", "ecs", "AttachDisk",
+                 {"InstanceId": inst.id, "DiskId": disk_id, "DeleteWithInstance": False}, busy=True, verify=attached)
+        _remember(ctx, disk_id, inst.id)
+        return Record(DATA_DISK, disk_id, "attached", detail={"instance": inst.id, "zone": inst.zone})
+
+    records = ctx.parallel(attach, pairs)
+    wait_disks(ctx, disk_ids, "In_use", "to be attached (In_use)")
+    for record in records:
+        record.status = "In_use"
+    return records
+
+
+def wait_disks(ctx: Context, ids: list[str], status: str, what: str) -> None:
+    def probe():
+        seen = describe_disks(ctx, ids)
+        ready = sum(1 for i in ids if i in seen and seen[i].status == status)
+        return ready == len(ids), f"{ready}/{len(ids)} {status}"
+
+    wait_for(f"{len(ids)} data disk(s) {what}", probe, ctx.timeouts.disk)
+
+
+def delete_disks(ctx: Context, disks: list[Disk]) -> list[Record]:
+    """Detach (when attached), wait Available, delete, wait gone. NotFound counts as done."""
+    for disk in disks:
+        if not owned(disk.tags, ctx.spec, DATA_DISK):
+            raise AssertionError(f"refusing to delete {disk.id}: it lacks this stack's tags")
+    if not disks:
+        return []
+    ids = [d.id for d in disks]
+
+    def detach(disk: Disk) -> None:
+        if not disk.instance_id:
+            return
+        try:
+            ctx.call(STEP, f"{disk.id} from {disk.instance_id}", "ecs", "DetachDisk",
+                     {"InstanceId": disk.instance_id, "DiskId": disk.id}, busy=True,
+                     verify=lambda: not getattr(describe_disks(ctx, [disk.id]).get(disk.id), "instance_id", ""))
+        except NotFound:       # InvalidDisk.AlreadyDetached, or the instance/disk is gone
+            pass
+
+    ctx.parallel(detach, disks)
+
+    def detached():
+        seen = describe_disks(ctx, ids)
+        busy = [d for d in seen.values() if d.status != "Available"]
+        return not busy, f"{len(seen) - len(busy)}/{len(seen)} Available"
+
+    wait_for(f"{len(ids)} data disk(s) to be detached", detached, ctx.timeouts.disk)
+
+    def delete(disk: Disk) -> Record:
+        # DeleteDisk of an id that no longer exists is ignored by ECS (success); Busy while still Detaching.
+        try:
+            ctx.call(STEP, disk.id, "ecs", "DeleteDisk", {"DiskId": disk.id}, busy=True,
+                     verify=lambda: disk.id not in describe_disks(ctx, [disk.id]))
+        except NotFound:
+            pass
+        return Record(DATA_DISK, disk.id, "deleted", detail={"zone": disk.zone})
+
+    records = ctx.parallel(delete, disks)
+
+    def gone():
+        left = describe_disks(ctx, ids)
+        return not left, f"{len(left)} still listed"
+
+    wait_for(f"{len(ids)} data disk(s) to be deleted", gone, ctx.timeouts.gone)
+    ctx.state.update(lambda d: [d["resources"].get(DATA_DISK, {}).pop(i, None) for i in ids])
+    return records
+
+
+def _remember(ctx: Context, disk_id: str, instance_id: str) -> None:
+    ctx.state.update(lambda d: d["resources"].setdefault(DATA_DISK, {}).__setitem__(disk_id, instance_id))

@@ -1,0 +1,250 @@
+"""ECS instances: one RunInstances with Amount for the difference (split at 100), zone failover on
+NoStock, tags at creation; batched Describe; DeleteInstances with Force; waits with deadlines."""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .. import TOOL
+from ..errors import NoStock, NotFound
+from ..resources import Instance, SecurityGroup, VSwitch
+from ..serving.userdata import build_user_data
+from ..tokens import token_key
+from .common import (INSTANCE, Context, Record, chunks, describe_pages, owned, read_tags, tag_filter, tags_for,
+                     wait_for)
+
+log = logging.getLogger(__name__)
+STEP = "instances"
+MAX_AMOUNT = 100             # RunInstances Amount: 1-100
+MAX_IDS = 100                # DescribeInstances InstanceIds / DeleteInstances InstanceId.N: at most 100
+TAG_DATA_DISK = "fleet:data-disk"    # "yes" on instances whose user data mounts a data disk
+WORKLOAD_ROLE = "model-server"
+
+
+@dataclass
+class InstanceSet:
+    """The stack's instances after ensure: all of them (oldest first) and the ids created by this run."""
+
+    instances: list[Instance]
+    created: list[str] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)
+    zones_tried: list[str] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return [i.id for i in self.instances]
+
+
+def find_instances(ctx: Context) -> list[Instance]:
+    """Every instance tagged for this stack, oldest first (DescribeInstances, PageSize 100, by tag)."""
+    items = describe_pages(ctx, STEP, "ecs", "DescribeInstances",
+                           {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, INSTANCE)},
+                           ("Instances", "Instance"), 100)
+    found = [Instance.from_api(i) for i in items if owned(read_tags(i), ctx.spec, INSTANCE)]
+    return sorted(found, key=lambda i: i.order)
+
+
+def describe_instances(ctx: Context, ids: list[str]) -> dict[str, Instance]:
+    """The given instances that exist, by id (one call per 100 ids)."""
+    out: dict[str, Instance] = {}
+    for batch in chunks(sorted(set(ids)), MAX_IDS):
+        items = describe_pages(ctx, STEP, "ecs", "DescribeInstances",
+                               {"RegionId": ctx.region, "InstanceIds": json.dumps(list(batch))},
+                               ("Instances", "Instance"), 100)
+        out.update((i["InstanceId"], Instance.from_api(i)) for i in items)
+    return out
+
+
+def user_data(ctx: Context, with_disk: bool) -> str:
+    """Base64 user data: the stack's own, or the cloud-config that runs the server (and mounts the disk)."""
+    if ctx.spec.serving.user_data is not None:
+        return base64.b64encode(ctx.spec.serving.user_data.encode()).decode()
+    return build_user_data(ctx.spec.serving, instance_role=WORKLOAD_ROLE, data_disk=with_disk)
+
+
+def instance_tags(ctx: Context, with_disk: bool) -> list[dict]:
+    tags = tags_for(ctx.spec, INSTANCE)
+    if with_disk:
+        tags.append({"Key": TAG_DATA_DISK, "Value": "yes"})
+    return tags
+
+
+def run_params(ctx: Context, zone: str, vswitch: VSwitch, group: SecurityGroup, amount: int,
+               with_disk: bool) -> dict:
+    spec = ctx.spec
+    params = {
+        "RegionId": ctx.region, "ZoneId": zone, "VSwitchId": vswitch.id, "SecurityGroupId": group.id,
+        "ImageId": spec.instances.image, "InstanceType": spec.instances.type, "Amount": amount,
+        "SystemDisk": {"Category": spec.instances.system_disk.category, "Size": spec.instances.system_disk.size_gib},
+        "InstanceName": f"{spec.name}-node", "Description": f"stack {spec.name} ({TOOL})",
+        "InstanceChargeType": "PostPaid", "InternetMaxBandwidthOut": 0, "UserData": user_data(ctx, with_disk),
+        # Tags at creation: RunInstances applies them to the instances, their disks and ENIs at once.
+        "Tag": instance_tags(ctx, with_disk),
+    }
+    if spec.access.key_pair:
+        params["KeyPairName"] = spec.access.key_pair
+    return params
+
+
+def batches(ctx: Context, need: int, have: int) -> list[tuple[int, bool]]:
+    """(amount, with data disk) per RunInstances call: one call per 100 instances, except that with
+    `attach: first` the stack's very first instance (the disk holder) is its own call, as its user data
+    mounts the disk and the others' does not."""
+    dd = ctx.spec.data_disk
+    split = lambda n, disk: [(min(MAX_AMOUNT, n - i), disk) for i in range(0, n, MAX_AMOUNT)]  # noqa: E731
+    if dd is None:
+        return split(need, False)
+    if dd.attach == "each":
+        return split(need, True)
+    if have == 0:
+        return [(1, True)] + split(need - 1, False)
+    return split(need, False)
+
+
+def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[[str], VSwitch],
+                     group: SecurityGroup) -> InstanceSet:
+    """Create the difference between the spec's count and the instances found (no wait here).
+
+    Instances found Stopped are started. A create whose answer names instances already counted is the
+    replay of an earlier run's create (same ClientToken): then the count is taken again.
+    """
+    result = InstanceSet(sorted(found, key=lambda i: i.order))
+    _remember(ctx, result.ids)
+    stopped = [i.id for i in result.instances if i.status == "Stopped"]
+    if stopped:
+        start_instances(ctx, stopped)
+        result.started = stopped
+    for _ in range(3):
+        need = ctx.spec.instances.count - len(result.instances)
+        if need <= 0:
+            break
+        ids, zone, with_disk = _create(ctx, need, len(result.instances), vswitch_for, group, result.zones_tried)
+        known = set(result.ids)
+        fresh = [i for i in ids if i not in known]
+        result.instances += [Instance(i, zone, "Pending", ctx.spec.instances.type, ctx.spec.instances.image, "",
+                                      "", "", [group.id], {t["Key"]: t["Value"] for t in instance_tags(ctx, with_disk.get(i, False))},
+                                      created="~") for i in fresh]
+        result.created += fresh
+    return result
+
+
+def _create(ctx: Context, need: int, have: int, vswitch_for: Callable[[str], VSwitch], group: SecurityGroup,
+            tried: list[str]) -> tuple[list[str], str, dict[str, bool]]:
+    """RunInstances for `need` instances in the first zone (in the spec's order) that has stock.
+    Returns the ids, the zone and which ids got the data-disk user data."""
+    refusals = []
+    for zone in ctx.spec.zones:
+        vswitch = vswitch_for(zone)
+        ids: list[str] = []
+        with_disk: dict[str, bool] = {}
+        try:
+            for batch, (amount, disk) in enumerate(batches(ctx, need, have)):
+                params = run_params(ctx, zone, vswitch, group, amount, disk)
+                body = ctx.create(STEP, f"{amount} x {ctx.spec.instances.type} in {zone}", "ecs", "RunInstances",
+                                  token_key(INSTANCE, batch, zone), params,
+                                  record=lambda b: _remember(ctx, _ids_of(b)))
+                ids += _ids_of(body)
+                with_disk.update((i, disk) for i in _ids_of(body))
+                log.info("instances: RunInstances created %d in %s: %s", amount, zone, ", ".join(_ids_of(body)))
+        except NoStock as err:
+            tried.append(zone)
+            refusals.append(f"{zone}: {err.code}")
+            log.warning("instances: %s has no stock of %s (%s, request id %s); trying the next zone",
+                        zone, ctx.spec.instances.type, err.code, err.request_id)
+            if ids:
+                return ids, zone, with_disk
+            continue
+        tried.append(zone)
+        return ids, zone, with_disk
+    raise NoStock(STEP, ctx.spec.instances.type, "RunInstances", "OperationDenied.NoStock", None, None,
+                  f"no zone of the stack can supply {ctx.spec.instances.type}: {'; '.join(refusals)}")
+
+
+def _ids_of(body: dict) -> list[str]:
+    return list((body.get("InstanceIdSets") or {}).get("InstanceIdSet") or [])
+
+
+def _remember(ctx: Context, ids: list[str]) -> None:
+    def add(data: dict) -> None:
+        current = set(data["resources"].get(INSTANCE, []))
+        data["resources"][INSTANCE] = sorted(current | set(ids))
+
+    ctx.state.update(add)
+
+
+def _forget(ctx: Context, ids: list[str]) -> None:
+    def drop(data: dict) -> None:
+        left = [i for i in data["resources"].get(INSTANCE, []) if i not in set(ids)]
+        if left:
+            data["resources"][INSTANCE] = left
+        else:
+            data["resources"].pop(INSTANCE, None)
+
+    ctx.state.update(drop)
+
+
+def start_instances(ctx: Context, ids: list[str]) -> None:
+    for batch in chunks(ids, MAX_IDS):
+        log.info("instances: starting stopped instances %s", ", ".join(batch))
+        ctx.call(STEP, ", ".join(batch), "ecs", "StartInstances",
+                 {"RegionId": ctx.region, "InstanceId": list(batch)}, busy=True)
+
+
+def wait_instances_running(ctx: Context, ids: list[str]) -> dict[str, Instance]:
+    """Wait until every instance is Running; returns them as last described."""
+    seen: dict[str, Instance] = {}
+
+    def probe():
+        seen.clear()
+        seen.update(describe_instances(ctx, ids))
+        running = sum(1 for i in ids if i in seen and seen[i].status == "Running")
+        others = sorted({seen[i].status if i in seen else "not visible yet" for i in ids} - {"Running"})
+        return running == len(ids), f"{running}/{len(ids)} Running" + (f", others {', '.join(others)}" if others else "")
+
+    if ids:
+        wait_for(f"{len(ids)} instance(s) to be Running", probe, ctx.timeouts.instances_running)
+    return dict(seen)
+
+
+def choose_victims(instances: list[Instance], count: int, keep: set[str]) -> list[Instance]:
+    """Which instances a scale-down removes: broken ones first, then the newest; never those in `keep`."""
+    newest_first = sorted((i for i in instances if i.id not in keep), key=lambda i: i.order, reverse=True)
+    broken_first = sorted(newest_first, key=lambda i: i.status == "Running")     # stable sort
+    return broken_first[:count]
+
+
+def delete_instances(ctx: Context, instances: list[Instance]) -> list[Record]:
+    """DeleteInstances with Force (100 per call), then wait until DescribeInstances no longer lists them."""
+    for inst in instances:
+        if not owned(inst.tags, ctx.spec, INSTANCE):
+            raise AssertionError(f"refusing to delete {inst.id}: it lacks this stack's tags")
+    ids = [i.id for i in instances]
+    for batch in chunks(ids, MAX_IDS):
+        _delete_batch(ctx, list(batch))
+    if ids:
+        wait_for(f"{len(ids)} instance(s) to be released", lambda: _gone(ctx, ids), ctx.timeouts.gone)
+    _forget(ctx, ids)
+    return [Record(INSTANCE, i, "deleted") for i in ids]
+
+
+def _delete_batch(ctx: Context, batch: list[str]) -> None:
+    params = {"RegionId": ctx.region, "InstanceId": batch, "Force": True}
+    try:
+        # Busy: IncorrectInstanceStatus(.Initializing) right after creation (Terraform and BOSH retry it).
+        ctx.call(STEP, ", ".join(batch), "ecs", "DeleteInstances", params, busy=True,
+                 verify=lambda: not describe_instances(ctx, batch))
+    except NotFound:
+        # Some of them are gone already; delete the rest.
+        left = sorted(describe_instances(ctx, batch))
+        if left:
+            ctx.call(STEP, ", ".join(left), "ecs", "DeleteInstances", {**params, "InstanceId": left}, busy=True,
+                     verify=lambda: not describe_instances(ctx, left))
+    log.info("instances: deleting %s", ", ".join(batch))
+
+
+def _gone(ctx: Context, ids: list[str]) -> tuple[bool, str]:
+    left = describe_instances(ctx, ids)
+    return not left, f"{len(left)} still listed ({', '.join(sorted({i.status for i in left.values()}))})" if left else "gone"

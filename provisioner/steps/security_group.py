@@ -1,0 +1,133 @@
+"""The security group: found by tag, created with a ClientToken, its ingress rules reconciled with the spec."""
+from __future__ import annotations
+
+import logging
+
+from ..errors import NotFound
+from ..resources import Rule, SecurityGroup, Vpc
+from ..spec import SLB_SOURCE_CIDR, Stack
+from ..tokens import token_key
+from .common import (SECURITY_GROUP, Context, Record, describe_pages, owned, read_tags, tag_filter, tags_for,
+                     wait_for)
+
+log = logging.getLogger(__name__)
+STEP = "security-group"
+MAX_PERMISSIONS = 100          # AuthorizeSecurityGroup/RevokeSecurityGroup: 1-100 Permissions.N per call
+
+
+def desired_rules(spec: Stack) -> list[Rule]:
+    """Ingress the stack needs: the serving port from the SLB range and the VPC (plus any listed
+    serving_cidrs), SSH only from the admin CIDRs. Never 0.0.0.0/0; egress is left as the default."""
+    port = f"{spec.serving.port}/{spec.serving.port}"
+    rules = [Rule("TCP", port, SLB_SOURCE_CIDR, description="SLB health checks and traffic"),
+             Rule("TCP", port, spec.network.vpc_cidr, description="inside the VPC")]
+    rules += [Rule("TCP", port, cidr, description="serving_cidrs") for cidr in spec.access.serving_cidrs]
+    rules += [Rule("TCP", "22/22", cidr, description="SSH from admin_cidrs") for cidr in spec.access.admin_cidrs]
+    return rules
+
+
+def rule_changes(spec: Stack, current: list[Rule]) -> tuple[list[Rule], list[Rule]]:
+    """(rules to authorize, rules to revoke) to make the group's ingress exactly the desired set."""
+    want = {r.key: r for r in desired_rules(spec)}
+    have = {r.key: r for r in current}
+    missing = [r for k, r in want.items() if k not in have]
+    extra = [r for k, r in have.items() if k not in want]
+    return missing, extra
+
+
+def find_security_groups(ctx: Context) -> list[SecurityGroup]:
+    """Every security group tagged for this stack, oldest first (one DescribeSecurityGroups call)."""
+    items = describe_pages(ctx, STEP, "ecs", "DescribeSecurityGroups",
+                           {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, SECURITY_GROUP)},
+                           ("SecurityGroups", "SecurityGroup"), 50)
+    found = [SecurityGroup.from_api(i) for i in items if owned(read_tags(i), ctx.spec, SECURITY_GROUP)]
+    return sorted(found, key=lambda g: (g.created, g.id))
+
+
+def read_rules(ctx: Context, group: SecurityGroup) -> list[Rule]:
+    """The group's ingress rules (one DescribeSecurityGroupAttribute call)."""
+    body = ctx.call(STEP, group.id, "ecs", "DescribeSecurityGroupAttribute",
+                    {"RegionId": ctx.region, "SecurityGroupId": group.id, "Direction": "ingress"})
+    perms = (body.get("Permissions") or {}).get("Permission") or []
+    group.rules = [Rule.from_api(p) for p in perms if str(p.get("Direction", "ingress")).lower() == "ingress"]
+    return group.rules
+
+
+def pick(ctx: Context, groups: list[SecurityGroup], vpc_id: str) -> SecurityGroup | None:
+    known = ctx.state.get(SECURITY_GROUP)
+    in_vpc = [g for g in groups if g.vpc_id == vpc_id]
+    for group in in_vpc:
+        if group.id == known:
+            return group
+    return in_vpc[0] if in_vpc else None
+
+
+def ensure_security_group(ctx: Context, vpc: Vpc, found: list[SecurityGroup]) -> tuple[SecurityGroup, Record]:
+    group = pick(ctx, found, vpc.id)
+    action = "existing"
+    if group is None:
+        params = {"RegionId": ctx.region, "VpcId": vpc.id, "SecurityGroupName": ctx.spec.name,
+                  "SecurityGroupType": "normal", "Description": f"stack {ctx.spec.name}: serving and admin access",
+                  "Tag": tags_for(ctx.spec, SECURITY_GROUP)}
+        body = ctx.create(STEP, ctx.spec.name, "ecs", "CreateSecurityGroup", token_key(SECURITY_GROUP), params,
+                          record=lambda b: ctx.state.set(SECURITY_GROUP, b["SecurityGroupId"]))
+        group = SecurityGroup(body["SecurityGroupId"], vpc.id, {t["Key"]: t["Value"] for t in params["Tag"]}, rules=[])
+        found.append(group)
+        action = "created"
+        log.info("security-group: created %s", group.id)
+    ctx.state.set(SECURITY_GROUP, group.id)
+    if group.rules is None:
+        read_rules(ctx, group)
+    authorized, revoked = reconcile_rules(ctx, group)
+    if action == "existing" and (authorized or revoked):
+        action = "changed"
+    return group, Record(SECURITY_GROUP, group.id, action,
+                         detail={"rules_authorized": authorized, "rules_revoked": revoked})
+
+
+def reconcile_rules(ctx: Context, group: SecurityGroup) -> tuple[int, int]:
+    """Authorize the missing ingress rules and revoke the ones the spec does not give (batched)."""
+    missing, extra = rule_changes(ctx.spec, group.rules or [])
+    for i in range(0, len(missing), MAX_PERMISSIONS):
+        batch = missing[i:i + MAX_PERMISSIONS]
+        # Authorizing a rule that exists already succeeds without adding one (ECS docs), so a retry is safe.
+        ctx.call(STEP, group.id, "ecs", "AuthorizeSecurityGroup",
+                 {"RegionId": ctx.region, "SecurityGroupId": group.id,
+                  "Permissions": [_permission(r) for r in batch]})
+        log.info("security-group: %s allows %s", group.id, "; ".join(f"{r.port_range} from {r.source}" for r in batch))
+    for i in range(0, len(extra), MAX_PERMISSIONS):
+        batch = extra[i:i + MAX_PERMISSIONS]
+        for rule in batch:
+            log.warning("security-group: revoking a rule the stack does not give: %s %s from %s (%s)",
+                        rule.protocol, rule.port_range, rule.source, rule.policy)
+        ctx.call(STEP, group.id, "ecs", "RevokeSecurityGroup",
+                 {"RegionId": ctx.region, "SecurityGroupId": group.id,
+                  "Permissions": [_permission(r) for r in batch]})
+    group.rules = [r for r in (group.rules or []) if r not in extra] + missing
+    return len(missing), len(extra)
+
+
+def _permission(rule: Rule) -> dict:
+    return {"IpProtocol": rule.protocol, "PortRange": rule.port_range, "SourceCidrIp": rule.source,
+            "Policy": rule.policy, "Priority": str(rule.priority), "NicType": "intranet",
+            **({"Description": rule.description} if rule.description else {})}
+
+
+def delete_security_group(ctx: Context, group: SecurityGroup) -> Record:
+    """Delete a group of this stack; DependencyViolation while released instances still count is waited out."""
+    if not owned(group.tags, ctx.spec, SECURITY_GROUP):
+        raise AssertionError(f"refusing to delete {group.id}: it lacks this stack's tags")
+    try:
+        ctx.call(STEP, group.id, "ecs", "DeleteSecurityGroup", {"RegionId": ctx.region, "SecurityGroupId": group.id},
+                 busy=True, verify=lambda: not _exists(ctx, group.id))
+    except NotFound:
+        pass
+    wait_for(f"security group {group.id} to be deleted", lambda: (not _exists(ctx, group.id), "still listed"),
+             ctx.timeouts.gone)
+    return Record(SECURITY_GROUP, group.id, "deleted")
+
+
+def _exists(ctx: Context, group_id: str) -> bool:
+    body = ctx.call(STEP, group_id, "ecs", "DescribeSecurityGroups",
+                    {"RegionId": ctx.region, "SecurityGroupIds": f'["{group_id}"]'})
+    return bool((body.get("SecurityGroups") or {}).get("SecurityGroup"))

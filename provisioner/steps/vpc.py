@@ -1,0 +1,89 @@
+"""The stack's VPC: found by tag, created with a ClientToken, waited Available; deleted and waited gone."""
+from __future__ import annotations
+
+import logging
+
+from ..errors import NotFound
+from ..resources import Vpc
+from ..tokens import token_key
+from .common import (VPC, Context, Record, describe_pages, owned, read_tags, tag_filter, tags_for,
+                     wait_for)
+
+log = logging.getLogger(__name__)
+STEP = "vpc"
+
+
+def find_vpcs(ctx: Context) -> list[Vpc]:
+    """Every VPC tagged for this stack, oldest first (one DescribeVpcs call)."""
+    items = describe_pages(ctx, STEP, "vpc", "DescribeVpcs",
+                           {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, VPC)}, ("Vpcs", "Vpc"), 50)
+    vpcs = [Vpc.from_api(i) for i in items if owned(read_tags(i), ctx.spec, VPC)]
+    return sorted(vpcs, key=lambda v: (v.created, v.id))
+
+
+def pick(ctx: Context, vpcs: list[Vpc]) -> Vpc | None:
+    """The stack's VPC: the one the state names if it still exists, else the oldest tagged one."""
+    known = ctx.state.get(VPC)
+    for vpc in vpcs:
+        if vpc.id == known:
+            return vpc
+    if len(vpcs) > 1:
+        log.warning("%d VPCs carry this stack's tags (%s); using the oldest", len(vpcs), ", ".join(v.id for v in vpcs))
+    return vpcs[0] if vpcs else None
+
+
+def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
+    current = pick(ctx, found)
+    if current is not None:
+        if current.cidr and current.cidr != ctx.spec.network.vpc_cidr:
+            log.warning("VPC %s has CIDR %s but the stack asks for %s; a VPC's CIDR cannot change in place"
+                        " (teardown and provision again to change it)", current.id, current.cidr,
+                        ctx.spec.network.vpc_cidr)
+        ctx.state.set(VPC, current.id)
+        if current.status != "Available":
+            current.status = wait_vpc_available(ctx, current.id)
+        return current, Record(VPC, current.id, "existing", current.status)
+    params = {"RegionId": ctx.region, "CidrBlock": ctx.spec.network.vpc_cidr, "VpcName": ctx.spec.name,
+              "Description": f"stack {ctx.spec.name}", "Tag": tags_for(ctx.spec, VPC)}
+    body = ctx.create(STEP, ctx.spec.name, "vpc", "CreateVpc", token_key(VPC), params,
+                      record=lambda b: ctx.state.set(VPC, b["VpcId"]))
+    vpc_id = body["VpcId"]
+    log.info("vpc: created %s (%s)", vpc_id, ctx.spec.network.vpc_cidr)
+    status = wait_vpc_available(ctx, vpc_id)
+    return (Vpc(vpc_id, ctx.spec.network.vpc_cidr, status, {t["Key"]: t["Value"] for t in params["Tag"]}),
+            Record(VPC, vpc_id, "created", status))
+
+
+def describe_vpc(ctx: Context, vpc_id: str) -> Vpc | None:
+    body = ctx.call(STEP, vpc_id, "vpc", "DescribeVpcs", {"RegionId": ctx.region, "VpcId": vpc_id})
+    items = (body.get("Vpcs") or {}).get("Vpc") or []
+    return Vpc.from_api(items[0]) if items else None
+
+
+def wait_vpc_available(ctx: Context, vpc_id: str) -> str:
+    def probe():
+        vpc = describe_vpc(ctx, vpc_id)
+        status = vpc.status if vpc else "not visible yet"
+        return status == "Available", status
+
+    wait_for(f"VPC {vpc_id} to be Available", probe, ctx.timeouts.network)
+    return "Available"
+
+
+def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
+    """Delete a VPC of this stack and wait until it is gone; NotFound counts as done."""
+    if not owned(vpc.tags, ctx.spec, VPC):
+        raise AssertionError(f"refusing to delete {vpc.id}: it lacks this stack's tags")
+    try:
+        # DependencyViolation.* while the vSwitches or the security group are still being released.
+        ctx.call(STEP, vpc.id, "vpc", "DeleteVpc", {"RegionId": ctx.region, "VpcId": vpc.id}, busy=True,
+                 verify=lambda: describe_vpc(ctx, vpc.id) is None)
+    except NotFound:
+        pass
+    wait_for(f"VPC {vpc.id} to be deleted", lambda: _gone(ctx, vpc.id), ctx.timeouts.gone)
+    return Record(VPC, vpc.id, "deleted")
+
+
+def _gone(ctx: Context, vpc_id: str) -> tuple[bool, str]:
+    vpc = describe_vpc(ctx, vpc_id)
+    return vpc is None, (vpc.status if vpc else "gone")

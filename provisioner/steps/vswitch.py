@@ -1,0 +1,92 @@
+"""vSwitches, one per zone in use: found by tag, created with a ClientToken, waited Available; deleted."""
+from __future__ import annotations
+
+import logging
+
+from ..errors import NotFound
+from ..resources import Vpc, VSwitch
+from ..tokens import token_key
+from .common import (VSWITCH, Context, Record, describe_pages, owned, read_tags, tag_filter, tags_for,
+                     wait_for)
+
+log = logging.getLogger(__name__)
+STEP = "vswitch"
+
+
+def find_vswitches(ctx: Context) -> list[VSwitch]:
+    """Every vSwitch tagged for this stack, oldest first (one DescribeVSwitches call)."""
+    items = describe_pages(ctx, STEP, "vpc", "DescribeVSwitches",
+                           {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, VSWITCH)}, ("VSwitches", "VSwitch"), 50)
+    found = [VSwitch.from_api(i) for i in items if owned(read_tags(i), ctx.spec, VSWITCH)]
+    return sorted(found, key=lambda v: (v.created, v.id))
+
+
+def in_zone(found: list[VSwitch], vpc_id: str, zone: str) -> VSwitch | None:
+    for vsw in found:
+        if vsw.vpc_id == vpc_id and vsw.zone == zone:
+            return vsw
+    return None
+
+
+def ensure_vswitch(ctx: Context, vpc: Vpc, zone: str, found: list[VSwitch]) -> tuple[VSwitch, Record]:
+    """The stack's vSwitch in `zone` (CIDR from the spec for the first zone, carved for the others)."""
+    current = in_zone(found, vpc.id, zone)
+    if current is not None:
+        _remember(ctx, zone, current.id)
+        if current.status != "Available":
+            current.status = wait_vswitch_available(ctx, current.id)
+        return current, Record(VSWITCH, current.id, "existing", current.status, {"zone": zone})
+    cidr = ctx.spec.vswitch_cidr(zone)
+    params = {"RegionId": ctx.region, "VpcId": vpc.id, "ZoneId": zone, "CidrBlock": cidr,
+              "VSwitchName": f"{ctx.spec.name}-{zone}", "Description": f"stack {ctx.spec.name}",
+              "Tag": tags_for(ctx.spec, VSWITCH)}
+    # Busy: IncorrectVpcStatus while the VPC settles, IncorrectVSwitchStatus ("VSwitch Creation
+    # simultaneously is not supported") while another vSwitch of the VPC is being created.
+    body = ctx.create(STEP, f"{zone} {cidr}", "vpc", "CreateVSwitch", token_key(VSWITCH, 0, zone), params,
+                      record=lambda b: _remember(ctx, zone, b["VSwitchId"]))
+    vsw_id = body["VSwitchId"]
+    log.info("vswitch: created %s in %s (%s)", vsw_id, zone, cidr)
+    status = wait_vswitch_available(ctx, vsw_id)
+    vsw = VSwitch(vsw_id, vpc.id, zone, cidr, status, {t["Key"]: t["Value"] for t in params["Tag"]})
+    found.append(vsw)
+    return vsw, Record(VSWITCH, vsw_id, "created", status, {"zone": zone})
+
+
+def _remember(ctx: Context, zone: str, vsw_id: str) -> None:
+    ctx.state.update(lambda d: d["resources"].setdefault(VSWITCH, {}).__setitem__(zone, vsw_id))
+
+
+def describe_vswitch(ctx: Context, vsw_id: str) -> VSwitch | None:
+    body = ctx.call(STEP, vsw_id, "vpc", "DescribeVSwitches", {"RegionId": ctx.region, "VSwitchId": vsw_id})
+    items = (body.get("VSwitches") or {}).get("VSwitch") or []
+    return VSwitch.from_api(items[0]) if items else None
+
+
+def wait_vswitch_available(ctx: Context, vsw_id: str) -> str:
+    def probe():
+        vsw = describe_vswitch(ctx, vsw_id)
+        status = vsw.status if vsw else "not visible yet"
+        return status == "Available", status
+
+    wait_for(f"vSwitch {vsw_id} to be Available", probe, ctx.timeouts.network)
+    return "Available"
+
+
+def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
+    """Delete a vSwitch of this stack and wait until it is gone; NotFound counts as done."""
+    if not owned(vsw.tags, ctx.spec, VSWITCH):
+        raise AssertionError(f"refusing to delete {vsw.id}: it lacks this stack's tags")
+    try:
+        # DependencyViolation while released instances or the SLB still hold addresses in it.
+        ctx.call(STEP, vsw.id, "vpc", "DeleteVSwitch", {"RegionId": ctx.region, "VSwitchId": vsw.id}, busy=True,
+                 verify=lambda: describe_vswitch(ctx, vsw.id) is None)
+    except NotFound:
+        pass
+    wait_for(f"vSwitch {vsw.id} to be deleted", lambda: _gone(ctx, vsw.id), ctx.timeouts.gone)
+    ctx.state.update(lambda d: d["resources"].get(VSWITCH, {}).pop(vsw.zone, None))
+    return Record(VSWITCH, vsw.id, "deleted", detail={"zone": vsw.zone})
+
+
+def _gone(ctx: Context, vsw_id: str) -> tuple[bool, str]:
+    vsw = describe_vswitch(ctx, vsw_id)
+    return vsw is None, (vsw.status if vsw else "gone")
