@@ -5,6 +5,7 @@ import types
 
 import pytest
 from alibabacloud_ecs20140526 import models as em
+from alibabacloud_tea_openapi.exceptions._alibaba_cloud import AlibabaCloudException
 from alibabacloud_ecs20140526.client import Client as EcsClient
 from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
@@ -18,8 +19,8 @@ TYPE = "ecs.g7.large"
 
 
 def error_of(func, *args, **kwargs):
-    """The SDK exception a call raises (Tea exceptions carry .code, .status_code and .data)."""
-    with pytest.raises(Exception) as info:
+    """The API error a call raises (the SDK's exceptions carry .code, .status_code and .data)."""
+    with pytest.raises(AlibabaCloudException) as info:
         func(*args, **kwargs)
     return info.value
 
