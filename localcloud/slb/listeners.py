@@ -130,7 +130,7 @@ def defaults(protocol: str, backend_port: int) -> dict:
     health = {"enabled": protocol == "tcp", "type": protocol, "uri": "/" if protocol == "http" else "",
               "domain": "", "connect_port": backend_port, "http_codes": ["http_2xx"], "interval": 2,
               "timeout": 5, "healthy_threshold": 3, "unhealthy_threshold": 3,
-              "method": "head" if protocol == "http" else ""}
+              "method": ""}          # unset: the docs name no default (CHOICES.md)
     out = {"description": "", "scheduler": "wrr", "bandwidth": -1, "acl_status": "off", "acl_type": "",
            "acl_id": "", "vserver_group_id": "", "health_check": health}
     if protocol == "http":
