@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import ipaddress
+import random
+import threading
 
 from ..errors import CloudError, missing
 from ..params import Params
@@ -12,6 +14,10 @@ MAX_TAGS = 20
 # localcloud hands out load balancer addresses from 127.88.0.0/16 so that an endpoint is reachable on
 # this machine (MODEL.md); the real cloud gives a public or a VPC address.
 ADDRESS_NET = ipaddress.IPv4Network("127.88.0.0/16")
+_cursor_lock = threading.Lock()
+# Each process starts at a random point of the range, so emulators running side by side on one machine
+# (tests, CI jobs) rarely hand out the same address.
+_last_index = random.randrange(ADDRESS_NET.num_addresses - 2)
 
 
 def lb_not_found() -> CloudError:
@@ -119,15 +125,20 @@ def tag_filter(objs: list[dict], p: Params) -> list[dict]:
 def allocate_address(cloud) -> str:
     """The next free address of 127.88.0.0/16, never one held by a live load balancer.
 
-    A cursor walks the range so a released address is not handed out again until the range wraps.
+    A cursor walks the range so a released address is not handed out again until the range wraps. The cursor is
+    kept in the store (it survives a restart) and in this process (a reset, or a second emulator in the same
+    process, does not hand out an address whose local listener may still be winding down).
     """
+    global _last_index
     used = {lb.get("address") for lb in cloud.store.all(LB_KIND)}
     size = ADDRESS_NET.num_addresses - 2          # .0.0 and .255.255 are left out
-    cursor = int(cloud.store.meta("slb:address_cursor", 0))
-    for step in range(1, size + 1):
-        index = (cursor + step - 1) % size + 1
-        address = str(ADDRESS_NET[index])
-        if address not in used:
-            cloud.store.set_meta("slb:address_cursor", index)
-            return address
+    with _cursor_lock:
+        cursor = max(int(cloud.store.meta("slb:address_cursor", 0)), _last_index)
+        for step in range(1, size + 1):
+            index = (cursor + step - 1) % size + 1
+            address = str(ADDRESS_NET[index])
+            if address not in used:
+                _last_index = index
+                cloud.store.set_meta("slb:address_cursor", index)
+                return address
     raise CloudError("InsufficientCapacity", "There is no free address left for a load balancer.", 400)
