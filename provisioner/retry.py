@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from tenacity import (RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay,
-                      wait_exponential_jitter)
+                      wait_exponential, wait_random)
 
 from .errors import Busy, Transient
 
@@ -50,7 +50,9 @@ def retrying(busy: bool = False, policy: Policy | None = None) -> Retrying:
     kinds = (Transient, Busy) if busy else (Transient,)
     return Retrying(
         retry=retry_if_exception_type(kinds),
-        wait=wait_exponential_jitter(initial=policy.initial_s, max=policy.max_wait_s, jitter=policy.jitter_s),
+        # Exponential backoff plus random jitter (tenacity's wait_exponential_jitter, spelled so that it
+        # reads the same on tenacity 8 and 9).
+        wait=wait_exponential(multiplier=policy.initial_s, max=policy.max_wait_s) + wait_random(0, policy.jitter_s),
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.deadline_s),
         sleep=lambda seconds: sleep(seconds),
         before_sleep=_log_retry,

@@ -1,0 +1,85 @@
+"""Fixtures for the provisioner tests: stack files, the CLI in-process (click's CliRunner) or as a
+subprocess pointed at the shared emulator, a step context, and the cloud as the SDK and control API see it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from provisioner import retry
+from provisioner.cli import cli
+from provisioner.steps import common
+from provisioner_support import ROOT, load_default, merged, subprocess_env  # noqa: F401
+
+
+@pytest.fixture
+def write_stack(tmp_path):
+    """write_stack(name="x", instances={"count": 5}) -> path of a stack file based on stacks/default.yaml."""
+    def write(filename: str = "stack.yaml", **changes) -> str:
+        data = merged(load_default(), changes)
+        path = tmp_path / filename
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        return str(path)
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    """Retries and waits never really sleep in these tests (the emulator runs in instant mode)."""
+    monkeypatch.setattr(retry, "sleep", lambda seconds: None)
+    monkeypatch.setattr(common, "sleep", lambda seconds: None)
+
+
+@dataclass
+class Result:
+    exit_code: int
+    doc: dict | None
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run(emulator, tmp_path):
+    """run("provision", stack_path, *extra) -> Result: the CLI in-process with --json, against the emulator."""
+    state = str(tmp_path / "state" / "stack.json")
+
+    def invoke(command: str, stack: str, *extra: str, state_path: str | None = None, as_json: bool = True) -> Result:
+        args = [command, "--stack", stack, "--endpoint", emulator.url, "--state", state_path or state, *extra]
+        if as_json:
+            args.append("--json")
+        if command == "teardown" and "--yes" not in extra:
+            args.append("--yes")
+        res = CliRunner().invoke(cli, args, catch_exceptions=False)
+        doc = None
+        if as_json and res.stdout.strip():
+            doc = json.loads(res.stdout)
+        return Result(res.exit_code, doc, res.stdout, res.stderr)
+
+    invoke.state_path = state
+    return invoke
+
+
+@pytest.fixture
+def spawn(emulator, tmp_path):
+    """spawn("provision", stack_path, state_path) -> Popen of `python -m provisioner ...` (for kill tests)."""
+    procs = []
+
+    def start(command: str, stack: str, state_path: str, *extra: str) -> subprocess.Popen:
+        args = [sys.executable, "-m", "provisioner", command, "--stack", stack, "--endpoint", emulator.url,
+                "--state", state_path, "--json", *extra]
+        proc = subprocess.Popen(args, cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)

@@ -1,0 +1,98 @@
+"""Runs as separate processes: one killed with SIGKILL mid-provision (or mid-teardown) and run again
+converges with no duplicate and no leftover; two runs at once never interleave."""
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import pytest
+
+from provisioner.state import State
+from provisioner_support import DEFAULT_STACK, tagged
+
+STACK = "fleet-default"
+# What the default stack is in the emulator: kind -> count (disks: 3 system + 1 data).
+EXPECTED = {"vpc": 1, "vswitch": 1, "security_group": 1, "instance": 3, "disk": 4, "load_balancer": 1}
+
+
+def counts(control) -> dict[str, int]:
+    found = control.resources()
+    return {kind: len(found.get(kind, [])) for kind in EXPECTED}
+
+
+def kill_after_mutating_call(emulator, proc, k: int, timeout: float = 90.0) -> bool:
+    """SIGKILL `proc` as soon as the emulator has carried out its k-th mutating call."""
+    stats = emulator.emulator.stats
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if stats.mutating >= k:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.001)
+    raise AssertionError(f"the run made fewer than {k} mutating calls in {timeout}s")
+
+
+@pytest.mark.parametrize("k", [1, 4, 8, 11])
+def test_provision_killed_after_mutating_call_k_then_rerun_converges(emulator, control, spawn, run, k):
+    # A little latency so that the kill lands while the run is in flight.
+    control.faults(rules=[{"action": "*", "latency_ms": 15}])
+    proc = spawn("provision", DEFAULT_STACK, run.state_path)
+    assert kill_after_mutating_call(emulator, proc, k), "the run finished before it could be killed"
+    assert proc.returncode == -signal.SIGKILL
+    State.load(run.state_path, STACK)          # whatever moment it died, the state file is whole
+    control.faults()
+    result = run("provision", DEFAULT_STACK)
+    assert result.exit_code == 0, result.stderr
+    assert counts(control) == EXPECTED
+    [lb] = tagged(control, STACK)["load_balancer"]
+    assert {b["server_id"] for b in lb["backends"]} == {i["id"] for i in tagged(control, STACK)["instance"]}
+    assert run("plan", DEFAULT_STACK).exit_code == 0
+
+
+@pytest.mark.parametrize("k", [2, 6])
+def test_teardown_killed_after_mutating_call_k_then_rerun_leaves_nothing(emulator, control, spawn, run, k):
+    assert run("provision", DEFAULT_STACK).exit_code == 0
+    control.request("POST", "stats/reset")
+    control.faults(rules=[{"action": "*", "latency_ms": 15}])
+    proc = spawn("teardown", DEFAULT_STACK, run.state_path, "--yes")
+    assert kill_after_mutating_call(emulator, proc, k)
+    control.faults()
+    result = run("teardown", DEFAULT_STACK)
+    assert result.exit_code == 0, result.stderr
+    assert tagged(control, STACK) == {}
+    assert control.resources() == {}
+
+
+def test_a_second_run_while_the_first_holds_the_lock_fails_naming_the_holder(emulator, control, spawn, run):
+    first = spawn("provision", DEFAULT_STACK, run.state_path)
+    stats = emulator.emulator.stats
+    deadline = time.monotonic() + 60
+    while stats.mutating < 1 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    first.send_signal(signal.SIGSTOP)          # freeze it while it holds the lock
+    try:
+        second = spawn("provision", DEFAULT_STACK, run.state_path)
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 1, err
+        message = json.loads(out)["error"]["message"]
+        assert f"pid {first.pid}" in message and "provision" in message
+        assert "lock" in err
+    finally:
+        first.send_signal(signal.SIGCONT)
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert counts(control) == EXPECTED
+
+
+def test_the_rerun_after_a_kill_takes_over_the_dead_runs_lock(emulator, control, spawn, run):
+    control.faults(rules=[{"action": "*", "latency_ms": 15}])
+    proc = spawn("provision", DEFAULT_STACK, run.state_path)
+    assert kill_after_mutating_call(emulator, proc, 3)
+    control.faults()
+    result = run("provision", DEFAULT_STACK)
+    assert result.exit_code == 0
+    assert f"from pid {proc.pid}" in result.stderr and "taking over the lock" in result.stderr
