@@ -78,8 +78,10 @@ class ListenerRuntime:
 
     # read by the balancer and the health checkers --------------------------------------------
     def backends(self) -> list[dict]:
-        lb = self.runtime.cloud.store.get("load_balancer", self.lb_id)
-        return list((lb or {}).get("backends") or [])
+        """The load balancer's backends now; a released instance leaves the list, as on the real SLB."""
+        store = self.runtime.cloud.store
+        lb = store.get("load_balancer", self.lb_id)
+        return [b for b in list((lb or {}).get("backends") or []) if store.get("instance", b.get("server_id")) is not None]
 
     def candidates(self) -> list[tuple[str, int]]:
         """(server_id, weight) of the backends in rotation now: weight > 0 and, with health checks on, normal."""

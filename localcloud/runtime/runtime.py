@@ -174,7 +174,8 @@ class Runtime:
                 snap.data_disks.setdefault(instance_id, []).append(disk_id)
             for lb in store.all("load_balancer"):
                 snap.lbs[lb["id"]] = {"address": lb.get("address"), "status": lb.get("status"),
-                                      "backends": [b.get("server_id") for b in lb.get("backends") or []]}
+                                      "backends": [b.get("server_id") for b in lb.get("backends") or []
+                                                   if store.get("instance", b.get("server_id")) is not None]}
             for listener in store.all("listener"):
                 copy = {k: v for k, v in listener.items() if not k.startswith("_")}
                 copy["health_check"] = dict(listener.get("health_check") or {})
@@ -246,9 +247,10 @@ class Runtime:
             running.sync_backends(set(lb["backends"]))
 
     def _close_listener(self, key: str) -> None:
-        running = self.listeners.pop(key, None)
+        running = self.listeners.get(key)
         if running is not None:
-            running.close()
+            running.close()       # before it leaves the table: listener_url() is None only once it is closed
+            del self.listeners[key]
             log.info("SLB listener %s stopped locally", key)
 
     def _collect_garbage(self, snap: Snapshot) -> None:

@@ -29,7 +29,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-Served-By", os.environ["FLEET_INSTANCE_ID"])
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     def do_GET(self):
         if self.path.startswith("/slow"):
@@ -39,6 +40,9 @@ class Handler(BaseHTTPRequestHandler):
         status = 200 if self.path != "/health" or not os.path.exists(os.path.join(model_dir, "sick")) else 500
         self.answer(status, {"instance": os.environ["FLEET_INSTANCE_ID"], "path": self.path,
                              "greeting": os.environ.get("GREETING", ""), "model_dir": model_dir})
+
+    def do_HEAD(self):   # the SLB's default HTTP health check method
+        self.do_GET()
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
