@@ -1,4 +1,4 @@
-"""CLB backend servers: the BackendServers JSON, the documented checks, and health as DescribeHealthStatus reports it."""
+"""CLB backend servers: the BackendServers JSON, the documented checks, and DescribeHealthStatus health."""
 from __future__ import annotations
 
 import json

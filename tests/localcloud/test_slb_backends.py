@@ -46,7 +46,8 @@ def net(vpc, ecs):
 
 @pytest.fixture
 def lb_id(slb, net):
-    return slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, v_switch_id=net[1])).body.load_balancer_id
+    body = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, v_switch_id=net[1])).body
+    return body.load_balancer_id
 
 
 def servers(*items) -> str:

@@ -59,7 +59,8 @@ def start(slb, lb_id, port, protocol=None):
 
 
 def stop(slb, lb_id, port):
-    return slb.stop_load_balancer_listener(m.StopLoadBalancerListenerRequest(load_balancer_id=lb_id, listener_port=port))
+    return slb.stop_load_balancer_listener(m.StopLoadBalancerListenerRequest(load_balancer_id=lb_id,
+                                                                              listener_port=port))
 
 
 def delete(slb, lb_id, port):
@@ -98,8 +99,8 @@ def test_load_balancer_attribute_lists_listener_ports_and_protocols(slb, lb_id):
     tcp(slb, lb_id, 443)
     body = slb.describe_load_balancer_attribute(m.DescribeLoadBalancerAttributeRequest(load_balancer_id=lb_id)).body
     assert body.listener_ports.listener_port == [80, 443]
-    assert [(x.listener_port, x.listener_protocol) for x in body.listener_ports_and_protocol.listener_port_and_protocol] \
-        == [(80, "http"), (443, "tcp")]
+    pairs = body.listener_ports_and_protocol.listener_port_and_protocol
+    assert [(x.listener_port, x.listener_protocol) for x in pairs] == [(80, "http"), (443, "tcp")]
 
 
 def test_a_second_listener_on_a_port_is_listener_already_exists(slb, lb_id):
