@@ -271,3 +271,11 @@ def test_describe_load_balancer_listeners_pages_with_next_token(slb, lb_id):
     assert [x.listener_port for x in listing(listener_protocol="http", listener_port=81).listeners] == [81]
     err = error_of(listing, max_results=101)
     assert (err.code, err.status_code) == ("InvalidParameter", 400)
+
+
+def test_set_listener_attribute_dry_run_changes_nothing(slb, lb_id):
+    tcp(slb, lb_id, bandwidth=10)
+    err = error_of(slb.set_load_balancer_tcplistener_attribute, m.SetLoadBalancerTCPListenerAttributeRequest(
+        load_balancer_id=lb_id, listener_port=443, bandwidth=20, dry_run=True))
+    assert (err.code, err.status_code) == ("DryRunOperation", 400)
+    assert tcp_attr(slb, lb_id).bandwidth == 10

@@ -236,3 +236,10 @@ def test_set_load_balancer_name_renames_it(slb):
     assert attribute(slb, lb_id).load_balancer_name == "new"
     err = error_of(slb.set_load_balancer_name, m.SetLoadBalancerNameRequest(load_balancer_id=lb_id))
     assert (err.code, err.status_code) == ("MissingParameter", 400)
+
+
+def test_delete_protection_of_a_subscription_instance_is_unsupported(slb):
+    lb_id = create(slb, pay_type="PrePay").load_balancer_id
+    err = error_of(slb.set_load_balancer_delete_protection, m.SetLoadBalancerDeleteProtectionRequest(
+        region_id=REGION, load_balancer_id=lb_id, delete_protection="on"))
+    assert (err.code, err.status_code) == ("OperationUnsupported.DeleteProtectionForPrePayInstance", 400)

@@ -165,3 +165,8 @@ def test_tags_vanish_with_their_resource(vpc, vpc_id):
     tag(vpc, [vpc_id], [("stack", "s1")])
     vpc.delete_vpc(m.DeleteVpcRequest(region_id=REGION, vpc_id=vpc_id))
     assert rows(listed(vpc, filters=[("stack", "s1")])) == []
+
+
+def test_a_key_twice_in_one_call_is_duplicated(vpc, vpc_id):
+    err = error_of(tag, vpc, [vpc_id], [("k", "1"), ("k", "2")])
+    assert (err.code, err.status_code) == ("Forbidden.TagKey.Duplicated", 400)

@@ -219,3 +219,9 @@ def test_delete_an_unknown_vswitch_is_404(vpc):
     err = error_of(vpc.delete_vswitch, m.DeleteVSwitchRequest(v_switch_id="vsw-nothere"))
     assert (err.code, err.status_code) == ("InvalidVSwitchId.NotFound", 404)
     assert err.data["Message"] == "VSwitch not exist."
+
+
+def test_create_vswitch_with_a_description_starting_with_https_is_malformed(vpc, vpc_id):
+    err = error_of(create, vpc, vpc_id, description="https://x")
+    assert (err.code, err.status_code) == ("InvalidVSwitchDiscription.Malformed", 400)
+    assert err.data["Message"] == "Specified virtual switch description is not valid."
