@@ -29,27 +29,34 @@ DISK_CATEGORIES = ["cloud_efficiency", "cloud_ssd", "cloud_essd"]
 # region -> {local name, short id code used in resource ids, zones: zone -> instance types sold}
 REGIONS: dict[str, dict] = {
     "cn-hangzhou": {
-        "local_name": "华东1（杭州）", "name_en": "China (Hangzhou)", "id_code": "bp1", "endpoint": "ecs.cn-hangzhou.aliyuncs.com",
+        "local_name": "华东1（杭州）", "name_en": "China (Hangzhou)",
+        "id_code": "bp1", "endpoint": "ecs.cn-hangzhou.aliyuncs.com",
         "zones": {
-            "cn-hangzhou-h": {"local_name": "杭州 可用区H", "name_en": "Hangzhou Zone H", "types": _CPU + ["ecs.gn6i-c4g1.xlarge"]},
+            "cn-hangzhou-h": {"local_name": "杭州 可用区H", "name_en": "Hangzhou Zone H",
+                "types": _CPU + ["ecs.gn6i-c4g1.xlarge"]},
             "cn-hangzhou-i": {"local_name": "杭州 可用区I", "name_en": "Hangzhou Zone I", "types": _CPU + _GPU},
-            "cn-hangzhou-j": {"local_name": "杭州 可用区J", "name_en": "Hangzhou Zone J", "types": _CPU + ["ecs.gn7i-c8g1.2xlarge"]},
+            "cn-hangzhou-j": {"local_name": "杭州 可用区J", "name_en": "Hangzhou Zone J",
+                "types": _CPU + ["ecs.gn7i-c8g1.2xlarge"]},
             "cn-hangzhou-k": {"local_name": "杭州 可用区K", "name_en": "Hangzhou Zone K", "types": _CPU},
         },
     },
     "cn-beijing": {
-        "local_name": "华北2（北京）", "name_en": "China (Beijing)", "id_code": "2ze", "endpoint": "ecs.cn-beijing.aliyuncs.com",
+        "local_name": "华北2（北京）", "name_en": "China (Beijing)",
+        "id_code": "2ze", "endpoint": "ecs.cn-beijing.aliyuncs.com",
         "zones": {
             "cn-beijing-h": {"local_name": "北京 可用区H", "name_en": "Beijing Zone H", "types": _CPU + _GPU},
             "cn-beijing-i": {"local_name": "北京 可用区I", "name_en": "Beijing Zone I", "types": _CPU},
-            "cn-beijing-j": {"local_name": "北京 可用区J", "name_en": "Beijing Zone J", "types": _CPU + ["ecs.gn6v-c8g1.2xlarge"]},
+            "cn-beijing-j": {"local_name": "北京 可用区J", "name_en": "Beijing Zone J",
+                "types": _CPU + ["ecs.gn6v-c8g1.2xlarge"]},
         },
     },
     "ap-southeast-1": {
-        "local_name": "新加坡", "name_en": "Singapore", "id_code": "t4n", "endpoint": "ecs.ap-southeast-1.aliyuncs.com",
+        "local_name": "新加坡", "name_en": "Singapore",
+        "id_code": "t4n", "endpoint": "ecs.ap-southeast-1.aliyuncs.com",
         "zones": {
             "ap-southeast-1a": {"local_name": "新加坡 可用区A", "name_en": "Singapore Zone A", "types": _CPU},
-            "ap-southeast-1b": {"local_name": "新加坡 可用区B", "name_en": "Singapore Zone B", "types": _CPU + ["ecs.gn6i-c4g1.xlarge"]},
+            "ap-southeast-1b": {"local_name": "新加坡 可用区B", "name_en": "Singapore Zone B",
+                "types": _CPU + ["ecs.gn6i-c4g1.xlarge"]},
             "ap-southeast-1c": {"local_name": "新加坡 可用区C", "name_en": "Singapore Zone C", "types": _CPU + _GPU},
         },
     },

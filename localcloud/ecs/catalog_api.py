@@ -47,7 +47,8 @@ def describe_zones(cloud, p: Params) -> dict:
     region = cloud.region(p)
     lang = _language(p)
     if p.str("InstanceChargeType") not in (None,) + CHARGE_TYPES:
-        raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records.", 404)
+        raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our "
+                         "records.", 404)
     if p.str("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
         raise CloudError("InvalidSpotStrategy", "The specified SpotStrategy is not valid.", 400)
     verbose = p.bool("Verbose", default=True)

@@ -323,7 +323,8 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
             "tags": dict(new_tags), "key_pair_name": p.str("KeyPairName", default=""),
             "resource_group_id": p.str("ResourceGroupId", default=RESOURCE_GROUP), "stopped_mode": "",
             "eni_id": new_id("eni", region), "mac": _mac(), "serial": str(uuid.uuid4()), "_order": index,
-            "hpc_cluster_id": p.str("HpcClusterId", default=""), "deployment_set_id": p.str("DeploymentSetId", default=""),
+            "hpc_cluster_id": p.str("HpcClusterId", default=""),
+            "deployment_set_id": p.str("DeploymentSetId", default=""),
             "credit_specification": p.str("CreditSpecification", default=""), **billing,
         }
         system_disk = disk_models.new_disk(

@@ -1,4 +1,4 @@
-"""Instance actions: RunInstances, DescribeInstances, DescribeInstanceStatus, DescribeUserData, ModifyInstanceAttribute."""
+"""RunInstances, DescribeInstances, DescribeInstanceStatus, DescribeUserData and ModifyInstanceAttribute."""
 from __future__ import annotations
 
 import calendar

@@ -7,7 +7,8 @@ from alibabacloud_ecs20140526 import models as em
 
 from tests.conftest import REGION
 from tests.localcloud.test_ecs_support import (ZONE, add_vswitch, assert_complete, assert_error, disks, error_of,
-                                               instance, instances, make_network, net, run, run_request)  # noqa: F401
+                                               instance, instances, make_network, net, run, run_request,  # noqa: F401
+                                               timed, timed_server)
 
 
 def run_error(ecs, net, amount=1, **kwargs):
@@ -152,6 +153,18 @@ def test_run_with_an_unknown_security_group_is_not_found(ecs, net):
 def test_run_with_a_zone_other_than_the_vswitch_zone_is_a_mismatch(ecs, net):
     err = run_error(ecs, net, zone_id="cn-hangzhou-h")
     assert_error(err, "InvalidParameter.Mismatch", 400, "not in the specified zone")
+
+
+def test_run_in_a_vswitch_still_pending_is_incorrect_vswitch_status(timed):
+    timed.net.vsw_id = add_vswitch(timed.vpc, timed.net, "10.0.7.0/24")   # the clock is not moved: Pending
+    err = run_error(timed.ecs, timed.net)
+    assert_error(err, "IncorrectVSwitchStatus", 400)
+
+
+def test_host_names_give_each_instance_its_own(ecs, net):
+    ids = run(ecs, net, amount=2, host_names=["alpha", "beta"])
+    assert [instance(ecs, i).host_name for i in ids] == ["alpha", "beta"]
+    assert_error(run_error(ecs, net, amount=2, host_names=["only-one"]), "InvalidParameter", 400)
 
 
 def test_run_with_an_unknown_zone_is_invalid_zone_id_not_found(ecs, net):

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from alibabacloud_ecs20140526 import models as em
+from alibabacloud_vpc20160428 import models as vm
 
 from tests.conftest import REGION
 from tests.localcloud.test_ecs_support import (assert_complete, assert_error, error_of, make_network, net,  # noqa: F401
-                                               run)
+                                               run, timed, timed_server)
 
 
 def create_group(ecs, vpc_id, **kwargs):
@@ -79,6 +80,12 @@ def test_describe_security_groups_pages_with_next_token(ecs, net):
 def test_create_security_group_in_an_unknown_vpc_is_invalid_vpc_id_not_found(ecs):
     err = error_of(create_group, ecs, "vpc-doesnotexist")
     assert_error(err, "InvalidVpcId.NotFound", 404)
+
+
+def test_create_security_group_in_a_vpc_still_pending_is_incorrect_vpc_status(timed):
+    vpc_id = timed.vpc.create_vpc(vm.CreateVpcRequest(region_id=REGION, cidr_block="172.16.0.0/16")).body.vpc_id
+    err = error_of(create_group, timed.ecs, vpc_id)
+    assert_error(err, "IncorrectVpcStatus", 400)
 
 
 def test_create_security_group_with_a_malformed_name_is_refused(ecs, net):
