@@ -44,7 +44,8 @@ def _log_retry(state: RetryCallState) -> None:
 
 
 def retrying(busy: bool = False, policy: Policy | None = None) -> Retrying:
-    """A tenacity Retrying for one API call: Transient always; Busy only when the caller says it clears."""
+    """A tenacity Retrying for one API call: Transient always; Busy only when the caller says it clears
+    (such a call gets the longer Busy budget for both kinds)."""
     if policy is None:
         policy = BUSY if busy else TRANSIENT
     kinds = (Transient, Busy) if busy else (Transient,)

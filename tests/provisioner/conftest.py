@@ -83,3 +83,23 @@ def spawn(emulator, tmp_path):
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def make_ctx(emulator, tmp_path):
+    """make_ctx(stack_path=DEFAULT_STACK) -> a step Context against the emulator (library-level tests)."""
+    from provisioner.cloud import Cloud
+    from provisioner.spec import load_stack
+    from provisioner.state import State
+    from provisioner.steps.common import Context
+    from provisioner.target import resolve
+    from provisioner.tokens import TokenBook
+    from provisioner_support import DEFAULT_STACK
+
+    def make(stack_path: str = DEFAULT_STACK, endpoint: str | None = None) -> Context:
+        spec = load_stack(stack_path)
+        target = resolve(spec.target, None, endpoint or emulator.url)
+        state = State.load(str(tmp_path / "ctx-state.json"), spec.name)
+        return Context(spec, Cloud(target, spec.region), state, TokenBook(state, spec.name))
+
+    return make

@@ -1,0 +1,53 @@
+"""Opt-in end to end on a real Alibaba Cloud account: provision, check, provision again (no change),
+tear down. Skipped unless FLEET_E2E_REAL=1 and credentials are in the environment. It creates billable
+resources (pay-as-you-go, for minutes) and always tears them down."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from provisioner.cli import cli
+from provisioner_support import ROOT
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("FLEET_E2E_REAL") != "1"
+    or not (os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID") and os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")),
+    reason="real-cloud test: set FLEET_E2E_REAL=1 and ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET to run it",
+)
+
+
+def test_real_cloud_provision_is_idempotent_and_teardown_leaves_nothing(tmp_path):
+    with open(os.path.join(ROOT, "stacks", "real-cloud.example.yaml")) as handle:
+        data = yaml.safe_load(handle)
+    data["name"] = f"fleet-e2e-{int(time.time()) % 100000}"
+    data["instances"]["count"] = int(os.environ.get("FLEET_E2E_COUNT", "2"))
+    if os.environ.get("FLEET_E2E_REGION"):
+        data["region"] = os.environ["FLEET_E2E_REGION"]
+        data["zones"] = os.environ["FLEET_E2E_ZONES"].split(",")
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(yaml.safe_dump(data))
+    state = str(tmp_path / "state.json")
+
+    def cli_run(*args):
+        import json
+
+        res = CliRunner().invoke(cli, [*args, "--stack", str(stack), "--state", state, "--target", "alibaba", "--json"])
+        return res.exit_code, (json.loads(res.stdout) if res.stdout.strip() else {}), res.stderr
+
+    try:
+        code, doc, err = cli_run("provision")
+        assert code == 0, err
+        assert doc["endpoint"].startswith("http://")
+        code, doc, err = cli_run("provision")
+        assert code == 0 and doc["api_calls"]["mutating"] == 0 and doc["api_calls"]["total"] <= 10, doc
+        code, doc, err = cli_run("status")
+        assert code == 0 and doc["instances"]["running"] == data["instances"]["count"]
+    finally:
+        code, doc, err = cli_run("teardown", "--yes")
+        assert code == 0, err
+    code, doc, err = cli_run("plan")
+    assert code == 4 and not any(c["action"] == "delete" for c in doc["changes"])   # nothing of the stack left
