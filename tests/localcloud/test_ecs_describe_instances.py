@@ -7,8 +7,7 @@ import pytest
 from alibabacloud_ecs20140526 import models as em
 
 from tests.conftest import REGION
-from tests.localcloud.test_ecs_support import (add_vswitch, assert_error, error_of, instance, instances,  # noqa: F401
-                                               make_network, net, run)
+from tests.localcloud.test_ecs_support import assert_error, error_of, instance, make_network, net, run  # noqa: F401
 
 
 def describe(ecs, **kwargs):
