@@ -10,6 +10,7 @@ from .steps import disks as disk_step
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import security_group as sg_step
+from .steps.instances import TAG_DATA_DISK
 from .steps.common import DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, VPC, VSWITCH
 
 
@@ -52,11 +53,13 @@ def victims_for(spec: Stack, snap: Snapshot, keep: set[str]) -> list[Instance]:
 
 
 def disk_holders(spec: Stack, snap: Snapshot) -> set[str]:
-    """Instances a scale-down keeps: in "first" mode, the one holding the stack's data disk."""
+    """Instances a scale-down keeps: in "first" mode, the one holding the stack's data disk (or, while
+    the disk is detached, the one whose user data mounts it)."""
     if spec.data_disk is None or spec.data_disk.attach != "first":
         return set()
     ours = {i.id for i in snap.instances}
-    return {d.instance_id for d in snap.disks if d.instance_id in ours}
+    holders = {d.instance_id for d in snap.disks if d.instance_id in ours}
+    return holders or {i.id for i in snap.instances if i.tags.get(TAG_DATA_DISK) == "yes"}
 
 
 def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None) -> Plan:

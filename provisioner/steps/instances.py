@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import TOOL
-from ..errors import NoStock, NotFound
+from ..errors import NoStock, NotFound, ProvisionerError
 from ..resources import Instance, SecurityGroup, VSwitch
 from ..serving.userdata import build_user_data
 from ..tokens import token_key
@@ -128,6 +128,9 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
                                       "", "", [group.id], {t["Key"]: t["Value"] for t in instance_tags(ctx, with_disk.get(i, False))},
                                       created="~") for i in fresh]
         result.created += fresh
+    if len(result.instances) < ctx.spec.instances.count:
+        raise ProvisionerError(f"instances: the cloud gave {len(result.instances)} of the {ctx.spec.instances.count}"
+                               " instances the stack asks for; run provision again")
     return result
 
 

@@ -96,3 +96,37 @@ def test_the_rerun_after_a_kill_takes_over_the_dead_runs_lock(emulator, control,
     result = run("provision", DEFAULT_STACK)
     assert result.exit_code == 0
     assert f"from pid {proc.pid}" in result.stderr and "taking over the lock" in result.stderr
+
+
+def test_a_create_that_took_effect_but_is_not_visible_yet_is_replayed_not_repeated(make_ctx, control, monkeypatch):
+    """The run dies after RunInstances took effect and before it recorded anything; the next run does
+    not see the instances yet (eventual consistency) and sends the same request: the same ClientToken
+    makes the cloud answer with the same instances instead of creating more."""
+    from provisioner.steps import instances as instance_step
+    from provisioner.steps import security_group as sg_step
+    from provisioner.steps import vpc as vpc_step
+    from provisioner.steps import vswitch as vswitch_step
+
+    ctx = make_ctx()
+    vpc, _ = vpc_step.ensure_vpc(ctx, [])
+    vsw, _ = vswitch_step.ensure_vswitch(ctx, vpc, "cn-hangzhou-i", [])
+    group, _ = sg_step.ensure_security_group(ctx, vpc, [])
+
+    class Died(BaseException):
+        pass
+
+    def die(key):
+        raise Died()
+
+    monkeypatch.setattr(ctx.tokens, "done", die)
+    with pytest.raises(Died):
+        instance_step.ensure_instances(ctx, [], lambda zone: vsw, group)
+    first = {i["id"] for i in control.resources()["instance"]}
+    assert len(first) == 1                                  # the first RunInstances (the disk holder) took effect
+
+    again = make_ctx()                                      # a new run, same state file
+    result = instance_step.ensure_instances(again, [], lambda zone: vsw, group)
+    assert len(result.ids) == 3
+    assert {i["id"] for i in control.resources()["instance"]} == set(result.ids)
+    assert first <= set(result.ids)
+    assert control.stats()["actions"]["ecs:RunInstances"]["calls"] == 3   # 1 + the replay + the other 2
