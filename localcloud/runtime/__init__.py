@@ -1,4 +1,16 @@
-"""Local runtime (issue 5): Running instances run their user data's workload, started SLB listeners balance."""
+"""Local runtime (issue 5): Running instances run their user data's workload, started SLB listeners balance.
+
+How an instance's workload is found: its `user_data` (base64, optionally gzip) is read as cloud-init reads
+it (`#cloud-config`, or the cloud-config parts of a MIME multipart); every `write_files` entry is written
+under `<data_dir>/instances/<id>/root/`; `/etc/fleet/workload.json` there (MODEL.md) gives the argv, with
+{python} {host} {port} {model_dir} {root} expanded, run in its own process group with the manifest's env
+and FLEET_INSTANCE_ID, output in `<data_dir>/instances/<id>/workload.log`. runcmd and scripts are not run.
+{model_dir} is `<data_dir>/disks/<first data disk id>/` (or `<root>/mnt/model` without a data disk).
+
+Each `running` listener of an active load balancer gets a balancer on `<address>:<port>` (HTTP reverse
+proxy or TCP relay), smooth weighted round robin over the backends with weight > 0 that pass the
+listener's health checks. `GET /_localcloud/runtime` shows it all; CHOICES.md "runtime" lists the choices.
+"""
 from __future__ import annotations
 
 from . import routes  # noqa: F401  (registers the /_localcloud/runtime control routes)

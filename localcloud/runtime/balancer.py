@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 log = logging.getLogger(__name__)
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-              "te", "trailer", "trailers", "transfer-encoding", "upgrade"}
+              "te", "trailer", "trailers", "transfer-encoding", "upgrade",
+              "expect"}   # 100-continue is answered by the balancer itself (BaseHTTPRequestHandler)
 CONNECT_TIMEOUT = 3.0
 CHUNK = 64 * 1024
 

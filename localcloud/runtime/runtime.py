@@ -91,6 +91,8 @@ class Runtime:
         listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
         return listener.health(server_id) if listener else "unavailable"
 
+    health_of = health   # the name MODEL.md's resource table uses
+
     def listener_url(self, lb_id: str, listener_port: int) -> str | None:
         listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
         return listener.balancer.url if listener else None
@@ -106,7 +108,8 @@ class Runtime:
         """Stop every process and balancer and forget every instance's files (the store was cleared)."""
         with self._mutex:
             self._teardown()
-            self._boots.clear()
+            with self.cloud.lock:   # on_change writes it under the cloud's lock
+                self._boots.clear()
             self._listener_errors.clear()
             for sub in ("instances", "disks"):
                 shutil.rmtree(os.path.join(self.base_dir, sub), ignore_errors=True)
