@@ -280,3 +280,35 @@ def test_a_token_whose_first_call_failed_can_be_used_again(ecs, net, control):
     assert_error(run_error(ecs, net, client_token="run-token-3"), "OperationDenied.NoStock", 403)
     control.config(no_stock=[])
     assert len(run(ecs, net, client_token="run-token-3")) == 1
+
+
+def test_legacy_sdk_runs_and_describes_instances_with_hmac_sha1(emulator, ecs, net):
+    import json
+
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
+    from aliyunsdkecs.request.v20140526.RunInstancesRequest import RunInstancesRequest
+
+    from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+
+    client = AcsClient(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, REGION)
+    endpoint = emulator.url.split("://")[1]
+    req = RunInstancesRequest()
+    req.set_endpoint(endpoint)
+    req.set_ImageId("ubuntu_22_04_x64_20G_alibase_20240130.vhd")
+    req.set_InstanceType("ecs.g7.large")
+    req.set_VSwitchId(net.vsw_id)
+    req.set_SecurityGroupId(net.sg_id)
+    req.set_Amount(2)
+    req.set_SystemDiskCategory("cloud_essd")
+    req.set_DataDisks([{"Size": 40, "Category": "cloud_essd", "DeleteWithInstance": False}])
+    req.set_Tags([{"Key": "via", "Value": "legacy"}])
+    ids = json.loads(client.do_action_with_exception(req))["InstanceIdSets"]["InstanceIdSet"]
+    describe = DescribeInstancesRequest()
+    describe.set_endpoint(endpoint)
+    describe.set_InstanceIds(json.dumps(ids))
+    found = json.loads(client.do_action_with_exception(describe))["Instances"]["Instance"]
+    assert [i["InstanceId"] for i in found] == ids
+    assert found[0]["Tags"]["Tag"] == [{"TagKey": "via", "TagValue": "legacy"}]
+    data = [d for d in disks(ecs, instance_id=ids[0]) if d.type == "data"]
+    assert [(d.category, d.delete_with_instance) for d in data] == [("cloud_essd", False)]

@@ -127,3 +127,12 @@ def test_duplicate_keys_in_one_call_are_refused(ecs, net):
 def test_reserved_key_prefix_is_malformed(ecs, net):
     err = error_of(tag, ecs, "securitygroup", [net.sg_id], [("aliyun:owner", "v")])
     assert_error(err, "InvalidTagKey.Malformed", 400)
+
+
+def test_list_tag_resources_tag_filter_matches_any_of_the_values(ecs, net):
+    ids = run(ecs, net, amount=3)
+    for iid, env in zip(ids, ("dev", "test", "prod")):
+        tag(ecs, "instance", [iid], [("env", env)])
+    body = listing(ecs, "instance", tag_filter=[em.ListTagResourcesRequestTagFilter(tag_key="env",
+                                                                                    tag_values=["dev", "prod"])])
+    assert {p[0] for p in pairs_of(body)} == {ids[0], ids[2]}
