@@ -198,3 +198,13 @@ def _default() -> str:
     from provisioner_support import DEFAULT_STACK
 
     return DEFAULT_STACK
+
+
+def test_with_the_state_file_lost_provision_finds_everything_by_tag_and_creates_nothing(run, control):
+    assert run("provision", _default()).exit_code == 0
+    os.unlink(run.state_path)
+    control.request("POST", "stats/reset")
+    result = run("provision", _default())
+    assert result.exit_code == 0
+    assert control.stats()["mutating"] == 0
+    assert json.load(open(run.state_path))["resources"]["instance"] == sorted(result.doc["instances"])
