@@ -270,3 +270,18 @@ def test_failover_under_a_steady_stream_loses_at_most_one_percent(cloud):
     assert len(results) > 200
     assert len(failed) <= len(results) / 100
     assert not [t for t in failed if t > out_at]
+
+
+def test_a_tcp_listener_relays_to_the_backends_with_tcp_health_checks(cloud):
+    s = stack(cloud, amount=2)
+    cloud.slb.create_load_balancer_tcplistener(sm.CreateLoadBalancerTCPListenerRequest(
+        region_id=REGION, load_balancer_id=s.lb_id, listener_port=9000, backend_server_port=8000, bandwidth=-1,
+        health_check_interval=1, healthy_threshold=2, unhealthy_threshold=2))
+    cloud.slb.start_load_balancer_listener(sm.StartLoadBalancerListenerRequest(
+        region_id=REGION, load_balancer_id=s.lb_id, listener_port=9000))
+    rows = lambda: cloud.slb.describe_health_status(sm.DescribeHealthStatusRequest(  # noqa: E731
+        region_id=REGION, load_balancer_id=s.lb_id, listener_port=9000)).body.backend_servers.backend_server
+    wait_until(lambda: {r.server_health_status for r in rows()} == {"normal"}, "TCP checks to pass")
+    url = cloud.runtime.listener_url(s.lb_id, 9000)
+    assert url.startswith(f"tcp://{s.address}:")
+    assert served_by(url.replace("tcp://", "http://"), 4) == {iid: 2 for iid in s.ids}
