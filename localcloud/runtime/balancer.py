@@ -73,6 +73,12 @@ class ConnectionPool:
                 return
         conn.close()
 
+    def drop(self, key: tuple) -> None:
+        with self._lock:
+            idle = self._idle.pop(key, None) or ()
+        for conn in idle:
+            conn.close()
+
     def clear(self) -> None:
         with self._lock:
             conns = [c for idle in self._idle.values() for c in idle]

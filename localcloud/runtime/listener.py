@@ -56,6 +56,8 @@ class ListenerRuntime:
     def sync_backends(self, server_ids: set[str]) -> None:
         gone = [sid for sid in self.checkers if sid not in server_ids]
         self._drop_checkers(gone)
+        for sid in gone:   # idle keep-alive connections to a removed backend are not needed any more
+            self.balancer.pool.drop(self.target(sid))
         if not self.settings.enabled:
             return
         for sid in sorted(server_ids - set(self.checkers)):
