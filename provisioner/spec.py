@@ -72,8 +72,8 @@ class Server:
 
     command: tuple[str, ...] | None = None     # argv with {python} {host} {port} {model_dir} {root}
     container: str | None = None               # a container image run with docker instead
-    args: tuple[str, ...] = ()                 # the image's arguments
     env: tuple[tuple[str, str], ...] = ()
+    args: tuple[str, ...] = ()                 # the image's arguments
     container_port: int = 0                    # the port inside the container (0: serving.port)
     gpus: str = ""                             # docker --gpus, e.g. "all"
     pip: tuple[str, ...] = ()                  # requirements for a command server
@@ -440,7 +440,7 @@ def _server(sec: _Section) -> Server:
                 raise SpecError(env_sec.field(key), f"must be a string, not {_kind(value)}")
             env.append((key, str(value)))
     sec.done()
-    return Server(command, container, args, tuple(sorted(env)), container_port, gpus, pip)
+    return Server(command, container, tuple(sorted(env)), args, container_port, gpus, pip)
 
 
 def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
