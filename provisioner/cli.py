@@ -162,6 +162,8 @@ def _print_human(command: str, result: dict) -> None:
              f" ({calls.get('total', 0)} API calls, {calls.get('mutating', 0)} mutating)")
         if result.get("endpoint"):
             echo(f"endpoint: {result['endpoint']}")
+        if result.get("sample_request"):
+            echo(f"try it:   {result['sample_request']}")
 
 
 def main() -> None:

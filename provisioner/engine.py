@@ -144,8 +144,13 @@ class _Provision:
                     self.note(record)
         ctx.state.update(lambda d: d.__setitem__("spec_hash", spec.spec_hash))
         result = _base(ctx, "provision", started)
+        endpoint = endpoint_url(spec, lb)
         result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),
-                      endpoint=endpoint_url(spec, lb), instances=inst_set.ids)
+                      endpoint=endpoint, instances=inst_set.ids)
+        if endpoint and spec.serving.server.builtin and spec.serving.user_data is None:
+            from .serving import sample_curl
+
+            result["sample_request"] = sample_curl(endpoint)
         return result
 
     def scale_down(self, lb_future: Future) -> list[Instance]:

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from ..errors import NotFound
 from ..resources import Disk, Instance
 from ..spec import Stack
-from .instances import TAG_DATA_DISK
 from ..tokens import token_key
-from .common import (DATA_DISK, Context, Record, chunks, describe_pages, owned, read_tags, tag_filter, tags_for,
-                     wait_for)
+from .common import (DATA_DISK, Context, Record, chunks, describe_pages, describe_tokens, owned, read_tags,
+                     tag_filter, tags_for, wait_for)
+from .instances import TAG_DATA_DISK
 
 log = logging.getLogger(__name__)
 STEP = "data-disk"
@@ -34,10 +34,10 @@ class DiskPlan:
 
 
 def find_disks(ctx: Context) -> list[Disk]:
-    """Every data disk tagged for this stack (one DescribeDisks call per 100 disks)."""
-    items = describe_pages(ctx, STEP, "ecs", "DescribeDisks",
-                           {"RegionId": ctx.region, "DiskType": "data", "Tag": tag_filter(ctx.spec, DATA_DISK)},
-                           ("Disks", "Disk"), 100)
+    """Every data disk tagged for this stack (DescribeDisks with NextToken: 500 disks per call)."""
+    items = describe_tokens(ctx, STEP, "ecs", "DescribeDisks",
+                            {"RegionId": ctx.region, "DiskType": "data", "Tag": tag_filter(ctx.spec, DATA_DISK)},
+                            ("Disks", "Disk"), 500)
     found = [Disk.from_api(i) for i in items if owned(read_tags(i), ctx.spec, DATA_DISK)]
     return sorted(found, key=lambda d: (d.created, d.id))
 

@@ -138,3 +138,16 @@ def test_intranet_stack_with_its_own_server_puts_the_slb_in_the_vswitch(run, con
     assert "disk" not in found or all(d["type"] == "system" for d in found["disk"])
     assert run("teardown", path).exit_code == 0
     assert tagged(control, "internal-api") == {}
+
+
+def test_a_large_fleet_is_created_100_per_runinstances_and_added_20_backends_per_call(run, control, write_stack):
+    path = write_stack(instances={"count": 120})
+    assert run("provision", path).exit_code == 0
+    actions = {k: v["calls"] for k, v in control.stats()["actions"].items()}
+    assert actions["ecs:RunInstances"] == 3               # the disk holder, then 100, then 19
+    assert actions["slb:AddBackendServers"] == 6          # 120 backends, 20 per call
+    assert len(instances_of(control)) == 120
+    control.request("POST", "stats/reset")
+    assert run("provision", path).exit_code == 0
+    stats = control.stats()
+    assert stats["mutating"] == 0 and stats["total"] == 10      # DescribeInstances needs a second page
