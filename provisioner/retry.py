@@ -30,8 +30,9 @@ class Policy:
 
 
 # Throttling, 5xx and network errors. ECS throttles per minute ("throttled in minute T, allowed in T+1":
-# ecs-api.md §4), so the backoff reaches 20 s and the budget covers more than one minute.
-TRANSIENT = Policy(attempts=10, deadline_s=150.0, initial_s=0.5, max_wait_s=20.0, jitter_s=1.0)
+# ecs-api.md §4), so the backoff reaches 20 s and the budget covers a few minutes; 16 attempts keep even
+# a 45% failure rate (the fault soak of issue 4) from exhausting one call (0.45^16 < 1e-5).
+TRANSIENT = Policy(attempts=16, deadline_s=240.0, initial_s=0.5, max_wait_s=20.0, jitter_s=1.0)
 # Busy errors that clear on their own (a dependency still being released, a status in transition):
 # Terraform waits minutes for these on deletes (DependencyViolation on DeleteSecurityGroup/DeleteVSwitch).
 BUSY = Policy(attempts=60, deadline_s=600.0, initial_s=0.5, max_wait_s=5.0, jitter_s=0.5)
