@@ -32,6 +32,7 @@ class ResolvedTarget:
     how: str                                   # "reused", "started", "given", "region endpoints"
     note: str = ""
     _access_key: tuple[str, str] | None = field(default=None, repr=False)
+    _credential: object = field(default=None, repr=False)
 
     def describe(self) -> str:
         if self.kind == "alibaba":
@@ -47,8 +48,11 @@ class ResolvedTarget:
         if self.kind == "alibaba":
             from alibabacloud_credentials.client import Client as CredentialClient
 
-            # The standard chain: environment, OIDC, ~/.aliyun profile, credentials file, ECS RAM role.
-            return Config(credential=CredentialClient(), region_id=region,
+            # The standard chain: environment, OIDC, ~/.aliyun profile, credentials file, ECS RAM role;
+            # one chain for the run, shared by every client.
+            if self._credential is None:
+                self._credential = CredentialClient()
+            return Config(credential=self._credential, region_id=region,
                           read_timeout=read_timeout_ms, connect_timeout=connect_timeout_ms)
         split = urlsplit(self.endpoint)
         ak, secret = self._access_key  # type: ignore[misc]
