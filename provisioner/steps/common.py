@@ -180,11 +180,12 @@ def sleep(seconds: float) -> None:
 
 
 def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float,
-             min_interval: float = 0.25, max_interval: float = 5.0) -> None:
+             min_interval: float = 0.25, max_interval: float = 2.0) -> None:
     """Poll `probe` (-> (done, what it saw)) until done or the deadline; never unbounded.
 
-    The interval grows with the time already waited (about a tenth of it), so a long wait overshoots
-    its end by at most ~10% while a short one is seen within a quarter second.
+    The interval grows with the time already waited (a twentieth of it, at most 2 s), so a long wait
+    overshoots its end by at most ~5% while a short one is seen within a quarter second. One poll is one
+    batched Describe call, so the cost stays a few dozen calls for a whole boot.
     """
     start = time.monotonic()
     deadline = start + timeout
@@ -199,5 +200,5 @@ def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float,
             return
         elapsed = time.monotonic() - start
         log.info("waiting for %s: %s (%.0fs)", what, seen, elapsed, extra={"progress": True})
-        sleep(max(0.0, min(max(min_interval, 0.1 * elapsed, ), max_interval, deadline - time.monotonic())))
+        sleep(max(0.0, min(max(min_interval, 0.05 * elapsed), max_interval, deadline - time.monotonic())))
     raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {seen}")
