@@ -100,11 +100,13 @@ class _Provision:
         self.note(lb_step.ensure_listener(self.ctx, lb))
         return lb
 
-    def run(self) -> dict:
+    def run(self, snap: observe.Snapshot | None = None) -> dict:
         ctx, spec = self.ctx, self.spec
         started = time.monotonic()
-        self.snap = snap = observe.snapshot(ctx)
-        log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
+        if snap is None:
+            snap = observe.snapshot(ctx)
+            log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
+        self.snap = snap
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:
             internet = spec.load_balancer.address_type == "internet"
             lb_future: Future | None = pool.submit(self.load_balancer_branch) if internet else None
@@ -184,8 +186,9 @@ class _Provision:
         instances.sort(key=lambda i: i.order)
 
 
-def provision(ctx: Context) -> dict:
-    return _Provision(ctx).run()
+def provision(ctx: Context, snap: observe.Snapshot | None = None) -> dict:
+    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from)."""
+    return _Provision(ctx).run(snap)
 
 
 def _counts_text(snap: observe.Snapshot) -> str:

@@ -89,17 +89,18 @@ def run_params(ctx: Context, zone: str, vswitch: VSwitch, group: SecurityGroup, 
     return params
 
 
-def batches(ctx: Context, need: int, have: int) -> list[tuple[int, bool]]:
+def batches(ctx: Context, need: int, holder: bool) -> list[tuple[int, bool]]:
     """(amount, with data disk) per RunInstances call: one call per 100 instances, except that with
-    `attach: first` the stack's very first instance (the disk holder) is its own call, as its user data
-    mounts the disk and the others' does not."""
+    `attach: first` the disk holder (the stack's first instance, or the replacement of a holder that was
+    lost) is its own call, as its user data mounts the disk and the others' does not. `holder`: one of
+    the instances there already mounts the disk."""
     dd = ctx.spec.data_disk
     split = lambda n, disk: [(min(MAX_AMOUNT, n - i), disk) for i in range(0, n, MAX_AMOUNT)]  # noqa: E731
     if dd is None:
         return split(need, False)
     if dd.attach == "each":
         return split(need, True)
-    if have == 0:
+    if not holder:
         return [(1, True)] + split(need - 1, False)
     return split(need, False)
 
@@ -121,7 +122,8 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
         need = ctx.spec.instances.count - len(result.instances)
         if need <= 0:
             break
-        ids, zone, with_disk = _create(ctx, need, len(result.instances), vswitch_for, group, result.zones_tried)
+        holder = any(i.tags.get(TAG_DATA_DISK) == "yes" for i in result.instances)
+        ids, zone, with_disk = _create(ctx, need, holder, vswitch_for, group, result.zones_tried)
         known = set(result.ids)
         fresh = [i for i in ids if i not in known]
         result.instances += [Instance(i, zone, "Pending", ctx.spec.instances.type, ctx.spec.instances.image, "",
@@ -134,7 +136,7 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
     return result
 
 
-def _create(ctx: Context, need: int, have: int, vswitch_for: Callable[[str], VSwitch], group: SecurityGroup,
+def _create(ctx: Context, need: int, holder: bool, vswitch_for: Callable[[str], VSwitch], group: SecurityGroup,
             tried: list[str]) -> tuple[list[str], str, dict[str, bool]]:
     """RunInstances for `need` instances in the first zone (in the spec's order) that has stock.
     Returns the ids, the zone and which ids got the data-disk user data."""
@@ -144,7 +146,7 @@ def _create(ctx: Context, need: int, have: int, vswitch_for: Callable[[str], VSw
         ids: list[str] = []
         with_disk: dict[str, bool] = {}
         try:
-            for batch, (amount, disk) in enumerate(batches(ctx, need, have)):
+            for batch, (amount, disk) in enumerate(batches(ctx, need, holder)):
                 params = run_params(ctx, zone, vswitch, group, amount, disk)
                 body = ctx.create(STEP, f"{amount} x {ctx.spec.instances.type} in {zone}", "ecs", "RunInstances",
                                   token_key(INSTANCE, batch, zone), params,
