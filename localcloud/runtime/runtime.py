@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 
 from .listener import ListenerRuntime, identity
@@ -198,7 +199,7 @@ class Runtime:
             workload.poll()
             inst = snap.instances.get(iid)
             ended = (inst is None or inst["status"] != "Running" or snap.boots.get(iid, 0) != workload.generation)
-            if ended and workload.state in ("running", "stopping"):
+            if ended and workload.state in ("running", "stopping", "waiting"):
                 to_stop.append(workload)
         if to_stop:
             for workload in to_stop:
@@ -209,17 +210,25 @@ class Runtime:
                 continue
             boot = snap.boots.get(iid, 0)
             current = self.workloads.get(iid)
+            disks = snap.data_disks.get(iid) or []
             if current is not None and current.generation == boot:
-                continue   # this boot already ran (a crashed process stays dead until the next boot)
+                # This boot already ran (a crashed process stays dead until the next boot), or it waits
+                # for its data disk: it starts once one is attached or the wait is over.
+                if current.state == "waiting" and (disks or time.monotonic() >= current.wait_until):
+                    current.resume(self._model_dir(current, disks), bool(disks))
+                continue
             home = os.path.join(self.base_dir, "instances", iid)
             workload = Workload(iid, boot, home, self.addresses.of(iid))
-            disks = snap.data_disks.get(iid) or []
-            model_dir = (os.path.join(self.base_dir, "disks", disks[0]) if disks
-                         else os.path.join(workload.root, "mnt", "model"))
-            workload.start(inst["user_data"], model_dir)
+            workload.start(inst["user_data"], self._model_dir(workload, disks), disk_attached=bool(disks))
             self.workloads[iid] = workload
         for iid in [i for i in self.workloads if i not in snap.instances]:
             del self.workloads[iid]
+
+    def _model_dir(self, workload: Workload, disks: list[str]) -> str:
+        """{model_dir}: the first data disk's directory, else the instance root's /mnt/model."""
+        if disks:
+            return os.path.join(self.base_dir, "disks", disks[0])
+        return os.path.join(workload.root, "mnt", "model")
 
     def _reconcile_listeners(self, snap: Snapshot) -> None:
         desired = {}

@@ -53,10 +53,14 @@ ThreadingHTTPServer((host, port), Handler).serve_forever()
 '''
 
 
-def demo_cloud_config(port: int = 8000, greeting: str = "hello", b64: bool = True) -> str:
-    """#cloud-config whose write_files hold the demo server and /etc/fleet/workload.json."""
+def demo_cloud_config(port: int = 8000, greeting: str = "hello", b64: bool = True,
+                      disk_wait: float | None = None) -> str:
+    """#cloud-config whose write_files hold the demo server and /etc/fleet/workload.json
+    (with `disk_wait`, the manifest asks to wait that many seconds for a data disk)."""
     manifest = {"name": "demo", "command": ["{python}", "{root}/opt/demo/server.py", "{host}", "{port}", "{model_dir}"],
                 "port": port, "health_path": "/health", "env": {"GREETING": greeting}, "model_dir": "/mnt/model"}
+    if disk_wait is not None:
+        manifest["data_disk"] = {"wait_seconds": disk_wait}
     server = ({"path": "/opt/demo/server.py", "encoding": "b64", "permissions": "0755",
                "content": base64.b64encode(DEMO_SERVER.encode()).decode()} if b64 else
               {"path": "/opt/demo/server.py", "permissions": "0755", "content": DEMO_SERVER})
@@ -65,9 +69,9 @@ def demo_cloud_config(port: int = 8000, greeting: str = "hello", b64: bool = Tru
     return "#cloud-config\n" + yaml.safe_dump(doc, sort_keys=False)
 
 
-def demo_user_data(port: int = 8000, greeting: str = "hello") -> str:
+def demo_user_data(port: int = 8000, greeting: str = "hello", disk_wait: float | None = None) -> str:
     """The demo cloud-config base64-encoded, as RunInstances' UserData parameter takes it."""
-    return base64.b64encode(demo_cloud_config(port, greeting).encode()).decode()
+    return base64.b64encode(demo_cloud_config(port, greeting, disk_wait=disk_wait).encode()).decode()
 
 
 class Stage:

@@ -140,7 +140,8 @@ def write_files(doc: dict, root: str) -> list[str]:
 
 
 def read_manifest(root: str) -> dict:
-    """Parse and check /etc/fleet/workload.json (MODEL.md: name, command, port, health_path, env, model_dir)."""
+    """Parse and check /etc/fleet/workload.json (MODEL.md: name, command, port, health_path, env, model_dir,
+    and optionally data_disk {wait_seconds})."""
     path = local_path(root, MANIFEST_PATH)
     try:
         with open(path, encoding="utf-8") as handle:
@@ -162,6 +163,11 @@ def read_manifest(root: str) -> dict:
     env = manifest.get("env") or {}
     if not isinstance(env, dict):
         raise UserDataError(f"{MANIFEST_PATH}: env must be an object")
+    disk = manifest.get("data_disk")
+    if disk is not None:
+        wait = disk.get("wait_seconds", 0) if isinstance(disk, dict) else None
+        if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait <= 3600:
+            raise UserDataError(f"{MANIFEST_PATH}: data_disk must be {{\"wait_seconds\": 0-3600}}")
     return {**manifest, "command": [str(a) for a in command], "port": port,
             "env": {str(k): "" if v is None else str(v) for k, v in env.items()}}
 

@@ -98,7 +98,7 @@ class Workload:
         self.root = os.path.join(home, "root")
         self.address = address
         self.log_path = os.path.join(home, "workload.log")
-        self.state = "none"          # none | running | exited | stopping | stopped | failed
+        self.state = "none"          # none | waiting | running | exited | stopping | stopped | failed
         self.last_error: str | None = None
         self.port: int | None = None
         self.name: str | None = None
@@ -107,12 +107,27 @@ class Workload:
         self.proc: subprocess.Popen | None = None
         self.started_at: float | None = None
         self.returncode: int | None = None
+        self.manifest: dict | None = None      # kept while waiting for a data disk
+        self.wait_until: float | None = None   # time.monotonic() when the wait for a data disk ends
 
     # start -----------------------------------------------------------------------------------
-    def start(self, user_data_b64: str | None, model_dir: str) -> None:
-        """Boot: materialise write_files, read the manifest, run its command. Never raises."""
+    def start(self, user_data_b64: str | None, model_dir: str, disk_attached: bool = True) -> None:
+        """Boot: materialise write_files, read the manifest, run its command. Never raises.
+
+        A manifest with `data_disk.wait_seconds` waits (state "waiting") while no data disk is attached,
+        as the VM's prepare-data-disk waits for the device before the service starts: the runtime then
+        calls resume() with the disk, or with the root's model dir once `wait_until` has passed.
+        """
         try:
-            self._start(user_data_b64, model_dir)
+            manifest = self._prepare(user_data_b64)
+            wait = float((manifest.get("data_disk") or {}).get("wait_seconds") or 0)
+            if wait > 0 and not disk_attached:
+                self.state, self.manifest = "waiting", manifest
+                self.wait_until = time.monotonic() + wait
+                self.last_error = f"waiting up to {wait:g} s for a data disk"
+                log.info("instance %s: waiting up to %g s for a data disk", self.instance_id, wait)
+                return
+            self._launch(manifest, model_dir)
         except userdata.UserDataError as err:
             self.state, self.last_error = "none", str(err)
             log.info("instance %s runs no workload: %s", self.instance_id, err)
@@ -120,7 +135,20 @@ class Workload:
             self.state, self.last_error = "failed", f"cannot start the workload: {err}"
             log.warning("instance %s: %s", self.instance_id, self.last_error)
 
-    def _start(self, user_data_b64: str | None, model_dir: str) -> None:
+    def resume(self, model_dir: str, disk_attached: bool) -> None:
+        """Start a waiting workload: with the data disk that arrived, or without one once the wait expired."""
+        manifest, self.manifest = self.manifest, None
+        if not disk_attached:
+            log.warning("instance %s: no data disk after the wait; starting without one", self.instance_id)
+        try:
+            self._launch(manifest, model_dir)
+        except userdata.UserDataError as err:
+            self.state, self.last_error = "none", str(err)
+        except OSError as err:
+            self.state, self.last_error = "failed", f"cannot start the workload: {err}"
+            log.warning("instance %s: %s", self.instance_id, self.last_error)
+
+    def _prepare(self, user_data_b64: str | None) -> dict:
         raw = userdata.decode(user_data_b64)
         if not raw:
             raise userdata.UserDataError("the instance has no user data")
@@ -129,7 +157,9 @@ class Workload:
             raise userdata.UserDataError("the user data has no #cloud-config document")
         os.makedirs(self.root, exist_ok=True)
         userdata.write_files(doc, self.root)
-        manifest = userdata.read_manifest(self.root)
+        return userdata.read_manifest(self.root)
+
+    def _launch(self, manifest: dict, model_dir: str) -> None:
         os.makedirs(model_dir, exist_ok=True)
         self.model_dir = model_dir
         self.port = manifest["port"]
@@ -184,8 +214,8 @@ class Workload:
     def finish_stop(self, deadline: float) -> None:
         """Second half: wait until `deadline`, then SIGKILL the group; reap the process."""
         if self.proc is None:
-            if self.state in ("running", "stopping"):
-                self.state = "stopped"
+            if self.state in ("running", "stopping", "waiting"):
+                self.state, self.manifest = "stopped", None
             return
         try:
             self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))

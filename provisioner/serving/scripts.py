@@ -51,7 +51,7 @@ root="${FLEET_ROOT:-}"
 model_dir=@MODEL_DIR@
 label=@LABEL@
 device="${FLEET_DATA_DEVICE:-@DEVICE@}"
-wait_seconds="${FLEET_DISK_WAIT:-60}"
+wait_seconds="${FLEET_DISK_WAIT:-@DISK_WAIT@}"
 if [[ -n "$device" ]]; then
     candidates=("$device")
 else

@@ -7,7 +7,7 @@ Interface (what the provisioner calls):
         names the spec field, e.g. "serving.server.image") for bad settings, and for a document over
         ECS's limit of 32 KB raw, before Base64 (ecs-api.md, RunInstances `UserData`).
     render_cloud_config(serving, *, instance_role, data_disk) -> str      the document itself
-    workload_manifest(serving, *, instance_role) -> dict                  /etc/fleet/workload.json
+    workload_manifest(serving, *, instance_role, data_disk) -> dict       /etc/fleet/workload.json
 
 `serving` is a mapping or any object with the attributes of ServingSettings (a dataclass works):
 port, health_path, model_dir, server {command | image (alias container), args, env (a mapping or
@@ -41,6 +41,7 @@ SERVER_REQUIREMENTS = ("starlette>=0.37,<2", "uvicorn>=0.29,<1", "scikit-learn>=
 DEFAULT_COMMAND = ("{python}", "{root}/opt/fleet/modelserver.py", "--host", "{host}", "--port", "{port}",
                    "--model-dir", "{model_dir}")
 CONTAINER_NAME = "fleet-model"
+DATA_DISK_WAIT_SECONDS = 60  # how long a boot waits for the data disk to appear before serving without it
 PLACEHOLDERS = ("python", "host", "port", "model_dir", "root")
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -207,12 +208,19 @@ def workload_command(settings: ServingSettings) -> list[str]:
     return argv + [server.image, *server.args]
 
 
-def workload_manifest(serving, *, instance_role: str) -> dict:
-    """/etc/fleet/workload.json as localcloud/MODEL.md defines it (placeholders left for the runner)."""
+def workload_manifest(serving, *, instance_role: str, data_disk: bool = False) -> dict:
+    """/etc/fleet/workload.json as localcloud/MODEL.md defines it (placeholders left for the runner).
+
+    With a data disk it also says how long the boot waits for the disk before the server starts
+    without it (`data_disk.wait_seconds`, the prepare-data-disk script's wait), so that localcloud's
+    runtime, which starts the workload itself, waits as the VM does."""
     settings = settings_from(serving)
     env = {"FLEET_ROLE": _string(instance_role, "instance_role"), **settings.server.env}
-    return {"name": settings.workload_name, "command": workload_command(settings), "port": settings.port,
-            "health_path": settings.health_path, "env": env, "model_dir": settings.model_dir}
+    manifest = {"name": settings.workload_name, "command": workload_command(settings), "port": settings.port,
+                "health_path": settings.health_path, "env": env, "model_dir": settings.model_dir}
+    if data_disk:
+        manifest["data_disk"] = {"wait_seconds": DATA_DISK_WAIT_SECONDS}
+    return manifest
 
 
 class _Dumper(yaml.SafeDumper):
@@ -235,7 +243,7 @@ def render_cloud_config(serving, *, instance_role: str, data_disk: bool) -> str:
     """The #cloud-config document for one instance (the same for every instance of a role)."""
     settings = settings_from(serving)
     server = settings.server
-    manifest = workload_manifest(settings, instance_role=instance_role)
+    manifest = workload_manifest(settings, instance_role=instance_role, data_disk=data_disk)
     docker = bool(server.image)
     requirements = SERVER_REQUIREMENTS if server.is_default else server.pip
     files = []
@@ -257,7 +265,7 @@ def render_cloud_config(serving, *, instance_role: str, data_disk: bool) -> str:
     if data_disk:
         files.append(_file("/opt/fleet/prepare-data-disk", scripts.render(
             scripts.PREPARE_DATA_DISK, MODEL_DIR=settings.model_dir, LABEL=settings.fs_label,
-            DEVICE=settings.data_device), "0755"))
+            DEVICE=settings.data_device, DISK_WAIT=str(DATA_DISK_WAIT_SECONDS)), "0755"))
         runcmd.append(["/opt/fleet/prepare-data-disk"])
     runcmd += [["/opt/fleet/install-server"], ["systemctl", "daemon-reload"],
                ["systemctl", "enable", "--now", "fleet-model.service"]]

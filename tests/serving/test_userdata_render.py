@@ -45,12 +45,23 @@ def test_the_model_server_is_embedded_verbatim():
 
 def test_the_default_manifest_follows_the_runtime_contract():
     m = manifest(document({"port": 8080}))
-    assert set(m) == {"name", "command", "port", "health_path", "env", "model_dir"}
+    assert set(m) == {"name", "command", "port", "health_path", "env", "model_dir", "data_disk"}
+    assert m["data_disk"] == {"wait_seconds": userdata.DATA_DISK_WAIT_SECONDS}
     assert m["command"] == ["{python}", "{root}/opt/fleet/modelserver.py", "--host", "{host}",
                             "--port", "{port}", "--model-dir", "{model_dir}"]
     assert (m["name"], m["port"], m["health_path"], m["model_dir"]) == ("iris", 8080, "/v2/health/ready",
                                                                          "/mnt/model")
     assert m["env"] == {"FLEET_ROLE": "model-server"}
+
+
+def test_without_a_data_disk_the_manifest_asks_for_no_disk_wait():
+    m = manifest(document({"port": 8080}, data_disk=False))
+    assert "data_disk" not in m
+
+
+def test_the_disk_script_waits_as_long_as_the_manifest_says():
+    script = files(document())["/opt/fleet/prepare-data-disk"]["content"]
+    assert f'wait_seconds="${{FLEET_DISK_WAIT:-{userdata.DATA_DISK_WAIT_SECONDS}}}"' in script
 
 
 def test_the_default_server_installs_its_pinned_requirements():
