@@ -1,8 +1,9 @@
-"""Command line: `provisioner provision|plan|status|teardown --stack FILE ...` (click).
+"""Command line: `provisioner provision|plan|status|teardown|reconcile --stack FILE ...` (click).
 
-Exit codes: 0 done (plan: nothing to change); 1 failure (API error, lock held, invalid state, wait
-timed out); 2 bad usage or an invalid stack file (nothing was called); 4 plan: changes are pending.
-With --json, stdout carries exactly one JSON document; logs and progress always go to stderr.
+Exit codes: 0 done (plan: nothing to change; reconcile: in sync or healed); 1 failure (API error, lock
+held, invalid state, wait timed out); 2 bad usage or an invalid stack file (nothing was called);
+3 reconcile --check: drift found; 4 plan: changes are pending; 75 reconcile: skipped, another run holds
+the lock (EX_TEMPFAIL). With --json, stdout carries exactly one JSON document; logs go to stderr.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sys
 
 import click
 
-from . import console, engine
+from . import console, engine, reconcile as reconciler
 from .errors import CloudError, LockHeld, ProvisionerError, SpecError, StateError, TargetError
 from .spec import load_stack
 from .target import resolve
@@ -71,6 +72,64 @@ def status(**opts):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def teardown(yes: bool, **opts):
     _run("teardown", opts, yes=yes)
+
+
+@cli.command(help="Compare the cloud with the stack and heal the drift; never prompts (made for cron).")
+@common_options
+@click.option("--check", is_flag=True, help="Report the drift, change nothing; exit 3 when there is drift.")
+@click.option("--log-json", "log_json", default=None, type=click.Path(dir_okay=False),
+              help="Append one JSON line per run (the summary) to this file.")
+@click.option("--unhealthy-grace", "grace", default=reconciler.DEFAULT_GRACE, show_default=True, type=float,
+              metavar="SECONDS", help="Reboot an instance failing its health check once it has been up this long.")
+def reconcile(check: bool, log_json: str | None, grace: float, **opts):
+    _reconcile(opts, check, log_json, grace)
+
+
+def _reconcile(opts: dict, check: bool, log_json: str | None, grace: float) -> None:
+    """reconcile's own flow: lock held -> skip with 75; every outcome writes one summary (and log line)."""
+    as_json = opts["as_json"]
+    console.setup(verbose=opts["verbose"])
+
+    def finish(code: int, result: dict, message: str | None = None) -> None:
+        if log_json:
+            try:
+                reconciler.append_log(log_json, {**result, "exit_code": code})
+            except OSError as err:
+                log.error("cannot append to %s: %s", log_json, err.strerror)
+        if as_json:
+            click.echo(json.dumps(result, indent=2, sort_keys=True))
+        elif message is None:
+            click.echo("\n".join(reconciler.text(result)))
+        if message:
+            click.echo(f"provisioner reconcile: {message}", err=True)
+        sys.exit(code)
+
+    base = {"command": "reconcile", "stack_file": opts["stack_path"], "check": check}
+    try:
+        spec = load_stack(opts["stack_path"])
+    except SpecError as err:
+        finish(EXIT_USAGE, {**base, "ok": False, "outcome": "failed", "error": {"type": "SpecError", "field": err.field,
+                                                                               "message": str(err)}},
+               f"invalid stack file {opts['stack_path']}: {err}")
+    base["stack"] = spec.name
+    try:
+        target = resolve(spec.target, opts["target_kind"], opts["endpoint"])
+        if target.kind == "localcloud":
+            _no_proxy_for_loopback()
+        log.info("target: %s", target.describe())
+        with engine.open_run(spec, target, opts["state_path"], "reconcile", lock=not check) as ctx:
+            result = reconciler.reconcile(ctx, check=check, grace=grace)
+    except LockHeld as err:
+        finish(reconciler.EXIT_SKIPPED, {**base, "ok": True, "outcome": "skipped", "lock_holder": err.holder},
+               f"skipped: {err}")
+    except (StateError, TargetError, CloudError, ProvisionerError) as err:
+        error = {"type": type(err).__name__, "message": str(err)}
+        if isinstance(err, CloudError):
+            error.update(code=err.code, request_id=err.request_id, step=err.step, resource=err.resource)
+        finish(EXIT_FAILURE, {**base, "ok": False, "outcome": "failed", "error": error}, str(err))
+    except KeyboardInterrupt:
+        finish(130, {**base, "ok": False, "outcome": "interrupted"}, "interrupted; the next run resumes")
+    finish(reconciler.exit_code(result), result)
 
 
 def _run(command: str, opts: dict, yes: bool = False) -> None:
@@ -156,12 +215,16 @@ def _print_human(command: str, result: dict) -> None:
         echo(f"instances: {inst['running']} running of {inst['have']} (the stack asks for {inst['want']})")
         if result.get("endpoint"):
             echo(f"endpoint: {result['endpoint']}")
+        if result.get("endpoint_note"):
+            echo(f"note:     {result['endpoint_note']}")
     else:
         summary = ", ".join(f"{n} {action}" for action, n in sorted(result["summary"].items()))
         echo(f"{command} of stack {result['stack']} done in {result['duration_s']:.1f}s: {summary or 'nothing to do'}"
              f" ({calls.get('total', 0)} API calls, {calls.get('mutating', 0)} mutating)")
         if result.get("endpoint"):
             echo(f"endpoint: {result['endpoint']}")
+        if result.get("endpoint_note"):
+            echo(f"note:     {result['endpoint_note']}")
         if result.get("sample_request"):
             echo(f"try it:   {result['sample_request']}")
 

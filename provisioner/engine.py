@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import observe, planning
+from . import observe, planning, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
 from .resources import Instance, LoadBalancer, VSwitch
@@ -138,21 +138,26 @@ class _Provision:
             attach_future = pool.submit(disk_step.attach_disks, ctx, pairs) if pairs else None
             lb = lb_future.result()
             ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
+            awaiting = rollout.begin(ctx, lb, inst_set.ids, ours, inst_set.created + inst_set.started, self.records)
             self.note(lb_step.ensure_backends(ctx, lb, inst_set.ids, ours))
             for record in (attach_future.result() if attach_future else []):
                 self.note(record)
             if dplan.surplus:
                 for record in disk_step.delete_disks(ctx, dplan.surplus):
                     self.note(record)
+        if awaiting:     # the run ends only once every backend passes the SLB's health check
+            rollout.wait_healthy(ctx, lb, inst_set.ids)
         ctx.state.update(lambda d: d.__setitem__("spec_hash", spec.spec_hash))
         result = _base(ctx, "provision", started)
-        endpoint = endpoint_url(spec, lb)
+        endpoint, note = rollout.endpoint(ctx, lb)
         result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),
                       endpoint=endpoint, instances=inst_set.ids)
-        if endpoint and spec.serving.server.builtin and spec.serving.user_data is None:
-            from .serving import sample_curl
-
-            result["sample_request"] = sample_curl(endpoint)
+        sample = rollout.sample_request(ctx, endpoint)
+        if sample:
+            result["sample_request"] = sample
+        if note:
+            log.warning("endpoint: %s", note)
+            result["endpoint_note"] = note
         return result
 
     def scale_down(self, lb_future: Future) -> list[Instance]:
@@ -168,6 +173,9 @@ class _Provision:
         lb = lb_future.result()
         attached = [i for i in ids if i in {b.server_id for b in lb.backends or []}]
         if attached:
+            drained = rollout.drain(ctx, lb, attached, {v.id for v in victims if v.status == "Running"})
+            if drained:
+                self.note(drained)
             lb_step.remove_backends(ctx, lb, attached)
             self.note(Record("backends", lb.id, "changed", detail={"removed": attached}))
         if spec.data_disk is not None and spec.data_disk.attach == "each":
@@ -242,8 +250,12 @@ def status(ctx: Context) -> dict:
         backends = [{"server_id": b.server_id, "weight": b.weight, "health": health.get(b.server_id, "unknown")}
                     for b in lb.backends or []]
     result = _base(ctx, "status", started)
-    result.update(ok=True, deployed=not snap.empty, resources=resources, backends=backends,
-                  endpoint=endpoint_url(ctx.spec, lb) if listener is not None else None,
+    endpoint, note = rollout.endpoint(ctx, lb) if listener is not None else (None, None)
+    if note:
+        result["endpoint_note"] = note
+    if rollout.sample_request(ctx, endpoint):
+        result["sample_request"] = rollout.sample_request(ctx, endpoint)
+    result.update(ok=True, deployed=not snap.empty, resources=resources, backends=backends, endpoint=endpoint,
                   instances={"want": ctx.spec.instances.count, "have": len(snap.instances),
                              "running": sum(1 for i in snap.instances if i.status == "Running")},
                   spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash)
@@ -251,11 +263,7 @@ def status(ctx: Context) -> dict:
 
 
 def _health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
-    body = ctx.call("status", lb.id, "slb", "DescribeHealthStatus",
-                    {"RegionId": ctx.region, "LoadBalancerId": lb.id,
-                     "ListenerPort": ctx.spec.load_balancer.listener_port})
-    servers = (body.get("BackendServers") or {}).get("BackendServer") or []
-    return {s.get("ServerId"): s.get("ServerHealthStatus", "unknown") for s in servers}
+    return rollout.health(ctx, lb.id)
 
 
 # --- teardown ------------------------------------------------------------------------------------------

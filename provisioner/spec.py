@@ -108,6 +108,7 @@ class LoadBalancer:
     spec: str
     address_type: str
     health_check: HealthCheck
+    drain_seconds: int = 10           # scale-down: weight 0 this long before a backend is removed
 
 
 @dataclass(frozen=True)
@@ -462,9 +463,11 @@ def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
     if len(set(codes)) != len(codes):
         raise SpecError(hc.field("http_codes"), "lists a code twice")
     hc.done()
+    # Connection draining: CLB's own drain timeout is 10-900 s; 0 removes a backend without waiting.
+    drain_seconds = sec.int("drain_seconds", 0, 900, default=10)
     sec.done()
     return LoadBalancer(listener_port, spec, address_type,
-                        HealthCheck(uri, interval, timeout, healthy, unhealthy, tuple(codes)))
+                        HealthCheck(uri, interval, timeout, healthy, unhealthy, tuple(codes)), drain_seconds)
 
 
 def _source_cidrs(sec: _Section, key: str, what: str, min_prefix: int) -> tuple[str, ...]:

@@ -15,7 +15,9 @@ def sample_request(endpoint: str, model_name: str = "iris") -> tuple[str, dict]:
     return f"{endpoint.rstrip('/')}/v2/models/{model_name}/infer", body
 
 
-def sample_curl(endpoint: str, model_name: str = "iris") -> str:
-    """A curl command line for sample_request, ready to paste into a shell."""
+def sample_curl(endpoint: str, model_name: str = "iris", no_proxy: bool = False) -> str:
+    """A curl command line for sample_request, ready to paste into a shell (`no_proxy`: never through
+    an HTTP(S)_PROXY of the environment, for a loopback endpoint)."""
     url, body = sample_request(endpoint, model_name)
-    return shlex.join(["curl", "-sS", "-H", "Content-Type: application/json", "-d", json.dumps(body), url])
+    proxy = ["--noproxy", "*"] if no_proxy else []
+    return shlex.join(["curl", "-sS", *proxy, "-H", "Content-Type: application/json", "-d", json.dumps(body), url])

@@ -37,6 +37,7 @@ class Timeouts:
     disk: float = 300.0
     load_balancer: float = 300.0
     listener: float = 180.0
+    healthy: float = 900.0           # every backend passing the SLB health check (boot + install + load)
 
 
 @dataclass

@@ -45,17 +45,21 @@ def test_scale_up_adds_instances_in_one_call_and_changes_nothing_else(run, contr
     assert {b["server_id"] for b in lb["backends"]} == after
 
 
-def test_scale_down_removes_from_the_slb_first_then_deletes_and_keeps_the_disk_holder(
+def test_scale_down_drains_and_removes_from_the_slb_first_then_deletes_and_keeps_the_disk_holder(
         run, control, write_stack, call_log):
     assert run("provision", write_stack(instances={"count": 4})).exit_code == 0
     [disk] = [d for d in tagged(control, STACK)["disk"] if d["type"] == "data"]
+    instances_before = instances_of(control)
     control.request("POST", "stats/reset")
     call_log.clear()
     result = run("provision", write_stack(instances={"count": 2}))
     assert result.exit_code == 0, result.stderr
-    assert mutating(control) == {"RemoveBackendServers": 1, "DeleteInstances": 1}
+    assert mutating(control) == {"SetBackendServers": 1, "RemoveBackendServers": 1, "DeleteInstances": 1}
     actions = [a for a, _ in call_log]
-    assert actions.index("RemoveBackendServers") < actions.index("DeleteInstances")
+    assert actions.index("SetBackendServers") < actions.index("RemoveBackendServers") < actions.index("DeleteInstances")
+    drained = next(r for r in result.doc["resources"] if r.get("drained"))
+    assert sorted(drained["drained"]) == sorted(i["id"] for i in instances_before if i["id"] not in
+                                                {x["id"] for x in instances_of(control)})
     left = {i["id"] for i in instances_of(control)}
     assert len(left) == 2 and disk["instance_id"] in left
     [lb] = tagged(control, STACK)["load_balancer"]
