@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import observe, planning, rollout
+from . import neighbours, observe, planning, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
 from .resources import Instance, LoadBalancer, VSwitch
@@ -276,22 +276,31 @@ def teardown(ctx: Context) -> dict:
     snap = observe.snapshot(ctx)
     log.info("tearing down %s", _counts_text(snap))
     records: list[Record] = []
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="teardown") as pool:
+    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="teardown") as pool:
+        # Foreign resources in our network (never touched) keep the group, vSwitch or VPC they need.
+        kept_future = pool.submit(neighbours.blockers, ctx, snap)
         lb_futures = [pool.submit(lb_step.delete_load_balancer, ctx, lb) for lb in snap.load_balancers]
         disk_future = pool.submit(disk_step.delete_disks, ctx, snap.disks)
         for f in lb_futures:
             records += f.result()
         records += disk_future.result()
+        kept = kept_future.result()
     records += instance_step.delete_instances(ctx, snap.instances)
-    for group in snap.security_groups:
+    for group in (g for g in snap.security_groups if g.id not in kept):
         records.append(sg_step.delete_security_group(ctx, group))
-    records += ctx.parallel(lambda s: vswitch_step.delete_vswitch(ctx, s), snap.vswitches)
-    for vpc in snap.vpcs:
+    records += ctx.parallel(lambda s: vswitch_step.delete_vswitch(ctx, s),
+                            [s for s in snap.vswitches if s.id not in kept])
+    for vpc in (v for v in snap.vpcs if v.id not in kept):
         records.append(vpc_step.delete_vpc(ctx, vpc))
-    left = observe.snapshot(ctx, details=False)
-    if not left.empty:
-        raise ProvisionerError(f"teardown left resources tagged with the stack: {', '.join(left.ids())};"
+    left = [i for i in observe.snapshot(ctx, details=False).ids() if i not in kept]
+    if left:
+        raise ProvisionerError(f"teardown left resources tagged with the stack: {', '.join(left)};"
                                " run teardown again")
+    if kept:
+        raise ProvisionerError("teardown kept " + "; ".join(f"{rid} (needed by {', '.join(who)})"
+                                                           for rid, who in sorted(kept.items()))
+                               + ": those are not this stack's and were left alone; remove them, then run"
+                               " teardown again")
     ctx.state.remove()
     result = _base(ctx, "teardown", started)
     result.update(ok=True, resources=[r.to_dict() for r in records], summary=_summary(records))

@@ -92,6 +92,7 @@ class Instance:
     security_group_ids: list[str]
     tags: dict
     created: str = ""
+    started: str = ""          # StartTime: the last start or reboot (ISO 8601, UTC)
 
     @classmethod
     def from_api(cls, item: dict) -> "Instance":
@@ -101,7 +102,7 @@ class Instance:
                    item.get("InstanceType", ""), item.get("ImageId", ""), vpc.get("VpcId", ""),
                    vpc.get("VSwitchId", ""), ips[0] if ips else "",
                    list(dig(item, ("SecurityGroupIds", "SecurityGroupId")) or []), read_tags(item),
-                   item.get("CreationTime", ""))
+                   item.get("CreationTime", ""), item.get("StartTime", "") or "")
 
     @property
     def order(self) -> tuple:

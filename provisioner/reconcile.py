@@ -1,0 +1,257 @@
+"""Reconcile: one run observes the stack, reports its drift, heals it (unless --check) and writes one
+summary. Built for cron: it never prompts, and skips at once when another run holds the lock."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+
+from . import drift, engine
+from .drift import Drift, View
+from .errors import WaitTimeout
+from .resources import LoadBalancer
+from .steps import instances as instance_step
+from .steps import load_balancer as lb_step
+from .steps import security_group as sg_step
+from .steps import vpc as vpc_step
+from .steps.common import (DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, VPC, VSWITCH, Context,
+                           chunks, tags_for, wait_for)
+from .steps.instances import TAG_DATA_DISK
+
+log = logging.getLogger(__name__)
+
+EXIT_DRIFT = 3          # --check found drift
+EXIT_SKIPPED = 75       # EX_TEMPFAIL (sysexits.h): another run holds the lock; try again later
+DEFAULT_GRACE = 300.0   # an instance failing its health check is rebooted once it has been up this long
+
+# role -> (product, TagResources ResourceType, ids per call)
+TAG_TARGETS = {VPC: ("vpc", "VPC", 50), VSWITCH: ("vpc", "VSWITCH", 50), SECURITY_GROUP: ("ecs", "securitygroup", 50),
+               INSTANCE: ("ecs", "instance", 50), DATA_DISK: ("ecs", "disk", 50),
+               LOAD_BALANCER: ("slb", "instance", 20)}
+
+
+def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -> dict:
+    """Observe, compare, heal (unless `check`), and return the run's summary."""
+    started = time.monotonic()
+    view = drift.observe_stack(ctx)
+    observe_calls = ctx.cloud.stats.total
+    if not view.deployed:
+        return _summary(ctx, started, check, "not-deployed", [], [
+            f"stack {ctx.spec.name} is not deployed (no state file and nothing tagged for it): nothing to"
+            " reconcile; `provision` creates it"], [], observe_calls)
+    if not ctx.state.existed:
+        log.info("the state file %s is missing: rebuilt from the resources tagged for the stack", ctx.state.path)
+    findings, notes = drift.detect(ctx, view, grace)
+    for finding in findings:
+        (log.warning if finding.security else log.info)("drift: %s", finding.line())
+    if not check:
+        _prune_state(ctx, view)
+        _record_known(ctx, view)
+    if not findings:
+        return _summary(ctx, started, check, "in-sync", [], notes, [], observe_calls)
+    if check:
+        return _summary(ctx, started, check, "drift", findings, notes, [], observe_calls)
+    actions, heal_notes = heal(ctx, view, findings)
+    return _summary(ctx, started, check, "healed", findings, notes + heal_notes, actions, observe_calls)
+
+
+def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict], list[str]]:
+    """Fix what provision does not (tags, the SLB's status, stopping and failing instances), then run
+    provision on the same snapshot, which creates, starts, attaches, re-adds and revokes the rest."""
+    snap = view.snap
+    actions: list[dict] = []
+    notes: list[str] = []
+    if view.untagged:
+        actions += restore_tags(ctx, view)
+    stopping = [i.id for i in snap.instances if i.status == "Stopping"]
+    if stopping:
+        seen = _wait_settled(ctx, stopping)
+        for inst in snap.instances:
+            if inst.id in seen:
+                inst.status = seen[inst.id].status
+    lb = lb_step.pick(ctx, snap.load_balancers)
+    if lb is not None and any(f.kind == "inactive" for f in findings):
+        # An SLB whose last listener was deleted turns inactive (SetLoadBalancerStatus docs); a new
+        # listener does not turn it back.
+        ctx.call("reconcile", lb.id, "slb", "SetLoadBalancerStatus",
+                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"}, busy=True)
+        lb.status = "active"
+        actions.append({"role": LOAD_BALANCER, "id": lb.id, "action": "changed", "status": "active"})
+    rebooted = [f.id for f in findings if f.kind == "unhealthy"]
+    if rebooted:
+        ctx.parallel(lambda i: _reboot(ctx, i), rebooted)
+        for inst in snap.instances:
+            if inst.id in rebooted:
+                inst.status = "Starting"      # provision waits for it before touching its backend
+        actions += [{"role": INSTANCE, "id": i, "action": "rebooted", "status": "Starting"} for i in rebooted]
+    result = engine.provision(ctx, snap)
+    actions += [r for r in result["resources"] if r.get("action") != "existing"]
+    if rebooted:
+        lb = lb_step.pick(ctx, snap.load_balancers)
+        try:
+            wait_healthy(ctx, lb, rebooted)
+        except WaitTimeout as err:
+            notes.append(f"after the reboot: {err}; not rebooted again within the grace period")
+    return actions, notes
+
+
+def restore_tags(ctx: Context, view: View) -> list[dict]:
+    """TagResources with the stack's tags on every resource the state lists that lost them."""
+    by_role: dict[str, list] = {}
+    for role, res in view.untagged:
+        by_role.setdefault(role, []).append(res)
+    holders = {d.instance_id for d in view.snap.disks if d.instance_id}
+    first_mode = ctx.spec.data_disk is not None and ctx.spec.data_disk.attach == "first"
+    actions = []
+    for role, resources in by_role.items():
+        product, rtype, per_call = TAG_TARGETS[role]
+        groups: dict[bool, list] = {}
+        for res in resources:
+            groups.setdefault(role == INSTANCE and first_mode and res.id in holders, []).append(res)
+        for holder, members in groups.items():
+            tags = tags_for(ctx.spec, role) + ([{"Key": TAG_DATA_DISK, "Value": "yes"}] if holder else [])
+            for batch in chunks(members, per_call):
+                ids = [r.id for r in batch]
+                # Tagging is a merge: a retry after a lost answer sets the same tags again.
+                ctx.call("reconcile", ", ".join(ids), product, "TagResources",
+                         {"RegionId": ctx.region, "ResourceType": rtype, "ResourceId": ids, "Tag": tags})
+                for res in batch:
+                    res.tags.update({t["Key"]: t["Value"] for t in tags})
+                actions += [{"role": role, "id": i, "action": "retagged"} for i in ids]
+                log.info("reconcile: restored the stack's tags on %s %s", role, ", ".join(ids))
+    return actions
+
+
+def _prune_state(ctx: Context, view: View) -> None:
+    """Forget what the cloud no longer has (or gave to another stack), so the next run does not look again."""
+    drop = {i for ids in view.gone.values() for i in ids} | {ident for _, ident, _ in view.foreign}
+    if not drop:
+        return
+
+    def prune(data: dict) -> None:
+        res = data["resources"]
+        for role in (VPC, SECURITY_GROUP, LOAD_BALANCER):
+            if res.get(role) in drop:
+                res.pop(role)
+                if role == LOAD_BALANCER:
+                    res.pop(LISTENER, None)
+        if INSTANCE in res:
+            res[INSTANCE] = [i for i in res[INSTANCE] if i not in drop]
+        for role in (DATA_DISK, VSWITCH):
+            if isinstance(res.get(role), dict):
+                res[role] = {k: v for k, v in res[role].items() if k not in drop and v not in drop}
+        for role in (INSTANCE, DATA_DISK, VSWITCH):
+            if role in res and not res[role]:
+                res.pop(role)
+
+    ctx.state.update(prune)
+
+
+def _record_known(ctx: Context, view: View) -> None:
+    """Merge what the snapshot found into the state (a lost state file is rebuilt this way from the
+    tags); written only when something is new, so an in-sync run leaves the file as it was."""
+    snap = view.snap
+    vpc = vpc_step.pick(ctx, snap.vpcs)
+    lb = lb_step.pick(ctx, snap.load_balancers)
+    group = sg_step.pick(ctx, snap.security_groups, vpc.id) if vpc is not None else None
+    data = json.loads(json.dumps(ctx.state.data))
+    res = data["resources"]
+    for role, found in ((VPC, vpc), (SECURITY_GROUP, group), (LOAD_BALANCER, lb)):
+        if found is not None and not res.get(role):
+            res[role] = found.id
+    if lb is not None and not res.get(LISTENER) and lb.listener(ctx.spec.load_balancer.listener_port):
+        res[LISTENER] = {"load_balancer": lb.id, "port": ctx.spec.load_balancer.listener_port}
+    if snap.vswitches:
+        res[VSWITCH] = {**{s.zone: s.id for s in snap.vswitches if vpc is None or s.vpc_id == vpc.id},
+                        **(res.get(VSWITCH) or {})}
+    if snap.instances:
+        res[INSTANCE] = sorted(set(res.get(INSTANCE) or []) | {i.id for i in snap.instances})
+    if snap.disks:
+        res[DATA_DISK] = {**{d.id: d.instance_id for d in snap.disks}, **(res.get(DATA_DISK) or {})}
+    if not ctx.state.existed:
+        data["spec_hash"] = ctx.spec.spec_hash
+    if data["resources"] != ctx.state.data["resources"] or not ctx.state.existed:
+        ctx.state.update(lambda d: d.update(resources=data["resources"], spec_hash=data["spec_hash"]))
+
+
+def _wait_settled(ctx: Context, ids: list[str]) -> dict:
+    """Instances being stopped (by someone else) are waited until Stopped, so that they can be started."""
+    seen: dict = {}
+
+    def probe():
+        seen.clear()
+        seen.update(instance_step.describe_instances(ctx, ids))
+        busy = [i for i in ids if i in seen and seen[i].status == "Stopping"]
+        return not busy, f"{len(busy)} still Stopping"
+
+    wait_for(f"{len(ids)} instance(s) to finish stopping", probe, ctx.timeouts.instances_running)
+    return dict(seen)
+
+
+def _reboot(ctx: Context, instance_id: str) -> None:
+    log.warning("reconcile: rebooting %s: Running, but its server fails the SLB health check", instance_id)
+    # Busy: IncorrectInstanceStatus while it is still settling.
+    ctx.call("reconcile", instance_id, "ecs", "RebootInstance", {"InstanceId": instance_id}, busy=True)
+
+
+def wait_healthy(ctx: Context, lb: LoadBalancer | None, ids: list[str]) -> None:
+    """Wait until the SLB's health check passes on these backends again."""
+    if lb is None:
+        return
+
+    def probe():
+        health = drift.read_health(ctx, lb)
+        good = [i for i in ids if health.get(i) == "normal"]
+        return len(good) == len(ids), f"{len(good)}/{len(ids)} normal"
+
+    wait_for(f"{len(ids)} rebooted backend(s) to pass the health check", probe, ctx.timeouts.instances_running)
+
+
+# --- the summary ---------------------------------------------------------------------------------------
+
+def _summary(ctx: Context, started: float, check: bool, outcome: str, findings: list[Drift], notes: list[str],
+             actions: list[dict], observe_calls: int) -> dict:
+    calls = ctx.cloud.stats.snapshot()
+    return {"command": "reconcile", "stack": ctx.spec.name, "region": ctx.spec.region,
+            "target": ctx.cloud.target.to_dict(), "state_file": ctx.state.path, "check": check, "ok": True,
+            "outcome": outcome, "drift_found": len(findings), "drift": [f.to_dict() for f in findings],
+            "security_findings": [f.line() for f in findings if f.security], "actions": actions,
+            "actions_taken": len(actions), "notes": notes, "api_calls": calls, "observe_calls": observe_calls,
+            "duration_s": round(time.monotonic() - started, 2)}
+
+
+def exit_code(result: dict) -> int:
+    return EXIT_DRIFT if result.get("check") and result.get("drift_found") else 0
+
+
+def text(result: dict) -> list[str]:
+    """The human summary: one headline, then the drift, the actions and the notes, one per line."""
+    calls = result.get("api_calls", {})
+    cost = f"{calls.get('total', 0)} API calls, {calls.get('mutating', 0)} mutating, {result.get('duration_s', 0):.1f}s"
+    name, outcome, n = result["stack"], result["outcome"], result.get("drift_found", 0)
+    head = {
+        "in-sync": f"reconcile {name}: in sync, no drift ({cost})",
+        "drift": f"reconcile --check {name}: {n} drift finding(s), nothing changed ({cost})",
+        "healed": f"reconcile {name}: {n} drift finding(s), {result.get('actions_taken', 0)} action(s) taken ({cost})",
+        "not-deployed": f"reconcile {name}: not deployed, nothing to do ({cost})",
+    }.get(outcome, f"reconcile {name}: {outcome}")
+    lines = [head]
+    lines += [f"  drift:  {d['role']} {d['id']}: {d['kind']}: {d['detail']} -> {d['heal']}".replace("  :", ":")
+              for d in result.get("drift", []) if not d["security"]]
+    lines += [f"  SECURITY: {line}" for line in result.get("security_findings", [])]
+    lines += [f"  action: {a['action']} {a['role']} {a['id']}" for a in result.get("actions", [])]
+    lines += [f"  note:   {note}" for note in result.get("notes", [])]
+    return lines
+
+
+def append_log(path: str, record: dict) -> None:
+    """Append one JSON line (O_APPEND, one write, so concurrent runs never interleave within a line)."""
+    line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record}, sort_keys=True) + "\n"
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
