@@ -9,8 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import observe, planning
-from .errors import NotFound
+from . import observe, planning, rollout
 from .resources import Instance, LoadBalancer, SecurityGroup
 from .steps import disks as disk_step
 from .steps import instances as instance_step
@@ -80,15 +79,8 @@ def observe_stack(ctx: Context) -> View:
 
 
 def read_health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
-    """ServerHealthStatus of each backend behind the stack's listener (DescribeHealthStatus)."""
-    try:
-        body = ctx.call("reconcile", lb.id, "slb", "DescribeHealthStatus",
-                        {"RegionId": ctx.region, "LoadBalancerId": lb.id,
-                         "ListenerPort": ctx.spec.load_balancer.listener_port})
-    except NotFound:            # CheckedListenerNotFound: the listener went away meanwhile
-        return {}
-    rows = (body.get("BackendServers") or {}).get("BackendServer") or []
-    return {r.get("ServerId", ""): str(r.get("ServerHealthStatus", "")).lower() for r in rows}
+    """ServerHealthStatus of each backend behind the stack's listener (one DescribeHealthStatus)."""
+    return {sid: str(status).lower() for sid, status in rollout.health(ctx, lb.id).items()}
 
 
 def _known_by_id(ctx: Context, view: View) -> None:

@@ -128,6 +128,7 @@ class _Provision:
             victim_ids = {r.id for r in self.records if r.role == INSTANCE and r.action == "deleted"}
             usable_disks = [d for d in snap.disks if d.instance_id not in victim_ids]
             dplan = disk_step.plan_disks(spec, inst_set.instances, usable_disks)
+            disk_step.remember_found(ctx, dplan.ok)
             create_future = pool.submit(disk_step.create_disks, ctx, dplan.create) if dplan.create else None
             not_ready = [i.id for i in inst_set.instances
                          if i.status != "Running" or i.id in inst_set.created or i.id in inst_set.started]
@@ -148,6 +149,9 @@ class _Provision:
         if awaiting:     # the run ends only once every backend passes the SLB's health check
             rollout.wait_healthy(ctx, lb, inst_set.ids)
         ctx.state.update(lambda d: d.__setitem__("spec_hash", spec.spec_hash))
+        for key in ctx.state.all_pending():
+            # A create an earlier run began, whose resource this run found by tag: never replay its token.
+            ctx.state.clear_pending(key, spent=True)
         result = _base(ctx, "provision", started)
         endpoint, note = rollout.endpoint(ctx, lb)
         result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),

@@ -198,5 +198,14 @@ def delete_disks(ctx: Context, disks: list[Disk]) -> list[Record]:
     return records
 
 
+def remember_found(ctx: Context, disks: list[Disk]) -> None:
+    """Record attached disks found by tag that the state lacks (a lost state, or a crash before the
+    AttachDisk answer came back); writes only when something is new."""
+    known = ctx.state.get(DATA_DISK) or {}
+    new = {d.id: d.instance_id for d in disks if known.get(d.id) != d.instance_id}
+    if new:
+        ctx.state.update(lambda d: d["resources"].setdefault(DATA_DISK, {}).update(new))
+
+
 def _remember(ctx: Context, disk_id: str, instance_id: str) -> None:
     ctx.state.update(lambda d: d["resources"].setdefault(DATA_DISK, {}).__setitem__(disk_id, instance_id))
