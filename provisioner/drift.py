@@ -242,7 +242,14 @@ def _disks(ctx: Context, view: View, survivors: list[Instance], add) -> None:
     unexplained = len(dplan.create) - len(view.forget(DATA_DISK))
     for inst in dplan.create[:max(unexplained, 0)]:
         add(Drift(DATA_DISK, "", "missing", f"instance {inst.id} has no data disk", "create and attach one"))
-    for disk in dplan.surplus:
+    # Free disks go to the instances this run creates first (provision matches disks after creating).
+    need = max(spec.instances.count - len(survivors), 0)
+    if spec.data_disk is not None and spec.data_disk.attach == "first":
+        need = min(need, 0 if (dplan.ok or dplan.attach or dplan.create) else 1)
+    for disk in dplan.surplus[:need]:
+        add(Drift(DATA_DISK, disk.id, "detached", f"{disk.status}, attached to no instance",
+                  "attach it to a new instance"))
+    for disk in dplan.surplus[need:]:
         add(Drift(DATA_DISK, disk.id, "surplus", "free, and no instance of the stack needs it", "delete it"))
 
 

@@ -1,0 +1,104 @@
+"""Helpers of the reconcile, crash, soak and neighbour tests: the convergence check (exactly what the
+stack asks for, no duplicate, nothing left over, a valid state that names what exists) and the count
+of mutating calls that took effect on the emulator."""
+from __future__ import annotations
+
+import os
+
+from provisioner.spec import load_stack
+from provisioner.state import State
+from provisioner.steps import security_group as sg_step
+from provisioner_support import tagged
+
+ONE_EACH = ("vpc", "vswitch", "security_group", "load_balancer", "listener")
+
+
+def effective_mutations(stats: dict) -> int:
+    """Mutating calls that took effect (errors, drops and faults excluded; commit-then-drop included)."""
+    total = 0
+    for entry in stats["actions"].values():
+        if entry["mutating"]:
+            failed = sum(n for code, n in entry["errors"].items() if code != "(commit-dropped)")
+            total += entry["calls"] - failed
+    return total
+
+
+def problems(control, stack_path: str, state_path: str | None = None, foreign: set[str] = frozenset()) -> list[str]:
+    """Everything that keeps the emulator from holding exactly the stack (empty list: converged).
+    `foreign`: ids of resources that are not the stack's and must be left as they are."""
+    spec = load_stack(stack_path)
+    found = {kind: [o for o in items if o["id"] not in foreign] for kind, items in control.resources().items()}
+    mine = tagged(control, spec.name)
+    out: list[str] = []
+    n = spec.instances.count
+    data = 0 if spec.data_disk is None else (1 if spec.data_disk.attach == "first" else n)
+    want = {"vpc": 1, "vswitch": 1, "security_group": 1, "load_balancer": 1, "listener": 1, "instance": n,
+            "disk": n + data}
+    have = {kind: len(items) for kind, items in found.items() if items}
+    if have != want:
+        out.append(f"resources by kind {have}, want {want}")
+    for kind, items in found.items():
+        for obj in items:
+            if obj.get("tags", {}).get("fleet:stack") != spec.name:
+                out.append(f"{kind} {obj['id']} lacks the stack's tags: {obj.get('tags')}")
+    instances = mine.get("instance", [])
+    ids = {i["id"] for i in instances}
+    out += [f"instance {i['id']} is {i['status']}" for i in instances if i["status"] != "Running"]
+    vsw = [v["id"] for v in mine.get("vswitch", [])]
+    groups = [g["id"] for g in mine.get("security_group", [])]
+    out += [f"instance {i['id']} outside the stack's network" for i in instances
+            if i["vswitch_id"] not in vsw or not set(i["security_group_ids"]) <= set(groups)]
+    disks = [d for d in mine.get("disk", []) if d["type"] == "data"]
+    out += [f"data disk {d['id']} is {d['status']} on {d['instance_id'] or 'nothing'}" for d in disks
+            if d["status"] != "In_use" or d["instance_id"] not in ids]
+    if spec.data_disk is not None and spec.data_disk.attach == "first" and disks:
+        holder = [i["id"] for i in instances if i["tags"].get("fleet:data-disk") == "yes"]
+        if [d["instance_id"] for d in disks] != holder:
+            out.append(f"the data disk is on {[d['instance_id'] for d in disks]}, the mounting instance is {holder}")
+    if spec.data_disk is not None and spec.data_disk.attach == "each":
+        on = sorted(d["instance_id"] for d in disks)
+        if on != sorted(ids):
+            out.append(f"data disks on {on}, instances {sorted(ids)}")
+    for lb in mine.get("load_balancer", []):
+        if lb["status"] != "active":
+            out.append(f"SLB {lb['id']} is {lb['status']}")
+        backends = {b["server_id"]: b["weight"] for b in lb["backends"] if b["server_id"] not in foreign}
+        if backends != {i: 100 for i in ids}:
+            out.append(f"SLB backends {backends}, instances {sorted(ids)}")
+    for lst in mine.get("listener", []):
+        hc = lst["health_check"]
+        if (lst["status"], lst["backend_port"], hc["uri"], hc["healthy_threshold"]) != (
+                "running", spec.serving.port, spec.load_balancer.health_check.uri,
+                spec.load_balancer.health_check.healthy_threshold):
+            out.append(f"listener {lst['id']}: {lst['status']} -> {lst['backend_port']}, health check {hc}")
+    for group in mine.get("security_group", []):
+        rules = {(r["ip_protocol"].upper(), r["port_range"], r["source_cidr"]) for r in group["rules"]
+                 if r["direction"] == "ingress"}
+        wanted = {(r.protocol, r.port_range, r.source) for r in sg_step.desired_rules(spec)}
+        if rules != wanted:
+            out.append(f"ingress rules {sorted(rules)}, want {sorted(wanted)}")
+    if state_path is not None:
+        out += state_problems(state_path, spec.name, mine)
+    return out
+
+
+def state_problems(state_path: str, stack: str, mine: dict) -> list[str]:
+    """The state file loads, and every id it names exists and carries the stack's tags."""
+    if not os.path.exists(state_path):
+        return ["no state file"]
+    state = State.load(state_path, stack)        # raises when the file is not valid
+    res = state.data["resources"]
+    out = []
+    for kind, role in (("vpc", "vpc"), ("security_group", "security-group"), ("load_balancer", "load-balancer")):
+        if res.get(role) not in {o["id"] for o in mine.get(kind, [])}:
+            out.append(f"state {role} {res.get(role)} is not the cloud's")
+    if set(res.get("instance", [])) != {o["id"] for o in mine.get("instance", [])}:
+        out.append(f"state instances {res.get('instance')} differ from the cloud's")
+    if set((res.get("vswitch") or {}).values()) != {o["id"] for o in mine.get("vswitch", [])}:
+        out.append(f"state vswitches {res.get('vswitch')} differ from the cloud's")
+    data_disks = {o["id"] for o in mine.get("disk", []) if o["type"] == "data"}
+    if set(res.get("data-disk") or {}) != data_disks:
+        out.append(f"state data disks {res.get('data-disk')} differ from the cloud's {sorted(data_disks)}")
+    if state.data.get("pending"):
+        out.append(f"state has unfinished creates {sorted(state.data['pending'])}")
+    return out
