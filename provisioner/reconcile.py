@@ -87,6 +87,9 @@ def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict], l
         actions += [{"role": INSTANCE, "id": i, "action": "rebooted", "status": "Starting"} for i in rebooted]
     result = engine.provision(ctx, snap)
     actions += [r for r in result["resources"] if r.get("action") != "existing"]
+    # provision starts every stopped instance it keeps (its records list them as existing)
+    actions += [{"role": INSTANCE, "id": f.id, "action": "started", "status": "Running"}
+                for f in findings if f.kind == "stopped" and f.role == INSTANCE]
     if rebooted:
         lb = lb_step.pick(ctx, snap.load_balancers)
         try:
