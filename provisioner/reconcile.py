@@ -194,8 +194,11 @@ def _wait_settled(ctx: Context, ids: list[str]) -> dict:
 
 def _reboot(ctx: Context, instance_id: str) -> None:
     log.warning("reconcile: rebooting %s: Running, but its server fails the SLB health check", instance_id)
-    # Busy: IncorrectInstanceStatus while it is still settling.
-    ctx.call("reconcile", instance_id, "ecs", "RebootInstance", {"InstanceId": instance_id}, busy=True)
+    # Busy: IncorrectInstanceStatus while it is still settling; a retry whose first answer was lost
+    # finds it Starting (the reboot is under way), which the verify takes as done.
+    ctx.call("reconcile", instance_id, "ecs", "RebootInstance", {"InstanceId": instance_id}, busy=True,
+             verify=lambda: getattr(instance_step.describe_instances(ctx, [instance_id]).get(instance_id),
+                                    "status", "") == "Starting")
 
 
 def wait_healthy(ctx: Context, lb: LoadBalancer | None, ids: list[str]) -> None:

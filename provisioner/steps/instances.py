@@ -194,8 +194,16 @@ def _forget(ctx: Context, ids: list[str]) -> None:
 def start_instances(ctx: Context, ids: list[str]) -> None:
     for batch in chunks(ids, MAX_IDS):
         log.info("instances: starting stopped instances %s", ", ".join(batch))
+        # A retry whose first answer was lost finds them Starting or Running (IncorrectInstanceStatus):
+        # the verify makes that a success instead of waiting for a Stopped that never comes.
         ctx.call(STEP, ", ".join(batch), "ecs", "StartInstances",
-                 {"RegionId": ctx.region, "InstanceId": list(batch)}, busy=True)
+                 {"RegionId": ctx.region, "InstanceId": list(batch)}, busy=True,
+                 verify=lambda b=list(batch): _started(ctx, b))
+
+
+def _started(ctx: Context, ids: list[str]) -> bool:
+    seen = describe_instances(ctx, ids)
+    return all(i in seen and seen[i].status in ("Starting", "Running") for i in ids)
 
 
 def wait_instances_running(ctx: Context, ids: list[str]) -> dict[str, Instance]:
