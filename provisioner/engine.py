@@ -45,12 +45,6 @@ def open_run(spec: Stack, target: ResolvedTarget, state_path: str | None, comman
             stack_lock.release()
 
 
-def endpoint_url(spec: Stack, lb: LoadBalancer | None) -> str | None:
-    if lb is None or not lb.address:
-        return None
-    return f"http://{lb.address}:{spec.load_balancer.listener_port}/"
-
-
 def _summary(records: list[Record]) -> dict[str, int]:
     out: dict[str, int] = {}
     for r in records:
