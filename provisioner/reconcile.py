@@ -243,9 +243,9 @@ def text(result: dict) -> list[str]:
         "not-deployed": f"reconcile {name}: not deployed, nothing to do ({cost})",
     }.get(outcome, f"reconcile {name}: {outcome}")
     lines = [head]
-    lines += [f"  drift:  {d['role']} {d['id']}: {d['kind']}: {d['detail']} -> {d['heal']}".replace("  :", ":")
-              for d in result.get("drift", []) if not d["security"]]
-    lines += [f"  SECURITY: {line}" for line in result.get("security_findings", [])]
+    for d in result.get("drift", []):
+        label = "SECURITY:" if d["security"] else "drift: "
+        lines.append(f"  {label} {d['role']} {d['id']}".rstrip() + f": {d['kind']}: {d['detail']} -> {d['heal']}")
     lines += [f"  action: {a['action']} {a['role']} {a['id']}" for a in result.get("actions", [])]
     lines += [f"  note:   {note}" for note in result.get("notes", [])]
     return lines
