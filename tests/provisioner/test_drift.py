@@ -154,3 +154,16 @@ def test_a_stack_whose_state_knows_nothing_is_not_deployed_and_reconcile_creates
     result = run("reconcile", DEFAULT_STACK)
     assert (result.exit_code, result.doc["outcome"]) == (0, "not-deployed")
     assert control.stats()["mutating"] == 0
+
+
+def test_a_stack_deleted_under_its_state_file_is_recreated_whole(run, control, tmp_path):
+    assert run("provision", DEFAULT_STACK).exit_code == 0
+    kept = (tmp_path / "kept.json")
+    kept.write_text(open(run.state_path).read())
+    assert run("teardown", DEFAULT_STACK).exit_code == 0        # everything deleted; the state file goes too
+    with open(run.state_path, "w") as handle:                    # ... but this machine kept its copy
+        handle.write(kept.read_text())
+    result = run("reconcile", DEFAULT_STACK)
+    assert (result.exit_code, result.doc["outcome"]) == (0, "healed"), result.stderr
+    assert {"vpc", "load-balancer", "instance"} <= {d["role"] for d in result.doc["drift"] if d["kind"] == "deleted"}
+    assert problems(control, DEFAULT_STACK, run.state_path) == []
