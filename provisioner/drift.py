@@ -192,7 +192,8 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
                       "authorize it again"))
         for rule in extra:
             add(Drift(SECURITY_GROUP, group.id, "rule-added",
-                      f"{rule.protocol} {rule.port_range} from {rule.source} ({rule.policy}) was added outside the stack",
+                      f"{rule.protocol} {rule.port_range} from {rule.source} ({rule.policy}) was added"
+                      " outside the stack",
                       "revoke it", security=True))
 
     survivors = _instances(ctx, view, grace, add, notes)

@@ -38,8 +38,9 @@ def test_a_neighbour_stack_and_untagged_resources_in_our_vpc_survive_reconcile_a
     c("ecs", "DescribeInstances", RegionId=REGION)
     c("slb", "AddBackendServers", RegionId=REGION, LoadBalancerId=c.one("load_balancer")["id"],
       BackendServers=json.dumps([{"ServerId": stray, "Weight": "50"}]))
+    other_tags = [{"Key": "fleet:stack", "Value": "neighbour"}, {"Key": "team", "Value": "b"}]
     other_group = c("ecs", "CreateSecurityGroup", RegionId=REGION, VpcId=c.one("vpc")["id"],
-                    Tag=[{"Key": "fleet:stack", "Value": "neighbour"}, {"Key": "team", "Value": "b"}])["SecurityGroupId"]
+                    Tag=other_tags)["SecurityGroupId"]
     before = foreign_view(control)
     assert stray in before and other_group in before and len(tagged(control, "neighbour")["instance"]) == 1
 

@@ -41,7 +41,8 @@ def test_each_run_prints_one_summary_and_appends_one_json_line(run, tmp_path, co
     assert run("provision", DEFAULT_STACK).exit_code == 0
     quiet = run("reconcile", DEFAULT_STACK, "--log-json", str(log), as_json=False)
     assert quiet.exit_code == 0
-    assert quiet.stdout.splitlines()[0].startswith("reconcile fleet-default: in sync, no drift (10 API calls, 0 mutating")
+    head = quiet.stdout.splitlines()[0]
+    assert head.startswith("reconcile fleet-default: in sync, no drift (10 API calls, 0 mutating"), head
     console("ecs", "StopInstances", RegionId=REGION, InstanceId=[console.non_holder()["id"]])
     busy = run("reconcile", DEFAULT_STACK, "--log-json", str(log), as_json=False)
     assert busy.exit_code == 0
