@@ -6,7 +6,8 @@ from alibabacloud_ecs20140526 import models as em
 
 from localcloud import catalog
 from tests.conftest import REGION
-from tests.localcloud.test_ecs_support import IMAGE, assert_complete, assert_error, error_of
+from tests.localcloud.support import assert_complete, assert_error, error_of
+from tests.localcloud.test_ecs_support import IMAGE
 
 
 def available(ecs, **kwargs):

@@ -7,7 +7,8 @@ import pytest
 from alibabacloud_ecs20140526 import models as em
 
 from tests.conftest import REGION
-from tests.localcloud.test_ecs_support import assert_error, error_of, instance, make_network, net, run  # noqa: F401
+from tests.localcloud.support import assert_error, error_of, make_network
+from tests.localcloud.test_ecs_support import instance, net, run  # noqa: F401
 
 
 def describe(ecs, **kwargs):

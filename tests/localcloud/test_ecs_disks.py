@@ -7,8 +7,8 @@ from alibabacloud_ecs20140526 import models as em
 
 from localcloud.profile import DURATIONS
 from tests.conftest import REGION
-from tests.localcloud.test_ecs_support import (ZONE, assert_complete, assert_error, create_disk, disk,  # noqa: F401
-                                               disks, error_of, net, run, timed, timed_server)
+from tests.localcloud.support import ZONE, assert_complete, assert_error, error_of
+from tests.localcloud.test_ecs_support import create_disk, disk, disks, net, run, timed  # noqa: F401
 
 
 def attach(ecs, instance_id, disk_id, **kwargs):

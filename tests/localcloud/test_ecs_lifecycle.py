@@ -6,8 +6,8 @@ from alibabacloud_ecs20140526 import models as em
 
 from localcloud.profile import DURATIONS
 from tests.conftest import REGION
-from tests.localcloud.test_ecs_support import (assert_error, disks, error_of, instances, net, run,  # noqa: F401
-                                               status_of, timed, timed_server)
+from tests.localcloud.support import assert_error, error_of
+from tests.localcloud.test_ecs_support import disks, instances, net, run, status_of, timed  # noqa: F401
 
 PENDING, STARTING, STOPPING = DURATIONS["instance.pending"], DURATIONS["instance.starting"], \
     DURATIONS["instance.stopping"]

@@ -6,9 +6,8 @@ import base64
 from alibabacloud_ecs20140526 import models as em
 
 from tests.conftest import REGION
-from tests.localcloud.test_ecs_support import (ZONE, add_vswitch, assert_complete, assert_error, disks, error_of,
-                                               instance, instances, make_network, net, run, run_request,  # noqa: F401
-                                               timed, timed_server)
+from tests.localcloud.support import ZONE, add_vswitch, assert_complete, assert_error, error_of, make_network
+from tests.localcloud.test_ecs_support import disks, instance, instances, net, run, run_request, timed  # noqa: F401
 
 
 def run_error(ecs, net, amount=1, **kwargs):

@@ -5,8 +5,8 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_vpc20160428 import models as vm
 
 from tests.conftest import REGION
-from tests.localcloud.test_ecs_support import (assert_complete, assert_error, error_of, make_network, net,  # noqa: F401
-                                               run, timed, timed_server)
+from tests.localcloud.support import assert_complete, assert_error, error_of, make_network
+from tests.localcloud.test_ecs_support import net, run, timed  # noqa: F401
 
 
 def create_group(ecs, vpc_id, **kwargs):

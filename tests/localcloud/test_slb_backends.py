@@ -6,33 +6,22 @@ import json
 import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as m
-from alibabacloud_vpc20160428 import models as vpc_models
 
 from tests.conftest import REGION
+from tests.localcloud.support import error_of, make_network
 
 IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
 
 
-def error_of(func, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        func(*args, **kwargs)
-    return info.value
-
-
 def network(vpc, ecs, cidr="10.0.0.0/16"):
-    """A VPC with one vSwitch and a security group: (vpc_id, vswitch_id, security_group_id)."""
-    vpc_id = vpc.create_vpc(vpc_models.CreateVpcRequest(region_id=REGION, cidr_block=cidr)).body.vpc_id
-    vsw_id = vpc.create_vswitch(vpc_models.CreateVSwitchRequest(
-        vpc_id=vpc_id, zone_id="cn-hangzhou-h", cidr_block=cidr.replace("0.0/16", "1.0/24"))).body.v_switch_id
-    sg_id = ecs.create_security_group(ecs_models.CreateSecurityGroupRequest(region_id=REGION,
-                                                                            vpc_id=vpc_id)).body.security_group_id
-    return vpc_id, vsw_id, sg_id
+    """A VPC with one vSwitch (zone h) and a security group."""
+    return make_network(ecs, vpc, vpc_cidr=cidr, vsw_cidr=cidr.replace("0.0/16", "1.0/24"), zone="cn-hangzhou-h")
 
 
 def run(ecs, net, amount=1) -> list[str]:
     ids = ecs.run_instances(ecs_models.RunInstancesRequest(
-        region_id=REGION, image_id=IMAGE, instance_type="ecs.g7.large", security_group_id=net[2],
-        v_switch_id=net[1], amount=amount)).body.instance_id_sets.instance_id_set
+        region_id=REGION, image_id=IMAGE, instance_type="ecs.g7.large", security_group_id=net.sg_id,
+        v_switch_id=net.vsw_id, amount=amount)).body.instance_id_sets.instance_id_set
     statuses = {i.status for i in ecs.describe_instances(ecs_models.DescribeInstancesRequest(
         region_id=REGION, instance_ids=json.dumps(ids))).body.instances.instance}
     assert statuses == {"Running"}
@@ -46,7 +35,7 @@ def net(vpc, ecs):
 
 @pytest.fixture
 def lb_id(slb, net):
-    body = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, v_switch_id=net[1])).body
+    body = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, v_switch_id=net.vsw_id)).body
     return body.load_balancer_id
 
 

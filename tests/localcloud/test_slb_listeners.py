@@ -5,23 +5,7 @@ import pytest
 from alibabacloud_slb20140515 import models as m
 
 from tests.conftest import REGION
-
-
-def error_of(func, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        func(*args, **kwargs)
-    return info.value
-
-
-def assert_complete(model, path="body"):
-    for name, value in vars(model).items():
-        assert value is not None, f"{path}.{name} is None"
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                if hasattr(item, "to_map"):
-                    assert_complete(item, f"{path}.{name}[{i}]")
-        elif hasattr(value, "to_map"):
-            assert_complete(value, f"{path}.{name}")
+from tests.localcloud.support import assert_complete, error_of
 
 
 @pytest.fixture
@@ -129,6 +113,8 @@ def test_a_bandwidth_other_than_minus_one_or_1_to_5120_is_invalid(slb, lb_id, ba
                                 {"health_check_uri": "health"}, {"health_check_uri": "/a b"},
                                 {"health_check_connect_port": 70000}, {"scheduler": "sch"},
                                 {"idle_timeout": 61}, {"request_timeout": 181}, {"health_check": "yes"}])
+
+
 def test_http_health_check_and_timeout_limits_are_checked(slb, lb_id, kw):
     err = error_of(http, slb, lb_id, **kw)
     assert (err.code, err.status_code) == ("InvalidParameter", 400)
@@ -139,6 +125,8 @@ def test_http_health_check_and_timeout_limits_are_checked(slb, lb_id, kw):
                                       ({"sticky_session": "on"}, "StickySessionType"),
                                       ({"sticky_session": "on", "sticky_session_type": "insert"}, "CookieTimeout"),
                                       ({"sticky_session": "on", "sticky_session_type": "server"}, "Cookie")])
+
+
 def test_http_listener_required_parameters_are_missing_parameter(slb, lb_id, kw, param):
     err = error_of(http, slb, lb_id, **kw)
     assert (err.code, err.status_code) == ("MissingParameter", 400)

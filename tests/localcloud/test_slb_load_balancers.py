@@ -8,24 +8,7 @@ from alibabacloud_slb20140515 import models as m
 from alibabacloud_vpc20160428 import models as vpc_models
 
 from tests.conftest import REGION
-
-
-def error_of(func, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        func(*args, **kwargs)
-    return info.value
-
-
-def assert_complete(model, path="body"):
-    """Every field of the SDK model was filled: a wrong key or a missing wrapper leaves a None."""
-    for name, value in vars(model).items():
-        assert value is not None, f"{path}.{name} is None"
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                if hasattr(item, "to_map"):
-                    assert_complete(item, f"{path}.{name}[{i}]")
-        elif hasattr(value, "to_map"):
-            assert_complete(value, f"{path}.{name}")
+from tests.localcloud.support import assert_complete, error_of
 
 
 @pytest.fixture
@@ -118,6 +101,8 @@ def test_create_with_an_address_outside_the_vswitch_is_refused(slb, vswitch):
 @pytest.mark.parametrize("kw", [{"load_balancer_spec": "slb.s9.huge"}, {"address_type": "public"},
                                 {"load_balancer_name": "n" * 81}, {"bandwidth": 5121},
                                 {"internet_charge_type": "PayByTraffic"}, {"master_zone_id": "cn-beijing-h"}])
+
+
 def test_create_with_an_invalid_parameter_is_invalid_parameter(slb, kw):
     err = error_of(create, slb, **kw)
     assert (err.code, err.status_code) == ("InvalidParameter", 400)

@@ -7,27 +7,14 @@ from alibabacloud_slb20140515.client import Client
 from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
-from localcloud.server import serve_in_thread, stop
 from tests.conftest import REGION, Control, sdk_config
-
-
-@pytest.fixture(scope="module")
-def timed_server():
-    server, _ = serve_in_thread(None, speed=1.0, runtime=False)
-    yield server
-    stop(server)
+from tests.localcloud.support import error_of
 
 
 @pytest.fixture
 def timed(timed_server):
     timed_server.emulator.reset()
     return Client(sdk_config(timed_server.url)), Control(timed_server.url)
-
-
-def error_of(func, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        func(*args, **kwargs)
-    return info.value
 
 
 def lb_status(client, lb_id):

@@ -5,12 +5,7 @@ import pytest
 from alibabacloud_vpc20160428 import models as m
 
 from tests.conftest import REGION
-
-
-def error_of(func, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        func(*args, **kwargs)
-    return info.value
+from tests.localcloud.support import error_of
 
 
 @pytest.fixture

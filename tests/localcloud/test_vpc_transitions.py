@@ -5,29 +5,16 @@ import pytest
 from alibabacloud_vpc20160428 import models as m
 from alibabacloud_vpc20160428.client import Client
 
-from localcloud.server import serve_in_thread, stop
 from tests.conftest import REGION, Control, sdk_config
+from tests.localcloud.support import error_of
 
 ZONE = "cn-hangzhou-h"
-
-
-@pytest.fixture(scope="module")
-def timed_server():
-    server, _ = serve_in_thread(None, speed=1.0, runtime=False)
-    yield server
-    stop(server)
 
 
 @pytest.fixture
 def timed(timed_server):
     timed_server.emulator.reset()
     return Client(sdk_config(timed_server.url)), Control(timed_server.url)
-
-
-def error_of(func, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        func(*args, **kwargs)
-    return info.value
 
 
 def vpc_status(client, vpc_id):

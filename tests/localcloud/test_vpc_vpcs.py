@@ -5,24 +5,7 @@ import pytest
 from alibabacloud_vpc20160428 import models as m
 
 from tests.conftest import REGION
-
-
-def error_of(func, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        func(*args, **kwargs)
-    return info.value
-
-
-def assert_complete(model, path="body"):
-    """Every field of the SDK model was filled: a wrong key or a missing wrapper leaves a None."""
-    for name, value in vars(model).items():
-        assert value is not None, f"{path}.{name} is None"
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                if hasattr(item, "to_map"):
-                    assert_complete(item, f"{path}.{name}[{i}]")
-        elif hasattr(value, "to_map"):
-            assert_complete(value, f"{path}.{name}")
+from tests.localcloud.support import assert_complete, error_of
 
 
 def create_vpc(vpc, cidr="10.0.0.0/16", **kw):
@@ -76,6 +59,8 @@ def test_create_vpc_accepts_private_ranges_and_allowed_custom_ranges(vpc, cidr):
 
 @pytest.mark.parametrize("cidr", ["10.0.0.0/29", "10.0.0.0/7", "100.64.0.0/16", "127.0.0.0/8",
                                   "169.254.0.0/16", "224.0.0.0/8", "10.0.0.1/16", "10.0.0.0", "not-a-cidr"])
+
+
 def test_create_vpc_with_a_disallowed_cidr_block_is_invalid_parameter(vpc, cidr):
     err = error_of(create_vpc, vpc, cidr)
     assert (err.code, err.status_code) == ("InvalidParameter", 400)

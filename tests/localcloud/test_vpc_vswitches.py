@@ -6,25 +6,9 @@ from alibabacloud_slb20140515 import models as slb_models
 from alibabacloud_vpc20160428 import models as m
 
 from tests.conftest import REGION
+from tests.localcloud.support import assert_complete, error_of
 
 ZONE = "cn-hangzhou-h"
-
-
-def error_of(func, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        func(*args, **kwargs)
-    return info.value
-
-
-def assert_complete(model, path="body"):
-    for name, value in vars(model).items():
-        assert value is not None, f"{path}.{name} is None"
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                if hasattr(item, "to_map"):
-                    assert_complete(item, f"{path}.{name}[{i}]")
-        elif hasattr(value, "to_map"):
-            assert_complete(value, f"{path}.{name}")
 
 
 @pytest.fixture
