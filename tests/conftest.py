@@ -56,6 +56,15 @@ def emulator_server(tmp_path_factory):
     stop(server)
 
 
+@pytest.fixture(scope="module")
+def runtime_server(tmp_path_factory, request):
+    """An emulator with its local runtime on (real workload processes, loopback balancers), one per test module."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    server, _ = serve_in_thread(str(tmp_path_factory.mktemp(name)), instant=True, runtime=True)
+    yield server
+    stop(server)
+
+
 @pytest.fixture
 def emulator(emulator_server):
     """The running emulator, reset (no resources, no faults, no stats) for this test."""

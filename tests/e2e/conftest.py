@@ -10,36 +10,27 @@ import pytest
 from click.testing import CliRunner
 
 from e2e_support import write_stack
-from localcloud.server import serve_in_thread, stop
 from provisioner.cli import cli
-from tests.conftest import Control, sdk_config
+from tests.conftest import sdk_config
+from tests.runtime_support import fresh_runtime
 
 HEALTH_SCALE = 0.2          # the runtime's health checks run every interval x 0.2 real seconds
 
 
-@pytest.fixture(scope="module")
-def serving_cloud(tmp_path_factory):
-    server, _ = serve_in_thread(str(tmp_path_factory.mktemp("e2e")), instant=True, runtime=True)
-    yield server
-    stop(server)
-
-
 @pytest.fixture
-def cloud(serving_cloud, tmp_path):
+def cloud(runtime_server, tmp_path):
     """The runtime emulator, reset, with fast health checks; SDK clients; the CLI; the stack file."""
     from alibabacloud_ecs20140526.client import Client as EcsClient
     from alibabacloud_slb20140515.client import Client as SlbClient
 
-    serving_cloud.emulator.reset()
-    control = Control(serving_cloud.url)
-    control.request("PUT", "runtime/config", {"health_interval_scale": HEALTH_SCALE})
-    config = sdk_config(serving_cloud.url)
-    c = types.SimpleNamespace(url=serving_cloud.url, control=control, ecs=EcsClient(config),
+    control = fresh_runtime(runtime_server, HEALTH_SCALE)
+    config = sdk_config(runtime_server.url)
+    c = types.SimpleNamespace(url=runtime_server.url, control=control, ecs=EcsClient(config),
                               slb=SlbClient(config), tmp=tmp_path, state=str(tmp_path / "state.json"))
     c.stack = lambda **changes: write_stack(tmp_path, **changes)
     c.cli = lambda *args, **kw: run_cli(c, *args, **kw)
     yield c
-    serving_cloud.emulator.reset()
+    runtime_server.emulator.reset()
 
 
 def run_cli(c, command: str, stack: str, *extra: str, as_json: bool = True):

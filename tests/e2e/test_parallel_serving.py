@@ -3,6 +3,7 @@ processes answer through the real loopback balancer at the endpoint it prints, a
 a crash, a scale-down and a scale-up under a steady stream of inference requests."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
@@ -16,9 +17,11 @@ from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as slb_models
 
 from e2e_support import Client, Oracle, Stream, iris_rows, pids_alive
+from tests import runtime_support
 
 pytestmark = pytest.mark.timeout(180)
 REGION = "cn-hangzhou"
+wait_until = functools.partial(runtime_support.wait_until, timeout=30.0)
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +41,6 @@ def health(c, lb_id: str) -> dict[str, str]:
     rows = c.slb.describe_health_status(slb_models.DescribeHealthStatusRequest(
         region_id=REGION, load_balancer_id=lb_id, listener_port=80)).body.backend_servers.backend_server
     return {r.server_id: r.server_health_status for r in rows}
-
-
-def wait_until(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def provisioned(c, count: int = 3) -> tuple[str, dict]:

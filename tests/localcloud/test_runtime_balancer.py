@@ -7,6 +7,7 @@ import os
 import random
 import socket
 import threading
+import functools
 import time
 import urllib.request
 from collections import Counter
@@ -14,19 +15,14 @@ from collections import Counter
 import pytest
 
 from localcloud.runtime.testing import Stage, demo_user_data
-from localcloud.server import serve_in_thread, stop
+from tests import runtime_support
 
 pytestmark = pytest.mark.timeout(60)
 LB = "lb-test"
 # An address of its own, so that another emulator on this machine (a parallel test run) does not hold the port.
 ADDRESS = f"127.88.{random.randint(100, 254)}.{random.randint(1, 254)}"
 
-
-@pytest.fixture(scope="module")
-def runtime_server(tmp_path_factory):
-    server, _ = serve_in_thread(str(tmp_path_factory.mktemp("balancer")), instant=True, runtime=True)
-    yield server
-    stop(server)
+wait_until = functools.partial(runtime_support.wait_until, timeout=10.0, interval=0.02)
 
 
 @pytest.fixture
@@ -45,16 +41,6 @@ def stage(emulator):
 @pytest.fixture
 def runtime(emulator):
     return emulator.cloud.runtime
-
-
-def wait_until(predicate, what: str, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def fleet(stage, runtime, weights: dict[str, int], port: int = 80, **health) -> str:

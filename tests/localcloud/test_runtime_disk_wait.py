@@ -7,16 +7,8 @@ import time
 import pytest
 
 from localcloud.runtime.testing import Stage, demo_user_data
-from localcloud.server import serve_in_thread, stop
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module")
-def runtime_server(tmp_path_factory):
-    server, _ = serve_in_thread(str(tmp_path_factory.mktemp("diskwait")), instant=True, runtime=True)
-    yield server
-    stop(server)
 
 
 @pytest.fixture

@@ -14,19 +14,10 @@ import pytest
 import localcloud
 from localcloud.runtime.testing import demo_user_data
 from localcloud.store import Store
+from tests.runtime_support import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(localcloud.__file__)))
-
-
-def wait_until(predicate, what: str, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def alive(pid: int) -> bool:

@@ -20,8 +20,8 @@ from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
 from localcloud.runtime.testing import demo_user_data
-from localcloud.server import serve_in_thread, stop
-from tests.conftest import REGION, Control, sdk_config
+from tests.conftest import REGION, sdk_config
+from tests.runtime_support import fresh_runtime, wait_until
 
 pytestmark = pytest.mark.timeout(90)
 ZONE = "cn-hangzhou-i"
@@ -29,33 +29,14 @@ IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
 TYPE = "ecs.g7.large"
 
 
-@pytest.fixture(scope="module")
-def runtime_server(tmp_path_factory):
-    server, _ = serve_in_thread(str(tmp_path_factory.mktemp("sdk")), instant=True, runtime=True)
-    yield server
-    stop(server)
-
-
 @pytest.fixture
 def cloud(runtime_server):
-    runtime_server.emulator.reset()
-    control = Control(runtime_server.url)
-    control.request("PUT", "runtime/config", {"health_interval_scale": 0.05})
+    control = fresh_runtime(runtime_server, 0.05)
     config = sdk_config(runtime_server.url)
     yield types.SimpleNamespace(ecs=EcsClient(config), vpc=VpcClient(config), slb=SlbClient(config),
                                 control=control, runtime=runtime_server.emulator.cloud.runtime,
                                 data_dir=runtime_server.emulator.data_dir)
     runtime_server.emulator.reset()
-
-
-def wait_until(predicate, what: str, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def stack(c, amount: int = 3, user_data: str | None = None, health_uri: str = "/health") -> types.SimpleNamespace:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import functools
 import time
 import urllib.error
 import urllib.request
@@ -11,16 +12,11 @@ import urllib.request
 import pytest
 
 from localcloud.runtime.testing import Stage, demo_user_data
-from localcloud.server import serve_in_thread, stop
+from tests import runtime_support
 
 pytestmark = pytest.mark.timeout(60)
 
-
-@pytest.fixture(scope="module")
-def runtime_server(tmp_path_factory):
-    server, _ = serve_in_thread(str(tmp_path_factory.mktemp("runtime")), instant=True, runtime=True)
-    yield server
-    stop(server)
+wait_until = functools.partial(runtime_support.wait_until, timeout=10.0, interval=0.02)
 
 
 @pytest.fixture
@@ -38,16 +34,6 @@ def stage(emulator):
 @pytest.fixture
 def runtime(emulator):
     return emulator.cloud.runtime
-
-
-def wait_until(predicate, what: str, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def workload(runtime, iid: str) -> dict | None:

@@ -4,23 +4,18 @@ runtime restarts the workload on reboot, as a VM's boot restarts the unit), unle
 than the grace period ago; then a second reconcile finds nothing to do."""
 from __future__ import annotations
 
+import functools
 import time
 
 import pytest
 
-from localcloud.server import serve_in_thread, stop
 from provisioner import retry
 from provisioner.steps import common
-from tests.conftest import Control
+from tests import runtime_support
+from tests.runtime_support import fresh_runtime
 
 pytestmark = pytest.mark.timeout(90)
-
-
-@pytest.fixture(scope="module")
-def runtime_cloud(tmp_path_factory):
-    server, _ = serve_in_thread(str(tmp_path_factory.mktemp("unhealthy")), instant=True, runtime=True)
-    yield server
-    stop(server)
+wait_until = functools.partial(runtime_support.wait_until, timeout=20.0)
 
 
 @pytest.fixture(autouse=True)
@@ -31,32 +26,21 @@ def no_sleep(monkeypatch):
 
 
 @pytest.fixture
-def cloud(runtime_cloud, run, write_stack):
-    runtime_cloud.emulator.reset()
-    control = Control(runtime_cloud.url)
-    control.request("PUT", "runtime/config", {"health_interval_scale": 0.2})
+def cloud(runtime_server, run, write_stack):
+    control = fresh_runtime(runtime_server, 0.2)
     stack = write_stack(instances={"count": 2}, load_balancer={
         "health_check": {"interval": 1, "healthy_threshold": 2, "unhealthy_threshold": 2}})
 
     def cli(command: str, *extra: str):
-        return run(command, stack, "--endpoint", runtime_cloud.url, *extra)
+        return run(command, stack, "--endpoint", runtime_server.url, *extra)
 
     yield control, cli
-    runtime_cloud.emulator.reset()
+    runtime_server.emulator.reset()
 
 
 def health(control) -> dict[str, str]:
     [listener] = control.request("GET", "runtime")["listeners"]
     return {b["server_id"]: b["health"] for b in listener["backends"]}
-
-
-def wait_until(predicate, what: str, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_dead_server_is_rebooted_by_reconcile_once_past_the_grace(cloud):
