@@ -1,12 +1,16 @@
-"""Tags shared by every product: parsing `Tag.N.Key/Value`, limits, and Describe*/List filters."""
+"""Tags shared by every product: parsing `Tag.N.Key/Value`, limits, filters, and the tag API pieces."""
 from __future__ import annotations
 
-from .errors import CloudError
+from typing import Callable
+
+from .core import next_token_page
+from .errors import CloudError, missing
 from .params import Params
 
 MAX_TAGS = 20          # tags per resource (ECS, VPC and SLB docs)
 MAX_KEY_LEN = 128
 MAX_VALUE_LEN = 128
+LIST_PAGE = 50         # ListTagResources: 50 rows a page at most (ECS, VPC and SLB)
 
 
 def parse_tags(p: Params, name: str = "Tag", max_items: int = MAX_TAGS, require_value: bool = False) -> dict[str, str]:
@@ -64,3 +68,69 @@ def render(obj: dict, key_names: tuple[str, str] = ("TagKey", "TagValue")) -> di
     """`{"Tag": [{TagKey, TagValue}, ...]}` (ECS, SLB) or with ("Key", "Value") for VPC."""
     k, v = key_names
     return {"Tag": [{k: key, v: value} for key, value in (obj.get("tags") or {}).items()]}
+
+
+def reserved(text: str) -> bool:
+    """Keys and values may not start with `aliyun` or `acs:` nor hold `http://` or `https://` (any case)."""
+    low = text.lower()
+    return low.startswith(("aliyun", "acs:")) or "http://" in low or "https://" in low
+
+
+# TagResources / UntagResources / ListTagResources: the same steps in every product, each product giving
+# its own error codes, ResourceId.N limit and ResourceType names. -----------------------------------------
+def resource_ids(p: Params, required: bool, limit: int, too_many: CloudError, missing_name: str = "ResourceId.N",
+                 unique: bool = False) -> list[str]:
+    """`ResourceId.N`: with `required` at least one (MissingParameter), at most `limit` (else `too_many`)."""
+    ids = p.list("ResourceId")
+    if unique:
+        ids = list(dict.fromkeys(ids))
+    if required and not ids:
+        raise missing(missing_name)
+    if len(ids) > limit:
+        raise too_many
+    return ids
+
+
+def in_region(cloud, kind: str | None, region: str, ids: list[str],
+              not_found: Callable[[str], CloudError]) -> list[tuple[str | None, dict]]:
+    """`(kind, resource)` for every id; `kind` None (a documented type not emulated) finds nothing."""
+    found = []
+    for rid in ids:
+        obj = cloud.store.get(kind, rid) if kind else None
+        if obj is None or obj["region"] != region:
+            raise not_found(rid)
+        found.append((kind, obj))
+    return found
+
+
+def add_to_each(cloud, found: list[tuple[str, dict]], new: dict[str, str], over_limit: CloudError) -> None:
+    """TagResources: every resource is checked against MAX_TAGS (else `over_limit`) before any changes."""
+    merged = []
+    for _, obj in found:
+        result = {**(obj.get("tags") or {}), **new}
+        if len(result) > MAX_TAGS:
+            raise over_limit
+        merged.append(result)
+    for (kind, obj), result in zip(found, merged):
+        obj["tags"] = result
+        cloud.store.put(kind, obj)
+
+
+def remove_from_each(cloud, found: list[tuple[str, dict]], p: Params, keys: list[str]) -> None:
+    """UntagResources: drop `TagKey.N`; `All=true` drops every tag, but only when no TagKey.N is given."""
+    remove_all = bool(p.bool("All", default=False)) and not keys
+    for kind, obj in found:
+        current = dict(obj.get("tags") or {})
+        kept = {} if remove_all else {k: v for k, v in current.items() if k not in keys}
+        if kept != current:
+            obj["tags"] = kept
+            cloud.store.put(kind, obj)
+
+
+def tag_resource_page(p: Params, resources: list[tuple[str, dict]], rtype: str, sort_keys: bool = True) -> dict:
+    """ListTagResources: one `{ResourceId, ResourceType, TagKey, TagValue}` row per tag, NextToken-paged."""
+    rows = [{"ResourceId": rid, "ResourceType": rtype, "TagKey": k, "TagValue": v}
+            for rid, obj in resources
+            for k, v in (sorted((obj.get("tags") or {}).items()) if sort_keys else (obj.get("tags") or {}).items())]
+    page, meta = next_token_page(rows, p, default_size=LIST_PAGE, max_size=LIST_PAGE)
+    return {**meta, "TagResources": {"TagResource": page}}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import fnmatch
 
 from .. import tags
-from ..core import action, next_token_page
-from ..errors import CloudError, missing
+from ..core import action
+from ..errors import CloudError
 from ..params import Params
 from .common import creation_order
 
@@ -16,7 +16,6 @@ OTHER_TYPES = ("snapshot", "image", "volume", "eni", "ddh", "ddhcluster", "keypa
                "reservedinstance", "snapshotpolicy", "elasticityassurance", "capacityreservation", "command",
                "invocation", "activation", "managedinstance")
 MAX_RESOURCES = 50
-LIST_PAGE = 50
 
 
 def _resource_type(p: Params) -> str:
@@ -31,25 +30,17 @@ def _resource_type(p: Params) -> str:
 
 
 def _resource_ids(p: Params, required: bool) -> list[str]:
-    ids = list(dict.fromkeys(p.list("ResourceId")))
-    if required and not ids:
-        raise missing("ResourceId.1")
-    if len(ids) > MAX_RESOURCES:
-        raise CloudError("NumberExceed.ResourceIds", f"The maximum number of ResourceIds is exceeded. Valid : "
-                         f"{MAX_RESOURCES}", 400)
-    return ids
+    return tags.resource_ids(p, required, MAX_RESOURCES, CloudError(
+        "NumberExceed.ResourceIds", f"The maximum number of ResourceIds is exceeded. Valid : {MAX_RESOURCES}", 400),
+        missing_name="ResourceId.1", unique=True)
 
 
-def _resources(cloud, region: str, rtype: str, ids: list[str]) -> list[dict]:
-    kind = KINDS.get(rtype)
-    found = []
-    for rid in ids:
-        obj = cloud.store.get(kind, rid) if kind else None
-        if obj is None or obj["region"] != region:
-            raise CloudError("InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.",
-                             404)
-        found.append(obj)
-    return found
+def _not_found(rid: str) -> CloudError:
+    return CloudError("InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.", 404)
+
+
+def _resources(cloud, region: str, rtype: str, ids: list[str]) -> list[tuple[str | None, dict]]:
+    return tags.in_region(cloud, KINDS.get(rtype), region, ids, _not_found)
 
 
 @action("ecs", "TagResources")
@@ -67,17 +58,8 @@ def tag_resources(cloud, p: Params) -> dict:
     if len(keys) != len(set(keys)):
         raise CloudError("Duplicate.TagKey", "The Tag.N.Key contains duplicate keys.", 400)
     new = tags.parse_tags(p)
-    objs = _resources(cloud, region, rtype, ids)
-    merged = []
-    for obj in objs:   # check every resource before changing any
-        result = {**(obj.get("tags") or {}), **new}
-        if len(result) > tags.MAX_TAGS:
-            raise CloudError("OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range.",
-                             400)
-        merged.append(result)
-    for obj, result in zip(objs, merged):
-        obj["tags"] = result
-        cloud.store.put(KINDS[rtype], obj)
+    tags.add_to_each(cloud, _resources(cloud, region, rtype, ids), new, CloudError(
+        "OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range.", 400))
     return {}
 
 
@@ -90,13 +72,7 @@ def untag_resources(cloud, p: Params) -> dict:
     if len(keys) > tags.MAX_TAGS:
         raise CloudError("NumberExceed.Tags", f"The maximum number of TagKeys is exceeded. Valid : {tags.MAX_TAGS}",
                          400)
-    remove_all = p.bool("All", default=False) and not keys   # All only applies without TagKey.N
-    for obj in _resources(cloud, region, rtype, ids):
-        current = dict(obj.get("tags") or {})
-        kept = {} if remove_all else {k: v for k, v in current.items() if k not in keys}
-        if kept != current:
-            obj["tags"] = kept
-            cloud.store.put(KINDS[rtype], obj)
+    tags.remove_from_each(cloud, _resources(cloud, region, rtype, ids), p, keys)
     return {}
 
 
@@ -128,8 +104,6 @@ def list_tag_resources(cloud, p: Params) -> dict:
         values = Params(f).list("TagValues")
         objs = [o for o in objs if key in (o.get("tags") or {}) and _filter_values_match(o["tags"][key], values)]
     objs.sort(key=creation_order)
-    pairs = [{"ResourceId": o["id"], "ResourceType": rtype, "TagKey": k, "TagValue": v}
-             for o in objs for k, v in (o.get("tags") or {}).items()]
-    chunk, meta = next_token_page(pairs, Params({k: v for k, v in p.raw.items() if k == "NextToken"}),
-                                  default_size=LIST_PAGE, max_size=LIST_PAGE)
-    return {**meta, "TagResources": {"TagResource": chunk}}
+    # ECS's ListTagResources takes no MaxResults: pages are always 50 rows; tags keep the order they were added.
+    return tags.tag_resource_page(Params({k: v for k, v in p.raw.items() if k == "NextToken"}),
+                                  [(o["id"], o) for o in objs], rtype, sort_keys=False)

@@ -5,12 +5,13 @@ import ipaddress
 import random
 import threading
 
+from .. import tags
 from ..errors import CloudError, missing
 from ..params import Params
 
 LB_KIND = "load_balancer"
 LISTENER_KIND = "listener"
-MAX_TAGS = 20
+MAX_TAGS = tags.MAX_TAGS
 # localcloud hands out load balancer addresses from 127.88.0.0/16 so that an endpoint is reachable on
 # this machine (MODEL.md); the real cloud gives a public or a VPC address.
 ADDRESS_NET = ipaddress.IPv4Network("127.88.0.0/16")
@@ -81,11 +82,6 @@ def id_list(p: Params, name: str, limit: int) -> list[str]:
 
 
 # tags (SLB: keys 1-64 characters, values up to 128; rendered as {TagKey, TagValue}) -----------
-def _reserved(text_: str) -> bool:
-    low = text_.lower()
-    return low.startswith(("aliyun", "acs:")) or "http://" in low or "https://" in low
-
-
 def parse_tags(p: Params, name: str = "Tag", required: bool = False) -> dict[str, str]:
     entries = p.struct_list(name)
     if required and not entries:
@@ -95,9 +91,9 @@ def parse_tags(p: Params, name: str = "Tag", required: bool = False) -> dict[str
     out: dict[str, str] = {}
     for entry in entries:
         key, value = entry.get("Key", ""), entry.get("Value", "")
-        if not key or len(key) > 64 or _reserved(key):
+        if not key or len(key) > 64 or tags.reserved(key):
             raise CloudError("InvalidParameter", f'The specified parameter "{name}.N.Key" is not valid.', 400)
-        if len(value) > 128 or _reserved(value):
+        if len(value) > 128 or tags.reserved(value):
             raise CloudError("InvalidParameter", f'The specified parameter "{name}.N.Value" is not valid.', 400)
         out[key] = value
     return out

@@ -1,8 +1,9 @@
 """SLB tags: TagResources / UntagResources / ListTagResources on instances and listeners ({TagKey, TagValue})."""
 from __future__ import annotations
 
-from ..core import action, next_token_page
-from ..errors import CloudError, missing
+from .. import tags
+from ..core import action
+from ..errors import CloudError
 from ..params import Params
 from . import common
 from .common import LB_KIND, LISTENER_KIND, MAX_TAGS
@@ -17,13 +18,9 @@ def _type(p: Params) -> str:
 
 
 def _ids(p: Params, required: bool) -> list[str]:
-    ids = p.list("ResourceId")
-    if required and not ids:
-        raise missing("ResourceId.N")
-    if len(ids) > MAX_RESOURCES:
-        raise CloudError("InvalidParameter", f'The specified parameter "ResourceId.N" is not valid: at most '
-                                             f"{MAX_RESOURCES} resources are allowed.", 400)
-    return ids
+    return tags.resource_ids(p, required, MAX_RESOURCES, CloudError(
+        "InvalidParameter", f'The specified parameter "ResourceId.N" is not valid: at most {MAX_RESOURCES} '
+                            "resources are allowed.", 400))
 
 
 def listener_resource_id(listener: dict) -> str:
@@ -52,12 +49,7 @@ def tag_resources(cloud, p: Params) -> dict:
     ids = _ids(p, required=True)
     new = common.parse_tags(p, required=True)
     found = [_find(cloud, region, rtype, rid) for rid in ids]
-    for _, obj in found:        # every resource is checked before any changes
-        if len({**(obj.get("tags") or {}), **new}) > MAX_TAGS:
-            raise CloudError("TagCountLimit", "Tags count limit exceeded.", 400)
-    for kind, obj in found:
-        obj["tags"] = {**(obj.get("tags") or {}), **new}
-        cloud.store.put(kind, obj)
+    tags.add_to_each(cloud, found, new, CloudError("TagCountLimit", "Tags count limit exceeded.", 400))
     return {}
 
 
@@ -69,10 +61,7 @@ def untag_resources(cloud, p: Params) -> dict:
     keys = p.list("TagKey")
     if len(keys) > MAX_TAGS:
         raise CloudError("InvalidParameter", 'The specified parameter "TagKey.N" is not valid: at most 20 keys.', 400)
-    remove_all = bool(p.bool("All", default=False)) and not keys    # All counts only without TagKey.N
-    for kind, obj in [_find(cloud, region, rtype, rid) for rid in ids]:
-        obj["tags"] = {} if remove_all else {k: v for k, v in (obj.get("tags") or {}).items() if k not in keys}
-        cloud.store.put(kind, obj)
+    tags.remove_from_each(cloud, [_find(cloud, region, rtype, rid) for rid in ids], p, keys)
     return {}
 
 
@@ -93,7 +82,4 @@ def list_tag_resources(cloud, p: Params) -> dict:
         objs = [(rid, o) for rid, o in objs if rid in ids]
     keep = {id(o) for o in common.tag_filter([o for _, o in objs], p)}
     objs = sorted(((rid, o) for rid, o in objs if id(o) in keep), key=lambda pair: (pair[1]["created"], pair[0]))
-    rows = [{"ResourceId": rid, "ResourceType": rtype, "TagKey": k, "TagValue": v}
-            for rid, o in objs for k, v in sorted((o.get("tags") or {}).items())]
-    page, meta = next_token_page(rows, p, default_size=50, max_size=50)
-    return {**meta, "TagResources": {"TagResource": page}}
+    return tags.tag_resource_page(p, objs, rtype)

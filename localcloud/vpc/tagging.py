@@ -1,11 +1,12 @@
 """VPC-family tags: Tag.N on creates, TagResources / UnTagResources / ListTagResources (2016-04-28)."""
 from __future__ import annotations
 
-from ..core import action, next_token_page
+from .. import tags
+from ..core import action
 from ..errors import CloudError, missing
 from ..params import Params
 
-MAX_TAGS = 20            # tags per resource (VPC TagResources help page)
+MAX_TAGS = tags.MAX_TAGS  # tags per resource (VPC TagResources help page)
 MAX_RESOURCES = 50       # ResourceId.N per call
 MAX_LEN = 128
 
@@ -18,8 +19,7 @@ OTHER_TYPES = {"ROUTETABLE", "EIP", "VPNGATEWAY", "NATGATEWAY", "COMMONBANDWIDTH
 
 
 def _bad_text(text: str) -> bool:
-    low = text.lower()
-    return len(text) > MAX_LEN or low.startswith(("aliyun", "acs:")) or "http://" in low or "https://" in low
+    return len(text) > MAX_LEN or tags.reserved(text)
 
 
 def check_key(key: str) -> None:
@@ -59,22 +59,12 @@ def _kind(p: Params) -> tuple[str, str | None]:
 
 
 def _resource_ids(p: Params, required: bool) -> list[str]:
-    ids = p.list("ResourceId")
-    if required and not ids:
-        raise missing("ResourceId.N")
-    if len(ids) > MAX_RESOURCES:
-        raise CloudError("SizeLimitExceeded.ResourceId", "The maximum number of resource IDs is exceeded.", 400)
-    return ids
+    return tags.resource_ids(p, required, MAX_RESOURCES, CloudError(
+        "SizeLimitExceeded.ResourceId", "The maximum number of resource IDs is exceeded.", 400))
 
 
-def _resources(cloud, region: str, kind: str | None, ids: list[str]) -> list[dict]:
-    found = []
-    for rid in ids:
-        obj = cloud.store.get(kind, rid) if kind else None
-        if obj is None or obj["region"] != region:
-            raise CloudError("ResourceNotFound.VPC", f"The specified resource of {rid} is not found.", 404)
-        found.append(obj)
-    return found
+def _not_found(rid: str) -> CloudError:
+    return CloudError("ResourceNotFound.VPC", f"The specified resource of {rid} is not found.", 404)
 
 
 @action("vpc", "TagResources")
@@ -83,13 +73,8 @@ def tag_resources(cloud, p: Params) -> dict:
     _, kind = _kind(p)
     ids = _resource_ids(p, required=True)
     new = parse_tags(p, required=True)
-    objs = _resources(cloud, region, kind, ids)
-    for obj in objs:     # validate every resource before changing any
-        if len({**(obj.get("tags") or {}), **new}) > MAX_TAGS:
-            raise CloudError("QuotaExceeded.TagNum", "Custom Tags quota exceeded.", 400)
-    for obj in objs:
-        obj["tags"] = {**(obj.get("tags") or {}), **new}
-        cloud.store.put(kind, obj)
+    tags.add_to_each(cloud, tags.in_region(cloud, kind, region, ids, _not_found), new,
+                     CloudError("QuotaExceeded.TagNum", "Custom Tags quota exceeded.", 400))
     return {}
 
 
@@ -101,11 +86,7 @@ def untag_resources(cloud, p: Params) -> dict:
     keys = p.list("TagKey")
     if len(keys) > MAX_TAGS:
         raise CloudError("SizeLimitExceeded.TagNum", "The maximum number of tags is exceeded.", 400)
-    remove_all = bool(p.bool("All", default=False)) and not keys   # All applies only without TagKey.N
-    for obj in _resources(cloud, region, kind, ids):
-        current = dict(obj.get("tags") or {})
-        obj["tags"] = {} if remove_all else {k: v for k, v in current.items() if k not in keys}
-        cloud.store.put(kind, obj)
+    tags.remove_from_each(cloud, tags.in_region(cloud, kind, region, ids, _not_found), p, keys)
     return {}
 
 
@@ -127,10 +108,7 @@ def list_tag_resources(cloud, p: Params) -> dict:
         objs = [o for o in objs if o["id"] in ids]
     objs = [o for o in objs if _matches(o, filters)]
     objs.sort(key=lambda o: (o["created"], o["id"]))
-    rows = [{"ResourceId": o["id"], "ResourceType": rtype, "TagKey": k, "TagValue": v}
-            for o in objs for k, v in sorted((o.get("tags") or {}).items())]
-    page, meta = next_token_page(rows, p, default_size=50, max_size=50)
-    return {**meta, "TagResources": {"TagResource": page}}
+    return tags.tag_resource_page(p, [(o["id"], o) for o in objs], rtype)
 
 
 def _matches(obj: dict, filters: list[dict]) -> bool:
