@@ -169,6 +169,13 @@ def describe_tokens(ctx: Context, step: str, product: str, action: str, params: 
     raise WaitTimeout(f"{action} returned more than {MAX_PAGES} pages")
 
 
+def describe_one(ctx: Context, step: str, rid: str, product: str, action: str, params: dict,
+                 items_path: tuple[str, str], from_api: Callable[[dict], Any]) -> Any | None:
+    """The one resource a Describe* by id lists, parsed by `from_api`, or None when it is not listed."""
+    items = dig(ctx.call(step, rid, product, action, params), items_path) or []
+    return from_api(items[0]) if items else None
+
+
 def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
@@ -203,3 +210,23 @@ def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float,
         log.info("waiting for %s: %s (%.0fs)", what, seen, elapsed, extra={"progress": True})
         sleep(max(0.0, min(max(min_interval, 0.05 * elapsed), max_interval, deadline - time.monotonic())))
     raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {seen}")
+
+
+def wait_status(what: str, describe: Callable[[], Any | None], want: str, timeout: float) -> str:
+    """Poll `describe` (one resource or None) until its `.status` is `want`; returns `want`."""
+    def probe():
+        found = describe()
+        status = found.status if found else "not visible yet"
+        return status == want, status
+
+    wait_for(f"{what} to be {want}", probe, timeout)
+    return want
+
+
+def wait_gone(what: str, describe: Callable[[], Any | None], timeout: float) -> None:
+    """Poll `describe` (one resource or None) until the resource is no longer listed."""
+    def probe():
+        found = describe()
+        return found is None, (found.status if found else "gone")
+
+    wait_for(f"{what} to be deleted", probe, timeout)

@@ -9,8 +9,8 @@ from ..errors import NotFound
 from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
 from ..tokens import token_key
-from .common import (LISTENER, LOAD_BALANCER, Context, Record, chunks, describe_pages, describe_tokens, owned,
-                     read_tags, tag_filter, tags_for, wait_for)
+from .common import (LISTENER, LOAD_BALANCER, Context, Record, chunks, describe_one, describe_pages, describe_tokens,
+                     owned, read_tags, tag_filter, tags_for, wait_for, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"
@@ -88,19 +88,13 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
 
 
 def describe_load_balancer(ctx: Context, lb_id: str) -> LoadBalancer | None:
-    body = ctx.call(STEP, lb_id, "slb", "DescribeLoadBalancers", {"RegionId": ctx.region, "LoadBalancerId": lb_id})
-    items = (body.get("LoadBalancers") or {}).get("LoadBalancer") or []
-    return LoadBalancer.from_api(items[0]) if items else None
+    return describe_one(ctx, STEP, lb_id, "slb", "DescribeLoadBalancers",
+                        {"RegionId": ctx.region, "LoadBalancerId": lb_id}, ("LoadBalancers", "LoadBalancer"),
+                        LoadBalancer.from_api)
 
 
 def wait_active(ctx: Context, lb_id: str) -> str:
-    def probe():
-        lb = describe_load_balancer(ctx, lb_id)
-        status = lb.status if lb else "not visible yet"
-        return status == "active", status
-
-    wait_for(f"SLB {lb_id} to be active", probe, ctx.timeouts.load_balancer)
-    return "active"
+    return wait_status(f"SLB {lb_id}", lambda: describe_load_balancer(ctx, lb_id), "active", ctx.timeouts.load_balancer)
 
 
 # --- listener ------------------------------------------------------------------------------------------
@@ -186,12 +180,7 @@ def _listener(ctx: Context, lb_id: str, port: int) -> Listener | None:
 
 
 def wait_listener_running(ctx: Context, lb_id: str, port: int) -> None:
-    def probe():
-        listener = _listener(ctx, lb_id, port)
-        status = listener.status if listener else "not visible yet"
-        return status == "running", status
-
-    wait_for(f"listener {lb_id}:{port} to be running", probe, ctx.timeouts.listener)
+    wait_status(f"listener {lb_id}:{port}", lambda: _listener(ctx, lb_id, port), "running", ctx.timeouts.listener)
 
 
 def delete_listener(ctx: Context, lb: LoadBalancer, listener: Listener) -> Record:

@@ -6,8 +6,8 @@ import logging
 from ..errors import NotFound
 from ..resources import Vpc
 from ..tokens import token_key
-from .common import (VPC, Context, Record, describe_pages, owned, read_tags, tag_filter, tags_for,
-                     wait_for)
+from .common import (VPC, Context, Record, describe_one, describe_pages, owned, read_tags, tag_filter, tags_for,
+                     wait_gone, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "vpc"
@@ -55,19 +55,12 @@ def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
 
 
 def describe_vpc(ctx: Context, vpc_id: str) -> Vpc | None:
-    body = ctx.call(STEP, vpc_id, "vpc", "DescribeVpcs", {"RegionId": ctx.region, "VpcId": vpc_id})
-    items = (body.get("Vpcs") or {}).get("Vpc") or []
-    return Vpc.from_api(items[0]) if items else None
+    return describe_one(ctx, STEP, vpc_id, "vpc", "DescribeVpcs", {"RegionId": ctx.region, "VpcId": vpc_id},
+                        ("Vpcs", "Vpc"), Vpc.from_api)
 
 
 def wait_vpc_available(ctx: Context, vpc_id: str) -> str:
-    def probe():
-        vpc = describe_vpc(ctx, vpc_id)
-        status = vpc.status if vpc else "not visible yet"
-        return status == "Available", status
-
-    wait_for(f"VPC {vpc_id} to be Available", probe, ctx.timeouts.network)
-    return "Available"
+    return wait_status(f"VPC {vpc_id}", lambda: describe_vpc(ctx, vpc_id), "Available", ctx.timeouts.network)
 
 
 def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
@@ -80,10 +73,5 @@ def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
                  verify=lambda: describe_vpc(ctx, vpc.id) is None)
     except NotFound:
         pass
-    wait_for(f"VPC {vpc.id} to be deleted", lambda: _gone(ctx, vpc.id), ctx.timeouts.gone)
+    wait_gone(f"VPC {vpc.id}", lambda: describe_vpc(ctx, vpc.id), ctx.timeouts.gone)
     return Record(VPC, vpc.id, "deleted")
-
-
-def _gone(ctx: Context, vpc_id: str) -> tuple[bool, str]:
-    vpc = describe_vpc(ctx, vpc_id)
-    return vpc is None, (vpc.status if vpc else "gone")

@@ -6,8 +6,8 @@ import logging
 from ..errors import NotFound
 from ..resources import Vpc, VSwitch
 from ..tokens import token_key
-from .common import (VSWITCH, Context, Record, describe_pages, owned, read_tags, tag_filter, tags_for,
-                     wait_for)
+from .common import (VSWITCH, Context, Record, describe_one, describe_pages, owned, read_tags, tag_filter,
+                     tags_for, wait_gone, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "vswitch"
@@ -57,19 +57,12 @@ def _remember(ctx: Context, zone: str, vsw_id: str) -> None:
 
 
 def describe_vswitch(ctx: Context, vsw_id: str) -> VSwitch | None:
-    body = ctx.call(STEP, vsw_id, "vpc", "DescribeVSwitches", {"RegionId": ctx.region, "VSwitchId": vsw_id})
-    items = (body.get("VSwitches") or {}).get("VSwitch") or []
-    return VSwitch.from_api(items[0]) if items else None
+    return describe_one(ctx, STEP, vsw_id, "vpc", "DescribeVSwitches", {"RegionId": ctx.region, "VSwitchId": vsw_id},
+                        ("VSwitches", "VSwitch"), VSwitch.from_api)
 
 
 def wait_vswitch_available(ctx: Context, vsw_id: str) -> str:
-    def probe():
-        vsw = describe_vswitch(ctx, vsw_id)
-        status = vsw.status if vsw else "not visible yet"
-        return status == "Available", status
-
-    wait_for(f"vSwitch {vsw_id} to be Available", probe, ctx.timeouts.network)
-    return "Available"
+    return wait_status(f"vSwitch {vsw_id}", lambda: describe_vswitch(ctx, vsw_id), "Available", ctx.timeouts.network)
 
 
 def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
@@ -82,11 +75,6 @@ def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
                  verify=lambda: describe_vswitch(ctx, vsw.id) is None)
     except NotFound:
         pass
-    wait_for(f"vSwitch {vsw.id} to be deleted", lambda: _gone(ctx, vsw.id), ctx.timeouts.gone)
+    wait_gone(f"vSwitch {vsw.id}", lambda: describe_vswitch(ctx, vsw.id), ctx.timeouts.gone)
     ctx.state.update(lambda d: d["resources"].get(VSWITCH, {}).pop(vsw.zone, None))
     return Record(VSWITCH, vsw.id, "deleted", detail={"zone": vsw.zone})
-
-
-def _gone(ctx: Context, vsw_id: str) -> tuple[bool, str]:
-    vsw = describe_vswitch(ctx, vsw_id)
-    return vsw is None, (vsw.status if vsw else "gone")

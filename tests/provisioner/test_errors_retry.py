@@ -6,6 +6,7 @@ import pytest
 
 from provisioner import errors, retry
 from provisioner.errors import Busy, Fatal, NoStock, NotFound, Transient, classify
+from provisioner.steps import common
 from provisioner.steps import security_group as sg_step
 from provisioner.steps import vpc as vpc_step
 
@@ -109,15 +110,13 @@ def test_verify_turns_a_repeated_delete_into_success(make_ctx, control):
     ctx = make_ctx()
     vpc, _ = vpc_step.ensure_vpc(ctx, [])
     ctx.call("vpc", vpc.id, "vpc", "DeleteVpc", {"RegionId": "cn-hangzhou", "VpcId": vpc.id})
-    vpc_step.wait_for(f"{vpc.id} gone", lambda: (vpc_step.describe_vpc(ctx, vpc.id) is None, ""), 10)
+    common.wait_for(f"{vpc.id} gone", lambda: (vpc_step.describe_vpc(ctx, vpc.id) is None, ""), 10)
     body = ctx.call("vpc", vpc.id, "vpc", "DeleteVpc", {"RegionId": "cn-hangzhou", "VpcId": vpc.id},
                     verify=lambda: vpc_step.describe_vpc(ctx, vpc.id) is None)
     assert body == {}
 
 
 def test_a_wait_has_a_deadline_and_says_what_it_waited_for(monkeypatch):
-    from provisioner.steps import common
-
     clock = iter(range(0, 1000, 7))
     monkeypatch.setattr(common.time, "monotonic", lambda: float(next(clock)))
     with pytest.raises(errors.WaitTimeout) as info:
