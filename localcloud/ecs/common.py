@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from .. import catalog, tags
 from ..core import next_token_page, paginate
@@ -104,26 +105,25 @@ def zone_of(region: str, zone: str | None) -> str | None:
     return zone
 
 
+def _get(cloud, kind: str, rid: str | None, region: str | None, absent: Callable[[], CloudError]) -> dict:
+    """The resource, or the kind's 404 (also for a resource of another region)."""
+    obj = cloud.store.get(kind, rid) if rid else None
+    if obj is None or (region is not None and obj["region"] != region):
+        raise absent()
+    return obj
+
+
 def get_instance(cloud, instance_id: str | None, region: str | None = None) -> dict:
     """The instance, or 404 `InvalidInstanceId.NotFound` (also for an instance of another region)."""
-    obj = cloud.store.get("instance", instance_id) if instance_id else None
-    if obj is None or (region is not None and obj["region"] != region):
-        raise instance_not_found()
-    return obj
+    return _get(cloud, "instance", instance_id, region, instance_not_found)
 
 
 def get_disk(cloud, disk_id: str | None, region: str | None = None) -> dict:
-    obj = cloud.store.get("disk", disk_id) if disk_id else None
-    if obj is None or (region is not None and obj["region"] != region):
-        raise disk_not_found()
-    return obj
+    return _get(cloud, "disk", disk_id, region, disk_not_found)
 
 
 def get_security_group(cloud, group_id: str | None, region: str | None = None) -> dict:
-    obj = cloud.store.get("security_group", group_id) if group_id else None
-    if obj is None or (region is not None and obj["region"] != region):
-        raise security_group_not_found()
-    return obj
+    return _get(cloud, "security_group", group_id, region, security_group_not_found)
 
 
 def creation_order(obj: dict) -> tuple:
