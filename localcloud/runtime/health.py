@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 
-def _int(value, default: int) -> int:
+def as_int(value, default: int) -> int:
+    """An int from a stored field that may be missing or text; `default` when it is not a number."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -48,17 +49,17 @@ class HealthSettings:
         codes = hc.get("http_codes") or ["http_2xx"]
         if isinstance(codes, str):
             codes = [c.strip() for c in codes.split(",") if c.strip()]
-        port = _int(hc.get("connect_port"), 0)
+        port = as_int(hc.get("connect_port"), 0)
         domain = hc.get("domain") or None
         return cls(
             enabled=_enabled(hc.get("enabled", True)),
             kind=kind if kind in ("http", "tcp") else "tcp",
             uri=str(hc.get("uri") or "/"),
             connect_port=port if 1 <= port <= 65535 else None,
-            interval=float(max(1, _int(hc.get("interval"), 2))),
-            timeout=float(max(1, _int(hc.get("timeout"), 5))),
-            healthy_threshold=max(1, _int(hc.get("healthy_threshold"), 3)),
-            unhealthy_threshold=max(1, _int(hc.get("unhealthy_threshold"), 3)),
+            interval=float(max(1, as_int(hc.get("interval"), 2))),
+            timeout=float(max(1, as_int(hc.get("timeout"), 5))),
+            healthy_threshold=max(1, as_int(hc.get("healthy_threshold"), 3)),
+            unhealthy_threshold=max(1, as_int(hc.get("unhealthy_threshold"), 3)),
             http_codes=tuple(str(c).lower() for c in codes),
             # HealthCheckMethod head|get; the brief for our runtime asks for GET when unset.
             method=str(hc.get("method") or "get").upper(),

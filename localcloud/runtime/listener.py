@@ -4,24 +4,17 @@ from __future__ import annotations
 import logging
 
 from .balancer import Balancer
-from .health import Checker, HealthSettings
+from .health import Checker, HealthSettings, as_int
 
 log = logging.getLogger(__name__)
 
 
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 def identity(listener: dict, lb: dict) -> tuple:
     """What cannot change without rebinding the front server."""
-    return (listener.get("load_balancer_id"), _int(listener.get("port"), 0),
-            str(listener.get("protocol") or "http").lower(), _int(listener.get("backend_port"), 0),
-            lb.get("address"), _int(listener.get("idle_timeout"), 15), _int(listener.get("request_timeout"), 60),
-            _int(listener.get("established_timeout"), 900))
+    return (listener.get("load_balancer_id"), as_int(listener.get("port"), 0),
+            str(listener.get("protocol") or "http").lower(), as_int(listener.get("backend_port"), 0),
+            lb.get("address"), as_int(listener.get("idle_timeout"), 15), as_int(listener.get("request_timeout"), 60),
+            as_int(listener.get("established_timeout"), 900))
 
 
 class ListenerRuntime:
@@ -90,7 +83,7 @@ class ListenerRuntime:
         out = []
         for backend in self.backends():
             sid = backend.get("server_id")
-            weight = _int(backend.get("weight"), 100)
+            weight = as_int(backend.get("weight"), 100)
             if not sid or weight <= 0:
                 continue
             if self.settings.enabled:
@@ -118,7 +111,7 @@ class ListenerRuntime:
             sid = backend.get("server_id")
             checker = self.checkers.get(sid)
             backends.append({
-                "server_id": sid, "weight": _int(backend.get("weight"), 100), "health": self.health(sid),
+                "server_id": sid, "weight": as_int(backend.get("weight"), 100), "health": self.health(sid),
                 "address": self.runtime.addresses.known(sid), "port": self.backend_port,
                 "served": self.balancer.served.get(sid, 0),
                 "checks": checker.state.checks if checker else 0,
