@@ -40,6 +40,11 @@ def assert_complete(model, allow: tuple[str, ...] = (), path: str = "body") -> N
             assert_complete(value, allow, f"{path}.{name}")
 
 
+def tag_rows(body) -> list[tuple]:
+    """ListTagResources rows as (ResourceId, ResourceType, TagKey, TagValue) (ECS, VPC and SLB alike)."""
+    return [(r.resource_id, r.resource_type, r.tag_key, r.tag_value) for r in body.tag_resources.tag_resource]
+
+
 def make_network(ecs, vpc, control: Control | None = None, vpc_cidr: str = "10.0.0.0/16",
                  vsw_cidr: str = "10.0.1.0/24", zone: str = ZONE) -> types.SimpleNamespace:
     """A VPC, one vSwitch and one security group, through the VPC and ECS SDKs.

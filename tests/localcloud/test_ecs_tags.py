@@ -4,7 +4,7 @@ from __future__ import annotations
 from alibabacloud_ecs20140526 import models as em
 
 from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of
+from tests.localcloud.support import assert_error, error_of, tag_rows
 from tests.localcloud.test_ecs_support import create_disk, instance, net, run  # noqa: F401
 
 
@@ -24,14 +24,10 @@ def listing(ecs, resource_type, **kwargs):
                                                              **kwargs)).body
 
 
-def pairs_of(body):
-    return [(t.resource_id, t.resource_type, t.tag_key, t.tag_value) for t in body.tag_resources.tag_resource]
-
-
 def test_tag_resources_on_an_instance_shows_in_list_and_describe(ecs, net):
     iid = run(ecs, net)[0]
     tag(ecs, "instance", [iid], [("env", "prod"), ("team", "ml")])
-    assert pairs_of(listing(ecs, "instance", resource_id=[iid])) == [
+    assert tag_rows(listing(ecs, "instance", resource_id=[iid])) == [
         (iid, "instance", "env", "prod"), (iid, "instance", "team", "ml")]
     assert [(t.tag_key, t.tag_value) for t in instance(ecs, iid).tags.tag] == [("env", "prod"), ("team", "ml")]
 
@@ -39,25 +35,25 @@ def test_tag_resources_on_an_instance_shows_in_list_and_describe(ecs, net):
 def test_tag_resources_overwrites_the_value_of_an_existing_key(ecs, net):
     tag(ecs, "securitygroup", [net.sg_id], [("env", "dev")])
     tag(ecs, "securitygroup", [net.sg_id], [("env", "prod")])
-    assert pairs_of(listing(ecs, "securitygroup", resource_id=[net.sg_id])) == [
+    assert tag_rows(listing(ecs, "securitygroup", resource_id=[net.sg_id])) == [
         (net.sg_id, "securitygroup", "env", "prod")]
 
 
 def test_tag_resources_on_disks(ecs):
     disk_id = create_disk(ecs)
     tag(ecs, "disk", [disk_id], [("backup", "daily")])
-    assert pairs_of(listing(ecs, "disk", resource_id=[disk_id])) == [(disk_id, "disk", "backup", "daily")]
+    assert tag_rows(listing(ecs, "disk", resource_id=[disk_id])) == [(disk_id, "disk", "backup", "daily")]
 
 
 def test_list_tag_resources_filters_by_tag(ecs, net):
     ids = run(ecs, net, amount=3)
     tag(ecs, "instance", ids[:2], [("stack", "a")])
     tag(ecs, "instance", ids[1:], [("role", "gpu")])
-    assert {p[0] for p in pairs_of(listing(ecs, "instance", tag=[em.ListTagResourcesRequestTag(key="stack")]))} == \
+    assert {p[0] for p in tag_rows(listing(ecs, "instance", tag=[em.ListTagResourcesRequestTag(key="stack")]))} == \
         set(ids[:2])
     both = listing(ecs, "instance", tag=[em.ListTagResourcesRequestTag(key="stack", value="a"),
                                          em.ListTagResourcesRequestTag(key="role", value="gpu")])
-    assert {p[0] for p in pairs_of(both)} == {ids[1]}
+    assert {p[0] for p in tag_rows(both)} == {ids[1]}
 
 
 def test_list_tag_resources_with_a_value_and_no_key_is_invalid(ecs):
@@ -72,19 +68,19 @@ def test_list_tag_resources_pages_by_50_with_next_token(ecs, net):
     second = listing(ecs, "instance", next_token=first.next_token)
     assert (len(first.tag_resources.tag_resource), len(second.tag_resources.tag_resource)) == (50, 10)
     assert first.next_token and second.next_token is None
-    assert len(set(pairs_of(first) + pairs_of(second))) == 60
+    assert len(set(tag_rows(first) + tag_rows(second))) == 60
 
 
 def test_untag_resources_removes_the_given_keys(ecs, net):
     tag(ecs, "securitygroup", [net.sg_id], [("a", "1"), ("b", "2"), ("c", "3")])
     untag(ecs, "securitygroup", [net.sg_id], keys=["a", "c", "missing"])
-    assert [p[2] for p in pairs_of(listing(ecs, "securitygroup", resource_id=[net.sg_id]))] == ["b"]
+    assert [p[2] for p in tag_rows(listing(ecs, "securitygroup", resource_id=[net.sg_id]))] == ["b"]
 
 
 def test_untag_resources_with_all_removes_every_tag(ecs, net):
     tag(ecs, "securitygroup", [net.sg_id], [("a", "1"), ("b", "2")])
     untag(ecs, "securitygroup", [net.sg_id], remove_all=True)
-    assert pairs_of(listing(ecs, "securitygroup", resource_id=[net.sg_id])) == []
+    assert tag_rows(listing(ecs, "securitygroup", resource_id=[net.sg_id])) == []
 
 
 def test_more_than_20_tags_on_a_resource_is_refused_and_changes_nothing(ecs, net):
@@ -136,4 +132,4 @@ def test_list_tag_resources_tag_filter_matches_any_of_the_values(ecs, net):
         tag(ecs, "instance", [iid], [("env", env)])
     body = listing(ecs, "instance", tag_filter=[em.ListTagResourcesRequestTagFilter(tag_key="env",
                                                                                     tag_values=["dev", "prod"])])
-    assert {p[0] for p in pairs_of(body)} == {ids[0], ids[2]}
+    assert {p[0] for p in tag_rows(body)} == {ids[0], ids[2]}

@@ -5,7 +5,7 @@ import pytest
 from alibabacloud_slb20140515 import models as m
 
 from tests.conftest import REGION
-from tests.localcloud.support import error_of
+from tests.localcloud.support import error_of, tag_rows
 
 
 @pytest.fixture
@@ -30,10 +30,6 @@ def listed(slb, rtype="instance", ids=None, filters=None, **kw):
         tag=[m.ListTagResourcesRequestTag(key=k, value=v) for k, v in (filters or [])] or None, **kw)).body
 
 
-def rows(body):
-    return [(r.resource_id, r.resource_type, r.tag_key, r.tag_value) for r in body.tag_resources.tag_resource]
-
-
 def lb_tags(slb, lb_id):
     body = slb.describe_load_balancer_attribute(m.DescribeLoadBalancerAttributeRequest(load_balancer_id=lb_id)).body
     return {t.tag_key: t.tag_value for t in body.tags.tag}
@@ -44,7 +40,7 @@ def test_tags_on_a_load_balancer_show_as_tag_key_and_tag_value(slb, lb_id):
     assert lb_tags(slb, lb_id) == {"stack": "s1", "role": ""}
     entry = slb.describe_load_balancers(m.DescribeLoadBalancersRequest(region_id=REGION)).body.load_balancers
     assert {(t.tag_key, t.tag_value) for t in entry.load_balancer[0].tags.tag} == {("stack", "s1"), ("role", "")}
-    assert rows(listed(slb, ids=[lb_id])) == [(lb_id, "instance", "role", ""), (lb_id, "instance", "stack", "s1")]
+    assert tag_rows(listed(slb, ids=[lb_id])) == [(lb_id, "instance", "role", ""), (lb_id, "instance", "stack", "s1")]
 
 
 def test_a_listener_is_tagged_by_lb_protocol_and_port(slb, lb_id):
@@ -52,7 +48,7 @@ def test_a_listener_is_tagged_by_lb_protocol_and_port(slb, lb_id):
         load_balancer_id=lb_id, listener_port=443, backend_server_port=443, bandwidth=-1))
     resource = f"{lb_id}_tcp_443"
     tag(slb, [resource], [("tier", "edge")], rtype="listener")
-    assert rows(listed(slb, "listener", filters=[("tier", "edge")])) == [(resource, "listener", "tier", "edge")]
+    assert tag_rows(listed(slb, "listener", filters=[("tier", "edge")])) == [(resource, "listener", "tier", "edge")]
     body = slb.describe_load_balancer_tcplistener_attribute(m.DescribeLoadBalancerTCPListenerAttributeRequest(
         load_balancer_id=lb_id, listener_port=443)).body
     assert [(t.tag_key, t.tag_value) for t in body.tags.tag] == [("tier", "edge")]
@@ -121,9 +117,9 @@ def test_list_tag_resources_filters_by_tag(slb, lb_id):
     other = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
     tag(slb, [lb_id], [("stack", "s1"), ("role", "web")])
     tag(slb, [other], [("stack", "s2")])
-    assert rows(listed(slb, filters=[("stack", "s1")])) == [(lb_id, "instance", "role", "web"),
+    assert tag_rows(listed(slb, filters=[("stack", "s1")])) == [(lb_id, "instance", "role", "web"),
                                                              (lb_id, "instance", "stack", "s1")]
-    assert {r[0] for r in rows(listed(slb, filters=[("stack", None)]))} == {lb_id, other}
+    assert {r[0] for r in tag_rows(listed(slb, filters=[("stack", None)]))} == {lb_id, other}
 
 
 def test_list_tag_resources_pages_50_rows_at_a_time(slb):
@@ -139,4 +135,4 @@ def test_list_tag_resources_pages_50_rows_at_a_time(slb):
 def test_tags_go_with_the_deleted_load_balancer(slb, lb_id):
     tag(slb, [lb_id], [("stack", "s1")])
     slb.delete_load_balancer(m.DeleteLoadBalancerRequest(load_balancer_id=lb_id))
-    assert rows(listed(slb, filters=[("stack", "s1")])) == []
+    assert tag_rows(listed(slb, filters=[("stack", "s1")])) == []

@@ -5,7 +5,7 @@ import pytest
 from alibabacloud_vpc20160428 import models as m
 
 from tests.conftest import REGION
-from tests.localcloud.support import error_of
+from tests.localcloud.support import error_of, tag_rows
 
 
 @pytest.fixture
@@ -23,10 +23,6 @@ def listed(vpc, rtype="VPC", ids=None, filters=None, **kw):
     return vpc.list_tag_resources(m.ListTagResourcesRequest(
         region_id=REGION, resource_type=rtype, resource_id=ids,
         tag=[m.ListTagResourcesRequestTag(key=k, value=v) for k, v in (filters or [])] or None, **kw)).body
-
-
-def rows(body):
-    return [(r.resource_id, r.resource_type, r.tag_key, r.tag_value) for r in body.tag_resources.tag_resource]
 
 
 def vpc_tags(vpc, vpc_id):
@@ -51,7 +47,7 @@ def test_resource_type_is_case_insensitive_and_covers_vswitches(vpc, vpc_id):
     vsw_id = vpc.create_vswitch(m.CreateVSwitchRequest(vpc_id=vpc_id, zone_id="cn-hangzhou-h",
                                                        cidr_block="10.0.1.0/24")).body.v_switch_id
     tag(vpc, [vsw_id], [("tier", "web")], rtype="vswitch")
-    assert rows(listed(vpc, "VSwitch", ids=[vsw_id])) == [(vsw_id, "VSWITCH", "tier", "web")]
+    assert tag_rows(listed(vpc, "VSwitch", ids=[vsw_id])) == [(vsw_id, "VSWITCH", "tier", "web")]
     body = vpc.describe_vswitch_attributes(m.DescribeVSwitchAttributesRequest(v_switch_id=vsw_id)).body
     assert [(t.key, t.value) for t in body.tags.tag] == [("tier", "web")]
 
@@ -126,9 +122,9 @@ def test_list_tag_resources_by_tag_finds_the_tagged_resources(vpc, vpc_id):
     other = vpc.create_vpc(m.CreateVpcRequest(region_id=REGION, cidr_block="10.1.0.0/16")).body.vpc_id
     tag(vpc, [vpc_id], [("stack", "s1"), ("role", "web")])
     tag(vpc, [other], [("stack", "s2")])
-    assert rows(listed(vpc, filters=[("stack", "s1")])) == [(vpc_id, "VPC", "role", "web"),
+    assert tag_rows(listed(vpc, filters=[("stack", "s1")])) == [(vpc_id, "VPC", "role", "web"),
                                                               (vpc_id, "VPC", "stack", "s1")]
-    assert {r[0] for r in rows(listed(vpc, filters=[("stack", None)]))} == {vpc_id, other}
+    assert {r[0] for r in tag_rows(listed(vpc, filters=[("stack", None)]))} == {vpc_id, other}
 
 
 def test_list_tag_resources_pages_with_next_token(vpc, vpc_id):
@@ -138,7 +134,7 @@ def test_list_tag_resources_pages_with_next_token(vpc, vpc_id):
     second = listed(vpc, ids=[vpc_id], max_results=5, next_token=first.next_token)
     assert len(second.tag_resources.tag_resource) == 2
     assert second.next_token is None
-    assert [r[2] for r in rows(first) + rows(second)] == [f"k{i:02}" for i in range(7)]
+    assert [r[2] for r in tag_rows(first) + tag_rows(second)] == [f"k{i:02}" for i in range(7)]
 
 
 def test_list_tag_resources_rejects_more_than_50_results_per_page(vpc, vpc_id):
@@ -159,7 +155,7 @@ def test_list_tag_resources_with_a_value_but_no_key_is_missing_key(vpc):
 def test_tags_vanish_with_their_resource(vpc, vpc_id):
     tag(vpc, [vpc_id], [("stack", "s1")])
     vpc.delete_vpc(m.DeleteVpcRequest(region_id=REGION, vpc_id=vpc_id))
-    assert rows(listed(vpc, filters=[("stack", "s1")])) == []
+    assert tag_rows(listed(vpc, filters=[("stack", "s1")])) == []
 
 
 def test_a_key_twice_in_one_call_is_duplicated(vpc, vpc_id):
