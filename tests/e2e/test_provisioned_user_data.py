@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import shlex
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,16 +14,11 @@ from click.testing import CliRunner
 
 from provisioner.cli import cli
 from provisioner.serving.userdata import DATA_DISK_WAIT_SECONDS
+from tests.serving.serving_support import SCHEMA, shell_snippets, tool
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = Path("/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json")
 MANIFEST = "/etc/fleet/workload.json"
 pytestmark = pytest.mark.timeout(180)
-
-
-def tool(name: str) -> str | None:
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else shutil.which(name)
 
 
 def sent_user_data(emulator, ecs, tmp_path, stack: str) -> dict[str, str]:
@@ -40,19 +32,6 @@ def sent_user_data(emulator, ecs, tmp_path, stack: str) -> dict[str, str]:
         body = ecs.describe_user_data(ecs_models.DescribeUserDataRequest(region_id="cn-hangzhou", instance_id=iid)).body
         out[iid] = base64.b64decode(body.user_data).decode()
     return out
-
-
-def scripts_of(text: str) -> dict[str, tuple[str, str]]:
-    """Every shell script in a cloud-config: write_files with a #! line, and runcmd (run by sh)."""
-    doc = yaml.safe_load(text)
-    found = {}
-    for entry in doc.get("write_files", []):
-        first = entry["content"].split("\n", 1)[0]
-        if first.startswith("#!"):
-            found[entry["path"]] = ("bash" if first.endswith("bash") else "sh", entry["content"])
-    for i, line in enumerate(doc.get("runcmd", [])):
-        found[f"runcmd[{i}]"] = ("sh", "#!/bin/sh\n" + (line if isinstance(line, str) else shlex.join(line)) + "\n")
-    return found
 
 
 def manifest_of(text: str) -> dict:
@@ -79,7 +58,7 @@ def test_the_user_data_the_provisioner_sends_passes_cloud_init_schema_and_shellc
                                  text=True, timeout=120)
         assert checked.returncode == 0 and "Valid cloud-config" in checked.stdout, checked.stdout + checked.stderr
         jsonschema.validate(yaml.safe_load(text), schema)
-        for i, (where, (shell, script)) in enumerate(scripts_of(text).items()):
+        for i, (where, (shell, script)) in enumerate(shell_snippets(text).items()):
             script_path = tmp_path / f"script-{n}-{i}"
             script_path.write_text(script)
             linted = subprocess.run([shellcheck, "--shell", shell, "--severity", "style", str(script_path)],

