@@ -21,7 +21,7 @@ from alibabacloud_vpc20160428.client import Client as VpcClient
 
 from localcloud.runtime.testing import demo_user_data
 from tests.conftest import REGION, sdk_config
-from tests.runtime_support import fresh_runtime, wait_until
+from tests.runtime_support import fresh_runtime, process_gone, wait_until
 
 pytestmark = pytest.mark.timeout(90)
 ZONE = "cn-hangzhou-i"
@@ -93,14 +93,6 @@ def served_by(url: str, n: int) -> Counter:
     return seen
 
 
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def test_three_instances_behind_the_listener_share_the_requests_evenly(cloud):
     s = stack(cloud)
     listener = cloud.control.request("GET", "runtime")["listeners"][0]
@@ -120,7 +112,7 @@ def test_stop_instance_stops_its_server_and_health_status_turns_abnormal(cloud):
     s = stack(cloud, amount=2)
     pid = workload(cloud, s.ids[0])["pid"]
     cloud.ecs.stop_instance(em.StopInstanceRequest(instance_id=s.ids[0]))
-    wait_until(lambda: gone(pid), "the server to stop")
+    wait_until(lambda: process_gone(pid), "the server to stop")
     wait_until(lambda: health(cloud, s)[s.ids[0]] == "abnormal", "DescribeHealthStatus to say abnormal")
     assert served_by(s.url, 4) == {s.ids[1]: 4}
     cloud.ecs.start_instance(em.StartInstanceRequest(instance_id=s.ids[0]))
@@ -134,14 +126,14 @@ def test_reboot_instance_restarts_its_server(cloud):
     cloud.ecs.reboot_instance(em.RebootInstanceRequest(instance_id=s.ids[0]))
     after = wait_until(lambda: (w := workload(cloud, s.ids[0]))["pid"] != before["pid"] and w["state"] == "running" and w,
                        "a new server process")
-    assert gone(before["pid"]) and after["boot"] == before["boot"] + 1
+    assert process_gone(before["pid"]) and after["boot"] == before["boot"] + 1
 
 
 def test_delete_instance_stops_its_server_and_it_leaves_the_rotation(cloud):
     s = stack(cloud, amount=2)
     pid = workload(cloud, s.ids[0])["pid"]
     cloud.ecs.delete_instance(em.DeleteInstanceRequest(instance_id=s.ids[0], force=True))
-    wait_until(lambda: gone(pid), "the server to stop")
+    wait_until(lambda: process_gone(pid), "the server to stop")
     assert served_by(s.url, 4) == {s.ids[1]: 4}
     wait_until(lambda: s.ids[0] not in health(cloud, s), "the released instance to leave the backends")
 

@@ -13,6 +13,7 @@ import pytest
 
 from localcloud.runtime.testing import Stage, demo_user_data
 from tests import runtime_support
+from tests.runtime_support import process_gone
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -52,14 +53,6 @@ def serving(runtime, iid: str) -> dict:
         except OSError:
             return None
     return wait_until(answers, f"{iid}'s workload to answer")
-
-
-def process_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def test_running_instance_serves_its_workload_on_its_own_loopback_address(stage, runtime):
