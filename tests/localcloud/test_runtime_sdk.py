@@ -16,15 +16,14 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_ecs20140526.client import Client as EcsClient
 from alibabacloud_slb20140515 import models as sm
 from alibabacloud_slb20140515.client import Client as SlbClient
-from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
 from localcloud.runtime.testing import demo_user_data
 from tests.conftest import REGION, sdk_config
+from tests.localcloud.support import make_network
 from tests.runtime_support import fresh_runtime, process_gone, wait_until
 
 pytestmark = pytest.mark.timeout(90)
-ZONE = "cn-hangzhou-i"
 IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
 TYPE = "ecs.g7.large"
 
@@ -41,12 +40,10 @@ def cloud(runtime_server):
 
 def stack(c, amount: int = 3, user_data: str | None = None, health_uri: str = "/health") -> types.SimpleNamespace:
     """VPC, vSwitch, security group, instances with a data disk, an intranet CLB and a started HTTP listener."""
-    vpc_id = c.vpc.create_vpc(vm.CreateVpcRequest(region_id=REGION, cidr_block="10.0.0.0/16")).body.vpc_id
-    vsw_id = c.vpc.create_vswitch(vm.CreateVSwitchRequest(region_id=REGION, vpc_id=vpc_id, zone_id=ZONE,
-                                                          cidr_block="10.0.1.0/24")).body.v_switch_id
-    sg_id = c.ecs.create_security_group(em.CreateSecurityGroupRequest(region_id=REGION, vpc_id=vpc_id)).body.security_group_id
+    net = make_network(c.ecs, c.vpc)
+    vsw_id = net.vsw_id
     ids = c.ecs.run_instances(em.RunInstancesRequest(
-        region_id=REGION, image_id=IMAGE, instance_type=TYPE, v_switch_id=vsw_id, security_group_id=sg_id,
+        region_id=REGION, image_id=IMAGE, instance_type=TYPE, v_switch_id=vsw_id, security_group_id=net.sg_id,
         amount=amount, user_data=user_data or demo_user_data(),
         data_disk=[em.RunInstancesRequestDataDisk(size=20, category="cloud_essd")])).body.instance_id_sets.instance_id_set
     lb = c.slb.create_load_balancer(sm.CreateLoadBalancerRequest(
