@@ -108,13 +108,7 @@ def tag_filter(objs: list[dict], p: Params) -> list[dict]:
     filters = p.struct_list("Tag")
     if len(filters) > MAX_TAGS:
         raise CloudError("InvalidParameter", 'The specified parameter "Tag" is not valid.', 400)
-    out = []
-    for obj in objs:
-        have = obj.get("tags") or {}
-        if all(f.get("Key") in have and (not f.get("Value") or have[f["Key"]] == f["Value"])
-               for f in filters if f.get("Key")):
-            out.append(obj)
-    return out
+    return [obj for obj in objs if tags.matches(obj, filters)]
 
 
 # addresses -------------------------------------------------------------------------------------

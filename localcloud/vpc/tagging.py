@@ -106,16 +106,6 @@ def list_tag_resources(cloud, p: Params) -> dict:
     objs = [o for o in cloud.store.all(kind) if o["region"] == region] if kind else []
     if ids:
         objs = [o for o in objs if o["id"] in ids]
-    objs = [o for o in objs if _matches(o, filters)]
+    objs = [o for o in objs if tags.matches(o, filters)]  # a key without a value matches any value
     objs.sort(key=lambda o: (o["created"], o["id"]))
     return tags.tag_resource_page(p, [(o["id"], o) for o in objs], rtype)
-
-
-def _matches(obj: dict, filters: list[dict]) -> bool:
-    """Every Tag.N must be on the resource; a key without a value matches any value."""
-    have = obj.get("tags") or {}
-    for f in filters:
-        key = f["Key"]
-        if key not in have or ("Value" in f and f["Value"] != "" and have[key] != f["Value"]):
-            return False
-    return True
