@@ -123,9 +123,11 @@ def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brin
     # Teardown leaves no process behind: no workload, no balancer, and every server pid is gone.
     pids += [w["pid"] for w in workloads(cloud).values()]
     assert cloud.cli("teardown", stack).exit_code == 0
-    left = runtime(cloud)
-    assert (left["instances"], left["listeners"]) == ([], [])
-    assert pids_alive(pids) == []
+    # The runtime stops released workloads from its worker loop (SIGTERM, then SIGKILL after 5 s), a moment
+    # after the API has released them, as a VM's processes end a moment after it is released.
+    wait_until(lambda: (lambda left: (left["instances"], left["listeners"]) == ([], []))(runtime(cloud)),
+               "the runtime to stop every workload and balancer")
+    wait_until(lambda: pids_alive(pids) == [], "every server process to exit")
 
 
 def test_scaling_from_three_to_two_and_back_under_a_steady_stream_fails_no_request(cloud, oracle):
