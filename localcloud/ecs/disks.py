@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import tags
-from ..core import action, iso_seconds
+from ..core import action, iso_seconds, rendered_list
 from ..errors import CloudError
 from ..params import Params
 from . import disk_models
@@ -102,7 +102,7 @@ def describe_disks(cloud, p: Params) -> dict:
         raise dry_run_passed()
     disks.sort(key=creation_order)
     chunk, meta = page(disks, p, token_min=10, token_max=500)
-    return {**meta, "Disks": {"Disk": [render_disk(d) for d in chunk]}}
+    return {**meta, "Disks": {"Disk": rendered_list(cloud, "disk", chunk, "DescribeDisks", render_disk)}}
 
 
 @action("ecs", "AttachDisk")
