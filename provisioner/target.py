@@ -31,6 +31,9 @@ class ResolvedTarget:
     endpoint: str | None                       # http://host:port for localcloud
     how: str                                   # "reused", "started", "given", "region endpoints"
     note: str = ""
+    # Seconds of this target per second of the real cloud's typical transition times (the waits' first
+    # poll): 1 for Alibaba Cloud; 1/speed for localcloud (0 in --instant mode), from its health document.
+    time_scale: float = 1.0
     _access_key: tuple[str, str] | None = field(default=None, repr=False)
     _credential: object = field(default=None, repr=False)
 
@@ -74,19 +77,34 @@ def resolve(spec_target, target_flag: str | None, endpoint_flag: str | None, sta
     given = endpoint_flag or (spec_target.endpoint if spec_target else None)
     if given:
         endpoint = given.rstrip("/")
-        if not health(endpoint):
+        info = health(endpoint)
+        if not info:
             raise TargetError(f"no localcloud emulator answers at {endpoint} (GET /_localcloud/health);"
                               " start one with `make localcloud` or drop --endpoint to let the provisioner start it")
-        return ResolvedTarget("localcloud", endpoint, "given", _access_key=_given_credentials())
+        return ResolvedTarget("localcloud", endpoint, "given", time_scale=time_scale(info),
+                              _access_key=_given_credentials())
     from localcloud.auth import credentials_from_env
 
     key = next(iter(credentials_from_env().items()))
-    if health(DEFAULT_ENDPOINT):
-        return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "reused a running emulator", _access_key=key)
+    info = health(DEFAULT_ENDPOINT)
+    if info:
+        return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "reused a running emulator",
+                              time_scale=time_scale(info), _access_key=key)
     if not start:
         return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "not running", _access_key=key)
     note = start_emulator(DEFAULT_PORT, data_dir)
     return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "started in the background", note, _access_key=key)
+
+
+def time_scale(info: dict) -> float:
+    """localcloud's transitions take the real cloud's typical time divided by its speed (none when instant)."""
+    if info.get("instant"):
+        return 0.0
+    try:
+        speed = float(info.get("speed") or 1.0)
+    except (TypeError, ValueError):
+        return 1.0
+    return 1.0 / speed if speed > 0 else 1.0
 
 
 def _given_credentials() -> tuple[str, str]:

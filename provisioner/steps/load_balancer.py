@@ -10,7 +10,7 @@ from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
 from ..tokens import token_key
 from .common import (LISTENER, LOAD_BALANCER, Context, Record, chunks, describe_one, describe_pages, describe_tokens,
-                     owned, read_tags, tag_filter, tags_for, wait_for, wait_status)
+                     owned, read_tags, tag_filter, tags_for, typical, wait_for, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"
@@ -82,7 +82,7 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
                       spec.load_balancer.spec, body.get("VpcId", "") or "", body.get("VSwitchId", "") or "",
                       {t["Key"]: t["Value"] for t in params["Tag"]}, backends=[], listeners=[])
     log.info("load-balancer: created %s (%s, address %s)", lb.id, lb.address_type, lb.address)
-    lb.status = wait_active(ctx, lb.id)
+    lb.status = wait_active(ctx, lb.id, expect=typical(ctx, "slb.create"))
     found.append(lb)
     return lb, Record(LOAD_BALANCER, lb.id, "created", lb.status, {"address": lb.address})
 
@@ -93,8 +93,9 @@ def describe_load_balancer(ctx: Context, lb_id: str) -> LoadBalancer | None:
                         LoadBalancer.from_api)
 
 
-def wait_active(ctx: Context, lb_id: str) -> str:
-    return wait_status(f"SLB {lb_id}", lambda: describe_load_balancer(ctx, lb_id), "active", ctx.timeouts.load_balancer)
+def wait_active(ctx: Context, lb_id: str, expect: float = 0.0) -> str:
+    return wait_status(f"SLB {lb_id}", lambda: describe_load_balancer(ctx, lb_id), "active", ctx.timeouts.load_balancer,
+                       expect=expect)
 
 
 # --- listener ------------------------------------------------------------------------------------------
@@ -158,13 +159,16 @@ def ensure_listener(ctx: Context, lb: LoadBalancer) -> Record:
         ctx.call(STEP, resource, "slb", "SetLoadBalancerHTTPListenerAttribute", {**base, **desired_health(spec)},
                  busy=True)
         action = "changed"
-    current = listener if action == "existing" else _listener(ctx, lb.id, port)
+    # A listener just created is stopped (CLB creates listeners stopped): no need to describe it.
+    current = listener if action == "existing" else None if action == "created" else _listener(ctx, lb.id, port)
     if current is None or current.status != "running":
+        expect = 0.0
         if current is None or current.status == "stopped":
             ctx.call(STEP, resource, "slb", "StartLoadBalancerListener", {**base, "ListenerProtocol": "http"},
                      busy=True, verify=lambda: getattr(_listener(ctx, lb.id, port), "status", "") in ("starting", "running"))
             action = "changed" if action == "existing" else action
-        wait_listener_running(ctx, lb.id, port)
+            expect = typical(ctx, "listener.start")     # no poll before a start typically ends
+        wait_listener_running(ctx, lb.id, port, expect=expect)
     ctx.state.set(LISTENER, {"load_balancer": lb.id, "port": port})
     return Record(LISTENER, resource, action, "running", {"backend_port": spec.serving.port})
 
@@ -179,8 +183,9 @@ def _listener(ctx: Context, lb_id: str, port: int) -> Listener | None:
     return None
 
 
-def wait_listener_running(ctx: Context, lb_id: str, port: int) -> None:
-    wait_status(f"listener {lb_id}:{port}", lambda: _listener(ctx, lb_id, port), "running", ctx.timeouts.listener)
+def wait_listener_running(ctx: Context, lb_id: str, port: int, expect: float = 0.0) -> None:
+    wait_status(f"listener {lb_id}:{port}", lambda: _listener(ctx, lb_id, port), "running", ctx.timeouts.listener,
+                expect=expect)
 
 
 def delete_listener(ctx: Context, lb: LoadBalancer, listener: Listener) -> Record:
