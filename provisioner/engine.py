@@ -153,7 +153,7 @@ class _Provision:
                 for record in disk_step.delete_disks(ctx, dplan.surplus):
                     self.note(record)
         if awaiting:     # the run ends only once every backend passes the SLB's health check
-            rollout.wait_healthy(ctx, lb, inst_set.ids)
+            rollout.wait_healthy(ctx, lb, inst_set.ids, fresh=bool(inst_set.created or inst_set.started))
         ctx.state.update(lambda d: d.__setitem__("spec_hash", spec.spec_hash))
         for key in ctx.state.all_pending():
             # A create an earlier run began, whose resource this run found by tag: never replay its token.

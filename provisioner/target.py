@@ -34,6 +34,9 @@ class ResolvedTarget:
     # Seconds of this target per second of the real cloud's typical transition times (the waits' first
     # poll): 1 for Alibaba Cloud; 1/speed for localcloud (0 in --instant mode), from its health document.
     time_scale: float = 1.0
+    # Seconds per second of the SLB's health-check interval: 1 for Alibaba Cloud; for localcloud 0 without
+    # its runtime (a Running backend is healthy at once), else the runtime's health_interval_scale.
+    health_scale: float = 1.0
     _access_key: tuple[str, str] | None = field(default=None, repr=False)
     _credential: object = field(default=None, repr=False)
 
@@ -82,14 +85,15 @@ def resolve(spec_target, target_flag: str | None, endpoint_flag: str | None, sta
             raise TargetError(f"no localcloud emulator answers at {endpoint} (GET /_localcloud/health);"
                               " start one with `make localcloud` or drop --endpoint to let the provisioner start it")
         return ResolvedTarget("localcloud", endpoint, "given", time_scale=time_scale(info),
-                              _access_key=_given_credentials())
+                              health_scale=health_scale(endpoint, info), _access_key=_given_credentials())
     from localcloud.auth import credentials_from_env
 
     key = next(iter(credentials_from_env().items()))
     info = health(DEFAULT_ENDPOINT)
     if info:
         return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "reused a running emulator",
-                              time_scale=time_scale(info), _access_key=key)
+                              time_scale=time_scale(info), health_scale=health_scale(DEFAULT_ENDPOINT, info),
+                              _access_key=key)
     if not start:
         return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "not running", _access_key=key)
     note = start_emulator(DEFAULT_PORT, data_dir)
@@ -105,6 +109,18 @@ def time_scale(info: dict) -> float:
     except (TypeError, ValueError):
         return 1.0
     return 1.0 / speed if speed > 0 else 1.0
+
+
+def health_scale(endpoint: str, info: dict) -> float:
+    """How localcloud times its SLB health checks: not at all without its runtime, else at the listener's
+    interval times the runtime's health_interval_scale (GET /_localcloud/runtime/config)."""
+    if not info.get("runtime"):
+        return 0.0
+    try:
+        with _no_proxy_opener().open(endpoint + "/_localcloud/runtime/config", timeout=2.0) as resp:
+            return max(0.0, float(json.loads(resp.read()).get("health_interval_scale", 1.0)))
+    except (OSError, ValueError, TypeError, AttributeError, urllib.error.URLError):
+        return 1.0
 
 
 def _given_credentials() -> tuple[str, str]:

@@ -128,6 +128,7 @@ def test_localcloud_speed_scales_the_typical_durations(info, scale):
     assert time_scale(info) == scale
 
 
-def test_the_instant_test_emulator_needs_no_initial_wait(make_ctx):
+def test_the_instant_test_emulator_without_runtime_needs_no_initial_wait(make_ctx):
     ctx = make_ctx()
     assert common.typical(ctx, "instance.boot") == 0.0
+    assert ctx.cloud.target.health_scale == 0.0        # no runtime: a Running backend is healthy at once
