@@ -63,8 +63,9 @@ def _base(ctx: Context, command: str, started: float) -> dict:
 class _Provision:
     """One provision run: observe, then ensure every resource, creating only the difference."""
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, restarted_at: float | None = None):
         self.ctx = ctx
+        self.restarted_at = restarted_at      # when the caller rebooted instances (reconcile), if it did
         self.spec = ctx.spec
         self.records: list[Record] = []
         self._records_lock = threading.Lock()
@@ -131,8 +132,11 @@ class _Provision:
             create_future = pool.submit(disk_step.create_disks, ctx, dplan.create) if dplan.create else None
             not_ready = [i.id for i in inst_set.instances
                          if i.status != "Running" or i.id in inst_set.created or i.id in inst_set.started]
+            # No poll before the slowest transition this run (or its caller) began can typically end.
             boot = "instance.boot" if inst_set.created else "instance.start" if inst_set.started else None
-            seen = instance_step.wait_instances_running(ctx, not_ready, since=created_at,
+            since = created_at if boot else self.restarted_at
+            boot = boot or ("instance.start" if self.restarted_at is not None else None)
+            seen = instance_step.wait_instances_running(ctx, not_ready, since=since,
                                                         expect=typical(ctx, boot) if boot else 0.0)
             self._refresh(inst_set.instances, seen)
 
@@ -205,9 +209,10 @@ class _Provision:
         instances.sort(key=lambda i: i.order)
 
 
-def provision(ctx: Context, snap: observe.Snapshot | None = None) -> dict:
-    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from)."""
-    return _Provision(ctx).run(snap)
+def provision(ctx: Context, snap: observe.Snapshot | None = None, restarted_at: float | None = None) -> dict:
+    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from, and
+    `restarted_at`, time.monotonic() after it rebooted instances, which the snapshot then shows Starting)."""
+    return _Provision(ctx, restarted_at).run(snap)
 
 
 def _counts_text(snap: observe.Snapshot) -> str:
