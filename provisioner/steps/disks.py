@@ -15,7 +15,7 @@ from ..resources import Disk, Instance
 from ..spec import Stack
 from ..tokens import token_key
 from .common import (DATA_DISK, INSTANCE, TAG_ROLE, Context, Record, chunks, describe_pages, describe_tokens,
-                     owned, read_tags, tag_filter, tags_for, typical, wait_for)
+                     owned, tag_filter, tags_for, typical, wait_for)
 from .instances import TAG_DATA_DISK
 
 log = logging.getLogger(__name__)
