@@ -133,11 +133,13 @@ class _Provision:
             not_ready = [i.id for i in inst_set.instances
                          if i.status != "Running" or i.id in inst_set.created or i.id in inst_set.started]
             # No poll before the slowest transition this run (or its caller) began can typically end.
-            boot = "instance.boot" if inst_set.created else "instance.start" if inst_set.started else None
-            since = created_at if boot else self.restarted_at
-            boot = boot or ("instance.start" if self.restarted_at is not None else None)
-            seen = instance_step.wait_instances_running(ctx, not_ready, since=since,
-                                                        expect=typical(ctx, boot) if boot else 0.0)
+            since, expect = None, 0.0
+            if inst_set.created or inst_set.started:
+                since = created_at
+                expect = typical(ctx, "instance.boot" if inst_set.created else "instance.start")
+            elif self.restarted_at is not None:
+                since, expect = self.restarted_at, typical(ctx, "instance.start")
+            seen = instance_step.wait_instances_running(ctx, not_ready, since=since, expect=expect)
             self._refresh(inst_set.instances, seen)
 
             pairs = [(d.id, inst) for d, inst in dplan.attach] + (create_future.result() if create_future else [])
