@@ -208,6 +208,11 @@ def sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
+def clock() -> float:
+    """The waits' clock: time.monotonic() (tests may replace it, with `sleep`)."""
+    return time.monotonic()
+
+
 def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float, expect: float = 0.0,
              since: float | None = None, min_interval: float = 0.25, max_interval: float = 2.0) -> None:
     """Poll `probe` (-> (done, what it saw)) until done or the deadline; never unbounded.
@@ -218,7 +223,7 @@ def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float, e
     least `min_interval`, at most `max_interval`), so a transition that runs late is seen at most ~5%
     after its end. One poll is one batched Describe call: a boot costs one or two calls, not dozens.
     """
-    start = time.monotonic()
+    start = clock()
     origin = start if since is None else min(since, start)
     deadline = start + timeout
     first = origin + max(0.0, expect)
@@ -226,14 +231,14 @@ def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float, e
         sleep(min(first, deadline) - start)
     seen = "nothing yet"
     polls = 0
-    while polls == 0 or time.monotonic() < deadline:
+    while polls == 0 or clock() < deadline:
         polls += 1
         done, seen = probe()
         if done:
             if polls > 1:
-                log.info("%s: done after %.1fs (%d polls)", what, time.monotonic() - origin, polls)
+                log.info("%s: done after %.1fs (%d polls)", what, clock() - origin, polls)
             return
-        now = time.monotonic()
+        now = clock()
         log.info("waiting for %s: %s (%.0fs)", what, seen, now - origin, extra={"progress": True})
         sleep(max(0.0, min(max(min_interval, 0.05 * (now - origin)), max_interval, deadline - now)))
     raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {seen}")

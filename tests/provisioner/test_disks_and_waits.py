@@ -103,7 +103,7 @@ def test_a_wait_sleeps_through_the_typical_duration_before_its_first_poll(monkey
         clock["now"] += seconds
 
     monkeypatch.setattr(common, "sleep", fake_sleep)
-    monkeypatch.setattr(common.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(common, "clock", lambda: clock["now"])
     polls = iter([False, True])
 
     def probe():
