@@ -1,4 +1,5 @@
-"""Fault injection, deterministic under a seed: throttling, 5xx, latency, dropped connections."""
+"""Fault injection, deterministic under a seed: throttling, 5xx, latency, dropped connections, and
+model-level faults (an instance lost right after RunInstances, a Busy answer on reads)."""
 from __future__ import annotations
 
 import random
@@ -15,6 +16,9 @@ class FaultRule:
     commit_drop: float = 0.0      # the request takes effect, then the connection is closed unanswered
     latency_ms: float = 0.0       # added to every matching request
     jitter_ms: float = 0.0        # plus uniform(0, jitter_ms)
+    # Per instance of a RunInstances call: the system fails to create it and releases it at once, with a
+    # SystemFailure.Delete history event; its id is returned but never shows up in DescribeInstances.
+    lose: float = 0.0
 
     def matches(self, product: str, action: str) -> bool:
         return self.action in ("*", action, f"{product}:{action}")
@@ -44,7 +48,7 @@ class Faults:
             if unknown:
                 raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
             rule = FaultRule(**raw)
-            for name in ("throttle", "error", "drop", "commit_drop"):
+            for name in ("throttle", "error", "drop", "commit_drop", "lose"):
                 value = getattr(rule, name)
                 if not 0.0 <= float(value) <= 1.0:
                     raise ValueError(f"fault rule {name} must be between 0 and 1")
@@ -80,6 +84,16 @@ class Faults:
                 if name:
                     self.injected[name] = self.injected.get(name, 0) + 1
             return decision
+
+    def rate(self, product: str, action: str, kind: str) -> float:
+        """The most specific matching rule's rate of a model-level fault (0 when no rule matches)."""
+        with self._lock:
+            matching = [r for r in self.rules if r.matches(product, action)]
+            return float(getattr(max(matching, key=FaultRule.specificity), kind)) if matching else 0.0
+
+    def count(self, kind: str) -> None:
+        with self._lock:
+            self.injected[kind] = self.injected.get(kind, 0) + 1
 
     def coin(self) -> float:
         with self._lock:

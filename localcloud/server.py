@@ -80,6 +80,7 @@ class Emulator:
         self.cloud.runtime = None        # the local runtime attaches itself (localcloud.runtime.attach)
         self.verifier = Verifier(keys)
         self.faults = Faults()
+        self.cloud.faults = self.faults  # models draw model-level faults (a lost instance) from the same RNG
         self.stats = Stats()
         self.extensions: list = []
         self._kill: dict | None = None

@@ -8,6 +8,7 @@ from ..core import new_id
 from ..errors import CloudError, missing
 from ..params import Params
 from .common import RESOURCE_GROUP, check_description, check_name, get_security_group, parse_tags
+from .lifecycle import lingering
 
 MAX_GROUPS_PER_REGION = 100     # "100 security groups per region" (Security groups limits, DOCS21)
 MAX_RULES_PER_GROUP = 200       # inbound + outbound rules per group (AuthorizeSecurityGroup, 2021-2024 docs)
@@ -64,7 +65,8 @@ def members(cloud, group_id: str) -> list[dict]:
 
 def delete_security_group(cloud, group: dict) -> None:
     # DependencyViolation (403) while instances are members or another group's rule references this one.
-    if members(cloud, group["id"]):
+    if members(cloud, group["id"]) or lingering(cloud, group):
+        # Also for a while after the last member was released (its network interface is still going).
         raise CloudError("DependencyViolation", "There is still instance(s) in the specified security group.", 403)
     for other in cloud.store.all("security_group"):
         if other["id"] != group["id"] and any(group["id"] in (r.get("source_group_id"), r.get("dest_group_id"))
