@@ -18,6 +18,7 @@ from .state import State, StackLock, default_path, lock_path
 from .steps import disks as disk_step
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
+from .steps import precheck as precheck_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
@@ -101,6 +102,8 @@ class _Provision:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
         self.snap = snap
+        # Before any create: the image, and which zones sell the type and disk categories (steps/precheck.py).
+        pre = precheck_step.run_if_needed(ctx, snap)
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:
             internet = spec.load_balancer.address_type == "internet"
             lb_future: Future | None = pool.submit(self.load_balancer_branch) if internet else None
@@ -109,7 +112,7 @@ class _Provision:
             if lb_future is None:
                 lb_future = pool.submit(self.load_balancer_branch)
             sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups)
-            self.vswitch_for(spec.zones[0])
+            self.vswitch_for(precheck_step.first_zone(ctx, snap.vswitches))
             group, record = sg_future.result()
             self.note(record)
 
@@ -150,6 +153,8 @@ class _Provision:
         endpoint, note = rollout.endpoint(ctx, lb)
         result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),
                       endpoint=endpoint, instances=inst_set.ids)
+        if pre is not None:
+            result["precheck"] = pre.to_dict()
         sample = rollout.sample_request(ctx, endpoint)
         if sample:
             result["sample_request"] = sample
@@ -209,6 +214,9 @@ def plan(ctx: Context) -> dict:
     started = time.monotonic()
     snap = observe.snapshot(ctx)
     the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"))
+    pre = precheck_step.run_if_needed(ctx, snap)
+    if pre is not None:      # the image it resolved, and the zones it would skip
+        the_plan.notes += pre.notes()
     result = _base(ctx, "plan", started)
     if ctx.state.data.get("spec_hash") and ctx.state.data["spec_hash"] != ctx.spec.spec_hash:
         the_plan.notes.append("the stack file changed since the last provision")

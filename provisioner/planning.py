@@ -71,7 +71,8 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None) -> Plan
     elif vpc.cidr and vpc.cidr != spec.network.vpc_cidr:
         plan.notes.append(f"VPC {vpc.id} has CIDR {vpc.cidr}, the stack says {spec.network.vpc_cidr}: not changed in place")
     primary = spec.zones[0]
-    if vpc is None or not any(s.vpc_id == vpc.id and s.zone == primary for s in snap.vswitches):
+    # A vSwitch in any of the stack's zones will do: the pre-check may have skipped the first zone.
+    if vpc is None or not any(s.vpc_id == vpc.id and s.zone in spec.zones for s in snap.vswitches):
         add(Change("create", VSWITCH, detail=f"{primary} {spec.vswitch_cidr(primary)}"))
     groups = [g for g in snap.security_groups if vpc is not None and g.vpc_id == vpc.id]
     if not groups:
