@@ -80,8 +80,8 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None) -> Plan
     else:
         missing, extra = sg_step.rule_changes(spec, groups[0].rules or [])
         if missing or extra:
-            parts = [f"authorize {r.port_range} from {r.source}" for r in missing]
-            parts += [f"revoke {r.protocol} {r.port_range} from {r.source}" for r in extra]
+            parts = [f"authorize {r.port_range} from {r.source_label}" for r in missing]
+            parts += [f"revoke {r.protocol} {r.port_range} from {r.source_label}" for r in extra]
             add(Change("change", SECURITY_GROUP, groups[0].id, "; ".join(parts)))
 
     keep = disk_holders(spec, snap)
