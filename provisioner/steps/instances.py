@@ -30,6 +30,7 @@ WORKLOAD_ROLE = "model-server"
 # instance's history events: SystemFailure.Delete means the system released it (Terraform's
 # ecs_instance_set does the same check). Counted in slept seconds too, so tests that do not sleep get there.
 VANISH_AFTER_S = 60.0
+MAX_ROUNDS = 10             # RunInstances rounds of one ensure (3 plain ones, more while the system loses some)
 clock = time.monotonic
 
 
@@ -141,7 +142,9 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
             delete_instances(ctx, gone)
             result.instances = [i for i in result.instances if i.id not in set(cannot)]
             result.replaced = list(cannot)
-    for _ in range(3):
+    rounds = plain = 0
+    while plain < 3 and rounds < MAX_ROUNDS:
+        rounds += 1
         need = ctx.spec.instances.count - len(result.instances)
         if need <= 0:
             break
@@ -158,6 +161,8 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
             result.instances = [i for i in result.instances if i.id not in set(vanished)]
             result.created = [i for i in result.created if i not in set(vanished)]
             result.vanished += vanished
+        else:
+            plain += 1      # a round that lost instances to the system does not count against the 3
     if len(result.instances) < ctx.spec.instances.count:
         raise ProvisionerError(f"instances: the cloud gave {len(result.instances)} of the {ctx.spec.instances.count}"
                                " instances the stack asks for; run provision again")
