@@ -256,8 +256,10 @@ def system_failure_deleted(ctx: Context, ids: list[str]) -> list[str]:
     out: set[str] = set()
     for batch in chunks(sorted(set(ids)), MAX_IDS):
         items = describe_pages(ctx, STEP, "ecs", "DescribeInstanceHistoryEvents",
+                               # Executing too: the release may still be under way when the id is looked up
+                               # (without a cycle filter only finished events are listed).
                                {"RegionId": ctx.region, "InstanceEventType": ["SystemFailure.Delete"],
-                                "ResourceId": list(batch)},
+                                "InstanceEventCycleStatus": ["Executing", "Executed"], "ResourceId": list(batch)},
                                ("InstanceSystemEventSet", "InstanceSystemEventType"), 100)
         out.update(e.get("InstanceId", "") for e in items
                    if (e.get("EventType") or {}).get("Name") == "SystemFailure.Delete")
