@@ -85,13 +85,20 @@ def describe_zones(cloud, p: Params) -> dict:
 DESTINATIONS = ("Zone", "IoOptimized", "InstanceType", "Network", "ddh", "SystemDisk", "DataDisk")
 
 
-def _stock(available: bool) -> tuple[str, str]:
-    return ("Available", "WithStock") if available else ("SoldOut", "WithoutStock")
+def _stock(available: bool, low: bool = False) -> tuple[str, str]:
+    """Status and StatusCategory: WithStock, ClosedWithStock (still sold, stock running low) or WithoutStock."""
+    if not available:
+        return "SoldOut", "WithoutStock"
+    return ("Available", "ClosedWithStock") if low else ("Available", "WithStock")
 
 
-def _resource(value: str, available: bool = True, **extra) -> dict:
-    status, category = _stock(available)
+def _resource(value: str, available: bool = True, low: bool = False, **extra) -> dict:
+    status, category = _stock(available, low)
     return {"Value": value, "Status": status, "StatusCategory": category, **extra}
+
+
+def _low(cloud, zone: str, instance_type: str) -> bool:
+    return [zone, instance_type] in [list(x) for x in cloud.config.low_stock]
 
 
 def _matching_types(region: str, zone: str, p: Params) -> list[str]:
@@ -130,7 +137,7 @@ def _zone_entry(cloud, region: str, zone: str, destination: str, p: Params) -> d
     if destination == "Zone":
         supported = [_resource(zone, zone_available)]
     elif destination == "InstanceType":
-        supported = [_resource(t, t in in_stock) for t in types]
+        supported = [_resource(t, t in in_stock, _low(cloud, zone, t)) for t in types]
     elif destination == "SystemDisk":
         supported = _disk_resources(region, zone, SYSTEM_DISK_RANGE, p.str("SystemDiskCategory"))
     elif destination == "DataDisk":

@@ -108,3 +108,11 @@ def test_describe_zones_lists_each_zones_own_disk_categories(ecs):
     zones = ecs.describe_zones(em.DescribeZonesRequest(region_id=REGION)).body.zones.zone
     k = next(z for z in zones if z.zone_id == "cn-hangzhou-k")
     assert k.available_disk_categories.disk_categories == ["cloud_efficiency", "cloud_essd"]
+
+
+def test_a_type_running_low_is_closed_with_stock_and_still_sold(ecs, net, control):
+    control.config(low_stock=[["cn-hangzhou-i", "ecs.g7.large"]])
+    zones = available(ecs, destination_resource="InstanceType", instance_type="ecs.g7.large")
+    assert leaves(zones["cn-hangzhou-i"]) == {"ecs.g7.large": "ClosedWithStock"}
+    assert leaves(zones["cn-hangzhou-j"]) == {"ecs.g7.large": "WithStock"}
+    assert run(ecs, net)

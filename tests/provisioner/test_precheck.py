@@ -93,3 +93,11 @@ def test_not_sold_anywhere_at_create_time_is_no_stock_naming_every_zone(make_ctx
         instance_step.ensure_instances(ctx, [], lambda zone: vsw, group)
     assert "cn-hangzhou-k: InstanceType.Offline" in str(info.value)
     assert "instance" not in control.resources()
+
+
+def test_a_zone_whose_stock_runs_low_still_serves_the_stack(run, control):
+    control.config(low_stock=[["cn-hangzhou-i", "ecs.g7.large"]])
+    result = run("provision", DEFAULT_STACK)
+    assert result.exit_code == 0, result.stderr
+    assert result.doc["precheck"]["zones"][0] == "cn-hangzhou-i"
+    assert {i["zone"] for i in instances_of(control)} == {"cn-hangzhou-i"}
