@@ -89,7 +89,7 @@ class _Provision:
 
     def load_balancer_branch(self) -> LoadBalancer:
         intranet = self.spec.load_balancer.address_type == "intranet"
-        vswitch = self.vswitch_for(self.spec.zones[0]) if intranet else None
+        vswitch = self.vswitch_for(precheck_step.first_zone(self.ctx, self.snap.vswitches)) if intranet else None
         lb, record = lb_step.ensure_load_balancer(self.ctx, self.snap.load_balancers, vswitch)
         self.note(record)
         self.note(lb_step.ensure_listener(self.ctx, lb))
