@@ -236,7 +236,7 @@ def drop_vanished(ctx: Context, fresh: list[str]) -> list[str]:
         elapsed = max(clock() - start, slept)
         if not invisible or elapsed >= VANISH_AFTER_S:
             break
-        pause = min(2.0, max(0.5, 0.1 * elapsed), VANISH_AFTER_S - elapsed)
+        pause = min(5.0, max(1.0, 0.2 * elapsed), VANISH_AFTER_S - elapsed)     # about 15 polls in 60 s
         log.info("instances: %d created instance(s) not listed yet (%.0fs)", len(invisible), elapsed,
                  extra={"progress": True})
         common.sleep(pause)
