@@ -269,6 +269,7 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
     groups = _security_groups(cloud, region, p)
     vsw = _vswitch(cloud, region, p, groups)
     zone = vsw["zone"]
+    check_zone_open(cloud, zone)
     check_zone_sells(region, zone, itype)
     system = _system_disk(p, image)
     data = _data_disks(p)
@@ -382,6 +383,13 @@ def resolve_image(cloud, p: Params) -> tuple[str, dict]:
     if image is None:
         raise CloudError("InvalidImageId.NotFound", "The specified ImageId does not exist.", 404)
     return image_id, image
+
+
+def check_zone_open(cloud, zone: str) -> None:
+    """A zone closed to this account (config `closed_zones`): OperationDenied.ZoneNotAllowed (403). The catalogue
+    (DescribeAvailableResource) still lists it, as the real one does not know the account's restrictions."""
+    if zone in cloud.config.closed_zones:
+        raise CloudError("OperationDenied.ZoneNotAllowed", "The specified zone is not allowed for the account.", 403)
 
 
 def check_zone_sells(region: str, zone: str, itype: str) -> None:

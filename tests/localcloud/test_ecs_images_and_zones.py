@@ -116,3 +116,10 @@ def test_a_type_running_low_is_closed_with_stock_and_still_sold(ecs, net, contro
     assert leaves(zones["cn-hangzhou-i"]) == {"ecs.g7.large": "ClosedWithStock"}
     assert leaves(zones["cn-hangzhou-j"]) == {"ecs.g7.large": "WithStock"}
     assert run(ecs, net)
+
+
+def test_a_zone_closed_to_the_account_is_zone_not_allowed_though_the_catalogue_lists_it(ecs, net, control):
+    control.config(closed_zones=["cn-hangzhou-i"])
+    assert "cn-hangzhou-i" in available(ecs, destination_resource="InstanceType", instance_type="ecs.g7.large")
+    assert_error(error_of(ecs.run_instances, run_request(net)), "OperationDenied.ZoneNotAllowed", 403)
+    assert_error(error_of(create_disk, ecs), "OperationDenied.ZoneNotAllowed", 403)

@@ -101,3 +101,16 @@ def test_a_zone_whose_stock_runs_low_still_serves_the_stack(run, control):
     assert result.exit_code == 0, result.stderr
     assert result.doc["precheck"]["zones"][0] == "cn-hangzhou-i"
     assert {i["zone"] for i in instances_of(control)} == {"cn-hangzhou-i"}
+
+
+def test_a_zone_closed_to_the_account_fails_over_at_create_time(run, control):
+    # The catalogue lists the zone (the pre-check keeps it); RunInstances refuses it: the next zone is used.
+    control.config(closed_zones=["cn-hangzhou-i"])
+    result = run("provision", DEFAULT_STACK)
+    assert result.exit_code == 0, result.stderr
+    assert {i["zone"] for i in instances_of(control)} == {"cn-hangzhou-j"}
+    assert control.stats()["actions"]["ecs:RunInstances"]["errors"] == {"OperationDenied.ZoneNotAllowed": 1}
+    [disk] = [d for d in tagged(control, STACK)["disk"] if d["type"] == "data"]
+    assert disk["zone"] == "cn-hangzhou-j"
+    again = run("provision", DEFAULT_STACK)
+    assert again.exit_code == 0 and again.doc["api_calls"]["mutating"] == 0
