@@ -174,3 +174,22 @@ def test_busy_budgets_are_per_operation_and_by_time():
     assert retry.deadline_for("DeleteSecurityGroup", retry.BUSY) == 600.0
     assert retry.deadline_for("DeleteVSwitch", retry.BUSY) == retry.deadline_for("DeleteVpc", retry.BUSY) == 600.0
     assert retry.deadline_for("DeleteInstances", retry.BUSY) == 1200.0
+
+
+def test_a_stopped_disk_holder_that_cannot_start_is_replaced_in_another_zone_with_a_new_disk(run, control, ecs):
+    assert run("provision", DEFAULT_STACK).exit_code == 0
+    holder = next(i for i in instances_of(control) if i["tags"].get("fleet:data-disk") == "yes")
+    _stop_economically(ecs, holder["id"])
+    control.config(no_stock=[[holder["zone"], "ecs.g7.large"]])
+    result = run("reconcile", DEFAULT_STACK)
+    assert result.exit_code == 0, result.stderr
+    running = instances_of(control)
+    new_holder = next(i for i in running if i["tags"].get("fleet:data-disk") == "yes")
+    assert new_holder["id"] != holder["id"] and len(running) == 3 and new_holder["zone"] != holder["zone"]
+    # A disk cannot change zones: the replacement holder gets a new disk in its zone. The old one, freed by the
+    # release, is surplus for the next run, which deletes it: nothing is left over once converged.
+    disks = [d for d in tagged(control, STACK)["disk"] if d["type"] == "data"]
+    assert [d["zone"] for d in disks if d["instance_id"] == new_holder["id"]] == [new_holder["zone"]]
+    assert run("reconcile", DEFAULT_STACK).exit_code == 0
+    [kept] = [d for d in tagged(control, STACK)["disk"] if d["type"] == "data"]
+    assert kept["instance_id"] == new_holder["id"]
