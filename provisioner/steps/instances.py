@@ -30,6 +30,7 @@ WORKLOAD_ROLE = "model-server"
 # instance's history events: SystemFailure.Delete means the system released it (Terraform's
 # ecs_instance_set does the same check). Counted in slept seconds too, so tests that do not sleep get there.
 VANISH_AFTER_S = 60.0
+MAX_POLLS = 100             # a bound on the polls of that wait, whatever the clock says
 MAX_ROUNDS = 10             # RunInstances rounds of one ensure (3 plain ones, more while the system loses some)
 clock = time.monotonic
 
@@ -230,7 +231,8 @@ def drop_vanished(ctx: Context, fresh: list[str]) -> list[str]:
     if not fresh:
         return []
     start, slept = clock(), 0.0
-    while True:
+    invisible = list(fresh)
+    for _ in range(MAX_POLLS):
         seen = describe_instances(ctx, fresh)
         invisible = [i for i in fresh if i not in seen]
         elapsed = max(clock() - start, slept)
