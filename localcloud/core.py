@@ -264,3 +264,14 @@ def next_token_page(items: list, p: Params, default_size: int = 10, max_size: in
     if start + size < len(items):
         meta["NextToken"] = format(start + size, "x")
     return page, meta
+
+
+def in_order(body: dict, order: tuple[str, ...]) -> dict:
+    """`body` with the keys of `order` first, in that order, then the others as they were.
+
+    Some clients read a JSON answer key by key and depend on the order of the documented sample answer
+    (footmark, behind the Ansible alicloud collection, reads `EipAddress` while it sets `PublicIpAddress`).
+    """
+    out = {key: body[key] for key in order if key in body}
+    out.update((key, value) for key, value in body.items() if key not in out)
+    return out

@@ -6,10 +6,10 @@ import re
 import time
 
 from .. import catalog, tags
-from ..core import action, iso_minutes, paginate
+from ..core import action, in_order, iso_minutes, paginate
 from ..errors import CloudError
 from ..params import Params
-from . import instance_models, lifecycle
+from . import answer_order, instance_models, lifecycle
 from .common import INSTANCE_STATUSES, creation_order, dry_run_passed, get_instance, page, tag_filters
 
 NEVER_EXPIRES = "2099-12-31T15:59Z"    # ExpiredTime of pay-as-you-go instances in real responses
@@ -175,7 +175,8 @@ def describe_instances(cloud, p: Params) -> dict:
         raise dry_run_passed()
     found.sort(key=creation_order)
     chunk, meta = page(found, p)
-    return {**meta, "Instances": {"Instance": [render_instance(cloud, i) for i in chunk]}}
+    rendered = [answer_order.instance(render_instance(cloud, i)) for i in chunk]
+    return in_order({**meta, "Instances": {"Instance": rendered}}, answer_order.PAGE)
 
 
 @action("ecs", "DescribeInstanceStatus")
