@@ -6,7 +6,8 @@ from ..core import action, iso_seconds
 from ..errors import CloudError
 from ..params import Params
 from . import sg_models
-from .common import creation_order, dry_run_passed, page, tag_filters, token_page
+from .common import (check_description, check_name, creation_order, dry_run_passed, get_security_group, page,
+                     tag_filters, token_page)
 
 BASIC_GROUP_CAPACITY = 2000   # instances per basic group (Security group limits); enterprise: 65536
 ENTERPRISE_GROUP_CAPACITY = 65536
@@ -143,3 +144,20 @@ def revoke_security_group(cloud, p: Params) -> dict:
 @action("ecs", "RevokeSecurityGroupEgress")
 def revoke_security_group_egress(cloud, p: Params) -> dict:
     return _rule_change(cloud, p, "RevokeSecurityGroupEgress", sg_models.revoke, "egress")
+
+
+@action("ecs", "ModifySecurityGroupAttribute")
+def modify_security_group_attribute(cloud, p: Params) -> dict:
+    """A security group's name and description (ModifySecurityGroupAttribute docs: both optional; the codes
+    `InvalidSecurityGroupName.Malformed` and `InvalidSecurityGroupDiscription.Malformed`, typo included)."""
+    region = cloud.region(p)
+    group = get_security_group(cloud, p.str("SecurityGroupId", required=True), region)
+    name, description = p.str("SecurityGroupName"), p.str("Description")
+    check_name(name, "InvalidSecurityGroupName.Malformed", "SecurityGroupName")
+    check_description(description, "InvalidSecurityGroupDiscription.Malformed")
+    if name is not None:
+        group["name"] = name
+    if description is not None:
+        group["description"] = description
+    cloud.store.put("security_group", group)
+    return {}
