@@ -248,7 +248,7 @@ def paginate(items: list, p: Params, default_size: int = 10, max_size: int = 100
 
 def next_token_page(items: list, p: Params, default_size: int = 10, max_size: int = 100,
                     size_param: str = "MaxResults") -> tuple[list, dict]:
-    """NextToken/MaxResults paging; `NextToken` is absent from the result on the last page."""
+    """NextToken/MaxResults paging; `NextToken` is "" on the last page, as the real answers have it (CHOICES.md)."""
     size = p.int(size_param, default=default_size, min=1, max=max_size)
     token = p.str("NextToken")
     start = 0
@@ -260,9 +260,7 @@ def next_token_page(items: list, p: Params, default_size: int = 10, max_size: in
         if start < 0 or start > len(items):
             raise CloudError("InvalidNextToken", "The specified NextToken is not valid.", 400)
     page = items[start:start + size]
-    meta: dict[str, Any] = {}
-    if start + size < len(items):
-        meta["NextToken"] = format(start + size, "x")
+    meta: dict[str, Any] = {"NextToken": format(start + size, "x") if start + size < len(items) else ""}
     return page, meta
 
 
