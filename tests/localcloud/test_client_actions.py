@@ -163,12 +163,16 @@ def test_modify_vpc_attribute_grows_the_cidr_block_around_its_vswitches(vpc, net
 
 def test_modify_vpc_attribute_to_a_block_without_its_vswitch_is_invalid(vpc, net):  # noqa: F811
     err = error_of(modify_vpc, vpc, net.vpc_id, cidr_block="192.168.0.0/16")
-    assert_error(err, "InvalidParameter", 400, "CIDR")
+    assert_error(err, "InvalidCidrBlock.Malformed", 400, "CIDR")
     assert vpc_attribute(vpc, net.vpc_id).cidr_block == "10.0.0.0/16"
 
 
 def test_modify_vpc_attribute_with_a_bad_name_is_malformed(vpc, net):  # noqa: F811
     assert_error(error_of(modify_vpc, vpc, net.vpc_id, vpc_name="http://fleet"), "InvalidVpcName.Malformed", 400)
+
+
+def test_modify_vpc_attribute_to_a_malformed_block_is_malformed(vpc, net):  # noqa: F811
+    assert_error(error_of(modify_vpc, vpc, net.vpc_id, cidr_block="10.0.0.1/16"), "InvalidCidrBlock.Malformed", 400)
 
 
 def test_modify_vpc_attribute_of_an_unknown_vpc_is_not_found(vpc):
