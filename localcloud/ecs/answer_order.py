@@ -34,3 +34,24 @@ def instance(body: dict) -> dict:
         if isinstance(body.get(key), dict):
             body[key] = in_order(body[key], order)
     return body
+
+# DescribeDisks' documented JSON sample (API reference, DescribeDisks).
+DISK = (
+    "DiskChargeType", "ImageId", "Device", "DetachedTime", "Type", "InstanceId", "Encrypted", "ZoneId",
+    "EnableAutoSnapshot", "AttachedTime", "PerformanceLevel", "SerialNumber", "SourceSnapshotId", "DeleteAutoSnapshot",
+    "KMSKeyId", "Size", "Description", "BdfId", "ProductCode", "Portable", "EnableAutomatedSnapshotPolicy",
+    "ResourceGroupId", "DiskName", "StorageSetId", "AutoSnapshotPolicyId", "CreationTime", "MountInstances", "Status",
+    "Tags", "Category", "RegionId", "DeleteWithInstance", "OperationLocks", "ExpiredTime", "DiskId",
+)
+# DescribeSecurityGroups' documented JSON sample (API reference, DescribeSecurityGroups).
+SECURITY_GROUP = ("CreationTime", "Tags", "SecurityGroupId", "Description", "SecurityGroupName", "ResourceGroupId",
+                  "SecurityGroupType", "VpcId")
+SECURITY_GROUPS_PAGE = ("PageNumber", "TotalCount", "PageSize", "NextToken", "RegionId")
+
+
+def disk(body: dict) -> dict:
+    return in_order(body, DISK)
+
+
+def security_group(body: dict) -> dict:
+    return in_order(body, SECURITY_GROUP)

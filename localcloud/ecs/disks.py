@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from .. import tags
-from ..core import action, iso_seconds
+from ..core import action, in_order, iso_seconds
 from ..errors import CloudError
 from ..params import Params
-from . import disk_models
+from . import answer_order, disk_models
 from .common import (ALL_DISK_CATEGORIES, DISK_STATUSES, check_description, check_name, creation_order,
                      dry_run_passed, get_disk, incorrect_disk_status, page, tag_filters)
 
@@ -103,7 +103,8 @@ def describe_disks(cloud, p: Params) -> dict:
         raise dry_run_passed()
     disks.sort(key=creation_order)
     chunk, meta = page(disks, p, token_min=10, token_max=500)
-    return {**meta, "Disks": {"Disk": [render_disk(d) for d in chunk]}}
+    rendered = [answer_order.disk(render_disk(d)) for d in chunk]
+    return in_order({**meta, "Disks": {"Disk": rendered}}, answer_order.PAGE)
 
 
 @action("ecs", "AttachDisk")

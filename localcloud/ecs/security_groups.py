@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from .. import tags
-from ..core import action, iso_seconds
+from ..core import action, in_order, iso_seconds
 from ..errors import CloudError
 from ..params import Params
-from . import sg_models
+from . import answer_order, sg_models
 from .common import (check_description, check_name, creation_order, dry_run_passed, get_security_group, page,
                      tag_filters, token_page)
 
@@ -63,7 +63,9 @@ def describe_security_groups(cloud, p: Params) -> dict:
     groups.sort(key=creation_order)
     # PageSize 1-50 (DOCS21); MaxResults up to 100; TotalCount is not returned with NextToken paging.
     chunk, meta = page(groups, p, page_max=50, token_min=1, token_max=100, total_with_token=False)
-    return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": [render_group(cloud, g) for g in chunk]}}
+    rendered = [answer_order.security_group(render_group(cloud, g)) for g in chunk]
+    return in_order({**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": rendered}},
+                    answer_order.SECURITY_GROUPS_PAGE)
 
 
 def render_rule(cloud, group: dict, rule: dict) -> dict:

@@ -10,6 +10,8 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_slb20140515 import models as sm
 
 from localcloud.ecs import answer_order
+from localcloud.slb import answer_order as slb_order
+from localcloud.vpc import answer_order as vpc_order
 from tests.conftest import REGION, sdk_config
 from tests.localcloud.test_ecs_support import create_disk, net, run  # noqa: F401
 
@@ -101,3 +103,55 @@ def test_describe_instances_keeps_the_documented_field_order(legacy, stack):
     assert order.index("EipAddress") < order.index("InstanceId")
     assert list(instance["VpcAttributes"])[:4] == ["NatIpAddress", "PrivateIpAddress", "VSwitchId", "VpcId"]
     assert [k for k in body if k != "RequestId"][:3] == ["PageNumber", "TotalCount", "PageSize"]
+
+
+PRODUCTS = {"2014-05-26": "Ecs", "2016-04-28": "Vpc", "2014-05-15": "Slb"}
+
+
+def _raw(legacy, version: str, action: str, **params) -> dict:
+    """An answer as the wire JSON, key order kept (the legacy SDK's CommonRequest)."""
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkcore.request import CommonRequest
+
+    client = AcsClient(legacy["acs_access_key_id"], legacy["acs_secret_access_key"], REGION)
+    request = CommonRequest(version=version, action_name=action, product=PRODUCTS[version])
+    request.set_method("POST")
+    for key, value in {"RegionId": REGION, **params}.items():
+        request.add_query_param(key, value)
+    return json.loads(client.do_action_with_exception(request))
+
+
+def _in_sample_order(obj: dict, order: tuple[str, ...]) -> None:
+    """The keys the documented sample names come first, in the sample's order."""
+    keys = list(obj)
+    named = [k for k in order if k in obj]
+    assert keys[:len(named)] == named, keys
+
+
+@pytest.mark.parametrize("version, action, path, order", [
+    ("2014-05-26", "DescribeDisks", ("Disks", "Disk"), answer_order.DISK),
+    ("2014-05-26", "DescribeSecurityGroups", ("SecurityGroups", "SecurityGroup"), answer_order.SECURITY_GROUP),
+    ("2016-04-28", "DescribeVpcs", ("Vpcs", "Vpc"), vpc_order.VPC),
+    ("2016-04-28", "DescribeVSwitches", ("VSwitches", "VSwitch"), vpc_order.VSWITCH),
+    ("2014-05-15", "DescribeLoadBalancers", ("LoadBalancers", "LoadBalancer"), slb_order.LOAD_BALANCER),
+])
+def test_describe_lists_keep_the_documented_field_order(legacy, stack, version, action, path, order):
+    body = _raw(legacy, version, action)
+    items = body[path[0]][path[1]]
+    assert items
+    for item in items:
+        _in_sample_order(item, order)
+
+
+def test_load_balancer_listener_and_health_answers_keep_the_documented_field_order(legacy, stack, slb):
+    slb.add_backend_servers(sm.AddBackendServersRequest(
+        load_balancer_id=stack["lb"], backend_servers=json.dumps([{"ServerId": stack["instance"], "Weight": "100"}])))
+    attribute = _raw(legacy, "2014-05-15", "DescribeLoadBalancerAttribute", LoadBalancerId=stack["lb"])
+    _in_sample_order({k: v for k, v in attribute.items() if k != "RequestId"}, slb_order.LOAD_BALANCER_ATTRIBUTE)
+    assert list(attribute["BackendServers"]["BackendServer"][0])[:4] == ["Type", "Description", "ServerId", "Weight"]
+    listener = _raw(legacy, "2014-05-15", "DescribeLoadBalancerHTTPListenerAttribute", LoadBalancerId=stack["lb"],
+                    ListenerPort="80")
+    _in_sample_order({k: v for k, v in listener.items() if k != "RequestId"}, slb_order.HTTP_LISTENER)
+    health = _raw(legacy, "2014-05-15", "DescribeHealthStatus", LoadBalancerId=stack["lb"])
+    row = health["BackendServers"]["BackendServer"][0]
+    _in_sample_order(row, slb_order.HEALTH_ROW)
