@@ -47,6 +47,14 @@ DISK = (
 SECURITY_GROUP = ("CreationTime", "Tags", "SecurityGroupId", "Description", "SecurityGroupName", "ResourceGroupId",
                   "SecurityGroupType", "VpcId")
 SECURITY_GROUPS_PAGE = ("PageNumber", "TotalCount", "PageSize", "NextToken", "RegionId")
+# DescribeSecurityGroupAttribute's documented JSON sample (API reference, DescribeSecurityGroupAttribute).
+SECURITY_GROUP_ATTRIBUTE = ("SecurityGroupId", "InnerAccessPolicy", "SecurityGroupName", "Description", "RegionId",
+                            "Permissions", "VpcId")
+PERMISSION = ("SourceCidrIp", "Description", "DestCidrIp", "NicType", "DestGroupName", "PortRange", "DestGroupId",
+              "Ipv6DestCidrIp", "DestPrefixListId", "DestPrefixListName", "Direction", "Priority", "IpProtocol",
+              "SourcePortRange", "SourceGroupOwnerAccount", "Policy", "CreateTime", "SourceGroupId",
+              "DestGroupOwnerAccount", "Ipv6SourceCidrIp", "SourceGroupName", "SourcePrefixListId",
+              "SourcePrefixListName")
 
 
 def disk(body: dict) -> dict:
@@ -55,3 +63,11 @@ def disk(body: dict) -> dict:
 
 def security_group(body: dict) -> dict:
     return in_order(body, SECURITY_GROUP)
+
+
+def security_group_attribute(body: dict) -> dict:
+    body = in_order(body, SECURITY_GROUP_ATTRIBUTE)
+    rules = (body.get("Permissions") or {}).get("Permission")
+    if isinstance(rules, list):
+        body["Permissions"] = {"Permission": [in_order(r, PERMISSION) for r in rules]}
+    return body

@@ -104,10 +104,11 @@ def describe_security_group_attribute(cloud, p: Params) -> dict:
         nic_type = None  # VPC groups: internet or empty both mean intranet, which every rule is
     rules = [r for r in group["rules"] if direction in ("all", r["direction"]) and nic_type in (None, r["nic_type"])]
     chunk, meta = token_page(rules, p, default=500, low=10, high=1000)
-    return {**meta, "SecurityGroupId": group["id"], "SecurityGroupName": group["name"],
+    body = {**meta, "SecurityGroupId": group["id"], "SecurityGroupName": group["name"],
             "Description": group["description"], "VpcId": group["vpc_id"], "RegionId": region,
             "InnerAccessPolicy": group.get("inner_access_policy", "Accept"),
             "Permissions": {"Permission": [render_rule(cloud, group, r) for r in chunk]}}
+    return answer_order.security_group_attribute(body)
 
 
 @action("ecs", "DeleteSecurityGroup")

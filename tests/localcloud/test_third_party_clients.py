@@ -155,3 +155,13 @@ def test_load_balancer_listener_and_health_answers_keep_the_documented_field_ord
     health = _raw(legacy, "2014-05-15", "DescribeHealthStatus", LoadBalancerId=stack["lb"])
     row = health["BackendServers"]["BackendServer"][0]
     _in_sample_order(row, slb_order.HEALTH_ROW)
+
+
+def test_describe_security_group_attribute_keeps_the_documented_field_order(legacy, stack, ecs):
+    ecs.authorize_security_group(em.AuthorizeSecurityGroupRequest(
+        region_id=REGION, security_group_id=stack["net"].sg_id, ip_protocol="TCP", port_range="80/80",
+        source_cidr_ip="0.0.0.0/0"))
+    body = _raw(legacy, "2014-05-26", "DescribeSecurityGroupAttribute", SecurityGroupId=stack["net"].sg_id)
+    _in_sample_order({k: v for k, v in body.items() if k not in ("RequestId", "NextToken")},
+                     answer_order.SECURITY_GROUP_ATTRIBUTE)
+    _in_sample_order(body["Permissions"]["Permission"][0], answer_order.PERMISSION)
