@@ -7,7 +7,8 @@ from alibabacloud_vpc20160428 import models as vm
 
 from tests.conftest import REGION
 from tests.localcloud.support import assert_complete, assert_error, error_of
-from tests.localcloud.test_ecs_support import IMAGE, TYPE, create_disk, disk, instance, instances, net, run  # noqa: F401
+from tests.localcloud.test_ecs_support import (IMAGE, TYPE, create_disk, disk, instance, instances,  # noqa: F401
+                                              net, run)
 
 
 def create_instance(ecs, net, **kwargs) -> str:  # noqa: F811
