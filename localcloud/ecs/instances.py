@@ -214,7 +214,7 @@ def modify_instance_attribute(cloud, p: Params) -> dict:
 # CreateInstance (the single-instance create that predates RunInstances) ---------------------------------------
 # Parameters of RunInstances that CreateInstance does not have: the real API ignores unknown parameters.
 _RUN_ONLY = ("Amount", "MinAmount", "SecurityGroupIds", "HostNames", "UniqueSuffix", "AutoReleaseTime",
-             "NetworkInterface", "LaunchTemplateId", "LaunchTemplateName", "LaunchTemplateVersion", "ImageFamily")
+             "NetworkInterface", "LaunchTemplateId", "LaunchTemplateName", "LaunchTemplateVersion")
 
 
 @action("ecs", "CreateInstance")
