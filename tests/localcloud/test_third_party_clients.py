@@ -105,6 +105,32 @@ def test_describe_instances_keeps_the_documented_field_order(legacy, stack):
     assert [k for k in body if k != "RequestId"][:3] == ["PageNumber", "TotalCount", "PageSize"]
 
 
+def test_footmark_modifies_vpc_group_and_disk_attributes(legacy, stack, ecs, vpc):
+    from alibabacloud_vpc20160428 import models as vm
+    from footmark.ecs.connection import ECSConnection
+    from footmark.vpc.connection import VPCConnection
+
+    assert VPCConnection(**legacy).modify_vpc_attribute(vpc_id=stack["net"].vpc_id, vpc_name="fleet-renamed")
+    conn = ECSConnection(**legacy)
+    assert conn.modify_security_group_attribute(security_group_id=stack["net"].sg_id, security_group_name="web-2")
+    assert conn.modify_disk_attribute(disk_id=stack["disk"], disk_name="model-data")
+    assert vpc.describe_vpc_attribute(vm.DescribeVpcAttributeRequest(
+        region_id=REGION, vpc_id=stack["net"].vpc_id)).body.vpc_name == "fleet-renamed"
+    group = ecs.describe_security_group_attribute(em.DescribeSecurityGroupAttributeRequest(
+        region_id=REGION, security_group_id=stack["net"].sg_id)).body
+    assert group.security_group_name == "web-2"
+    disks = ecs.describe_disks(em.DescribeDisksRequest(region_id=REGION, disk_ids=json.dumps([stack["disk"]])))
+    assert disks.body.disks.disk[0].disk_name == "model-data"
+
+
+def test_footmark_reads_one_instance_with_describe_instance_attribute(legacy, stack):
+    from footmark.ecs.connection import ECSConnection
+
+    found = ECSConnection(**legacy).get_instance_details(stack["instance"])
+    assert (found.id, found.vpc_id) == (stack["instance"], stack["net"].vpc_id)
+    assert found.public_ip_address == ""
+
+
 PRODUCTS = {"2014-05-26": "Ecs", "2016-04-28": "Vpc", "2014-05-15": "Slb"}
 
 
