@@ -47,7 +47,8 @@ reconcile: install
 CONFORMANCE := tests/conformance
 $(CONFORMANCE)/node_modules: $(CONFORMANCE)/package.json $(CONFORMANCE)/package-lock.json
 	@if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then \
-	  cd $(CONFORMANCE) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \
+	  (cd $(CONFORMANCE) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules) || \
+	    echo "warning: npm ci failed in $(CONFORMANCE): its test will try again and fail, not skip"; \
 	else \
 	  echo "note: node/npm not found: the Node.js SDK conformance test will be skipped"; \
 	fi
