@@ -1,10 +1,10 @@
 """Field order of ECS answers, copied from the documented sample answers (CHOICES.md, "answer field order")."""
 from __future__ import annotations
 
-from ..core import in_order
+from ..core import in_order, ordered  # noqa: F401  (ordered: the decorator the render functions use)
 
 # DescribeInstances' documented JSON sample (Alibaba Cloud API reference, DescribeInstances, "JSON format"), then the
-# fields the sample omits in the SDK model's order. EipAddress and InnerIpAddress come before PublicIpAddress.
+# fields the sample omits in our own order. EipAddress and InnerIpAddress come before PublicIpAddress.
 INSTANCE = (
     "ImageId", "VlanId", "EipAddress", "ZoneId", "IoOptimized", "SerialNumber", "Cpu", "Memory", "DeviceAvailable",
     "SecurityGroupIds", "SaleCycle", "AutoReleaseTime", "ResourceGroupId", "OSType", "OSName", "InstanceNetworkType",
@@ -24,17 +24,6 @@ INSTANCE_NESTED = {
     "DedicatedHostAttribute": ("DedicatedHostId", "DedicatedHostName"),
     "DedicatedInstanceAttribute": ("Affinity", "Tenancy"),
 }
-# The page's meta fields as the sample lists them.
-PAGE = ("PageNumber", "TotalCount", "PageSize", "NextToken")
-
-
-def instance(body: dict) -> dict:
-    body = in_order(body, INSTANCE)
-    for key, order in INSTANCE_NESTED.items():
-        if isinstance(body.get(key), dict):
-            body[key] = in_order(body[key], order)
-    return body
-
 # DescribeDisks' documented JSON sample (API reference, DescribeDisks).
 DISK = (
     "DiskChargeType", "ImageId", "Device", "DetachedTime", "Type", "InstanceId", "Encrypted", "ZoneId",
@@ -46,7 +35,6 @@ DISK = (
 # DescribeSecurityGroups' documented JSON sample (API reference, DescribeSecurityGroups).
 SECURITY_GROUP = ("CreationTime", "Tags", "SecurityGroupId", "Description", "SecurityGroupName", "ResourceGroupId",
                   "SecurityGroupType", "VpcId")
-SECURITY_GROUPS_PAGE = ("PageNumber", "TotalCount", "PageSize", "NextToken", "RegionId")
 # DescribeSecurityGroupAttribute's documented JSON sample (API reference, DescribeSecurityGroupAttribute).
 SECURITY_GROUP_ATTRIBUTE = ("SecurityGroupId", "InnerAccessPolicy", "SecurityGroupName", "Description", "RegionId",
                             "Permissions", "VpcId")
@@ -57,17 +45,10 @@ PERMISSION = ("SourceCidrIp", "Description", "DestCidrIp", "NicType", "DestGroup
               "SourcePrefixListName")
 
 
-def disk(body: dict) -> dict:
-    return in_order(body, DISK)
-
-
-def security_group(body: dict) -> dict:
-    return in_order(body, SECURITY_GROUP)
+def instance(body: dict) -> dict:
+    """An instance's fields (DescribeInstances entry or DescribeInstanceAttribute answer) in the sample's order."""
+    return in_order(body, INSTANCE, INSTANCE_NESTED)
 
 
 def security_group_attribute(body: dict) -> dict:
-    body = in_order(body, SECURITY_GROUP_ATTRIBUTE)
-    rules = (body.get("Permissions") or {}).get("Permission")
-    if isinstance(rules, list):
-        body["Permissions"] = {"Permission": [in_order(r, PERMISSION) for r in rules]}
-    return body
+    return in_order(body, SECURITY_GROUP_ATTRIBUTE, {"Permissions": ("Permission", PERMISSION)})

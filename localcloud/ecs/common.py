@@ -153,4 +153,6 @@ def page(items: list, p: Params, *, page_max: int = 100, token_min: int = 10, to
             meta["TotalCount"] = len(items)
         return chunk, meta
     chunk, meta = paginate(items, p, default_size=10, max_size=page_max)
-    return chunk, {**meta, "NextToken": ""}
+    # The documented samples list PageNumber, TotalCount, PageSize (CHOICES.md, answer field order).
+    return chunk, {"PageNumber": meta["PageNumber"], "TotalCount": meta["TotalCount"], "PageSize": meta["PageSize"],
+                   "NextToken": ""}

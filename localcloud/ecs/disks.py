@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import tags
-from ..core import action, in_order, iso_seconds
+from ..core import action, iso_seconds
 from ..errors import CloudError
 from ..params import Params
 from . import answer_order, disk_models
@@ -33,6 +33,7 @@ def _stamp(value) -> str:
     return iso_seconds(value) if value else ""
 
 
+@answer_order.ordered(answer_order.DISK)
 def render_disk(disk: dict) -> dict:
     iops = _iops(disk)
     attached = disk["status"] in ("In_use", "Attaching", "Detaching") and disk.get("instance_id")
@@ -103,8 +104,7 @@ def describe_disks(cloud, p: Params) -> dict:
         raise dry_run_passed()
     disks.sort(key=creation_order)
     chunk, meta = page(disks, p, token_min=10, token_max=500)
-    rendered = [answer_order.disk(render_disk(d)) for d in chunk]
-    return in_order({**meta, "Disks": {"Disk": rendered}}, answer_order.PAGE)
+    return {**meta, "Disks": {"Disk": [render_disk(d) for d in chunk]}}
 
 
 @action("ecs", "AttachDisk")

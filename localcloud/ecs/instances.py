@@ -6,7 +6,7 @@ import re
 import time
 
 from .. import catalog, tags
-from ..core import action, in_order, iso_minutes, paginate
+from ..core import action, iso_minutes, paginate
 from ..errors import CloudError
 from ..params import Params
 from . import answer_order, instance_models, lifecycle
@@ -27,6 +27,7 @@ def run_instances(cloud, p: Params) -> dict:
     return cloud.idempotent("ecs", "RunInstances", p, create)
 
 
+@answer_order.ordered(answer_order.INSTANCE, answer_order.INSTANCE_NESTED)
 def render_instance(cloud, obj: dict) -> dict:
     spec = catalog.INSTANCE_TYPES[obj["instance_type"]]
     image = catalog.IMAGES.get(obj["image_id"], {})
@@ -175,8 +176,7 @@ def describe_instances(cloud, p: Params) -> dict:
         raise dry_run_passed()
     found.sort(key=creation_order)
     chunk, meta = page(found, p)
-    rendered = [answer_order.instance(render_instance(cloud, i)) for i in chunk]
-    return in_order({**meta, "Instances": {"Instance": rendered}}, answer_order.PAGE)
+    return {**meta, "Instances": {"Instance": [render_instance(cloud, i) for i in chunk]}}
 
 
 @action("ecs", "DescribeInstanceStatus")

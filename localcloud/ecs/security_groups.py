@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import tags
-from ..core import action, in_order, iso_seconds
+from ..core import action, iso_seconds
 from ..errors import CloudError
 from ..params import Params
 from . import answer_order, sg_models
@@ -23,6 +23,7 @@ def create_security_group(cloud, p: Params) -> dict:
     return cloud.idempotent("ecs", "CreateSecurityGroup", p, create)
 
 
+@answer_order.ordered(answer_order.SECURITY_GROUP)
 def render_group(cloud, group: dict) -> dict:
     ecs_count = len(sg_models.members(cloud, group["id"]))
     capacity = BASIC_GROUP_CAPACITY if group["group_type"] == "normal" else ENTERPRISE_GROUP_CAPACITY
@@ -63,9 +64,7 @@ def describe_security_groups(cloud, p: Params) -> dict:
     groups.sort(key=creation_order)
     # PageSize 1-50 (DOCS21); MaxResults up to 100; TotalCount is not returned with NextToken paging.
     chunk, meta = page(groups, p, page_max=50, token_min=1, token_max=100, total_with_token=False)
-    rendered = [answer_order.security_group(render_group(cloud, g)) for g in chunk]
-    return in_order({**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": rendered}},
-                    answer_order.SECURITY_GROUPS_PAGE)
+    return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": [render_group(cloud, g) for g in chunk]}}
 
 
 def render_rule(cloud, group: dict, rule: dict) -> dict:

@@ -1,13 +1,12 @@
 """Field order of SLB answers, copied from the documented sample answers (CHOICES.md, "answer field order")."""
 from __future__ import annotations
 
-from ..core import in_order
+from ..core import in_order, ordered  # noqa: F401  (ordered: the decorator the render functions use)
 
 # DescribeLoadBalancers' documented JSON sample (CLB API reference, DescribeLoadBalancers).
 LOAD_BALANCER = ("CreateTimeStamp", "LoadBalancerName", "RegionIdAlias", "ResourceGroupId", "AddressIPVersion",
                  "LoadBalancerId", "VSwitchId", "InternetChargeType", "VpcId", "SlaveZoneId", "NetworkType",
                  "MasterZoneId", "CreateTime", "Address", "RegionId", "AddressType", "PayType", "LoadBalancerStatus")
-LOAD_BALANCERS_PAGE = ("PageNumber", "TotalCount", "PageSize", "LoadBalancers")
 # DescribeLoadBalancerAttribute's documented JSON sample (CLB API reference).
 LOAD_BALANCER_ATTRIBUTE = (
     "RenewalDuration", "EndTime", "Address", "ResourceGroupId", "ListenerPortsAndProtocal", "AddressIPVersion",
@@ -17,7 +16,7 @@ LOAD_BALANCER_ATTRIBUTE = (
     "LoadBalancerName", "DeleteProtection", "VpcId", "EndTimeStamp", "RegionId", "AddressType", "LoadBalancerStatus",
     "CreateTimeStamp", "AutoReleaseTime",
 )
-_LISTS = {  # list container -> (item key, item field order)
+LOAD_BALANCER_LISTS = {  # list container -> (item key, item field order)
     "ListenerPortsAndProtocal": ("ListenerPortAndProtocal", ("ListenerPort", "ListenerProtocal")),
     "ListenerPortsAndProtocol": ("ListenerPortAndProtocol", ("ListenerForward", "ListenerPort", "Description",
                                                              "ForwardPort", "ListenerProtocol")),
@@ -33,20 +32,6 @@ HTTP_LISTENER = ("HealthCheckHttpCode", "CookieTimeout", "HealthCheckTimeout", "
                  "Status", "XForwardedFor", "HealthCheckInterval", "StickySessionType")
 # DescribeHealthStatus' documented JSON sample.
 HEALTH_ROW = ("ListenerPort", "ServerId", "Port", "ServerIp", "ServerHealthStatus", "Protocol")
-
-
-def load_balancer(body: dict) -> dict:
-    return in_order(body, LOAD_BALANCER)
-
-
-def load_balancer_attribute(body: dict) -> dict:
-    body = in_order(body, LOAD_BALANCER_ATTRIBUTE)
-    for container, (item, order) in _LISTS.items():
-        rows = (body.get(container) or {}).get(item)
-        if isinstance(rows, list):
-            body[container] = {**body[container], item: [in_order(r, order) if isinstance(r, dict) else r
-                                                         for r in rows]}
-    return body
 
 
 def listener(body: dict, protocol: str) -> dict:

@@ -1,10 +1,10 @@
 """SLB 2014-05-15 instance actions: create, describe, delete, status, name and deletion protection."""
 from __future__ import annotations
 
-from ..core import action, in_order, paginate
+from ..core import action, paginate
 from ..errors import CloudError
 from ..params import Params
-from . import answer_order, common, models
+from . import common, models
 from .common import LB_KIND
 
 
@@ -99,14 +99,13 @@ def describe_load_balancers(cloud, p: Params) -> dict:
     else:
         # Without paging parameters every instance is returned (CHOICES.md).
         page, meta = lbs, {"TotalCount": len(lbs), "PageNumber": 1, "PageSize": max(len(lbs), 10)}
-    rendered = [answer_order.load_balancer(models.render_lb(cloud, lb)) for lb in page]
-    return in_order({**meta, "LoadBalancers": {"LoadBalancer": rendered}}, answer_order.LOAD_BALANCERS_PAGE)
+    return {**meta, "LoadBalancers": {"LoadBalancer": [models.render_lb(cloud, lb) for lb in page]}}
 
 
 @action("slb", "DescribeLoadBalancerAttribute")
 def describe_load_balancer_attribute(cloud, p: Params) -> dict:
     lb = common.lb_from_params(cloud, p)
-    return answer_order.load_balancer_attribute(models.render_lb_attribute(cloud, lb))
+    return models.render_lb_attribute(cloud, lb)
 
 
 @action("slb", "DeleteLoadBalancer")

@@ -8,6 +8,7 @@ from ..core import iso_seconds, new_id
 from ..errors import CloudError
 from ..vpc import cidr as cidrs
 from ..vpc.models import used_addresses
+from . import answer_order
 from .common import LB_KIND, LISTENER_KIND, allocate_address, listeners_of, render_tags
 
 SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large")
@@ -124,6 +125,7 @@ def _common(cloud, lb: dict) -> dict:
     }
 
 
+@answer_order.ordered(answer_order.LOAD_BALANCER)
 def render_lb(cloud, lb: dict) -> dict:
     """One entry of DescribeLoadBalancers `LoadBalancers.LoadBalancer`."""
     out = _common(cloud, lb)
@@ -131,6 +133,7 @@ def render_lb(cloud, lb: dict) -> dict:
     return out
 
 
+@answer_order.ordered(answer_order.LOAD_BALANCER_ATTRIBUTE, answer_order.LOAD_BALANCER_LISTS)
 def render_lb_attribute(cloud, lb: dict) -> dict:
     """The flat DescribeLoadBalancerAttribute body: listeners and backends included."""
     out = _common(cloud, lb)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from .. import catalog, tags
-from ..core import action, in_order, paginate
+from ..core import action, paginate
 from ..errors import CloudError, missing
 from ..params import Params
 from . import cidr as cidrs
-from . import answer_order, models
+from . import models
 from .tagging import parse_tags
 
 
@@ -61,8 +61,7 @@ def describe_vpcs(cloud, p: Params) -> dict:
     vpcs = tags.filter_by_tags(vpcs, p)
     vpcs.sort(key=lambda v: (v["created"], v["id"]))
     page, meta = paginate(vpcs, p, default_size=10, max_size=50)
-    rendered = [answer_order.vpc(models.render_vpc(cloud, v)) for v in page]
-    return in_order({**meta, "Vpcs": {"Vpc": rendered}}, answer_order.VPCS_PAGE)
+    return {**meta, "Vpcs": {"Vpc": [models.render_vpc(cloud, v) for v in page]}}
 
 
 @action("vpc", "DescribeVpcAttribute")
@@ -181,8 +180,7 @@ def describe_vswitches(cloud, p: Params) -> dict:
     items = tags.filter_by_tags(items, p)
     items.sort(key=lambda s: (s["created"], s["id"]))
     page, meta = paginate(items, p, default_size=10, max_size=50)
-    rendered = [answer_order.vswitch(models.render_vswitch(cloud, s)) for s in page]
-    return in_order({**meta, "VSwitches": {"VSwitch": rendered}}, answer_order.VSWITCHES_PAGE)
+    return {**meta, "VSwitches": {"VSwitch": [models.render_vswitch(cloud, s) for s in page]}}
 
 
 @action("vpc", "DescribeVSwitchAttributes")
