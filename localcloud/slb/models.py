@@ -6,9 +6,9 @@ import random
 from .. import catalog
 from ..core import iso_seconds, new_id
 from ..errors import CloudError
+from ..slb import answer_order
 from ..vpc import cidr as cidrs
 from ..vpc.models import used_addresses
-from . import answer_order
 from .common import LB_KIND, LISTENER_KIND, allocate_address, listeners_of, render_tags
 
 SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large")
