@@ -107,7 +107,7 @@ def test_no_stock_anywhere_fails_before_any_create_naming_what_is_missing_where(
     result = run("provision", DEFAULT_STACK)
     assert result.exit_code == 1
     error = result.doc["error"]
-    assert error["type"] == "PrecheckError"
+    assert (error["type"], error["field"]) == ("PrecheckError", "zones")
     message = error["message"]
     assert message.startswith("zones: no zone of the stack can serve it")
     assert "cn-hangzhou-i: instance type ecs.g7.large has no stock" in message
@@ -137,7 +137,8 @@ def test_an_image_id_that_no_longer_exists_fails_before_any_create_naming_the_fi
     result = run("provision", write_stack(instances={"image": retired, "image_family": None}))
     assert result.exit_code == 1
     error = result.doc["error"]
-    assert error["type"] == "PrecheckError" and error["message"].startswith("instances.image: ")
+    assert (error["type"], error["field"]) == ("PrecheckError", "instances.image")
+    assert error["message"].startswith("instances.image: ")
     assert retired in error["message"] and "image_family" in error["message"]
     assert control.resources() == {} and control.stats()["mutating"] == 0
     assert "Traceback" not in result.stderr
