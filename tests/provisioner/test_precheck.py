@@ -114,3 +114,23 @@ def test_a_zone_closed_to_the_account_fails_over_at_create_time(run, control):
     assert disk["zone"] == "cn-hangzhou-j"
     again = run("provision", DEFAULT_STACK)
     assert again.exit_code == 0 and again.doc["api_calls"]["mutating"] == 0
+
+
+@pytest.mark.parametrize("instances,message", [
+    ({"image": "ubuntu_22_04_x64_20G_alibase_20240130.vhd"}, "give exactly one of instances.image_family"),
+    ({"image_family": None}, "give exactly one of instances.image_family"),
+    ({"image_family": "9lives"}, "must be an image family name"),
+])
+def test_the_stack_names_exactly_one_image_or_family(run, control, write_stack, instances, message):
+    result = run("plan", write_stack(instances=instances))
+    assert result.exit_code == 2
+    assert result.doc["error"]["field"] == "instances.image_family" and message in result.doc["error"]["message"]
+    assert control.stats()["total"] == 0
+
+
+def test_an_exact_image_id_that_exists_is_used_as_is(run, control, write_stack):
+    image = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
+    result = run("provision", write_stack(instances={"image": image, "image_family": None}))
+    assert result.exit_code == 0, result.stderr
+    assert {i["image_id"] for i in instances_of(control)} == {image}
+    assert result.doc["precheck"] == {**result.doc["precheck"], "image_id": image, "image_family": None}
