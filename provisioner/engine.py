@@ -213,8 +213,8 @@ def plan(ctx: Context) -> dict:
     """What provision would do, from a snapshot; makes no mutating call and writes nothing."""
     started = time.monotonic()
     snap = observe.snapshot(ctx)
-    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"))
     pre = precheck_step.run_if_needed(ctx, snap)
+    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"), pre.zones if pre is not None else None)
     if pre is not None:      # the image it resolved, and the zones it would skip
         the_plan.notes += pre.notes()
     result = _base(ctx, "plan", started)

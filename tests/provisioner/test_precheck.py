@@ -45,6 +45,11 @@ def test_instances_of_a_family_get_its_newest_image(run, control):
 def test_a_zone_that_does_not_sell_the_data_disk_category_is_skipped_before_any_create(run, control, write_stack):
     # cn-hangzhou-k sells no cloud_ssd: with it first, everything goes to cn-hangzhou-i and nothing to k.
     path = write_stack(zones=["cn-hangzhou-k", "cn-hangzhou-i"])
+    plan = run("plan", path)
+    assert plan.exit_code == 4
+    creates = {c["role"]: c["detail"] for c in plan.doc["changes"] if c["action"] == "create"}
+    assert creates["vswitch"] == "cn-hangzhou-i 10.0.0.0/24"          # the second zone's block of the stack
+    assert creates["instance"] == "ecs.g7.large in cn-hangzhou-i"
     result = run("provision", path)
     assert result.exit_code == 0, result.stderr
     assert "skipping zone cn-hangzhou-k: data disk category cloud_ssd is not sold there" in result.stderr
