@@ -1,5 +1,6 @@
 """Provision, plan, status and teardown: the steps wired in dependency order, independent branches
-concurrently (the SLB and its listener come up while the network and the instances do)."""
+concurrently, ordered by the cost of a failure: what can be refused without spending money (the network, the
+security group, the SLB and its listener) is settled before RunInstances."""
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ from .steps import load_balancer as lb_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, Context, Record
+from .steps.common import INSTANCE, LOAD_BALANCER, Context, Record
 from .target import ResolvedTarget
 from .tokens import TokenBook
 
@@ -72,6 +73,7 @@ class _Provision:
         self._vswitches: dict[str, VSwitch] = {}
         self.vpc = None
         self.snap: observe.Snapshot | None = None
+        self.listener_record: Record | None = None
 
     def note(self, record: Record) -> None:
         with self._records_lock:
@@ -91,8 +93,16 @@ class _Provision:
         vswitch = self.vswitch_for(self.spec.zones[0]) if intranet else None
         lb, record = lb_step.ensure_load_balancer(self.ctx, self.snap.load_balancers, vswitch)
         self.note(record)
-        self.note(lb_step.ensure_listener(self.ctx, lb))
+        # Created and started here; the wait for `running` overlaps the instances' boot.
+        self.listener_record = lb_step.ensure_listener(self.ctx, lb, wait=False)
+        self.note(self.listener_record)
         return lb
+
+    def wait_listener(self, lb: LoadBalancer) -> None:
+        record = self.listener_record
+        if record is not None and record.status != "running":
+            lb_step.wait_listener_running(self.ctx, lb.id, self.spec.load_balancer.listener_port)
+            record.status = "running"
 
     def run(self, snap: observe.Snapshot | None = None) -> dict:
         ctx, spec = self.ctx, self.spec
@@ -102,6 +112,7 @@ class _Provision:
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
         self.snap = snap
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:
+            # Pre-checks (nothing is created before them) belong here.
             internet = spec.load_balancer.address_type == "internet"
             lb_future: Future | None = pool.submit(self.load_balancer_branch) if internet else None
             self.vpc, record = vpc_step.ensure_vpc(ctx, snap.vpcs)
@@ -112,8 +123,11 @@ class _Provision:
             self.vswitch_for(spec.zones[0])
             group, record = sg_future.result()
             self.note(record)
+            # Everything that can be refused without spending money is settled before RunInstances: a
+            # refused CreateLoadBalancer (or listener) must not leave billing instances behind.
+            lb = lb_future.result()
 
-            survivors = self.scale_down(lb_future)
+            survivors = self.scale_down(lb)
             inst_set = instance_step.ensure_instances(ctx, survivors, self.vswitch_for, group)
             for inst in inst_set.instances:
                 action = "created" if inst.id in inst_set.created else "existing"
@@ -131,7 +145,7 @@ class _Provision:
 
             pairs = [(d.id, inst) for d, inst in dplan.attach] + (create_future.result() if create_future else [])
             attach_future = pool.submit(disk_step.attach_disks, ctx, pairs) if pairs else None
-            lb = lb_future.result()
+            self.wait_listener(lb)
             ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
             awaiting = rollout.begin(ctx, lb, inst_set.ids, ours, inst_set.created + inst_set.started, self.records)
             self.note(lb_step.ensure_backends(ctx, lb, inst_set.ids, ours))
@@ -158,7 +172,7 @@ class _Provision:
             result["endpoint_note"] = note
         return result
 
-    def scale_down(self, lb_future: Future) -> list[Instance]:
+    def scale_down(self, lb: LoadBalancer) -> list[Instance]:
         """Remove surplus instances: out of the SLB first, then their own data disks, then the instances."""
         ctx, spec, snap = self.ctx, self.spec, self.snap
         keep = planning.disk_holders(spec, snap)
@@ -168,7 +182,6 @@ class _Provision:
         ids = [v.id for v in victims]
         log.info("scaling down from %d to %d instances: removing %s", len(snap.instances), spec.instances.count,
                  ", ".join(ids))
-        lb = lb_future.result()
         attached = [i for i in ids if i in {b.server_id for b in lb.backends or []}]
         if attached:
             drained = rollout.drain(ctx, lb, attached, {v.id for v in victims if v.status == "Running"})
@@ -208,7 +221,7 @@ def plan(ctx: Context) -> dict:
     """What provision would do, from a snapshot; makes no mutating call and writes nothing."""
     started = time.monotonic()
     snap = observe.snapshot(ctx)
-    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"))
+    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"), ctx.state.get(LOAD_BALANCER))
     result = _base(ctx, "plan", started)
     if ctx.state.data.get("spec_hash") and ctx.state.data["spec_hash"] != ctx.spec.spec_hash:
         the_plan.notes.append("the stack file changed since the last provision")

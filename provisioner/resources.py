@@ -172,13 +172,17 @@ class LoadBalancer:
     tags: dict
     created: str = ""
     backends: list[Backend] | None = None          # when read (DescribeLoadBalancerAttribute)
+    charge_type: str = ""                          # InstanceChargeType: PayByCLCU, or PayBySpec (no longer sold)
+    delete_protection: str = ""                    # DeleteProtection: on / off
     listeners: list[Listener] | None = None        # when read (DescribeLoadBalancerListeners)
 
     @classmethod
     def from_api(cls, item: dict) -> "LoadBalancer":
         return cls(item.get("LoadBalancerId", ""), item.get("LoadBalancerStatus", ""), item.get("Address", ""),
                    item.get("AddressType", ""), item.get("LoadBalancerSpec", "") or "", item.get("VpcId", "") or "",
-                   item.get("VSwitchId", "") or "", read_tags(item), item.get("CreateTime", ""))
+                   item.get("VSwitchId", "") or "", read_tags(item), item.get("CreateTime", ""),
+                   charge_type=item.get("InstanceChargeType", "") or "",
+                   delete_protection=item.get("DeleteProtection", "") or "")
 
     def listener(self, port: int) -> Listener | None:
         for listener in self.listeners or []:

@@ -1,5 +1,5 @@
-"""SLB fault injection through the official SDK: busy answers on reads (and forced refusals), and a new
-listener that reads cannot see for a while after its create."""
+"""SLB fault injection and listener checks through the official SDK: busy answers on reads (and forced refusals),
+a new listener that reads cannot see for a while after its create, and the listener Description characters."""
 from __future__ import annotations
 
 import urllib.error
@@ -90,3 +90,15 @@ def test_a_new_listener_is_unreadable_for_the_read_lag(slb, control, lb_id):
 def test_without_a_read_lag_a_new_listener_is_readable_at_once(slb, lb_id):
     create_listener(slb, lb_id)
     assert read_listener(slb, lb_id).status == "stopped"
+
+
+@pytest.mark.parametrize("text, ok", [("stack-demo_1/a.b", True), ("stack demo", False), ("web;drop", False)])
+def test_a_listener_description_keeps_to_the_documented_characters(slb, lb_id, text, ok):
+    request = m.CreateLoadBalancerHTTPListenerRequest(
+        load_balancer_id=lb_id, listener_port=80, backend_server_port=8080, bandwidth=-1, health_check="on",
+        sticky_session="off", description=text)
+    if ok:
+        slb.create_load_balancer_httplistener(request)
+        assert read_listener(slb, lb_id).description == text
+    else:
+        assert_error(error_of(slb.create_load_balancer_httplistener, request), "InvalidParameter", 400, "Description")
