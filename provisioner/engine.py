@@ -17,6 +17,7 @@ from .resources import Instance, LoadBalancer, VSwitch
 from .spec import Stack
 from .state import State, StackLock, default_path, lock_path
 from .steps import disks as disk_step
+from .steps import identity
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import security_group as sg_step
@@ -111,6 +112,11 @@ class _Provision:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
         self.snap = snap
+        # Identity by id first: ours whose tags were removed (found by the state's ids) get them back, so no
+        # second VPC, group or SLB is created beside them; ids the cloud no longer has are forgotten.
+        for record in identity.records(identity.restore_tags(ctx, snap)):
+            self.note(record)
+        identity.forget(ctx, snap)
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:
             # Pre-checks (nothing is created before them) belong here.
             internet = spec.load_balancer.address_type == "internet"
@@ -260,6 +266,10 @@ def status(ctx: Context) -> dict:
         health = _health(ctx, lb) if listener is not None else {}
         backends = [{"server_id": b.server_id, "weight": b.weight, "health": health.get(b.server_id, "unknown")}
                     for b in lb.backends or []]
+    stripped = {res.id for _, res in snap.untagged}
+    for entry in resources:
+        if entry["id"] in stripped:
+            entry["tags"] = "removed (found by the id in the state file; provision or reconcile restores them)"
     result = _base(ctx, "status", started)
     endpoint, note = rollout.endpoint(ctx, lb) if listener is not None else (None, None)
     if note:
@@ -279,6 +289,19 @@ def _health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
 
 # --- teardown ------------------------------------------------------------------------------------------
 
+def _check_protection(snap: observe.Snapshot) -> None:
+    """Stop before the first delete when a resource is protected: DeleteLoadBalancer answers
+    OperationDenied.DeleteProtectionIsOn and DeleteInstances InvalidOperation.DeletionProtection, which
+    would leave a half-deleted stack (listeners and backends already gone)."""
+    protected = [f"SLB {lb.id} (DeleteProtection on; SetLoadBalancerDeleteProtection off)"
+                 for lb in snap.load_balancers if str(lb.delete_protection).lower() == "on"]
+    protected += [f"instance {i.id} (DeletionProtection on; ModifyInstanceAttribute DeletionProtection=false)"
+                  for i in snap.instances if i.deletion_protection]
+    if protected:
+        raise ProvisionerError("teardown stopped before deleting anything: deletion protection is on for "
+                               + "; ".join(protected) + "; turn it off, then run teardown again")
+
+
 def teardown(ctx: Context) -> dict:
     """Delete everything tagged for the stack in dependency order, waiting until each is gone:
     listener, backends, SLB and (meanwhile) detach + delete the data disks; instances (Force);
@@ -286,7 +309,9 @@ def teardown(ctx: Context) -> dict:
     started = time.monotonic()
     snap = observe.snapshot(ctx)
     log.info("tearing down %s", _counts_text(snap))
-    records: list[Record] = []
+    _check_protection(snap)
+    records: list[Record] = identity.records(identity.restore_tags(ctx, snap))
+    identity.forget(ctx, snap)
     with ThreadPoolExecutor(max_workers=5, thread_name_prefix="teardown") as pool:
         # Foreign resources in our network (never touched) keep the group, vSwitch or VPC they need.
         kept_future = pool.submit(neighbours.blockers, ctx, snap)
@@ -303,10 +328,11 @@ def teardown(ctx: Context) -> dict:
                             [s for s in snap.vswitches if s.id not in kept])
     for vpc in (v for v in snap.vpcs if v.id not in kept):
         records.append(vpc_step.delete_vpc(ctx, vpc))
+    # Tags and the state's ids: the state file is kept while any id it lists still exists.
     left = [i for i in observe.snapshot(ctx, details=False).ids() if i not in kept]
     if left:
-        raise ProvisionerError(f"teardown left resources tagged with the stack: {', '.join(left)};"
-                               " run teardown again")
+        raise ProvisionerError(f"teardown left resources of the stack (tagged for it, or listed in the state file"
+                               f" {ctx.state.path}, which is kept): {', '.join(left)}; run teardown again")
     if kept:
         raise ProvisionerError("teardown kept " + "; ".join(f"{rid} (needed by {', '.join(who)})"
                                                            for rid, who in sorted(kept.items()))

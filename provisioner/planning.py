@@ -65,6 +65,10 @@ def disk_holders(spec: Stack, snap: Snapshot) -> set[str]:
 def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_lb: str | None = None) -> Plan:
     plan = Plan()
     add = plan.changes.append
+    for role, res in snap.untagged:
+        add(Change("change", role, res.id, "restore the stack's tags (removed; the state file lists it)"))
+    for role, ident, other in snap.foreign:
+        plan.notes.append(f"{role} {ident} is in the state file but now tagged for stack {other!r}: left alone")
     vpc = next((v for v in snap.vpcs if v.id == known_vpc), snap.vpcs[0] if snap.vpcs else None)
     if vpc is None:
         add(Change("create", VPC, detail=spec.network.vpc_cidr))

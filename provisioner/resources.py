@@ -93,6 +93,7 @@ class Instance:
     tags: dict
     created: str = ""
     started: str = ""          # StartTime: the last start or reboot (ISO 8601, UTC)
+    deletion_protection: bool = False   # DeleteInstances answers InvalidOperation.DeletionProtection
 
     @classmethod
     def from_api(cls, item: dict) -> "Instance":
@@ -102,7 +103,8 @@ class Instance:
                    item.get("InstanceType", ""), item.get("ImageId", ""), vpc.get("VpcId", ""),
                    vpc.get("VSwitchId", ""), ips[0] if ips else "",
                    list(dig(item, ("SecurityGroupIds", "SecurityGroupId")) or []), read_tags(item),
-                   item.get("CreationTime", ""), item.get("StartTime", "") or "")
+                   item.get("CreationTime", ""), item.get("StartTime", "") or "",
+                   bool(item.get("DeletionProtection")))
 
     @property
     def order(self) -> tuple:
