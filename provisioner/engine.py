@@ -257,7 +257,7 @@ def status(ctx: Context) -> dict:
     listener = None
     for each in snap.load_balancers:
         resources.append({"role": "load-balancer", "id": each.id, "status": each.status, "address": each.address,
-                          "address_type": each.address_type})
+                          "address_type": each.address_type, "billing": each.charge_type})
         for lst in each.listeners or []:
             resources.append({"role": "listener", "id": f"{each.id}:{lst.port}", "status": lst.status,
                               "protocol": lst.protocol, "backend_port": lst.backend_port})

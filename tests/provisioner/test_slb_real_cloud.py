@@ -132,3 +132,20 @@ def test_busy_slb_reads_are_retried(run, write_stack, control):
     assert problems(control, stack, run.state_path) == []
     assert run("teardown", stack).exit_code == 0
     assert not os.path.exists(run.state_path) and "load_balancer" not in control.resources()
+
+
+def test_every_name_sent_is_accepted_even_for_a_one_letter_stack(run, write_stack, control):
+    # SecurityGroupName and DiskName need 2 characters, the listener Description a restricted character set.
+    stack = write_stack(name="a")
+    res = run("provision", stack)
+    assert res.exit_code == 0, res.stderr
+    assert problems(control, stack, run.state_path) == []
+    [listener] = control.resources()["listener"]
+    assert listener["description"] == "stack-a"
+
+
+def test_status_reports_the_slb_billing(run, write_stack):
+    stack = write_stack()
+    assert run("provision", stack).exit_code == 0
+    [lb] = [r for r in run("status", stack).doc["resources"] if r["role"] == "load-balancer"]
+    assert (lb["status"], lb["billing"]) == ("active", "PayByCLCU")
