@@ -149,3 +149,24 @@ def test_status_reports_the_slb_billing(run, write_stack):
     assert run("provision", stack).exit_code == 0
     [lb] = [r for r in run("status", stack).doc["resources"] if r["role"] == "load-balancer"]
     assert (lb["status"], lb["billing"]) == ("active", "PayByCLCU")
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_slb_faults_soak_converges(seed, run, write_stack, control, monkeypatch):
+    """The fault soak's mix plus busy SLB reads and a 3 s listener read lag: provision, a listener replacement
+    (new serving port) and teardown converge, with the SLB active and nothing left over."""
+    base = {"throttle": 0.25, "error": 0.05, "commit_drop": 0.05}
+    rules = [{"action": "*", **base}] + [{"action": f"slb:{a}", **base, "refuse": 0.3} for a in (
+        "DescribeLoadBalancerAttribute", "DescribeLoadBalancerListeners")]
+    monkeypatch.setattr(common, "sleep", lambda seconds: control.advance(seconds))
+    first, changed = write_stack(), write_stack("changed.yaml", serving={"port": 9090})
+    for stack in (first, changed):
+        control.faults(seed=seed, rules=rules, read_lag={"listener": 3})
+        res = run("provision", stack)
+        control.faults()
+        assert res.exit_code == 0, res.stderr[-3000:]
+        assert problems(control, stack, run.state_path) == []
+    control.faults(seed=seed, rules=rules, read_lag={"listener": 3})
+    assert run("teardown", changed).exit_code == 0
+    control.faults()
+    assert control.resources() == {}
