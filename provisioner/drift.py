@@ -210,6 +210,9 @@ def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add) -> 
                   "replace it" if kind == "replace" else "set the stack's settings again"))
     elif kind == "start":
         add(Drift(LISTENER, resource, "stopped", "; ".join(differs), "start it"))
+    for old in lb_step.stale_listeners(spec, lb):
+        add(Drift(LISTENER, f"{lb.id}:{old.port}", "surplus", f"the stack's listener is on port {port}",
+                  "delete it"))
     ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
     to_add, remove, reweight = lb_step.backend_diff(lb, [i.id for i in survivors], ours)
     for ident in to_add:

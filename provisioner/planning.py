@@ -154,6 +154,9 @@ def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], 
             extra.append("the SLB turns inactive while its only listener is replaced and is set active again")
         add(Change("replace" if kind == "replace" else "change", LISTENER,
                    f"{lb.id}:{spec.load_balancer.listener_port}", "; ".join(differs + extra)))
+    for old in lb_step.stale_listeners(spec, lb):
+        add(Change("delete", LISTENER, f"{lb.id}:{old.port}",
+                   f"the stack's listener is on port {spec.load_balancer.listener_port} now"))
     ours = {i.id for i in snap.instances}
     to_add, remove, reweight = lb_step.backend_diff(lb, [i.id for i in survivors], ours)
     remove = sorted(set(remove) | ({i.id for i in victims} & {b.server_id for b in lb.backends or []}))

@@ -151,6 +151,7 @@ class Listener:
     status: str
     backend_port: int | None
     health: dict = field(default_factory=dict)      # the HTTP listener's health-check settings (wire names)
+    tags: dict = field(default_factory=dict)
 
     @classmethod
     def from_api(cls, item: dict) -> "Listener":
@@ -159,7 +160,7 @@ class Listener:
                                              "HealthCheckTimeout", "HealthyThreshold", "UnhealthyThreshold",
                                              "HealthCheckHttpCode", "HealthCheckConnectPort") if k in config}
         return cls(int(item.get("ListenerPort") or 0), str(item.get("ListenerProtocol", "")).lower(),
-                   str(item.get("Status", "")).lower(), item.get("BackendServerPort"), health)
+                   str(item.get("Status", "")).lower(), item.get("BackendServerPort"), health, read_tags(item))
 
 
 @dataclass

@@ -220,7 +220,17 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
                  busy=True, verify=lambda: getattr(_listener(ctx, lb.id, port), "status", "") in ("starting", "running"))
         action = "changed" if action == "existing" else action
         status = "starting"
-    detail = {"backend_port": spec.serving.port}
+    detail: dict = {"backend_port": spec.serving.port}
+    stale = stale_listeners(spec, lb)
+    for old in stale:
+        # The stack's listener port changed: its old listener goes once the new one exists (so the CLB never
+        # loses its last listener on the way).
+        log.info("load-balancer: deleting listener %s:%d (the stack listens on %d now)", lb.id, old.port, port)
+        delete_listener(ctx, lb, old)
+    if stale:
+        lb.listeners = [x for x in lb.listeners or [] if x not in stale]
+        detail["removed_ports"] = [x.port for x in stale]
+        action = "changed" if action == "existing" else action
     if action != "existing" and ensure_active(ctx, lb):
         detail["load_balancer"] = "set active again"
     ctx.state.set(LISTENER, {"load_balancer": lb.id, "port": port})
@@ -228,6 +238,13 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         wait_listener_running(ctx, lb.id, port)
         status = "running"
     return Record(LISTENER, resource, action, status, detail)
+
+
+def stale_listeners(spec: Stack, lb: LoadBalancer) -> list[Listener]:
+    """Listeners of the stack (tagged for it) on another port than the stack's: left by a listener_port change.
+    A listener someone else added to our SLB carries no such tags and is left alone."""
+    port = spec.load_balancer.listener_port
+    return [x for x in lb.listeners or [] if x.port != port and owned(x.tags, spec, LISTENER)]
 
 
 def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:

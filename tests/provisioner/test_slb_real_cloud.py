@@ -95,8 +95,10 @@ def test_after_a_listener_change_the_slb_is_active(run, write_stack, control, co
     lb = console.one("load_balancer")
     assert lb["status"] == "active"
     port = change.get("load_balancer", {}).get("listener_port", 80)
-    listener = {x["port"]: x for x in console.mine("listener")}[port]
-    assert (listener["status"], listener["backend_port"]) == ("running", change.get("serving", {}).get("port", 8080))
+    [listener] = console.mine("listener")              # a listener on the old port is gone
+    assert (listener["port"], listener["status"], listener["backend_port"]) == (
+        port, "running", change.get("serving", {}).get("port", 8080))
+    assert problems(control, changed, run.state_path) == []
 
 
 def test_a_replaced_listener_is_reported_by_plan_with_the_reactivation(run, write_stack):
@@ -104,6 +106,19 @@ def test_a_replaced_listener_is_reported_by_plan_with_the_reactivation(run, writ
     plan = run("plan", write_stack("changed.yaml", serving={"port": 9090}))
     assert plan.exit_code == 4
     assert any("set active again" in line for line in plan.doc["lines"])
+
+
+def test_a_moved_listener_port_is_planned_and_checked_as_the_old_listener_deleted(run, write_stack, console):
+    assert run("provision", write_stack()).exit_code == 0
+    lb_id = console.one("load_balancer")["id"]
+    moved = write_stack("moved.yaml", load_balancer={"listener_port": 8081})
+    plan = run("plan", moved)
+    assert plan.exit_code == 4
+    assert {(c["action"], c["id"]) for c in plan.doc["changes"] if c["role"] == "listener"} >= {
+        ("delete", f"{lb_id}:80")}
+    check = run("reconcile", moved, "--check")
+    assert check.exit_code == 3
+    assert any(d["kind"] == "surplus" and d["id"] == f"{lb_id}:80" for d in check.doc["drift"])
 
 
 def test_a_new_listener_that_is_not_readable_at_once_does_not_fail_provision(run, write_stack, control,
