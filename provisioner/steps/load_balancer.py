@@ -94,7 +94,7 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
         if lb.address_type and lb.address_type != spec.load_balancer.address_type:
             log.warning("SLB %s is %s but the stack asks for %s; the address type cannot change in place",
                         lb.id, lb.address_type, spec.load_balancer.address_type)
-        detail = {"address": lb.address}
+        detail = {"address": lb.address, "billing": lb.charge_type}
         if lb.charge_type == LEGACY_CHARGE:
             # Bought before pay-by-specification left sale: kept as it is (it still serves); `plan` says so.
             log.warning("SLB %s is billed pay-by-specification, which is no longer sold; it is kept as it is and"
