@@ -216,8 +216,7 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         status = wait_status(f"listener {resource}", lambda: _listener(ctx, lb.id, port), "stopped",
                              ctx.timeouts.listener)
     if status == "stopped":
-        ctx.call(STEP, resource, "slb", "StartLoadBalancerListener", {**base, "ListenerProtocol": "http"},
-                 busy=True, verify=lambda: getattr(_listener(ctx, lb.id, port), "status", "") in ("starting", "running"))
+        start_listener(ctx, lb.id, port)
         action = "changed" if action == "existing" else action
         status = "starting"
     detail: dict = {"backend_port": spec.serving.port}
@@ -245,6 +244,24 @@ def stale_listeners(spec: Stack, lb: LoadBalancer) -> list[Listener]:
     A listener someone else added to our SLB carries no such tags and is left alone."""
     port = spec.load_balancer.listener_port
     return [x for x in lb.listeners or [] if x.port != port and owned(x.tags, spec, LISTENER)]
+
+
+def start_listener(ctx: Context, lb_id: str, port: int) -> None:
+    """StartLoadBalancerListener. Right after the create, the API may still answer ListenerNotFound (404)
+    although a read lists the listener: in that window it is polled again, not fatal."""
+    resource = f"{lb_id}:{port}"
+    params = {"RegionId": ctx.region, "LoadBalancerId": lb_id, "ListenerPort": port, "ListenerProtocol": "http"}
+
+    def attempt() -> tuple[bool, str]:
+        try:
+            # Busy (ServiceIsConfiguring) is retried; a retry after a lost answer finds it starting: done.
+            ctx.call(STEP, resource, "slb", "StartLoadBalancerListener", params, busy=True,
+                     verify=lambda: getattr(_listener(ctx, lb_id, port), "status", "") in ("starting", "running"))
+        except NotFound as err:
+            return False, f"{err.code}: not startable yet"
+        return True, "started"
+
+    wait_for(f"listener {resource} to accept StartLoadBalancerListener", attempt, ctx.timeouts.listener)
 
 
 def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:

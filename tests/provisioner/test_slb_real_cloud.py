@@ -185,3 +185,20 @@ def test_slb_faults_soak_converges(seed, run, write_stack, control, monkeypatch)
     assert run("teardown", changed).exit_code == 0
     control.faults()
     assert control.resources() == {}
+
+
+def test_listener_not_found_on_start_right_after_the_create_is_not_fatal(make_ctx, control, monkeypatch):
+    from provisioner.resources import Listener
+    from provisioner.steps import load_balancer as lb_step
+
+    ctx = make_ctx()
+    lb, _ = lb_step.ensure_load_balancer(ctx, [], None)
+    control.faults(read_lag={"listener": 4})
+    monkeypatch.setattr(common, "sleep", lambda seconds: control.advance(seconds))
+    # A read already lists the new listener while Start still answers ListenerNotFound (404).
+    monkeypatch.setattr(lb_step, "wait_listener_visible",
+                        lambda ctx, lb_id, port: Listener(port, "http", "stopped", 8080))
+    record = lb_step.ensure_listener(ctx, lb)
+    assert (record.action, record.status) == ("created", "running")
+    errors = control.stats()["actions"]["slb:StartLoadBalancerListener"]["errors"]
+    assert errors.get("ListenerNotFound", 0) >= 1
