@@ -1,5 +1,6 @@
 """SLB fault injection and listener checks through the official SDK: busy answers on reads (and forced refusals),
-a new listener that reads cannot see for a while after its create, and the listener Description characters."""
+a new listener that reads cannot see for a while after its create, the listener Description characters, and the
+instance status when listeners go (the last one deleted: inactive until SetLoadBalancerStatus)."""
 from __future__ import annotations
 
 import urllib.error
@@ -102,3 +103,19 @@ def test_a_listener_description_keeps_to_the_documented_characters(slb, lb_id, t
         assert read_listener(slb, lb_id).description == text
     else:
         assert_error(error_of(slb.create_load_balancer_httplistener, request), "InvalidParameter", 400, "Description")
+
+
+def test_a_new_listener_after_the_last_was_deleted_leaves_the_instance_inactive(slb, lb_id):
+    create_listener(slb, lb_id)
+    slb.delete_load_balancer_listener(m.DeleteLoadBalancerListenerRequest(load_balancer_id=lb_id, listener_port=80))
+    create_listener(slb, lb_id, port=81)
+    assert attribute(slb, lb_id).load_balancer_status == "inactive"     # only SetLoadBalancerStatus turns it back
+    slb.set_load_balancer_status(m.SetLoadBalancerStatusRequest(load_balancer_id=lb_id, load_balancer_status="active"))
+    assert attribute(slb, lb_id).load_balancer_status == "active"
+
+
+def test_deleting_one_of_two_listeners_keeps_the_instance_active(slb, lb_id):
+    create_listener(slb, lb_id)
+    create_listener(slb, lb_id, port=81)
+    slb.delete_load_balancer_listener(m.DeleteLoadBalancerListenerRequest(load_balancer_id=lb_id, listener_port=80))
+    assert attribute(slb, lb_id).load_balancer_status == "active"
