@@ -131,7 +131,7 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
 
     survivors = _instances(ctx, view, grace, add, notes)
     _disks(ctx, view, survivors, add)
-    _load_balancer(ctx, view, survivors, add)
+    _load_balancer(ctx, view, survivors, add, notes)
     return out, notes
 
 
@@ -187,7 +187,7 @@ def _disks(ctx: Context, view: View, survivors: list[Instance], add) -> None:
         add(Drift(DATA_DISK, disk.id, "surplus", "free, and no instance of the stack needs it", "delete it"))
 
 
-def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add) -> None:
+def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add, notes: list[str]) -> None:
     spec, snap = ctx.spec, view.snap
     lb = lb_step.pick(ctx, snap.load_balancers)
     port = spec.load_balancer.listener_port
@@ -196,6 +196,9 @@ def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add) -> 
         add(Drift(LOAD_BALANCER, known or "", "deleted" if known else "missing", "no SLB",
                   "create it, its listener and its backends"))
         return
+    if lb.charge_type == lb_step.LEGACY_CHARGE:
+        notes.append(f"SLB {lb.id} is billed pay-by-specification, which is no longer sold: kept as it is; it can be"
+                     f" converted to pay-by-LCU with {lb_step.CONVERT_ACTION}")
     if lb.status != "active":
         add(Drift(LOAD_BALANCER, lb.id, "inactive", f"status {lb.status or 'unknown'}",
                   "SetLoadBalancerStatus active"))

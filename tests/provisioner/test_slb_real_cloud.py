@@ -61,6 +61,9 @@ def test_a_legacy_pay_by_spec_slb_is_kept_and_plan_says_it_can_be_converted(run,
     assert (lb["id"], lb["instance_charge_type"]) == (lb_id, "PayBySpec")
     [record] = [r for r in again.doc["resources"] if r["role"] == "load-balancer"]
     assert "ModifyLoadBalancerInstanceChargeType" in record["billing"]
+    check = run("reconcile", stack, "--check")
+    assert check.exit_code == 0 and check.doc["drift"] == []          # kept: not drift, a note
+    assert any("ModifyLoadBalancerInstanceChargeType" in note for note in check.doc["notes"])
 
 
 def test_a_refused_create_load_balancer_leaves_no_instance(run, write_stack, control):
