@@ -22,15 +22,17 @@ def critical_paths(speed: float) -> dict[str, float]:
     """The sum of the unavoidable waits along the longest dependency chain (profile durations / speed).
 
     provision: the VPC must be Available before its vSwitch is created, the vSwitch before RunInstances;
-      instances boot (Pending -> Starting -> Running), their data disk created with them (RunInstances
-      DataDisk.1, so no attach waits for the boot). The SLB branch (create, listener start) runs meanwhile
-      and is shorter. Health checks pass at once with the emulator's runtime off (Running = normal).
+      the SLB (create until active) is settled before RunInstances too, beside the network; instances boot
+      (Pending -> Starting -> Running), their data disk created with them (RunInstances DataDisk.1, so no
+      attach waits for the boot). The listener's start overlaps the boot. Health checks pass at once with
+      the emulator's runtime off (its fallback: Running = normal).
     teardown: the instances are released (their data disks come off with them, Available); then the
       vSwitch (with the disks and the security group meanwhile); the VPC once its vSwitch is gone. The
       SLB branch (listener stop, delete) runs meanwhile.
     """
     d = {k: v / speed for k, v in DURATIONS.items()}
-    provision = max(d["vpc.create"] + d["vswitch.create"] + d["instance.pending"] + d["instance.starting"],
+    provision = max(max(d["vpc.create"] + d["vswitch.create"], d["slb.create"]) + d["instance.pending"]
+                    + d["instance.starting"],
                     d["slb.create"] + d["listener.start"])
     teardown = max(d["instance.release"] + d["vswitch.delete"] + d["vpc.delete"], d["listener.stop"])
     return {"provision": provision, "noop": 0.0, "teardown": teardown}

@@ -80,6 +80,9 @@ class Emulator:
         self.cloud.runtime = None        # the local runtime attaches itself (localcloud.runtime.attach)
         self.verifier = Verifier(keys)
         self.faults = Faults()
+        # Models read model-level knobs from it: the read lag (a new listener not yet visible) and the lost
+        # instances of RunInstances, drawn from the same seeded RNG.
+        self.cloud.faults = self.faults
         self.stats = Stats()
         self.extensions: list = []
         self._kill: dict | None = None
@@ -257,6 +260,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise throttled()
             if decision.before == "error":
                 raise service_unavailable() if self.emu.faults.coin() < 0.5 else internal_error()
+            if decision.before == "refuse":
+                code, status, message = decision.answer
+                raise CloudError(code, message, status)
             result = self.emu.cloud.call(product, action, params)
             if spec.mutating:
                 self.emu.after_mutation()

@@ -1,5 +1,6 @@
 """Provision, plan, status and teardown: the steps wired in dependency order, independent branches
-concurrently (the SLB and its listener come up while the network and the instances do)."""
+concurrently, ordered by the cost of a failure: what can be refused without spending money (the network, the
+security group, the SLB and its listener) is settled before RunInstances."""
 from __future__ import annotations
 
 import logging
@@ -16,12 +17,14 @@ from .resources import Instance, LoadBalancer, VSwitch
 from .spec import Stack
 from .state import State, StackLock, default_path, lock_path
 from .steps import disks as disk_step
+from .steps import identity
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
+from .steps import precheck as precheck_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, Context, Record, typical
+from .steps.common import INSTANCE, LOAD_BALANCER, Context, Record, typical
 from .target import ResolvedTarget
 from .tokens import TokenBook
 
@@ -73,6 +76,7 @@ class _Provision:
         self._vswitches: dict[str, VSwitch] = {}
         self.vpc = None
         self.snap: observe.Snapshot | None = None
+        self.listener_record: Record | None = None
 
     def note(self, record: Record) -> None:
         with self._records_lock:
@@ -89,11 +93,19 @@ class _Provision:
 
     def load_balancer_branch(self) -> LoadBalancer:
         intranet = self.spec.load_balancer.address_type == "intranet"
-        vswitch = self.vswitch_for(self.spec.zones[0]) if intranet else None
+        vswitch = self.vswitch_for(precheck_step.first_zone(self.ctx, self.snap.vswitches)) if intranet else None
         lb, record = lb_step.ensure_load_balancer(self.ctx, self.snap.load_balancers, vswitch)
         self.note(record)
-        self.note(lb_step.ensure_listener(self.ctx, lb))
+        # Created and started here; the wait for `running` overlaps the instances' boot.
+        self.listener_record = lb_step.ensure_listener(self.ctx, lb, wait=False)
+        self.note(self.listener_record)
         return lb
+
+    def wait_listener(self, lb: LoadBalancer) -> None:
+        record = self.listener_record
+        if record is not None and record.status != "running":
+            lb_step.wait_listener_running(self.ctx, lb.id, self.spec.load_balancer.listener_port)
+            record.status = "running"
 
     def run(self, snap: observe.Snapshot | None = None) -> dict:
         ctx, spec = self.ctx, self.spec
@@ -102,6 +114,13 @@ class _Provision:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
         self.snap = snap
+        # Identity by id first: ours whose tags were removed (found by the state's ids) get them back, so no
+        # second VPC, group or SLB is created beside them; ids the cloud no longer has are forgotten.
+        for record in identity.records(identity.restore_tags(ctx, snap)):
+            self.note(record)
+        identity.forget(ctx, snap)
+        # Before any create: the image, and which zones sell the type and disk categories (steps/precheck.py).
+        pre = precheck_step.run_if_needed(ctx, snap)
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:
             internet = spec.load_balancer.address_type == "internet"
             lb_future: Future | None = pool.submit(self.load_balancer_branch) if internet else None
@@ -110,11 +129,14 @@ class _Provision:
             if lb_future is None:
                 lb_future = pool.submit(self.load_balancer_branch)
             sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups)
-            self.vswitch_for(spec.zones[0])
+            self.vswitch_for(precheck_step.first_zone(ctx, snap.vswitches))
             group, record = sg_future.result()
             self.note(record)
+            # Everything that can be refused without spending money is settled before RunInstances: a
+            # refused CreateLoadBalancer (or listener) must not leave billing instances behind.
+            lb = lb_future.result()
 
-            survivors = self.scale_down(lb_future)
+            survivors = self.scale_down(lb)
             victim_ids = {r.id for r in self.records if r.role == INSTANCE and r.action == "deleted"}
             usable_disks = [d for d in snap.disks if d.instance_id not in victim_ids]
             # A new instance gets its data disk from its RunInstances, unless a free disk of the stack
@@ -146,7 +168,7 @@ class _Provision:
             attach_future = pool.submit(disk_step.attach_disks, ctx, pairs,
                                         [d.id for d, _ in dplan.attach if d.status == "Available"]) if pairs else None
             new_disk_future = pool.submit(disk_step.adopt_new, ctx, inst_set.new_disks) if inst_set.new_disks else None
-            lb = lb_future.result()
+            self.wait_listener(lb)
             ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
             awaiting = rollout.begin(ctx, lb, inst_set.ids, ours, inst_set.created + inst_set.started, self.records)
             self.note(lb_step.ensure_backends(ctx, lb, inst_set.ids, ours))
@@ -168,6 +190,8 @@ class _Provision:
         endpoint, note = rollout.endpoint(ctx, lb)
         result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),
                       endpoint=endpoint, instances=inst_set.ids)
+        if pre is not None:
+            result["precheck"] = pre.to_dict()
         sample = rollout.sample_request(ctx, endpoint)
         if sample:
             result["sample_request"] = sample
@@ -176,7 +200,7 @@ class _Provision:
             result["endpoint_note"] = note
         return result
 
-    def scale_down(self, lb_future: Future) -> list[Instance]:
+    def scale_down(self, lb: LoadBalancer) -> list[Instance]:
         """Remove surplus instances: out of the SLB first, then the instances, then their own data disks."""
         ctx, spec, snap = self.ctx, self.spec, self.snap
         keep = planning.disk_holders(spec, snap)
@@ -186,7 +210,6 @@ class _Provision:
         ids = [v.id for v in victims]
         log.info("scaling down from %d to %d instances: removing %s", len(snap.instances), spec.instances.count,
                  ", ".join(ids))
-        lb = lb_future.result()
         attached = [i for i in ids if i in {b.server_id for b in lb.backends or []}]
         if attached:
             drained = rollout.drain(ctx, lb, attached, {v.id for v in victims if v.status == "Running"})
@@ -228,7 +251,11 @@ def plan(ctx: Context) -> dict:
     """What provision would do, from a snapshot; makes no mutating call and writes nothing."""
     started = time.monotonic()
     snap = observe.snapshot(ctx)
-    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"))
+    pre = precheck_step.run_if_needed(ctx, snap)
+    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"), ctx.state.get(LOAD_BALANCER),
+                                  pre.zones if pre is not None else None)
+    if pre is not None:      # the image it resolved, and the zones it would skip
+        the_plan.notes += pre.notes()
     result = _base(ctx, "plan", started)
     if ctx.state.data.get("spec_hash") and ctx.state.data["spec_hash"] != ctx.spec.spec_hash:
         the_plan.notes.append("the stack file changed since the last provision")
@@ -258,7 +285,7 @@ def status(ctx: Context) -> dict:
     listener = None
     for each in snap.load_balancers:
         resources.append({"role": "load-balancer", "id": each.id, "status": each.status, "address": each.address,
-                          "address_type": each.address_type})
+                          "address_type": each.address_type, "billing": each.charge_type})
         for lst in each.listeners or []:
             resources.append({"role": "listener", "id": f"{each.id}:{lst.port}", "status": lst.status,
                               "protocol": lst.protocol, "backend_port": lst.backend_port})
@@ -267,6 +294,10 @@ def status(ctx: Context) -> dict:
         health = _health(ctx, lb) if listener is not None else {}
         backends = [{"server_id": b.server_id, "weight": b.weight, "health": health.get(b.server_id, "unknown")}
                     for b in lb.backends or []]
+    stripped = {res.id for _, res in snap.untagged}
+    for entry in resources:
+        if entry["id"] in stripped:
+            entry["tags"] = "removed (found by the id in the state file; provision or reconcile restores them)"
     result = _base(ctx, "status", started)
     endpoint, note = rollout.endpoint(ctx, lb) if listener is not None else (None, None)
     if note:
@@ -286,6 +317,19 @@ def _health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
 
 # --- teardown ------------------------------------------------------------------------------------------
 
+def _check_protection(snap: observe.Snapshot) -> None:
+    """Stop before the first delete when a resource is protected: DeleteLoadBalancer answers
+    OperationDenied.DeleteProtectionIsOn and DeleteInstances InvalidOperation.DeletionProtection, which
+    would leave a half-deleted stack (listeners and backends already gone)."""
+    protected = [f"SLB {lb.id} (DeleteProtection on; SetLoadBalancerDeleteProtection off)"
+                 for lb in snap.load_balancers if str(lb.delete_protection).lower() == "on"]
+    protected += [f"instance {i.id} (DeletionProtection on; ModifyInstanceAttribute DeletionProtection=false)"
+                  for i in snap.instances if i.deletion_protection]
+    if protected:
+        raise ProvisionerError("teardown stopped before deleting anything: deletion protection is on for "
+                               + "; ".join(protected) + "; turn it off, then run teardown again")
+
+
 def teardown(ctx: Context) -> dict:
     """Delete everything tagged for the stack in dependency order, waiting until each is gone: the
     instances (Force; their data disks come off with them, kept and Available) while the listener,
@@ -294,7 +338,9 @@ def teardown(ctx: Context) -> dict:
     started = time.monotonic()
     snap = observe.snapshot(ctx)
     log.info("tearing down %s", _counts_text(snap))
-    records: list[Record] = []
+    _check_protection(snap)
+    records: list[Record] = identity.records(identity.restore_tags(ctx, snap))
+    identity.forget(ctx, snap)
     ours = {i.id for i in snap.instances}
     with ThreadPoolExecutor(max_workers=6, thread_name_prefix="teardown") as pool:
         # Foreign resources in our network (never touched) keep the group, vSwitch or VPC they need.
@@ -311,16 +357,17 @@ def teardown(ctx: Context) -> dict:
                          for g in snap.security_groups if g.id not in kept]
         for f in lb_futures:            # an intranet SLB holds an address in the vSwitch
             records += f.result()
-        records += ctx.parallel(lambda s: vswitch_step.delete_vswitch(ctx, s),
-                                [s for s in snap.vswitches if s.id not in kept])
-        records += [f.result() for f in group_futures]
+        vswitch_futures = [pool.submit(vswitch_step.delete_vswitch, ctx, s)
+                           for s in snap.vswitches if s.id not in kept]
+        records += [f.result() for f in group_futures + vswitch_futures]
         records += disks_future.result() + (detach_future.result() if detach_future else [])
     for vpc in (v for v in snap.vpcs if v.id not in kept):
         records.append(vpc_step.delete_vpc(ctx, vpc))
+    # Tags and the state's ids: the state file is kept while any id it lists still exists.
     left = [i for i in observe.snapshot(ctx, details=False).ids() if i not in kept]
     if left:
-        raise ProvisionerError(f"teardown left resources tagged with the stack: {', '.join(left)};"
-                               " run teardown again")
+        raise ProvisionerError(f"teardown left resources of the stack (tagged for it, or listed in the state file"
+                               f" {ctx.state.path}, which is kept): {', '.join(left)}; run teardown again")
     if kept:
         raise ProvisionerError("teardown kept " + "; ".join(f"{rid} (needed by {', '.join(who)})"
                                                            for rid, who in sorted(kept.items()))

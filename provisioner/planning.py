@@ -62,16 +62,24 @@ def disk_holders(spec: Stack, snap: Snapshot) -> set[str]:
     return holders or {i.id for i in snap.instances if i.tags.get(TAG_DATA_DISK) == "yes"}
 
 
-def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None) -> Plan:
+def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_lb: str | None = None,
+              zones: list[str] | None = None) -> Plan:
+    """`zones`: the zones the pre-check kept (stack order), when it ran; else the stack's."""
+    zones = list(zones or spec.zones)
     plan = Plan()
     add = plan.changes.append
+    for role, res in snap.untagged:
+        add(Change("change", role, res.id, "restore the stack's tags (removed; the state file lists it)"))
+    for role, ident, other in snap.foreign:
+        plan.notes.append(f"{role} {ident} is in the state file but now tagged for stack {other!r}: left alone")
     vpc = next((v for v in snap.vpcs if v.id == known_vpc), snap.vpcs[0] if snap.vpcs else None)
     if vpc is None:
         add(Change("create", VPC, detail=spec.network.vpc_cidr))
     elif vpc.cidr and vpc.cidr != spec.network.vpc_cidr:
         plan.notes.append(f"VPC {vpc.id} has CIDR {vpc.cidr}, the stack says {spec.network.vpc_cidr}: not changed in place")
-    primary = spec.zones[0]
-    if vpc is None or not any(s.vpc_id == vpc.id and s.zone == primary for s in snap.vswitches):
+    primary = zones[0]
+    # A vSwitch in any of the stack's zones will do: the pre-check may have skipped the first zone.
+    if vpc is None or not any(s.vpc_id == vpc.id and s.zone in spec.zones for s in snap.vswitches):
         add(Change("create", VSWITCH, detail=f"{primary} {spec.vswitch_cidr(primary)}"))
     groups = [g for g in snap.security_groups if vpc is not None and g.vpc_id == vpc.id]
     if not groups:
@@ -79,8 +87,8 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None) -> Plan
     else:
         missing, extra = sg_step.rule_changes(spec, groups[0].rules or [])
         if missing or extra:
-            parts = [f"authorize {r.port_range} from {r.source}" for r in missing]
-            parts += [f"revoke {r.protocol} {r.port_range} from {r.source}" for r in extra]
+            parts = [f"authorize {r.port_range} from {r.source_label}" for r in missing]
+            parts += [f"revoke {r.protocol} {r.port_range} from {r.source_label}" for r in extra]
             add(Change("change", SECURITY_GROUP, groups[0].id, "; ".join(parts)))
 
     keep = disk_holders(spec, snap)
@@ -88,8 +96,8 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None) -> Plan
     survivors = [i for i in snap.instances if i not in victims]
     need = spec.instances.count - len(snap.instances)
     if need > 0:
-        add(Change("create", INSTANCE, detail=f"{spec.instances.type} in {spec.zones[0]}"
-                   + (f" (or {', '.join(spec.zones[1:])} if out of stock)" if len(spec.zones) > 1 else ""), count=need))
+        add(Change("create", INSTANCE, detail=f"{spec.instances.type} in {zones[0]}"
+                   + (f" (or {', '.join(zones[1:])} if out of stock)" if len(zones) > 1 else ""), count=need))
     for inst in victims:
         add(Change("delete", INSTANCE, inst.id, f"scale down ({inst.status}); removed from the SLB first"))
     stopped = [i for i in survivors if i.status == "Stopped"]
@@ -98,7 +106,16 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None) -> Plan
 
     _plan_disks(spec, snap, survivors, victims, max(need, 0), add)
     _plan_load_balancer(spec, snap, survivors, victims, max(need, 0), add)
+    lb = _stack_lb(snap, known_lb)
+    if lb is not None and lb.charge_type == lb_step.LEGACY_CHARGE:
+        plan.notes.append(f"SLB {lb.id} is billed pay-by-specification, which is no longer sold: provision keeps it"
+                          f" as it is; it can be converted to pay-by-LCU (no interruption) with {lb_step.CONVERT_ACTION}"
+                          " (InstanceChargeType=PayByCLCU, InternetChargeType=paybytraffic)")
     return plan
+
+
+def _stack_lb(snap: Snapshot, known: str | None):
+    return next((x for x in snap.load_balancers if x.id == known), snap.load_balancers[0] if snap.load_balancers else None)
 
 
 def _plan_disks(spec: Stack, snap: Snapshot, survivors: list[Instance], victims: list[Instance], need: int, add) -> None:
@@ -123,7 +140,8 @@ def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], 
                         need: int, add) -> None:
     lbs = snap.load_balancers
     if not lbs:
-        add(Change("create", LOAD_BALANCER, detail=f"{spec.load_balancer.address_type} {spec.load_balancer.spec}"))
+        charge = lb_step.CHARGE_TYPES[spec.load_balancer.billing]
+        add(Change("create", LOAD_BALANCER, detail=f"{spec.load_balancer.address_type}, {charge} (pay-by-LCU, no spec)"))
         add(Change("create", LISTENER, detail=f"HTTP {spec.load_balancer.listener_port} -> {spec.serving.port},"
                    f" health check {spec.load_balancer.health_check.uri}"))
         if survivors or need:
@@ -134,8 +152,15 @@ def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], 
     if kind == "create":
         add(Change("create", LISTENER, detail=f"HTTP {spec.load_balancer.listener_port} -> {spec.serving.port}"))
     elif kind in ("replace", "change", "start"):
+        extra = []
+        if kind == "replace" and len(lb.listeners or []) == 1:
+            # Deleting a CLB's last listener makes it inactive (SetLoadBalancerStatus docstring).
+            extra.append("the SLB turns inactive while its only listener is replaced and is set active again")
         add(Change("replace" if kind == "replace" else "change", LISTENER,
-                   f"{lb.id}:{spec.load_balancer.listener_port}", "; ".join(differs)))
+                   f"{lb.id}:{spec.load_balancer.listener_port}", "; ".join(differs + extra)))
+    for old in lb_step.stale_listeners(spec, lb):
+        add(Change("delete", LISTENER, f"{lb.id}:{old.port}",
+                   f"the stack's listener is on port {spec.load_balancer.listener_port} now"))
     ours = {i.id for i in snap.instances}
     to_add, remove, reweight = lb_step.backend_diff(lb, [i.id for i in survivors], ours)
     remove = sorted(set(remove) | ({i.id for i in victims} & {b.server_id for b in lb.backends or []}))

@@ -37,9 +37,16 @@ class VSwitch:
                    item.get("CidrBlock", ""), item.get("Status", ""), read_tags(item), item.get("CreationTime", ""))
 
 
+# The kinds of source an ingress rule can have, and the RevokeSecurityGroup/AuthorizeSecurityGroup
+# parameter that carries each (Permissions.N.*).
+SOURCE_PARAMS = {"cidr": "SourceCidrIp", "ipv6": "Ipv6SourceCidrIp", "group": "SourceGroupId",
+                 "prefix-list": "SourcePrefixListId"}
+
+
 @dataclass(frozen=True)
 class Rule:
-    """An ingress rule. Two rules are the same when protocol, ports, source and policy are."""
+    """An ingress rule. Two rules are the same when protocol, ports, source (kind and value) and policy are.
+    `rule_id` (SecurityGroupRuleId) is how a rule read from the cloud is revoked."""
 
     protocol: str
     port_range: str
@@ -48,10 +55,15 @@ class Rule:
     priority: int = 1
     description: str = ""
     rule_id: str = ""
+    source_kind: str = "cidr"       # cidr | ipv6 | group | prefix-list (SOURCE_PARAMS)
 
     @property
     def key(self) -> tuple:
-        return (self.protocol.upper(), self.port_range, self.source, self.policy.lower())
+        return (self.protocol.upper(), self.port_range, self.source_kind, self.source, self.policy.lower())
+
+    @property
+    def source_label(self) -> str:
+        return self.source if self.source_kind == "cidr" else f"{self.source_kind} {self.source}"
 
     @classmethod
     def from_api(cls, item: dict) -> "Rule":
@@ -60,10 +72,17 @@ class Rule:
             priority = int(priority)
         except (TypeError, ValueError):
             priority = 1
-        return cls(str(item.get("IpProtocol", "")).upper(), item.get("PortRange", ""),
-                   _normal_cidr(item.get("SourceCidrIp", "") or ""),
+        # A rule has exactly one source: an IPv4 or IPv6 block, another group, or a prefix list.
+        kind, source = "cidr", _normal_cidr(item.get("SourceCidrIp", "") or "")
+        for name, param in (("ipv6", "Ipv6SourceCidrIp"), ("group", "SourceGroupId"),
+                            ("prefix-list", "SourcePrefixListId")):
+            if not source and item.get(param):
+                kind, source = name, str(item[param])
+                if name == "ipv6":
+                    source = _normal_cidr(source)
+        return cls(str(item.get("IpProtocol", "")).upper(), item.get("PortRange", ""), source,
                    str(item.get("Policy", "accept")).lower(), priority, item.get("Description", "") or "",
-                   item.get("SecurityGroupRuleId", "") or "")
+                   item.get("SecurityGroupRuleId", "") or "", kind)
 
 
 @dataclass
@@ -93,6 +112,7 @@ class Instance:
     tags: dict
     created: str = ""
     started: str = ""          # StartTime: the last start or reboot (ISO 8601, UTC)
+    deletion_protection: bool = False   # DeleteInstances answers InvalidOperation.DeletionProtection
 
     @classmethod
     def from_api(cls, item: dict) -> "Instance":
@@ -102,7 +122,8 @@ class Instance:
                    item.get("InstanceType", ""), item.get("ImageId", ""), vpc.get("VpcId", ""),
                    vpc.get("VSwitchId", ""), ips[0] if ips else "",
                    list(dig(item, ("SecurityGroupIds", "SecurityGroupId")) or []), read_tags(item),
-                   item.get("CreationTime", ""), item.get("StartTime", "") or "")
+                   item.get("CreationTime", ""), item.get("StartTime", "") or "",
+                   bool(item.get("DeletionProtection")))
 
     @property
     def order(self) -> tuple:
@@ -149,6 +170,7 @@ class Listener:
     status: str
     backend_port: int | None
     health: dict = field(default_factory=dict)      # the HTTP listener's health-check settings (wire names)
+    tags: dict = field(default_factory=dict)
 
     @classmethod
     def from_api(cls, item: dict) -> "Listener":
@@ -157,7 +179,7 @@ class Listener:
                                              "HealthCheckTimeout", "HealthyThreshold", "UnhealthyThreshold",
                                              "HealthCheckHttpCode", "HealthCheckConnectPort") if k in config}
         return cls(int(item.get("ListenerPort") or 0), str(item.get("ListenerProtocol", "")).lower(),
-                   str(item.get("Status", "")).lower(), item.get("BackendServerPort"), health)
+                   str(item.get("Status", "")).lower(), item.get("BackendServerPort"), health, read_tags(item))
 
 
 @dataclass
@@ -172,13 +194,17 @@ class LoadBalancer:
     tags: dict
     created: str = ""
     backends: list[Backend] | None = None          # when read (DescribeLoadBalancerAttribute)
+    charge_type: str = ""                          # InstanceChargeType: PayByCLCU, or PayBySpec (no longer sold)
+    delete_protection: str = ""                    # DeleteProtection: on / off
     listeners: list[Listener] | None = None        # when read (DescribeLoadBalancerListeners)
 
     @classmethod
     def from_api(cls, item: dict) -> "LoadBalancer":
         return cls(item.get("LoadBalancerId", ""), item.get("LoadBalancerStatus", ""), item.get("Address", ""),
                    item.get("AddressType", ""), item.get("LoadBalancerSpec", "") or "", item.get("VpcId", "") or "",
-                   item.get("VSwitchId", "") or "", read_tags(item), item.get("CreateTime", ""))
+                   item.get("VSwitchId", "") or "", read_tags(item), item.get("CreateTime", ""),
+                   charge_type=item.get("InstanceChargeType", "") or "",
+                   delete_protection=item.get("DeleteProtection", "") or "")
 
     def listener(self, port: int) -> Listener | None:
         for listener in self.listeners or []:

@@ -26,7 +26,8 @@ SYSTEM_DISK_SIZES = {"cloud_efficiency": (20, 2048), "cloud_ssd": (20, 2048), "c
                      "cloud_auto": (1, 2048), "cloud_essd_entry": (10, 2048), "cloud": (20, 500)}
 DATA_DISK_SIZES = {"cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768), "cloud_essd": (20, 65536),
                    "cloud_auto": (1, 65536), "cloud_essd_entry": (10, 32768), "cloud": (5, 2000)}
-SLB_SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large")
+# How a new CLB is billed: pay-as-you-go CLBs are pay-by-LCU only (pay-by-specification left sale on 2025-06-01).
+SLB_BILLING = ("pay_by_lcu",)
 HTTP_CODES = ("http_2xx", "http_3xx", "http_4xx", "http_5xx")
 MAX_INSTANCES = 500
 USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 KB before Base64
@@ -34,6 +35,7 @@ USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 K
 _NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 _REGION_RE = re.compile(r"^[a-z]{2,}-[a-z0-9-]+$")
 _TYPE_RE = re.compile(r"^ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9-]+$")
+_FAMILY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9:_.-]{1,127}$")
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ENDPOINT_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?$")
 
@@ -54,8 +56,9 @@ class SystemDisk:
 class Instances:
     count: int
     type: str
-    image: str
+    image: str | None              # an exact image id, or
     system_disk: SystemDisk
+    image_family: str | None = None   # an image family: RunInstances ImageFamily takes its newest image
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ class HealthCheck:
 @dataclass(frozen=True)
 class LoadBalancer:
     listener_port: int
-    spec: str
+    billing: str                      # "pay_by_lcu": CreateLoadBalancer InstanceChargeType=PayByCLCU, no spec
     address_type: str
     health_check: HealthCheck
     drain_seconds: int = 10           # scale-down: weight 0 this long before a backend is removed
@@ -345,14 +348,22 @@ def _network(sec: _Section, zone_count: int) -> Network:
 def _instances(sec: _Section) -> Instances:
     count = sec.int("count", 1, MAX_INSTANCES)
     itype = sec.str("type", pattern=_TYPE_RE, hint="must be an ECS instance type such as ecs.g7.large")
-    image = sec.str("image")
+    image = sec.str("image", required=False)
+    family = sec.str("image_family", required=False, pattern=_FAMILY_RE,
+                     hint="must be an image family name such as acs:ubuntu_22_04_x64 (2-128 of letters, digits, "
+                          "':', '_', '-', '.', starting with a letter)")
+    if (image is None) == (family is None):
+        # RunInstances takes ImageId or ImageFamily, never both. Public dated ids are retired within months,
+        # so a family (the newest image of an OS version) is what the shipped stacks use.
+        raise SpecError(sec.field("image_family"), "give exactly one of instances.image_family (e.g. "
+                        "acs:ubuntu_22_04_x64, the newest image of that family) and instances.image (an exact image id)")
     disk_sec = sec.section("system_disk") or _empty(sec.field("system_disk"))
     category = disk_sec.str("category", default="cloud_essd", choices=tuple(SYSTEM_DISK_SIZES))
     lo, hi = SYSTEM_DISK_SIZES[category]
     size = disk_sec.int("size_gib", lo, hi, default=max(lo, 40))
     disk_sec.done()
     sec.done()
-    return Instances(count, itype, image, SystemDisk(category, size))
+    return Instances(count, itype, image, SystemDisk(category, size), family)
 
 
 def _data_disk(sec: _Section | None) -> DataDisk | None:
@@ -446,7 +457,14 @@ def _server(sec: _Section) -> Server:
 
 def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
     listener_port = sec.int("listener_port", 1, 65535, default=80)
-    spec = sec.str("spec", default="slb.s1.small", choices=SLB_SPECS)
+    if sec.data.get("spec") is not None:
+        # A CLB spec (slb.s1.small, ...) only means something to pay-by-specification CLBs, which are no
+        # longer sold: refused here rather than by CreateLoadBalancer after the network was paid for.
+        raise SpecError(sec.field("spec"), "pay-by-specification CLBs are no longer sold (since 2025-06-01), so a"
+                        f" CLB spec ({sec.data['spec']!r}) cannot be bought; remove the field: new CLBs are"
+                        " pay-by-LCU (load_balancer.billing: pay_by_lcu) and scale without a spec; an existing"
+                        " pay-by-spec CLB of the stack is kept as it is")
+    billing = sec.str("billing", default="pay_by_lcu", choices=SLB_BILLING)
     address_type = sec.str("address_type", default="internet", choices=("internet", "intranet"))
     hc = sec.section("health_check") or _empty(sec.field("health_check"))
     uri = _uri(hc, "uri", serving.health_path)
@@ -466,7 +484,7 @@ def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
     # Connection draining: CLB's own drain timeout is 10-900 s; 0 removes a backend without waiting.
     drain_seconds = sec.int("drain_seconds", 0, 900, default=10)
     sec.done()
-    return LoadBalancer(listener_port, spec, address_type,
+    return LoadBalancer(listener_port, billing, address_type,
                         HealthCheck(uri, interval, timeout, healthy, unhealthy, tuple(codes)), drain_seconds)
 
 

@@ -5,7 +5,9 @@ import ipaddress
 
 from .. import tags
 from ..core import iso_seconds, new_id
+from ..ecs.lifecycle import lingering
 from ..errors import CloudError
+from . import answer_order
 from . import cidr as cidrs
 
 VSWITCH_QUOTA = 24             # vSwitches per VPC (DOCS-VPC CreateVSwitch; a quota, see CHOICES.md)
@@ -66,7 +68,8 @@ def check_vpc_deletable(cloud, vpc: dict) -> None:
     if any(g.get("vpc_id") == vpc["id"] for g in cloud.store.all("security_group")):
         raise CloudError("DependencyViolation.SecurityGroup",
                          "Specified object has dependent resources (SecurityGroup.)", 400)
-    if any(i.get("vpc_id") == vpc["id"] for i in cloud.store.all("instance")):
+    if any(i.get("vpc_id") == vpc["id"] for i in cloud.store.all("instance")) or lingering(cloud, vpc):
+        # Also while a released instance's network interface is still being released.
         raise CloudError("DependencyViolation.Instance", "Specified object has dependent resources.", 400)
 
 
@@ -118,7 +121,8 @@ def check_vswitch_deletable(cloud, vsw: dict) -> None:
                          "The current virtual switch status does not support this operation.", 400)
     if _busy_sibling(cloud, vsw["vpc_id"], exclude=vsw["id"]) is not None:
         raise CloudError("OperationDenied.OtherSubnetProcessing", "other subnet is processing.", 400)
-    if any(i.get("vswitch_id") == vsw["id"] for i in cloud.store.all("instance")):
+    if any(i.get("vswitch_id") == vsw["id"] for i in cloud.store.all("instance")) or lingering(cloud, vsw):
+        # Also while a released instance's network interface is still being released.
         raise CloudError("DependencyViolation", "Specified object has dependent resources.", 400)
     if any(lb.get("vswitch_id") == vsw["id"] for lb in cloud.store.all("load_balancer")):
         raise CloudError("DependencyViolation", "Specified object has dependent resources.", 400)
@@ -154,6 +158,7 @@ def _vpc_common(cloud, vpc: dict) -> dict:
     }
 
 
+@answer_order.ordered(answer_order.VPC)
 def render_vpc(cloud, vpc: dict) -> dict:
     """One entry of DescribeVpcs `Vpcs.Vpc`."""
     out = _vpc_common(cloud, vpc)
@@ -179,6 +184,7 @@ def render_vpc_attribute(cloud, vpc: dict) -> dict:
     return out
 
 
+@answer_order.ordered(answer_order.VSWITCH)
 def render_vswitch(cloud, vsw: dict) -> dict:
     """One entry of DescribeVSwitches `VSwitches.VSwitch`, and the flat DescribeVSwitchAttributes body."""
     vpc = cloud.store.get("vpc", vsw["vpc_id"]) or {}

@@ -91,6 +91,7 @@ def stack(emulator, ecs, vpc, slb, control):
         data_disk=[em.RunInstancesRequestDataDisk(size=40, category="cloud_ssd", delete_with_instance=False)])
     ).body.instance_id_sets.instance_id_set
     lb_id = slb.create_load_balancer(sm.CreateLoadBalancerRequest(region_id=REGION, address_type="intranet",
+                                                                  instance_charge_type="PayByCLCU",
                                                                   v_switch_id=net.vsw_id)).body.load_balancer_id
     control.advance(60)
     return net, ids, lb_id
