@@ -26,7 +26,8 @@ def critical_paths(speed: float) -> dict[str, float]:
       (Pending -> Starting -> Running), their data disk created with them (RunInstances DataDisk.1, so no
       attach waits for the boot). The listener's start overlaps the boot. Health checks pass at once with
       the emulator's runtime off (its fallback: Running = normal).
-    teardown: the instances are released (their data disks come off with them, Available); then the
+    teardown: the instances are released (their data disks come off with them, Available); their network
+      interfaces linger (dependency.linger: the group, vSwitch and VPC answer DependencyViolation); then the
       vSwitch (with the disks and the security group meanwhile); the VPC once its vSwitch is gone. The
       SLB branch (listener stop, delete) runs meanwhile.
     """
@@ -34,7 +35,8 @@ def critical_paths(speed: float) -> dict[str, float]:
     provision = max(max(d["vpc.create"] + d["vswitch.create"], d["slb.create"]) + d["instance.pending"]
                     + d["instance.starting"],
                     d["slb.create"] + d["listener.start"])
-    teardown = max(d["instance.release"] + d["vswitch.delete"] + d["vpc.delete"], d["listener.stop"])
+    teardown = max(d["instance.release"] + d.get("dependency.linger", 0.0) + d["vswitch.delete"] + d["vpc.delete"],
+                   d["listener.stop"])
     return {"provision": provision, "noop": 0.0, "teardown": teardown}
 
 

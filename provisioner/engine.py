@@ -24,7 +24,7 @@ from .steps import precheck as precheck_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, LOAD_BALANCER, Context, Record, typical
+from .steps.common import INSTANCE, LOAD_BALANCER, Context, Record, clock, typical
 from .target import ResolvedTarget
 from .tokens import TokenBook
 
@@ -350,6 +350,8 @@ def teardown(ctx: Context) -> dict:
         elsewhere = [d for d in snap.disks if d.instance_id and d.instance_id not in ours]
         detach_future = pool.submit(disk_step.delete_disks, ctx, elsewhere) if elsewhere else None
         records += instance_step.delete_instances(ctx, snap.instances)
+        if snap.instances:
+            ctx.freed_at = clock() + typical(ctx, "eni.release")
         kept = kept_future.result()
         disks_future = pool.submit(disk_step.delete_disks, ctx, [d for d in snap.disks if d not in elsewhere],
                                    released=ours)

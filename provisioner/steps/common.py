@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .. import TOOL
 from ..cloud import Cloud
-from ..errors import Fatal, NotFound, WaitTimeout
+from ..errors import Busy, Fatal, NotFound, WaitTimeout
 from ..spec import Stack
 from ..state import State
 from ..tokens import TokenBook
@@ -50,6 +50,9 @@ class Context:
     tokens: TokenBook
     timeouts: Timeouts = field(default_factory=Timeouts)
     workers: int = 8
+    # clock() when the network of instances this run released is typically free again (their ENIs go after
+    # them): a security group, vSwitch or VPC delete retries its DependencyViolation only from then on.
+    freed_at: float | None = None
     precheck: Any = None          # steps.precheck.Precheck of this run (image and usable zones), when it ran
 
     @property
@@ -194,6 +197,7 @@ TYPICAL: dict[str, float] = {
     "instance.start": 25.0,         # StartInstances / RebootInstance -> Running
     "instance.stop": 10.0,
     "instance.release": 5.0,        # DeleteInstances Force -> no longer listed
+    "eni.release": 90.0,            # then its ENI: its group, vSwitch and VPC answer DependencyViolation
     "disk.create": 5.0, "disk.attach": 5.0, "disk.detach": 10.0,
     "slb.create": 2.0, "listener.start": 2.0, "listener.stop": 1.0,
 }
@@ -212,6 +216,26 @@ def sleep(seconds: float) -> None:
 def clock() -> float:
     """The waits' clock: time.monotonic() (tests may replace it, with `sleep`)."""
     return time.monotonic()
+
+
+def sleep_until(moment: float) -> None:
+    sleep(max(0.0, moment - clock()))
+
+
+def call_freed(ctx: "Context", step: str, resource: str, product: str, action: str, params: dict,
+               verify: Callable[[], bool] | None = None) -> dict:
+    """A delete that instances this run released may still block (DependencyViolation while their ENIs are
+    released, minutes at worst; Terraform allows 10 min): one attempt at once (nothing may hold it); if it
+    is refused as busy, no other until `ctx.freed_at`, then the busy retry."""
+    if ctx.freed_at is None or clock() >= ctx.freed_at:
+        return ctx.call(step, resource, product, action, params, busy=True, verify=verify)
+    try:
+        return ctx.call(step, resource, product, action, params)
+    except Busy as err:
+        log.info("%s: %s %s answered %s; trying again once the released instances' network interfaces are"
+                 " typically gone (%.0fs)", step, action, resource, err.code, ctx.freed_at - clock())
+        sleep_until(ctx.freed_at)
+    return ctx.call(step, resource, product, action, params, busy=True, verify=verify)
 
 
 def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float, expect: float = 0.0,

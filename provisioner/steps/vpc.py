@@ -7,7 +7,7 @@ from ..errors import NotFound
 from ..resources import Vpc
 from ..tokens import token_key
 from .common import (VPC, Context, Record, describe_one, describe_pages, owned, read_tags, tag_filter, tags_for,
-                     typical, wait_gone, wait_status)
+                     call_freed, typical, wait_gone, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "vpc"
@@ -70,8 +70,8 @@ def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
         raise AssertionError(f"refusing to delete {vpc.id}: it lacks this stack's tags")
     try:
         # DependencyViolation.* while the vSwitches or the security group are still being released.
-        ctx.call(STEP, vpc.id, "vpc", "DeleteVpc", {"RegionId": ctx.region, "VpcId": vpc.id}, busy=True,
-                 verify=lambda: describe_vpc(ctx, vpc.id) is None)
+        call_freed(ctx, STEP, vpc.id, "vpc", "DeleteVpc", {"RegionId": ctx.region, "VpcId": vpc.id},
+                   verify=lambda: describe_vpc(ctx, vpc.id) is None)
     except NotFound:
         pass
     wait_gone(f"VPC {vpc.id}", lambda: describe_vpc(ctx, vpc.id), ctx.timeouts.gone, expect=typical(ctx, "vpc.delete"))

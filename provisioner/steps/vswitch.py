@@ -7,7 +7,7 @@ from ..errors import NotFound
 from ..resources import Vpc, VSwitch
 from ..tokens import token_key
 from .common import (VSWITCH, Context, Record, describe_one, describe_pages, owned, read_tags, tag_filter,
-                     tags_for, typical, wait_gone, wait_status)
+                     call_freed, tags_for, typical, wait_gone, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "vswitch"
@@ -72,8 +72,8 @@ def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
         raise AssertionError(f"refusing to delete {vsw.id}: it lacks this stack's tags")
     try:
         # DependencyViolation while released instances or the SLB still hold addresses in it.
-        ctx.call(STEP, vsw.id, "vpc", "DeleteVSwitch", {"RegionId": ctx.region, "VSwitchId": vsw.id}, busy=True,
-                 verify=lambda: describe_vswitch(ctx, vsw.id) is None)
+        call_freed(ctx, STEP, vsw.id, "vpc", "DeleteVSwitch", {"RegionId": ctx.region, "VSwitchId": vsw.id},
+                   verify=lambda: describe_vswitch(ctx, vsw.id) is None)
     except NotFound:
         pass
     wait_gone(f"vSwitch {vsw.id}", lambda: describe_vswitch(ctx, vsw.id), ctx.timeouts.gone,

@@ -132,3 +132,30 @@ def test_the_instant_test_emulator_without_runtime_needs_no_initial_wait(make_ct
     ctx = make_ctx()
     assert common.typical(ctx, "instance.boot") == 0.0
     assert ctx.cloud.target.health_scale == 0.0        # no runtime: a Running backend is healthy at once
+
+
+def test_teardown_tries_a_lingering_delete_again_only_when_the_network_interfaces_are_typically_gone(
+        run, control, monkeypatch):
+    """Released instances keep their group and vSwitch busy (DependencyViolation) while their ENIs go: one
+    attempt at once, the next when that typically ends (90 s), not a busy retry every few seconds."""
+    from provisioner import retry, target
+
+    assert run("provision", DEFAULT_STACK).exit_code == 0
+    control.config(dependency_linger=60)
+    monkeypatch.setattr(target, "time_scale", lambda info: 1.0)         # the real cloud's durations
+    slept = []
+
+    def virtual(seconds):                                               # sleeping moves the emulator's clock
+        slept.append(seconds)
+        control.advance(seconds)
+
+    monkeypatch.setattr(common, "sleep", virtual)
+    monkeypatch.setattr(retry, "sleep", virtual)
+    control.request("POST", "stats/reset")
+    assert run("teardown", DEFAULT_STACK).exit_code == 0
+    assert control.resources() == {}
+    actions = control.stats()["actions"]
+    refused = sum(a["errors"].get("DependencyViolation", 0) for a in actions.values())
+    assert 1 <= refused <= 3, actions                   # at most the first attempt of each delete
+    assert actions["ecs:DeleteSecurityGroup"]["calls"] <= 2 and actions["vpc:DeleteVSwitch"]["calls"] <= 2
+    assert 90.0 in [round(s) for s in slept]
