@@ -9,9 +9,9 @@ import shlex
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import yaml
-
+from . import names
 from .errors import SpecError
+from .stackfile import cut, load_yaml, read_text
 
 # The SLB's health checks and forwarded traffic come from 100.64.0.0/10 (Alibaba CLB docs: "add the
 # CIDR block 100.64.0.0/10 to the security group"); the serving port accepts only that and the VPC.
@@ -31,11 +31,20 @@ HTTP_CODES = ("http_2xx", "http_3xx", "http_4xx", "http_5xx")
 MAX_INSTANCES = 500
 USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 KB before Base64
 
-_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
-_REGION_RE = re.compile(r"^[a-z]{2,}-[a-z0-9-]+$")
-_TYPE_RE = re.compile(r"^ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9-]+$")
-_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ENDPOINT_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?$")
+# Every pattern is applied with fullmatch (a `$` would also match before a final newline: "fleet\n").
+_NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")     # 2-40: cloud names are at least 2 characters
+_REGION_RE = re.compile(r"[a-z]{2,}-[a-z0-9-]{1,40}")
+_ZONE_SUFFIX_RE = re.compile(r"-?[a-z0-9]{1,16}")          # cn-hangzhou-i, ap-southeast-1a
+_TYPE_RE = re.compile(r"ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9-]+")
+_ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_ENDPOINT_RE = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]{1,100}:\d{1,5}/?")
+# RunInstances KeyPairName: 2-128 characters, a letter first, letters, digits, . _ - :
+_KEY_PAIR_RE = re.compile(r"[A-Za-z][A-Za-z0-9._:-]{1,127}")
+# Alibaba Cloud's mirrors inside every VPC (instances here have no public IP and no NAT):
+# apt for Ubuntu images, PyPI with http (pip needs --trusted-host for it). Docker images have no
+# account-independent mirror: give serving.mirror.registry (e.g. an ACR VPC endpoint) or an image there.
+ALIYUN_APT_MIRROR = "http://mirrors.cloud.aliyuncs.com/ubuntu/"
+ALIYUN_PIP_MIRROR = "http://mirrors.cloud.aliyuncs.com/pypi/simple/"
 
 
 @dataclass(frozen=True)
@@ -84,12 +93,22 @@ class Server:
 
 
 @dataclass(frozen=True)
+class Mirror:
+    """Where instances install from (they have no public IP and no NAT). "" keeps the image's own setting."""
+
+    apt: str = ALIYUN_APT_MIRROR
+    pip: str = ALIYUN_PIP_MIRROR
+    registry: str = ""                         # docker registry-mirrors entry (Docker Hub images only)
+
+
+@dataclass(frozen=True)
 class Serving:
     port: int
     health_path: str
     user_data: str | None
     server: Server
     model_dir: str = "/mnt/model"
+    mirror: Mirror = field(default=Mirror())
 
 
 @dataclass(frozen=True)
@@ -167,43 +186,23 @@ def zone_cidrs(network: Network, count: int) -> list[str]:
 
 # --- loading --------------------------------------------------------------------------------------------
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (PyYAML would keep the last silently)."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise SpecError(str(key), f"given twice (line {key_node.start_mark.line + 1})")
-        seen.add(key)
-    return loader.construct_mapping(node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def load_stack(path: str) -> Stack:
-    """Read and validate a stack file; raise SpecError naming the field on the first problem."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as err:
-        raise SpecError("", f"cannot read the stack file {path}: {err.strerror or err}") from None
-    return parse_stack(text, source=path)
+    """Read (bounded, UTF-8) and validate a stack file; raise SpecError naming the field on the first problem."""
+    return parse_stack(read_text(path), source=path)
 
 
 def parse_stack(text: str, source: str = "<stack>") -> Stack:
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError("", f"{source} is not valid YAML{where}: {getattr(err, 'problem', None) or err}") from None
+    data = load_yaml(text, source)
     if not isinstance(data, dict):
         raise SpecError("", f"{source} must hold a mapping of stack settings, not {_kind(data)}")
-    return _stack(_Section(data, ""))
+    try:
+        stack = _stack(_Section(data, ""))
+        names.check(stack)
+    except SpecError as err:
+        if len(err.field) > 120 or len(err.message) > 600:   # a huge key or value never floods the terminal
+            raise SpecError(cut(err.field, 120), cut(err.message, 600)) from None
+        raise
+    return stack
 
 
 class _Section:
@@ -214,7 +213,8 @@ class _Section:
         self.path = path
         self.used: list[str] = []
 
-    def field(self, key: str) -> str:
+    def field(self, key) -> str:
+        key = cut(str(key), 60)
         return f"{self.path}.{key}" if self.path else key
 
     def _get(self, key: str, required: bool) -> Any:
@@ -232,9 +232,9 @@ class _Section:
         if not isinstance(value, str) or not value.strip():
             raise SpecError(self.field(key), f"must be a non-empty string, not {_kind(value)}")
         if choices is not None and value not in choices:
-            raise SpecError(self.field(key), f"must be one of {', '.join(choices)} (got {value!r})")
-        if pattern is not None and not pattern.match(value):
-            raise SpecError(self.field(key), f"{hint} (got {value!r})")
+            raise SpecError(self.field(key), f"must be one of {', '.join(choices)} (got {_shown(value)})")
+        if pattern is not None and not pattern.fullmatch(value):
+            raise SpecError(self.field(key), f"{hint} (got {_shown(value)})")
         return value
 
     def int(self, key: str, lo: int, hi: int, default: int | None = None) -> int:
@@ -242,7 +242,7 @@ class _Section:
         if value is None:
             return default  # type: ignore[return-value]
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise SpecError(self.field(key), f"must be an integer between {lo} and {hi} (got {value!r})")
+            raise SpecError(self.field(key), f"must be an integer between {lo} and {hi} (got {_shown(value)})")
         return value
 
     def section(self, key: str, required: bool = False) -> "_Section | None":
@@ -265,7 +265,12 @@ class _Section:
         unknown = [k for k in self.data if k not in self.used]
         if unknown:
             key = unknown[0]
-            raise SpecError(self.field(str(key)), f"unknown key (allowed here: {', '.join(self.used)})")
+            raise SpecError(self.field(key), f"unknown key (allowed here: {', '.join(self.used)})")
+
+
+def _shown(value: Any) -> str:
+    """repr() of a value for a message, cut (a 50 MB value must not come back in the error)."""
+    return cut(repr(value))
 
 
 def _kind(value: Any) -> str:
@@ -281,7 +286,7 @@ def _empty(path: str) -> _Section:
 
 def _stack(top: _Section) -> Stack:
     name = top.str("name", pattern=_NAME_RE,
-                   hint="must be 1-40 characters of a-z, 0-9 and '-', starting with a letter, not ending with '-'")
+                   hint="must be 2-40 characters of a-z, 0-9 and '-', starting with a letter, not ending with '-'")
     region = top.str("region", pattern=_REGION_RE, hint="must be a region id such as cn-hangzhou")
     zones = _zones(top, region)
     network = _network(top.section("network") or _empty("network"), len(zones))
@@ -302,8 +307,8 @@ def _zones(top: _Section, region: str) -> tuple[str, ...]:
     seen: list[str] = []
     for i, zone in enumerate(raw):
         path = f"zones[{i}]"
-        if not isinstance(zone, str) or not zone.startswith(region) or len(zone) <= len(region):
-            raise SpecError(path, f"must be a zone of region {region} such as {region}-a (got {zone!r})")
+        if not isinstance(zone, str) or not zone.startswith(region) or not _ZONE_SUFFIX_RE.fullmatch(zone[len(region):]):
+            raise SpecError(path, f"must be a zone of region {region} such as {region}-a (got {_shown(zone)})")
         if zone in seen:
             raise SpecError(path, f"{zone} is listed twice")
         seen.append(zone)
@@ -316,7 +321,7 @@ def _cidr(path: str, value: Any) -> ipaddress.IPv4Network:
     try:
         net = ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as err:
-        raise SpecError(path, f"is not a valid CIDR block ({err})") from None
+        raise SpecError(path, f"is not a valid CIDR block ({cut(str(err))})") from None
     if net.version != 4:
         raise SpecError(path, "must be an IPv4 CIDR block")
     return net
@@ -367,9 +372,12 @@ def _data_disk(sec: _Section | None) -> DataDisk | None:
 
 
 def _uri(sec: _Section, key: str, default: str | None) -> str:
+    from .serving.userdata import HEALTH_PATH
+
     value = sec.str(key, default=default)
-    if not value.startswith("/") or not 2 <= len(value) <= 80 or any(c.isspace() for c in value):
-        raise SpecError(sec.field(key), f"must be a path of 2 to 80 characters starting with '/' (got {value!r})")
+    if not HEALTH_PATH.fullmatch(value):
+        raise SpecError(sec.field(key), "must be a path of 2 to 80 characters starting with '/', of letters, digits"
+                                        f" and - / . % ? # & (the SLB's HealthCheckURI rule) (got {_shown(value)})")
     return value
 
 
@@ -378,7 +386,8 @@ def _serving(sec: _Section) -> Serving:
     if port == 22:
         raise SpecError(sec.field("port"), "must not be 22 (SSH)")
     health_path = _uri(sec, "health_path", "/v2/health/ready")
-    model_dir = sec.str("model_dir", default="/mnt/model")
+    model_dir = _model_dir(sec)
+    mirror = _mirror(sec.section("mirror"))
     user_data = sec.str("user_data", required=False)
     if user_data is not None and len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
         raise SpecError(sec.field("user_data"), f"must be at most {USER_DATA_MAX_BYTES} bytes (RunInstances limit)")
@@ -387,10 +396,39 @@ def _serving(sec: _Section) -> Serving:
         raise SpecError(sec.field("server"), "give either serving.user_data or serving.server, not both")
     server = _server(server_sec) if server_sec is not None else Server()
     sec.done()
-    serving = Serving(port, health_path, user_data, server, model_dir)
+    serving = Serving(port, health_path, user_data, server, model_dir, mirror)
     if user_data is None:
         _check_user_data(serving)
     return serving
+
+
+def _model_dir(sec: _Section) -> str:
+    from .serving.userdata import UserDataError, check_model_dir
+
+    value = sec.str("model_dir", default="/mnt/model")
+    try:
+        return check_model_dir(value, sec.field("model_dir"))
+    except UserDataError as err:
+        raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
+
+
+def _mirror(sec: _Section | None) -> Mirror:
+    """serving.mirror: {apt, pip, registry}; each an http(s) URL, or "none" for the image's own setting."""
+    from .serving.userdata import MIRROR_URL
+
+    if sec is None:
+        return Mirror()
+    values = {}
+    for key in ("apt", "pip", "registry"):
+        value = sec.str(key, required=False)
+        if value is None:
+            continue
+        if value != "none" and not MIRROR_URL.fullmatch(value):
+            raise SpecError(sec.field(key), f"must be an http(s) URL such as {ALIYUN_PIP_MIRROR}, or none"
+                                            f" (got {_shown(value)})")
+        values[key] = "" if value == "none" else value
+    sec.done()
+    return Mirror(**values)
 
 
 def _check_user_data(serving: Serving) -> None:
@@ -409,7 +447,10 @@ def _strings(sec: _Section, key: str) -> tuple[str, ...] | None:
     if raw is None:
         return None
     if isinstance(raw, str):
-        raw = shlex.split(raw)
+        try:
+            raw = shlex.split(raw)
+        except ValueError as err:        # an unterminated quote: say so, as a spec error
+            raise SpecError(sec.field(key), f"is not a valid command line ({err}); give a list of strings") from None
     if not isinstance(raw, list) or not all(isinstance(a, str) and a for a in raw):
         raise SpecError(sec.field(key), "must be a list of non-empty strings (or one command line)")
     return tuple(raw)
@@ -435,7 +476,7 @@ def _server(sec: _Section) -> Server:
     if env_sec is not None:
         for key, value in env_sec.data.items():
             env_sec.used.append(key)
-            if not isinstance(key, str) or not _ENV_RE.match(key):
+            if not isinstance(key, str) or not _ENV_RE.fullmatch(key):
                 raise SpecError(env_sec.field(str(key)), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 raise SpecError(env_sec.field(key), f"must be a string, not {_kind(value)}")
@@ -459,7 +500,7 @@ def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
         raise SpecError(hc.field("http_codes"), f"must list at least one of {', '.join(HTTP_CODES)}")
     for i, code in enumerate(codes):
         if code not in HTTP_CODES:
-            raise SpecError(f"{hc.field('http_codes')}[{i}]", f"must be one of {', '.join(HTTP_CODES)} (got {code!r})")
+            raise SpecError(f"{hc.field('http_codes')}[{i}]", f"must be one of {', '.join(HTTP_CODES)} (got {_shown(code)})")
     if len(set(codes)) != len(codes):
         raise SpecError(hc.field("http_codes"), "lists a code twice")
     hc.done()
@@ -488,11 +529,19 @@ def _source_cidrs(sec: _Section, key: str, what: str, min_prefix: int) -> tuple[
 
 def _access(sec: _Section, network: Network) -> Access:
     admin = _source_cidrs(sec, "admin_cidrs", "SSH", 8)
+    slb_range = ipaddress.ip_network(SLB_SOURCE_CIDR)
+    for i, cidr in enumerate(admin):
+        if ipaddress.ip_network(cidr).overlaps(slb_range):
+            # 100.64.0.0/10 is where every CLB's traffic comes from (shared by all tenants' SLBs): SSH
+            # open to it is open to whatever an SLB forwards.
+            raise SpecError(f"{sec.field('admin_cidrs')}[{i}]", f"{cidr} overlaps {SLB_SOURCE_CIDR}, the SLB's source"
+                                                                " range; SSH must come from your own addresses")
     serving = _source_cidrs(sec, "serving_cidrs", "the serving port", 8)
     for i, cidr in enumerate(serving):
         if cidr in (SLB_SOURCE_CIDR, network.vpc_cidr):
             raise SpecError(f"{sec.field('serving_cidrs')}[{i}]", f"{cidr} is always allowed; do not list it")
-    key_pair = sec.str("key_pair", required=False)
+    key_pair = sec.str("key_pair", required=False, pattern=_KEY_PAIR_RE,
+                       hint="must be an ECS key pair name (2-128 letters, digits, . _ - :, a letter first)")
     sec.done()
     return Access(admin, serving, key_pair)
 

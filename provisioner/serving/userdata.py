@@ -214,7 +214,7 @@ def _env(value, field: str) -> dict[str, str]:
             raise UserDataError(field, f"{key!r} is not a valid environment variable name")
         if isinstance(item, bool) or not isinstance(item, (str, int, float)):
             raise UserDataError(f"{field}.{key}", f"must be a string or a number, got {type(item).__name__}")
-        env[key] = str(item)
+        env[key] = _string(str(item), f"{field}.{key}")  # any text but NUL (no environment can hold one)
     return env
 
 

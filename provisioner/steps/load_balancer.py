@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+from .. import names
 from ..errors import NotFound
 from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
@@ -145,7 +146,7 @@ def ensure_listener(ctx: Context, lb: LoadBalancer) -> Record:
         kind = "create"
     if kind == "create":
         params = {**base, "BackendServerPort": spec.serving.port, "Bandwidth": -1, "StickySession": "off",
-                  "Scheduler": "wrr", "XForwardedFor": "on", "Description": f"stack {spec.name}",
+                  "Scheduler": "wrr", "XForwardedFor": "on", "Description": names.listener_description(spec.name),
                   "Tag": tags_for(spec, LISTENER), **desired_health(spec)}
         # A retried create whose first answer was lost gets ListenerAlreadyExists: the verify makes it a success.
         ctx.call(STEP, resource, "slb", "CreateLoadBalancerHTTPListener", params, busy=True,

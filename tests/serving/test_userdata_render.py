@@ -157,9 +157,10 @@ def test_env_values_stay_out_of_the_docker_argv():
 def test_a_mapping_a_dataclass_and_the_provisioner_spec_give_the_same_user_data():
     spec = pytest.importorskip("provisioner.spec")
     Server, Serving = spec.Server, spec.Serving
-    as_dict = {"port": 8000, "health_path": "/health",
+    mirror = spec.Mirror()           # the spec's default: Alibaba Cloud's mirrors inside the VPC
+    as_dict = {"port": 8000, "health_path": "/health", "mirror": {"apt": mirror.apt, "pip": mirror.pip},
                "server": {"image": "vllm/vllm-openai:v0.6.3", "env": {"A": "1"}}}
-    as_dataclass = ServingSettings(port=8000, health_path="/health",
+    as_dataclass = ServingSettings(port=8000, health_path="/health", pip_index_url=mirror.pip, apt_mirror=mirror.apt,
                                    server=ServerSettings(image="vllm/vllm-openai:v0.6.3", env={"A": "1"}))
     as_spec = Serving(8000, "/health", None, Server(None, "vllm/vllm-openai:v0.6.3", (("A", "1"),)))
     rendered = {userdata.build_user_data(s, instance_role="r", data_disk=True)
