@@ -17,6 +17,7 @@ import click
 
 from . import console, engine, reconcile as reconciler
 from .errors import CloudError, LockHeld, ProvisionerError, SpecError, StateError, TargetError
+from .serving.egress import internet_needs
 from .spec import load_stack
 from .state import lock_advice, os_reason
 from .target import resolve
@@ -160,8 +161,14 @@ def _run(command: str, opts: dict, yes: bool = False) -> None:
         if target.kind == "localcloud":
             _no_proxy_for_loopback()
         log.info("target: %s", target.describe())
+        # Real cloud only: the instances reach nothing outside the VPC (localcloud runs workloads locally).
+        warnings = internet_needs(spec.serving) if target.kind == "alibaba" and command in ("plan", "provision") else []
+        for warning in warnings:
+            log.warning("%s", warning)
         with engine.open_run(spec, target, opts["state_path"], command, lock=command in ("provision", "teardown")) as ctx:
             result = getattr(engine, command)(ctx)
+        if warnings:
+            result = {**result, "warnings": warnings}
     except LockHeld as err:
         _fail(command, as_json, EXIT_FAILURE, err, f"{err}; {lock_advice(err.holder)}")
     except (StateError, TargetError, CloudError, ProvisionerError) as err:
@@ -220,6 +227,8 @@ def _print_human(command: str, result: dict) -> None:
             echo(f"No changes: the cloud matches stack {result['stack']}.")
         for note in result.get("notes", []):
             echo(f"note: {note}")
+        for warning in result.get("warnings", []):
+            echo(f"warning: {warning}")
     elif command == "status":
         if not result["deployed"]:
             echo(f"Stack {result['stack']} is not deployed.")
