@@ -46,10 +46,11 @@ class CliResult:
         return json.loads(self.stdout)
 
 
-def run_cli(emulator, args: list[str]) -> CliResult:
-    """The CLI in-process against `emulator` (reset first): exit code, output, and the API calls it made.
-    Exceptions are caught so that a traceback shows up as `exception`, not as a test error."""
-    emulator.emulator.reset()
+def run_cli(emulator, args: list[str], reset: bool = True) -> CliResult:
+    """The CLI in-process against `emulator` (reset first unless `reset` is False): exit code, output,
+    and the API calls it made. Exceptions are caught so that a traceback shows up as `exception`."""
+    if reset:
+        emulator.emulator.reset()
     emulator.emulator.stats.reset()
     res = CliRunner().invoke(cli, [*args, "--endpoint", emulator.url], catch_exceptions=True)
     exception = res.exception if not isinstance(res.exception, SystemExit) else None
