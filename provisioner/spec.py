@@ -5,12 +5,14 @@ import hashlib
 import ipaddress
 import json
 import re
-import shlex
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import names
 from .errors import SpecError
+from .spec_serving import (ALIYUN_APT_MIRROR, ALIYUN_PIP_MIRROR, USER_DATA_MAX_BYTES, Mirror,  # noqa: F401
+                           Server, Serving, parse_serving as _serving)
+from .specfields import Section as _Section, empty as _empty, kind as _kind, shown as _shown, uri as _uri
 from .stackfile import cut, load_yaml, read_text
 
 # The SLB's health checks and forwarded traffic come from 100.64.0.0/10 (Alibaba CLB docs: "add the
@@ -29,22 +31,15 @@ DATA_DISK_SIZES = {"cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768), "c
 SLB_SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large")
 HTTP_CODES = ("http_2xx", "http_3xx", "http_4xx", "http_5xx")
 MAX_INSTANCES = 500
-USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 KB before Base64
 
 # Every pattern is applied with fullmatch (a `$` would also match before a final newline: "fleet\n").
 _NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")     # 2-40: cloud names are at least 2 characters
 _REGION_RE = re.compile(r"[a-z]{2,}-[a-z0-9-]{1,40}")
 _ZONE_SUFFIX_RE = re.compile(r"-?[a-z0-9]{1,16}")          # cn-hangzhou-i, ap-southeast-1a
 _TYPE_RE = re.compile(r"ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9-]+")
-_ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _ENDPOINT_RE = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]{1,100}:\d{1,5}/?")
 # RunInstances KeyPairName: 2-128 characters, a letter first, letters, digits, . _ - :
 _KEY_PAIR_RE = re.compile(r"[A-Za-z][A-Za-z0-9._:-]{1,127}")
-# Alibaba Cloud's mirrors inside every VPC (instances here have no public IP and no NAT):
-# apt for Ubuntu images, PyPI with http (pip needs --trusted-host for it). Docker images have no
-# account-independent mirror: give serving.mirror.registry (e.g. an ACR VPC endpoint) or an image there.
-ALIYUN_APT_MIRROR = "http://mirrors.cloud.aliyuncs.com/ubuntu/"
-ALIYUN_PIP_MIRROR = "http://mirrors.cloud.aliyuncs.com/pypi/simple/"
 
 
 @dataclass(frozen=True)
@@ -73,42 +68,6 @@ class DataDisk:
     category: str
     attach: str                       # "first": one disk on the first instance; "each": one per instance
 
-
-@dataclass(frozen=True)
-class Server:
-    """What each instance runs (provisioner/serving renders it). Neither command nor container: the
-    built-in model server."""
-
-    command: tuple[str, ...] | None = None     # argv with {python} {host} {port} {model_dir} {root}
-    container: str | None = None               # a container image run with docker instead
-    env: tuple[tuple[str, str], ...] = ()
-    args: tuple[str, ...] = ()                 # the image's arguments
-    container_port: int = 0                    # the port inside the container (0: serving.port)
-    gpus: str = ""                             # docker --gpus, e.g. "all"
-    pip: tuple[str, ...] = ()                  # requirements for a command server
-
-    @property
-    def builtin(self) -> bool:
-        return self.command is None and self.container is None
-
-
-@dataclass(frozen=True)
-class Mirror:
-    """Where instances install from (they have no public IP and no NAT). "" keeps the image's own setting."""
-
-    apt: str = ALIYUN_APT_MIRROR
-    pip: str = ALIYUN_PIP_MIRROR
-    registry: str = ""                         # docker registry-mirrors entry (Docker Hub images only)
-
-
-@dataclass(frozen=True)
-class Serving:
-    port: int
-    health_path: str
-    user_data: str | None
-    server: Server
-    model_dir: str = "/mnt/model"
-    mirror: Mirror = field(default=Mirror())
 
 
 @dataclass(frozen=True)
@@ -205,84 +164,6 @@ def parse_stack(text: str, source: str = "<stack>") -> Stack:
     return stack
 
 
-class _Section:
-    """A mapping being validated: typed getters that name the dotted field, and unknown-key rejection."""
-
-    def __init__(self, data: dict, path: str):
-        self.data = data
-        self.path = path
-        self.used: list[str] = []
-
-    def field(self, key) -> str:
-        key = cut(str(key), 60)
-        return f"{self.path}.{key}" if self.path else key
-
-    def _get(self, key: str, required: bool) -> Any:
-        self.used.append(key)
-        value = self.data.get(key)
-        if value is None and required:
-            raise SpecError(self.field(key), "is required")
-        return value
-
-    def str(self, key: str, required: bool = True, default: str | None = None, choices=None,
-            pattern: re.Pattern | None = None, hint: str = "") -> str | None:
-        value = self._get(key, required and default is None)
-        if value is None:
-            return default
-        if not isinstance(value, str) or not value.strip():
-            raise SpecError(self.field(key), f"must be a non-empty string, not {_kind(value)}")
-        if choices is not None and value not in choices:
-            raise SpecError(self.field(key), f"must be one of {', '.join(choices)} (got {_shown(value)})")
-        if pattern is not None and not pattern.fullmatch(value):
-            raise SpecError(self.field(key), f"{hint} (got {_shown(value)})")
-        return value
-
-    def int(self, key: str, lo: int, hi: int, default: int | None = None) -> int:
-        value = self._get(key, default is None)
-        if value is None:
-            return default  # type: ignore[return-value]
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise SpecError(self.field(key), f"must be an integer between {lo} and {hi} (got {_shown(value)})")
-        return value
-
-    def section(self, key: str, required: bool = False) -> "_Section | None":
-        value = self._get(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise SpecError(self.field(key), f"must be a mapping, not {_kind(value)}")
-        return _Section(value, self.field(key))
-
-    def list(self, key: str, default: list | None = None) -> list:
-        value = self._get(key, default is None)
-        if value is None:
-            return list(default or [])
-        if not isinstance(value, list):
-            raise SpecError(self.field(key), f"must be a list, not {_kind(value)}")
-        return value
-
-    def done(self) -> None:
-        unknown = [k for k in self.data if k not in self.used]
-        if unknown:
-            key = unknown[0]
-            raise SpecError(self.field(key), f"unknown key (allowed here: {', '.join(self.used)})")
-
-
-def _shown(value: Any) -> str:
-    """repr() of a value for a message, cut (a 50 MB value must not come back in the error)."""
-    return cut(repr(value))
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-            float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _empty(path: str) -> _Section:
-    return _Section({}, path)
-
 
 def _stack(top: _Section) -> Stack:
     name = top.str("name", pattern=_NAME_RE,
@@ -371,118 +252,6 @@ def _data_disk(sec: _Section | None) -> DataDisk | None:
     return DataDisk(size, category, attach)
 
 
-def _uri(sec: _Section, key: str, default: str | None) -> str:
-    from .serving.userdata import HEALTH_PATH
-
-    value = sec.str(key, default=default)
-    if not HEALTH_PATH.fullmatch(value):
-        raise SpecError(sec.field(key), "must be a path of 2 to 80 characters starting with '/', of letters, digits"
-                                        f" and - / . % ? # & (the SLB's HealthCheckURI rule) (got {_shown(value)})")
-    return value
-
-
-def _serving(sec: _Section) -> Serving:
-    port = sec.int("port", 1, 65535, default=8080)
-    if port == 22:
-        raise SpecError(sec.field("port"), "must not be 22 (SSH)")
-    health_path = _uri(sec, "health_path", "/v2/health/ready")
-    model_dir = _model_dir(sec)
-    mirror = _mirror(sec.section("mirror"))
-    user_data = sec.str("user_data", required=False)
-    if user_data is not None and len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
-        raise SpecError(sec.field("user_data"), f"must be at most {USER_DATA_MAX_BYTES} bytes (RunInstances limit)")
-    server_sec = sec.section("server")
-    if server_sec is not None and user_data is not None:
-        raise SpecError(sec.field("server"), "give either serving.user_data or serving.server, not both")
-    server = _server(server_sec) if server_sec is not None else Server()
-    sec.done()
-    serving = Serving(port, health_path, user_data, server, model_dir, mirror)
-    if user_data is None:
-        _check_user_data(serving)
-    return serving
-
-
-def _model_dir(sec: _Section) -> str:
-    from .serving.userdata import UserDataError, check_model_dir
-
-    value = sec.str("model_dir", default="/mnt/model")
-    try:
-        return check_model_dir(value, sec.field("model_dir"))
-    except UserDataError as err:
-        raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
-
-
-def _mirror(sec: _Section | None) -> Mirror:
-    """serving.mirror: {apt, pip, registry}; each an http(s) URL, or "none" for the image's own setting."""
-    from .serving.userdata import MIRROR_URL
-
-    if sec is None:
-        return Mirror()
-    values = {}
-    for key in ("apt", "pip", "registry"):
-        value = sec.str(key, required=False)
-        if value is None:
-            continue
-        if value != "none" and not MIRROR_URL.fullmatch(value):
-            raise SpecError(sec.field(key), f"must be an http(s) URL such as {ALIYUN_PIP_MIRROR}, or none"
-                                            f" (got {_shown(value)})")
-        values[key] = "" if value == "none" else value
-    sec.done()
-    return Mirror(**values)
-
-
-def _check_user_data(serving: Serving) -> None:
-    """Render the user data once now, so that a bad server setting or an oversized document is a spec
-    error before any API call (provisioner/serving names the field)."""
-    from .serving.userdata import UserDataError, build_user_data
-
-    try:
-        build_user_data(serving, instance_role="model-server", data_disk=True)
-    except UserDataError as err:
-        raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
-
-
-def _strings(sec: _Section, key: str) -> tuple[str, ...] | None:
-    raw = sec._get(key, False)
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        try:
-            raw = shlex.split(raw)
-        except ValueError as err:        # an unterminated quote: say so, as a spec error
-            raise SpecError(sec.field(key), f"is not a valid command line ({err}); give a list of strings") from None
-    if not isinstance(raw, list) or not all(isinstance(a, str) and a for a in raw):
-        raise SpecError(sec.field(key), "must be a list of non-empty strings (or one command line)")
-    return tuple(raw)
-
-
-def _server(sec: _Section) -> Server:
-    command = _strings(sec, "command")
-    if command is not None and not command:
-        raise SpecError(sec.field("command"), "must name the program to run")
-    container = sec.str("container", required=False)
-    image = sec.str("image", required=False)
-    if container is not None and image is not None:
-        raise SpecError(sec.field("image"), "is another name for container; give one of them")
-    container = container or image
-    if command is not None and container is not None:
-        raise SpecError(sec.field("container"), "give either server.command or server.container, not both")
-    args = _strings(sec, "args") or ()
-    container_port = sec.int("container_port", 1, 65535, default=0)
-    gpus = sec.str("gpus", required=False) or ""
-    pip = _strings(sec, "pip") or ()
-    env_sec = sec.section("env")
-    env: list[tuple[str, str]] = []
-    if env_sec is not None:
-        for key, value in env_sec.data.items():
-            env_sec.used.append(key)
-            if not isinstance(key, str) or not _ENV_RE.fullmatch(key):
-                raise SpecError(env_sec.field(str(key)), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise SpecError(env_sec.field(key), f"must be a string, not {_kind(value)}")
-            env.append((key, str(value)))
-    sec.done()
-    return Server(command, container, tuple(sorted(env)), args, container_port, gpus, pip)
 
 
 def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:

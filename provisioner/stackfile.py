@@ -7,7 +7,7 @@ import os
 import stat
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, ScalarNode
 
 from .errors import SpecError
 

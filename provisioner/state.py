@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import socket
+import stat
 import threading
 import time
 from typing import Any, Callable
@@ -83,13 +84,16 @@ class State:
     def load(cls, path: str, stack_name: str) -> "State":
         """Read the state; a missing file gives a fresh one. An invalid file raises and is left as it is."""
         try:
-            fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)   # a FIFO must not hang the run
         except FileNotFoundError:
             return cls(path, new_document(stack_name), existed=False)
         except OSError as err:
             if err.errno == errno.ELOOP:
                 raise _symlink_error(path, "state file") from None
             raise StateError(f"cannot read the state file {path}: {err.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise StateError(f"the state file {path} is not a regular file; it was left untouched")
         try:
             with os.fdopen(fd, "rb") as handle:
                 raw = handle.read(MAX_STATE_BYTES + 1)

@@ -227,3 +227,10 @@ def test_the_cli_says_still_running_only_for_a_live_holder(emulator, tmp_path, s
         holder.wait(10)
     assert result.exit_code == 1 and f"pid {holder.pid} is still running" in result.stderr
     assert result.api_calls == 0
+
+
+def test_a_state_file_that_is_a_fifo_is_refused_without_hanging(tmp_path):
+    os.mkfifo(tmp_path / "fleet.json")
+    with pytest.raises(StateError) as caught:
+        State.load(str(tmp_path / "fleet.json"), "fleet")
+    assert "not a regular file" in str(caught.value)
