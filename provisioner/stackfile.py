@@ -123,6 +123,17 @@ class BoundedLoader(yaml.SafeLoader):
                 raise _Refused(key_node.start_mark, "merge keys (<<) are not accepted in a stack file")
         return super().flatten_mapping(node)
 
+    def construct_object(self, node, deep=False):
+        # An explicit tag on a value it does not fit (`!!timestamp abc`, `!!bool maybe`, `!!int x`) makes
+        # PyYAML's constructors raise plain Python errors: name the line instead.
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError, IndexError) as err:
+            if isinstance(err, yaml.YAMLError):
+                raise
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            raise _Refused(node.start_mark, f"this value cannot be read as {cut(tag, 40)}") from None
+
     def construct_yaml_int(self, node):
         digits = sum(ch.isalnum() for ch in str(node.value))
         if digits > MAX_INT_DIGITS:

@@ -43,9 +43,17 @@ def put(doc: dict, path: tuple, value) -> dict:
 
 @st.composite
 def stack_documents(draw) -> bytes:
-    kind = draw(st.sampled_from(["mutated", "mutated", "mutated", "raw"]))
+    kind = draw(st.sampled_from(["mutated", "mutated", "mutated", "raw", "tagged"]))
     if kind == "raw":
         return draw(st.binary(max_size=200))
+    if kind == "tagged":       # an explicit YAML tag on an arbitrary value, somewhere in the default stack
+        tag = draw(st.sampled_from(["!!timestamp", "!!int", "!!bool", "!!float", "!!binary", "!!set", "!!omap",
+                                    "!!str", "!!null", "!!map", "!!seq", "!foo", "!!python/name:os.system"]))
+        text = yaml.safe_dump(default_stack())
+        line = draw(st.sampled_from([ln for ln in text.splitlines() if ": " in ln]))
+        key = line.split(": ", 1)[0]
+        value = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=10))
+        return text.replace(line, f"{key}: {tag} {json.dumps(value)}", 1).encode()
     doc = default_stack()
     doc["instances"]["count"] = 1
     for path in draw(st.lists(st.sampled_from(PATHS), min_size=1, max_size=3)):

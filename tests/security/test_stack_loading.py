@@ -100,6 +100,12 @@ def test_a_health_path_outside_the_slb_character_set_is_refused():
     assert err.field == "serving.health_path"
 
 
+@pytest.mark.parametrize("tagged", ["!!timestamp abc", "!!int abc", "!!bool maybe", "!!float x"])
+def test_an_explicit_tag_that_does_not_fit_its_value_is_a_spec_error_naming_the_line(tagged):
+    err = refused(dump(default_stack()).replace("name: fleet-default", f"name: {tagged}"))
+    assert "cannot be read as" in str(err) and "line" in str(err)
+
+
 def test_a_file_over_the_limit_is_refused_without_reading_it_all(tmp_path):
     path = tmp_path / "big.yaml"
     path.write_text(dump(default_stack()) + "#" * (MAX_BYTES + 10) + "\n")
