@@ -154,6 +154,10 @@ def _string(value, field: str, pattern: re.Pattern | None = None, what: str = ""
         raise UserDataError(field, f"must be a string, got {type(value).__name__}")
     if "\x00" in value:
         raise UserDataError(field, "must not contain a NUL character (no argv or environment can hold one)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:      # a lone surrogate ("\ud800" in a double-quoted YAML string)
+        raise UserDataError(field, "must be valid Unicode text (it holds a lone surrogate)") from None
     if pattern is not None and not pattern.fullmatch(value):
         raise UserDataError(field, f"{shown(value)} is not {what}")
     return value

@@ -118,6 +118,15 @@ def test_any_path_pip_or_mirror_text_is_refused_or_renders_contained(model_dir, 
     assert (install["model_dir"], install["pip_index_url"]) == (spec.serving.model_dir, spec.serving.mirror.pip)
 
 
+@pytest.mark.parametrize("value, field", [('"a\\0b"', "serving.server.command[1]"), ('"\\ud800"', "serving.server.command[1]")])
+def test_a_nul_or_a_lone_surrogate_in_a_command_is_refused(value, field):
+    text = stack_text({"server": {"command": ["{python}", "PLACEHOLDER"]}}).replace("PLACEHOLDER", value.strip('"'))
+    text = text.replace("- " + value.strip('"'), "- " + value)
+    with pytest.raises(SpecError) as caught:
+        parse_stack(text)
+    assert caught.value.field == field
+
+
 def test_a_newline_in_a_command_adds_no_cloud_config_key():
     hostile = "x\nbootcmd: [touch /pwned]\nusers: [{name: evil, sudo: 'ALL=(ALL) NOPASSWD:ALL'}]\n#"
     for where in ({"command": ["{python}", hostile]}, {"command": ["{python}"], "env": {"A": hostile}},
