@@ -32,8 +32,17 @@ def _symlink_error(path: str, what: str) -> StateError:
 
 def make_state_dir(directory: str) -> None:
     """Create the state folder (and its parents) if missing; a folder this creates is 0700, since the
-    state names every resource of the stack and the lock who runs it."""
+    state names every resource of the stack and the lock who runs it. The default folder (`state/`,
+    which the repository ships with its .gitkeep at the checkout's mode) is narrowed to 0700 when it is
+    ours; a folder given with --state is never chmod-ed (it may be shared, such as /tmp)."""
     if os.path.isdir(directory):
+        if os.path.abspath(directory) == os.path.abspath(STATE_DIR):
+            info = os.stat(directory)
+            if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) & 0o077:
+                try:
+                    os.chmod(directory, 0o700)
+                except OSError as err:
+                    log.warning("could not make %s private (0700): %s", directory, os_reason(err))
         return
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)

@@ -234,3 +234,16 @@ def test_a_state_file_that_is_a_fifo_is_refused_without_hanging(tmp_path):
     with pytest.raises(StateError) as caught:
         State.load(str(tmp_path / "fleet.json"), "fleet")
     assert "not a regular file" in str(caught.value)
+
+
+def test_the_default_state_folder_shipped_open_is_made_private_but_a_given_one_is_left(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "state").mkdir(mode=0o755)
+    os.chmod(tmp_path / "state", 0o755)           # as a checkout leaves it (state/.gitkeep)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    atomic_write_json(state_module.default_path("fleet"), {"n": 1})
+    atomic_write_json(str(shared / "fleet.json"), {"n": 1})
+    assert stat.S_IMODE(os.stat(tmp_path / "state").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o777
