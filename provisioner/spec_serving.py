@@ -11,11 +11,27 @@ from .specfields import Section, kind, shown, uri
 
 USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 KB before Base64
 _ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-# Alibaba Cloud's mirrors inside every VPC (instances here have no public IP and no NAT):
-# apt for Ubuntu images, PyPI with http (pip needs --trusted-host for it). Docker images have no
-# account-independent mirror: give serving.mirror.registry (e.g. an ACR VPC endpoint) or an image there.
+# Alibaba Cloud's mirrors inside every VPC (instances here have no public IP and no NAT): apt for
+# Ubuntu and Debian images (picked from the image's name), PyPI over http (pip needs --trusted-host for
+# it). Docker images have no account-independent mirror: give serving.mirror.registry (e.g. an ACR VPC
+# endpoint) or an image there. Other images (Alibaba Cloud Linux, CentOS) keep their own repositories,
+# which on Alibaba's public images already point at mirrors.cloud.aliyuncs.com.
 ALIYUN_APT_MIRROR = "http://mirrors.cloud.aliyuncs.com/ubuntu/"
 ALIYUN_PIP_MIRROR = "http://mirrors.cloud.aliyuncs.com/pypi/simple/"
+APT_MIRRORS = {  # distribution -> (primary, security)
+    "ubuntu": (ALIYUN_APT_MIRROR, ALIYUN_APT_MIRROR),
+    "debian": ("http://mirrors.cloud.aliyuncs.com/debian/", "http://mirrors.cloud.aliyuncs.com/debian-security/"),
+}
+
+
+def default_apt_mirror(image_hint: str) -> tuple[str, str]:
+    """(primary, security) apt mirrors for an image id or family such as ubuntu_22_04_x64_20G_alibase_...
+    or acs:debian_12_x64; ("", "") for an image that is neither Ubuntu nor Debian."""
+    name = image_hint.lower().removeprefix("acs:")
+    for distribution, mirrors in APT_MIRRORS.items():
+        if name.startswith(distribution):
+            return mirrors
+    return "", ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,7 @@ class Mirror:
 
     apt: str = ALIYUN_APT_MIRROR
     pip: str = ALIYUN_PIP_MIRROR
+    apt_security: str = ALIYUN_APT_MIRROR      # Debian's security suites live elsewhere
     registry: str = ""                         # docker registry-mirrors entry (Docker Hub images only)
 
 
@@ -55,13 +72,14 @@ class Serving:
     mirror: Mirror = field(default=Mirror())
 
 
-def parse_serving(sec: Section) -> Serving:
+def parse_serving(sec: Section, image_hint: str = "") -> Serving:
+    """The serving section; `image_hint` (the image id or family) picks the default apt mirror."""
     port = sec.int("port", 1, 65535, default=8080)
     if port == 22:
         raise SpecError(sec.field("port"), "must not be 22 (SSH)")
     health_path = uri(sec, "health_path", "/v2/health/ready")
     model_dir = _model_dir(sec)
-    mirror = _mirror(sec.section("mirror"))
+    mirror = _mirror(sec.section("mirror"), image_hint)
     user_data = sec.str("user_data", required=False)
     if user_data is not None and len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
         raise SpecError(sec.field("user_data"), f"must be at most {USER_DATA_MAX_BYTES} bytes (RunInstances limit)")
@@ -86,14 +104,16 @@ def _model_dir(sec: Section) -> str:
         raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
 
 
-def _mirror(sec: Section | None) -> Mirror:
-    """serving.mirror: {apt, pip, registry}; each an http(s) URL, or "none" for the image's own setting."""
+def _mirror(sec: Section | None, image_hint: str) -> Mirror:
+    """serving.mirror: {apt, apt_security, pip, registry}; each an http(s) URL, or "none" for the image's
+    own setting. apt defaults to Alibaba's mirror of the image's distribution."""
     from .serving.userdata import MIRROR_URL
 
+    apt, apt_security = default_apt_mirror(image_hint)
     if sec is None:
-        return Mirror()
+        return Mirror(apt=apt, apt_security=apt_security)
     values = {}
-    for key in ("apt", "pip", "registry"):
+    for key in ("apt", "apt_security", "pip", "registry"):
         value = sec.str(key, required=False)
         if value is None:
             continue
@@ -102,7 +122,9 @@ def _mirror(sec: Section | None) -> Mirror:
                                             f" (got {shown(value)})")
         values[key] = "" if value == "none" else value
     sec.done()
-    return Mirror(**values)
+    if "apt" in values and "apt_security" not in values:
+        values["apt_security"] = values["apt"]       # a mirror given for apt serves both unless told
+    return Mirror(**{"apt": apt, "apt_security": apt_security, **values})
 
 
 def _check_user_data(serving: Serving) -> None:

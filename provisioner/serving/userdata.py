@@ -12,7 +12,7 @@ Interface (what the provisioner calls):
 `serving` is a mapping or any object with the attributes of ServingSettings (a dataclass works):
 port, health_path, model_dir, server {command | image (alias container), args, env (a mapping or
 (name, value) pairs), container_port, gpus, pip},
-and optionally name, data_device, fs_label, pip_index_url, mirror {apt, pip, registry}. With neither server.command nor
+and optionally name, data_device, fs_label, pip_index_url, mirror {apt, apt_security, pip, registry}. With neither server.command nor
 server.image the instance runs the default small model server (modelserver.py, iris, OIP v2).
 `data_disk` says whether this instance has a data disk to format-if-blank and mount at model_dir;
 without one, model_dir is a plain directory on the system disk.
@@ -26,8 +26,8 @@ inside YAML block scalars that yaml.dump writes, requirements are one validated 
 scripts are constant text that read install.json, and the header comment holds no stack value. No
 character of a command, an argument or an env value can add a YAML key, a line or a shell word.
 
-Mirrors (no public IP, no NAT: the instance reaches only what is inside the VPC). `mirror.apt` becomes
-cloud-init's own `apt: {primary, security}` setting; `mirror.pip` the PIP_INDEX_URL (with
+Mirrors (no public IP, no NAT: the instance reaches only what is inside the VPC). `mirror.apt` (and
+`apt_security`) become cloud-init's own `apt: {primary, security}` setting; `mirror.pip` the PIP_INDEX_URL (with
 PIP_TRUSTED_HOST for an http:// index) that install-server exports; `mirror.registry` docker's
 `registry-mirrors` in /etc/docker/daemon.json. Empty values keep the image's own configuration.
 """
@@ -117,7 +117,8 @@ class ServingSettings:
     data_device: str = ""  # "" finds the first data disk (/dev/vdb, /dev/nvme1n1, /dev/xvdb)
     fs_label: str = "fleet-model"
     pip_index_url: str = ""  # "" keeps the image's own pip configuration (mirror.pip sets it too)
-    apt_mirror: str = ""  # cloud-init apt primary/security URI; "" keeps the image's sources
+    apt_mirror: str = ""  # cloud-init apt primary URI; "" keeps the image's sources
+    apt_security_mirror: str = ""  # cloud-init apt security URI; "" is apt_mirror
     registry_mirror: str = ""  # docker registry-mirrors entry (Docker Hub images only)
 
     @property
@@ -273,6 +274,7 @@ def settings_from(serving) -> ServingSettings:
                          "an ext4 label (1-16 letters, digits, _ or -)"),
         pip_index_url=pip_index,
         apt_mirror=_mirror(_get(mirror, "apt", ""), "serving.mirror.apt"),
+        apt_security_mirror=_mirror(_get(mirror, "apt_security", ""), "serving.mirror.apt_security"),
         registry_mirror=_mirror(_get(mirror, "registry", ""), "serving.mirror.registry"),
     )
 
@@ -366,8 +368,9 @@ def render_cloud_config(serving, *, instance_role: str, data_disk: bool) -> str:
     document: dict = {}
     if settings.apt_mirror:
         # cloud-init's apt module rewrites the sources (Debian and Ubuntu; other distributions skip it).
-        mirror = [{"arches": ["default"], "uri": settings.apt_mirror}]
-        document["apt"] = {"primary": mirror, "security": mirror}
+        security = settings.apt_security_mirror or settings.apt_mirror
+        document["apt"] = {"primary": [{"arches": ["default"], "uri": settings.apt_mirror}],
+                           "security": [{"arches": ["default"], "uri": security}]}
     document.update({"write_files": files, "runcmd": runcmd})
     # Constant text only: no stack value is ever written into a comment (it could end the comment).
     header = ("#cloud-config\n# fleet instance: runs the workload in /etc/fleet/workload.json under systemd"

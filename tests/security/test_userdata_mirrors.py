@@ -116,10 +116,22 @@ def test_an_image_in_the_vpc_registry_or_behind_a_mirror_needs_nothing_more():
     assert internet_needs(in_vpc.serving) == [] and internet_needs(mirrored.serving) == []
 
 
-def test_the_default_stack_needs_no_internet_but_without_mirrors_it_does():
+def test_the_default_stack_needs_no_internet_but_without_a_pip_mirror_it_does():
     assert internet_needs(spec_of({}).serving) == []
     warnings = internet_needs(spec_of({"mirror": {"apt": "none", "pip": "none"}}).serving)
-    assert [w.split(" is none")[0] for w in warnings] == ["serving.mirror.pip", "serving.mirror.apt"]
+    assert len(warnings) == 1 and warnings[0].startswith("serving.mirror.pip is none")
+
+
+def test_the_apt_mirror_follows_the_images_distribution():
+    def mirrors(image: str) -> tuple:
+        doc = document(parse_stack(yaml.safe_dump(with_changes({"instances": {"image": image}}))))
+        apt = doc.get("apt")
+        return (apt["primary"][0]["uri"], apt["security"][0]["uri"]) if apt else None
+
+    assert mirrors("ubuntu_22_04_x64_20G_alibase_20240130.vhd") == (ALIYUN_APT_MIRROR, ALIYUN_APT_MIRROR)
+    assert mirrors("debian_12_5_x64_20G_alibase_20240521.vhd") == (
+        "http://mirrors.cloud.aliyuncs.com/debian/", "http://mirrors.cloud.aliyuncs.com/debian-security/")
+    assert mirrors("aliyun_3_x64_20G_alibase_20240528.vhd") is None      # yum: the image's own repositories
 
 
 def test_plan_on_localcloud_prints_no_internet_warning(emulator, tmp_path):
