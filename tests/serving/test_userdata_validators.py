@@ -29,6 +29,8 @@ VARIANTS = {
                                     "pip": "http://mirrors.cloud.aliyuncs.com/pypi/simple/",
                                     "registry": "https://registry-vpc.cn-hangzhou.aliyuncs.com"},
                          "server": {"image": "vllm/vllm-openai:v0.6.3"}}, True),
+    "debian-mirrors": ({"mirror": {"apt": "http://mirrors.cloud.aliyuncs.com/debian/",
+                                   "apt_security": "http://mirrors.cloud.aliyuncs.com/debian-security/"}}, False),
     "hostile-strings": ({"server": {"command": ["{python}", "-c", "import sys\nprint('a')  # $(id) `id`\r\x85\u2028"],
                                     "env": {"X": "line\n#cloud-config\nbootcmd: [id]\n"}}}, True),
 }
