@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sec_provisioner_support import default_stack, run_cli
 
 # Every field path of a stack, plus unknown ones, where a generated value is put.
-PATHS = [("name",), ("region",), ("zones",), ("network",), ("network", "vpc_cidr"), ("network", "vswitch_cidr"),
+PATHS = [("name",), ("data_disk", "attach"), ("region",), ("zones",), ("network",), ("network", "vpc_cidr"), ("network", "vswitch_cidr"),
          ("instances",), ("instances", "count"), ("instances", "type"), ("instances", "image"),
          ("instances", "system_disk"), ("instances", "system_disk", "size_gib"), ("data_disk",),
          ("data_disk", "size_gib"), ("data_disk", "attach"), ("serving",), ("serving", "port"),
@@ -29,6 +29,15 @@ SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**30, max
                                      "-r /etc/shadow", "http://mirrors.cloud.aliyuncs.com/pypi/simple/", "none"]))
 VALUES = st.recursive(SCALARS, lambda children: st.one_of(
     st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)), max_leaves=12)
+
+
+# Plausible values per path, so that a fair share of documents is valid and reaches the cloud (read-only).
+PLAUSIBLE = {("name",): ["ab", "fleet-x1"], ("instances", "count"): [1, 2], ("serving", "port"): [9000, 22],
+             ("serving", "model_dir"): ["/srv/m", "/data/x"], ("serving", "health_path"): ["/healthz", "/a?b&c"],
+             ("serving", "server", "command"): [["{python}", "-c", "import sys\nprint(sys.argv)\n", "$(id)\n`x`"]],
+             ("serving", "server", "pip"): [["numpy>=1.26,<2"], ["requests; python_version >= '3.8'"]],
+             ("serving", "server", "env"): [{"A": "line\nbootcmd: [id]"}], ("serving", "mirror", "pip"): ["none"],
+             ("access", "admin_cidrs"): [["203.0.113.0/24"], ["100.64.1.0/24"]], ("data_disk", "attach"): ["each"]}
 
 
 def put(doc: dict, path: tuple, value) -> dict:
@@ -57,7 +66,8 @@ def stack_documents(draw) -> bytes:
     doc = default_stack()
     doc["instances"]["count"] = 1
     for path in draw(st.lists(st.sampled_from(PATHS), min_size=1, max_size=3)):
-        put(doc, path, draw(VALUES))
+        plausible = PLAUSIBLE.get(path)
+        put(doc, path, draw(st.sampled_from(plausible) if plausible and draw(st.booleans()) else VALUES))
     return yaml.safe_dump(doc, allow_unicode=draw(st.booleans())).encode()
 
 
