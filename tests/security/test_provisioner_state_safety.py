@@ -247,3 +247,22 @@ def test_the_default_state_folder_shipped_open_is_made_private_but_a_given_one_i
     atomic_write_json(str(shared / "fleet.json"), {"n": 1})
     assert stat.S_IMODE(os.stat(tmp_path / "state").st_mode) == 0o700
     assert stat.S_IMODE(os.stat(shared).st_mode) == 0o777
+
+
+def test_an_unexpected_error_still_gives_exit_1_one_json_document_and_the_log_json_line(emulator, tmp_path,
+                                                                                         stack_file, monkeypatch):
+    from provisioner import engine, reconcile
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(engine, "plan", broken)
+    monkeypatch.setattr(reconcile, "reconcile", broken)
+    result = run_cli(emulator, ["plan", "--stack", stack_file, "--state", str(tmp_path / "s.json"), "--json"])
+    assert result.exception is None and result.exit_code == 1
+    assert result.doc["error"]["message"].startswith("internal error: RuntimeError: a bug")
+    log = tmp_path / "r.jsonl"
+    result = run_cli(emulator, ["reconcile", "--stack", stack_file, "--state", str(tmp_path / "s.json"), "--json",
+                                "--log-json", str(log)])
+    assert result.exception is None and result.exit_code == 1 and result.doc["outcome"] == "failed"
+    assert json.loads(log.read_text())["error"]["type"] == "RuntimeError"
