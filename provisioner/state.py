@@ -297,12 +297,16 @@ class StackLock:
             raise LockHeld(self.path, holder) from None
         previous = _read_holder(handle)
         if previous.get("pid"):
-            if holder_alive(previous) is True:
+            alive = holder_alive(previous)
+            if alive is True:
                 log.info("taking over the lock %s: pid %s (%s) named in it still runs but no longer holds it",
                          self.path, previous.get("pid"), previous.get("command", "?"))
-            else:
+            elif alive is False:
                 log.info("taking over the lock %s from pid %s (%s), which is gone",
                          self.path, previous.get("pid"), previous.get("command", "?"))
+            else:
+                log.info("taking over the lock %s, no longer held by pid %s on host %s (%s)", self.path,
+                         previous.get("pid"), previous.get("host", "?"), previous.get("command", "?"))
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "started": _now_iso()}
         try:
             handle.seek(0)
