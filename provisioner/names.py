@@ -31,6 +31,10 @@ def vswitch_name(stack_name: str, zone: str) -> str:
     return f"{stack_name}-{zone}"
 
 
+def security_group_name(stack_name: str) -> str:
+    return f"{stack_name}-sg"
+
+
 def instance_name(stack_name: str) -> str:
     return f"{stack_name}-node"
 
@@ -47,7 +51,7 @@ def listener_description(stack_name: str) -> str:
 def derived(spec) -> list[tuple[str, str, re.Pattern]]:
     """(what, value, rule) for every name and description the steps send for this stack."""
     name = spec.name
-    out = [("VpcName", name, ECS_NAME), ("SecurityGroupName", name, ECS_NAME),
+    out = [("VpcName", name, ECS_NAME), ("SecurityGroupName", security_group_name(name), ECS_NAME),
            ("InstanceName", instance_name(name), ECS_NAME), ("DiskName", disk_name(name), ECS_NAME),
            ("LoadBalancerName", name, SLB_NAME),
            ("listener Description", listener_description(name), LISTENER_DESCRIPTION),

@@ -6,7 +6,7 @@ import copy
 from ..core import action, next_token_page
 from ..errors import CloudError, missing
 from ..params import Params
-from . import common, listeners
+from . import answer_order, common, listeners
 from .common import LISTENER_KIND
 
 
@@ -46,7 +46,7 @@ def _listener(cloud, p: Params, protocol: str | None, not_found=_missing_listene
     lb = common.lb_from_params(cloud, p)
     listen_port = common.port(p, "ListenerPort", required=True)
     found = cloud.store.get(LISTENER_KIND, common.listener_id(lb["id"], listen_port))
-    if found is None or (protocol and found["protocol"] != protocol.lower()):
+    if found is None or (protocol and found["protocol"] != protocol.lower()) or not common.visible(cloud, found):
         raise not_found()
     return found
 
@@ -58,12 +58,12 @@ def _no_listener_on_port() -> CloudError:
 
 @action("slb", "DescribeLoadBalancerHTTPListenerAttribute")
 def describe_http_listener(cloud, p: Params) -> dict:
-    return listeners.render_attribute(_listener(cloud, p, "http"))
+    return answer_order.listener(listeners.render_attribute(_listener(cloud, p, "http")), "http")
 
 
 @action("slb", "DescribeLoadBalancerTCPListenerAttribute")
 def describe_tcp_listener(cloud, p: Params) -> dict:
-    return listeners.render_attribute(_listener(cloud, p, "tcp"))
+    return answer_order.listener(listeners.render_attribute(_listener(cloud, p, "tcp")), "tcp")
 
 
 def _set(cloud, p: Params, protocol: str) -> dict:
@@ -112,7 +112,8 @@ def delete_listener(cloud, p: Params) -> dict:
 def describe_listeners(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
     ids = common.id_list(p, "LoadBalancerId", 10)
-    items = [x for x in cloud.store.all(LISTENER_KIND) if region is None or x["region"] == region]
+    items = [x for x in cloud.store.all(LISTENER_KIND)
+             if (region is None or x["region"] == region) and common.visible(cloud, x)]
     if ids:
         items = [x for x in items if x["load_balancer_id"] in ids]
     protocol = p.str("ListenerProtocol", choices=("tcp", "udp", "http", "https"))
