@@ -12,9 +12,12 @@ import re
 
 from .errors import SpecError
 
-# Names of VPCs, vSwitches, security groups, instances and disks: 2-128 characters, a letter first,
-# then letters, digits and : _ . - (the strictest of the five rules), never http:// or https://.
+# Names of security groups, instances and disks: 2-128 characters, a letter first, then letters, digits
+# and : _ . -, never http:// or https://.
 ECS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9:_.-]{1,127}")
+# VpcName and VSwitchName: 1-128 characters, not starting with http:// or https:// (we keep to the same
+# characters as the others).
+VPC_NAME = re.compile(r"[A-Za-z][A-Za-z0-9:_.-]{0,127}")
 # CreateLoadBalancer LoadBalancerName: 1-80 characters, a letter first, digits, letters, . _ -.
 SLB_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,79}")
 # CreateLoadBalancerHTTPListener Description: 1-256 letters, digits, - / . _ (no space).
@@ -51,12 +54,12 @@ def listener_description(stack_name: str) -> str:
 def derived(spec) -> list[tuple[str, str, re.Pattern]]:
     """(what, value, rule) for every name and description the steps send for this stack."""
     name = spec.name
-    out = [("VpcName", name, ECS_NAME), ("SecurityGroupName", security_group_name(name), ECS_NAME),
+    out = [("VpcName", name, VPC_NAME), ("SecurityGroupName", security_group_name(name), ECS_NAME),
            ("InstanceName", instance_name(name), ECS_NAME), ("DiskName", disk_name(name), ECS_NAME),
            ("LoadBalancerName", name, SLB_NAME),
            ("listener Description", listener_description(name), LISTENER_DESCRIPTION),
            ("Description", f"stack {name}", DESCRIPTION)]
-    out += [(f"VSwitchName ({zone})", vswitch_name(name, zone), ECS_NAME) for zone in spec.zones]
+    out += [(f"VSwitchName ({zone})", vswitch_name(name, zone), VPC_NAME) for zone in spec.zones]
     return out
 
 

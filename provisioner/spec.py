@@ -34,7 +34,7 @@ HTTP_CODES = ("http_2xx", "http_3xx", "http_4xx", "http_5xx")
 MAX_INSTANCES = 500
 
 # Every pattern is applied with fullmatch (a `$` would also match before a final newline: "fleet\n").
-_NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")     # 2-40: cloud names are at least 2 characters
+_NAME_RE = re.compile(r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?")  # 1-40; names.py checks what the cloud gets
 _REGION_RE = re.compile(r"[a-z]{2,}-[a-z0-9-]{1,40}")
 _ZONE_SUFFIX_RE = re.compile(r"-?[a-z0-9]{1,16}")          # cn-hangzhou-i, ap-southeast-1a
 _TYPE_RE = re.compile(r"ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9-]+")
@@ -168,7 +168,7 @@ def parse_stack(text: str, source: str = "<stack>") -> Stack:
 
 def _stack(top: _Section) -> Stack:
     name = top.str("name", pattern=_NAME_RE,
-                   hint="must be 2-40 characters of a-z, 0-9 and '-', starting with a letter, not ending with '-'")
+                   hint="must be 1-40 characters of a-z, 0-9 and '-', starting with a letter, not ending with '-'")
     region = top.str("region", pattern=_REGION_RE, hint="must be a region id such as cn-hangzhou")
     zones = _zones(top, region)
     network = _network(top.section("network") or _empty("network"), len(zones))

@@ -26,11 +26,12 @@ def refused(text: str) -> SpecError:
 def test_a_name_with_a_final_newline_is_refused():
     # A `$` pattern matches before a final newline; the loader uses fullmatch.
     err = refused(dump(with_changes({"name": "fleet\n"})))
-    assert err.field == "name" and "2-40 characters" in str(err)
+    assert err.field == "name" and "1-40 characters" in str(err)
 
 
-def test_a_one_letter_name_is_refused_because_cloud_names_need_two():
-    assert refused(dump(with_changes({"name": "a"}))).field == "name"
+def test_a_name_with_a_space_or_an_upper_case_letter_is_refused():
+    for name in ("my fleet", "Fleet", "-fleet", "fleet-"):
+        assert refused(dump(with_changes({"name": name}))).field == "name"
 
 
 def test_a_zone_with_a_newline_is_refused():

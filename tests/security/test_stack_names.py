@@ -19,7 +19,7 @@ def test_every_derived_name_of_the_default_stack_keeps_to_its_rule():
         assert rule.fullmatch(value), (what, value)
 
 
-@pytest.mark.parametrize("name", ["x y", "9lives", "http://x", "a", "n" * 200])
+@pytest.mark.parametrize("name", ["x y", "9lives", "http://x", "n" * 200])
 def test_a_name_the_cloud_would_refuse_is_a_spec_error_before_any_call(name):
     with pytest.raises(SpecError) as caught:
         names.check(SimpleNamespace(name=name, zones=("cn-hangzhou-i",)))
