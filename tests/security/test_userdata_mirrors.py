@@ -124,7 +124,8 @@ def test_the_default_stack_needs_no_internet_but_without_a_pip_mirror_it_does():
 
 def test_the_apt_mirror_follows_the_images_distribution():
     def mirrors(image: str) -> tuple:
-        doc = document(parse_stack(yaml.safe_dump(with_changes({"instances": {"image": image}}))))
+        key, other = ("image_family", "image") if image.startswith("acs:") else ("image", "image_family")
+        doc = document(parse_stack(yaml.safe_dump(with_changes({"instances": {key: image, other: None}}))))
         apt = doc.get("apt")
         return (apt["primary"][0]["uri"], apt["security"][0]["uri"]) if apt else None
 
@@ -132,6 +133,8 @@ def test_the_apt_mirror_follows_the_images_distribution():
     assert mirrors("debian_12_5_x64_20G_alibase_20240521.vhd") == (
         "http://mirrors.cloud.aliyuncs.com/debian/", "http://mirrors.cloud.aliyuncs.com/debian-security/")
     assert mirrors("aliyun_3_x64_20G_alibase_20240528.vhd") is None      # yum: the image's own repositories
+    assert mirrors("acs:ubuntu_22_04_x64")[0] == ALIYUN_APT_MIRROR
+    assert mirrors("acs:debian_12_x64")[1] == "http://mirrors.cloud.aliyuncs.com/debian-security/"
 
 
 def test_plan_on_localcloud_prints_no_internet_warning(emulator, tmp_path):
