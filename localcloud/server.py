@@ -80,6 +80,7 @@ class Emulator:
         self.cloud.runtime = None        # the local runtime attaches itself (localcloud.runtime.attach)
         self.verifier = Verifier(keys)
         self.faults = Faults()
+        self.cloud.faults = self.faults  # models read the read-lag knob (a new listener not yet visible)
         self.stats = Stats()
         self.extensions: list = []
         self._kill: dict | None = None
@@ -257,6 +258,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise throttled()
             if decision.before == "error":
                 raise service_unavailable() if self.emu.faults.coin() < 0.5 else internal_error()
+            if decision.before == "refuse":
+                code, status, message = decision.answer
+                raise CloudError(code, message, status)
             result = self.emu.cloud.call(product, action, params)
             if spec.mutating:
                 self.emu.after_mutation()

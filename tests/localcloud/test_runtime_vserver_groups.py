@@ -102,7 +102,7 @@ def test_a_rollout_to_another_port_through_a_vserver_group_fails_no_request(clou
     old = run(c, net, demo_user_data(port=8080, greeting="old"), 2)
     new = run(c, net, demo_user_data(port=8081, greeting="new"), 2)
     lb = c.slb.create_load_balancer(sm.CreateLoadBalancerRequest(
-        region_id=REGION, address_type="intranet", v_switch_id=net.vsw_id, load_balancer_spec="slb.s1.small")).body
+        region_id=REGION, address_type="intranet", v_switch_id=net.vsw_id, instance_charge_type="PayByCLCU")).body
     lb_id = lb.load_balancer_id
     c.slb.create_load_balancer_httplistener(sm.CreateLoadBalancerHTTPListenerRequest(
         region_id=REGION, load_balancer_id=lb_id, listener_port=80, backend_server_port=8080, health_check="on",

@@ -19,8 +19,8 @@ def net(vpc, ecs):
 
 @pytest.fixture
 def lb_id(slb, net):
-    return slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, v_switch_id=net.vsw_id)).body \
-        .load_balancer_id
+    return slb.create_load_balancer(m.CreateLoadBalancerRequest(
+        region_id=REGION, instance_charge_type="PayByCLCU", v_switch_id=net.vsw_id)).body.load_balancer_id
 
 
 def members(*items) -> str:
@@ -207,7 +207,8 @@ def test_switching_a_listener_onto_a_group(slb, ecs, net, lb_id):
 
 
 def test_a_listener_cannot_use_a_group_of_another_load_balancer(slb, ecs, net, lb_id):
-    other = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, v_switch_id=net.vsw_id)).body
+    other = slb.create_load_balancer(m.CreateLoadBalancerRequest(
+        region_id=REGION, instance_charge_type="PayByCLCU", v_switch_id=net.vsw_id)).body
     group = create(slb, other.load_balancer_id).vserver_group_id
     err = error_of(listener_on_group, slb, lb_id, group)
     assert code(err) == ("VipNotMatchRspool", 400)
@@ -231,7 +232,10 @@ def test_groups_can_be_tagged(slb, lb_id):
 
 
 def test_internet_spec_changes_bandwidth_and_metering_in_place(slb):
-    lb = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, load_balancer_spec="slb.s1.small"))
+    # Pay-by-specification instances (the only ones this API changes) are sold as subscriptions only.
+    lb = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, pay_type="PrePay",
+                                                             instance_charge_type="PayBySpec",
+                                                             load_balancer_spec="slb.s1.small"))
     lb_id = lb.body.load_balancer_id
 
     def spec():
@@ -251,7 +255,10 @@ def test_internet_spec_changes_bandwidth_and_metering_in_place(slb):
     assert spec() == ("paybybandwidth", 50)
 
 
-def test_an_internal_load_balancer_cannot_change_its_internet_spec(slb, lb_id):
-    err = error_of(slb.modify_load_balancer_internet_spec, m.ModifyLoadBalancerInternetSpecRequest(
-        region_id=REGION, load_balancer_id=lb_id, internet_charge_type="paybybandwidth", bandwidth=10))
-    assert code(err) == ("Operation.NotAllowed", 400)
+def test_a_pay_by_lcu_load_balancer_cannot_change_its_internet_spec(slb, lb_id):
+    internet = slb.create_load_balancer(m.CreateLoadBalancerRequest(
+        region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
+    for target in (lb_id, internet):
+        err = error_of(slb.modify_load_balancer_internet_spec, m.ModifyLoadBalancerInternetSpecRequest(
+            region_id=REGION, load_balancer_id=target, internet_charge_type="paybybandwidth", bandwidth=10))
+        assert code(err) == ("Operation.NotAllowed", 400)
