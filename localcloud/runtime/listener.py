@@ -153,7 +153,7 @@ class ListenerRuntime:
             backends.append({
                 "server_id": sid, "weight": member["weight"], "health": self.health(sid, member["port"]),
                 "address": self.runtime.addresses.known(sid), "port": member["port"],
-                "served": self.balancer.served.get(key, 0),
+                "served": self.balancer.served.get(key, 0), "in_flight": self.balancer.in_flight.get(key, 0),
                 "checks": checker.state.checks if checker else 0,
                 "last_check_error": checker.state.last_error if checker else None,
             })

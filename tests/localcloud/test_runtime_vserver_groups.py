@@ -156,6 +156,82 @@ def test_a_rollout_to_another_port_through_a_vserver_group_fails_no_request(clou
     assert set(health(c, lb_id)) == {(s, 8081) for s in new}
 
 
+def group_listener_stack(c, protocol: str = "http"):
+    """Instance A serving on 8080 and B on 8081; a started listener on port 80 created on a group holding A."""
+    net = make_network(c.ecs, c.vpc)
+    (a,) = run(c, net, demo_user_data(port=8080, greeting="old"))
+    (b,) = run(c, net, demo_user_data(port=8081, greeting="new"))
+    lb_id = c.slb.create_load_balancer(sm.CreateLoadBalancerRequest(
+        region_id=REGION, address_type="intranet", v_switch_id=net.vsw_id,
+        instance_charge_type="PayByCLCU")).body.load_balancer_id
+    group = c.slb.create_vserver_group(sm.CreateVServerGroupRequest(
+        region_id=REGION, load_balancer_id=lb_id, backend_servers=members((a, 8080, 100)))).body.vserver_group_id
+    if protocol == "http":
+        c.slb.create_load_balancer_httplistener(sm.CreateLoadBalancerHTTPListenerRequest(
+            region_id=REGION, load_balancer_id=lb_id, listener_port=80, vserver_group_id=group, health_check="on",
+            health_check_uri="/health", health_check_interval=1, healthy_threshold=2, unhealthy_threshold=2))
+    else:
+        c.slb.create_load_balancer_tcplistener(sm.CreateLoadBalancerTCPListenerRequest(
+            region_id=REGION, load_balancer_id=lb_id, listener_port=80, vserver_group_id=group, bandwidth=-1,
+            health_check_interval=1, healthy_threshold=2, unhealthy_threshold=2))
+    c.slb.start_load_balancer_listener(sm.StartLoadBalancerListenerRequest(load_balancer_id=lb_id, listener_port=80))
+    wait_until(lambda: health(c, lb_id) == {(a, 8080): "normal"}, "member A healthy", timeout=60)
+    return types.SimpleNamespace(a=a, b=b, lb_id=lb_id, group=group, url=c.runtime.listener_url(lb_id, 80))
+
+
+def served_by(url: str) -> str:
+    host, port = url.split("://", 1)[1].rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 200
+        return resp.getheader("X-Served-By")
+    finally:
+        conn.close()
+
+
+def test_a_member_swapped_out_finishes_its_request_in_flight(cloud):
+    c = cloud
+    s = group_listener_stack(c)
+    slow = {}
+    host, port = s.url.split("://", 1)[1].rsplit(":", 1)
+
+    def call():
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request("GET", "/slow?s=1")
+        resp = conn.getresponse()
+        slow.update(status=resp.status, by=resp.getheader("X-Served-By"), body=resp.read())
+        conn.close()
+
+    thread = threading.Thread(target=call)
+    thread.start()
+
+    def in_flight() -> int:
+        listeners = c.control.request("GET", "runtime")["listeners"]
+        return sum(b["in_flight"] for x in listeners for b in x["backends"] if b["server_id"] == s.a)
+
+    wait_until(lambda: in_flight() == 1, "the slow request to reach A")
+    c.slb.modify_vserver_group_backend_servers(sm.ModifyVServerGroupBackendServersRequest(
+        region_id=REGION, vserver_group_id=s.group, old_backend_servers=members((s.a, 8080, 100)),
+        new_backend_servers=members((s.b, 8081, 100))))
+    wait_until(lambda: health(c, s.lb_id) == {(s.b, 8081): "normal"}, "member B healthy", timeout=60)
+    thread.join(timeout=30)
+    assert (slow["status"], slow["by"]) == (200, s.a)
+    assert {served_by(s.url) for _ in range(5)} == {s.b}
+
+
+def test_a_tcp_listener_relays_to_each_member_on_its_port(cloud):
+    c = cloud
+    s = group_listener_stack(c, protocol="tcp")
+    c.slb.add_vserver_group_backend_servers(sm.AddVServerGroupBackendServersRequest(
+        region_id=REGION, vserver_group_id=s.group, backend_servers=members((s.b, 8081, 100))))
+    wait_until(lambda: set(health(c, s.lb_id).values()) == {"normal"}, "both members healthy", timeout=60)
+    url = "http://" + s.url.split("://", 1)[1]
+    assert Counter(served_by(url) for _ in range(10)) == {s.a: 5, s.b: 5}
+
+
 def crashing_user_data() -> str:
     command = ["{python}", "-c", "import sys; print('loading model v2'); "
                                  "print('fatal: /mnt/model/v2.pkl not found', file=sys.stderr); sys.exit(3)"]
