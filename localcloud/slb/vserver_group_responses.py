@@ -29,7 +29,7 @@ def create_vserver_group(cloud, p: Params) -> dict:
 def describe_vserver_groups(cloud, p: Params) -> dict:
     lb = common.lb_from_params(cloud, p)
     groups = vsg.groups_of(cloud, lb["id"])
-    if p.str("Description"):     # the docs: "the description of the vServer group" filters on the name
+    if p.str("Description"):     # "The name of the vServer group" (the SDK docstring of Description)
         groups = [g for g in groups if g["name"] == p.str("Description")]
     groups = common.tag_filter(groups, p)
     include_listener = bool(p.bool("IncludeListener", default=False))

@@ -14,7 +14,7 @@ from ..core import iso_seconds, new_id
 from ..errors import CloudError, missing
 from ..params import Params
 from . import backends
-from .common import LISTENER_KIND, get_lb, listeners_of, render_tags
+from .common import get_lb, listeners_of, render_tags
 
 KIND = "vserver_group"
 MAX_PER_CALL = backends.MAX_PER_CALL       # 20 servers per call (CreateVServerGroup / Add* docs)
@@ -249,8 +249,8 @@ def render_members(cloud, group: dict, with_ip: bool = False) -> dict:
 
 
 def render_attribute(cloud, group: dict) -> dict:
-    return {"VServerGroupId": group["id"], "VServerGroupName": group["name"], "LoadBalancerId": group["load_balancer_id"],
-            "CreateTime": iso_seconds(group["created"]), "Tags": {"Tag": render_tags(group)},
+    return {"VServerGroupId": group["id"], "VServerGroupName": group["name"],
+            "LoadBalancerId": group["load_balancer_id"], "CreateTime": iso_seconds(group["created"]), "Tags": {"Tag": render_tags(group)},
             "BackendServers": render_members(cloud, group, with_ip=True)}
 
 
@@ -272,5 +272,3 @@ def render_listing(cloud, group: dict, include_listener: bool, include_rule: boo
 def lb_of(cloud, group: dict) -> dict:
     return get_lb(cloud, group["load_balancer_id"])
 
-
-__all__ = ["KIND", "LISTENER_KIND"]
