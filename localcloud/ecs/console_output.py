@@ -32,5 +32,6 @@ def get_instance_console_output(cloud, p: Params) -> dict:
     data, updated = found if found else (b"", instance.get("created") or cloud.clock.now())
     if remove:
         data = _SYMBOLS.sub(b"", data.replace(b"\r\n", b"\n"))
-    return {"InstanceId": instance["id"], "ConsoleOutput": base64.b64encode(data).decode("ascii"),
-            "LastUpdateTime": _stamp(updated)}
+    # Field order of the documented sample answer (LastUpdateTime, RequestId, InstanceId, ConsoleOutput).
+    return {"LastUpdateTime": _stamp(updated), "InstanceId": instance["id"],
+            "ConsoleOutput": base64.b64encode(data).decode("ascii")}
