@@ -18,8 +18,8 @@ from .common import get_lb, listeners_of, render_tags
 
 KIND = "vserver_group"
 MAX_PER_CALL = backends.MAX_PER_CALL       # 20 servers per call (CreateVServerGroup / Add* docs)
-MAX_GROUPS = 50                            # per instance (CLB quota page; CHOICES.md)
-MAX_MEMBERS = 200                          # per group (our choice, CHOICES.md)
+MAX_GROUPS = 50                            # per instance: the quota page names none; ours (CHOICES.md)
+MAX_MEMBERS = 200                          # per group: slb_quota_backendservers_num, 200 per instance (CLB quotas)
 _NAME = re.compile(r"^[\w\-/.\u4e00-\u9fff]{1,80}$")
 
 
