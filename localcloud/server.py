@@ -80,7 +80,9 @@ class Emulator:
         self.cloud.runtime = None        # the local runtime attaches itself (localcloud.runtime.attach)
         self.verifier = Verifier(keys)
         self.faults = Faults()
-        self.cloud.faults = self.faults  # models read the read-lag knob (a new listener not yet visible)
+        # Models read model-level knobs from it: the read lag (a new listener not yet visible) and the lost
+        # instances of RunInstances, drawn from the same seeded RNG.
+        self.cloud.faults = self.faults
         self.stats = Stats()
         self.extensions: list = []
         self._kill: dict | None = None
