@@ -16,6 +16,7 @@ from .workload import Addresses, Workload, stop_all
 log = logging.getLogger(__name__)
 
 SCALE_ENV = "LOCALCLOUD_HEALTH_INTERVAL_SCALE"
+CONSOLE_LIMIT = 64 * 1024     # GetInstanceConsoleOutput: the last 64 KiB of the workload's output (CHOICES.md)
 
 
 def _env_scale() -> float:
@@ -88,9 +89,10 @@ class Runtime:
         atexit.register(self.close)
 
     # interface for the products (MODEL.md "Local runtime interface") --------------------------
-    def health(self, lb_id: str, listener_port: int, server_id: str) -> str:
+    def health(self, lb_id: str, listener_port: int, server_id: str, port: int | None = None) -> str:
+        """`port`: the member's port for a listener on a vServer group (None: the listener's backend port)."""
         listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
-        return listener.health(server_id) if listener else "unavailable"
+        return listener.health(server_id, port) if listener else "unavailable"
 
     health_of = health   # the name MODEL.md's resource table uses
 
@@ -100,6 +102,21 @@ class Runtime:
 
     def address_of(self, instance_id: str) -> str:
         return self.addresses.of(instance_id)
+
+    def console_output(self, instance_id: str, limit: int = CONSOLE_LIMIT) -> tuple[bytes, float] | None:
+        """The last `limit` bytes of the instance's workload output (stdout and stderr) and when it was
+        last written, or None when the instance never ran a workload here (GetInstanceConsoleOutput)."""
+        path = os.path.join(self.base_dir, "instances", instance_id, "workload.log")
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                size = handle.tell()
+                handle.seek(max(0, size - limit))
+                data = handle.read()
+                mtime = os.fstat(handle.fileno()).st_mtime
+        except OSError:
+            return None
+        return data, mtime
 
     # emulator extension protocol -------------------------------------------------------------
     def tick(self) -> None:
@@ -256,7 +273,7 @@ class Runtime:
                 self.listeners[key] = running
                 log.info("SLB listener %s serves on %s", key, running.balancer.url)
             running.update(listener)
-            running.sync_backends(set(lb["backends"]))
+            running.sync_backends()
 
     def _close_listener(self, key: str) -> None:
         running = self.listeners.get(key)
