@@ -1,12 +1,23 @@
-"""The control API under /_localcloud/: outside Alibaba's namespace, unsigned, loopback only."""
+"""The control API under /_localcloud/: outside Alibaba's namespace, loopback only, and (except the
+readiness probe GET /_localcloud/health) only for who can read the data dir's control token
+(`X-Localcloud-Token`, localcloud/credentials.py). Every input is checked before anything changes."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
+import math
 import os
 import threading
 from typing import Callable
+from urllib.parse import parse_qsl
 
 from .core import public
+from .credentials import KEY_FILE, TOKEN_HEADER
+
+log = logging.getLogger(__name__)
+PUBLIC = {("GET", "/_localcloud/health")}   # readiness: pid and data dir, nothing secret
 
 # (method, path) -> fn(emulator, body: dict) -> (status, dict). Extensions may add routes.
 ROUTES: dict[tuple[str, str], Callable] = {}
@@ -20,8 +31,18 @@ def route(method: str, path: str):
     return wrap
 
 
+def authorized(emu, headers) -> bool:
+    given = headers.get(TOKEN_HEADER) or ""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), emu.credentials.control_token.encode())
+
+
 def handle(handler, split, body: bytes) -> None:
     path = split.path.rstrip("/")
+    if (handler.command, path) not in PUBLIC and not authorized(handler.emu, handler.headers):
+        where = os.path.join(handler.emu.data_dir, KEY_FILE) if handler.emu.data_dir else "the emulator's memory"
+        handler.send_json(403, {"error": f"the control API needs the {TOKEN_HEADER} header: the control_token "
+                                         f"in {where}, readable by the data dir's owner only"})
+        return
     func = ROUTES.get((handler.command, path))
     if func is None:
         allowed = sorted(m for m, p in ROUTES if p == path)
@@ -29,20 +50,107 @@ def handle(handler, split, body: bytes) -> None:
         handler.send_json(status, {"error": f"no control route {handler.command} {path}", "allowed": allowed})
         return
     try:
-        data = json.loads(body) if body else {}
+        try:
+            data = json.loads(body) if body else {}
+        except ValueError as err:
+            raise ValueError(f"the body is not JSON: {err}") from None
         if not isinstance(data, dict):
             raise ValueError("the body must be a JSON object")
-        status, out = func(handler.emu, data)
+        if func is health:
+            status, out = health(handler.emu, data, split.query)
+        else:
+            status, out = func(handler.emu, data)
     except (ValueError, TypeError) as err:
         handler.send_json(400, {"error": str(err)})
+        return
+    except Exception:       # a bug of ours: an answer, and the trace in the log
+        log.exception("control route %s %s failed", handler.command, path)
+        handler.send_json(500, {"error": "internal error (see the emulator's log)"})
         return
     handler.send_json(status, out)
 
 
+# input checks: each names the field; a route checks everything before it changes anything ------------
+
+def number(data: dict, name: str, lo: float, hi: float, default=None, integer: bool = False):
+    value = data.get(name, default)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if integer:
+        ok = ok and float(value).is_integer()
+    if not ok or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        raise ValueError(f"{name} must be {kind} between {lo:g} and {hi:g}, not {json.dumps(value)[:80]}")
+    return int(value) if integer else float(value)
+
+
+def only(data: dict, allowed, what: str) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown {what} key: {unknown[0][:80]}")
+
+
+def checked_config(data: dict) -> dict:
+    """PUT /_localcloud/config: every key checked (a bad value is a 400 and nothing is stored)."""
+    only(data, ("instance_quota", "no_stock", "token_ttl", "runtime"), "config")
+    out = {}
+    if "instance_quota" in data:
+        out["instance_quota"] = number(data, "instance_quota", 0, 10**6, integer=True)
+    if "token_ttl" in data:
+        out["token_ttl"] = number(data, "token_ttl", 1, 10 * 365 * 86400)
+    if "runtime" in data:
+        if not isinstance(data["runtime"], bool):
+            raise ValueError("runtime must be true or false")
+        out["runtime"] = data["runtime"]
+    if "no_stock" in data:
+        pairs = data["no_stock"]
+        if not isinstance(pairs, list) or len(pairs) > 1000 or not all(
+                isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) and 0 < len(x) <= 128 for x in p)
+                for p in pairs):
+            raise ValueError("no_stock must be a list of [zone_id, instance_type] string pairs")
+        out["no_stock"] = [list(p) for p in pairs]
+    return out
+
+
+def checked_faults(data: dict) -> dict:
+    """PUT /_localcloud/faults: `{"seed": int, "rules": [{action, rates 0-1, latency_ms, jitter_ms}]}`."""
+    only(data, ("seed", "rules"), "faults")
+    out = {"seed": number(data, "seed", 0, 2**63 - 1, default=0, integer=True), "rules": []}
+    rules = data.get("rules", [])
+    if not isinstance(rules, list) or len(rules) > 100:
+        raise ValueError("rules must be a list of at most 100 rules")
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            raise ValueError(f"rules[{i}] must be an object")
+        only(rule, ("action", "throttle", "error", "drop", "commit_drop", "latency_ms", "jitter_ms"), f"rules[{i}]")
+        clean = {}
+        action = rule.get("action", "*")
+        if not isinstance(action, str) or not 0 < len(action) <= 128:
+            raise ValueError(f"rules[{i}].action must be \"*\", an action or product:action")
+        clean["action"] = action
+        for name in ("throttle", "error", "drop", "commit_drop"):
+            if name in rule:
+                clean[name] = number(rule, name, 0, 1)
+        for name in ("latency_ms", "jitter_ms"):
+            if name in rule:
+                clean[name] = number(rule, name, 0, 600_000)
+        out["rules"].append(clean)
+    return out
+
+
+def proof(token: str, challenge: str) -> str:
+    """What GET /_localcloud/health?challenge=C answers: only the holder of the token can compute it, so a
+    client can check that the emulator at an address owns the data dir it names before sending it secrets."""
+    return hmac.new(token.encode(), ("localcloud-health:" + challenge).encode(), hashlib.sha256).hexdigest()
+
+
 @route("GET", "/_localcloud/health")
-def health(emu, _):
-    return 200, {"ok": True, "pid": os.getpid(), "data_dir": emu.data_dir, "speed": emu.clock.speed,
-                 "instant": emu.clock.instant, "runtime": emu.cloud.config.runtime}
+def health(emu, _, query: str = ""):
+    out = {"ok": True, "pid": os.getpid(), "data_dir": os.path.abspath(emu.data_dir) if emu.data_dir else None,
+           "speed": emu.clock.speed, "instant": emu.clock.instant, "runtime": emu.cloud.config.runtime}
+    challenge = dict(parse_qsl(query)).get("challenge", "")
+    if 0 < len(challenge) <= 128:
+        out["proof"] = proof(emu.credentials.control_token, challenge)
+    return 200, out
 
 
 @route("POST", "/_localcloud/reset")
@@ -77,7 +185,7 @@ def faults_get(emu, _):
 
 @route("PUT", "/_localcloud/faults")
 def faults_put(emu, data):
-    emu.faults.configure(data)
+    emu.faults.configure(checked_faults(data))
     return 200, emu.faults.describe()
 
 
@@ -88,18 +196,17 @@ def config_get(emu, _):
 
 @route("PUT", "/_localcloud/config")
 def config_put(emu, data):
+    clean = checked_config(data)
     with emu.cloud.lock:
-        emu.cloud.config.update(data)
+        emu.cloud.config.update(clean)
         emu.cloud.save_config()
     return 200, emu.cloud.config.to_dict()
 
 
 @route("POST", "/_localcloud/advance")
 def advance(emu, data):
-    seconds = float(data.get("seconds", 0))
-    if seconds < 0:
-        raise ValueError("seconds must be >= 0")
-    emu.advance(seconds)
+    only(data, ("seconds",), "advance")
+    emu.advance(number(data, "seconds", 0, 10 * 365 * 86400, default=0))
     return 200, {"ok": True, "offset": emu.clock.offset}
 
 
@@ -115,6 +222,10 @@ def shutdown(emu, _):
 @route("PUT", "/_localcloud/kill_after")
 def kill_after(emu, data):
     """Test hook for crash matrices: `{"pid": P, "mutating_calls": k}` SIGKILLs P right after the k-th
-    mutating API call from now has taken effect (before its answer is sent). k = 0 clears it."""
-    emu.kill_after(int(data.get("pid", 0)), int(data.get("mutating_calls", 0)))
+    mutating API call from now has taken effect (before its answer is sent). k = 0 clears it.
+    P must be a live process of the emulator's own user, greater than 1, not the emulator."""
+    only(data, ("pid", "mutating_calls"), "kill_after")
+    calls = number(data, "mutating_calls", 0, 10**6, default=0, integer=True)
+    pid = number(data, "pid", 0, 2**31 - 1, default=0, integer=True) if calls else 0
+    emu.kill_after(pid, calls)
     return 200, {"ok": True}

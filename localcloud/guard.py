@@ -1,0 +1,118 @@
+"""HTTP hygiene of the emulator's front: who may talk to it, how long and how much, and an answer in the
+API's JSON error format for every malformed request (CHOICES.md "Security (localcloud)")."""
+from __future__ import annotations
+
+import ipaddress
+import json
+import uuid
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
+
+from .errors import CloudError
+
+MAX_BODY_BYTES = 1 << 20        # 1 MiB: an RPC call is a few KB (UserData is at most 32 KB base64)
+IDLE_TIMEOUT_S = 60.0           # a connection silent this long (between or within requests) is closed
+
+# Statuses the HTTP parser (http.server) answers by itself, and the code each carries in our JSON.
+_PARSER_CODES = {
+    400: (400, "BadRequest"),
+    408: (408, "RequestTimeout"),
+    413: (413, "RequestEntityTooLarge"),
+    414: (414, "RequestURITooLong"),
+    431: (431, "RequestHeaderFieldsTooLarge"),
+    501: (403, "UnsupportedHTTPMethod"),    # the ECS error table: UnsupportedHTTPMethod is a 403
+    505: (505, "HTTPVersionNotSupported"),
+}
+
+
+def bad_request(message: str) -> CloudError:
+    return CloudError("BadRequest", message, 400)
+
+
+def loopback_host(value: str) -> bool:
+    """Host header names localhost or a loopback address, with any port ("127.0.0.1:18080", "[::1]")."""
+    host = value.strip().lower()
+    if host.startswith("["):
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def error_document(code: str, message: str, request_id: str | None = None, host: str = "localcloud") -> dict:
+    """The body the real gateway sends with an error (the SDKs read Code and Message from it)."""
+    request_id = request_id or str(uuid.uuid4()).upper()
+    return {"RequestId": request_id, "HostId": host, "Code": code, "Message": message,
+            "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&requestId={request_id}"}
+
+
+class GuardedHandler(BaseHTTPRequestHandler):
+    """Timeouts, request screening and JSON errors for the parser's own refusals."""
+
+    default_request_version = "HTTP/1.0"   # so that even a refused first line gets a status line
+
+    def setup(self):
+        self.timeout = getattr(self.server, "idle_timeout", IDLE_TIMEOUT_S)   # socket read/idle timeout
+        super().setup()
+
+    def parse_request(self):
+        words = str(self.raw_requestline, "iso-8859-1").split()
+        if len(words) != 3:
+            # An empty line, one word, or an HTTP/0.9 "GET /" (whose answer would have no status line).
+            self.command, self.close_connection = None, True
+            self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+            self.send_error(HTTPStatus.BAD_REQUEST, "The request line must be: METHOD path HTTP/1.x")
+            return False
+        return super().parse_request()
+
+    def send_error(self, code, message=None, explain=None):
+        """The parser's refusals (bad request line, headers too long, unknown method...) as the API's
+        JSON error, and the connection closed (what follows in the stream cannot be trusted)."""
+        status, name = _PARSER_CODES.get(int(code), (int(code), "BadRequest"))
+        text = message or HTTPStatus(int(code)).phrase
+        self.log_error("code %d, message %s", int(code), text)
+        self.close_connection = True
+        data = json.dumps(error_document(name, text)).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def screen(self) -> CloudError | None:
+        """Refuse what no SDK sends: a browser (any Origin header), a Host that is not loopback (DNS
+        rebinding), a body we cannot frame or that is too large. None when the request may proceed."""
+        if "Origin" in self.headers:
+            return CloudError("Forbidden", "Requests from a web page (with an Origin header) are refused.", 403)
+        host = self.headers.get("Host")
+        if host is not None and not loopback_host(host):
+            return CloudError("Forbidden", "The Host header must be localhost or a loopback address.", 403)
+        if "Transfer-Encoding" in self.headers:
+            return bad_request("Transfer-Encoding is not supported: send the body with a Content-Length.")
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(set(v.strip() for v in lengths)) > 1:
+            return bad_request("The request has conflicting Content-Length headers.")
+        length = lengths[0].strip() if lengths else "0"
+        if not (length.isascii() and length.isdigit()):
+            return bad_request("Content-Length must be a non-negative integer.")
+        if int(length) > MAX_BODY_BYTES:
+            return CloudError("RequestEntityTooLarge",
+                              f"The request body must be at most {MAX_BODY_BYTES} bytes.", 413)
+        self.content_length = int(length)
+        return None
+
+    def read_body(self) -> bytes:
+        """The body `screen` announced; a body shorter than announced (the client gave up) is refused."""
+        length = getattr(self, "content_length", 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        if len(body) != length:
+            self.close_connection = True
+            raise bad_request("The request body is shorter than its Content-Length.")
+        return body
