@@ -3,7 +3,6 @@ readiness probe GET /_localcloud/health) only for who can read the data dir's co
 (`X-Localcloud-Token`, localcloud/credentials.py). Every input is checked before anything changes."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -14,7 +13,7 @@ from typing import Callable
 from urllib.parse import parse_qsl
 
 from .core import public
-from .credentials import KEY_FILE, TOKEN_HEADER
+from .credentials import KEY_FILE, TOKEN_HEADER, proof
 
 log = logging.getLogger(__name__)
 PUBLIC = {("GET", "/_localcloud/health")}   # readiness: pid and data dir, nothing secret
@@ -135,12 +134,6 @@ def checked_faults(data: dict) -> dict:
                 clean[name] = number(rule, name, 0, 600_000)
         out["rules"].append(clean)
     return out
-
-
-def proof(token: str, challenge: str) -> str:
-    """What GET /_localcloud/health?challenge=C answers: only the holder of the token can compute it, so a
-    client can check that the emulator at an address owns the data dir it names before sending it secrets."""
-    return hmac.new(token.encode(), ("localcloud-health:" + challenge).encode(), hashlib.sha256).hexdigest()
 
 
 @route("GET", "/_localcloud/health")

@@ -8,6 +8,8 @@ the `X-Localcloud-Token` header.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -49,6 +51,12 @@ def _from_env(base: Credentials, env) -> Credentials:
     if ak and secret:
         return Credentials(ak, secret, base.control_token)
     return base
+
+
+def proof(token: str, challenge: str) -> str:
+    """What GET /_localcloud/health?challenge=C answers: only the holder of the token can compute it, so a
+    client can check that the emulator at an address owns the data dir it names before sending it secrets."""
+    return hmac.new(token.encode(), ("localcloud-health:" + challenge).encode(), hashlib.sha256).hexdigest()
 
 
 def private_dir(path: str) -> None:
