@@ -158,7 +158,7 @@ def test_model_dir_is_the_first_data_disk_and_follows_it_to_another_instance(sta
     stage.disk("d-model", "i-disk1")
     stage.instance("i-disk1", demo_user_data())
     info = serving(runtime, "i-disk1")
-    disk_dir = os.path.join(emulator.data_dir, "disks", "d-model")
+    disk_dir = os.path.join(emulator.cloud.runtime.base_dir, "disks", "d-model")
     assert os.path.samefile(info["model_dir"], disk_dir)
     stage.status("instance", "i-disk1", "Stopping", "Stopped")
     stage.attach("d-model", "")
