@@ -219,6 +219,6 @@ def kill_after(emu, data):
     P must be a live process of the emulator's own user, greater than 1, not the emulator."""
     only(data, ("pid", "mutating_calls"), "kill_after")
     calls = number(data, "mutating_calls", 0, 10**6, default=0, integer=True)
-    pid = number(data, "pid", 0, 2**31 - 1, default=0, integer=True) if calls else 0
+    pid = number(data, "pid", -(2**31), 2**31 - 1, default=0, integer=True) if calls else 0
     emu.kill_after(pid, calls)
     return 200, {"ok": True}

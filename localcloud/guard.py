@@ -73,6 +73,8 @@ class GuardedHandler(BaseHTTPRequestHandler):
     def send_error(self, code, message=None, explain=None):
         """The parser's refusals (bad request line, headers too long, unknown method...) as the API's
         JSON error, and the connection closed (what follows in the stream cannot be trusted)."""
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"       # an answer always has a status line
         status, name = _PARSER_CODES.get(int(code), (int(code), "BadRequest"))
         text = message or HTTPStatus(int(code)).phrase
         self.log_error("code %d, message %s", int(code), text)
