@@ -145,7 +145,8 @@ def http_like(draw) -> bytes:
     return "".join(words).encode("utf-8", "surrogatepass") + b"\r\n\r\n" + body
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.one_of(st.binary(max_size=600), http_like()))
 def test_arbitrary_request_bytes_get_a_json_answer_and_the_server_stays_up(emulator_server, data):
     url = emulator_server.url
