@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import socket
+import time
 import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -78,8 +80,12 @@ class GuardedHandler(BaseHTTPRequestHandler):
         status, name = _PARSER_CODES.get(int(code), (int(code), "BadRequest"))
         text = message or HTTPStatus(int(code)).phrase
         self.log_error("code %d, message %s", int(code), text)
+        self.send_document(status, error_document(name, text))
+
+    def send_document(self, status: int, doc: dict) -> None:
+        """A JSON error answer that closes the connection."""
         self.close_connection = True
-        data = json.dumps(error_document(name, text)).encode()
+        data = json.dumps(doc).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Connection", "close")
@@ -87,6 +93,31 @@ class GuardedHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+        self._linger()
+
+    def _linger(self, limit: int = 4 * MAX_BODY_BYTES, seconds: float = 2.0) -> None:
+        """Half-close, then drop what the client still sends for a moment: closing with unread bytes
+        would reset the connection and the client could lose the answer (nginx's lingering close)."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(seconds)
+            drained, deadline = 0, time.monotonic() + seconds
+            while drained < limit and time.monotonic() < deadline:
+                chunk = self.rfile.read1(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        except OSError:
+            pass
+
+    def handle_expect_100(self):
+        """Screen before inviting the body: a refused request is answered without `100 Continue`."""
+        refused = self.screen()
+        if refused is not None:
+            self.send_document(refused.status, error_document(refused.code, refused.message))
+            return False
+        return super().handle_expect_100()
 
     def screen(self) -> CloudError | None:
         """Refuse what no SDK sends: a browser (any Origin header), a Host that is not loopback (DNS

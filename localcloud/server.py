@@ -256,7 +256,7 @@ class Handler(GuardedHandler):
             except ValueError:
                 raise bad_request("The request target is not a valid URL path.") from None
         except CloudError as err:
-            self.send_json(err.status, error_document(err.code, err.message))
+            self.send_document(err.status, error_document(err.code, err.message))   # and close
             return
         if split.path.startswith("/_localcloud"):
             control.handle(self, split, body)

@@ -46,6 +46,14 @@ def test_a_huge_content_length_is_refused_without_reading_the_body(url):
     assert str(MAX_BODY_BYTES) in doc["Message"]
 
 
+def test_a_huge_body_announced_with_expect_100_continue_is_refused_before_continue(url):
+    data = request_bytes(url, "POST", "/", b"", {"Content-Length": str(MAX_BODY_BYTES + 1),
+                                                  "Expect": "100-continue"})
+    raw = exchange(url, data)
+    assert not raw.startswith(b"HTTP/1.1 100")
+    assert parse(raw).json()["Code"] == "RequestEntityTooLarge"
+
+
 def test_a_body_just_over_the_limit_is_refused(url):
     body = b"a" * (MAX_BODY_BYTES + 1)
     api_error(url, request_bytes(url, "POST", "/", body, FORM), 413, "RequestEntityTooLarge")
