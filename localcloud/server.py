@@ -78,6 +78,11 @@ class Emulator:
         if saved_offset:
             self.clock.offset = float(saved_offset)
         self.cloud = core.Cloud(self.store, self.clock)
+        try:        # a config stored by an older, unchecked version must not break every call
+            control.checked_config(self.cloud.config.to_dict())
+        except ValueError as err:
+            log.warning("stored config refused (%s): defaults restored", err)
+            self.cloud.config = core.Config()
         if runtime is not None:
             self.cloud.config.runtime = runtime
         self.cloud.runtime = None        # the local runtime attaches itself (localcloud.runtime.attach)

@@ -124,6 +124,19 @@ def test_a_refused_config_is_not_there_after_a_restart(tmp_path):
         stop(server)
 
 
+def test_a_bad_config_stored_by_an_older_version_is_replaced_by_the_defaults(tmp_path):
+    from localcloud.store import Store
+
+    store = Store(str(tmp_path / "localcloud.sqlite3"))
+    store.set_meta("config", {"instance_quota": "lots", "no_stock": [], "token_ttl": 86400, "runtime": False})
+    store.close()
+    server, _ = serve_in_thread(str(tmp_path), instant=True, runtime=False)
+    try:
+        assert server.emulator.cloud.config.instance_quota == 200
+    finally:
+        stop(server)
+
+
 @pytest.mark.parametrize("faults,field", [
     ({"rules": [{"latency_ms": "slow"}]}, "latency_ms"), ({"rules": [{"throttle": 2}]}, "throttle"),
     ({"rules": [{"drop": -0.5}]}, "drop"), ({"rules": [{"action": 7}]}, "action"),
