@@ -58,8 +58,11 @@ def serve_forever(args) -> int:
     try:
         emulator = Emulator(args.data_dir, speed=args.speed, instant=args.instant,
                             runtime=False if args.no_runtime else None)
-    except RuntimeError as err:
+    except (RuntimeError, credentials.CredentialsError) as err:
         print(f"localcloud: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"localcloud: cannot use the data dir {args.data_dir}: {err.strerror or err}", file=sys.stderr)
         return 2
     try:
         server = Server(emulator, port=args.port)
