@@ -69,6 +69,32 @@ def handle(handler, split, body: bytes) -> None:
     handler.send_json(status, out)
 
 
+def check_killable(pid) -> int:
+    """`pid` if kill_after may SIGKILL it: a positive pid of a live process of our own user, not 1, not us."""
+    if isinstance(pid, bool) or not isinstance(pid, int):
+        raise ValueError("pid must be an integer")
+    if pid <= 1:
+        raise ValueError("pid must be a process id greater than 1 (no process groups, never init)")
+    if pid == os.getpid():
+        raise ValueError("pid must not be the emulator itself")
+    try:
+        owner = os.stat(f"/proc/{pid}").st_uid
+    except FileNotFoundError:
+        raise ValueError(f"pid {pid} is not a running process") from None
+    except OSError:
+        owner = None
+    if owner is None:                      # no /proc: ask the kernel whether we may signal it
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            raise ValueError(f"pid {pid} is not a running process") from None
+        except PermissionError:
+            raise ValueError(f"pid {pid} belongs to another user than the emulator's") from None
+    elif owner != os.geteuid():
+        raise ValueError(f"pid {pid} belongs to another user than the emulator's")
+    return pid
+
+
 # input checks: each names the field; a route checks everything before it changes anything ------------
 
 def number(data: dict, name: str, lo: float, hi: float, default=None, integer: bool = False):

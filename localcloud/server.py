@@ -102,7 +102,7 @@ class Emulator:
         Only a live process of the emulator's own user, never pid 1 nor the emulator itself
         (a negative pid or 0 would signal a whole process group; ValueError names the reason)."""
         if mutating_calls > 0:
-            check_killable(pid)
+            control.check_killable(pid)
         with self._kill_lock:
             self._kill = {"pid": int(pid), "remaining": int(mutating_calls)} if mutating_calls > 0 else None
 
@@ -176,32 +176,6 @@ class Emulator:
             self.store.close()
         if self._lockfile:
             self._lockfile.close()
-
-
-def check_killable(pid) -> int:
-    """`pid` if kill_after may SIGKILL it: a positive pid of a live process of our own user, not 1, not us."""
-    if isinstance(pid, bool) or not isinstance(pid, int):
-        raise ValueError("pid must be an integer")
-    if pid <= 1:
-        raise ValueError("pid must be a process id greater than 1 (no process groups, never init)")
-    if pid == os.getpid():
-        raise ValueError("pid must not be the emulator itself")
-    try:
-        owner = os.stat(f"/proc/{pid}").st_uid
-    except FileNotFoundError:
-        raise ValueError(f"pid {pid} is not a running process") from None
-    except OSError:
-        owner = None
-    if owner is None:                      # no /proc: ask the kernel whether we may signal it
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            raise ValueError(f"pid {pid} is not a running process") from None
-        except PermissionError:
-            raise ValueError(f"pid {pid} belongs to another user than the emulator's") from None
-    elif owner != os.geteuid():
-        raise ValueError(f"pid {pid} belongs to another user than the emulator's")
-    return pid
 
 
 class Handler(GuardedHandler):
