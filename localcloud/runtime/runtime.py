@@ -38,13 +38,16 @@ class RuntimeConfig:
         return {"health_interval_scale": self.health_interval_scale, "stop_timeout": self.stop_timeout}
 
     def update(self, data: dict) -> None:
+        """Every key checked before any is set: a bad value is a ValueError naming it and changes nothing."""
+        clean = {}
         for key, value in data.items():
             if key not in self.to_dict():
-                raise ValueError(f"unknown runtime config key: {key}")
-            number = float(value)
-            if number <= 0 or number > 3600:
-                raise ValueError(f"{key} must be > 0 and <= 3600")
-            setattr(self, key, number)
+                raise ValueError(f"unknown runtime config key: {str(key)[:80]}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
+                raise ValueError(f"{key} must be a number > 0 and <= 3600")
+            clean[key] = float(value)
+        for key, value in clean.items():
+            setattr(self, key, value)
 
 
 @dataclass

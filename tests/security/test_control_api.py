@@ -163,3 +163,27 @@ def test_a_body_that_is_not_a_json_object_is_a_400(url):
         data = request_bytes(url, "PUT", "/_localcloud/config", body, control_headers(url))
         answer = parse(exchange(url, data))
         assert answer.status == 400 and "body" in answer.json()["error"]
+
+
+@pytest.fixture
+def runtime_control(runtime_server):
+    runtime_server.emulator.reset()
+    return Control(runtime_server.url)
+
+
+@pytest.mark.parametrize("body,field", [({"stop_timeout": "long"}, "stop_timeout"),
+                                        ({"health_interval_scale": 0.5, "stop_timeout": -1}, "stop_timeout"),
+                                        ({"stop_timeout": True}, "stop_timeout"), ({"nap": 1}, "nap")])
+def test_a_bad_runtime_config_is_a_400_and_changes_nothing(runtime_control, body, field):
+    before = runtime_control.request("GET", "runtime/config")
+    err = http_error(runtime_control.request, "PUT", "runtime/config", body)
+    assert err.code == 400 and field in json.loads(err.read())["error"]
+    assert runtime_control.request("GET", "runtime/config") == before
+
+
+@pytest.mark.parametrize("body,words", [({"instance_id": "i-x", "signal": "99999"}, "not a signal"),
+                                        ({"instance_id": "i-x", "signal": "NOPE"}, "unknown signal"),
+                                        ({"instance_id": 5}, "instance_id")])
+def test_a_bad_runtime_kill_is_a_400(runtime_control, body, words):
+    err = http_error(runtime_control.request, "POST", "runtime/kill", body)
+    assert err.code == 400 and words in json.loads(err.read())["error"]
