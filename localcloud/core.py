@@ -1,6 +1,7 @@
 """The emulated cloud: action registry, dispatch, ClientToken idempotency, status timelines, hooks."""
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import string
@@ -248,7 +249,7 @@ def paginate(items: list, p: Params, default_size: int = 10, max_size: int = 100
 
 def next_token_page(items: list, p: Params, default_size: int = 10, max_size: int = 100,
                     size_param: str = "MaxResults") -> tuple[list, dict]:
-    """NextToken/MaxResults paging; `NextToken` is absent from the result on the last page."""
+    """NextToken/MaxResults paging; `NextToken` is "" on the last page, as the real answers have it (CHOICES.md)."""
     size = p.int(size_param, default=default_size, min=1, max=max_size)
     token = p.str("NextToken")
     start = 0
@@ -260,7 +261,40 @@ def next_token_page(items: list, p: Params, default_size: int = 10, max_size: in
         if start < 0 or start > len(items):
             raise CloudError("InvalidNextToken", "The specified NextToken is not valid.", 400)
     page = items[start:start + size]
-    meta: dict[str, Any] = {}
-    if start + size < len(items):
-        meta["NextToken"] = format(start + size, "x")
+    meta: dict[str, Any] = {"NextToken": format(start + size, "x") if start + size < len(items) else ""}
     return page, meta
+
+
+def in_order(body: dict, order: tuple[str, ...], nested: dict | None = None) -> dict:
+    """`body` with the keys of `order` first, in that order, then the others as they were.
+
+    Some clients read a JSON answer key by key and depend on the order of the documented sample answer
+    (footmark, behind the Ansible alicloud collection, reads `EipAddress` while it sets `PublicIpAddress`).
+    `nested` orders inner objects too: `{key: order}` for an object, `{key: (item_key, order)}` for a
+    `{item_key: [objects]}` list.
+    """
+    out = {key: body[key] for key in order if key in body}
+    out.update((key, value) for key, value in body.items() if key not in out)
+    for key, spec in (nested or {}).items():
+        value = out.get(key)
+        if len(spec) == 2 and isinstance(spec[1], tuple):
+            item, item_order = spec
+            if isinstance(value, dict) and isinstance(value.get(item), list):
+                out[key] = {**value, item: [in_order(v, item_order) if isinstance(v, dict) else v
+                                            for v in value[item]]}
+        elif isinstance(value, dict):
+            out[key] = in_order(value, spec)
+    return out
+
+
+def ordered(order: tuple[str, ...], nested: dict | None = None):
+    """Decorate a render function so that its answer keeps a documented sample's field order (`in_order`)."""
+
+    def wrap(render):
+        @functools.wraps(render)
+        def rendered(*args, **kwargs):
+            return in_order(render(*args, **kwargs), order, nested)
+
+        return rendered
+
+    return wrap

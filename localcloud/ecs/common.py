@@ -143,11 +143,16 @@ def page(items: list, p: Params, *, page_max: int = 100, token_min: int = 10, to
          token_default: int = 10, total_with_token: bool = True) -> tuple[list, dict]:
     """Either PageNumber/PageSize (TotalCount, PageNumber, PageSize) or NextToken/MaxResults.
 
-    With NextToken or MaxResults set, PageNumber/PageSize are ignored; `NextToken` is absent on the last page.
+    With NextToken or MaxResults set, PageNumber/PageSize are ignored. `NextToken` is in every answer (the SDK
+    models of DescribeInstances, DescribeDisks and DescribeSecurityGroups declare it): "" on the last page and
+    with PageNumber paging.
     """
     if "NextToken" in p or "MaxResults" in p:
         chunk, meta = token_page(items, p, token_default, token_min, token_max)
         if total_with_token:
             meta["TotalCount"] = len(items)
         return chunk, meta
-    return paginate(items, p, default_size=10, max_size=page_max)
+    chunk, meta = paginate(items, p, default_size=10, max_size=page_max)
+    # The documented samples list PageNumber, TotalCount, PageSize (CHOICES.md, answer field order).
+    return chunk, {"PageNumber": meta["PageNumber"], "TotalCount": meta["TotalCount"], "PageSize": meta["PageSize"],
+                   "NextToken": ""}

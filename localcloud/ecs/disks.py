@@ -5,8 +5,9 @@ from .. import tags
 from ..core import action, iso_seconds
 from ..errors import CloudError
 from ..params import Params
-from . import disk_models
-from .common import ALL_DISK_CATEGORIES, DISK_STATUSES, creation_order, dry_run_passed, page, tag_filters
+from . import answer_order, disk_models
+from .common import (ALL_DISK_CATEGORIES, DISK_STATUSES, check_description, check_name, creation_order,
+                     dry_run_passed, get_disk, incorrect_disk_status, page, tag_filters)
 
 NEVER_EXPIRES = "2999-09-08T16:00Z"   # ExpiredTime of pay-as-you-go disks in real responses
 _IOPS = {"cloud": (100, 0, 300), "cloud_efficiency": (1800, 50, 5000), "cloud_ssd": (1800, 30, 25000),
@@ -32,6 +33,7 @@ def _stamp(value) -> str:
     return iso_seconds(value) if value else ""
 
 
+@answer_order.ordered(answer_order.DISK)
 def render_disk(disk: dict) -> dict:
     iops = _iops(disk)
     attached = disk["status"] in ("In_use", "Attaching", "Detaching") and disk.get("instance_id")
@@ -40,7 +42,8 @@ def render_disk(disk: dict) -> dict:
         "RegionId": disk["region"], "ZoneId": disk["zone"], "Category": disk["category"], "Size": disk["size"],
         "Status": disk["status"], "Type": disk["type"], "InstanceId": disk.get("instance_id", ""),
         "Device": disk.get("device", ""), "DeleteWithInstance": bool(disk.get("delete_with_instance")),
-        "DeleteAutoSnapshot": True, "EnableAutoSnapshot": True, "EnableAutomatedSnapshotPolicy": False,
+        "DeleteAutoSnapshot": disk.get("delete_auto_snapshot", True),
+        "EnableAutoSnapshot": disk.get("enable_auto_snapshot", True), "EnableAutomatedSnapshotPolicy": False,
         "Portable": bool(disk.get("portable")), "Encrypted": False, "KMSKeyId": "", "DiskChargeType": "PostPaid",
         "PerformanceLevel": disk.get("performance_level", ""), "IOPS": iops, "IOPSRead": iops // 2,
         "IOPSWrite": iops // 2, "Throughput": 0, "ThroughputRead": 0, "ThroughputWrite": 0, "ProvisionedIops": 0,
@@ -119,4 +122,43 @@ def detach_disk(cloud, p: Params) -> dict:
 @action("ecs", "DeleteDisk")
 def delete_disk(cloud, p: Params) -> dict:
     disk_models.delete(cloud, p)
+    return {}
+
+
+@action("ecs", "ModifyDiskAttribute")
+def modify_disk_attribute(cloud, p: Params) -> dict:
+    """Name, description, DeleteWithInstance and the auto-snapshot flags of one disk (DiskId) or several
+    (DiskIds.N, up to 100); every disk is checked before any changes (ModifyDiskAttribute docs)."""
+    region = cloud.region(p, required=False)
+    single, many = p.str("DiskId"), p.list("DiskIds")
+    if single and many:
+        raise CloudError("InvalidParameter", "DiskId and DiskIds.N cannot be specified together.", 400)
+    if not single and not many:
+        raise CloudError("MissingParameter", 'The input parameter "DiskId" that is mandatory for processing this '
+                         "request is not supplied.", 400)
+    if len(many) > 100:
+        raise CloudError("InvalidDiskIds.Malformed", "The amount of specified disk Ids exceeds the limit.", 403)
+    name, description = p.str("DiskName"), p.str("Description")
+    check_name(name, "InvalidDiskName.Malformed", "DiskName")
+    check_description(description)
+    flags = {field: p.bool(param) for param, field in (("DeleteWithInstance", "delete_with_instance"),
+                                                       ("DeleteAutoSnapshot", "delete_auto_snapshot"),
+                                                       ("EnableAutoSnapshot", "enable_auto_snapshot"),
+                                                       ("BurstingEnabled", "bursting_enabled"))}
+    if name is None and description is None and all(v is None for v in flags.values()):
+        raise CloudError("NoAttributeToModify", "No attribute to be modified in this request.", 400)
+    disks = [get_disk(cloud, disk_id, region) for disk_id in ([single] if single else list(dict.fromkeys(many)))]
+    for disk in disks:
+        if disk["status"] == "Creating":
+            raise incorrect_disk_status()
+        # DeleteWithInstance=false is refused for a basic ("cloud") disk that cannot be detached (the docs' rule).
+        if flags["delete_with_instance"] is False and disk["category"] == "cloud" and not disk.get("portable"):
+            raise CloudError("DiskNotPortable", "The specified disk is not a portable disk.", 403)
+    for disk in disks:
+        if name is not None:
+            disk["name"] = name
+        if description is not None:
+            disk["description"] = description
+        disk.update({field: value for field, value in flags.items() if value is not None})
+        cloud.store.put("disk", disk)
     return {}

@@ -9,7 +9,7 @@ from .. import catalog, tags
 from ..core import action, iso_minutes, paginate
 from ..errors import CloudError
 from ..params import Params
-from . import instance_models, lifecycle
+from . import answer_order, instance_models, lifecycle
 from .common import INSTANCE_STATUSES, creation_order, dry_run_passed, get_instance, page, tag_filters
 
 NEVER_EXPIRES = "2099-12-31T15:59Z"    # ExpiredTime of pay-as-you-go instances in real responses
@@ -27,6 +27,7 @@ def run_instances(cloud, p: Params) -> dict:
     return cloud.idempotent("ecs", "RunInstances", p, create)
 
 
+@answer_order.ordered(answer_order.INSTANCE, answer_order.INSTANCE_NESTED)
 def render_instance(cloud, obj: dict) -> dict:
     spec = catalog.INSTANCE_TYPES[obj["instance_type"]]
     image = catalog.IMAGES.get(obj["image_id"], {})
@@ -208,3 +209,48 @@ def modify_instance_attribute(cloud, p: Params) -> dict:
     instance = get_instance(cloud, p.str("InstanceId", required=True))
     lifecycle.modify_attribute(cloud, instance, p)
     return {}
+
+
+# CreateInstance (the single-instance create that predates RunInstances) ---------------------------------------
+# Parameters of RunInstances that CreateInstance does not have: the real API ignores unknown parameters.
+_RUN_ONLY = ("Amount", "MinAmount", "SecurityGroupIds", "HostNames", "UniqueSuffix", "AutoReleaseTime",
+             "NetworkInterface", "LaunchTemplateId", "LaunchTemplateName", "LaunchTemplateVersion")
+
+
+@action("ecs", "CreateInstance")
+def create_instance(cloud, p: Params) -> dict:
+    """One instance, created Stopped (StartInstance starts it) and without a public IP even with
+    InternetMaxBandwidthOut > 0 (AllocatePublicIpAddress gives one): CreateInstance docs. SecurityGroupId is
+    required; the validation and error codes are RunInstances' (the docs list the same catalogue)."""
+    region = cloud.region(p)
+
+    def create():
+        p.str("SecurityGroupId", required=True)
+        raw = {k: v for k, v in p.raw.items() if k.split(".", 1)[0] not in _RUN_ONLY}
+        instance_id = instance_models.run_instances(cloud, region, Params(raw))[0]
+        instance = cloud.store.get("instance", instance_id)
+        instance["public_ip"] = ""
+        instance["stopped_mode"] = "KeepCharging"
+        cloud.schedule("instance", instance, [("instance.pending", "status", "Stopped")])
+        return {"InstanceId": instance_id, "OrderId": "", "TradePrice": 0.0}
+
+    return cloud.idempotent("ecs", "CreateInstance", p, create)
+
+
+@action("ecs", "DescribeInstanceAttribute")
+def describe_instance_attribute(cloud, p: Params) -> dict:
+    """One instance's attributes (`InvalidInstanceId.NotFound`, 404, for an unknown id), in the SDK model's shape."""
+    instance = get_instance(cloud, p.str("InstanceId", required=True))
+    full = render_instance(cloud, instance)
+    fields = ("InstanceId", "InstanceName", "Description", "HostName", "Status", "RegionId", "ZoneId",
+              "InstanceType", "Cpu", "Memory", "ImageId", "InstanceChargeType", "InternetChargeType",
+              "InternetMaxBandwidthIn", "InternetMaxBandwidthOut", "InstanceNetworkType", "IoOptimized",
+              "CreationTime", "ExpiredTime", "StoppedMode", "SerialNumber", "CreditSpecification", "VlanId",
+              "ClusterId", "VpcAttributes", "PublicIpAddress", "InnerIpAddress", "EipAddress", "SecurityGroupIds",
+              "OperationLocks", "DedicatedHostAttribute", "SecurityOptions")
+    body = {key: full[key] for key in fields}
+    body["EnableJumboFrame"] = False
+    body["EnableNetworkEncryption"] = False
+    body["NetworkOptions"] = {"BandwidthWeighting": "", "EnableJumboFrame": False, "EnableNetworkEncryption": False}
+    body["OperationLocks"] = {"LockReason": []}
+    return answer_order.instance(body)

@@ -5,8 +5,9 @@ from .. import tags
 from ..core import action, iso_seconds
 from ..errors import CloudError
 from ..params import Params
-from . import sg_models
-from .common import creation_order, dry_run_passed, page, tag_filters, token_page
+from . import answer_order, sg_models
+from .common import (check_description, check_name, creation_order, dry_run_passed, get_security_group, page,
+                     tag_filters, token_page)
 
 BASIC_GROUP_CAPACITY = 2000   # instances per basic group (Security group limits); enterprise: 65536
 ENTERPRISE_GROUP_CAPACITY = 65536
@@ -22,6 +23,7 @@ def create_security_group(cloud, p: Params) -> dict:
     return cloud.idempotent("ecs", "CreateSecurityGroup", p, create)
 
 
+@answer_order.ordered(answer_order.SECURITY_GROUP)
 def render_group(cloud, group: dict) -> dict:
     ecs_count = len(sg_models.members(cloud, group["id"]))
     capacity = BASIC_GROUP_CAPACITY if group["group_type"] == "normal" else ENTERPRISE_GROUP_CAPACITY
@@ -101,10 +103,11 @@ def describe_security_group_attribute(cloud, p: Params) -> dict:
         nic_type = None  # VPC groups: internet or empty both mean intranet, which every rule is
     rules = [r for r in group["rules"] if direction in ("all", r["direction"]) and nic_type in (None, r["nic_type"])]
     chunk, meta = token_page(rules, p, default=500, low=10, high=1000)
-    return {**meta, "SecurityGroupId": group["id"], "SecurityGroupName": group["name"],
+    body = {**meta, "SecurityGroupId": group["id"], "SecurityGroupName": group["name"],
             "Description": group["description"], "VpcId": group["vpc_id"], "RegionId": region,
             "InnerAccessPolicy": group.get("inner_access_policy", "Accept"),
             "Permissions": {"Permission": [render_rule(cloud, group, r) for r in chunk]}}
+    return answer_order.security_group_attribute(body)
 
 
 @action("ecs", "DeleteSecurityGroup")
@@ -143,3 +146,20 @@ def revoke_security_group(cloud, p: Params) -> dict:
 @action("ecs", "RevokeSecurityGroupEgress")
 def revoke_security_group_egress(cloud, p: Params) -> dict:
     return _rule_change(cloud, p, "RevokeSecurityGroupEgress", sg_models.revoke, "egress")
+
+
+@action("ecs", "ModifySecurityGroupAttribute")
+def modify_security_group_attribute(cloud, p: Params) -> dict:
+    """A security group's name and description (ModifySecurityGroupAttribute docs: both optional; the codes
+    `InvalidSecurityGroupName.Malformed` and `InvalidSecurityGroupDiscription.Malformed`, typo included)."""
+    region = cloud.region(p)
+    group = get_security_group(cloud, p.str("SecurityGroupId", required=True), region)
+    name, description = p.str("SecurityGroupName"), p.str("Description")
+    check_name(name, "InvalidSecurityGroupName.Malformed", "SecurityGroupName")
+    check_description(description, "InvalidSecurityGroupDiscription.Malformed")
+    if name is not None:
+        group["name"] = name
+    if description is not None:
+        group["description"] = description
+    cloud.store.put("security_group", group)
+    return {}

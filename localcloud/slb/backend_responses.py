@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..core import action
 from ..params import Params
-from . import backends, common
+from . import answer_order, backends, common
 
 
 @action("slb", "AddBackendServers")
@@ -32,4 +32,4 @@ def describe_health_status(cloud, p: Params) -> dict:
     lb = common.lb_from_params(cloud, p)
     protocol = p.str("ListenerProtocol", choices=("tcp", "udp", "http", "https"))
     rows = backends.health_rows(cloud, lb, common.port(p, "ListenerPort"), protocol)
-    return {"BackendServers": {"BackendServer": rows}}
+    return {"BackendServers": {"BackendServer": [answer_order.health_row(r) for r in rows]}}

@@ -6,7 +6,7 @@ import copy
 from ..core import action, next_token_page
 from ..errors import CloudError, missing
 from ..params import Params
-from . import common, listeners
+from . import answer_order, common, listeners
 from .common import LISTENER_KIND
 
 
@@ -58,12 +58,12 @@ def _no_listener_on_port() -> CloudError:
 
 @action("slb", "DescribeLoadBalancerHTTPListenerAttribute")
 def describe_http_listener(cloud, p: Params) -> dict:
-    return listeners.render_attribute(_listener(cloud, p, "http"))
+    return answer_order.listener(listeners.render_attribute(_listener(cloud, p, "http")), "http")
 
 
 @action("slb", "DescribeLoadBalancerTCPListenerAttribute")
 def describe_tcp_listener(cloud, p: Params) -> dict:
-    return listeners.render_attribute(_listener(cloud, p, "tcp"))
+    return answer_order.listener(listeners.render_attribute(_listener(cloud, p, "tcp")), "tcp")
 
 
 def _set(cloud, p: Params, protocol: str) -> dict:

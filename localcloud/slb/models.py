@@ -6,6 +6,7 @@ import random
 from .. import catalog
 from ..core import iso_seconds, new_id
 from ..errors import CloudError
+from ..slb import answer_order
 from ..vpc import cidr as cidrs
 from ..vpc.models import used_addresses
 from .common import LB_KIND, LISTENER_KIND, allocate_address, listeners_of, render_tags
@@ -124,6 +125,7 @@ def _common(cloud, lb: dict) -> dict:
     }
 
 
+@answer_order.ordered(answer_order.LOAD_BALANCER)
 def render_lb(cloud, lb: dict) -> dict:
     """One entry of DescribeLoadBalancers `LoadBalancers.LoadBalancer`."""
     out = _common(cloud, lb)
@@ -131,6 +133,7 @@ def render_lb(cloud, lb: dict) -> dict:
     return out
 
 
+@answer_order.ordered(answer_order.LOAD_BALANCER_ATTRIBUTE, answer_order.LOAD_BALANCER_LISTS)
 def render_lb_attribute(cloud, lb: dict) -> dict:
     """The flat DescribeLoadBalancerAttribute body: listeners and backends included."""
     out = _common(cloud, lb)

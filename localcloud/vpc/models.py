@@ -6,6 +6,7 @@ import ipaddress
 from .. import tags
 from ..core import iso_seconds, new_id
 from ..errors import CloudError
+from . import answer_order
 from . import cidr as cidrs
 
 VSWITCH_QUOTA = 24             # vSwitches per VPC (DOCS-VPC CreateVSwitch; a quota, see CHOICES.md)
@@ -154,6 +155,7 @@ def _vpc_common(cloud, vpc: dict) -> dict:
     }
 
 
+@answer_order.ordered(answer_order.VPC)
 def render_vpc(cloud, vpc: dict) -> dict:
     """One entry of DescribeVpcs `Vpcs.Vpc`."""
     out = _vpc_common(cloud, vpc)
@@ -179,6 +181,7 @@ def render_vpc_attribute(cloud, vpc: dict) -> dict:
     return out
 
 
+@answer_order.ordered(answer_order.VSWITCH)
 def render_vswitch(cloud, vsw: dict) -> dict:
     """One entry of DescribeVSwitches `VSwitches.VSwitch`, and the flat DescribeVSwitchAttributes body."""
     vpc = cloud.store.get("vpc", vsw["vpc_id"]) or {}

@@ -71,6 +71,41 @@ def describe_vpc_attribute(cloud, p: Params) -> dict:
     return models.render_vpc_attribute(cloud, vpc)
 
 
+def _bad_block() -> CloudError:
+    return CloudError("InvalidCidrBlock.Malformed", "Specified CIDR block is not valid.", 400)
+
+
+@action("vpc", "ModifyVpcAttribute")
+def modify_vpc_attribute(cloud, p: Params) -> dict:
+    """Name, description and IPv4 block of a VPC (ModifyVpcAttribute docs). The new block must still hold every
+    vSwitch; one that does not is `InvalidCidrBlock.Malformed`, the documented code of a refused block (CHOICES.md)."""
+    region = cloud.region(p)
+    vpc = models.get_vpc(cloud, p.str("VpcId", required=True), region)
+    name = _text(p, "VpcName", 128, "InvalidVpcName.Malformed", "VPC name") if "VpcName" in p else None
+    # The documented code carries the typo "Discription".
+    description = (_text(p, "Description", 256, "InvalidVpcDiscription.Malformed", "VPC description")
+                   if "Description" in p else None)
+    block = None
+    if "CidrBlock" in p:
+        try:
+            block = cidrs.check_vpc_cidr(p.str("CidrBlock"))
+        except CloudError:
+            raise _bad_block() from None
+    if vpc["status"] != "Available":
+        raise CloudError("IncorrectVpcStatus", "Current VPC status does not support this operation.", 400)
+    if block is not None and any(not cidrs.parse(s["cidr"]).subnet_of(block)
+                                 for s in models.vswitches_of(cloud, vpc["id"])):
+        raise _bad_block()
+    if name is not None:
+        vpc["name"] = name
+    if description is not None:
+        vpc["description"] = description
+    if block is not None:
+        vpc["cidr"] = str(block)
+    cloud.store.put("vpc", vpc)
+    return {}
+
+
 @action("vpc", "DeleteVpc")
 def delete_vpc(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)

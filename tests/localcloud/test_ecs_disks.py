@@ -230,4 +230,4 @@ def test_describe_disks_pages_with_next_token(ecs):
     second = ecs.describe_disks(em.DescribeDisksRequest(region_id=REGION, max_results=10,
                                                         next_token=first.next_token)).body
     assert [d.disk_id for d in first.disks.disk + second.disks.disk] == created
-    assert second.next_token is None
+    assert second.next_token == ""

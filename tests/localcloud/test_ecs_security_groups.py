@@ -72,7 +72,7 @@ def test_describe_security_groups_pages_with_next_token(ecs, net):
     first = groups(ecs, max_results=10)
     second = groups(ecs, max_results=10, next_token=first.next_token)
     assert len(first.security_groups.security_group) == 10 and first.next_token
-    assert len(second.security_groups.security_group) == 2 and second.next_token is None
+    assert len(second.security_groups.security_group) == 2 and second.next_token == ""
     by_page = groups(ecs, page_size=5, page_number=3)
     assert (by_page.total_count, len(by_page.security_groups.security_group)) == (12, 2)
 

@@ -252,7 +252,7 @@ def test_describe_load_balancer_listeners_pages_with_next_token(slb, lb_id):
     assert_complete(first.listeners[0].httplistener_config)
     assert [x.listener_port for x in first.listeners] == [80, 81] and first.next_token
     second = listing(max_results=2, next_token=first.next_token)
-    assert [x.listener_port for x in second.listeners] == [82, 443] and second.next_token is None
+    assert [x.listener_port for x in second.listeners] == [82, 443] and second.next_token == ""
     assert second.listeners[1].tcplistener_config.proxy_protocol_v2enabled == "false"
     assert (first.total_count, first.max_results) == (4, 2)
     assert [x.listener_port for x in listing(load_balancer_id=[other]).listeners] == [443]

@@ -129,7 +129,7 @@ def test_list_tag_resources_pages_50_rows_at_a_time(slb):
     first = listed(slb, ids=made)
     assert len(first.tag_resources.tag_resource) == 50 and first.next_token
     second = listed(slb, ids=made, next_token=first.next_token)
-    assert len(second.tag_resources.tag_resource) == 10 and second.next_token is None
+    assert len(second.tag_resources.tag_resource) == 10 and second.next_token == ""
 
 
 def test_tags_go_with_the_deleted_load_balancer(slb, lb_id):
