@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 USER_ENV = "LOCALCLOUD_WORKLOAD_USER"
 DEFAULT_USER = "localcloud-workload"
 SHARED_ROOT = "/var/lib/localcloud"
+OWNER_FILE = "data_dir"           # in each workload base: the data dir it belongs to
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _LOCK = threading.Lock()
 
@@ -72,11 +73,34 @@ def base_dir(data_dir: str, identity: Identity) -> str:
     """Where instance roots and data disks live: the data dir itself, unless workloads switch user."""
     if not identity.switches:
         return data_dir
-    key = hashlib.sha256(os.path.abspath(data_dir).encode()).hexdigest()[:16]
+    data_dir = os.path.abspath(data_dir)
+    key = hashlib.sha256(data_dir.encode()).hexdigest()[:16]
     path = os.path.join(SHARED_ROOT, key)
-    for sub in (SHARED_ROOT, path, os.path.join(path, "instances"), os.path.join(path, "disks")):
+    traversable_dir(SHARED_ROOT)
+    _sweep_orphans()
+    for sub in (path, os.path.join(path, "instances"), os.path.join(path, "disks")):
         traversable_dir(sub)
+    marker = os.path.join(path, OWNER_FILE)
+    fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(data_dir + "\n")
     return path
+
+
+def _sweep_orphans() -> None:
+    """Workload directories whose data dir is gone (deleted by its owner) go too."""
+    for name in os.listdir(SHARED_ROOT):
+        path = os.path.join(SHARED_ROOT, name)
+        if len(name) != 16 or os.path.islink(path) or not os.path.isdir(path):
+            continue
+        try:
+            with open(os.path.join(path, OWNER_FILE)) as handle:
+                owner = handle.read().strip()
+        except OSError:
+            continue
+        if owner and not os.path.exists(owner):
+            log.info("removing %s: its data dir %s is gone", path, owner)
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def traversable_dir(path: str) -> None:
@@ -113,6 +137,7 @@ def _workload_user() -> pwd.struct_passwd:
             else:
                 log.warning("cannot create user %s (%s); workloads run as nobody", name, made.stderr.strip())
         if entry is None:
+            log.warning("no user %s: workloads run as nobody", name)
             entry = pwd.getpwnam("nobody")
     if entry.pw_uid == 0:
         raise RuntimeError(f"{USER_ENV}={name} is root: workloads must not run as root")

@@ -224,6 +224,23 @@ def test_releasing_an_instance_frees_its_address_in_the_runtime(emulator):
     wait_until(lambda: runtime.addresses.known("i-gone") is None, "the address to be released")
 
 
+def test_workload_dirs_of_a_deleted_data_dir_are_removed_at_the_next_start(tmp_path):
+    import shutil
+
+    if not ROOT:
+        pytest.skip("workload dirs live apart from the data dir only when workloads switch user (root)")
+    server, _ = serve_in_thread(str(tmp_path / "gone"), instant=True, runtime=True)
+    base = server.emulator.cloud.runtime.base_dir
+    stop(server)
+    assert os.path.isdir(base)
+    shutil.rmtree(tmp_path / "gone")
+    server, _ = serve_in_thread(str(tmp_path / "other"), instant=True, runtime=True)
+    try:
+        assert not os.path.exists(base)
+    finally:
+        stop(server)
+
+
 def test_runtime_describes_whom_workloads_run_as(emulator):
     described = emulator.cloud.runtime.describe()
     assert described["user"] and described["python"]
