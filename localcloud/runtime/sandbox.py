@@ -20,6 +20,7 @@ import os
 import pwd
 import shutil
 import site
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -162,10 +163,18 @@ def _workload_python(uid: int, gid: int) -> str:
     """An interpreter the workload user can run that imports the emulator's packages."""
     if _can_run(sys.executable, uid, gid):
         return sys.executable
+    return workload_venv(uid, gid, _site_dirs(), SHARED_ROOT)
+
+
+def workload_venv(uid: int, gid: int, sites: list[str], shared_root: str) -> str:
+    """`<shared_root>/python-X.Y-<hash>/bin/python`: a venv of the system's pythonX.Y (the emulator's
+    version, so compiled wheels match) whose .pth adds `sites`. A site dir the workload user cannot read
+    (a checkout under /root) is mirrored into the venv with hard links (a copy across file systems)."""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    sites = _site_dirs()
-    tag = hashlib.sha256("\n".join([version, *sites]).encode()).hexdigest()[:12]
-    venv = os.path.join(SHARED_ROOT, f"python-{version}-{tag}")
+    readable = {d: _can_read(d, uid, gid) for d in sites}
+    stamp = [f"{d}:{readable[d] or os.stat(d).st_mtime_ns}" for d in sites]   # a mirror follows installs
+    tag = hashlib.sha256("\n".join([version, *stamp]).encode()).hexdigest()[:12]
+    venv = os.path.join(shared_root, f"python-{version}-{tag}")
     python = os.path.join(venv, "bin", "python")
     if os.path.exists(python) and _can_run(python, uid, gid):
         return python
@@ -175,31 +184,50 @@ def _workload_python(uid: int, gid: int) -> str:
     else:
         log.warning("no python%s the workload user can run; workloads will fail to start", version)
         return sys.executable
-    traversable_dir(SHARED_ROOT)
+    traversable_dir(shared_root)
     tmp = f"{venv}.tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     subprocess.run([candidate, "-m", "venv", "--without-pip", tmp], check=True, capture_output=True, timeout=120)
     purelib = subprocess.run([os.path.join(tmp, "bin", "python"), "-c",
                               "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+    added = []
+    for n, site_dir in enumerate(sites):
+        if readable[site_dir]:
+            added.append(site_dir)
+            continue
+        mirror = os.path.join(tmp, "mirror", str(n))
+        _mirror(site_dir, mirror)
+        added.append(mirror.replace(tmp, venv, 1))
+        log.info("the workload user cannot read %s: mirrored into %s", site_dir, venv)
     with open(os.path.join(purelib, "localcloud-emulator-packages.pth"), "w") as handle:
         # addsitedir (not a plain path line) so that the .pth files there (editable installs) apply too.
-        handle.write("".join(f"import site; site.addsitedir({d!r})\n" for d in sites))
+        handle.write("".join(f"import site; site.addsitedir({d!r})\n" for d in added))
+    mirrors = os.path.join(tmp, "mirror")
     for root, dirs, files in os.walk(tmp):
-        for name in dirs + files:
+        # Readable by the workload user; a mirror's files are hard links of the emulator's: left as they are.
+        for name in dirs + ([] if root.startswith(mirrors) else files):
             path = os.path.join(root, name)
             if not os.path.islink(path):
-                os.chmod(path, 0o755 if os.path.isdir(path) or os.access(path, os.X_OK) else 0o644)
+                mode = stat.S_IMODE(os.lstat(path).st_mode)
+                os.chmod(path, mode | (0o755 if os.path.isdir(path) or mode & 0o100 else 0o644))
     os.chmod(tmp, 0o755)
     try:
         os.rename(tmp, venv)
     except OSError:                 # another emulator made it first
         shutil.rmtree(tmp, ignore_errors=True)
-    unreadable = [d for d in sites if not _can_read(d, uid, gid)]
-    if unreadable:
-        log.warning("the workload user cannot read %s: workloads cannot import those packages", unreadable)
     log.info("workloads run with %s (python%s for user %s)", python, version, uid)
     return python
+
+
+def _mirror(source: str, target: str) -> None:
+    """Hard links of every file of `source` under `target` (a copy when linking is not possible)."""
+    def link_or_copy(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+    shutil.copytree(source, target, symlinks=True, copy_function=link_or_copy)
 
 
 def _same_version(python: str, version: str) -> bool:

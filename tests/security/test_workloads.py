@@ -246,3 +246,28 @@ def test_runtime_describes_whom_workloads_run_as(emulator):
     assert described["user"] and described["python"]
     if ROOT:
         assert described["user"] != "root"
+
+
+def test_packages_the_workload_user_cannot_read_are_mirrored_into_its_venv(tmp_path):
+    """A checkout under /root (mode 700): the workload venv gets hard links of its packages."""
+    import shutil
+    import tempfile
+
+    from localcloud.runtime import sandbox
+
+    if not ROOT:
+        pytest.skip("only root switches workloads to another user")
+    hidden = tmp_path / "hidden"                   # under pytest's 0700 temp dir: others cannot enter
+    (hidden / "site").mkdir(parents=True)
+    (hidden / "site" / "probe_pkg.py").write_text("ANSWER = 42\n")
+    user = sandbox.identity()
+    shared = tempfile.mkdtemp(dir="/var/tmp", prefix="lc-shared-")
+    try:
+        os.chmod(shared, 0o711)
+        python = sandbox.workload_venv(user.uid, user.gid, [str(hidden / "site")], shared)
+        assert python.startswith(shared)
+        done = subprocess.run([python, "-c", "import probe_pkg; print(probe_pkg.ANSWER)"], user=user.uid,
+                              group=user.gid, extra_groups=[], capture_output=True, text=True, timeout=60, cwd="/")
+        assert (done.returncode, done.stdout.strip()) == (0, "42"), done.stderr
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
