@@ -85,9 +85,10 @@ def test_the_old_published_pair_is_refused(emulator):
 
 def test_every_file_of_a_served_data_dir_is_its_owners_only(tmp_path):
     data_dir = tmp_path / "lc"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     proc = subprocess.Popen([sys.executable, "-m", "localcloud", "serve", "--port", "0", "--data-dir", str(data_dir),
                              "--instant", "--no-runtime"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={k: v for k, v in os.environ.items() if "proxy" not in k.lower()})
+                            stderr=subprocess.DEVNULL, env=env)
     try:
         from tests.runtime_support import wait_until
 

@@ -109,7 +109,8 @@ def quick_server(emulator_server):
     server.server_close()
 
 
-@pytest.mark.parametrize("sent", [b"", b"GET / HT", b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n"])
+@pytest.mark.parametrize("sent", [b"", b"GET / HT",
+                                  b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n"])
 def test_a_silent_or_stalled_connection_is_closed_by_the_server(quick_server, sent):
     with socket.create_connection(address(quick_server.url), timeout=15) as sock:
         sock.sendall(sent)
