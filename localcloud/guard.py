@@ -62,6 +62,39 @@ class GuardedHandler(BaseHTTPRequestHandler):
         self.timeout = getattr(self.server, "idle_timeout", IDLE_TIMEOUT_S)   # socket read/idle timeout
         super().setup()
 
+    def handle_one_request(self):
+        """http.server's loop step, with the timeouts told apart: silence before a request closes the
+        connection quietly (nothing was asked); a request that stalls half-way gets 408 RequestTimeout."""
+        try:
+            if not self.rfile.peek(1):
+                self.close_connection = True          # the client closed: nothing to answer
+                return
+        except (TimeoutError, OSError):
+            self.close_connection = True              # idle past the timeout: free the thread
+            return
+        self.requestline, self.request_version, self.command = "", "HTTP/1.0", ""
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+                return
+            if not self.parse_request():
+                return
+            method = getattr(self, "do_" + self.command, None)
+            if method is None:
+                self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command[:40]!r})")
+                return
+            method()
+            self.wfile.flush()
+        except TimeoutError:
+            self.log_error("request timed out")
+            try:
+                self.send_error(HTTPStatus.REQUEST_TIMEOUT, "The request was not complete within "
+                                f"{self.timeout:g} s.")
+            except OSError:
+                pass
+            self.close_connection = True
+
     def parse_request(self):
         words = str(self.raw_requestline, "iso-8859-1").split()
         if len(words) != 3:
