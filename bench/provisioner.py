@@ -22,16 +22,17 @@ def critical_paths(speed: float) -> dict[str, float]:
     """The sum of the unavoidable waits along the longest dependency chain (profile durations / speed).
 
     provision: the VPC must be Available before its vSwitch is created, the vSwitch before RunInstances;
-      instances boot (Pending -> Starting -> Running); the data disk is attached once its instance runs
-      (AttachDisk needs Running). The SLB branch (create, listener start) runs meanwhile and is shorter.
+      the SLB (create until active) is settled before RunInstances too, beside the network; instances boot
+      (Pending -> Starting -> Running); the data disk is attached once its instance runs (AttachDisk needs
+      Running). The listener's start overlaps the boot.
       Health checks pass at once with the emulator's runtime off (its fallback: Running = normal).
     teardown: the data disk is detached (then deleted) before the instances are released; the security
       group and vSwitch go once the instances are gone; the VPC once its vSwitch is gone. The SLB branch
       (listener stop, delete) runs meanwhile.
     """
     d = {k: v / speed for k, v in DURATIONS.items()}
-    provision = max(d["vpc.create"] + d["vswitch.create"] + d["instance.pending"] + d["instance.starting"]
-                    + d["disk.attach"],
+    provision = max(max(d["vpc.create"] + d["vswitch.create"], d["slb.create"]) + d["instance.pending"]
+                    + d["instance.starting"] + d["disk.attach"],
                     d["slb.create"] + d["listener.start"])
     teardown = max(d["disk.detach"] + d["instance.release"] + d["vswitch.delete"] + d["vpc.delete"],
                    d["listener.stop"])

@@ -89,6 +89,7 @@ class Emulator:
         self.verifier = Verifier(keys if keys is not None else
                                  {self.credentials.access_key_id: self.credentials.access_key_secret})
         self.faults = Faults()
+        self.cloud.faults = self.faults  # models read the read-lag knob (a new listener not yet visible)
         self.stats = Stats()
         self.extensions: list = []
         self._kill: dict | None = None
@@ -283,6 +284,9 @@ class Handler(GuardedHandler):
                 raise throttled()
             if decision.before == "error":
                 raise service_unavailable() if self.emu.faults.coin() < 0.5 else internal_error()
+            if decision.before == "refuse":
+                code, status, message = decision.answer
+                raise CloudError(code, message, status)
             result = self.emu.cloud.call(product, action, params)
             if spec.mutating:
                 self.emu.after_mutation()

@@ -3,22 +3,18 @@ state knows but the tag search missed) compared with the stack file, as a list o
 from __future__ import annotations
 
 import calendar
-import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import observe, planning, rollout
-from .resources import Instance, LoadBalancer, SecurityGroup
+from .resources import Instance, LoadBalancer
 from .steps import disks as disk_step
-from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import (DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, TAG_STACK, VPC, VSWITCH,
-                           Context, owned)
+from .steps.common import DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, VPC, VSWITCH, Context
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +63,8 @@ class View:
 def observe_stack(ctx: Context) -> View:
     """The snapshot (9 Describe calls), the listener's health (1 call); plus, only when the state knows
     ids the tag search did not return, one Describe by id per kind to tell deleted from untagged."""
-    snap = observe.snapshot(ctx)
-    view = View(snap)
-    _known_by_id(ctx, view)
+    snap = observe.snapshot(ctx)         # the state's untagged ids are looked up there (identity.known_by_id)
+    view = View(snap, untagged=snap.untagged, foreign=snap.foreign, gone=snap.gone)
     view.deployed = ctx.state.existed or not snap.empty or bool(view.untagged)
     lb = lb_step.pick(ctx, snap.load_balancers)
     listener = lb.listener(ctx.spec.load_balancer.listener_port) if lb is not None else None
@@ -81,68 +76,6 @@ def observe_stack(ctx: Context) -> View:
 def read_health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
     """ServerHealthStatus of each backend behind the stack's listener (one DescribeHealthStatus)."""
     return {sid: str(status).lower() for sid, status in rollout.health(ctx, lb.id).items()}
-
-
-def _known_by_id(ctx: Context, view: View) -> None:
-    """Look up, by id, what the state lists and the tag search missed: gone, or stripped of our tags
-    (restored later), or now tagged for another stack (left alone)."""
-    state, snap = ctx.state, view.snap
-    lookups = []
-    vpc_id = state.get(VPC)
-    if vpc_id and vpc_id not in {v.id for v in snap.vpcs}:
-        lookups.append((VPC, [vpc_id], lambda ids: [r for r in [vpc_step.describe_vpc(ctx, ids[0])] if r]))
-    vsw_ids = [i for i in (state.get(VSWITCH) or {}).values() if i not in {s.id for s in snap.vswitches}]
-    if vsw_ids:
-        lookups.append((VSWITCH, vsw_ids,
-                        lambda ids: [r for r in (vswitch_step.describe_vswitch(ctx, i) for i in ids) if r]))
-    sg_id = state.get(SECURITY_GROUP)
-    if sg_id and sg_id not in {g.id for g in snap.security_groups}:
-        lookups.append((SECURITY_GROUP, [sg_id], lambda ids: _describe_groups(ctx, ids)))
-    inst_ids = [i for i in state.get(INSTANCE) or [] if i not in {x.id for x in snap.instances}]
-    if inst_ids:
-        lookups.append((INSTANCE, inst_ids, lambda ids: list(instance_step.describe_instances(ctx, ids).values())))
-    disk_ids = [d for d in (state.get(DATA_DISK) or {}) if d not in {x.id for x in snap.disks}]
-    if disk_ids:
-        lookups.append((DATA_DISK, disk_ids, lambda ids: list(disk_step.describe_disks(ctx, ids).values())))
-    lb_id = state.get(LOAD_BALANCER)
-    if lb_id and lb_id not in {x.id for x in snap.load_balancers}:
-        lookups.append((LOAD_BALANCER, [lb_id], lambda ids: _describe_lb(ctx, ids[0])))
-    if not lookups:
-        return
-    with ThreadPoolExecutor(max_workers=len(lookups), thread_name_prefix="known") as pool:
-        found = [(role, ids, pool.submit(fn, ids)) for role, ids, fn in lookups]
-        results = [(role, ids, f.result()) for role, ids, f in found]
-    lists = {VPC: snap.vpcs, VSWITCH: snap.vswitches, SECURITY_GROUP: snap.security_groups,
-             INSTANCE: snap.instances, DATA_DISK: snap.disks, LOAD_BALANCER: snap.load_balancers}
-    for role, ids, resources in results:
-        seen = {r.id for r in resources}
-        view.gone[role] = [i for i in ids if i not in seen]
-        for res in resources:
-            other = res.tags.get(TAG_STACK)
-            if other not in (None, "", ctx.spec.name):
-                view.foreign.append((role, res.id, other))
-                continue
-            if not owned(res.tags, ctx.spec, role):
-                view.untagged.append((role, res))
-            lists[role].append(res)          # ours: listed from now on (its tags are restored first)
-    snap.instances.sort(key=lambda i: i.order)
-    for group in [r for role, r in view.untagged if role == SECURITY_GROUP]:
-        sg_step.read_rules(ctx, group)
-
-
-def _describe_groups(ctx: Context, ids: list[str]) -> list[SecurityGroup]:
-    body = ctx.call("reconcile", ids[0], "ecs", "DescribeSecurityGroups",
-                    {"RegionId": ctx.region, "SecurityGroupIds": json.dumps(ids)})
-    return [SecurityGroup.from_api(g) for g in (body.get("SecurityGroups") or {}).get("SecurityGroup") or []]
-
-
-def _describe_lb(ctx: Context, lb_id: str) -> list[LoadBalancer]:
-    lb = lb_step.describe_load_balancer(ctx, lb_id)
-    if lb is None:
-        return []
-    lb_step.read_backends(ctx, lb)
-    lb_step.read_listeners(ctx, [lb])
-    return [lb]
 
 
 # --- compare -------------------------------------------------------------------------------------------
@@ -198,7 +131,7 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
 
     survivors = _instances(ctx, view, grace, add, notes)
     _disks(ctx, view, survivors, add)
-    _load_balancer(ctx, view, survivors, add)
+    _load_balancer(ctx, view, survivors, add, notes)
     return out, notes
 
 
@@ -254,7 +187,7 @@ def _disks(ctx: Context, view: View, survivors: list[Instance], add) -> None:
         add(Drift(DATA_DISK, disk.id, "surplus", "free, and no instance of the stack needs it", "delete it"))
 
 
-def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add) -> None:
+def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add, notes: list[str]) -> None:
     spec, snap = ctx.spec, view.snap
     lb = lb_step.pick(ctx, snap.load_balancers)
     port = spec.load_balancer.listener_port
@@ -263,6 +196,9 @@ def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add) -> 
         add(Drift(LOAD_BALANCER, known or "", "deleted" if known else "missing", "no SLB",
                   "create it, its listener and its backends"))
         return
+    if lb.charge_type == lb_step.LEGACY_CHARGE:
+        notes.append(f"SLB {lb.id} is billed pay-by-specification, which is no longer sold: kept as it is; it can be"
+                     f" converted to pay-by-LCU with {lb_step.CONVERT_ACTION}")
     if lb.status != "active":
         add(Drift(LOAD_BALANCER, lb.id, "inactive", f"status {lb.status or 'unknown'}",
                   "SetLoadBalancerStatus active"))
@@ -277,6 +213,9 @@ def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add) -> 
                   "replace it" if kind == "replace" else "set the stack's settings again"))
     elif kind == "start":
         add(Drift(LISTENER, resource, "stopped", "; ".join(differs), "start it"))
+    for old in lb_step.stale_listeners(spec, lb):
+        add(Drift(LISTENER, f"{lb.id}:{old.port}", "surplus", f"the stack's listener is on port {port}",
+                  "delete it"))
     ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
     to_add, remove, reweight = lb_step.backend_diff(lb, [i.id for i in survivors], ours)
     for ident in to_add:

@@ -1,5 +1,6 @@
 """Provision, plan, status and teardown: the steps wired in dependency order, independent branches
-concurrently (the SLB and its listener come up while the network and the instances do)."""
+concurrently, ordered by the cost of a failure: what can be refused without spending money (the network, the
+security group, the SLB and its listener) is settled before RunInstances."""
 from __future__ import annotations
 
 import logging
@@ -16,12 +17,13 @@ from .resources import Instance, LoadBalancer, VSwitch
 from .spec import Stack
 from .state import State, StackLock, default_path, lock_path
 from .steps import disks as disk_step
+from .steps import identity
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, Context, Record
+from .steps.common import INSTANCE, LOAD_BALANCER, Context, Record
 from .target import ResolvedTarget
 from .tokens import TokenBook
 
@@ -72,6 +74,7 @@ class _Provision:
         self._vswitches: dict[str, VSwitch] = {}
         self.vpc = None
         self.snap: observe.Snapshot | None = None
+        self.listener_record: Record | None = None
 
     def note(self, record: Record) -> None:
         with self._records_lock:
@@ -91,8 +94,16 @@ class _Provision:
         vswitch = self.vswitch_for(self.spec.zones[0]) if intranet else None
         lb, record = lb_step.ensure_load_balancer(self.ctx, self.snap.load_balancers, vswitch)
         self.note(record)
-        self.note(lb_step.ensure_listener(self.ctx, lb))
+        # Created and started here; the wait for `running` overlaps the instances' boot.
+        self.listener_record = lb_step.ensure_listener(self.ctx, lb, wait=False)
+        self.note(self.listener_record)
         return lb
+
+    def wait_listener(self, lb: LoadBalancer) -> None:
+        record = self.listener_record
+        if record is not None and record.status != "running":
+            lb_step.wait_listener_running(self.ctx, lb.id, self.spec.load_balancer.listener_port)
+            record.status = "running"
 
     def run(self, snap: observe.Snapshot | None = None) -> dict:
         ctx, spec = self.ctx, self.spec
@@ -101,7 +112,13 @@ class _Provision:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
         self.snap = snap
+        # Identity by id first: ours whose tags were removed (found by the state's ids) get them back, so no
+        # second VPC, group or SLB is created beside them; ids the cloud no longer has are forgotten.
+        for record in identity.records(identity.restore_tags(ctx, snap)):
+            self.note(record)
+        identity.forget(ctx, snap)
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:
+            # Pre-checks (nothing is created before them) belong here.
             internet = spec.load_balancer.address_type == "internet"
             lb_future: Future | None = pool.submit(self.load_balancer_branch) if internet else None
             self.vpc, record = vpc_step.ensure_vpc(ctx, snap.vpcs)
@@ -112,8 +129,11 @@ class _Provision:
             self.vswitch_for(spec.zones[0])
             group, record = sg_future.result()
             self.note(record)
+            # Everything that can be refused without spending money is settled before RunInstances: a
+            # refused CreateLoadBalancer (or listener) must not leave billing instances behind.
+            lb = lb_future.result()
 
-            survivors = self.scale_down(lb_future)
+            survivors = self.scale_down(lb)
             inst_set = instance_step.ensure_instances(ctx, survivors, self.vswitch_for, group)
             for inst in inst_set.instances:
                 action = "created" if inst.id in inst_set.created else "existing"
@@ -131,7 +151,7 @@ class _Provision:
 
             pairs = [(d.id, inst) for d, inst in dplan.attach] + (create_future.result() if create_future else [])
             attach_future = pool.submit(disk_step.attach_disks, ctx, pairs) if pairs else None
-            lb = lb_future.result()
+            self.wait_listener(lb)
             ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
             awaiting = rollout.begin(ctx, lb, inst_set.ids, ours, inst_set.created + inst_set.started, self.records)
             self.note(lb_step.ensure_backends(ctx, lb, inst_set.ids, ours))
@@ -158,7 +178,7 @@ class _Provision:
             result["endpoint_note"] = note
         return result
 
-    def scale_down(self, lb_future: Future) -> list[Instance]:
+    def scale_down(self, lb: LoadBalancer) -> list[Instance]:
         """Remove surplus instances: out of the SLB first, then their own data disks, then the instances."""
         ctx, spec, snap = self.ctx, self.spec, self.snap
         keep = planning.disk_holders(spec, snap)
@@ -168,7 +188,6 @@ class _Provision:
         ids = [v.id for v in victims]
         log.info("scaling down from %d to %d instances: removing %s", len(snap.instances), spec.instances.count,
                  ", ".join(ids))
-        lb = lb_future.result()
         attached = [i for i in ids if i in {b.server_id for b in lb.backends or []}]
         if attached:
             drained = rollout.drain(ctx, lb, attached, {v.id for v in victims if v.status == "Running"})
@@ -208,7 +227,7 @@ def plan(ctx: Context) -> dict:
     """What provision would do, from a snapshot; makes no mutating call and writes nothing."""
     started = time.monotonic()
     snap = observe.snapshot(ctx)
-    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"))
+    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"), ctx.state.get(LOAD_BALANCER))
     result = _base(ctx, "plan", started)
     if ctx.state.data.get("spec_hash") and ctx.state.data["spec_hash"] != ctx.spec.spec_hash:
         the_plan.notes.append("the stack file changed since the last provision")
@@ -238,7 +257,7 @@ def status(ctx: Context) -> dict:
     listener = None
     for each in snap.load_balancers:
         resources.append({"role": "load-balancer", "id": each.id, "status": each.status, "address": each.address,
-                          "address_type": each.address_type})
+                          "address_type": each.address_type, "billing": each.charge_type})
         for lst in each.listeners or []:
             resources.append({"role": "listener", "id": f"{each.id}:{lst.port}", "status": lst.status,
                               "protocol": lst.protocol, "backend_port": lst.backend_port})
@@ -247,6 +266,10 @@ def status(ctx: Context) -> dict:
         health = _health(ctx, lb) if listener is not None else {}
         backends = [{"server_id": b.server_id, "weight": b.weight, "health": health.get(b.server_id, "unknown")}
                     for b in lb.backends or []]
+    stripped = {res.id for _, res in snap.untagged}
+    for entry in resources:
+        if entry["id"] in stripped:
+            entry["tags"] = "removed (found by the id in the state file; provision or reconcile restores them)"
     result = _base(ctx, "status", started)
     endpoint, note = rollout.endpoint(ctx, lb) if listener is not None else (None, None)
     if note:
@@ -266,6 +289,19 @@ def _health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
 
 # --- teardown ------------------------------------------------------------------------------------------
 
+def _check_protection(snap: observe.Snapshot) -> None:
+    """Stop before the first delete when a resource is protected: DeleteLoadBalancer answers
+    OperationDenied.DeleteProtectionIsOn and DeleteInstances InvalidOperation.DeletionProtection, which
+    would leave a half-deleted stack (listeners and backends already gone)."""
+    protected = [f"SLB {lb.id} (DeleteProtection on; SetLoadBalancerDeleteProtection off)"
+                 for lb in snap.load_balancers if str(lb.delete_protection).lower() == "on"]
+    protected += [f"instance {i.id} (DeletionProtection on; ModifyInstanceAttribute DeletionProtection=false)"
+                  for i in snap.instances if i.deletion_protection]
+    if protected:
+        raise ProvisionerError("teardown stopped before deleting anything: deletion protection is on for "
+                               + "; ".join(protected) + "; turn it off, then run teardown again")
+
+
 def teardown(ctx: Context) -> dict:
     """Delete everything tagged for the stack in dependency order, waiting until each is gone:
     listener, backends, SLB and (meanwhile) detach + delete the data disks; instances (Force);
@@ -273,7 +309,9 @@ def teardown(ctx: Context) -> dict:
     started = time.monotonic()
     snap = observe.snapshot(ctx)
     log.info("tearing down %s", _counts_text(snap))
-    records: list[Record] = []
+    _check_protection(snap)
+    records: list[Record] = identity.records(identity.restore_tags(ctx, snap))
+    identity.forget(ctx, snap)
     with ThreadPoolExecutor(max_workers=5, thread_name_prefix="teardown") as pool:
         # Foreign resources in our network (never touched) keep the group, vSwitch or VPC they need.
         kept_future = pool.submit(neighbours.blockers, ctx, snap)
@@ -290,10 +328,11 @@ def teardown(ctx: Context) -> dict:
                             [s for s in snap.vswitches if s.id not in kept])
     for vpc in (v for v in snap.vpcs if v.id not in kept):
         records.append(vpc_step.delete_vpc(ctx, vpc))
+    # Tags and the state's ids: the state file is kept while any id it lists still exists.
     left = [i for i in observe.snapshot(ctx, details=False).ids() if i not in kept]
     if left:
-        raise ProvisionerError(f"teardown left resources tagged with the stack: {', '.join(left)};"
-                               " run teardown again")
+        raise ProvisionerError(f"teardown left resources of the stack (tagged for it, or listed in the state file"
+                               f" {ctx.state.path}, which is kept): {', '.join(left)}; run teardown again")
     if kept:
         raise ProvisionerError("teardown kept " + "; ".join(f"{rid} (needed by {', '.join(who)})"
                                                            for rid, who in sorted(kept.items()))

@@ -1,13 +1,14 @@
 """The observe phase: the stack's whole footprint in one batched snapshot (a handful of Describe calls
-by tag, then the group's rules and the SLB's backends and listeners), shared by provision, plan,
-status, teardown and reconcile."""
+by tag, then the group's rules and the SLB's backends and listeners, and, only when the state file lists
+ids the tag search missed, one Describe by id per kind), shared by provision, plan, status, teardown and
+reconcile."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .resources import Disk, Instance, LoadBalancer, SecurityGroup, Vpc, VSwitch
-from .steps import disks, instances, load_balancer, security_group, vpc, vswitch
+from .steps import disks, identity, instances, load_balancer, security_group, vpc, vswitch
 from .steps.common import Context
 
 
@@ -22,6 +23,11 @@ class Snapshot:
     disks: list[Disk] = field(default_factory=list)
     load_balancers: list[LoadBalancer] = field(default_factory=list)
     calls: int = 0
+    # Found by the state's ids, not by tag (identity.known_by_id): ours without our tags (listed above too),
+    # tagged for another stack (role, id, stack; not listed above), and ids the cloud no longer has.
+    untagged: list[tuple[str, object]] = field(default_factory=list)
+    foreign: list[tuple[str, str, str]] = field(default_factory=list)
+    gone: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -43,7 +49,8 @@ class Snapshot:
 
 def snapshot(ctx: Context, details: bool = True) -> Snapshot:
     """Find every resource of the stack by tag (six Describe calls, run concurrently); with `details`,
-    also read the security groups' rules and the SLBs' backends and listeners (three more)."""
+    also read the security groups' rules and the SLBs' backends and listeners (three more); then look up
+    by id what the state lists and the tags did not show (identity first: tags can be edited)."""
     before = ctx.cloud.stats.total
     with ThreadPoolExecutor(max_workers=6, thread_name_prefix="observe") as pool:
         futures = {
@@ -62,5 +69,6 @@ def snapshot(ctx: Context, details: bool = True) -> Snapshot:
                 reads.append(pool.submit(load_balancer.read_listeners, ctx, snap.load_balancers))
             for f in reads:
                 f.result()
+    identity.known_by_id(ctx, snap, details)
     snap.calls = ctx.cloud.stats.total - before
     return snap

@@ -62,9 +62,13 @@ def disk_holders(spec: Stack, snap: Snapshot) -> set[str]:
     return holders or {i.id for i in snap.instances if i.tags.get(TAG_DATA_DISK) == "yes"}
 
 
-def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None) -> Plan:
+def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_lb: str | None = None) -> Plan:
     plan = Plan()
     add = plan.changes.append
+    for role, res in snap.untagged:
+        add(Change("change", role, res.id, "restore the stack's tags (removed; the state file lists it)"))
+    for role, ident, other in snap.foreign:
+        plan.notes.append(f"{role} {ident} is in the state file but now tagged for stack {other!r}: left alone")
     vpc = next((v for v in snap.vpcs if v.id == known_vpc), snap.vpcs[0] if snap.vpcs else None)
     if vpc is None:
         add(Change("create", VPC, detail=spec.network.vpc_cidr))
@@ -98,7 +102,16 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None) -> Plan
 
     _plan_disks(spec, snap, survivors, victims, max(need, 0), add)
     _plan_load_balancer(spec, snap, survivors, victims, max(need, 0), add)
+    lb = _stack_lb(snap, known_lb)
+    if lb is not None and lb.charge_type == lb_step.LEGACY_CHARGE:
+        plan.notes.append(f"SLB {lb.id} is billed pay-by-specification, which is no longer sold: provision keeps it"
+                          f" as it is; it can be converted to pay-by-LCU (no interruption) with {lb_step.CONVERT_ACTION}"
+                          " (InstanceChargeType=PayByCLCU, InternetChargeType=paybytraffic)")
     return plan
+
+
+def _stack_lb(snap: Snapshot, known: str | None):
+    return next((x for x in snap.load_balancers if x.id == known), snap.load_balancers[0] if snap.load_balancers else None)
 
 
 def _plan_disks(spec: Stack, snap: Snapshot, survivors: list[Instance], victims: list[Instance], need: int, add) -> None:
@@ -123,7 +136,8 @@ def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], 
                         need: int, add) -> None:
     lbs = snap.load_balancers
     if not lbs:
-        add(Change("create", LOAD_BALANCER, detail=f"{spec.load_balancer.address_type} {spec.load_balancer.spec}"))
+        charge = lb_step.CHARGE_TYPES[spec.load_balancer.billing]
+        add(Change("create", LOAD_BALANCER, detail=f"{spec.load_balancer.address_type}, {charge} (pay-by-LCU, no spec)"))
         add(Change("create", LISTENER, detail=f"HTTP {spec.load_balancer.listener_port} -> {spec.serving.port},"
                    f" health check {spec.load_balancer.health_check.uri}"))
         if survivors or need:
@@ -134,8 +148,15 @@ def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], 
     if kind == "create":
         add(Change("create", LISTENER, detail=f"HTTP {spec.load_balancer.listener_port} -> {spec.serving.port}"))
     elif kind in ("replace", "change", "start"):
+        extra = []
+        if kind == "replace" and len(lb.listeners or []) == 1:
+            # Deleting a CLB's last listener makes it inactive (SetLoadBalancerStatus docstring).
+            extra.append("the SLB turns inactive while its only listener is replaced and is set active again")
         add(Change("replace" if kind == "replace" else "change", LISTENER,
-                   f"{lb.id}:{spec.load_balancer.listener_port}", "; ".join(differs)))
+                   f"{lb.id}:{spec.load_balancer.listener_port}", "; ".join(differs + extra)))
+    for old in lb_step.stale_listeners(spec, lb):
+        add(Change("delete", LISTENER, f"{lb.id}:{old.port}",
+                   f"the stack's listener is on port {spec.load_balancer.listener_port} now"))
     ours = {i.id for i in snap.instances}
     to_add, remove, reweight = lb_step.backend_diff(lb, [i.id for i in survivors], ours)
     remove = sorted(set(remove) | ({i.id for i in victims} & {b.server_id for b in lb.backends or []}))

@@ -11,25 +11,19 @@ from . import drift, engine
 from .drift import Drift, View
 from .errors import WaitTimeout
 from .resources import LoadBalancer
+from .steps import identity
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps.common import (DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, VPC, VSWITCH, Context,
-                           chunks, tags_for, wait_for)
-from .steps.instances import TAG_DATA_DISK
+                           wait_for)
 
 log = logging.getLogger(__name__)
 
 EXIT_DRIFT = 3          # --check found drift
 EXIT_SKIPPED = 75       # EX_TEMPFAIL (sysexits.h): another run holds the lock; try again later
 DEFAULT_GRACE = 300.0   # an instance failing its health check is rebooted once it has been up this long
-
-# role -> (product, TagResources ResourceType, ids per call)
-TAG_TARGETS = {VPC: ("vpc", "VPC", 50), VSWITCH: ("vpc", "VSWITCH", 50), SECURITY_GROUP: ("ecs", "securitygroup", 50),
-               INSTANCE: ("ecs", "instance", 50), DATA_DISK: ("ecs", "disk", 50),
-               LOAD_BALANCER: ("slb", "instance", 20)}
-
 
 def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -> dict:
     """Observe, compare, heal (unless `check`), and return the run's summary."""
@@ -101,54 +95,12 @@ def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict], l
 
 def restore_tags(ctx: Context, view: View) -> list[dict]:
     """TagResources with the stack's tags on every resource the state lists that lost them."""
-    by_role: dict[str, list] = {}
-    for role, res in view.untagged:
-        by_role.setdefault(role, []).append(res)
-    holders = {d.instance_id for d in view.snap.disks if d.instance_id}
-    first_mode = ctx.spec.data_disk is not None and ctx.spec.data_disk.attach == "first"
-    actions = []
-    for role, resources in by_role.items():
-        product, rtype, per_call = TAG_TARGETS[role]
-        groups: dict[bool, list] = {}
-        for res in resources:
-            groups.setdefault(role == INSTANCE and first_mode and res.id in holders, []).append(res)
-        for holder, members in groups.items():
-            tags = tags_for(ctx.spec, role) + ([{"Key": TAG_DATA_DISK, "Value": "yes"}] if holder else [])
-            for batch in chunks(members, per_call):
-                ids = [r.id for r in batch]
-                # Tagging is a merge: a retry after a lost answer sets the same tags again.
-                ctx.call("reconcile", ", ".join(ids), product, "TagResources",
-                         {"RegionId": ctx.region, "ResourceType": rtype, "ResourceId": ids, "Tag": tags})
-                for res in batch:
-                    res.tags.update({t["Key"]: t["Value"] for t in tags})
-                actions += [{"role": role, "id": i, "action": "retagged"} for i in ids]
-                log.info("reconcile: restored the stack's tags on %s %s", role, ", ".join(ids))
-    return actions
+    return identity.restore_tags(ctx, view.snap)
 
 
 def _prune_state(ctx: Context, view: View) -> None:
     """Forget what the cloud no longer has (or gave to another stack), so the next run does not look again."""
-    drop = {i for ids in view.gone.values() for i in ids} | {ident for _, ident, _ in view.foreign}
-    if not drop:
-        return
-
-    def prune(data: dict) -> None:
-        res = data["resources"]
-        for role in (VPC, SECURITY_GROUP, LOAD_BALANCER):
-            if res.get(role) in drop:
-                res.pop(role)
-                if role == LOAD_BALANCER:
-                    res.pop(LISTENER, None)
-        if INSTANCE in res:
-            res[INSTANCE] = [i for i in res[INSTANCE] if i not in drop]
-        for role in (DATA_DISK, VSWITCH):
-            if isinstance(res.get(role), dict):
-                res[role] = {k: v for k, v in res[role].items() if k not in drop and v not in drop}
-        for role in (INSTANCE, DATA_DISK, VSWITCH):
-            if role in res and not res[role]:
-                res.pop(role)
-
-    ctx.state.update(prune)
+    identity.forget(ctx, view.snap)
 
 
 def _record_known(ctx: Context, view: View) -> None:

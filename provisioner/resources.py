@@ -93,6 +93,7 @@ class Instance:
     tags: dict
     created: str = ""
     started: str = ""          # StartTime: the last start or reboot (ISO 8601, UTC)
+    deletion_protection: bool = False   # DeleteInstances answers InvalidOperation.DeletionProtection
 
     @classmethod
     def from_api(cls, item: dict) -> "Instance":
@@ -102,7 +103,8 @@ class Instance:
                    item.get("InstanceType", ""), item.get("ImageId", ""), vpc.get("VpcId", ""),
                    vpc.get("VSwitchId", ""), ips[0] if ips else "",
                    list(dig(item, ("SecurityGroupIds", "SecurityGroupId")) or []), read_tags(item),
-                   item.get("CreationTime", ""), item.get("StartTime", "") or "")
+                   item.get("CreationTime", ""), item.get("StartTime", "") or "",
+                   bool(item.get("DeletionProtection")))
 
     @property
     def order(self) -> tuple:
@@ -149,6 +151,7 @@ class Listener:
     status: str
     backend_port: int | None
     health: dict = field(default_factory=dict)      # the HTTP listener's health-check settings (wire names)
+    tags: dict = field(default_factory=dict)
 
     @classmethod
     def from_api(cls, item: dict) -> "Listener":
@@ -157,7 +160,7 @@ class Listener:
                                              "HealthCheckTimeout", "HealthyThreshold", "UnhealthyThreshold",
                                              "HealthCheckHttpCode", "HealthCheckConnectPort") if k in config}
         return cls(int(item.get("ListenerPort") or 0), str(item.get("ListenerProtocol", "")).lower(),
-                   str(item.get("Status", "")).lower(), item.get("BackendServerPort"), health)
+                   str(item.get("Status", "")).lower(), item.get("BackendServerPort"), health, read_tags(item))
 
 
 @dataclass
@@ -172,13 +175,17 @@ class LoadBalancer:
     tags: dict
     created: str = ""
     backends: list[Backend] | None = None          # when read (DescribeLoadBalancerAttribute)
+    charge_type: str = ""                          # InstanceChargeType: PayByCLCU, or PayBySpec (no longer sold)
+    delete_protection: str = ""                    # DeleteProtection: on / off
     listeners: list[Listener] | None = None        # when read (DescribeLoadBalancerListeners)
 
     @classmethod
     def from_api(cls, item: dict) -> "LoadBalancer":
         return cls(item.get("LoadBalancerId", ""), item.get("LoadBalancerStatus", ""), item.get("Address", ""),
                    item.get("AddressType", ""), item.get("LoadBalancerSpec", "") or "", item.get("VpcId", "") or "",
-                   item.get("VSwitchId", "") or "", read_tags(item), item.get("CreateTime", ""))
+                   item.get("VSwitchId", "") or "", read_tags(item), item.get("CreateTime", ""),
+                   charge_type=item.get("InstanceChargeType", "") or "",
+                   delete_protection=item.get("DeleteProtection", "") or "")
 
     def listener(self, port: int) -> Listener | None:
         for listener in self.listeners or []:

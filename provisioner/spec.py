@@ -26,7 +26,8 @@ SYSTEM_DISK_SIZES = {"cloud_efficiency": (20, 2048), "cloud_ssd": (20, 2048), "c
                      "cloud_auto": (1, 2048), "cloud_essd_entry": (10, 2048), "cloud": (20, 500)}
 DATA_DISK_SIZES = {"cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768), "cloud_essd": (20, 65536),
                    "cloud_auto": (1, 65536), "cloud_essd_entry": (10, 32768), "cloud": (5, 2000)}
-SLB_SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large")
+# How a new CLB is billed: pay-as-you-go CLBs are pay-by-LCU only (pay-by-specification left sale on 2025-06-01).
+SLB_BILLING = ("pay_by_lcu",)
 HTTP_CODES = ("http_2xx", "http_3xx", "http_4xx", "http_5xx")
 MAX_INSTANCES = 500
 USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 KB before Base64
@@ -105,7 +106,7 @@ class HealthCheck:
 @dataclass(frozen=True)
 class LoadBalancer:
     listener_port: int
-    spec: str
+    billing: str                      # "pay_by_lcu": CreateLoadBalancer InstanceChargeType=PayByCLCU, no spec
     address_type: str
     health_check: HealthCheck
     drain_seconds: int = 10           # scale-down: weight 0 this long before a backend is removed
@@ -446,7 +447,14 @@ def _server(sec: _Section) -> Server:
 
 def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
     listener_port = sec.int("listener_port", 1, 65535, default=80)
-    spec = sec.str("spec", default="slb.s1.small", choices=SLB_SPECS)
+    if sec.data.get("spec") is not None:
+        # A CLB spec (slb.s1.small, ...) only means something to pay-by-specification CLBs, which are no
+        # longer sold: refused here rather than by CreateLoadBalancer after the network was paid for.
+        raise SpecError(sec.field("spec"), "pay-by-specification CLBs are no longer sold (since 2025-06-01), so a"
+                        f" CLB spec ({sec.data['spec']!r}) cannot be bought; remove the field: new CLBs are"
+                        " pay-by-LCU (load_balancer.billing: pay_by_lcu) and scale without a spec; an existing"
+                        " pay-by-spec CLB of the stack is kept as it is")
+    billing = sec.str("billing", default="pay_by_lcu", choices=SLB_BILLING)
     address_type = sec.str("address_type", default="internet", choices=("internet", "intranet"))
     hc = sec.section("health_check") or _empty(sec.field("health_check"))
     uri = _uri(hc, "uri", serving.health_path)
@@ -466,7 +474,7 @@ def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
     # Connection draining: CLB's own drain timeout is 10-900 s; 0 removes a backend without waiting.
     drain_seconds = sec.int("drain_seconds", 0, 900, default=10)
     sec.done()
-    return LoadBalancer(listener_port, spec, address_type,
+    return LoadBalancer(listener_port, billing, address_type,
                         HealthCheck(uri, interval, timeout, healthy, unhealthy, tuple(codes)), drain_seconds)
 
 

@@ -41,6 +41,18 @@ def listeners_of(cloud, lb_id: str) -> list[dict]:
                   key=lambda x: x["port"])
 
 
+def visible(cloud, listener: dict) -> bool:
+    """Whether reads see this listener yet: fault injection (`read_lag`) can hide a new listener for a
+    while, as the real API may not list one at once (Terraform retries an empty DescribeSlbListener)."""
+    faults = getattr(cloud, "faults", None)
+    lag = faults.lag(LISTENER_KIND) if faults is not None else 0.0
+    return lag <= 0 or cloud.clock.now() >= listener.get("created", 0) + lag
+
+
+def visible_listeners_of(cloud, lb_id: str) -> list[dict]:
+    return [x for x in listeners_of(cloud, lb_id) if visible(cloud, x)]
+
+
 def lb_from_params(cloud, p: Params) -> dict:
     """`LoadBalancerId` (required) with the optional `RegionId` most SLB actions take."""
     region = cloud.region(p, required=False)

@@ -24,15 +24,22 @@ def create_load_balancer(cloud, p: Params) -> dict:
                              default="intranet" if vswitch_id else "internet")
         if p.str("AddressIPVersion", default="ipv4", choices=("ipv4", "ipv6")) == "ipv6":
             raise CloudError("InvalidParameter", "IPv6 instances are not offered in this region.", 400)
-        charge = p.str("InstanceChargeType", default="PayBySpec", choices=("PayBySpec", "PayByCLCU"))
+        pay_type = p.str("PayType", default="PayOnDemand", choices=("PayOnDemand", "PrePay"))
+        charge = p.str("InstanceChargeType", choices=("PayBySpec", "PayByCLCU"))
         spec = p.str("LoadBalancerSpec", choices=models.SPECS)
+        internet_charge = p.str("InternetChargeType", default="paybytraffic",
+                                choices=("paybytraffic", "paybybandwidth"))
+        if pay_type == "PayOnDemand":
+            # Pay-by-specification is no longer sold (2025-06-01): a new pay-as-you-go instance is pay-by-LCU.
+            charge = models.check_pay_as_you_go(charge, spec, internet_charge)
+        else:
+            charge = charge or "PayBySpec"
         attrs = {
             "name": _name(p), "address_type": address_type, "instance_charge_type": charge,
-            "spec": spec if charge == "PayBySpec" else None,      # ignored for PayByCLCU (docstring)
-            "internet_charge_type": p.str("InternetChargeType", default="paybytraffic",
-                                          choices=("paybytraffic", "paybybandwidth")),
+            "spec": spec if charge == "PayBySpec" else None,
+            "internet_charge_type": internet_charge,
             "bandwidth": p.int("Bandwidth", default=5120, min=1, max=5120),
-            "pay_type": p.str("PayType", default="PayOnDemand", choices=("PayOnDemand", "PrePay")),
+            "pay_type": pay_type,
             "resource_group_id": p.str("ResourceGroupId", default="rg-acfmlocalcloud"),
             "delete_protection": p.str("DeleteProtection", default="off", choices=("on", "off")) == "on",
             "modification_protection_status": p.str("ModificationProtectionStatus", default="NonProtection",
@@ -131,6 +138,18 @@ def set_load_balancer_delete_protection(cloud, p: Params) -> dict:
 def set_load_balancer_status(cloud, p: Params) -> dict:
     lb = common.lb_from_params(cloud, p)
     models.set_status(cloud, lb, p.str("LoadBalancerStatus", required=True, choices=("active", "inactive")))
+    return {}
+
+
+@action("slb", "ModifyLoadBalancerInstanceChargeType")
+def modify_load_balancer_instance_charge_type(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    lb = common.get_lb(cloud, p.str("LoadBalancerId", required=True), region)
+    charge = p.str("InstanceChargeType", required=True)
+    internet_charge = p.str("InternetChargeType")
+    p.str("LoadBalancerSpec", choices=models.SPECS)        # "you do not need to set this parameter"
+    p.int("Bandwidth", min=1, max=5120)
+    models.change_to_pay_by_lcu(cloud, lb, charge, internet_charge)
     return {}
 
 

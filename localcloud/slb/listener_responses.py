@@ -46,7 +46,7 @@ def _listener(cloud, p: Params, protocol: str | None, not_found=_missing_listene
     lb = common.lb_from_params(cloud, p)
     listen_port = common.port(p, "ListenerPort", required=True)
     found = cloud.store.get(LISTENER_KIND, common.listener_id(lb["id"], listen_port))
-    if found is None or (protocol and found["protocol"] != protocol.lower()):
+    if found is None or (protocol and found["protocol"] != protocol.lower()) or not common.visible(cloud, found):
         raise not_found()
     return found
 
@@ -112,7 +112,8 @@ def delete_listener(cloud, p: Params) -> dict:
 def describe_listeners(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
     ids = common.id_list(p, "LoadBalancerId", 10)
-    items = [x for x in cloud.store.all(LISTENER_KIND) if region is None or x["region"] == region]
+    items = [x for x in cloud.store.all(LISTENER_KIND)
+             if (region is None or x["region"] == region) and common.visible(cloud, x)]
     if ids:
         items = [x for x in items if x["load_balancer_id"] in ids]
     protocol = p.str("ListenerProtocol", choices=("tcp", "udp", "http", "https"))

@@ -12,6 +12,9 @@ MAX_LISTENERS = 30                 # per instance, ListenerNumberOverLimit (DOCS
 HTTP_CODES = ("http_2xx", "http_3xx", "http_4xx", "http_5xx")
 _URI = re.compile(r"^/[A-Za-z0-9\-/.%?#&]{0,79}$")
 _COOKIE = re.compile(r"^[A-Za-z0-9]{1,200}$")
+# Create*Listener Description: "1 to 256 characters ... letters, digits, hyphens (-), forward slashes (/),
+# periods (.), and underscores (_)" (SDK docstring); Set*ListenerAttribute documents no character set.
+_CREATE_DESCRIPTION = re.compile(r"^[A-Za-z0-9\-/._]{1,256}$")
 
 Parser = Callable[[Params, str], Any]
 
@@ -191,6 +194,9 @@ def create(cloud, lb: dict, protocol: str, listen_port: int, backend_port: int, 
         raise CloudError("ListenerAlreadyExists", "A listener with the specified port already exists.", 400)
     if len(listeners_of(cloud, lb["id"])) >= MAX_LISTENERS:
         raise CloudError("ListenerNumberOverLimit", "The maximum number of listeners is exceeded.", 400)
+    description = p.str("Description")
+    if description is not None and not _CREATE_DESCRIPTION.match(description):
+        raise CloudError("InvalidParameter", 'The specified parameter "Description" is not valid.', 400)
     listener = {"id": lid, "region": lb["region"], "load_balancer_id": lb["id"], "port": listen_port,
                 "protocol": protocol, "backend_port": backend_port, "created": cloud.clock.now(),
                 "tags": new_tags, "name": "", **defaults(protocol, backend_port)}

@@ -9,10 +9,10 @@ from ..errors import CloudError
 from ..slb import answer_order
 from ..vpc import cidr as cidrs
 from ..vpc.models import used_addresses
-from .common import LB_KIND, LISTENER_KIND, allocate_address, listeners_of, render_tags
+from .common import LB_KIND, LISTENER_KIND, allocate_address, listeners_of, render_tags, visible_listeners_of
 
 SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large")
-ELASTIC_SPEC = "slb.lcu.elastic"       # what a pay-as-you-go instance without a spec reports
+ELASTIC_SPEC = "slb.lcu.elastic"       # what a pay-by-LCU instance reports as its spec
 NEVER = "2999-09-08T16:00:00Z"         # EndTime of pay-as-you-go instances
 NEVER_MS = 32493801600000
 
@@ -81,6 +81,57 @@ def create_lb(cloud, region: str, attrs: dict, place: dict, new_tags: dict) -> d
     return lb
 
 
+def _not_allowed(message: str) -> CloudError:
+    # Operation.NotAllowed (400) is CreateLoadBalancer's documented code for a charge-type combination
+    # that is not sold; no page gives the code of the pay-by-specification refusal (CHOICES.md).
+    return CloudError("Operation.NotAllowed", message, 400)
+
+
+def check_pay_as_you_go(charge: str | None, spec: str | None, internet_charge: str) -> str:
+    """The metering method of a new pay-as-you-go instance: pay-by-LCU only. Pay-by-specification
+    instances are no longer sold (CreateLoadBalancer page: since 2025-06-01 00:00 UTC+8), and the SDK
+    docstring still says an omitted InstanceChargeType means PayBySpec, so that too is refused."""
+    if charge in (None, "PayBySpec"):
+        given = "InstanceChargeType PayBySpec" if charge else "no InstanceChargeType (the default is PayBySpec)"
+        raise _not_allowed(f"The request asks for a pay-by-specification instance ({given}"
+                           + (f", LoadBalancerSpec {spec}" if spec else "") + "): pay-by-specification CLB "
+                           "instances are no longer available for purchase since 2025-06-01; set InstanceChargeType "
+                           "to PayByCLCU and omit LoadBalancerSpec.")
+    if spec:
+        raise _not_allowed(f"LoadBalancerSpec {spec} applies only to pay-by-specification instances, which are no "
+                           "longer available for purchase; a PayByCLCU instance takes no LoadBalancerSpec.")
+    if internet_charge != "paybytraffic":
+        # "If PayType is PayOnDemand and InstanceChargeType is PayByCLCU, the only valid value is paybytraffic."
+        raise _not_allowed("The InternetChargeType of a pay-by-LCU instance can only be paybytraffic.")
+    return "PayByCLCU"
+
+
+def change_to_pay_by_lcu(cloud, lb: dict, charge: str, internet_charge: str | None) -> None:
+    """ModifyLoadBalancerInstanceChargeType: pay-by-specification -> pay-by-LCU, never back."""
+    if charge == "PayBySpec":
+        raise _not_allowed("The metering method cannot be changed from pay-by-LCU to pay-by-specification.")
+    if charge != "PayByCLCU":
+        raise CloudError("InvalidParameter", 'The specified parameter "InstanceChargeType" is not valid.', 400)
+    if internet_charge not in (None, "paybytraffic"):
+        raise CloudError("InvalidParameter", 'The specified parameter "InternetChargeType" is not valid: a '
+                                             "pay-by-LCU instance is billed by traffic.", 400)
+    if lb["pay_type"] != "PayOnDemand":
+        raise _not_allowed("Only the metering method of a pay-as-you-go instance can be changed.")
+    # Already pay-by-LCU: nothing to change (a retry whose first answer was lost succeeds; CHOICES.md).
+    lb.update(instance_charge_type="PayByCLCU", spec="", internet_charge_type="paybytraffic")
+    cloud.store.put(LB_KIND, lb)
+
+
+def make_pay_by_spec(cloud, lb: dict, spec: str) -> None:
+    """Control API only: the instance becomes one bought before pay-by-specification left sale."""
+    if spec not in SPECS:
+        raise ValueError(f"spec must be one of {', '.join(SPECS)}")
+    if lb["pay_type"] != "PayOnDemand":
+        raise ValueError("only a pay-as-you-go instance can be pay-by-specification")
+    lb.update(instance_charge_type="PayBySpec", spec=spec)
+    cloud.store.put(LB_KIND, lb)
+
+
 def set_status(cloud, lb: dict, status: str) -> None:
     lb["_timeline"] = []          # an explicit status wins over the end of provisioning
     cloud.set_field(LB_KIND, lb, "status", status)
@@ -115,7 +166,7 @@ def _common(cloud, lb: dict) -> dict:
         "NetworkType": lb["network_type"], "VpcId": lb["vpc_id"], "VSwitchId": lb["vswitch_id"],
         "MasterZoneId": lb["master_zone"], "SlaveZoneId": lb["slave_zone"], "Bandwidth": lb["bandwidth"],
         "InternetChargeType": lb["internet_charge_type"], "InstanceChargeType": lb["instance_charge_type"],
-        "LoadBalancerSpec": lb["spec"] or ELASTIC_SPEC, "PayType": lb["pay_type"], "RegionId": lb["region"],
+        "LoadBalancerSpec": (lb["spec"] if lb["instance_charge_type"] == "PayBySpec" else "") or ELASTIC_SPEC, "PayType": lb["pay_type"], "RegionId": lb["region"],
         "RegionIdAlias": lb["region"], "ResourceGroupId": lb["resource_group_id"],
         "CreateTime": iso_seconds(created), "CreateTimeStamp": int(created * 1000),
         "DeleteProtection": "on" if lb["delete_protection"] else "off",
@@ -137,7 +188,7 @@ def render_lb(cloud, lb: dict) -> dict:
 def render_lb_attribute(cloud, lb: dict) -> dict:
     """The flat DescribeLoadBalancerAttribute body: listeners and backends included."""
     out = _common(cloud, lb)
-    listeners = listeners_of(cloud, lb["id"])
+    listeners = visible_listeners_of(cloud, lb["id"])
     backends = []
     for b in live_backends(cloud, lb):
         inst = cloud.store.get("instance", b["server_id"]) or {}

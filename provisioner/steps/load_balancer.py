@@ -5,18 +5,45 @@ from __future__ import annotations
 import json
 import logging
 
-from ..errors import NotFound
+from ..errors import NotFound, WaitTimeout
 from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
 from ..tokens import token_key
-from .common import (LISTENER, LOAD_BALANCER, Context, Record, chunks, describe_one, describe_pages, describe_tokens,
-                     owned, read_tags, tag_filter, tags_for, wait_for, wait_status)
+from .common import (LISTENER, LOAD_BALANCER, MAX_PAGES, Context, Record, chunks, describe_pages, dig, owned,
+                     read_tags, tag_filter, tags_for, wait_for, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"
 MAX_BACKENDS = 20              # Add/Remove/SetBackendServers: at most 20 servers per call
 MAX_LB_IDS = 10                # DescribeLoadBalancerListeners LoadBalancerId.N: at most 10
 WEIGHT = 100
+
+
+# CreateLoadBalancer metering: pay-as-you-go CLBs are pay-by-LCU only since 2025-06-01 (CreateLoadBalancer page);
+# the API's default is still PayBySpec, so it is always sent. `load_balancer.billing` -> InstanceChargeType.
+CHARGE_TYPES = {"pay_by_lcu": "PayByCLCU"}
+LEGACY_CHARGE = "PayBySpec"
+CONVERT_ACTION = "ModifyLoadBalancerInstanceChargeType"
+
+
+def _read(ctx: Context, resource: str, action: str, params: dict) -> dict:
+    """An SLB read: while a CLB or listener is being configured, reads answer ServiceIsConfiguring,
+    OperationBusy, BackendServer.configuring or ServiceIsStopping (Terraform's SlbIsBusy); those are retried."""
+    return ctx.call(STEP, resource, "slb", action, params, busy=True)
+
+
+def _listed_listeners(ctx: Context, params: dict) -> list[dict]:
+    """Every item of DescribeLoadBalancerListeners (NextToken pages), busy answers retried."""
+    items: list[dict] = []
+    token = None
+    for _ in range(MAX_PAGES):
+        body = _read(ctx, "", "DescribeLoadBalancerListeners",
+                     {**params, "MaxResults": 100, **({"NextToken": token} if token else {})})
+        items.extend(body.get("Listeners") or [])
+        token = body.get("NextToken")
+        if not token:
+            return items
+    raise WaitTimeout(f"DescribeLoadBalancerListeners returned more than {MAX_PAGES} pages")
 
 
 def find_load_balancers(ctx: Context) -> list[LoadBalancer]:
@@ -31,21 +58,21 @@ def find_load_balancers(ctx: Context) -> list[LoadBalancer]:
 def read_backends(ctx: Context, lb: LoadBalancer) -> None:
     """Backends and status of one SLB (DescribeLoadBalancerAttribute)."""
     try:
-        body = ctx.call(STEP, lb.id, "slb", "DescribeLoadBalancerAttribute",
-                        {"RegionId": ctx.region, "LoadBalancerId": lb.id})
+        body = _read(ctx, lb.id, "DescribeLoadBalancerAttribute", {"RegionId": ctx.region, "LoadBalancerId": lb.id})
     except NotFound:
         lb.backends, lb.status = [], "gone"
         return
     lb.backends = [Backend.from_api(b) for b in (body.get("BackendServers") or {}).get("BackendServer") or []]
     lb.status = body.get("LoadBalancerStatus") or lb.status
     lb.address = body.get("Address") or lb.address
+    lb.charge_type = body.get("InstanceChargeType") or lb.charge_type
+    lb.delete_protection = body.get("DeleteProtection") or lb.delete_protection
 
 
 def read_listeners(ctx: Context, lbs: list[LoadBalancer]) -> None:
     """Listeners of the SLBs (DescribeLoadBalancerListeners, 10 SLBs per call)."""
     for batch in chunks(lbs, MAX_LB_IDS):
-        items = describe_tokens(ctx, STEP, "slb", "DescribeLoadBalancerListeners",
-                                {"RegionId": ctx.region, "LoadBalancerId": [lb.id for lb in batch]}, ("Listeners",), 100)
+        items = _listed_listeners(ctx, {"RegionId": ctx.region, "LoadBalancerId": [lb.id for lb in batch]})
         for lb in batch:
             lb.listeners = [Listener.from_api(i) for i in items if i.get("LoadBalancerId") == lb.id]
 
@@ -67,9 +94,17 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
         if lb.address_type and lb.address_type != spec.load_balancer.address_type:
             log.warning("SLB %s is %s but the stack asks for %s; the address type cannot change in place",
                         lb.id, lb.address_type, spec.load_balancer.address_type)
-        return lb, Record(LOAD_BALANCER, lb.id, "existing", lb.status, {"address": lb.address})
+        detail = {"address": lb.address, "billing": lb.charge_type}
+        if lb.charge_type == LEGACY_CHARGE:
+            # Bought before pay-by-specification left sale: kept as it is (it still serves); `plan` says so.
+            log.warning("SLB %s is billed pay-by-specification, which is no longer sold; it is kept as it is and"
+                        " can be converted to pay-by-LCU with %s", lb.id, CONVERT_ACTION)
+            detail["billing"] = "pay-by-specification (can be converted with " + CONVERT_ACTION + ")"
+        return lb, Record(LOAD_BALANCER, lb.id, "existing", lb.status, detail)
+    charge = CHARGE_TYPES[spec.load_balancer.billing]
+    # Pay-by-LCU: no LoadBalancerSpec (it applies to pay-by-specification only), billed by traffic.
     params = {"RegionId": ctx.region, "AddressType": spec.load_balancer.address_type,
-              "LoadBalancerSpec": spec.load_balancer.spec, "LoadBalancerName": spec.name,
+              "InstanceChargeType": charge, "LoadBalancerName": lb_name(spec),
               "PayType": "PayOnDemand", "Tag": tags_for(spec, LOAD_BALANCER)}
     if spec.load_balancer.address_type == "intranet":
         assert vswitch is not None
@@ -79,18 +114,23 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
     body = ctx.create(STEP, spec.name, "slb", "CreateLoadBalancer", token_key(LOAD_BALANCER), params,
                       record=lambda b: ctx.state.set(LOAD_BALANCER, b["LoadBalancerId"]))
     lb = LoadBalancer(body["LoadBalancerId"], "", body.get("Address", ""), spec.load_balancer.address_type,
-                      spec.load_balancer.spec, body.get("VpcId", "") or "", body.get("VSwitchId", "") or "",
-                      {t["Key"]: t["Value"] for t in params["Tag"]}, backends=[], listeners=[])
-    log.info("load-balancer: created %s (%s, address %s)", lb.id, lb.address_type, lb.address)
+                      "", body.get("VpcId", "") or "", body.get("VSwitchId", "") or "",
+                      {t["Key"]: t["Value"] for t in params["Tag"]}, backends=[], listeners=[], charge_type=charge)
+    log.info("load-balancer: created %s (%s, %s, address %s)", lb.id, lb.address_type, charge, lb.address)
     lb.status = wait_active(ctx, lb.id)
     found.append(lb)
-    return lb, Record(LOAD_BALANCER, lb.id, "created", lb.status, {"address": lb.address})
+    return lb, Record(LOAD_BALANCER, lb.id, "created", lb.status, {"address": lb.address, "billing": charge})
+
+
+def lb_name(spec: Stack) -> str:
+    """LoadBalancerName: 1-80 of letters, digits, `.`, `_`, `-`, starting with a letter (the stack name is)."""
+    return spec.name
 
 
 def describe_load_balancer(ctx: Context, lb_id: str) -> LoadBalancer | None:
-    return describe_one(ctx, STEP, lb_id, "slb", "DescribeLoadBalancers",
-                        {"RegionId": ctx.region, "LoadBalancerId": lb_id}, ("LoadBalancers", "LoadBalancer"),
-                        LoadBalancer.from_api)
+    body = _read(ctx, lb_id, "DescribeLoadBalancers", {"RegionId": ctx.region, "LoadBalancerId": lb_id})
+    items = dig(body, ("LoadBalancers", "LoadBalancer")) or []
+    return LoadBalancer.from_api(items[0]) if items else None
 
 
 def wait_active(ctx: Context, lb_id: str) -> str:
@@ -130,8 +170,16 @@ def listener_diff(spec: Stack, listener: Listener | None) -> tuple[str, list[str
     return "ok", []
 
 
-def ensure_listener(ctx: Context, lb: LoadBalancer) -> Record:
-    """The HTTP listener listener_port -> serving port, health check as the spec says, running."""
+def listener_description(spec: Stack) -> str:
+    """CreateLoadBalancerHTTPListener Description: 1-256 of letters, digits, `-`, `/`, `.`, `_` (SDK
+    docstring); a space is not among them, so "stack <name>" would not do."""
+    return f"stack-{spec.name}"
+
+
+def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record:
+    """The HTTP listener listener_port -> serving port, health check as the spec says, started; after any
+    change the CLB is active again. With `wait`, also until the listener runs (else the caller waits later
+    with `wait_listener_running`, e.g. while instances boot; the record then says "starting")."""
     spec = ctx.spec
     port = spec.load_balancer.listener_port
     listener = lb.listener(port)
@@ -139,13 +187,14 @@ def ensure_listener(ctx: Context, lb: LoadBalancer) -> Record:
     base = {"RegionId": ctx.region, "LoadBalancerId": lb.id, "ListenerPort": port}
     resource = f"{lb.id}:{port}"
     action = "existing"
+    current = listener
     if kind == "replace":
         log.warning("load-balancer: listener %s is %s; replacing it", resource, ", ".join(differs))
         delete_listener(ctx, lb, listener)  # type: ignore[arg-type]
         kind = "create"
     if kind == "create":
         params = {**base, "BackendServerPort": spec.serving.port, "Bandwidth": -1, "StickySession": "off",
-                  "Scheduler": "wrr", "XForwardedFor": "on", "Description": f"stack {spec.name}",
+                  "Scheduler": "wrr", "XForwardedFor": "on", "Description": listener_description(spec),
                   "Tag": tags_for(spec, LISTENER), **desired_health(spec)}
         # A retried create whose first answer was lost gets ListenerAlreadyExists: the verify makes it a success.
         ctx.call(STEP, resource, "slb", "CreateLoadBalancerHTTPListener", params, busy=True,
@@ -153,30 +202,103 @@ def ensure_listener(ctx: Context, lb: LoadBalancer) -> Record:
         log.info("load-balancer: created listener %s -> %d (health check %s)", resource, spec.serving.port,
                  spec.load_balancer.health_check.uri)
         action = "created"
+        # A new listener may not be readable at once (Terraform waits for it to read stopped before Start):
+        # until it is listed, a Start would answer ListenerNotFound.
+        current = wait_listener_visible(ctx, lb.id, port)
     elif kind == "change":
         log.info("load-balancer: listener %s changes: %s", resource, "; ".join(differs))
         ctx.call(STEP, resource, "slb", "SetLoadBalancerHTTPListenerAttribute", {**base, **desired_health(spec)},
                  busy=True)
         action = "changed"
-    current = listener if action == "existing" else _listener(ctx, lb.id, port)
-    if current is None or current.status != "running":
-        if current is None or current.status == "stopped":
-            ctx.call(STEP, resource, "slb", "StartLoadBalancerListener", {**base, "ListenerProtocol": "http"},
-                     busy=True, verify=lambda: getattr(_listener(ctx, lb.id, port), "status", "") in ("starting", "running"))
-            action = "changed" if action == "existing" else action
-        wait_listener_running(ctx, lb.id, port)
+        current = _listener(ctx, lb.id, port)
+    status = current.status if current is not None else "stopped"
+    if status == "stopping":        # Start is allowed from stopped only (StartLoadBalancerListener)
+        status = wait_status(f"listener {resource}", lambda: _listener(ctx, lb.id, port), "stopped",
+                             ctx.timeouts.listener)
+    if status == "stopped":
+        start_listener(ctx, lb.id, port)
+        action = "changed" if action == "existing" else action
+        status = "starting"
+    detail: dict = {"backend_port": spec.serving.port}
+    stale = stale_listeners(spec, lb)
+    for old in stale:
+        # The stack's listener port changed: its old listener goes once the new one exists (so the CLB never
+        # loses its last listener on the way).
+        log.info("load-balancer: deleting listener %s:%d (the stack listens on %d now)", lb.id, old.port, port)
+        delete_listener(ctx, lb, old)
+    if stale:
+        lb.listeners = [x for x in lb.listeners or [] if x not in stale]
+        detail["removed_ports"] = [x.port for x in stale]
+        action = "changed" if action == "existing" else action
+    if action != "existing" and ensure_active(ctx, lb):
+        detail["load_balancer"] = "set active again"
     ctx.state.set(LISTENER, {"load_balancer": lb.id, "port": port})
-    return Record(LISTENER, resource, action, "running", {"backend_port": spec.serving.port})
+    if status != "running" and wait:
+        wait_listener_running(ctx, lb.id, port)
+        status = "running"
+    return Record(LISTENER, resource, action, status, detail)
+
+
+def stale_listeners(spec: Stack, lb: LoadBalancer) -> list[Listener]:
+    """Listeners of the stack (tagged for it) on another port than the stack's: left by a listener_port change.
+    A listener someone else added to our SLB carries no such tags and is left alone."""
+    port = spec.load_balancer.listener_port
+    return [x for x in lb.listeners or [] if x.port != port and owned(x.tags, spec, LISTENER)]
+
+
+def start_listener(ctx: Context, lb_id: str, port: int) -> None:
+    """StartLoadBalancerListener. Right after the create, the API may still answer ListenerNotFound (404)
+    although a read lists the listener: in that window it is polled again, not fatal."""
+    resource = f"{lb_id}:{port}"
+    params = {"RegionId": ctx.region, "LoadBalancerId": lb_id, "ListenerPort": port, "ListenerProtocol": "http"}
+
+    def attempt() -> tuple[bool, str]:
+        try:
+            # Busy (ServiceIsConfiguring) is retried; a retry after a lost answer finds it starting: done.
+            ctx.call(STEP, resource, "slb", "StartLoadBalancerListener", params, busy=True,
+                     verify=lambda: getattr(_listener(ctx, lb_id, port), "status", "") in ("starting", "running"))
+        except NotFound as err:
+            return False, f"{err.code}: not startable yet"
+        return True, "started"
+
+    wait_for(f"listener {resource} to accept StartLoadBalancerListener", attempt, ctx.timeouts.listener)
+
+
+def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:
+    """After a listener change: deleting a CLB's last listener makes it inactive (SetLoadBalancerStatus
+    docstring), and a new listener does not make it active again. True when it had to be set active."""
+    found = describe_load_balancer(ctx, lb.id)
+    lb.status = found.status if found is not None else lb.status
+    if lb.status != "inactive":
+        return False
+    log.info("load-balancer: %s is inactive after the listener change; setting it active", lb.id)
+    ctx.call(STEP, lb.id, "slb", "SetLoadBalancerStatus",
+             {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"}, busy=True)
+    lb.status = wait_active(ctx, lb.id)
+    return True
 
 
 def _listener(ctx: Context, lb_id: str, port: int) -> Listener | None:
-    items = describe_tokens(ctx, STEP, "slb", "DescribeLoadBalancerListeners",
-                            {"RegionId": ctx.region, "LoadBalancerId": [lb_id], "ListenerPort": port},
-                            ("Listeners",), 100)
+    items = _listed_listeners(ctx, {"RegionId": ctx.region, "LoadBalancerId": [lb_id], "ListenerPort": port})
     for item in items:
         if item.get("LoadBalancerId") == lb_id and int(item.get("ListenerPort") or 0) == port:
             return Listener.from_api(item)
     return None
+
+
+def wait_listener_visible(ctx: Context, lb_id: str, port: int) -> Listener:
+    """Poll until a listener just created is listed (ListenerNotFound / not listed in that window is the
+    API catching up, not an error)."""
+    seen: list[Listener] = []
+
+    def probe():
+        found = _listener(ctx, lb_id, port)
+        if found is not None:
+            seen.append(found)
+        return found is not None, found.status if found is not None else "not listed yet"
+
+    wait_for(f"new listener {lb_id}:{port} to be readable", probe, ctx.timeouts.listener)
+    return seen[-1]
 
 
 def wait_listener_running(ctx: Context, lb_id: str, port: int) -> None:

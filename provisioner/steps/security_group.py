@@ -66,7 +66,7 @@ def ensure_security_group(ctx: Context, vpc: Vpc, found: list[SecurityGroup]) ->
     group = pick(ctx, found, vpc.id)
     action = "existing"
     if group is None:
-        params = {"RegionId": ctx.region, "VpcId": vpc.id, "SecurityGroupName": ctx.spec.name,
+        params = {"RegionId": ctx.region, "VpcId": vpc.id, "SecurityGroupName": f"{ctx.spec.name}-sg",   # 2-128 characters
                   "SecurityGroupType": "normal", "Description": f"stack {ctx.spec.name}: serving and admin access",
                   "Tag": tags_for(ctx.spec, SECURITY_GROUP)}
         body = ctx.create(STEP, ctx.spec.name, "ecs", "CreateSecurityGroup", token_key(SECURITY_GROUP), params,

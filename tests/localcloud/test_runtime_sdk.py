@@ -47,7 +47,7 @@ def stack(c, amount: int = 3, user_data: str | None = None, health_uri: str = "/
         amount=amount, user_data=user_data or demo_user_data(),
         data_disk=[em.RunInstancesRequestDataDisk(size=20, category="cloud_essd")])).body.instance_id_sets.instance_id_set
     lb = c.slb.create_load_balancer(sm.CreateLoadBalancerRequest(
-        region_id=REGION, address_type="intranet", v_switch_id=vsw_id, load_balancer_spec="slb.s1.small")).body
+        region_id=REGION, instance_charge_type="PayByCLCU", address_type="intranet", v_switch_id=vsw_id)).body
     c.slb.create_load_balancer_httplistener(sm.CreateLoadBalancerHTTPListenerRequest(
         region_id=REGION, load_balancer_id=lb.load_balancer_id, listener_port=80, backend_server_port=8000,
         bandwidth=-1, health_check="on", health_check_uri=health_uri, health_check_interval=1,

@@ -35,7 +35,7 @@ def net(vpc, ecs):
 
 @pytest.fixture
 def lb_id(slb, net):
-    body = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, v_switch_id=net.vsw_id)).body
+    body = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU", v_switch_id=net.vsw_id)).body
     return body.load_balancer_id
 
 
@@ -141,7 +141,7 @@ def test_an_instance_of_another_vpc_cannot_back_a_vpc_load_balancer(slb, ecs, vp
 
 
 def test_an_internet_load_balancer_takes_servers_of_one_vpc(slb, ecs, vpc, net):
-    lb_id = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
+    lb_id = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
     (a,) = run(ecs, net)
     (b,) = run(ecs, network(vpc, ecs, "10.1.0.0/16"))
     add(slb, lb_id, servers((a, 100)))

@@ -10,7 +10,7 @@ from tests.localcloud.support import assert_complete, error_of
 
 @pytest.fixture
 def lb_id(slb):
-    return slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
+    return slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
 
 
 def http(slb, lb_id, port=80, **kw):
@@ -240,7 +240,7 @@ def test_deleting_the_last_listener_makes_the_instance_inactive(slb, lb_id):
 
 
 def test_describe_load_balancer_listeners_pages_with_next_token(slb, lb_id):
-    other = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
+    other = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
     for port in (80, 81, 82):
         http(slb, lb_id, port)
     tcp(slb, other, 443)

@@ -10,7 +10,7 @@ from tests.localcloud.support import error_of, tag_rows
 
 @pytest.fixture
 def lb_id(slb):
-    return slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
+    return slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
 
 
 def tag(slb, ids, pairs, rtype="instance"):
@@ -99,7 +99,8 @@ def test_an_unknown_resource_type_is_invalid(slb, lb_id):
 
 def test_create_load_balancer_with_21_tags_is_refused(slb):
     err = error_of(slb.create_load_balancer, m.CreateLoadBalancerRequest(
-        region_id=REGION, tag=[m.CreateLoadBalancerRequestTag(key=f"k{i}", value="v") for i in range(21)]))
+        region_id=REGION, instance_charge_type="PayByCLCU",
+        tag=[m.CreateLoadBalancerRequestTag(key=f"k{i}", value="v") for i in range(21)]))
     assert (err.code, err.status_code) == ("TagCreateCountLimit", 400)
 
 
@@ -114,7 +115,7 @@ def test_untag_removes_named_keys_or_all(slb, lb_id):
 
 
 def test_list_tag_resources_filters_by_tag(slb, lb_id):
-    other = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
+    other = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
     tag(slb, [lb_id], [("stack", "s1"), ("role", "web")])
     tag(slb, [other], [("stack", "s2")])
     assert tag_rows(listed(slb, filters=[("stack", "s1")])) == [(lb_id, "instance", "role", "web"),
@@ -123,7 +124,7 @@ def test_list_tag_resources_filters_by_tag(slb, lb_id):
 
 
 def test_list_tag_resources_pages_50_rows_at_a_time(slb):
-    made = [slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
+    made = [slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
             for _ in range(3)]
     tag(slb, made, [(f"k{i:02}", "v") for i in range(20)])
     first = listed(slb, ids=made)

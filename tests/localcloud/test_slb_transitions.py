@@ -30,7 +30,7 @@ def listener_status(client, lb_id, port=80):
 @pytest.fixture
 def lb_id(timed):
     client, control = timed
-    lb = client.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
+    lb = client.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
     control.advance(3)
     client.create_load_balancer_httplistener(m.CreateLoadBalancerHTTPListenerRequest(
         load_balancer_id=lb, listener_port=80, backend_server_port=8080, health_check="on"))
@@ -51,7 +51,7 @@ def delete(client, lb_id):
 
 def test_a_new_load_balancer_becomes_active(timed):
     client, control = timed
-    lb = client.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
+    lb = client.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
     assert lb_status(client, lb) == "inactive"
     control.advance(3)
     assert lb_status(client, lb) == "active"
@@ -59,7 +59,7 @@ def test_a_new_load_balancer_becomes_active(timed):
 
 def test_an_explicit_status_set_during_provisioning_is_kept(timed):
     client, control = timed
-    lb = client.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION)).body.load_balancer_id
+    lb = client.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
     client.set_load_balancer_status(m.SetLoadBalancerStatusRequest(load_balancer_id=lb,
                                                                    load_balancer_status="inactive"))
     control.advance(3)
@@ -127,5 +127,5 @@ def test_a_load_balancer_in_a_pending_vswitch_is_vpc_status_error(timed, timed_s
     Control(timed_server.url).advance(5)
     vsw_id = vpc.create_vswitch(vpc_models.CreateVSwitchRequest(vpc_id=vpc_id, zone_id="cn-hangzhou-h",
                                                                 cidr_block="10.0.1.0/24")).body.v_switch_id
-    err = error_of(client.create_load_balancer, m.CreateLoadBalancerRequest(region_id=REGION, v_switch_id=vsw_id))
+    err = error_of(client.create_load_balancer, m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU", v_switch_id=vsw_id))
     assert (err.code, err.status_code) == ("VpcStatusError", 400)

@@ -193,7 +193,7 @@ def test_delete_vswitch_with_an_instance_is_dependency_violation(vpc, vpc_id, em
 
 def test_delete_vswitch_with_a_load_balancer_is_dependency_violation(vpc, vpc_id, slb):
     vsw_id = create(vpc, vpc_id)
-    slb.create_load_balancer(slb_models.CreateLoadBalancerRequest(region_id=REGION, v_switch_id=vsw_id,
+    slb.create_load_balancer(slb_models.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU", v_switch_id=vsw_id,
                                                                   address_type="intranet"))
     err = error_of(vpc.delete_vswitch, m.DeleteVSwitchRequest(v_switch_id=vsw_id))
     assert (err.code, err.status_code) == ("DependencyViolation", 400)

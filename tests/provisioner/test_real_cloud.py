@@ -1,5 +1,5 @@
-"""Opt-in end to end on a real Alibaba Cloud account: provision, check, provision again (no change),
-tear down. Skipped unless FLEET_E2E_REAL=1 and credentials are in the environment. It creates billable
+"""Opt-in end to end on a real Alibaba Cloud account: provision (a pay-by-LCU CLB), check, provision again
+(no change), tear down. Skipped unless FLEET_E2E_REAL=1 and credentials are in the environment. It creates billable
 resources (pay-as-you-go, for minutes) and always tears them down."""
 from __future__ import annotations
 
@@ -42,10 +42,14 @@ def test_real_cloud_provision_is_idempotent_and_teardown_leaves_nothing(tmp_path
         code, doc, err = cli_run("provision")
         assert code == 0, err
         assert doc["endpoint"].startswith("http://")
+        [lb] = [r for r in doc["resources"] if r["role"] == "load-balancer"]
+        assert (lb["action"], lb["billing"]) == ("created", "PayByCLCU")       # pay-by-spec is no longer sold
         code, doc, err = cli_run("provision")
         assert code == 0 and doc["api_calls"]["mutating"] == 0 and doc["api_calls"]["total"] <= 10, doc
         code, doc, err = cli_run("status")
         assert code == 0 and doc["instances"]["running"] == data["instances"]["count"]
+        [lb] = [r for r in doc["resources"] if r["role"] == "load-balancer"]
+        assert (lb["status"], lb["billing"]) == ("active", "PayByCLCU")
     finally:
         code, doc, err = cli_run("teardown", "--yes")
         assert code == 0, err
