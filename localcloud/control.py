@@ -137,29 +137,35 @@ def checked_config(data: dict) -> dict:
 
 
 def checked_faults(data: dict) -> dict:
-    """PUT /_localcloud/faults: `{"seed": int, "rules": [{action, rates 0-1, latency_ms, jitter_ms}]}`."""
-    only(data, ("seed", "rules"), "faults")
-    out = {"seed": number(data, "seed", 0, 2**63 - 1, default=0, integer=True), "rules": []}
+    """PUT /_localcloud/faults: the types and ranges Faults.configure does not check itself (it refuses
+    unknown keys and bad codes); a bad value is a 400 naming it, and the faults in force stay."""
+    only(data, ("seed", "rules", "read_lag"), "faults")
+    number(data, "seed", 0, 2**63 - 1, default=0, integer=True)
     rules = data.get("rules", [])
     if not isinstance(rules, list) or len(rules) > 100:
         raise ValueError("rules must be a list of at most 100 rules")
     for i, rule in enumerate(rules):
         if not isinstance(rule, dict):
             raise ValueError(f"rules[{i}] must be an object")
-        only(rule, ("action", "throttle", "error", "drop", "commit_drop", "latency_ms", "jitter_ms"), f"rules[{i}]")
-        clean = {}
         action = rule.get("action", "*")
         if not isinstance(action, str) or not 0 < len(action) <= 128:
             raise ValueError(f"rules[{i}].action must be \"*\", an action or product:action")
-        clean["action"] = action
-        for name in ("throttle", "error", "drop", "commit_drop"):
+        for name in ("throttle", "error", "drop", "commit_drop", "refuse"):
             if name in rule:
-                clean[name] = number(rule, name, 0, 1)
+                number(rule, name, 0, 1)
         for name in ("latency_ms", "jitter_ms"):
             if name in rule:
-                clean[name] = number(rule, name, 0, 600_000)
-        out["rules"].append(clean)
-    return out
+                number(rule, name, 0, 600_000)
+        codes = rule.get("codes", [])
+        if not isinstance(codes, list) or len(codes) > 50 or not all(isinstance(c, str) and len(c) <= 128
+                                                                     for c in codes):
+            raise ValueError(f"rules[{i}].codes must be a list of \"Code\" or \"Code:status\" strings")
+    lag = data.get("read_lag", {})
+    if not isinstance(lag, dict):
+        raise ValueError("read_lag must be an object of kind -> seconds")
+    for kind in lag:
+        number(lag, kind, 0, 86400)
+    return data
 
 
 @route("GET", "/_localcloud/health")
