@@ -86,6 +86,8 @@ def serve_forever(args) -> int:
     signal.signal(signal.SIGINT, on_signal)
     logging.info("serving on %s (data dir %s, speed %s%s)", server.url, args.data_dir, args.speed,
                  ", instant" if args.instant else "")
+    logging.info("keys: `localcloud credentials --data-dir %s` prints them (access key id %s)", args.data_dir,
+                 emulator.credentials.access_key_id)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
