@@ -16,24 +16,26 @@ from localcloud import credentials as lc_credentials  # noqa: E402
 from localcloud.server import serve_in_thread, stop  # noqa: E402
 
 REGION = "cn-hangzhou"
-_CREDENTIALS: dict[str, lc_credentials.Credentials] = {}   # emulator URL -> its data dir's credentials
+_SERVERS: dict = {}          # emulator URL -> the in-process server started there (tests' own fixtures)
 
 
 def remember(server):
-    """Note an in-process emulator's credentials (one without a data dir keeps them in memory only)."""
-    _CREDENTIALS[server.url] = server.emulator.credentials
+    """Note an in-process emulator (one without a data dir keeps its credentials in memory only)."""
+    _SERVERS[server.url] = server
     return server
 
 
 def credentials_for(url: str) -> lc_credentials.Credentials:
-    """The key pair and control token of the emulator at `url`: an in-process one's, else read from the
-    data dir its public readiness probe names, as the provisioner does (localcloud/credentials.py)."""
+    """The key pair and control token of the emulator at `url`: an in-process one's while it still
+    listens, else read from the data dir its public readiness probe names, as the provisioner does
+    (ports are reused during a session, so nothing is cached by URL alone)."""
     url = url.rstrip("/")
-    if url not in _CREDENTIALS:
-        with urllib.request.urlopen(url + "/_localcloud/health", timeout=10) as resp:
-            data_dir = json.loads(resp.read())["data_dir"]
-        _CREDENTIALS[url] = lc_credentials.read(data_dir)
-    return _CREDENTIALS[url]
+    server = _SERVERS.get(url)
+    if server is not None and server.socket.fileno() != -1:
+        return server.emulator.credentials
+    with urllib.request.urlopen(url + "/_localcloud/health", timeout=10) as resp:
+        data_dir = json.loads(resp.read())["data_dir"]
+    return lc_credentials.read(data_dir)
 
 
 class Control:
