@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import threading
 import time
 import uuid
 from http import HTTPStatus
@@ -14,6 +15,7 @@ from .errors import CloudError
 
 MAX_BODY_BYTES = 1 << 20        # 1 MiB: an RPC call is a few KB (UserData is at most 32 KB base64)
 IDLE_TIMEOUT_S = 60.0           # a connection silent this long (between or within requests) is closed
+MAX_CONNECTIONS = 512           # open connections (one thread each) beyond which new ones are turned away
 
 # Statuses the HTTP parser (http.server) answers by itself, and the code each carries in our JSON.
 _PARSER_CODES = {
@@ -51,6 +53,40 @@ def error_document(code: str, message: str, request_id: str | None = None, host:
     request_id = request_id or str(uuid.uuid4()).upper()
     return {"RequestId": request_id, "HostId": host, "Code": code, "Message": message,
             "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&requestId={request_id}"}
+
+
+class ConnectionCap:
+    """Server mixin: at most `max_connections` connections at once; one more gets 503 ServiceUnavailable
+    in the gateway's format, unread, and is closed, so that a flood cannot take every thread."""
+
+    max_connections = MAX_CONNECTIONS
+
+    def process_request(self, request, client_address):
+        if not hasattr(self, "_slots"):
+            self._slots = threading.BoundedSemaphore(self.max_connections)
+        if not self._slots.acquire(blocking=False):
+            doc = error_document("ServiceUnavailable", "Too many open connections; retry later.")
+            body = json.dumps(doc).encode()
+            head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json;charset=utf-8\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+            try:
+                request.settimeout(1.0)
+                request.sendall(head + body)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class GuardedHandler(BaseHTTPRequestHandler):

@@ -17,7 +17,7 @@ from . import control, core, credentials
 from .auth import Verifier
 from .errors import CloudError, internal_error, service_unavailable, throttled
 from .faults import Faults
-from .guard import IDLE_TIMEOUT_S, GuardedHandler, bad_request, error_document
+from .guard import IDLE_TIMEOUT_S, ConnectionCap, GuardedHandler, bad_request, error_document
 from .profile import Clock
 from .store import Store
 
@@ -315,7 +315,7 @@ class Handler(GuardedHandler):
         })
 
 
-class Server(ThreadingHTTPServer):
+class Server(ConnectionCap, ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128

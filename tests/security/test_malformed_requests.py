@@ -139,6 +139,26 @@ def test_idle_keep_alive_connections_do_not_pile_up(quick_server):
     assert still_serving(quick_server.url)
 
 
+def test_connections_past_the_cap_get_503_and_the_first_ones_still_work(emulator_server):
+    import threading
+
+    server = Server(emulator_server.emulator)          # the default 60 s idle timeout
+    server.max_connections = 3
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    held = [socket.create_connection(address(server.url), timeout=15) for _ in range(3)]
+    try:
+        with socket.create_connection(address(server.url), timeout=15) as extra:
+            answer = parse(read_until_closed(extra))
+        assert answer.status == 503 and answer.json()["Code"] == "ServiceUnavailable"
+        held[0].sendall(request_bytes(server.url, "GET", "/_localcloud/health"))
+        assert parse(read_until_closed(held[0])).json()["ok"] is True
+    finally:
+        for sock in held:
+            sock.close()
+        server.shutdown()
+        server.server_close()
+
+
 # --- property: arbitrary bytes ------------------------------------------------------------------
 
 _TOKENS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "BREW", "/", "/_localcloud/health",
