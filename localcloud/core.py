@@ -89,10 +89,17 @@ class Config:
     no_stock: list[list[str]] = field(default_factory=list)   # [[zone_id, instance_type], ...]
     token_ttl: float = 24 * 3600.0                 # ClientToken memory (undocumented; our choice)
     runtime: bool = True                           # run serving workloads locally (issue 5)
+    low_stock: list[list[str]] = field(default_factory=list)  # [[zone_id, instance_type], ...]: ClosedWithStock
+    closed_zones: list[str] = field(default_factory=list)     # zones the account may not buy in (ZoneNotAllowed)
+    retired_images: list[str] = field(default_factory=list)   # public image ids retired from now on
+    dependency_linger: float | None = None         # seconds a released instance still blocks its SG/vSwitch/VPC
+                                                   # (None: the latency profile's figure, 0 under --instant)
 
     def to_dict(self) -> dict:
         return {"instance_quota": self.instance_quota, "no_stock": self.no_stock,
-                "token_ttl": self.token_ttl, "runtime": self.runtime}
+                "token_ttl": self.token_ttl, "runtime": self.runtime, "low_stock": self.low_stock, "closed_zones": self.closed_zones,
+                "retired_images": self.retired_images,
+                "dependency_linger": self.dependency_linger}
 
     def update(self, data: dict) -> None:
         for key, value in data.items():

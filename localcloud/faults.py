@@ -1,5 +1,5 @@
 """Fault injection, deterministic under a seed: throttling, 5xx, busy or refusing answers, latency, dropped
-connections, and reads that lag behind a create."""
+connections, reads that lag behind a create, and instances lost right after RunInstances."""
 from __future__ import annotations
 
 import random
@@ -18,6 +18,9 @@ class FaultRule:
     jitter_ms: float = 0.0        # plus uniform(0, jitter_ms)
     refuse: float = 0.0           # rate of an answer with one of `codes` (nothing happens)
     codes: list = field(default_factory=list)   # "Code" or "Code:status"; default: the product's busy codes
+    # Per instance of a RunInstances call: the system fails to create it and releases it at once, with a
+    # SystemFailure.Delete history event; its id is returned but never shows up in DescribeInstances.
+    lose: float = 0.0
 
     def matches(self, product: str, action: str) -> bool:
         return self.action in ("*", action, f"{product}:{action}")
@@ -78,7 +81,7 @@ class Faults:
                 raise ValueError("fault rule codes must be a list")
             for code in rule.codes:
                 _parse_code(code)
-            for name in ("throttle", "error", "drop", "commit_drop", "refuse"):
+            for name in ("throttle", "error", "drop", "commit_drop", "refuse", "lose"):
                 value = getattr(rule, name)
                 if not 0.0 <= float(value) <= 1.0:
                     raise ValueError(f"fault rule {name} must be between 0 and 1")
@@ -129,6 +132,16 @@ class Faults:
                 if name:
                     self.injected[name] = self.injected.get(name, 0) + 1
             return decision
+
+    def rate(self, product: str, action: str, kind: str) -> float:
+        """The most specific matching rule's rate of a model-level fault (0 when no rule matches)."""
+        with self._lock:
+            matching = [r for r in self.rules if r.matches(product, action)]
+            return float(getattr(max(matching, key=FaultRule.specificity), kind)) if matching else 0.0
+
+    def count(self, kind: str) -> None:
+        with self._lock:
+            self.injected[kind] = self.injected.get(kind, 0) + 1
 
     def coin(self) -> float:
         with self._lock:

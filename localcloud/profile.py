@@ -17,6 +17,9 @@ DURATIONS: dict[str, float] = {
     "instance.starting": 25.0,    # Starting -> Running (boot)
     "instance.stopping": 10.0,    # Stopping -> Stopped
     "instance.release": 5.0,      # delete -> gone
+    # After an instance is gone its ENI is still being released: its security group, vSwitch and VPC answer
+    # DependencyViolation meanwhile (minutes on the real cloud; Terraform allows 10 min for those deletes).
+    "dependency.linger": 90.0,
     "disk.create": 5.0,           # Creating -> Available
     "disk.attach": 5.0,           # Attaching -> In_use
     "disk.detach": 10.0,          # Detaching -> Available

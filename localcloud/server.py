@@ -89,7 +89,9 @@ class Emulator:
         self.verifier = Verifier(keys if keys is not None else
                                  {self.credentials.access_key_id: self.credentials.access_key_secret})
         self.faults = Faults()
-        self.cloud.faults = self.faults  # models read the read-lag knob (a new listener not yet visible)
+        # Models read model-level knobs from it: the read lag (a new listener not yet visible) and the lost
+        # instances of RunInstances, drawn from the same seeded RNG.
+        self.cloud.faults = self.faults
         self.stats = Stats()
         self.extensions: list = []
         self._kill: dict | None = None

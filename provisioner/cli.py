@@ -16,7 +16,7 @@ import sys
 import click
 
 from . import console, engine, reconcile as reconciler
-from .errors import CloudError, LockHeld, ProvisionerError, SpecError, StateError, TargetError
+from .errors import CloudError, LockHeld, PrecheckError, ProvisionerError, SpecError, StateError, TargetError
 from .spec import load_stack
 from .target import resolve
 
@@ -179,7 +179,7 @@ def _no_proxy_for_loopback() -> None:
 def _fail(command: str, as_json: bool, code: int, err: Exception | None, message: str) -> None:
     if as_json:
         error = {"type": type(err).__name__ if err else "UsageError", "message": message}
-        if isinstance(err, SpecError):
+        if isinstance(err, (SpecError, PrecheckError)):
             error["field"] = err.field
         if isinstance(err, CloudError):
             error.update(code=err.code, request_id=err.request_id, step=err.step, resource=err.resource)

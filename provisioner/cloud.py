@@ -116,15 +116,15 @@ class Cloud:
              busy: bool = False, verify: Callable[[], bool] | None = None) -> dict:
         """Call `product`'s `action` with wire-named `params`; return the response body as a wire-named dict.
 
-        Transient errors are retried with backoff; Busy ones only when `busy=True` (the caller knows the
-        condition clears). `verify()` (optional) checks whether the change is already in place: when a
+        Transient errors are retried with backoff; Busy ones when `busy=True` (the caller knows the
+        condition clears; the budget is the operation's, by time: retry.BUSY_DEADLINES) and on reads. `verify()` (optional) checks whether the change is already in place: when a
         call fails with a non-transient error (typically the retry of a call whose answer was lost), a
         True from verify makes it a success. Anything else raises our exception naming step, resource,
         code and request id.
         """
         meta = _product(product)
         method = meta.method_name(action)
-        for attempt in retry.retrying(busy=busy):
+        for attempt in retry.retrying(busy=busy, action=action, read=not is_mutating(action)):
             with attempt:
                 try:
                     return self._invoke(step, resource, product, action, method, params)

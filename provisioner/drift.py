@@ -111,7 +111,8 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
         add(Drift(VPC, state.get(VPC) or "", lost(VPC, state.get(VPC)), spec.network.vpc_cidr,
                   "create it and everything in it"))
     primary = spec.zones[0]
-    if vpc is not None and vswitch_step.in_zone(snap.vswitches, vpc.id, primary) is None:
+    # A vSwitch in any of the stack's zones will do: the pre-check may have skipped the first zone.
+    if vpc is not None and all(vswitch_step.in_zone(snap.vswitches, vpc.id, z) is None for z in spec.zones):
         known = (state.get(VSWITCH) or {}).get(primary)
         add(Drift(VSWITCH, known or "", lost(VSWITCH, known), f"{primary} {spec.vswitch_cidr(primary)}", "create it"))
     group = sg_step.pick(ctx, snap.security_groups, vpc.id) if vpc is not None else None
@@ -121,11 +122,11 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
     elif group is not None:
         missing, extra = sg_step.rule_changes(spec, group.rules or [])
         for rule in missing:
-            add(Drift(SECURITY_GROUP, group.id, "rule-revoked", f"{rule.protocol} {rule.port_range} from {rule.source}",
+            add(Drift(SECURITY_GROUP, group.id, "rule-revoked", f"{rule.protocol} {rule.port_range} from {rule.source_label}",
                       "authorize it again"))
         for rule in extra:
             add(Drift(SECURITY_GROUP, group.id, "rule-added",
-                      f"{rule.protocol} {rule.port_range} from {rule.source} ({rule.policy}) was added"
+                      f"{rule.protocol} {rule.port_range} from {rule.source_label} ({rule.policy}) was added"
                       " outside the stack",
                       "revoke it", security=True))
 

@@ -20,6 +20,7 @@ from .steps import disks as disk_step
 from .steps import identity
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
+from .steps import precheck as precheck_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
@@ -91,7 +92,7 @@ class _Provision:
 
     def load_balancer_branch(self) -> LoadBalancer:
         intranet = self.spec.load_balancer.address_type == "intranet"
-        vswitch = self.vswitch_for(self.spec.zones[0]) if intranet else None
+        vswitch = self.vswitch_for(precheck_step.first_zone(self.ctx, self.snap.vswitches)) if intranet else None
         lb, record = lb_step.ensure_load_balancer(self.ctx, self.snap.load_balancers, vswitch)
         self.note(record)
         # Created and started here; the wait for `running` overlaps the instances' boot.
@@ -117,8 +118,9 @@ class _Provision:
         for record in identity.records(identity.restore_tags(ctx, snap)):
             self.note(record)
         identity.forget(ctx, snap)
+        # Before any create: the image, and which zones sell the type and disk categories (steps/precheck.py).
+        pre = precheck_step.run_if_needed(ctx, snap)
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:
-            # Pre-checks (nothing is created before them) belong here.
             internet = spec.load_balancer.address_type == "internet"
             lb_future: Future | None = pool.submit(self.load_balancer_branch) if internet else None
             self.vpc, record = vpc_step.ensure_vpc(ctx, snap.vpcs)
@@ -126,7 +128,7 @@ class _Provision:
             if lb_future is None:
                 lb_future = pool.submit(self.load_balancer_branch)
             sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups)
-            self.vswitch_for(spec.zones[0])
+            self.vswitch_for(precheck_step.first_zone(ctx, snap.vswitches))
             group, record = sg_future.result()
             self.note(record)
             # Everything that can be refused without spending money is settled before RunInstances: a
@@ -170,6 +172,8 @@ class _Provision:
         endpoint, note = rollout.endpoint(ctx, lb)
         result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),
                       endpoint=endpoint, instances=inst_set.ids)
+        if pre is not None:
+            result["precheck"] = pre.to_dict()
         sample = rollout.sample_request(ctx, endpoint)
         if sample:
             result["sample_request"] = sample
@@ -227,7 +231,11 @@ def plan(ctx: Context) -> dict:
     """What provision would do, from a snapshot; makes no mutating call and writes nothing."""
     started = time.monotonic()
     snap = observe.snapshot(ctx)
-    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"), ctx.state.get(LOAD_BALANCER))
+    pre = precheck_step.run_if_needed(ctx, snap)
+    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"), ctx.state.get(LOAD_BALANCER),
+                                  pre.zones if pre is not None else None)
+    if pre is not None:      # the image it resolved, and the zones it would skip
+        the_plan.notes += pre.notes()
     result = _base(ctx, "plan", started)
     if ctx.state.data.get("spec_hash") and ctx.state.data["spec_hash"] != ctx.spec.spec_hash:
         the_plan.notes.append("the stack file changed since the last provision")

@@ -73,7 +73,18 @@ class Fatal(CloudError):
 
 
 class NoStock(Fatal):
-    """The zone cannot supply the instance type now; the caller may try the next zone."""
+    """The zone cannot supply the instance type or disk category (no stock, or not sold there at all);
+    the caller may try the next zone."""
+
+
+class PrecheckError(ProvisionerError):
+    """A check before any create found that the cloud cannot serve the stack (exit 1): an image that no
+    longer exists, no zone selling the type and disk categories. `field` is the stack field it is about."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}" if field else message)
 
 
 # Codes that clear with time. Real codes from the ECS/VPC/SLB error tables and the ones Terraform's
@@ -89,14 +100,25 @@ _BUSY_CODES = {
     "ServiceIsStopping", "Operation.Deny", "OperationDenied.OtherSubnetProcessing",
     "OperationFailed.ListenerStatusNotSupport", "IncorrectStatus", "DiskError", "InstanceNotReady",
     "OperationDenied.CreatingConflict",
+    # Retried by Terraform's alicloud provider, and they do clear: RemoveBackendServers (RspoolVipExist,
+    # ObtainIpFail), DetachDisk (DisksDetachingOnEcsExceeded), CreateVSwitch/DeleteVSwitch on a VPC attached
+    # to CEN (OperationFailed.DistibuteLock [sic], OperationFailed.NotifyCenCreate, *.IncorrectStatus.cbnStatus,
+    # InvalidStatus.RouteEntry).
+    "RspoolVipExist", "ObtainIpFail", "DisksDetachingOnEcsExceeded", "OperationFailed.DistibuteLock",
+    "OperationFailed.NotifyCenCreate", "CreateVSwitch.IncorrectStatus.cbnStatus",
+    "DeleteVSwitch.IncorrectStatus.cbnStatus", "InvalidStatus.RouteEntry",
 }
 _BUSY_PREFIXES = (
     "IncorrectStatus.", "IncorrectInstanceStatus", "IncorrectDiskStatus", "IncorrectVpcStatus",
     "IncorrectVSwitchStatus", "IncorrectRouteEntryStatus", "DependencyViolation",
 )
+# "Not sold here" (RunInstances 403 table, CreateDisk): the zone has no stock, does not sell the type
+# (any more), is closed to the account, or does not sell the disk category. All fail over to the next zone.
 _NO_STOCK_CODES = {
     "OperationDenied.NoStock", "Zone.NotOnSale", "Zone.NotOpen", "InvalidInstanceType.ZoneNotSupported",
-    "InvalidZoneId.NotOnSale",
+    "InvalidZoneId.NotOnSale", "InvalidInstanceType.NotSupported", "InstanceType.Offline",
+    "OperationDenied.ZoneNotAllowed", "CategoryNotSupported", "InvalidDiskCategory.NotSupported",
+    "InvalidDataDiskCategory.NotSupported", "InvalidSystemDiskCategory.ValueNotSupported",
 }
 
 

@@ -62,7 +62,10 @@ def disk_holders(spec: Stack, snap: Snapshot) -> set[str]:
     return holders or {i.id for i in snap.instances if i.tags.get(TAG_DATA_DISK) == "yes"}
 
 
-def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_lb: str | None = None) -> Plan:
+def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_lb: str | None = None,
+              zones: list[str] | None = None) -> Plan:
+    """`zones`: the zones the pre-check kept (stack order), when it ran; else the stack's."""
+    zones = list(zones or spec.zones)
     plan = Plan()
     add = plan.changes.append
     for role, res in snap.untagged:
@@ -74,8 +77,9 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_l
         add(Change("create", VPC, detail=spec.network.vpc_cidr))
     elif vpc.cidr and vpc.cidr != spec.network.vpc_cidr:
         plan.notes.append(f"VPC {vpc.id} has CIDR {vpc.cidr}, the stack says {spec.network.vpc_cidr}: not changed in place")
-    primary = spec.zones[0]
-    if vpc is None or not any(s.vpc_id == vpc.id and s.zone == primary for s in snap.vswitches):
+    primary = zones[0]
+    # A vSwitch in any of the stack's zones will do: the pre-check may have skipped the first zone.
+    if vpc is None or not any(s.vpc_id == vpc.id and s.zone in spec.zones for s in snap.vswitches):
         add(Change("create", VSWITCH, detail=f"{primary} {spec.vswitch_cidr(primary)}"))
     groups = [g for g in snap.security_groups if vpc is not None and g.vpc_id == vpc.id]
     if not groups:
@@ -83,8 +87,8 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_l
     else:
         missing, extra = sg_step.rule_changes(spec, groups[0].rules or [])
         if missing or extra:
-            parts = [f"authorize {r.port_range} from {r.source}" for r in missing]
-            parts += [f"revoke {r.protocol} {r.port_range} from {r.source}" for r in extra]
+            parts = [f"authorize {r.port_range} from {r.source_label}" for r in missing]
+            parts += [f"revoke {r.protocol} {r.port_range} from {r.source_label}" for r in extra]
             add(Change("change", SECURITY_GROUP, groups[0].id, "; ".join(parts)))
 
     keep = disk_holders(spec, snap)
@@ -92,8 +96,8 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_l
     survivors = [i for i in snap.instances if i not in victims]
     need = spec.instances.count - len(snap.instances)
     if need > 0:
-        add(Change("create", INSTANCE, detail=f"{spec.instances.type} in {spec.zones[0]}"
-                   + (f" (or {', '.join(spec.zones[1:])} if out of stock)" if len(spec.zones) > 1 else ""), count=need))
+        add(Change("create", INSTANCE, detail=f"{spec.instances.type} in {zones[0]}"
+                   + (f" (or {', '.join(zones[1:])} if out of stock)" if len(zones) > 1 else ""), count=need))
     for inst in victims:
         add(Change("delete", INSTANCE, inst.id, f"scale down ({inst.status}); removed from the SLB first"))
     stopped = [i for i in survivors if i.status == "Stopped"]

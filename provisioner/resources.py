@@ -37,9 +37,16 @@ class VSwitch:
                    item.get("CidrBlock", ""), item.get("Status", ""), read_tags(item), item.get("CreationTime", ""))
 
 
+# The kinds of source an ingress rule can have, and the RevokeSecurityGroup/AuthorizeSecurityGroup
+# parameter that carries each (Permissions.N.*).
+SOURCE_PARAMS = {"cidr": "SourceCidrIp", "ipv6": "Ipv6SourceCidrIp", "group": "SourceGroupId",
+                 "prefix-list": "SourcePrefixListId"}
+
+
 @dataclass(frozen=True)
 class Rule:
-    """An ingress rule. Two rules are the same when protocol, ports, source and policy are."""
+    """An ingress rule. Two rules are the same when protocol, ports, source (kind and value) and policy are.
+    `rule_id` (SecurityGroupRuleId) is how a rule read from the cloud is revoked."""
 
     protocol: str
     port_range: str
@@ -48,10 +55,15 @@ class Rule:
     priority: int = 1
     description: str = ""
     rule_id: str = ""
+    source_kind: str = "cidr"       # cidr | ipv6 | group | prefix-list (SOURCE_PARAMS)
 
     @property
     def key(self) -> tuple:
-        return (self.protocol.upper(), self.port_range, self.source, self.policy.lower())
+        return (self.protocol.upper(), self.port_range, self.source_kind, self.source, self.policy.lower())
+
+    @property
+    def source_label(self) -> str:
+        return self.source if self.source_kind == "cidr" else f"{self.source_kind} {self.source}"
 
     @classmethod
     def from_api(cls, item: dict) -> "Rule":
@@ -60,10 +72,17 @@ class Rule:
             priority = int(priority)
         except (TypeError, ValueError):
             priority = 1
-        return cls(str(item.get("IpProtocol", "")).upper(), item.get("PortRange", ""),
-                   _normal_cidr(item.get("SourceCidrIp", "") or ""),
+        # A rule has exactly one source: an IPv4 or IPv6 block, another group, or a prefix list.
+        kind, source = "cidr", _normal_cidr(item.get("SourceCidrIp", "") or "")
+        for name, param in (("ipv6", "Ipv6SourceCidrIp"), ("group", "SourceGroupId"),
+                            ("prefix-list", "SourcePrefixListId")):
+            if not source and item.get(param):
+                kind, source = name, str(item[param])
+                if name == "ipv6":
+                    source = _normal_cidr(source)
+        return cls(str(item.get("IpProtocol", "")).upper(), item.get("PortRange", ""), source,
                    str(item.get("Policy", "accept")).lower(), priority, item.get("Description", "") or "",
-                   item.get("SecurityGroupRuleId", "") or "")
+                   item.get("SecurityGroupRuleId", "") or "", kind)
 
 
 @dataclass

@@ -35,6 +35,7 @@ USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 K
 _NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 _REGION_RE = re.compile(r"^[a-z]{2,}-[a-z0-9-]+$")
 _TYPE_RE = re.compile(r"^ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9-]+$")
+_FAMILY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9:_.-]{1,127}$")
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ENDPOINT_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?$")
 
@@ -55,8 +56,9 @@ class SystemDisk:
 class Instances:
     count: int
     type: str
-    image: str
+    image: str | None              # an exact image id, or
     system_disk: SystemDisk
+    image_family: str | None = None   # an image family: RunInstances ImageFamily takes its newest image
 
 
 @dataclass(frozen=True)
@@ -346,14 +348,22 @@ def _network(sec: _Section, zone_count: int) -> Network:
 def _instances(sec: _Section) -> Instances:
     count = sec.int("count", 1, MAX_INSTANCES)
     itype = sec.str("type", pattern=_TYPE_RE, hint="must be an ECS instance type such as ecs.g7.large")
-    image = sec.str("image")
+    image = sec.str("image", required=False)
+    family = sec.str("image_family", required=False, pattern=_FAMILY_RE,
+                     hint="must be an image family name such as acs:ubuntu_22_04_x64 (2-128 of letters, digits, "
+                          "':', '_', '-', '.', starting with a letter)")
+    if (image is None) == (family is None):
+        # RunInstances takes ImageId or ImageFamily, never both. Public dated ids are retired within months,
+        # so a family (the newest image of an OS version) is what the shipped stacks use.
+        raise SpecError(sec.field("image_family"), "give exactly one of instances.image_family (e.g. "
+                        "acs:ubuntu_22_04_x64, the newest image of that family) and instances.image (an exact image id)")
     disk_sec = sec.section("system_disk") or _empty(sec.field("system_disk"))
     category = disk_sec.str("category", default="cloud_essd", choices=tuple(SYSTEM_DISK_SIZES))
     lo, hi = SYSTEM_DISK_SIZES[category]
     size = disk_sec.int("size_gib", lo, hi, default=max(lo, 40))
     disk_sec.done()
     sec.done()
-    return Instances(count, itype, image, SystemDisk(category, size))
+    return Instances(count, itype, image, SystemDisk(category, size), family)
 
 
 def _data_disk(sec: _Section | None) -> DataDisk | None:

@@ -57,19 +57,20 @@ def describe_zones(cloud, p: Params) -> dict:
         item = {"ZoneId": zid, "LocalName": _local_name(zone, lang), "ZoneType": "AvailabilityZone"}
         if verbose:
             types = _types_of(region, zid)
+            disks = catalog.zone_disks(region, zid)
             families = sorted({catalog.INSTANCE_TYPES[t]["family"] for t in types})
             item.update({
                 "AvailableResourceCreation": {"ResourceTypes": ["VSwitch", "IoOptimized", "Instance", "Disk",
                                                                 "DedicatedHost"]},
                 "AvailableInstanceTypes": {"InstanceTypes": types},
-                "AvailableDiskCategories": {"DiskCategories": list(catalog.DISK_CATEGORIES)},
+                "AvailableDiskCategories": {"DiskCategories": disks},
                 "AvailableVolumeCategories": {"VolumeCategories": []},
                 "AvailableDedicatedHostTypes": {"DedicatedHostType": []},
                 "DedicatedHostGenerations": {"DedicatedHostGeneration": []},
                 "AvailableResources": {"ResourcesInfo": [{
                     "IoOptimized": True,
-                    "SystemDiskCategories": {"supportedSystemDiskCategory": list(catalog.DISK_CATEGORIES)},
-                    "DataDiskCategories": {"supportedDataDiskCategory": list(catalog.DISK_CATEGORIES)},
+                    "SystemDiskCategories": {"supportedSystemDiskCategory": disks},
+                    "DataDiskCategories": {"supportedDataDiskCategory": list(disks)},
                     "InstanceTypes": {"supportedInstanceType": types},
                     "InstanceTypeFamilies": {"supportedInstanceTypeFamily": families},
                     "InstanceGenerations": {"supportedInstanceGeneration": ["ecs-3", "ecs-4"]},
@@ -84,13 +85,20 @@ def describe_zones(cloud, p: Params) -> dict:
 DESTINATIONS = ("Zone", "IoOptimized", "InstanceType", "Network", "ddh", "SystemDisk", "DataDisk")
 
 
-def _stock(available: bool) -> tuple[str, str]:
-    return ("Available", "WithStock") if available else ("SoldOut", "WithoutStock")
+def _stock(available: bool, low: bool = False) -> tuple[str, str]:
+    """Status and StatusCategory: WithStock, ClosedWithStock (still sold, stock running low) or WithoutStock."""
+    if not available:
+        return "SoldOut", "WithoutStock"
+    return ("Available", "ClosedWithStock") if low else ("Available", "WithStock")
 
 
-def _resource(value: str, available: bool = True, **extra) -> dict:
-    status, category = _stock(available)
+def _resource(value: str, available: bool = True, low: bool = False, **extra) -> dict:
+    status, category = _stock(available, low)
     return {"Value": value, "Status": status, "StatusCategory": category, **extra}
+
+
+def _low(cloud, zone: str, instance_type: str) -> bool:
+    return [zone, instance_type] in [list(x) for x in cloud.config.low_stock]
 
 
 def _matching_types(region: str, zone: str, p: Params) -> list[str]:
@@ -110,9 +118,11 @@ def _matching_types(region: str, zone: str, p: Params) -> list[str]:
     return out
 
 
-def _disk_resources(ranges: dict) -> list[dict]:
+def _disk_resources(region: str, zone: str, ranges: dict, wanted: str | None) -> list[dict]:
+    """The disk categories this zone sells (optionally only `wanted`), with their size limits."""
+    sold = catalog.zone_disks(region, zone)
     return [_resource(cat, Min=lo, Max=hi, Unit="GiB") for cat, (lo, hi) in ranges.items()
-            if cat in catalog.DISK_CATEGORIES]
+            if cat in sold and wanted in (None, cat)]
 
 
 def _zone_entry(cloud, region: str, zone: str, destination: str, p: Params) -> dict | None:
@@ -127,17 +137,19 @@ def _zone_entry(cloud, region: str, zone: str, destination: str, p: Params) -> d
     if destination == "Zone":
         supported = [_resource(zone, zone_available)]
     elif destination == "InstanceType":
-        supported = [_resource(t, t in in_stock) for t in types]
+        supported = [_resource(t, t in in_stock, _low(cloud, zone, t)) for t in types]
     elif destination == "SystemDisk":
-        supported = _disk_resources(SYSTEM_DISK_RANGE)
+        supported = _disk_resources(region, zone, SYSTEM_DISK_RANGE, p.str("SystemDiskCategory"))
     elif destination == "DataDisk":
-        supported = _disk_resources(DATA_DISK_RANGE)
+        supported = _disk_resources(region, zone, DATA_DISK_RANGE, p.str("DataDiskCategory"))
     elif destination == "IoOptimized":
         supported = [_resource("optimized")]
     elif destination == "Network":
         supported = [_resource("vpc")]
     else:
         supported = []
+    if destination in ("SystemDisk", "DataDisk") and not supported:
+        return None     # the zone sells none of the asked categories: not listed, as for an unsold type
     status, category = _stock(zone_available)
     return {"ZoneId": zone, "RegionId": region, "Status": status, "StatusCategory": category,
             "AvailableResources": {"AvailableResource": [
@@ -186,7 +198,7 @@ def describe_available_resource(cloud, p: Params) -> dict:
 # DescribeImages -------------------------------------------------------------------------------------------
 def render_image(image_id: str, img: dict) -> dict:
     return {
-        "ImageId": image_id, "ImageName": image_id, "ImageFamily": "", "ImageVersion": "",
+        "ImageId": image_id, "ImageName": image_id, "ImageFamily": img.get("family", ""), "ImageVersion": "",
         "ImageOwnerAlias": "system", "ImageOwnerId": 0, "OSType": img["os_type"], "OSName": img["os_name"],
         "OSNameEn": img["os_name_en"], "Platform": img["platform"], "Architecture": img["architecture"],
         "Size": img["size"], "Status": "Available", "CreationTime": img["creation_time"],
@@ -228,11 +240,19 @@ def describe_images(cloud, p: Params) -> dict:
     statuses = [s.strip() for s in p.str("Status", default="Available").split(",")]
     ids = [i.strip() for i in (p.str("ImageId") or "").split(",") if i.strip()]
     name = p.str("ImageName")
+    family = p.str("ImageFamily")
+    retired = cloud.config.retired_images
     images = []
     if p.str("ImageOwnerAlias") in (None, "system") and ("Available" in statuses or "ALL" in statuses) \
             and not tag_filters(p) and p.str("Usage") != "none":
-        for image_id, img in sorted(catalog.IMAGES.items()):
-            if ids and image_id not in ids:
+        # A retired image is gone: not listed even by its id. With ImageFamily, the family's images come
+        # newest first (the one RunInstances with ImageFamily would use leads).
+        listed = sorted(catalog.IMAGES.items(), key=lambda kv: kv[0])
+        if family is not None:
+            listed = sorted(((i, img) for i, img in listed if img.get("family") == family),
+                            key=lambda kv: kv[1]["creation_time"], reverse=True)
+        for image_id, img in listed:
+            if image_id in retired or (ids and image_id not in ids):
                 continue
             if name and not fnmatch.fnmatchcase(image_id, name if "*" in name else f"*{name}*"):
                 continue

@@ -95,8 +95,10 @@ def create_disk(cloud, region: str, p: Params) -> dict:
     low, high = size_range(category, level, system=False)
     if not low <= size <= high:
         raise CloudError("InvalidSize.ValueNotSupported", 'The specified parameter "Size" is not valid.', 400)
-    if category not in catalog.DISK_CATEGORIES:
-        # A valid category this zone does not sell (our zones sell cloud_efficiency, cloud_ssd and cloud_essd).
+    if zone in cloud.config.closed_zones:
+        raise CloudError("OperationDenied.ZoneNotAllowed", "The specified zone is not allowed for the account.", 403)
+    if category not in catalog.zone_disks(region, zone):
+        # A valid category this zone does not sell (catalog.py: some zones sell no cloud_ssd).
         raise CloudError("InvalidDataDiskCategory.NotSupported", "Specified disk category is not supported.", 403)
     name = p.str("DiskName")
     check_name(name, "InvalidDiskName.Malformed", "DiskName")

@@ -11,7 +11,7 @@ from .. import catalog
 from ..core import new_id
 from ..errors import CloudError, invalid, missing
 from ..params import Params
-from . import disk_models, naming
+from . import disk_models, events, naming
 from .common import (ALL_DISK_CATEGORIES, RESOURCE_GROUP, check_description, check_name, dry_run_passed,
                      get_security_group, parse_tags, zone_of)
 
@@ -265,22 +265,17 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
     if spec is None:
         raise CloudError("InvalidInstanceType.ValueNotSupported", "The specified InstanceType beyond the permitted "
                          "range.", 400)
-    image_id = p.str("ImageId", required=True)
-    image = catalog.IMAGES.get(image_id)
-    if image is None:
-        raise CloudError("InvalidImageId.NotFound", "The specified ImageId does not exist.", 404)
+    image_id, image = resolve_image(cloud, p)
     groups = _security_groups(cloud, region, p)
     vsw = _vswitch(cloud, region, p, groups)
     zone = vsw["zone"]
-    if not catalog.zone_sells(region, zone, itype):
-        raise CloudError("InvalidInstanceType.ZoneNotSupported", "The specified zone does not support this "
-                         "instancetype.", 403)
+    check_zone_open(cloud, zone)
+    check_zone_sells(region, zone, itype)
     system = _system_disk(p, image)
     data = _data_disks(p)
-    for category in [system["category"]] + [d["category"] for d in data]:
-        if category not in catalog.DISK_CATEGORIES:
-            raise CloudError("CategoryNotSupported", "The specified zone does not offer the specified disk category.",
-                             403)
+    sold = catalog.zone_disks(region, zone)
+    if any(category not in sold for category in [system["category"]] + [d["category"] for d in data]):
+        raise CloudError("CategoryNotSupported", "The specified zone does not offer the specified disk category.", 403)
     user_data = parse_user_data(p)
     unique = p.bool("UniqueSuffix", default=False)
     naming.check_instance_name(p.str("InstanceName"))
@@ -345,8 +340,62 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
                 name=spec_disk["name"], description=spec_disk["description"], disk_tags=new_tags,
                 order=index * 20 + n)
         cloud.store.put("instance", instance)
+        ids.append(iid)
+        if _lost(cloud):
+            # The system could not create it and released it at once (SystemFailure.Delete): the id is in
+            # the answer but never in DescribeInstances (Terraform's ecs_instance_set checks for this event).
+            events.system_failure_delete(cloud, instance)
+            cloud.release("instance", instance)
+            continue
         # Instances start on their own: Pending -> Starting -> Running (RunInstances docs).
         cloud.schedule("instance", instance, [("instance.pending", "status", "Starting"),
                                               ("instance.starting", "status", "Running")])
-        ids.append(iid)
     return ids
+
+
+def _lost(cloud) -> bool:
+    faults = getattr(cloud, "faults", None)
+    if faults is None:
+        return False
+    rate = faults.rate("ecs", "RunInstances", "lose")
+    if rate > 0 and faults.coin() < rate:
+        faults.count("lose")
+        return True
+    return False
+
+
+def resolve_image(cloud, p: Params) -> tuple[str, dict]:
+    """ImageId, or the newest Available image of ImageFamily (RunInstances/CreateInstance; one of the two).
+    A retired public image answers like one that never existed: InvalidImageId.NotFound (404)."""
+    image_id = p.str("ImageId")
+    family = p.str("ImageFamily")
+    retired = cloud.config.retired_images
+    if image_id is not None and family is not None:
+        raise CloudError("InvalidParameter", "ImageId and ImageFamily cannot be specified together.", 400)
+    if family is not None:
+        found = catalog.image_of_family(family, retired)
+        if found is None:
+            raise CloudError("InvalidImageFamily.NotFound", "The specified ImageFamily has no available image.", 404)
+        return found
+    if image_id is None:
+        raise missing("ImageId")
+    image = catalog.image(image_id, retired)
+    if image is None:
+        raise CloudError("InvalidImageId.NotFound", "The specified ImageId does not exist.", 404)
+    return image_id, image
+
+
+def check_zone_open(cloud, zone: str) -> None:
+    """A zone closed to this account (config `closed_zones`): OperationDenied.ZoneNotAllowed (403). The catalogue
+    (DescribeAvailableResource) still lists it, as the real one does not know the account's restrictions."""
+    if zone in cloud.config.closed_zones:
+        raise CloudError("OperationDenied.ZoneNotAllowed", "The specified zone is not allowed for the account.", 403)
+
+
+def check_zone_sells(region: str, zone: str, itype: str) -> None:
+    """A type the zone no longer sells is InstanceType.Offline; one it never sold ZoneNotSupported (both 403)."""
+    if catalog.zone_offline(region, zone, itype):
+        raise CloudError("InstanceType.Offline", "The specified instance type is offline in the specified zone.", 403)
+    if not catalog.zone_sells(region, zone, itype):
+        raise CloudError("InvalidInstanceType.ZoneNotSupported", "The specified zone does not support this "
+                         "instancetype.", 403)

@@ -19,6 +19,16 @@ def check_start(instance: dict) -> None:
     _check(instance, ("Stopped",))
 
 
+def check_start_stock(cloud, instance: dict) -> None:
+    """StartInstance(s): a Stopped instance, and for one stopped in economical mode (StopCharging, whose vCPUs
+    and memory were given back) stock of its type in its zone: else OperationDenied.NoStock (403)."""
+    check_start(instance)
+    if instance.get("stopped_mode") == "StopCharging" and not cloud.config.has_stock(instance["zone"],
+                                                                                     instance["instance_type"]):
+        raise CloudError("OperationDenied.NoStock", "The resource is out of stock in the specified zone. Please try "
+                         "other types, or choose other regions and zones.", 403)
+
+
 def start(cloud, instance: dict) -> None:
     """StartInstance(s): Stopped -> Starting -> Running."""
     instance["started"] = cloud.clock.now()
@@ -82,6 +92,33 @@ def release(cloud, instance: dict) -> None:
 @on_release("instance")
 def _on_instance_release(cloud, instance: dict) -> None:
     disk_models.release_with_instance(cloud, instance)
+    _linger(cloud, instance)
+
+
+LINGER_FIELD = "_dependency_until"
+
+
+def _linger(cloud, instance: dict) -> None:
+    """The instance is gone but its ENI is still being released: its security groups, vSwitch and VPC keep
+    answering DependencyViolation for a while (real clients wait up to 10 min for those deletes)."""
+    seconds = cloud.config.dependency_linger
+    if seconds is None:
+        seconds = cloud.clock.delay("dependency.linger")
+    if not seconds or seconds <= 0:
+        return
+    until = cloud.clock.now() + float(seconds)
+    targets = [("security_group", gid) for gid in instance.get("security_group_ids", [])]
+    targets += [("vswitch", instance.get("vswitch_id")), ("vpc", instance.get("vpc_id"))]
+    for kind, rid in targets:
+        obj = cloud.store.get(kind, rid) if rid else None
+        if obj is not None:
+            obj[LINGER_FIELD] = max(float(obj.get(LINGER_FIELD) or 0.0), until)
+            cloud.store.put(kind, obj)
+
+
+def lingering(cloud, obj: dict) -> bool:
+    """True while a released instance's network interface still holds `obj` (a group, vSwitch or VPC)."""
+    return cloud.clock.now() < float(obj.get(LINGER_FIELD) or 0.0)
 
 
 def modify_attribute(cloud, instance: dict, p: Params) -> None:

@@ -21,7 +21,7 @@ def _single(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[di
 
 @action("ecs", "StartInstance")
 def start_instance(cloud, p: Params) -> dict:
-    return _single(cloud, p, lifecycle.check_start, lambda i: lifecycle.start(cloud, i))
+    return _single(cloud, p, lambda i: lifecycle.check_start_stock(cloud, i), lambda i: lifecycle.start(cloud, i))
 
 
 @action("ecs", "StopInstance")
@@ -98,7 +98,7 @@ def _batch(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dic
 
 @action("ecs", "StartInstances")
 def start_instances(cloud, p: Params) -> dict:
-    return _batch(cloud, p, lifecycle.check_start, lambda i: lifecycle.start(cloud, i))
+    return _batch(cloud, p, lambda i: lifecycle.check_start_stock(cloud, i), lambda i: lifecycle.start(cloud, i))
 
 
 @action("ecs", "StopInstances")

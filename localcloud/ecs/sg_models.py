@@ -8,6 +8,8 @@ from ..core import new_id
 from ..errors import CloudError, missing
 from ..params import Params
 from .common import RESOURCE_GROUP, check_description, check_name, get_security_group, parse_tags
+from . import prefix_lists
+from .lifecycle import lingering
 
 MAX_GROUPS_PER_REGION = 100     # "100 security groups per region" (Security groups limits, DOCS21)
 MAX_RULES_PER_GROUP = 200       # inbound + outbound rules per group (AuthorizeSecurityGroup, 2021-2024 docs)
@@ -64,7 +66,8 @@ def members(cloud, group_id: str) -> list[dict]:
 
 def delete_security_group(cloud, group: dict) -> None:
     # DependencyViolation (403) while instances are members or another group's rule references this one.
-    if members(cloud, group["id"]):
+    if members(cloud, group["id"]) or lingering(cloud, group):
+        # Also for a while after the last member was released (its network interface is still going).
         raise CloudError("DependencyViolation", "There is still instance(s) in the specified security group.", 403)
     for other in cloud.store.all("security_group"):
         if other["id"] != group["id"] and any(group["id"] in (r.get("source_group_id"), r.get("dest_group_id"))
@@ -178,8 +181,11 @@ def _check_references(cloud, group: dict, rule: dict, direction: str) -> None:
         if other["vpc_id"] != group["vpc_id"]:
             raise CloudError(f"Invalid{side}GroupId.Mismatch",
                              f"Specified security group and {side.lower()} group are not in the same VPC.", 400)
-    if rule["source_prefix_list_id"] or rule["dest_prefix_list_id"]:
-        raise CloudError("InvalidPrefixListId.NotFound", "The specified prefix list was not found.", 404)
+    pl_id = rule["source_prefix_list_id"] or rule["dest_prefix_list_id"]
+    if pl_id:
+        prefix_lists.get_prefix_list(cloud, pl_id, group["region"])
+        if rule["source_cidr"] or rule["dest_cidr"] or rule["ipv6_source_cidr"] or rule["ipv6_dest_cidr"]:
+            raise CloudError("InvalidParam.PrefixListId", "A prefix list cannot be combined with a CIDR block.", 400)
 
 
 def identity(rule: dict) -> tuple:
@@ -226,10 +232,17 @@ def authorize(cloud, group: dict, p: Params, direction: str) -> None:
 
 
 def revoke(cloud, group: dict, p: Params, direction: str) -> None:
-    """Remove rules by SecurityGroupRuleId.N or by their fields; a rule that does not exist is ignored (docs)."""
+    """Remove rules by SecurityGroupRuleId.N or by their fields. A rule given by its fields that does not
+    exist is ignored; a rule id that does not exist (in this direction) fails the call with
+    InvalidParam.SecurityGroupRuleId (the rule the API has followed since 2024-07-08)."""
     rule_ids = set(p.list("SecurityGroupRuleId"))
     if len(rule_ids) > MAX_PERMISSIONS_PER_CALL:
         raise CloudError("InvalidParameter", 'The specified parameter "SecurityGroupRuleId" is not valid.', 400)
+    known = {r["rule_id"] for r in group["rules"] if r["direction"] == direction}
+    unknown = sorted(rule_ids - known)
+    if unknown:
+        raise CloudError("InvalidParam.SecurityGroupRuleId", f"The specified SecurityGroupRuleId {unknown[0]} does "
+                         "not exist in the security group.", 400)
     entries = permissions(p, direction, required=not rule_ids)
     targets = {identity(parse_rule(cloud, group, e, direction, revoke=True)) for e in entries}
     kept = [r for r in group["rules"]

@@ -5,6 +5,7 @@ import ipaddress
 
 from .. import tags
 from ..core import iso_seconds, new_id
+from ..ecs.lifecycle import lingering
 from ..errors import CloudError
 from . import answer_order
 from . import cidr as cidrs
@@ -67,7 +68,8 @@ def check_vpc_deletable(cloud, vpc: dict) -> None:
     if any(g.get("vpc_id") == vpc["id"] for g in cloud.store.all("security_group")):
         raise CloudError("DependencyViolation.SecurityGroup",
                          "Specified object has dependent resources (SecurityGroup.)", 400)
-    if any(i.get("vpc_id") == vpc["id"] for i in cloud.store.all("instance")):
+    if any(i.get("vpc_id") == vpc["id"] for i in cloud.store.all("instance")) or lingering(cloud, vpc):
+        # Also while a released instance's network interface is still being released.
         raise CloudError("DependencyViolation.Instance", "Specified object has dependent resources.", 400)
 
 
@@ -119,7 +121,8 @@ def check_vswitch_deletable(cloud, vsw: dict) -> None:
                          "The current virtual switch status does not support this operation.", 400)
     if _busy_sibling(cloud, vsw["vpc_id"], exclude=vsw["id"]) is not None:
         raise CloudError("OperationDenied.OtherSubnetProcessing", "other subnet is processing.", 400)
-    if any(i.get("vswitch_id") == vsw["id"] for i in cloud.store.all("instance")):
+    if any(i.get("vswitch_id") == vsw["id"] for i in cloud.store.all("instance")) or lingering(cloud, vsw):
+        # Also while a released instance's network interface is still being released.
         raise CloudError("DependencyViolation", "Specified object has dependent resources.", 400)
     if any(lb.get("vswitch_id") == vsw["id"] for lb in cloud.store.all("load_balancer")):
         raise CloudError("DependencyViolation", "Specified object has dependent resources.", 400)

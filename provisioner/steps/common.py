@@ -50,6 +50,7 @@ class Context:
     tokens: TokenBook
     timeouts: Timeouts = field(default_factory=Timeouts)
     workers: int = 8
+    precheck: Any = None          # steps.precheck.Precheck of this run (image and usable zones), when it ran
 
     @property
     def region(self) -> str:

@@ -1,10 +1,12 @@
 """ECS instances: one RunInstances with Amount for the difference (split at 100), zone failover on
-NoStock, tags at creation; batched Describe; DeleteInstances with Force; waits with deadlines."""
+every "not sold here" code, tags at creation; instances the system released at creation (SystemFailure.Delete)
+and stopped ones that cannot start for stock are replaced; batched Describe; DeleteInstances with Force."""
 from __future__ import annotations
 
 import base64
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -13,8 +15,10 @@ from ..errors import NoStock, NotFound, ProvisionerError
 from ..resources import Instance, SecurityGroup, VSwitch
 from ..serving.userdata import build_user_data
 from ..tokens import token_key
+from . import common
 from .common import (INSTANCE, Context, Record, chunks, describe_pages, owned, read_tags, tag_filter, tags_for,
                      wait_for)
+from .precheck import image_of, zones_for
 
 log = logging.getLogger(__name__)
 STEP = "instances"
@@ -22,6 +26,13 @@ MAX_AMOUNT = 100             # RunInstances Amount: 1-100
 MAX_IDS = 100                # DescribeInstances InstanceIds / DeleteInstances InstanceId.N: at most 100
 TAG_DATA_DISK = "fleet:data-disk"    # "yes" on instances whose user data mounts a data disk
 WORKLOAD_ROLE = "model-server"
+# An id RunInstances returned that DescribeInstances still does not list after this long is looked up in the
+# instance's history events: SystemFailure.Delete means the system released it (Terraform's
+# ecs_instance_set does the same check). Counted in slept seconds too, so tests that do not sleep get there.
+VANISH_AFTER_S = 60.0
+MAX_POLLS = 100             # a bound on the polls of that wait, whatever the clock says
+MAX_ROUNDS = 10             # RunInstances rounds of one ensure (3 plain ones, more while the system loses some)
+clock = time.monotonic
 
 
 @dataclass
@@ -32,6 +43,8 @@ class InstanceSet:
     created: list[str] = field(default_factory=list)
     started: list[str] = field(default_factory=list)
     zones_tried: list[str] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)    # released by the system at creation, recreated
+    replaced: list[str] = field(default_factory=list)    # stopped, could not start for stock, deleted
 
     @property
     def ids(self) -> list[str]:
@@ -77,13 +90,19 @@ def run_params(ctx: Context, zone: str, vswitch: VSwitch, group: SecurityGroup, 
     spec = ctx.spec
     params = {
         "RegionId": ctx.region, "ZoneId": zone, "VSwitchId": vswitch.id, "SecurityGroupId": group.id,
-        "ImageId": spec.instances.image, "InstanceType": spec.instances.type, "Amount": amount,
+        "InstanceType": spec.instances.type, "Amount": amount,
         "SystemDisk": {"Category": spec.instances.system_disk.category, "Size": spec.instances.system_disk.size_gib},
         "InstanceName": f"{spec.name}-node", "Description": f"stack {spec.name} ({TOOL})",
         "InstanceChargeType": "PostPaid", "InternetMaxBandwidthOut": 0, "UserData": user_data(ctx, with_disk),
         # Tags at creation: RunInstances applies them to the instances, their disks and ENIs at once.
         "Tag": instance_tags(ctx, with_disk),
     }
+    # A family is sent as is (RunInstances takes its newest Available image), so the request, and with it
+    # the ClientToken, does not change when a new image version is published between two runs.
+    if spec.instances.image_family:
+        params["ImageFamily"] = spec.instances.image_family
+    else:
+        params["ImageId"] = spec.instances.image
     if spec.access.key_pair:
         params["KeyPairName"] = spec.access.key_pair
     return params
@@ -116,9 +135,17 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
     _remember(ctx, result.ids)
     stopped = [i.id for i in result.instances if i.status == "Stopped"]
     if stopped:
-        start_instances(ctx, stopped)
-        result.started = stopped
-    for _ in range(3):
+        result.started, cannot = start_or_give_up(ctx, stopped)
+        if cannot:
+            # OperationDenied.NoStock on start (an economical-mode stop gave its vCPUs back): replace them,
+            # rather than failing every run on the same instance.
+            gone = [i for i in result.instances if i.id in set(cannot)]
+            delete_instances(ctx, gone)
+            result.instances = [i for i in result.instances if i.id not in set(cannot)]
+            result.replaced = list(cannot)
+    rounds = plain = 0
+    while plain < 3 and rounds < MAX_ROUNDS:
+        rounds += 1
         need = ctx.spec.instances.count - len(result.instances)
         if need <= 0:
             break
@@ -126,10 +153,17 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
         ids, zone, with_disk = _create(ctx, need, holder, vswitch_for, group, result.zones_tried)
         known = set(result.ids)
         fresh = [i for i in ids if i not in known]
-        result.instances += [Instance(i, zone, "Pending", ctx.spec.instances.type, ctx.spec.instances.image, "",
+        result.instances += [Instance(i, zone, "Pending", ctx.spec.instances.type, image_of(ctx), "",
                                       "", "", [group.id], {t["Key"]: t["Value"] for t in instance_tags(ctx, with_disk.get(i, False))},
                                       created="~") for i in fresh]
         result.created += fresh
+        vanished = drop_vanished(ctx, fresh)
+        if vanished:
+            result.instances = [i for i in result.instances if i.id not in set(vanished)]
+            result.created = [i for i in result.created if i not in set(vanished)]
+            result.vanished += vanished
+        else:
+            plain += 1      # a round that lost instances to the system does not count against the 3
     if len(result.instances) < ctx.spec.instances.count:
         raise ProvisionerError(f"instances: the cloud gave {len(result.instances)} of the {ctx.spec.instances.count}"
                                " instances the stack asks for; run provision again")
@@ -141,7 +175,7 @@ def _create(ctx: Context, need: int, holder: bool, vswitch_for: Callable[[str], 
     """RunInstances for `need` instances in the first zone (in the spec's order) that has stock.
     Returns the ids, the zone and which ids got the data-disk user data."""
     refusals = []
-    for zone in ctx.spec.zones:
+    for zone in zones_for(ctx):
         vswitch = vswitch_for(zone)
         ids: list[str] = []
         with_disk: dict[str, bool] = {}
@@ -157,8 +191,8 @@ def _create(ctx: Context, need: int, holder: bool, vswitch_for: Callable[[str], 
         except NoStock as err:
             tried.append(zone)
             refusals.append(f"{zone}: {err.code}")
-            log.warning("instances: %s has no stock of %s (%s, request id %s); trying the next zone",
-                        zone, ctx.spec.instances.type, err.code, err.request_id)
+            log.warning("instances: %s cannot supply %s now (%s, request id %s: no stock or not sold there);"
+                        " trying the next zone", zone, ctx.spec.instances.type, err.code, err.request_id)
             if ids:
                 return ids, zone, with_disk
             continue
@@ -189,6 +223,67 @@ def _forget(ctx: Context, ids: list[str]) -> None:
             data["resources"].pop(INSTANCE, None)
 
     ctx.state.update(drop)
+
+
+def drop_vanished(ctx: Context, fresh: list[str]) -> list[str]:
+    """Ids of `fresh` the system released at creation: not listed by DescribeInstances after VANISH_AFTER_S
+    and named by a SystemFailure.Delete history event. They are forgotten (state) so the caller recreates."""
+    if not fresh:
+        return []
+    start, slept = clock(), 0.0
+    invisible = list(fresh)
+    for _ in range(MAX_POLLS):
+        seen = describe_instances(ctx, fresh)
+        invisible = [i for i in fresh if i not in seen]
+        elapsed = max(clock() - start, slept)
+        if not invisible or elapsed >= VANISH_AFTER_S:
+            break
+        pause = min(5.0, max(1.0, 0.2 * elapsed), VANISH_AFTER_S - elapsed)     # about 15 polls in 60 s
+        log.info("instances: %d created instance(s) not listed yet (%.0fs)", len(invisible), elapsed,
+                 extra={"progress": True})
+        common.sleep(pause)
+        slept += pause
+    if not invisible:
+        return []
+    released = system_failure_deleted(ctx, invisible)
+    if released:
+        log.warning("instances: the cloud released %s right after creating them (SystemFailure.Delete);"
+                    " creating replacements", ", ".join(released))
+        _forget(ctx, released)
+    return released
+
+
+def system_failure_deleted(ctx: Context, ids: list[str]) -> list[str]:
+    """Which of `ids` have a SystemFailure.Delete history event (DescribeInstanceHistoryEvents)."""
+    out: set[str] = set()
+    for batch in chunks(sorted(set(ids)), MAX_IDS):
+        items = describe_pages(ctx, STEP, "ecs", "DescribeInstanceHistoryEvents",
+                               # Executing too: the release may still be under way when the id is looked up
+                               # (without a cycle filter only finished events are listed).
+                               {"RegionId": ctx.region, "InstanceEventType": ["SystemFailure.Delete"],
+                                "InstanceEventCycleStatus": ["Executing", "Executed"], "ResourceId": list(batch)},
+                               ("InstanceSystemEventSet", "InstanceSystemEventType"), 100)
+        out.update(e.get("InstanceId", "") for e in items
+                   if (e.get("EventType") or {}).get("Name") == "SystemFailure.Delete")
+    return [i for i in ids if i in out]
+
+
+def start_or_give_up(ctx: Context, ids: list[str]) -> tuple[list[str], list[str]]:
+    """Start stopped instances; returns (started, those the zone has no stock to start: NoStock)."""
+    try:
+        start_instances(ctx, ids)
+        return list(ids), []
+    except NoStock:
+        if len(ids) == 1:
+            log.warning("instances: %s cannot start, its zone has no stock of its type; replacing it", ids[0])
+            return [], list(ids)
+    # StartInstances is all or nothing (BatchOptimization AllTogether): find which ones cannot start.
+    started, cannot = [], []
+    for iid in ids:
+        one_started, one_cannot = start_or_give_up(ctx, [iid])
+        started += one_started
+        cannot += one_cannot
+    return started, cannot
 
 
 def start_instances(ctx: Context, ids: list[str]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from ..errors import NotFound
-from ..resources import Rule, SecurityGroup, Vpc
+from ..resources import SOURCE_PARAMS, Rule, SecurityGroup, Vpc
 from ..spec import SLB_SOURCE_CIDR, Stack
 from ..tokens import token_key
 from .common import (SECURITY_GROUP, Context, Record, describe_pages, owned, read_tags, tag_filter, tags_for,
@@ -94,23 +94,38 @@ def reconcile_rules(ctx: Context, group: SecurityGroup) -> tuple[int, int]:
         ctx.call(STEP, group.id, "ecs", "AuthorizeSecurityGroup",
                  {"RegionId": ctx.region, "SecurityGroupId": group.id,
                   "Permissions": [_permission(r) for r in batch]})
-        log.info("security-group: %s allows %s", group.id, "; ".join(f"{r.port_range} from {r.source}" for r in batch))
-    for i in range(0, len(extra), MAX_PERMISSIONS):
-        batch = extra[i:i + MAX_PERMISSIONS]
-        for rule in batch:
-            log.warning("security-group: revoking a rule the stack does not give: %s %s from %s (%s)",
-                        rule.protocol, rule.port_range, rule.source, rule.policy)
+        log.info("security-group: %s allows %s", group.id, "; ".join(f"{r.port_range} from {r.source_label}" for r in batch))
+    for rule in extra:
+        log.warning("security-group: revoking a rule the stack does not give: %s %s from %s (%s)",
+                    rule.protocol, rule.port_range, rule.source_label, rule.policy)
+    # By SecurityGroupRuleId.N: exact whatever the rule's source (CIDR, IPv6, group, prefix list). Rules read
+    # without an id (never from today's API) are revoked by their fields, with the source's own parameter.
+    by_id = [r.rule_id for r in extra if r.rule_id]
+    for i in range(0, len(by_id), MAX_PERMISSIONS):
+        batch = by_id[i:i + MAX_PERMISSIONS]
+        # A retry after a lost answer finds the ids gone: InvalidParam.SecurityGroupRuleId (since 2024-07-08);
+        # the verify reads the rules again and makes that a success.
+        ctx.call(STEP, group.id, "ecs", "RevokeSecurityGroup",
+                 {"RegionId": ctx.region, "SecurityGroupId": group.id, "SecurityGroupRuleId": batch},
+                 verify=lambda b=set(batch): not b & {r.rule_id for r in _current_rules(ctx, group)})
+    by_fields = [r for r in extra if not r.rule_id]
+    for i in range(0, len(by_fields), MAX_PERMISSIONS):
         ctx.call(STEP, group.id, "ecs", "RevokeSecurityGroup",
                  {"RegionId": ctx.region, "SecurityGroupId": group.id,
-                  "Permissions": [_permission(r) for r in batch]})
+                  "Permissions": [_permission(r) for r in by_fields[i:i + MAX_PERMISSIONS]]})
     group.rules = [r for r in (group.rules or []) if r not in extra] + missing
     return len(missing), len(extra)
 
 
 def _permission(rule: Rule) -> dict:
-    return {"IpProtocol": rule.protocol, "PortRange": rule.port_range, "SourceCidrIp": rule.source,
+    return {"IpProtocol": rule.protocol, "PortRange": rule.port_range, SOURCE_PARAMS[rule.source_kind]: rule.source,
             "Policy": rule.policy, "Priority": str(rule.priority), "NicType": "intranet",
             **({"Description": rule.description} if rule.description else {})}
+
+
+def _current_rules(ctx: Context, group: SecurityGroup) -> list[Rule]:
+    probe = SecurityGroup(group.id, group.vpc_id, group.tags)
+    return read_rules(ctx, probe)
 
 
 def delete_security_group(ctx: Context, group: SecurityGroup) -> Record:

@@ -1,5 +1,6 @@
-"""Opt-in end to end on a real Alibaba Cloud account: provision (a pay-by-LCU CLB), check, provision again
-(no change), tear down. Skipped unless FLEET_E2E_REAL=1 and credentials are in the environment. It creates billable
+"""Opt-in end to end on a real Alibaba Cloud account: plan (the image family resolved, the zone pre-check),
+provision (a pay-by-LCU CLB), check, provision again (no change), tear down. Skipped unless FLEET_E2E_REAL=1 and
+credentials are in the environment. It creates billable
 resources (pay-as-you-go, for minutes) and always tears them down."""
 from __future__ import annotations
 
@@ -39,9 +40,18 @@ def test_real_cloud_provision_is_idempotent_and_teardown_leaves_nothing(tmp_path
         return res.exit_code, (json.loads(res.stdout) if res.stdout.strip() else {}), res.stderr
 
     try:
+        # plan resolves the image family to today's newest image and runs the DescribeAvailableResource
+        # pre-check (no create); provision reports the same resolution.
+        code, doc, err = cli_run("plan")
+        assert code == 4, err
+        assert any(n.startswith(f"image: {data['instances']['image_family']} -> ") for n in doc["notes"]), doc["notes"]
+        assert any(n.startswith("zones that can serve the stack: ") for n in doc["notes"]), doc["notes"]
+        assert doc["api_calls"]["mutating"] == 0
         code, doc, err = cli_run("provision")
         assert code == 0, err
         assert doc["endpoint"].startswith("http://")
+        assert doc["precheck"]["image_id"] and doc["precheck"]["image_family"] == data["instances"]["image_family"]
+        assert doc["precheck"]["zones"] and set(doc["precheck"]["zones"]) <= set(data["zones"])
         [lb] = [r for r in doc["resources"] if r["role"] == "load-balancer"]
         assert (lb["action"], lb["billing"]) == ("created", "PayByCLCU")       # pay-by-spec is no longer sold
         code, doc, err = cli_run("provision")

@@ -84,40 +84,64 @@ def test_each_mode_scale_down_deletes_the_removed_instances_disks(run, control, 
     assert [d["instance_id"] for d in disks] == [inst["id"]]
 
 
-def test_no_stock_in_the_first_zone_fails_over_to_the_next_with_its_own_vswitch(run, control):
+def test_no_stock_in_the_first_zone_is_skipped_by_the_precheck_and_the_next_zone_gets_everything(run, control):
+    # Since the DescribeAvailableResource pre-check, the zone without stock is skipped before any create:
+    # no vSwitch there and no refused RunInstances.
     control.config(no_stock=[["cn-hangzhou-i", "ecs.g7.large"]])
     result = run("provision", DEFAULT_STACK)
     assert result.exit_code == 0, result.stderr
     assert {i["zone"] for i in instances_of(control)} == {"cn-hangzhou-j"}
     vswitches = {v["zone"]: v["cidr"] for v in tagged(control, STACK)["vswitch"]}
-    assert vswitches == {"cn-hangzhou-i": "10.0.1.0/24", "cn-hangzhou-j": "10.0.0.0/24"}
-    assert control.stats()["actions"]["ecs:RunInstances"]["errors"] == {"OperationDenied.NoStock": 1}
+    assert vswitches == {"cn-hangzhou-j": "10.0.0.0/24"}
+    assert control.stats()["actions"]["ecs:RunInstances"]["errors"] == {}
     [disk] = [d for d in tagged(control, STACK)["disk"] if d["type"] == "data"]
     assert disk["zone"] == "cn-hangzhou-j"
-    assert "no stock" in result.stderr
+    assert "skipping zone cn-hangzhou-i" in result.stderr and "no stock" in result.stderr
+    assert result.doc["precheck"]["zones"] == ["cn-hangzhou-j"]
+    assert set(result.doc["precheck"]["skipped"]) == {"cn-hangzhou-i", "cn-hangzhou-k"}
     assert run("plan", DEFAULT_STACK).exit_code == 0
 
 
-def test_no_stock_anywhere_fails_naming_the_code(run, control):
+def test_no_stock_anywhere_fails_before_any_create_naming_what_is_missing_where(run, control):
     control.config(no_stock=[[z, "ecs.g7.large"] for z in ("cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k")])
     result = run("provision", DEFAULT_STACK)
     assert result.exit_code == 1
-    message = result.doc["error"]["message"]
-    assert "OperationDenied.NoStock" in message and "cn-hangzhou-k" in message
-    assert "instances" in message
-    assert instances_of(control) == []
+    error = result.doc["error"]
+    assert (error["type"], error["field"]) == ("PrecheckError", "zones")
+    message = error["message"]
+    assert message.startswith("zones: no zone of the stack can serve it")
+    assert "cn-hangzhou-i: instance type ecs.g7.large has no stock" in message
+    assert "cn-hangzhou-k: " in message and "data disk category cloud_ssd is not sold there" in message
+    assert control.resources() == {}
+    assert control.stats()["mutating"] == 0
 
 
 def test_a_fatal_error_names_the_step_the_resource_the_code_and_the_request_id(run, control, write_stack):
-    result = run("provision", write_stack(instances={"image": "no_such_image.vhd"}))
+    assert run("provision", DEFAULT_STACK).exit_code == 0
+    control.config(instance_quota=3)     # a scale-up beyond the account's quota: refused, not retried
+    control.request("POST", "stats/reset")
+    result = run("provision", write_stack(instances={"count": 4}))
     assert result.exit_code == 1
     error = result.doc["error"]
-    assert error["step"] == "instances" and error["code"] == "InvalidImageId.NotFound"
+    assert error["step"] == "instances" and error["code"] == "QuotaExceed.AfterpayInstance"
     assert error["request_id"] and error["request_id"] in error["message"]
     assert "RunInstances" in error["message"] and "cn-hangzhou-i" in error["message"]
     assert "Traceback" not in result.stderr
-    # Nothing was retried: a bad parameter fails fast.
+    # Nothing was retried: a refusal fails fast.
     assert control.stats()["actions"]["ecs:RunInstances"]["calls"] == 1
+
+
+def test_an_image_id_that_no_longer_exists_fails_before_any_create_naming_the_field(run, control, write_stack):
+    from localcloud import catalog
+    retired = catalog.RETIRED_IMAGES[0]
+    result = run("provision", write_stack(instances={"image": retired, "image_family": None}))
+    assert result.exit_code == 1
+    error = result.doc["error"]
+    assert (error["type"], error["field"]) == ("PrecheckError", "instances.image")
+    assert error["message"].startswith("instances.image: ")
+    assert retired in error["message"] and "image_family" in error["message"]
+    assert control.resources() == {} and control.stats()["mutating"] == 0
+    assert "Traceback" not in result.stderr
 
 
 def test_a_stopped_instance_is_started_again(run, control, ecs):

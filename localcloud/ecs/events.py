@@ -1,0 +1,83 @@
+"""Instance system events: the history kept for DescribeInstanceHistoryEvents (today only SystemFailure.Delete,
+recorded when the system fails to create an instance of a RunInstances call and releases it at once)."""
+from __future__ import annotations
+
+from ..core import action, iso_seconds, new_id
+from ..errors import CloudError
+from ..params import Params
+from .common import page
+
+EVENT_TYPES = ("SystemMaintenance.Reboot", "SystemMaintenance.Redeploy", "SystemFailure.Reboot",
+               "SystemFailure.Redeploy", "SystemFailure.Delete", "InstanceFailure.Reboot", "InstanceExpiration.Stop",
+               "InstanceExpiration.Delete", "AccountUnbalanced.Stop", "AccountUnbalanced.Delete")
+CYCLE_STATUSES = ("Scheduled", "Avoided", "Executing", "Executed", "Canceled", "Failed", "Inquiring")
+# Without EventCycleStatus/InstanceEventCycleStatus only finished events are listed (API docs).
+DEFAULT_CYCLE = ("Avoided", "Executed", "Canceled", "Failed")
+EVENTS_KEY = "ecs:instance_events"
+# Numeric codes of the real answers (EventType.Code, EventCycleStatus.Code).
+_TYPE_CODES = {"SystemFailure.Delete": 36}
+_CYCLE_CODES = {"Scheduled": 1, "Avoided": 2, "Executing": 3, "Executed": 4, "Canceled": 5, "Failed": 6,
+                "Inquiring": 7}
+
+
+def system_failure_delete(cloud, instance: dict) -> dict:
+    """Record that the system released `instance` because its creation failed (an Executed event)."""
+    now = cloud.clock.now()
+    event = {"id": new_id("e", instance["region"]), "region": instance["region"], "instance_id": instance["id"],
+             "event_type": "SystemFailure.Delete", "cycle": "Executed", "published": now, "not_before": now,
+             "finished": now, "reason": "The instance failed to be created and was released by the system.",
+             "created": now}
+    # Kept in the store's metadata, not as a resource: events are history, not something to delete.
+    cloud.store.set_meta(EVENTS_KEY, list(cloud.store.meta(EVENTS_KEY, [])) + [event])
+    return event
+
+
+def render_event(event: dict) -> dict:
+    return {
+        "EventId": event["id"], "EventPublishTime": iso_seconds(event["published"]),
+        "NotBefore": iso_seconds(event["not_before"]), "EventFinishTime": iso_seconds(event["finished"]),
+        "ResourceType": "instance", "ImpactLevel": "", "Reason": event["reason"], "ReasonCode": "",
+        "InstanceId": event["instance_id"],
+        "EventType": {"Code": _TYPE_CODES.get(event["event_type"], 0), "Name": event["event_type"]},
+        "EventCycleStatus": {"Code": _CYCLE_CODES[event["cycle"]], "Name": event["cycle"]},
+        "ExtendedAttribute": {"Device": "", "DiskId": "", "HostId": "", "HostType": "", "OnlineRepairPolicy": "",
+                              "Rack": "", "PunishType": "", "PunishDomain": "", "PunishUrl": "", "Code": "",
+                              "CanAccept": "", "ResponseResult": "", "MetricName": "", "MetricValue": "",
+                              "InactiveDisks": {"InactiveDisk": []}, "MigrationOptions": {"MigrationOption": []}},
+    }
+
+
+def _choices(values: list[str], allowed: tuple[str, ...], param: str) -> list[str]:
+    for value in values:
+        if value not in allowed:
+            raise CloudError("InvalidParameter", f'The specified parameter "{param}" is not valid.', 400)
+    return values
+
+
+@action("ecs", "DescribeInstanceHistoryEvents")
+def describe_instance_history_events(cloud, p: Params) -> dict:
+    region = cloud.region(p)
+    events = [e for e in cloud.store.meta(EVENTS_KEY, []) if e["region"] == region]
+    # InstanceEventType.N wins over EventType; InstanceEventCycleStatus.N over EventCycleStatus (API docs).
+    types = _choices(p.list("InstanceEventType"), EVENT_TYPES, "InstanceEventType.N")
+    if not types and p.str("EventType") is not None:
+        types = _choices([p.str("EventType")], EVENT_TYPES, "EventType")
+    cycles = _choices(p.list("InstanceEventCycleStatus"), CYCLE_STATUSES, "InstanceEventCycleStatus.N")
+    if not cycles and p.str("EventCycleStatus") is not None:
+        cycles = _choices([p.str("EventCycleStatus")], CYCLE_STATUSES, "EventCycleStatus")
+    resource_type = p.str("ResourceType", default="instance")
+    if resource_type not in ("instance", "ddh", "managedhost"):
+        raise CloudError("InvalidParameter", 'The specified parameter "ResourceType" is not valid.', 400)
+    if resource_type != "instance":
+        events = []
+    # ResourceId.N takes precedence over InstanceId (API docs).
+    ids = p.list("ResourceId") or ([p.str("InstanceId")] if p.str("InstanceId") else [])
+    if len(ids) > 100:
+        raise CloudError("InvalidParameter", 'The specified parameter "ResourceId.N" is not valid.', 400)
+    event_ids = p.list("EventId")
+    events = [e for e in events
+              if (not types or e["event_type"] in types) and e["cycle"] in (cycles or DEFAULT_CYCLE)
+              and (not ids or e["instance_id"] in ids) and (not event_ids or e["id"] in event_ids)]
+    events.sort(key=lambda e: (-e["published"], e["id"]))     # newest first
+    chunk, meta = page(events, p, page_max=100, token_min=10, token_max=100)
+    return {**meta, "InstanceSystemEventSet": {"InstanceSystemEventType": [render_event(e) for e in chunk]}}
