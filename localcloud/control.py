@@ -114,25 +114,44 @@ def only(data: dict, allowed, what: str) -> None:
         raise ValueError(f"unknown {what} key: {unknown[0][:80]}")
 
 
+def _string_list(data: dict, name: str, pairs: bool = False) -> list:
+    items = data[name]
+    ok = isinstance(items, list) and len(items) <= 1000
+    if ok and pairs:
+        ok = all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) and 0 < len(x) <= 128 for x in p)
+                 for p in items)
+    elif ok:
+        ok = all(isinstance(x, str) and 0 < len(x) <= 256 for x in items)
+    if not ok:
+        raise ValueError(f"{name} must be a list of " + ("[zone_id, instance_type] string pairs" if pairs
+                                                          else "strings"))
+    return [list(p) for p in items] if pairs else list(items)
+
+
 def checked_config(data: dict) -> dict:
     """PUT /_localcloud/config: every key checked (a bad value is a 400 and nothing is stored)."""
-    only(data, ("instance_quota", "no_stock", "token_ttl", "runtime"), "config")
+    from .core import Config
+
+    defaults = Config().to_dict()
+    only(data, defaults, "config")
     out = {}
-    if "instance_quota" in data:
-        out["instance_quota"] = number(data, "instance_quota", 0, 10**6, integer=True)
-    if "token_ttl" in data:
-        out["token_ttl"] = number(data, "token_ttl", 1, 10 * 365 * 86400)
-    if "runtime" in data:
-        if not isinstance(data["runtime"], bool):
-            raise ValueError("runtime must be true or false")
-        out["runtime"] = data["runtime"]
-    if "no_stock" in data:
-        pairs = data["no_stock"]
-        if not isinstance(pairs, list) or len(pairs) > 1000 or not all(
-                isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) and 0 < len(x) <= 128 for x in p)
-                for p in pairs):
-            raise ValueError("no_stock must be a list of [zone_id, instance_type] string pairs")
-        out["no_stock"] = [list(p) for p in pairs]
+    for name in data:
+        if name == "instance_quota":
+            out[name] = number(data, name, 0, 10**6, integer=True)
+        elif name == "token_ttl":
+            out[name] = number(data, name, 1, 10 * 365 * 86400)
+        elif name in ("no_stock", "low_stock"):
+            out[name] = _string_list(data, name, pairs=True)
+        elif isinstance(defaults[name], bool):
+            if not isinstance(data[name], bool):
+                raise ValueError(f"{name} must be true or false")
+            out[name] = data[name]
+        elif isinstance(defaults[name], list):
+            out[name] = _string_list(data, name)
+        elif data[name] is None and defaults[name] is None:
+            out[name] = None
+        else:          # numbers (seconds, counts): finite and not negative
+            out[name] = number(data, name, 0, 10 * 365 * 86400)
     return out
 
 
