@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from . import sandbox
 from .listener import ListenerRuntime, identity
 from .workload import Addresses, Workload, stop_all
 
@@ -38,13 +39,16 @@ class RuntimeConfig:
         return {"health_interval_scale": self.health_interval_scale, "stop_timeout": self.stop_timeout}
 
     def update(self, data: dict) -> None:
+        """Every key checked before any is set: a bad value is a ValueError naming it and changes nothing."""
+        clean = {}
         for key, value in data.items():
             if key not in self.to_dict():
-                raise ValueError(f"unknown runtime config key: {key}")
-            number = float(value)
-            if number <= 0 or number > 3600:
-                raise ValueError(f"{key} must be > 0 and <= 3600")
-            setattr(self, key, number)
+                raise ValueError(f"unknown runtime config key: {str(key)[:80]}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
+                raise ValueError(f"{key} must be a number > 0 and <= 3600")
+            clean[key] = float(value)
+        for key, value in clean.items():
+            setattr(self, key, value)
 
 
 @dataclass
@@ -70,10 +74,12 @@ class Runtime:
         self.emulator = emulator
         self.cloud = emulator.cloud
         self._tmp = None
+        self.identity = sandbox.identity()       # whom workloads run as, with which interpreter
         if emulator.data_dir:
-            self.base_dir = os.path.abspath(emulator.data_dir)
+            self.base_dir = sandbox.base_dir(os.path.abspath(emulator.data_dir), self.identity)
         else:
             self._tmp = self.base_dir = tempfile.mkdtemp(prefix="localcloud-runtime-")
+        self._make_dirs()
         self.config = RuntimeConfig()
         self.addresses = Addresses(self.base_dir)
         self.workloads: dict[str, Workload] = {}
@@ -87,6 +93,15 @@ class Runtime:
         self._worker = threading.Thread(target=self._run, name="localcloud-runtime", daemon=True)
         self._worker.start()
         atexit.register(self.close)
+
+    def _make_dirs(self) -> None:
+        """instances/ and disks/: the emulator's; traversable (0711) when workloads run as another user."""
+        mode = 0o711 if self.identity.switches else 0o700
+        for path in (self.base_dir, os.path.join(self.base_dir, "instances"), os.path.join(self.base_dir, "disks")):
+            if path == self.base_dir and not self._tmp and not self.identity.switches:
+                continue                      # the data dir itself: 0700, made by the emulator
+            os.makedirs(path, mode=mode, exist_ok=True)
+            os.chmod(path, mode)
 
     # interface for the products (MODEL.md "Local runtime interface") --------------------------
     def health(self, lb_id: str, listener_port: int, server_id: str, port: int | None = None) -> str:
@@ -131,6 +146,7 @@ class Runtime:
             self._listener_errors.clear()
             for sub in ("instances", "disks"):
                 shutil.rmtree(os.path.join(self.base_dir, sub), ignore_errors=True)
+            self._make_dirs()
             self.addresses.clear()
             self.config = RuntimeConfig()
 
@@ -235,7 +251,7 @@ class Runtime:
                     current.resume(self._model_dir(current, disks), bool(disks))
                 continue
             home = os.path.join(self.base_dir, "instances", iid)
-            workload = Workload(iid, boot, home, self.addresses.of(iid))
+            workload = Workload(iid, boot, home, self.addresses.of(iid), self.identity)
             workload.start(inst["user_data"], self._model_dir(workload, disks), disk_attached=bool(disks))
             self.workloads[iid] = workload
         for iid in [i for i in self.workloads if i not in snap.instances]:
@@ -287,6 +303,7 @@ class Runtime:
         for iid in _listdir(os.path.join(self.base_dir, "instances")):
             if iid not in snap.instances and iid not in self.workloads:
                 shutil.rmtree(os.path.join(self.base_dir, "instances", iid), ignore_errors=True)
+                self.addresses.release(iid)
         for disk_id in _listdir(os.path.join(self.base_dir, "disks")):
             if disk_id not in snap.disk_ids:
                 shutil.rmtree(os.path.join(self.base_dir, "disks", disk_id), ignore_errors=True)
@@ -298,6 +315,7 @@ class Runtime:
                 workload.poll()
             return {
                 "enabled": True, "base_dir": self.base_dir, "config": self.config.to_dict(),
+                "user": self.identity.name, "python": self.identity.python,
                 "instances": [w.describe() for w in self.workloads.values()],
                 "listeners": [lst.describe() for lst in self.listeners.values()],
                 "listener_errors": dict(self._listener_errors),

@@ -169,13 +169,14 @@ def test_a_new_state_gets_a_new_epoch_so_old_tokens_never_come_back(tmp_path):
     assert TokenBook(one, "demo").begin("vpc/0/", "CreateVpc", {}) != TokenBook(two, "demo").begin("vpc/0/", "CreateVpc", {})
 
 
-def test_the_state_holds_no_secret(run, tmp_path):
-    from localcloud.auth import DEFAULT_ACCESS_KEY_SECRET
+def test_the_state_holds_no_secret(run, emulator, tmp_path):
     from provisioner_support import DEFAULT_STACK
+
+    from tests.conftest import credentials_for
 
     assert run("provision", DEFAULT_STACK).exit_code == 0
     text = open(run.state_path).read()
-    assert DEFAULT_ACCESS_KEY_SECRET not in text and "LTAI" not in text
+    assert credentials_for(emulator.url).access_key_secret not in text and "LTAI" not in text
     doc = json.loads(text)
     assert doc["pending"] == {}
     assert set(doc["resources"]) >= {"vpc", "vswitch", "security-group", "instance", "data-disk", "load-balancer"}
