@@ -2,6 +2,7 @@
 taken over; ClientTokens deterministic, written ahead and reused."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -30,11 +31,12 @@ def test_a_write_that_fails_before_the_rename_leaves_the_old_document(tmp_path, 
     atomic_write_json(path, {"n": 1})
 
     def crash(src, dst):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(StateError) as caught:       # an operational failure: one clear line, exit 1
         atomic_write_json(path, {"n": 2, "big": "x" * 100_000})
+    assert "No space left on device (ENOSPC)" in str(caught.value) and path in str(caught.value)
     assert json.loads(open(path).read()) == {"n": 1}
     assert os.listdir(tmp_path) == ["s.json"]
 
