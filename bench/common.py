@@ -16,6 +16,12 @@ os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "cn-hangzhou"
+_KEYS: dict = {}     # url -> the emulator's credentials (read from its data dir once it is ready)
+
+
+def keys(url: str):
+    """The key pair and control token of an emulator started by emulator_process."""
+    return _KEYS[url]
 
 
 @contextmanager
@@ -33,6 +39,9 @@ def emulator_process(*args: str):
         time.sleep(0.05)
     with open(info_path) as handle:
         info = json.load(handle)
+    from localcloud import credentials
+
+    _KEYS[info["url"]] = credentials.read(data_dir)
     try:
         yield info["url"], proc.pid
     finally:
@@ -42,7 +51,10 @@ def emulator_process(*args: str):
 
 def control(url: str, method: str, path: str, body: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{url}/_localcloud/{path}", data=data, method=method)
+    from localcloud.credentials import TOKEN_HEADER
+
+    req = urllib.request.Request(f"{url}/_localcloud/{path}", data=data, method=method,
+                                 headers={TOKEN_HEADER: keys(url).control_token})
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())
 
@@ -50,10 +62,7 @@ def control(url: str, method: str, path: str, body: dict | None = None) -> dict:
 def sdk_config(url: str):
     from alibabacloud_tea_openapi.models import Config
 
-    from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-
-    return Config(access_key_id=os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID),
-                  access_key_secret=os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET),
+    return Config(access_key_id=keys(url).access_key_id, access_key_secret=keys(url).access_key_secret,
                   endpoint=url.split("://", 1)[1], protocol="http", region_id=REGION,
                   read_timeout=60000, connect_timeout=5000)
 
@@ -93,11 +102,9 @@ class RawClient:
     def __init__(self, url: str):
         import http.client
 
-        from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-
         self.host = url.split("://", 1)[1]
         self.conn = http.client.HTTPConnection(self.host, timeout=60)
-        self.ak, self.secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+        self.ak, self.secret = keys(url).access_key_id, keys(url).access_key_secret
 
     def call(self, version: str, action: str, params: dict) -> dict:
         import hashlib

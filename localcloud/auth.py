@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 import threading
 import time
@@ -13,9 +12,6 @@ from urllib.parse import parse_qsl, quote
 
 from .errors import CloudError
 
-DEFAULT_ACCESS_KEY_ID = "LTAIlocalcloudtest"
-DEFAULT_ACCESS_KEY_SECRET = "localcloud-secret"
-
 # The real gateway accepts a request whose timestamp is within 15 minutes of its clock and refuses a
 # nonce seen within the same 15 minutes (Alibaba "signature mechanism" docs; choice recorded in CHOICES.md).
 TIMESTAMP_WINDOW_S = 15 * 60
@@ -23,12 +19,6 @@ TIMESTAMP_WINDOW_S = 15 * 60
 _AUTH_RE = re.compile(
     r"^(?P<algo>ACS3-[A-Z0-9-]+)\s+Credential=(?P<ak>[^,]+),\s*SignedHeaders=(?P<sh>[^,]*),\s*Signature=(?P<sig>[0-9a-fA-F]+)$"
 )
-
-
-def credentials_from_env() -> dict[str, str]:
-    ak = os.environ.get("LOCALCLOUD_ACCESS_KEY_ID") or DEFAULT_ACCESS_KEY_ID
-    secret = os.environ.get("LOCALCLOUD_ACCESS_KEY_SECRET") or DEFAULT_ACCESS_KEY_SECRET
-    return {ak: secret}
 
 
 def percent_encode(value: str) -> str:
@@ -80,8 +70,10 @@ def _check_time(stamp: float) -> None:
 
 
 class Verifier:
-    def __init__(self, keys: dict[str, str] | None = None):
-        self.keys = keys if keys is not None else credentials_from_env()
+    """Checks signatures against `keys` (AccessKeyId -> secret): the data dir's pair (localcloud.credentials)."""
+
+    def __init__(self, keys: dict[str, str]):
+        self.keys = dict(keys)
         self.nonces = NonceCache()
 
     def _secret(self, ak: str) -> str:

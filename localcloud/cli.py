@@ -1,4 +1,5 @@
-"""Command line: `localcloud serve --port PORT --data-dir DIR [--speed X | --instant] [--no-runtime]`."""
+"""Command line: `localcloud serve --port PORT --data-dir DIR [--speed X | --instant] [--no-runtime]`,
+`localcloud credentials --data-dir DIR` (the data dir's key pair as `export` lines)."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ import signal
 import sys
 import threading
 
-from .auth import credentials_from_env
+from . import credentials
 
 STATE_FILE = "localcloud.json"   # {pid, url, port}: written once the socket listens (readiness)
 PID_FILE = "localcloud.pid"
@@ -28,7 +29,11 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--no-runtime", action="store_true",
                        help="do not run instances' serving workloads or SLB listeners locally")
     serve.add_argument("--log-level", default="INFO")
+    creds = sub.add_parser("credentials", help="print the data dir's key pair as `export ALIBABA_CLOUD_...` lines")
+    creds.add_argument("--data-dir", default=".localcloud", help="the emulator's data dir (default .localcloud)")
     args = parser.parse_args(argv)
+    if args.command == "credentials":
+        sys.exit(print_credentials(args.data_dir))
     if args.speed <= 0:
         parser.error("--speed must be > 0")
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
@@ -36,14 +41,28 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(serve_forever(args))
 
 
+def print_credentials(data_dir: str) -> int:
+    try:
+        creds = credentials.read(data_dir)
+    except credentials.CredentialsError as err:
+        print(f"localcloud: {err}", file=sys.stderr)
+        return 1
+    sys.stdout.write(creds.exports())
+    return 0
+
+
 def serve_forever(args) -> int:
     from .server import Emulator, Server
 
+    os.umask(0o077)     # every file the emulator and its runtime create is its owner's only
     try:
         emulator = Emulator(args.data_dir, speed=args.speed, instant=args.instant,
                             runtime=False if args.no_runtime else None)
-    except RuntimeError as err:
+    except (RuntimeError, credentials.CredentialsError) as err:
         print(f"localcloud: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"localcloud: cannot use the data dir {args.data_dir}: {err.strerror or err}", file=sys.stderr)
         return 2
     try:
         server = Server(emulator, port=args.port)
@@ -54,9 +73,8 @@ def serve_forever(args) -> int:
     emulator.http_server = server
     _attach_runtime(emulator, server)
     emulator.start()
-    ak = next(iter(credentials_from_env()))
     info = {"pid": os.getpid(), "url": server.url, "port": server.server_address[1],
-            "data_dir": os.path.abspath(args.data_dir), "access_key_id": ak}
+            "data_dir": os.path.abspath(args.data_dir), "access_key_id": emulator.credentials.access_key_id}
     _write(os.path.join(args.data_dir, PID_FILE), f"{os.getpid()}\n")
     _write(os.path.join(args.data_dir, STATE_FILE), json.dumps(info) + "\n")
 
@@ -68,6 +86,8 @@ def serve_forever(args) -> int:
     signal.signal(signal.SIGINT, on_signal)
     logging.info("serving on %s (data dir %s, speed %s%s)", server.url, args.data_dir, args.speed,
                  ", instant" if args.instant else "")
+    logging.info("keys: `localcloud credentials --data-dir %s` prints them (access key id %s)", args.data_dir,
+                 emulator.credentials.access_key_id)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
@@ -91,7 +111,4 @@ def _attach_runtime(emulator, server) -> None:
 
 
 def _write(path: str, text: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    credentials.write_private(path, text)

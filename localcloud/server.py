@@ -10,13 +10,14 @@ import socket
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from . import control, core, encoding
+from . import control, core, credentials, encoding
 from .auth import Verifier
 from .errors import CloudError, internal_error, service_unavailable, throttled
 from .faults import Faults
+from .guard import IDLE_TIMEOUT_S, ConnectionCap, GuardedHandler, bad_request, error_document
 from .profile import Clock
 from .store import Store
 
@@ -67,18 +68,26 @@ class Emulator:
         self.data_dir = data_dir
         self._lockfile = None
         if data_dir:
-            os.makedirs(data_dir, exist_ok=True)
+            credentials.private_dir(data_dir)       # 0700: only its owner may read the keys, store and workloads
             self._take_lock(data_dir)
+        # No well-known keys: the data dir's own random pair and control token (localcloud/credentials.py).
+        self.credentials = credentials.load_or_create(data_dir)
         self.store = Store(os.path.join(data_dir, "localcloud.sqlite3") if data_dir else None)
         self.clock = Clock(speed=speed, instant=instant)
         saved_offset = self.store.meta("clock_offset")
         if saved_offset:
             self.clock.offset = float(saved_offset)
         self.cloud = core.Cloud(self.store, self.clock)
+        try:        # a config stored by an older, unchecked version must not break every call
+            control.checked_config(self.cloud.config.to_dict())
+        except ValueError as err:
+            log.warning("stored config refused (%s): defaults restored", err)
+            self.cloud.config = core.Config()
         if runtime is not None:
             self.cloud.config.runtime = runtime
         self.cloud.runtime = None        # the local runtime attaches itself (localcloud.runtime.attach)
-        self.verifier = Verifier(keys)
+        self.verifier = Verifier(keys if keys is not None else
+                                 {self.credentials.access_key_id: self.credentials.access_key_secret})
         self.faults = Faults()
         # Models read model-level knobs from it: the read lag (a new listener not yet visible) and the lost
         # instances of RunInstances, drawn from the same seeded RNG.
@@ -91,7 +100,12 @@ class Emulator:
         self._ticker = threading.Thread(target=self._tick_loop, name="localcloud-ticker", daemon=True)
 
     def kill_after(self, pid: int, mutating_calls: int) -> None:
-        """Crash-test hook: SIGKILL `pid` right after the k-th mutating call from now took effect."""
+        """Crash-test hook: SIGKILL `pid` right after the k-th mutating call from now took effect.
+
+        Only a live process of the emulator's own user, never pid 1 nor the emulator itself
+        (a negative pid or 0 would signal a whole process group; ValueError names the reason)."""
+        if mutating_calls > 0:
+            control.check_killable(pid)
         with self._kill_lock:
             self._kill = {"pid": int(pid), "remaining": int(mutating_calls)} if mutating_calls > 0 else None
 
@@ -110,7 +124,8 @@ class Emulator:
 
     def _take_lock(self, data_dir: str) -> None:
         path = os.path.join(data_dir, "localcloud.lock")
-        handle = open(path, "a+")
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600), "a+")
+        os.fchmod(handle.fileno(), 0o600)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -166,7 +181,7 @@ class Emulator:
             self._lockfile.close()
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(GuardedHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # one JSON body per answer: do not let Nagle hold its tail
     disable_nagle_algorithm = True   # headers and body are separate writes: avoid 40 ms delayed-ACK stalls
@@ -193,10 +208,6 @@ class Handler(BaseHTTPRequestHandler):
         self._handle()
 
     # plumbing --------------------------------------------------------------------------------
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
     def send_json(self, status: int, body: dict, extra_headers: dict | None = None) -> None:
         data = encoding.encode(body)     # = json.dumps(body, ensure_ascii=False), cached resources spliced in
         self.send_response(status)
@@ -216,8 +227,19 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     def _handle(self) -> None:
-        split = urlsplit(self.path)
-        body = self._read_body()
+        try:
+            refused = self.screen()      # Origin, Host, framing and size (localcloud/guard.py)
+            if refused is not None:
+                self.close_connection = True
+                raise refused
+            body = self.read_body()
+            try:
+                split = urlsplit(self.path)
+            except ValueError:
+                raise bad_request("The request target is not a valid URL path.") from None
+        except CloudError as err:
+            self.send_document(err.status, error_document(err.code, err.message))   # and close
+            return
         if split.path.startswith("/_localcloud"):
             control.handle(self, split, body)
             return
@@ -230,7 +252,11 @@ class Handler(BaseHTTPRequestHandler):
         form_pairs: list[tuple[str, str]] = []
         ctype = headers.get("content-type", "")
         if body and ctype.startswith("application/x-www-form-urlencoded"):
-            form_pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            try:
+                form_pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                self.send_json(400, error_document("BadRequest", "The request body is not valid UTF-8."))
+                return
         params = dict(query_pairs)
         params.update(form_pairs)
         action = headers.get("x-acs-action") or params.get("Action", "")
@@ -291,13 +317,15 @@ class Handler(BaseHTTPRequestHandler):
         })
 
 
-class Server(ThreadingHTTPServer):
+class Server(ConnectionCap, ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0,
+                 idle_timeout: float = IDLE_TIMEOUT_S):
         self.emulator = emulator
+        self.idle_timeout = idle_timeout   # read and idle timeout of every connection (guard.py)
         super().__init__((host, port), Handler)
 
     @property

@@ -3,6 +3,7 @@ the cache of rendered (encoded) resources that every change of a resource invali
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from typing import Any, Callable, Iterator
@@ -14,6 +15,17 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
 
+def _private_files(path: str) -> None:
+    """The store holds user data and env values: 0600 before SQLite opens it (SQLite gives its -wal and
+    -shm files the database file's mode), and any older world-readable copy is tightened."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        try:
+            os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 class Store:
     """`kind -> id -> dict`. Mutate a dict, then `put` it; `commit` writes the dirty rows in one transaction.
 
@@ -23,6 +35,8 @@ class Store:
 
     def __init__(self, path: str | None):
         self._lock = threading.RLock()
+        if path:
+            _private_files(path)
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")

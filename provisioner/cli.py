@@ -17,7 +17,9 @@ import click
 
 from . import console, engine, reconcile as reconciler
 from .errors import CloudError, LockHeld, PrecheckError, ProvisionerError, SpecError, StateError, TargetError
+from .serving.egress import internet_needs
 from .spec import load_stack
+from .state import lock_advice, os_reason
 from .target import resolve
 
 log = logging.getLogger("provisioner.cli")
@@ -95,7 +97,7 @@ def _reconcile(opts: dict, check: bool, log_json: str | None, grace: float) -> N
             try:
                 reconciler.append_log(log_json, {**result, "exit_code": code})
             except OSError as err:
-                log.error("cannot append to %s: %s", log_json, err.strerror)
+                log.error("cannot append to %s: %s", log_json, os_reason(err))
         if as_json:
             click.echo(json.dumps(result, indent=2, sort_keys=True))
         elif message is None:
@@ -121,7 +123,7 @@ def _reconcile(opts: dict, check: bool, log_json: str | None, grace: float) -> N
             result = reconciler.reconcile(ctx, check=check, grace=grace)
     except LockHeld as err:
         finish(reconciler.EXIT_SKIPPED, {**base, "ok": True, "outcome": "skipped", "lock_holder": err.holder},
-               f"skipped: {err}")
+               f"skipped: {err}; {lock_advice(err.holder)}")
     except (StateError, TargetError, CloudError, ProvisionerError) as err:
         error = {"type": type(err).__name__, "message": str(err)}
         if isinstance(err, CloudError):
@@ -129,6 +131,15 @@ def _reconcile(opts: dict, check: bool, log_json: str | None, grace: float) -> N
         finish(EXIT_FAILURE, {**base, "ok": False, "outcome": "failed", "error": error}, str(err))
     except KeyboardInterrupt:
         finish(130, {**base, "ok": False, "outcome": "interrupted"}, "interrupted; the next run resumes")
+    except OSError as err:
+        message = f"{getattr(err, 'filename', None) or 'the system'}: {os_reason(err)}"
+        finish(EXIT_FAILURE, {**base, "ok": False, "outcome": "failed", "error": {"type": type(err).__name__,
+                                                                                 "message": message}}, message)
+    except Exception as err:  # noqa: BLE001 - cron still gets its log line and one JSON document
+        log.debug("unexpected error", exc_info=True)
+        message = f"internal error: {type(err).__name__}: {str(err)[:300]} (run with -v for the traceback)"
+        finish(EXIT_FAILURE, {**base, "ok": False, "outcome": "failed", "error": {"type": type(err).__name__,
+                                                                                 "message": message}}, message)
     finish(reconciler.exit_code(result), result)
 
 
@@ -150,14 +161,27 @@ def _run(command: str, opts: dict, yes: bool = False) -> None:
         if target.kind == "localcloud":
             _no_proxy_for_loopback()
         log.info("target: %s", target.describe())
+        # Real cloud only: the instances reach nothing outside the VPC (localcloud runs workloads locally).
+        warnings = internet_needs(spec.serving) if target.kind == "alibaba" and command in ("plan", "provision") else []
+        for warning in warnings:
+            log.warning("%s", warning)
         with engine.open_run(spec, target, opts["state_path"], command, lock=command in ("provision", "teardown")) as ctx:
             result = getattr(engine, command)(ctx)
+        if warnings:
+            result = {**result, "warnings": warnings}
     except LockHeld as err:
-        _fail(command, as_json, EXIT_FAILURE, err, f"{err}; it is still running, try again when it is done")
+        _fail(command, as_json, EXIT_FAILURE, err, f"{err}; {lock_advice(err.holder)}")
     except (StateError, TargetError, CloudError, ProvisionerError) as err:
         _fail(command, as_json, EXIT_FAILURE, err, str(err))
     except KeyboardInterrupt:
         _fail(command, as_json, 130, None, "interrupted; run the command again to resume")
+    except OSError as err:
+        # An operational failure outside the state module (a log file, a temporary file): one line.
+        _fail(command, as_json, EXIT_FAILURE, err, f"{getattr(err, 'filename', None) or 'the system'}: {os_reason(err)}")
+    except Exception as err:  # noqa: BLE001 - a bug must still leave one JSON document and one line
+        log.debug("unexpected error", exc_info=True)
+        _fail(command, as_json, EXIT_FAILURE, err, f"internal error: {type(err).__name__}: {str(err)[:300]}"
+                                                   " (run with -v for the traceback)")
     code = EXIT_PLAN_PENDING if command == "plan" and result.get("pending") else EXIT_OK
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
@@ -203,6 +227,8 @@ def _print_human(command: str, result: dict) -> None:
             echo(f"No changes: the cloud matches stack {result['stack']}.")
         for note in result.get("notes", []):
             echo(f"note: {note}")
+        for warning in result.get("warnings", []):
+            echo(f"warning: {warning}")
     elif command == "status":
         if not result["deployed"]:
             echo(f"Stack {result['stack']} is not deployed.")

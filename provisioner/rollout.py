@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.error
-import urllib.request
 
-from .errors import NotFound
+from .errors import NotFound, TargetError
 from .resources import LoadBalancer
 from .steps import common
 from .steps import load_balancer as lb_step
@@ -120,16 +118,9 @@ def endpoint(ctx: Context, lb: LoadBalancer | None) -> tuple[str | None, str | N
     if url is None or target.kind != "localcloud" or not target.endpoint:
         return url, None
     key = f"{lb.id}:{ctx.spec.load_balancer.listener_port}"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))     # loopback: never a proxy
     try:
-        with opener.open(target.endpoint + "/_localcloud/runtime", timeout=10) as resp:
-            runtime = json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        # An emulator started without its runtime may not know the route at all.
-        runtime = {"enabled": False} if err.code == 404 else None
-        if runtime is None:
-            return url, f"could not ask localcloud where listener {key} serves ({err}); assuming the SLB address"
-    except (OSError, ValueError, urllib.error.URLError) as err:
+        runtime = target.runtime_state()        # provisioner/emulator.py: the control API, with its token
+    except (OSError, ValueError, TargetError) as err:
         return url, f"could not ask localcloud where listener {key} serves ({err}); assuming the SLB address"
     if not runtime.get("enabled"):
         return url, ("localcloud runs without its runtime (--no-runtime): no model server or balancer "

@@ -5,13 +5,15 @@ import hashlib
 import ipaddress
 import json
 import re
-import shlex
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import yaml
-
+from . import names
 from .errors import SpecError
+from .spec_serving import (ALIYUN_APT_MIRROR, ALIYUN_PIP_MIRROR, USER_DATA_MAX_BYTES, Mirror,  # noqa: F401
+                           Server, Serving, parse_serving as _serving)
+from .specfields import Section as _Section, empty as _empty, kind as _kind, shown as _shown, uri as _uri
+from .stackfile import cut, load_yaml, read_text
 
 # The SLB's health checks and forwarded traffic come from 100.64.0.0/10 (Alibaba CLB docs: "add the
 # CIDR block 100.64.0.0/10 to the security group"); the serving port accepts only that and the VPC.
@@ -30,14 +32,16 @@ DATA_DISK_SIZES = {"cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768), "c
 SLB_BILLING = ("pay_by_lcu",)
 HTTP_CODES = ("http_2xx", "http_3xx", "http_4xx", "http_5xx")
 MAX_INSTANCES = 500
-USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 KB before Base64
 
-_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
-_REGION_RE = re.compile(r"^[a-z]{2,}-[a-z0-9-]+$")
-_TYPE_RE = re.compile(r"^ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9-]+$")
-_FAMILY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9:_.-]{1,127}$")
-_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ENDPOINT_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?$")
+# Every pattern is applied with fullmatch (a `$` would also match before a final newline: "fleet\n").
+_NAME_RE = re.compile(r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?")  # 1-40; names.py checks what the cloud gets
+_REGION_RE = re.compile(r"[a-z]{2,}-[a-z0-9-]{1,40}")
+_ZONE_SUFFIX_RE = re.compile(r"-?[a-z0-9]{1,16}")          # cn-hangzhou-i, ap-southeast-1a
+_TYPE_RE = re.compile(r"ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9-]+")
+_FAMILY_RE = re.compile(r"[A-Za-z][A-Za-z0-9:_.-]{1,127}")
+_ENDPOINT_RE = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]{1,100}:\d{1,5}/?")
+# RunInstances KeyPairName: 2-128 characters, a letter first, letters, digits, . _ - :
+_KEY_PAIR_RE = re.compile(r"[A-Za-z][A-Za-z0-9._:-]{1,127}")
 
 
 @dataclass(frozen=True)
@@ -67,32 +71,6 @@ class DataDisk:
     category: str
     attach: str                       # "first": one disk on the first instance; "each": one per instance
 
-
-@dataclass(frozen=True)
-class Server:
-    """What each instance runs (provisioner/serving renders it). Neither command nor container: the
-    built-in model server."""
-
-    command: tuple[str, ...] | None = None     # argv with {python} {host} {port} {model_dir} {root}
-    container: str | None = None               # a container image run with docker instead
-    env: tuple[tuple[str, str], ...] = ()
-    args: tuple[str, ...] = ()                 # the image's arguments
-    container_port: int = 0                    # the port inside the container (0: serving.port)
-    gpus: str = ""                             # docker --gpus, e.g. "all"
-    pip: tuple[str, ...] = ()                  # requirements for a command server
-
-    @property
-    def builtin(self) -> bool:
-        return self.command is None and self.container is None
-
-
-@dataclass(frozen=True)
-class Serving:
-    port: int
-    health_path: str
-    user_data: str | None
-    server: Server
-    model_dir: str = "/mnt/model"
 
 
 @dataclass(frozen=True)
@@ -170,116 +148,24 @@ def zone_cidrs(network: Network, count: int) -> list[str]:
 
 # --- loading --------------------------------------------------------------------------------------------
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (PyYAML would keep the last silently)."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise SpecError(str(key), f"given twice (line {key_node.start_mark.line + 1})")
-        seen.add(key)
-    return loader.construct_mapping(node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def load_stack(path: str) -> Stack:
-    """Read and validate a stack file; raise SpecError naming the field on the first problem."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as err:
-        raise SpecError("", f"cannot read the stack file {path}: {err.strerror or err}") from None
-    return parse_stack(text, source=path)
+    """Read (bounded, UTF-8) and validate a stack file; raise SpecError naming the field on the first problem."""
+    return parse_stack(read_text(path), source=path)
 
 
 def parse_stack(text: str, source: str = "<stack>") -> Stack:
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError("", f"{source} is not valid YAML{where}: {getattr(err, 'problem', None) or err}") from None
+    data = load_yaml(text, source)
     if not isinstance(data, dict):
         raise SpecError("", f"{source} must hold a mapping of stack settings, not {_kind(data)}")
-    return _stack(_Section(data, ""))
+    try:
+        stack = _stack(_Section(data, ""))
+        names.check(stack)
+    except SpecError as err:
+        if len(err.field) > 120 or len(err.message) > 600:   # a huge key or value never floods the terminal
+            raise SpecError(cut(err.field, 120), cut(err.message, 600)) from None
+        raise
+    return stack
 
-
-class _Section:
-    """A mapping being validated: typed getters that name the dotted field, and unknown-key rejection."""
-
-    def __init__(self, data: dict, path: str):
-        self.data = data
-        self.path = path
-        self.used: list[str] = []
-
-    def field(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def _get(self, key: str, required: bool) -> Any:
-        self.used.append(key)
-        value = self.data.get(key)
-        if value is None and required:
-            raise SpecError(self.field(key), "is required")
-        return value
-
-    def str(self, key: str, required: bool = True, default: str | None = None, choices=None,
-            pattern: re.Pattern | None = None, hint: str = "") -> str | None:
-        value = self._get(key, required and default is None)
-        if value is None:
-            return default
-        if not isinstance(value, str) or not value.strip():
-            raise SpecError(self.field(key), f"must be a non-empty string, not {_kind(value)}")
-        if choices is not None and value not in choices:
-            raise SpecError(self.field(key), f"must be one of {', '.join(choices)} (got {value!r})")
-        if pattern is not None and not pattern.match(value):
-            raise SpecError(self.field(key), f"{hint} (got {value!r})")
-        return value
-
-    def int(self, key: str, lo: int, hi: int, default: int | None = None) -> int:
-        value = self._get(key, default is None)
-        if value is None:
-            return default  # type: ignore[return-value]
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise SpecError(self.field(key), f"must be an integer between {lo} and {hi} (got {value!r})")
-        return value
-
-    def section(self, key: str, required: bool = False) -> "_Section | None":
-        value = self._get(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise SpecError(self.field(key), f"must be a mapping, not {_kind(value)}")
-        return _Section(value, self.field(key))
-
-    def list(self, key: str, default: list | None = None) -> list:
-        value = self._get(key, default is None)
-        if value is None:
-            return list(default or [])
-        if not isinstance(value, list):
-            raise SpecError(self.field(key), f"must be a list, not {_kind(value)}")
-        return value
-
-    def done(self) -> None:
-        unknown = [k for k in self.data if k not in self.used]
-        if unknown:
-            key = unknown[0]
-            raise SpecError(self.field(str(key)), f"unknown key (allowed here: {', '.join(self.used)})")
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-            float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _empty(path: str) -> _Section:
-    return _Section({}, path)
 
 
 def _stack(top: _Section) -> Stack:
@@ -290,7 +176,8 @@ def _stack(top: _Section) -> Stack:
     network = _network(top.section("network") or _empty("network"), len(zones))
     instances = _instances(top.section("instances", required=True))
     data_disk = _data_disk(top.section("data_disk"))
-    serving = _serving(top.section("serving") or _empty("serving"))
+    image_hint = " ".join(str(getattr(instances, key, None) or "") for key in ("image", "image_family")).strip()
+    serving = _serving(top.section("serving") or _empty("serving"), image_hint)
     load_balancer = _load_balancer(top.section("load_balancer") or _empty("load_balancer"), serving)
     access = _access(top.section("access") or _empty("access"), network)
     target = _target(top.section("target") or _empty("target"))
@@ -305,8 +192,8 @@ def _zones(top: _Section, region: str) -> tuple[str, ...]:
     seen: list[str] = []
     for i, zone in enumerate(raw):
         path = f"zones[{i}]"
-        if not isinstance(zone, str) or not zone.startswith(region) or len(zone) <= len(region):
-            raise SpecError(path, f"must be a zone of region {region} such as {region}-a (got {zone!r})")
+        if not isinstance(zone, str) or not zone.startswith(region) or not _ZONE_SUFFIX_RE.fullmatch(zone[len(region):]):
+            raise SpecError(path, f"must be a zone of region {region} such as {region}-a (got {_shown(zone)})")
         if zone in seen:
             raise SpecError(path, f"{zone} is listed twice")
         seen.append(zone)
@@ -319,7 +206,7 @@ def _cidr(path: str, value: Any) -> ipaddress.IPv4Network:
     try:
         net = ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as err:
-        raise SpecError(path, f"is not a valid CIDR block ({err})") from None
+        raise SpecError(path, f"is not a valid CIDR block ({cut(str(err))})") from None
     if net.version != 4:
         raise SpecError(path, "must be an IPv4 CIDR block")
     return net
@@ -377,82 +264,6 @@ def _data_disk(sec: _Section | None) -> DataDisk | None:
     return DataDisk(size, category, attach)
 
 
-def _uri(sec: _Section, key: str, default: str | None) -> str:
-    value = sec.str(key, default=default)
-    if not value.startswith("/") or not 2 <= len(value) <= 80 or any(c.isspace() for c in value):
-        raise SpecError(sec.field(key), f"must be a path of 2 to 80 characters starting with '/' (got {value!r})")
-    return value
-
-
-def _serving(sec: _Section) -> Serving:
-    port = sec.int("port", 1, 65535, default=8080)
-    if port == 22:
-        raise SpecError(sec.field("port"), "must not be 22 (SSH)")
-    health_path = _uri(sec, "health_path", "/v2/health/ready")
-    model_dir = sec.str("model_dir", default="/mnt/model")
-    user_data = sec.str("user_data", required=False)
-    if user_data is not None and len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
-        raise SpecError(sec.field("user_data"), f"must be at most {USER_DATA_MAX_BYTES} bytes (RunInstances limit)")
-    server_sec = sec.section("server")
-    if server_sec is not None and user_data is not None:
-        raise SpecError(sec.field("server"), "give either serving.user_data or serving.server, not both")
-    server = _server(server_sec) if server_sec is not None else Server()
-    sec.done()
-    serving = Serving(port, health_path, user_data, server, model_dir)
-    if user_data is None:
-        _check_user_data(serving)
-    return serving
-
-
-def _check_user_data(serving: Serving) -> None:
-    """Render the user data once now, so that a bad server setting or an oversized document is a spec
-    error before any API call (provisioner/serving names the field)."""
-    from .serving.userdata import UserDataError, build_user_data
-
-    try:
-        build_user_data(serving, instance_role="model-server", data_disk=True)
-    except UserDataError as err:
-        raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
-
-
-def _strings(sec: _Section, key: str) -> tuple[str, ...] | None:
-    raw = sec._get(key, False)
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        raw = shlex.split(raw)
-    if not isinstance(raw, list) or not all(isinstance(a, str) and a for a in raw):
-        raise SpecError(sec.field(key), "must be a list of non-empty strings (or one command line)")
-    return tuple(raw)
-
-
-def _server(sec: _Section) -> Server:
-    command = _strings(sec, "command")
-    if command is not None and not command:
-        raise SpecError(sec.field("command"), "must name the program to run")
-    container = sec.str("container", required=False)
-    image = sec.str("image", required=False)
-    if container is not None and image is not None:
-        raise SpecError(sec.field("image"), "is another name for container; give one of them")
-    container = container or image
-    if command is not None and container is not None:
-        raise SpecError(sec.field("container"), "give either server.command or server.container, not both")
-    args = _strings(sec, "args") or ()
-    container_port = sec.int("container_port", 1, 65535, default=0)
-    gpus = sec.str("gpus", required=False) or ""
-    pip = _strings(sec, "pip") or ()
-    env_sec = sec.section("env")
-    env: list[tuple[str, str]] = []
-    if env_sec is not None:
-        for key, value in env_sec.data.items():
-            env_sec.used.append(key)
-            if not isinstance(key, str) or not _ENV_RE.match(key):
-                raise SpecError(env_sec.field(str(key)), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise SpecError(env_sec.field(key), f"must be a string, not {_kind(value)}")
-            env.append((key, str(value)))
-    sec.done()
-    return Server(command, container, tuple(sorted(env)), args, container_port, gpus, pip)
 
 
 def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
@@ -477,7 +288,7 @@ def _load_balancer(sec: _Section, serving: Serving) -> LoadBalancer:
         raise SpecError(hc.field("http_codes"), f"must list at least one of {', '.join(HTTP_CODES)}")
     for i, code in enumerate(codes):
         if code not in HTTP_CODES:
-            raise SpecError(f"{hc.field('http_codes')}[{i}]", f"must be one of {', '.join(HTTP_CODES)} (got {code!r})")
+            raise SpecError(f"{hc.field('http_codes')}[{i}]", f"must be one of {', '.join(HTTP_CODES)} (got {_shown(code)})")
     if len(set(codes)) != len(codes):
         raise SpecError(hc.field("http_codes"), "lists a code twice")
     hc.done()
@@ -506,11 +317,19 @@ def _source_cidrs(sec: _Section, key: str, what: str, min_prefix: int) -> tuple[
 
 def _access(sec: _Section, network: Network) -> Access:
     admin = _source_cidrs(sec, "admin_cidrs", "SSH", 8)
+    slb_range = ipaddress.ip_network(SLB_SOURCE_CIDR)
+    for i, cidr in enumerate(admin):
+        if ipaddress.ip_network(cidr).overlaps(slb_range):
+            # 100.64.0.0/10 is where every CLB's traffic comes from (shared by all tenants' SLBs): SSH
+            # open to it is open to whatever an SLB forwards.
+            raise SpecError(f"{sec.field('admin_cidrs')}[{i}]", f"{cidr} overlaps {SLB_SOURCE_CIDR}, the SLB's source"
+                                                                " range; SSH must come from your own addresses")
     serving = _source_cidrs(sec, "serving_cidrs", "the serving port", 8)
     for i, cidr in enumerate(serving):
         if cidr in (SLB_SOURCE_CIDR, network.vpc_cidr):
             raise SpecError(f"{sec.field('serving_cidrs')}[{i}]", f"{cidr} is always allowed; do not list it")
-    key_pair = sec.str("key_pair", required=False)
+    key_pair = sec.str("key_pair", required=False, pattern=_KEY_PAIR_RE,
+                       hint="must be an ECS key pair name (2-128 letters, digits, . _ - :, a letter first)")
     sec.done()
     return Access(admin, serving, key_pair)
 

@@ -1,12 +1,14 @@
 """The stack's state file (ids, tokens, write-ahead creates) and the lock that keeps runs apart."""
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
 import os
 import secrets
 import socket
+import stat
 import threading
 import time
 from typing import Any, Callable
@@ -17,6 +19,36 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 STATE_DIR = "state"
+MAX_STATE_BYTES = 64 * 1024 * 1024   # a state of 500 instances is about 100 KB
+# Neither the state nor the lock is ever opened through a symbolic link: a link planted in state/
+# would make a run truncate or overwrite the file it points to.
+_NOFOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _symlink_error(path: str, what: str) -> StateError:
+    return StateError(f"the {what} {path} is a symbolic link; refusing to follow it (remove the link, or point"
+                      " --state at the real file)")
+
+
+def make_state_dir(directory: str) -> None:
+    """Create the state folder (and its parents) if missing; a folder this creates is 0700, since the
+    state names every resource of the stack and the lock who runs it. The default folder (`state/`,
+    which the repository ships with its .gitkeep at the checkout's mode) is narrowed to 0700 when it is
+    ours; a folder given with --state is never chmod-ed (it may be shared, such as /tmp)."""
+    if os.path.isdir(directory):
+        if os.path.abspath(directory) == os.path.abspath(STATE_DIR):
+            info = os.stat(directory)
+            if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) & 0o077:
+                try:
+                    os.chmod(directory, 0o700)
+                except OSError as err:
+                    log.warning("could not make %s private (0700): %s", directory, os_reason(err))
+        return
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        os.chmod(directory, 0o700)
+    except OSError as err:
+        raise StateError(f"cannot create the state folder {directory}: {os_reason(err)}") from None
 
 
 def default_path(stack_name: str, state_dir: str = STATE_DIR) -> str:
@@ -61,12 +93,28 @@ class State:
     def load(cls, path: str, stack_name: str) -> "State":
         """Read the state; a missing file gives a fresh one. An invalid file raises and is left as it is."""
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)   # a FIFO must not hang the run
         except FileNotFoundError:
             return cls(path, new_document(stack_name), existed=False)
         except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise _symlink_error(path, "state file") from None
             raise StateError(f"cannot read the state file {path}: {err.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise StateError(f"the state file {path} is not a regular file; it was left untouched")
+        try:
+            with os.fdopen(fd, "rb") as handle:
+                raw = handle.read(MAX_STATE_BYTES + 1)
+        except OSError as err:
+            raise StateError(f"cannot read the state file {path}: {err.strerror}") from None
+        if len(raw) > MAX_STATE_BYTES:
+            raise StateError(f"the state file {path} is larger than {MAX_STATE_BYTES >> 20} MiB; it was left untouched")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise StateError(f"the state file {path} is not UTF-8 text; it was left untouched: fix it, or move it"
+                             " away to rebuild the state from the cloud's tags") from None
         try:
             data = json.loads(text)
         except ValueError as err:
@@ -165,17 +213,39 @@ class State:
                 os.unlink(self.path)
             except FileNotFoundError:
                 pass
+            except OSError as err:
+                raise StateError(f"cannot remove the state file {self.path}: {os_reason(err)}") from None
             self.existed = False
 
 
 def atomic_write_json(path: str, data: dict) -> None:
     """Write JSON so that the file is always either the old or the new document, never half of one:
-    a temporary file in the same directory (mode 0600), fsync, rename over, fsync the directory."""
+    a temporary file in the same directory (mode 0600), fsync, rename over, fsync the directory.
+    An operating-system failure (read-only folder, disk full, permission denied) is a StateError that
+    says which file and why; the old document stays."""
+    try:
+        _atomic_write_json(path, data)
+    except OSError as err:
+        raise StateError(f"cannot write the state file {path}: {os_reason(err)}; the previous state was kept") from None
+
+
+def os_reason(err: OSError) -> str:
+    """One line for an OSError: its text and its errno name (ENOSPC, EROFS, EACCES...)."""
+    name = errno.errorcode.get(err.errno or 0, "")
+    return f"{err.strerror or err}" + (f" ({name})" if name else "")
+
+
+def _atomic_write_json(path: str, data: dict) -> None:
     directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    make_state_dir(directory)
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.unlink(tmp)              # a leftover of a killed run of the same pid; never written through
+    except FileNotFoundError:
+        pass
+    # O_EXCL with O_CREAT never follows a link; rename replaces a link at `path`, never its target.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -199,7 +269,9 @@ class StackLock:
     """An exclusive flock on state/<stack>.lock, with the holder (pid, host, command, start) written in it.
 
     The kernel drops a flock when its process dies, so a lock left by a killed run is simply taken
-    over; the previous holder's details are logged.
+    over; the previous holder's details are logged. Whether the pid named in the file still runs is
+    checked (on this host), so that messages say "gone" only of a dead process and "still running"
+    only of a live one.
     """
 
     def __init__(self, path: str, command: str):
@@ -208,25 +280,44 @@ class StackLock:
         self._handle = None
 
     def acquire(self) -> None:
-        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        handle = os.fdopen(fd, "r+", encoding="utf-8")
+        make_state_dir(os.path.dirname(os.path.abspath(self.path)))
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise _symlink_error(self.path, "lock file") from None
+            raise StateError(f"cannot open the lock file {self.path}: {os_reason(err)}") from None
+        handle = os.fdopen(fd, "r+", encoding="utf-8", errors="replace")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             holder = _read_holder(handle)
             handle.close()
+            holder["alive"] = holder_alive(holder)
             raise LockHeld(self.path, holder) from None
         previous = _read_holder(handle)
         if previous.get("pid"):
-            log.info("taking over the lock %s from pid %s (%s), which is gone",
-                     self.path, previous.get("pid"), previous.get("command", "?"))
+            alive = holder_alive(previous)
+            if alive is True:
+                log.info("taking over the lock %s: pid %s (%s) named in it still runs but no longer holds it",
+                         self.path, previous.get("pid"), previous.get("command", "?"))
+            elif alive is False:
+                log.info("taking over the lock %s from pid %s (%s), which is gone",
+                         self.path, previous.get("pid"), previous.get("command", "?"))
+            else:
+                log.info("taking over the lock %s, no longer held by pid %s on host %s (%s)", self.path,
+                         previous.get("pid"), previous.get("host", "?"), previous.get("command", "?"))
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "started": _now_iso()}
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps(holder) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(holder) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        except OSError as err:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+            raise StateError(f"cannot write the lock file {self.path}: {os_reason(err)}") from None
         self._handle = handle
 
     def release(self) -> None:
@@ -236,6 +327,8 @@ class StackLock:
             self._handle.seek(0)
             self._handle.truncate()
             self._handle.flush()
+        except OSError as err:          # a full or read-only disk: the flock goes anyway
+            log.warning("could not clear the lock file %s: %s", self.path, os_reason(err))
         finally:
             fcntl.flock(self._handle, fcntl.LOCK_UN)
             self._handle.close()
@@ -254,10 +347,42 @@ def lock_path(state_path: str) -> str:
     return base + ".lock"
 
 
+def holder_alive(holder: dict) -> bool | None:
+    """Whether the pid a lock names runs now: True, False, or None when it cannot be told (another host,
+    no pid)."""
+    pid = holder.get("pid")
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        return None
+    if holder.get("host") not in (None, socket.gethostname()):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True             # it exists, owned by another user
+    except OSError:
+        return None
+    return True
+
+
+def lock_advice(holder: dict) -> str:
+    """What to tell the user about a held lock, from whether its named holder still runs."""
+    alive = holder.get("alive")
+    pid = holder.get("pid", "?")
+    if alive is True:
+        return f"pid {pid} is still running; try again when it is done"
+    if alive is False:
+        return (f"pid {pid} is gone, yet the lock is still held by a process that inherited it (one it started);"
+                " stop that process, then try again")
+    return "try again when that run is done"
+
+
 def _read_holder(handle) -> dict:
     try:
         handle.seek(0)
-        text = handle.read().strip()
-        return json.loads(text) if text else {}
+        text = handle.read(4096).strip()
+        holder = json.loads(text) if text else {}
+        return holder if isinstance(holder, dict) else {}
     except (ValueError, OSError):
         return {}

@@ -1,26 +1,16 @@
 """Where the API calls go: localcloud (reused or started in the background) or the real Alibaba Cloud."""
 from __future__ import annotations
 
-import json
 import logging
 import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from . import emulator
+from .emulator import DEFAULT_DATA_DIR, DEFAULT_ENDPOINT, DEFAULT_PORT, Keys, health  # noqa: F401
 from .errors import TargetError
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORT = 18080
-DEFAULT_ENDPOINT = f"http://127.0.0.1:{DEFAULT_PORT}"
-DEFAULT_DATA_DIR = ".localcloud"
-STARTUP_TIMEOUT_S = 30.0
-_PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy")
 
 
 @dataclass
@@ -37,8 +27,18 @@ class ResolvedTarget:
     # Seconds per second of the SLB's health-check interval: 1 for Alibaba Cloud; for localcloud 0 without
     # its runtime (a Running backend is healthy at once), else the runtime's health_interval_scale.
     health_scale: float = 1.0
-    _access_key: tuple[str, str] | None = field(default=None, repr=False)
+    _keys: Keys | None = field(default=None, repr=False)
     _credential: object = field(default=None, repr=False)
+
+    @property
+    def _access_key(self) -> tuple[str, str] | None:
+        return (self._keys.access_key_id, self._keys.access_key_secret) if self._keys else None
+
+    def runtime_state(self) -> dict:
+        """localcloud's GET /_localcloud/runtime (with the data dir's control token); raises on failure."""
+        if self._keys is None or self.endpoint is None:
+            raise TargetError("no control token for this emulator")
+        return emulator.runtime_state(self.endpoint, self._keys)
 
     def describe(self) -> str:
         if self.kind == "alibaba":
@@ -61,6 +61,8 @@ class ResolvedTarget:
             return Config(credential=self._credential, region_id=region,
                           read_timeout=read_timeout_ms, connect_timeout=connect_timeout_ms)
         split = urlsplit(self.endpoint)
+        if self._keys is None:
+            raise TargetError(f"no access key for the emulator at {self.endpoint}: it is not running")
         ak, secret = self._access_key  # type: ignore[misc]
         return Config(access_key_id=ak, access_key_secret=secret, endpoint=split.netloc,
                       protocol=split.scheme, region_id=region,
@@ -69,7 +71,11 @@ class ResolvedTarget:
 
 def resolve(spec_target, target_flag: str | None, endpoint_flag: str | None, start: bool = True,
             data_dir: str = DEFAULT_DATA_DIR) -> ResolvedTarget:
-    """Pick the target: --endpoint / --target flags first, then the stack's `target`, else localcloud."""
+    """Pick the target: --endpoint / --target flags first, then the stack's `target`, else localcloud.
+
+    localcloud's keys come from the data dir of the emulator that answers (its readiness probe names
+    it; provisioner/emulator.py checks that it holds that dir's keys); a given endpoint may instead be
+    signed with ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET from the environment."""
     kind = target_flag or (spec_target.kind if spec_target else "localcloud")
     if endpoint_flag and kind == "alibaba":
         raise TargetError("--endpoint points at a local emulator; it cannot be combined with the alibaba target")
@@ -84,20 +90,22 @@ def resolve(spec_target, target_flag: str | None, endpoint_flag: str | None, sta
         if not info:
             raise TargetError(f"no localcloud emulator answers at {endpoint} (GET /_localcloud/health);"
                               " start one with `make localcloud` or drop --endpoint to let the provisioner start it")
-        return ResolvedTarget("localcloud", endpoint, "given", time_scale=time_scale(info),
-                              health_scale=health_scale(endpoint, info), _access_key=_given_credentials())
-    from localcloud.auth import credentials_from_env
-
-    key = next(iter(credentials_from_env().items()))
+        return _timed(ResolvedTarget("localcloud", endpoint, "given", _keys=_given_keys(endpoint)), info)
     info = health(DEFAULT_ENDPOINT)
     if info:
-        return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "reused a running emulator",
-                              time_scale=time_scale(info), health_scale=health_scale(DEFAULT_ENDPOINT, info),
-                              _access_key=key)
+        return _timed(ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "reused a running emulator",
+                                     _keys=emulator.keys_of(DEFAULT_ENDPOINT)), info)
     if not start:
-        return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "not running", _access_key=key)
-    note = start_emulator(DEFAULT_PORT, data_dir)
-    return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "started in the background", note, _access_key=key)
+        return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "not running")
+    note = emulator.start(DEFAULT_PORT, data_dir)
+    return _timed(ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "started in the background", note,
+                                 _keys=emulator.keys_of(DEFAULT_ENDPOINT)), health(DEFAULT_ENDPOINT) or {})
+
+
+def _timed(target: ResolvedTarget, info: dict) -> ResolvedTarget:
+    target.time_scale = time_scale(info)
+    target.health_scale = health_scale(target, info)
+    return target
 
 
 def time_scale(info: dict) -> float:
@@ -111,82 +119,28 @@ def time_scale(info: dict) -> float:
     return 1.0 / speed if speed > 0 else 1.0
 
 
-def health_scale(endpoint: str, info: dict) -> float:
+def health_scale(target: ResolvedTarget, info: dict) -> float:
     """How localcloud times its SLB health checks: not at all without its runtime, else at the listener's
-    interval times the runtime's health_interval_scale (GET /_localcloud/runtime/config)."""
+    interval times the runtime's health_interval_scale (GET /_localcloud/runtime/config, with the control
+    token; 1 when it cannot be read)."""
     if not info.get("runtime"):
         return 0.0
+    if target._keys is None or not target._keys.control_token or target.endpoint is None:
+        return 1.0
     try:
-        with _no_proxy_opener().open(endpoint + "/_localcloud/runtime/config", timeout=2.0) as resp:
-            return max(0.0, float(json.loads(resp.read()).get("health_interval_scale", 1.0)))
-    except (OSError, ValueError, TypeError, AttributeError, urllib.error.URLError):
+        config = emulator.control(target.endpoint, target._keys, "GET", "runtime/config", timeout=2.0)
+        return max(0.0, float(config.get("health_interval_scale", 1.0)))
+    except (OSError, ValueError, TypeError, AttributeError):
         return 1.0
 
 
-def _given_credentials() -> tuple[str, str]:
-    from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-
+def _given_keys(endpoint: str) -> Keys:
     ak = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
     secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     if ak and secret:
-        return ak, secret
-    return DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-
-
-def _no_proxy_opener() -> urllib.request.OpenerDirector:
-    # Loopback traffic must never go through a proxy from the environment.
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def health(endpoint: str, timeout: float = 2.0) -> dict | None:
-    """The emulator's health document, or None when nothing (or not localcloud) answers."""
-    try:
-        with _no_proxy_opener().open(endpoint + "/_localcloud/health", timeout=timeout) as resp:
-            data = json.loads(resp.read())
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
-    return data if isinstance(data, dict) and data.get("ok") else None
-
-
-def env_without_proxies(env: dict[str, str] | None = None) -> dict[str, str]:
-    source = os.environ if env is None else env
-    return {k: v for k, v in source.items() if k.lower() not in _PROXY_VARS}
-
-
-def start_emulator(port: int, data_dir: str, extra_args: tuple[str, ...] = ()) -> str:
-    """Start `python -m localcloud serve` detached, logging to <data_dir>/localcloud.log; wait until it answers."""
-    os.makedirs(data_dir, exist_ok=True)
-    log_path = os.path.join(data_dir, "localcloud.log")
-    endpoint = f"http://127.0.0.1:{port}"
-    log.info("starting localcloud on %s in the background (log: %s)", endpoint, log_path)
-    with open(log_path, "ab") as log_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "localcloud", "serve", "--port", str(port), "--data-dir", data_dir, *extra_args],
-            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, env=env_without_proxies(),
-            start_new_session=True, close_fds=True,
-        )
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    exited_at = None
-    while time.monotonic() < deadline:
-        info = health(endpoint, timeout=1.0)
-        if info:
-            if proc.poll() is not None:
-                return f"another process started it first (pid {info.get('pid')})"
-            return f"pid {proc.pid}, log {log_path}; stop it with `kill {proc.pid}`"
-        if proc.poll() is not None:
-            exited_at = exited_at or time.monotonic()
-            if time.monotonic() - exited_at > 2.0:      # give a concurrent starter a moment to answer
-                break
-        time.sleep(0.1)
-    if proc.poll() is None:
-        proc.terminate()          # ours, and it never answered
-    raise TargetError(f"localcloud did not start on {endpoint} within {STARTUP_TIMEOUT_S:.0f}s"
-                      f" (exit code {proc.poll()}); last lines of {log_path}:\n{_tail(log_path)}")
-
-
-def _tail(path: str, lines: int = 8) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return "".join(handle.readlines()[-lines:]).rstrip() or "(empty)"
-    except OSError:
-        return "(no log)"
+        try:
+            token = emulator.keys_of(endpoint).control_token     # for the runtime's state, when readable
+        except TargetError:
+            token = None
+        return Keys(ak, secret, token)
+    return emulator.keys_of(endpoint)

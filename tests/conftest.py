@@ -12,21 +12,42 @@ os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
 
 import pytest  # noqa: E402
 
-from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET  # noqa: E402
+from localcloud import credentials as lc_credentials  # noqa: E402
 from localcloud.server import serve_in_thread, stop  # noqa: E402
 
 REGION = "cn-hangzhou"
+_SERVERS: dict = {}          # emulator URL -> the in-process server started there (tests' own fixtures)
+
+
+def remember(server):
+    """Note an in-process emulator (one without a data dir keeps its credentials in memory only)."""
+    _SERVERS[server.url] = server
+    return server
+
+
+def credentials_for(url: str) -> lc_credentials.Credentials:
+    """The key pair and control token of the emulator at `url`: an in-process one's while it still
+    listens, else read from the data dir its public readiness probe names, as the provisioner does
+    (ports are reused during a session, so nothing is cached by URL alone)."""
+    url = url.rstrip("/")
+    server = _SERVERS.get(url)
+    if server is not None and server.socket.fileno() != -1:
+        return server.emulator.credentials
+    with urllib.request.urlopen(url + "/_localcloud/health", timeout=10) as resp:
+        data_dir = json.loads(resp.read())["data_dir"]
+    return lc_credentials.read(data_dir)
 
 
 class Control:
-    """Client of the emulator's /_localcloud/ control API."""
+    """Client of the emulator's /_localcloud/ control API (sends the data dir's control token)."""
 
     def __init__(self, url: str):
         self.url = url
 
     def request(self, method: str, path: str, body: dict | None = None) -> dict:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + "/_localcloud/" + path, data=data, method=method)
+        req = urllib.request.Request(self.url + "/_localcloud/" + path, data=data, method=method,
+                                     headers={lc_credentials.TOKEN_HEADER: credentials_for(self.url).control_token})
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 
@@ -52,7 +73,7 @@ class Control:
 @pytest.fixture(scope="session")
 def emulator_server(tmp_path_factory):
     server, _ = serve_in_thread(str(tmp_path_factory.mktemp("localcloud")), instant=True, runtime=False)
-    yield server
+    yield remember(server)
     stop(server)
 
 
@@ -61,7 +82,7 @@ def runtime_server(tmp_path_factory, request):
     """An emulator with its local runtime on (real workload processes, loopback balancers), one per test module."""
     name = request.module.__name__.rsplit(".", 1)[-1]
     server, _ = serve_in_thread(str(tmp_path_factory.mktemp(name)), instant=True, runtime=True)
-    yield server
+    yield remember(server)
     stop(server)
 
 
@@ -81,7 +102,8 @@ def sdk_config(url: str, **extra):
     from alibabacloud_tea_openapi.models import Config
 
     host = url.split("://", 1)[1]
-    return Config(access_key_id=DEFAULT_ACCESS_KEY_ID, access_key_secret=DEFAULT_ACCESS_KEY_SECRET,
+    creds = credentials_for(url)
+    return Config(access_key_id=creds.access_key_id, access_key_secret=creds.access_key_secret,
                   endpoint=host, protocol="http", region_id=REGION, **extra)
 
 

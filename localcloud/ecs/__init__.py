@@ -1,2 +1,3 @@
 """ECS product of localcloud (version 2014-05-26): importing the modules registers their actions."""
-from . import catalog_api, disks, instances, lifecycle, power, security_groups, tagging  # noqa: F401
+from . import (catalog_api, console_output, disk_resize, disks, instances, lifecycle, power,  # noqa: F401
+               security_groups, tagging)

@@ -2,10 +2,12 @@
 
 How an instance's workload is found: its `user_data` (base64, optionally gzip) is read as cloud-init reads
 it (`#cloud-config`, or the cloud-config parts of a MIME multipart); every `write_files` entry is written
-under `<data_dir>/instances/<id>/root/`; `/etc/fleet/workload.json` there (MODEL.md) gives the argv, with
-{python} {host} {port} {model_dir} {root} expanded, run in its own process group with the manifest's env
-and FLEET_INSTANCE_ID, output in `<data_dir>/instances/<id>/workload.log`. runcmd and scripts are not run.
-{model_dir} is `<data_dir>/disks/<first data disk id>/` (or `<root>/mnt/model` without a data disk).
+under `<base>/instances/<id>/root/`; `/etc/fleet/workload.json` there (MODEL.md) gives the argv, with
+{python} {host} {port} {model_dir} {root} expanded, run in its own process group with only the manifest's env,
+FLEET_INSTANCE_ID and a minimal PATH/HOME/LANG, output in `<base>/instances/<id>/workload.log`. runcmd and
+scripts are not run. {model_dir} is `<base>/disks/<first data disk id>/` (or `<root>/mnt/model` without a
+data disk). `<base>` is the data dir, or, when the emulator runs as root and workloads run as an unprivileged
+user, /var/lib/localcloud/<hash>/ (sandbox.py).
 
 Each `running` listener of an active load balancer gets a balancer on `<address>:<port>` (HTTP reverse
 proxy or TCP relay), smooth weighted round robin over the backends with weight > 0 that pass the

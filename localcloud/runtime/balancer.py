@@ -194,23 +194,27 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 self._answer(502 if tried else 503, "Bad Gateway" if tried else "Service Unavailable")
                 return
             target = balancer.listener.target(server_id)
+            balancer.track(server_id, +1)
             try:
-                conn, resp = exchange(balancer.pool, target, self.command, self.path, body, headers,
-                                      balancer.request_timeout)
-            except BackendTimeout:
-                self._answer(504, "Gateway Time-out")
-                return
-            except Unreachable as err:
-                tried.add(server_id)
-                log.info("slb %s: backend %s failed (%s)%s", balancer.listener.key, server_id, err,
-                         "; retrying on another" if len(tried) < 2 else "")
-                if len(tried) >= 2:   # one retry only (our choice; CHOICES.md "runtime")
-                    self._answer(502, "Bad Gateway")
+                try:
+                    conn, resp = exchange(balancer.pool, target, self.command, self.path, body, headers,
+                                          balancer.request_timeout)
+                except BackendTimeout:
+                    self._answer(504, "Gateway Time-out")
                     return
-                continue
-            balancer.count(server_id)
-            self._relay(balancer, target, conn, resp)
-            return
+                except Unreachable as err:
+                    tried.add(server_id)
+                    log.info("slb %s: backend %s failed (%s)%s", balancer.listener.key, server_id, err,
+                             "; retrying on another" if len(tried) < 2 else "")
+                    if len(tried) >= 2:   # one retry only (our choice; CHOICES.md "runtime")
+                        self._answer(502, "Bad Gateway")
+                        return
+                    continue
+                balancer.count(server_id)
+                self._relay(balancer, target, conn, resp)
+                return
+            finally:
+                balancer.track(server_id, -1)
 
     def _relay(self, balancer, target, conn, resp) -> None:
         reusable = False
@@ -295,8 +299,12 @@ class RelayHandler(socketserver.BaseRequestHandler):
         balancer.count(server_id)
         for sock in (self.request, upstream):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with upstream:
-            self._pipe(self.request, upstream, balancer.idle_timeout)
+        balancer.track(server_id, +1)
+        try:
+            with upstream:
+                self._pipe(self.request, upstream, balancer.idle_timeout)
+        finally:
+            balancer.track(server_id, -1)
 
     @staticmethod
     def _pipe(client: socket.socket, upstream: socket.socket, idle: float) -> None:
@@ -398,6 +406,7 @@ class Balancer:
         self.picker = Picker()
         self.pool = ConnectionPool()
         self.served: dict[str, int] = {}
+        self.in_flight: dict[str, int] = {}
         self._served_lock = threading.Lock()
         self.note: str | None = None
         front = HTTPFront if protocol == "http" else TCPFront
@@ -428,6 +437,15 @@ class Balancer:
     def count(self, server_id: str) -> None:
         with self._served_lock:
             self.served[server_id] = self.served.get(server_id, 0) + 1
+
+    def track(self, server_id: str, delta: int) -> None:
+        """Requests sent to a backend and not yet answered in full (what a drain waits for)."""
+        with self._served_lock:
+            left = self.in_flight.get(server_id, 0) + delta
+            if left > 0:
+                self.in_flight[server_id] = left
+            else:
+                self.in_flight.pop(server_id, None)
 
     def close(self) -> None:
         self.server.shutdown()

@@ -42,13 +42,15 @@ def runtime_kill(emu, data):
     if runtime is None:
         return 409, {"error": "the local runtime is off (--no-runtime)"}
     instance_id = data.get("instance_id")
-    if not isinstance(instance_id, str) or not instance_id:
-        raise ValueError("instance_id is required")
+    if not isinstance(instance_id, str) or not 0 < len(instance_id) <= 64:
+        raise ValueError("instance_id is required (a string of at most 64 characters)")
     name = data.get("signal", "KILL")
     try:
         signum = int(name) if str(name).isdigit() else int(getattr(signal, "SIG" + str(name).upper().removeprefix("SIG")))
     except (AttributeError, ValueError):
-        raise ValueError(f"unknown signal {name!r}") from None
+        raise ValueError(f"unknown signal {str(name)[:40]!r}") from None
+    if signum not in signal.valid_signals() or signum == 0:
+        raise ValueError(f"signal {signum} is not a signal of this system")
     killed = runtime.kill(instance_id, signum)
     if killed is None:
         return 404, {"error": f"instance {instance_id} has no running workload"}

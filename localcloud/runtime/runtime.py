@@ -10,12 +10,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from . import sandbox
 from .listener import ListenerRuntime, identity
 from .workload import Addresses, Workload, stop_all
 
 log = logging.getLogger(__name__)
 
 SCALE_ENV = "LOCALCLOUD_HEALTH_INTERVAL_SCALE"
+CONSOLE_LIMIT = 64 * 1024     # GetInstanceConsoleOutput: the last 64 KiB of the workload's output (CHOICES.md)
 
 
 def _env_scale() -> float:
@@ -37,13 +39,16 @@ class RuntimeConfig:
         return {"health_interval_scale": self.health_interval_scale, "stop_timeout": self.stop_timeout}
 
     def update(self, data: dict) -> None:
+        """Every key checked before any is set: a bad value is a ValueError naming it and changes nothing."""
+        clean = {}
         for key, value in data.items():
             if key not in self.to_dict():
-                raise ValueError(f"unknown runtime config key: {key}")
-            number = float(value)
-            if number <= 0 or number > 3600:
-                raise ValueError(f"{key} must be > 0 and <= 3600")
-            setattr(self, key, number)
+                raise ValueError(f"unknown runtime config key: {str(key)[:80]}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
+                raise ValueError(f"{key} must be a number > 0 and <= 3600")
+            clean[key] = float(value)
+        for key, value in clean.items():
+            setattr(self, key, value)
 
 
 @dataclass
@@ -69,10 +74,12 @@ class Runtime:
         self.emulator = emulator
         self.cloud = emulator.cloud
         self._tmp = None
+        self.identity = sandbox.identity()       # whom workloads run as, with which interpreter
         if emulator.data_dir:
-            self.base_dir = os.path.abspath(emulator.data_dir)
+            self.base_dir = sandbox.base_dir(os.path.abspath(emulator.data_dir), self.identity)
         else:
             self._tmp = self.base_dir = tempfile.mkdtemp(prefix="localcloud-runtime-")
+        self._make_dirs()
         self.config = RuntimeConfig()
         self.addresses = Addresses(self.base_dir)
         self.workloads: dict[str, Workload] = {}
@@ -87,10 +94,20 @@ class Runtime:
         self._worker.start()
         atexit.register(self.close)
 
+    def _make_dirs(self) -> None:
+        """instances/ and disks/: the emulator's; traversable (0711) when workloads run as another user."""
+        mode = 0o711 if self.identity.switches else 0o700
+        for path in (self.base_dir, os.path.join(self.base_dir, "instances"), os.path.join(self.base_dir, "disks")):
+            if path == self.base_dir and not self._tmp and not self.identity.switches:
+                continue                      # the data dir itself: 0700, made by the emulator
+            os.makedirs(path, mode=mode, exist_ok=True)
+            os.chmod(path, mode)
+
     # interface for the products (MODEL.md "Local runtime interface") --------------------------
-    def health(self, lb_id: str, listener_port: int, server_id: str) -> str:
+    def health(self, lb_id: str, listener_port: int, server_id: str, port: int | None = None) -> str:
+        """`port`: the member's port for a listener on a vServer group (None: the listener's backend port)."""
         listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
-        return listener.health(server_id) if listener else "unavailable"
+        return listener.health(server_id, port) if listener else "unavailable"
 
     health_of = health   # the name MODEL.md's resource table uses
 
@@ -100,6 +117,21 @@ class Runtime:
 
     def address_of(self, instance_id: str) -> str:
         return self.addresses.of(instance_id)
+
+    def console_output(self, instance_id: str, limit: int = CONSOLE_LIMIT) -> tuple[bytes, float] | None:
+        """The last `limit` bytes of the instance's workload output (stdout and stderr) and when it was
+        last written, or None when the instance never ran a workload here (GetInstanceConsoleOutput)."""
+        path = os.path.join(self.base_dir, "instances", instance_id, "workload.log")
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                size = handle.tell()
+                handle.seek(max(0, size - limit))
+                data = handle.read()
+                mtime = os.fstat(handle.fileno()).st_mtime
+        except OSError:
+            return None
+        return data, mtime
 
     # emulator extension protocol -------------------------------------------------------------
     def tick(self) -> None:
@@ -114,6 +146,7 @@ class Runtime:
             self._listener_errors.clear()
             for sub in ("instances", "disks"):
                 shutil.rmtree(os.path.join(self.base_dir, sub), ignore_errors=True)
+            self._make_dirs()
             self.addresses.clear()
             self.config = RuntimeConfig()
 
@@ -218,7 +251,7 @@ class Runtime:
                     current.resume(self._model_dir(current, disks), bool(disks))
                 continue
             home = os.path.join(self.base_dir, "instances", iid)
-            workload = Workload(iid, boot, home, self.addresses.of(iid))
+            workload = Workload(iid, boot, home, self.addresses.of(iid), self.identity)
             workload.start(inst["user_data"], self._model_dir(workload, disks), disk_attached=bool(disks))
             self.workloads[iid] = workload
         for iid in [i for i in self.workloads if i not in snap.instances]:
@@ -256,7 +289,7 @@ class Runtime:
                 self.listeners[key] = running
                 log.info("SLB listener %s serves on %s", key, running.balancer.url)
             running.update(listener)
-            running.sync_backends(set(lb["backends"]))
+            running.sync_backends()
 
     def _close_listener(self, key: str) -> None:
         running = self.listeners.get(key)
@@ -270,6 +303,7 @@ class Runtime:
         for iid in _listdir(os.path.join(self.base_dir, "instances")):
             if iid not in snap.instances and iid not in self.workloads:
                 shutil.rmtree(os.path.join(self.base_dir, "instances", iid), ignore_errors=True)
+                self.addresses.release(iid)
         for disk_id in _listdir(os.path.join(self.base_dir, "disks")):
             if disk_id not in snap.disk_ids:
                 shutil.rmtree(os.path.join(self.base_dir, "disks", disk_id), ignore_errors=True)
@@ -281,6 +315,7 @@ class Runtime:
                 workload.poll()
             return {
                 "enabled": True, "base_dir": self.base_dir, "config": self.config.to_dict(),
+                "user": self.identity.name, "python": self.identity.python,
                 "instances": [w.describe() for w in self.workloads.values()],
                 "listeners": [lst.describe() for lst in self.listeners.values()],
                 "listener_errors": dict(self._listener_errors),

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-from . import userdata
+from . import sandbox, userdata
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +64,21 @@ class Addresses:
             else:
                 raise RuntimeError("127.77.0.0/16 is exhausted")
             home = os.path.join(self.base_dir, "instances", instance_id)
-            os.makedirs(home, exist_ok=True)
-            with open(os.path.join(home, "address"), "w") as handle:
+            os.makedirs(home, mode=0o711, exist_ok=True)   # the emulator's: its root/ is the workload's
+            os.chmod(home, 0o711)
+            fd = os.open(os.path.join(home, "address"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "w") as handle:
                 handle.write(candidate + "\n")
             self._by_id[instance_id] = candidate
             self._used.add(candidate)
             return candidate
+
+    def release(self, instance_id: str) -> None:
+        """A released instance's address may serve another instance (127.77.0.0/16 is finite)."""
+        with self._lock:
+            address = self._by_id.pop(instance_id, None)
+            if address is not None:
+                self._used.discard(address)
 
     def known(self, instance_id: str) -> str | None:
         with self._lock:
@@ -91,7 +100,9 @@ def _listdir(path: str) -> list[str]:
 class Workload:
     """The process of one boot of one instance (`generation` counts the instance's reboots)."""
 
-    def __init__(self, instance_id: str, generation: int, home: str, address: str):
+    def __init__(self, instance_id: str, generation: int, home: str, address: str,
+                 identity: sandbox.Identity | None = None):
+        self.identity = identity or sandbox.Identity(None, None, "", sys.executable)
         self.instance_id = instance_id
         self.generation = generation
         self.home = home
@@ -156,31 +167,54 @@ class Workload:
         if doc is None:
             raise userdata.UserDataError("the user data has no #cloud-config document")
         os.makedirs(self.root, exist_ok=True)
-        userdata.write_files(doc, self.root)
+        if os.path.islink(self.root):
+            raise OSError(f"{self.root} is a symlink")
+        self.identity.own(self.root)               # the instance's filesystem: its workload user's, 0700
+        userdata.write_files(doc, self.root, owner=self._own_fd)
         return userdata.read_manifest(self.root)
 
-    def _launch(self, manifest: dict, model_dir: str) -> None:
+    def _own_fd(self, fd: int) -> None:
+        if self.identity.switches:
+            os.fchown(fd, self.identity.uid, self.identity.gid)
+
+    def _make_model_dir(self, model_dir: str) -> None:
+        """Inside the instance root: walked without following symlinks; a data disk: ours, then given."""
+        inside = os.path.relpath(model_dir, self.root)
+        if not inside.startswith(".."):
+            os.close(userdata.open_dirs(self.root, inside.split(os.sep), create=True, owner=self._own_fd))
+            return
         os.makedirs(model_dir, exist_ok=True)
+        if os.path.islink(model_dir):
+            raise OSError(f"{model_dir} is a symlink")
+        self.identity.own(model_dir)
+
+    def _launch(self, manifest: dict, model_dir: str) -> None:
+        self._make_model_dir(model_dir)
         self.model_dir = model_dir
         self.port = manifest["port"]
         self.name = manifest.get("name")
         self.health_path = manifest.get("health_path")
-        values = {"python": sys.executable, "host": self.address, "port": str(self.port),
+        python = self.identity.python
+        values = {"python": python, "host": self.address, "port": str(self.port),
                   "model_dir": model_dir, "root": self.root}
         argv = [userdata.expand(arg, values) for arg in manifest["command"]]
-        env = dict(os.environ)
-        env.update({key: userdata.expand(value, values) for key, value in manifest["env"].items()})
-        env["FLEET_INSTANCE_ID"] = self.instance_id
+        # A clean environment: the manifest's env and a minimal PATH/HOME/LANG, never the emulator's.
+        env = sandbox.environment(self.identity, {key: userdata.expand(value, values)
+                                                  for key, value in manifest["env"].items()},
+                                  self.instance_id, home=self.root)
         if shutil.which(argv[0], path=env.get("PATH")) is None:
             raise userdata.UserDataError(f"command not found: {argv[0]}")
-        with open(self.log_path, "ab") as out:
+        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(log_fd, "ab") as out:
             out.write(f"--- localcloud: start {self.instance_id} boot {self.generation} at "
-                      f"{time.strftime('%Y-%m-%dT%H:%M:%S')}: {argv}\n".encode())
+                      f"{time.strftime('%Y-%m-%dT%H:%M:%S')} as {self.identity.name or 'the emulator user'}: "
+                      f"{argv}\n".encode())
             out.flush()
             if sys.platform.startswith("linux"):
-                argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), *argv]
+                argv = [python, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), *argv]
             self.proc = subprocess.Popen(argv, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                         **self.identity.popen_args())
         self.state, self.last_error, self.started_at = "running", None, time.time()
         log.info("instance %s: workload %s started (pid %s) on %s:%s", self.instance_id,
                  self.name or "", self.proc.pid, self.address, self.port)

@@ -131,11 +131,13 @@ def render(cloud, lb: dict, weight_as_text: bool) -> dict:
                               for b in live_backends(cloud, lb)]}
 
 
-def health(cloud, lb: dict, listener: dict, server_id: str) -> str:
+def health(cloud, lb: dict, listener: dict, server_id: str, port: int | None = None) -> str:
     """normal / abnormal / unavailable, from the local runtime when one runs (MODEL.md), else by rule."""
     runtime = getattr(cloud, "runtime", None)
     if runtime is not None:
-        return runtime.health(lb["id"], listener["port"], server_id)
+        if port is None:
+            return runtime.health(lb["id"], listener["port"], server_id)
+        return runtime.health(lb["id"], listener["port"], server_id, port)
     if listener["status"] != "running" or not listener["health_check"]["enabled"]:
         return "unavailable"       # no health check has run (DescribeHealthStatus docs)
     inst = cloud.store.get("instance", server_id) or {}
@@ -150,9 +152,25 @@ def health_rows(cloud, lb: dict, listen_port: int | None, protocol: str | None) 
                          "No health-checked Listener to the specified port of the Load Balancer.", 404)
     rows = []
     for x in chosen:
+        if x.get("vserver_group_id"):
+            # A listener on a vServer group reports each (ServerId, Port) member of the group.
+            rows.extend(vserver_health_rows(cloud, lb, x))
+            continue
         for b in live_backends(cloud, lb):
             inst = cloud.store.get("instance", b["server_id"]) or {}
             rows.append({"ServerId": b["server_id"], "ServerIp": inst.get("private_ip", ""),
                          "Port": x["backend_port"], "ListenerPort": x["port"], "Protocol": x["protocol"],
                          "ServerHealthStatus": health(cloud, lb, x, b["server_id"])})
+    return rows
+
+
+def vserver_health_rows(cloud, lb: dict, listener: dict) -> list[dict]:
+    from . import vserver_groups           # imported here: vserver_groups builds on this module
+    group = cloud.store.get(vserver_groups.KIND, listener["vserver_group_id"])
+    rows = []
+    for b in vserver_groups.live_members(cloud, group or {}):
+        inst = cloud.store.get("instance", b["server_id"]) or {}
+        rows.append({"ServerId": b["server_id"], "ServerIp": inst.get("private_ip", ""), "Port": int(b["port"]),
+                     "ListenerPort": listener["port"], "Protocol": listener["protocol"],
+                     "ServerHealthStatus": health(cloud, lb, listener, b["server_id"], int(b["port"]))})
     return rows

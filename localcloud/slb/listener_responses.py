@@ -18,9 +18,8 @@ def _create(cloud, p: Params, protocol: str) -> dict:
         p.str("HealthCheck", required=True)
     else:
         p.str("Bandwidth", required=True)
-    if backend_port is None:
-        if p.str("VServerGroupId"):     # a listener may forward to a vServer group instead of a port
-            raise CloudError("InvalidParameter", "The specified VServerGroupId does not exist.", 404)
+    if backend_port is None and not p.str("VServerGroupId"):
+        # BackendServerPort is required unless the listener forwards to a vServer group (create docs).
         raise missing("BackendServerPort")
     listeners.create(cloud, lb, protocol, listen_port, backend_port, p, common.parse_tags(p))
     return {}
@@ -71,7 +70,7 @@ def _set(cloud, p: Params, protocol: str) -> dict:
     listeners.ensure_settled(found)
     updated = copy.deepcopy(found)
     listeners.apply(updated, protocol, p)
-    listeners.check(updated, p)
+    listeners.check(updated, p, cloud)
     if p.bool("DryRun", default=False):
         raise CloudError("DryRunOperation", "Request validation has been passed with DryRun flag set.", 400)
     found.clear()

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from ..errors import CloudError, missing
 from ..params import Params
+from . import vserver_groups
 from .common import LB_KIND, LISTENER_KIND, listener_id, listeners_of, port, render_tags
 
 MAX_LISTENERS = 30                 # per instance, ListenerNumberOverLimit (DOCS-SLB common error codes)
@@ -131,7 +132,7 @@ TABLES = {"http": HTTP, "tcp": TCP}
 
 def defaults(protocol: str, backend_port: int) -> dict:
     health = {"enabled": protocol == "tcp", "type": protocol, "uri": "/" if protocol == "http" else "",
-              "domain": "", "connect_port": backend_port, "http_codes": ["http_2xx"], "interval": 2,
+              "domain": "", "connect_port": None, "http_codes": ["http_2xx"], "interval": 2,
               "timeout": 5, "healthy_threshold": 3, "unhealthy_threshold": 3,
               "method": ""}          # unset: the docs name no default (CHOICES.md)
     out = {"description": "", "scheduler": "wrr", "bandwidth": -1, "acl_status": "off", "acl_type": "",
@@ -160,7 +161,7 @@ def apply(listener: dict, protocol: str, p: Params) -> None:
             listener[path] = value
 
 
-def check(listener: dict, p: Params) -> None:
+def check(listener: dict, p: Params, cloud=None) -> None:
     """Rules across parameters, after create defaults or on top of the current settings."""
     if listener.get("sticky_session") == "on":
         kind = listener.get("sticky_session_type")
@@ -174,15 +175,17 @@ def check(listener: dict, p: Params) -> None:
         raise missing("ConnectionDrainTimeout")
     if listener["acl_status"] == "on" and not listener["acl_id"]:
         raise missing("AclId")
-    # No vServer groups, primary/secondary groups, ACLs or HTTPS listeners exist here, so a reference to
-    # one is the documented "does not exist" answer (404 InvalidParameter).
-    for fld, what in (("vserver_group_id", "VServerGroupId"), ("master_slave_server_group_id",
-                                                                 "MasterSlaveServerGroupId"), ("acl_id", "AclId")):
+    # vServer groups live in vserver_groups.py. No primary/secondary groups, ACLs or HTTPS listeners exist
+    # here, so a reference to one is the documented "does not exist" answer (404 InvalidParameter).
+    if listener.get("vserver_group_id") and listener.get("master_slave_server_group_id"):
+        raise CloudError("Abs.VServerGroupIdAndMasterSlaveServerGroupId.MissMatch",
+                         "The parameters VServerGroupId or MasterSlaveServerGroupId miss match.", 400)
+    vserver_groups.apply_switch(cloud, listener, p)
+    for fld, what in (("master_slave_server_group_id", "MasterSlaveServerGroupId"), ("acl_id", "AclId")):
         if listener.get(fld):
             raise CloudError("InvalidParameter", f"The specified {what} does not exist.", 404)
-    for switch, what in (("VServerGroup", "VServerGroupId"), ("MasterSlaveServerGroup", "MasterSlaveServerGroupId")):
-        if p.str(switch, choices=("on", "off")) == "on":
-            raise CloudError("InvalidParameter", f"The specified {what} does not exist.", 404)
+    if p.str("MasterSlaveServerGroup", choices=("on", "off")) == "on":
+        raise CloudError("InvalidParameter", "The specified MasterSlaveServerGroupId does not exist.", 404)
     if listener.get("listener_forward") == "on":
         raise CloudError("InvalidParameter", "The specified ForwardPort listener does not exist.", 404)
 
@@ -198,10 +201,10 @@ def create(cloud, lb: dict, protocol: str, listen_port: int, backend_port: int, 
     if description is not None and not _CREATE_DESCRIPTION.match(description):
         raise CloudError("InvalidParameter", 'The specified parameter "Description" is not valid.', 400)
     listener = {"id": lid, "region": lb["region"], "load_balancer_id": lb["id"], "port": listen_port,
-                "protocol": protocol, "backend_port": backend_port, "created": cloud.clock.now(),
+                "protocol": protocol, "backend_port": backend_port or 0, "created": cloud.clock.now(),
                 "tags": new_tags, "name": "", **defaults(protocol, backend_port)}
     apply(listener, protocol, p)
-    check(listener, p)
+    check(listener, p, cloud)
     # New listeners are stopped until StartLoadBalancerListener (create-listener docs).
     listener["status"] = "stopped"
     cloud.store.put(LISTENER_KIND, listener)
@@ -249,7 +252,9 @@ def delete(cloud, listener: dict) -> None:
 # rendering -------------------------------------------------------------------------------------
 def _health_fields(x: dict) -> dict:
     hc = x["health_check"]
-    return {"HealthCheck": "on" if hc["enabled"] else "off", "HealthCheckConnectPort": hc["connect_port"],
+    # An unset connect port means the backend's own port (each member's port with a vServer group).
+    return {"HealthCheck": "on" if hc["enabled"] else "off",
+            "HealthCheckConnectPort": hc["connect_port"] or x["backend_port"],
             "HealthCheckDomain": hc["domain"], "HealthCheckHttpCode": ",".join(hc["http_codes"]),
             "HealthCheckInterval": hc["interval"], "HealthCheckMethod": hc["method"],
             "HealthCheckURI": hc["uri"], "HealthyThreshold": hc["healthy_threshold"],
@@ -276,10 +281,13 @@ def _tcp_fields(x: dict) -> dict:
 
 
 def _head(x: dict) -> dict:
-    return {"LoadBalancerId": x["load_balancer_id"], "ListenerPort": x["port"], "BackendServerPort": x["backend_port"],
+    head = {"LoadBalancerId": x["load_balancer_id"], "ListenerPort": x["port"], "BackendServerPort": x["backend_port"],
             "Bandwidth": x["bandwidth"], "Scheduler": x["scheduler"], "Status": x["status"],
             "Description": x["description"], "AclStatus": x["acl_status"], "AclType": x["acl_type"],
             "AclId": x["acl_id"], "VServerGroupId": x["vserver_group_id"]}
+    if not x["backend_port"]:
+        del head["BackendServerPort"]        # omitted for a listener created on a vServer group (docs)
+    return head
 
 
 def render_attribute(x: dict) -> dict:

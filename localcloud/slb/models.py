@@ -145,6 +145,8 @@ def delete_lb(cloud, lb: dict) -> None:
     # Listeners and tags go with the instance (DeleteLoadBalancer docs).
     for lst in listeners_of(cloud, lb["id"]):
         cloud.release(LISTENER_KIND, lst)
+    from .vserver_groups import release_with_lb     # vServer groups go with the instance too
+    release_with_lb(cloud, lb)
     cloud.release(LB_KIND, lb)
 
 

@@ -5,11 +5,11 @@ from .. import tags
 from ..core import action
 from ..errors import CloudError
 from ..params import Params
-from . import common
+from . import common, vserver_groups
 from .common import LB_KIND, LISTENER_KIND, MAX_TAGS
 
 MAX_RESOURCES = 20
-# Documented resource types; only instances and listeners are emulated, the others never exist here.
+# Documented resource types; instances, listeners and vServer groups are emulated, the others never exist here.
 TYPES = ("instance", "certificate", "acl", "listener", "vservergroup", "masterslaveservergroup")
 
 
@@ -39,6 +39,8 @@ def _find(cloud, region: str, rtype: str, rid: str) -> tuple[str, dict]:
             raise CloudError("ListenerNotFound",
                              "You have not created a listener for the specified port of the load balancer.", 404)
         return LISTENER_KIND, found
+    if rtype == "vservergroup":
+        return vserver_groups.KIND, vserver_groups.get(cloud, rid, region)
     raise CloudError("InvalidParameter", "The specified resource does not exist.", 400)
 
 
@@ -76,6 +78,8 @@ def list_tag_resources(cloud, p: Params) -> dict:
         objs = [(lb["id"], lb) for lb in cloud.store.all(LB_KIND) if lb["region"] == region]
     elif rtype == "listener":
         objs = [(listener_resource_id(x), x) for x in cloud.store.all(LISTENER_KIND) if x["region"] == region]
+    elif rtype == "vservergroup":
+        objs = [(g["id"], g) for g in cloud.store.all(vserver_groups.KIND) if g["region"] == region]
     else:
         objs = []
     if ids:

@@ -1,12 +1,24 @@
 """The bash scripts and systemd unit that the instance user data carries (rendered by userdata.py).
 
 Every script honours FLEET_ROOT (default "": the VM's own root) so that tests run them for real in a
-temporary directory. Values are substituted as @NAME@ tokens with shell-quoted text.
+temporary directory. The scripts are constant text: no stack value is ever pasted into them. What they
+need from the stack (model_dir, the image, the mirrors...) they read at run time, as data, from
+/etc/fleet/install.json (written by userdata.py with json.dumps), through the system python3 that
+cloud-init itself runs on. A value can therefore hold any character without becoming shell code.
 """
 from __future__ import annotations
 
 import re
-import shlex
+
+INSTALL_CONFIG = "/etc/fleet/install.json"
+
+# Reads one key of install.json into a shell variable: the value crosses as data (stdout of python3,
+# captured by "$(...)"), never as shell text. cloud-init runs on python3, so it is on every image.
+_SETTING = r"""setting() {
+    python3 -c 'import json, sys; sys.stdout.write(str(json.load(open(sys.argv[1]))[sys.argv[2]]))' \
+        "${root}/etc/fleet/install.json" "$1"
+}
+"""
 
 # Runs the workload that /etc/fleet/workload.json declares (the file localcloud's runtime reads too).
 # Bash settles this VM's values; the system python3 (cloud-init's own interpreter, so present on
@@ -48,10 +60,10 @@ PREPARE_DATA_DISK = r"""#!/bin/bash
 # A disk holding anything blkid recognises (a filesystem or a partition table) is never formatted.
 set -euo pipefail
 root="${FLEET_ROOT:-}"
-model_dir=@MODEL_DIR@
-label=@LABEL@
-device="${FLEET_DATA_DEVICE:-@DEVICE@}"
-wait_seconds="${FLEET_DISK_WAIT:-@DISK_WAIT@}"
+@SETTING@model_dir="$(setting model_dir)"
+label="$(setting fs_label)"
+device="${FLEET_DATA_DEVICE:-$(setting data_device)}"
+wait_seconds="${FLEET_DISK_WAIT:-$(setting disk_wait_seconds)}"
 if [[ -n "$device" ]]; then
     candidates=("$device")
 else
@@ -111,10 +123,11 @@ INSTALL_SERVER = r"""#!/bin/bash
 # and the service account; cloud-init runs it once, before the service starts.
 set -euo pipefail
 root="${FLEET_ROOT:-}"
-mode=@MODE@
-image=@IMAGE@
-model_dir=@MODEL_DIR@
-pip_index=@PIP_INDEX@
+@SETTING@mode="$(setting mode)"
+image="$(setting image)"
+model_dir="$(setting model_dir)"
+pip_index="$(setting pip_index_url)"
+pip_trusted_host="$(setting pip_trusted_host)"
 venv="${root}/opt/fleet/venv"
 requirements="${root}/etc/fleet/requirements.txt"
 
@@ -177,7 +190,11 @@ if [[ -z "$python_bin" ]] || ! "$python_bin" -m venv "$venv"; then
     "$python_bin" -m venv "$venv"
 fi
 if [[ -n "$pip_index" ]]; then
+    # No public IP and no NAT: PyPI is reached through the mirror inside the VPC (serving.mirror.pip).
     export PIP_INDEX_URL="$pip_index"
+    if [[ -n "$pip_trusted_host" ]]; then
+        export PIP_TRUSTED_HOST="$pip_trusted_host"
+    fi
 fi
 if grep -q '[^[:space:]]' "$requirements" 2>/dev/null; then
     "$venv/bin/python" -m pip install --quiet --upgrade pip
@@ -186,19 +203,16 @@ fi
 """
 
 
-def render(template: str, **values: str) -> str:
-    """The template with each @NAME@ replaced by the shell-quoted value."""
-    text = template
-    for name, value in values.items():
-        text = text.replace(f"@{name}@", shlex.quote(value))
-    left = re.findall(r"@[A-Z_]+@", text)
-    if left:
-        raise ValueError(f"unfilled tokens in a script: {sorted(set(left))}")
-    return text
+PREPARE_DATA_DISK = PREPARE_DATA_DISK.replace("@SETTING@", _SETTING)
+INSTALL_SERVER = INSTALL_SERVER.replace("@SETTING@", _SETTING)
 
 
 def unit(*, data_disk: bool, model_dir: str, docker: bool, run_as: str) -> str:
-    """The fleet-model.service unit: restarts forever, starts only once the model disk is mounted."""
+    """The fleet-model.service unit: restarts forever, starts only once the model disk is mounted.
+    `model_dir` has passed userdata.check_model_dir (plain characters only), checked again here because
+    a unit file has no quoting that would keep a newline from adding a directive."""
+    if not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", model_dir) or run_as not in ("root", "fleet"):
+        raise ValueError(f"unit: unsafe model_dir or user {model_dir!r} {run_as!r}")
     lines = ["[Unit]", "Description=Fleet model server (the workload in /etc/fleet/workload.json)",
              "Wants=network-online.target", "After=network-online.target"]
     if data_disk:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+from .. import names
 from ..errors import NotFound, WaitTimeout
 from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
@@ -174,7 +175,7 @@ def listener_diff(spec: Stack, listener: Listener | None) -> tuple[str, list[str
 def listener_description(spec: Stack) -> str:
     """CreateLoadBalancerHTTPListener Description: 1-256 of letters, digits, `-`, `/`, `.`, `_` (SDK
     docstring); a space is not among them, so "stack <name>" would not do."""
-    return f"stack-{spec.name}"
+    return names.listener_description(spec.name)     # checked with the other names before any call
 
 
 def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record:

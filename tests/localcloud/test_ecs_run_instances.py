@@ -288,9 +288,10 @@ def test_legacy_sdk_runs_and_describes_instances_with_hmac_sha1(emulator, ecs, n
     from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
     from aliyunsdkecs.request.v20140526.RunInstancesRequest import RunInstancesRequest
 
-    from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+    from tests.conftest import credentials_for
 
-    client = AcsClient(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, REGION)
+    creds = credentials_for(emulator.url)
+    client = AcsClient(creds.access_key_id, creds.access_key_secret, REGION)
     endpoint = emulator.url.split("://")[1]
     req = RunInstancesRequest()
     req.set_endpoint(endpoint)

@@ -10,8 +10,8 @@ from alibabacloud_tea_openapi.utils import Utils
 from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
-from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Verifier
-from tests.conftest import REGION, sdk_config
+from localcloud.auth import Verifier
+from tests.conftest import REGION, credentials_for, sdk_config
 
 
 def describe_vpcs(client):
@@ -39,7 +39,8 @@ def test_legacy_sdk_signed_call_succeeds(emulator):
     from aliyunsdkcore.client import AcsClient
     from aliyunsdkcore.request import CommonRequest
 
-    client = AcsClient(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, REGION)
+    creds = credentials_for(emulator.url)
+    client = AcsClient(creds.access_key_id, creds.access_key_secret, REGION)
     req = CommonRequest(domain=emulator.url.split("://")[1], version="2016-04-28", action_name="CreateVpc")
     req.set_method("POST")
     req.add_query_param("RegionId", REGION)
@@ -54,7 +55,7 @@ def test_legacy_sdk_wrong_secret_is_reported_as_invalid_secret(emulator):
     from aliyunsdkcore.client import AcsClient
     from aliyunsdkecs.request.v20140526.DescribeRegionsRequest import DescribeRegionsRequest
 
-    client = AcsClient(DEFAULT_ACCESS_KEY_ID, "not-the-secret", REGION)
+    client = AcsClient(credentials_for(emulator.url).access_key_id, "not-the-secret", REGION)
     req = DescribeRegionsRequest()
     req.set_endpoint(emulator.url.split("://")[1])
     with pytest.raises(ServerException) as info:
@@ -111,9 +112,15 @@ def test_stale_timestamp_with_hmac_sha1_is_refused(emulator, monkeypatch):
 
 
 def test_access_keys_come_from_the_environment(monkeypatch):
+    from localcloud.server import Emulator
+
     monkeypatch.setenv("LOCALCLOUD_ACCESS_KEY_ID", "LTAIcustom")
     monkeypatch.setenv("LOCALCLOUD_ACCESS_KEY_SECRET", "custom-secret")
-    assert Verifier().keys == {"LTAIcustom": "custom-secret"}
+    emu = Emulator(None, runtime=False)
+    try:
+        assert emu.verifier.keys == {"LTAIcustom": "custom-secret"}
+    finally:
+        emu.close()
 
 
 def test_verifier_matches_the_documented_v3_test_vector():

@@ -16,8 +16,7 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_slb20140515 import models as sm
 
 from localcloud import encoding
-from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from tests.conftest import REGION
+from tests.conftest import REGION, credentials_for
 from tests.localcloud.support import make_network
 from tests.localcloud.test_ecs_support import IMAGE, TYPE
 
@@ -31,6 +30,7 @@ _REQUEST_ID = re.compile(rb'^\{"RequestId": "[0-9A-F-]+", ')
 def raw_answer(url: str, version: str, action: str, params: dict) -> bytes:
     """The answer's bytes to an ACS3-HMAC-SHA256 signed request, without its (per-request) RequestId."""
     host = url.split("://", 1)[1]
+    creds = credentials_for(url)
     params = {"RegionId": REGION, **params}
     headers = {"host": host, "x-acs-action": action, "x-acs-version": version,
                "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -41,8 +41,8 @@ def raw_answer(url: str, version: str, action: str, params: dict) -> bytes:
     canonical = "\n".join(["POST", "/", query, "".join(f"{h}:{headers[h]}\n" for h in signed), ";".join(signed),
                            headers["x-acs-content-sha256"]])
     to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
-    signature = hmac.new(DEFAULT_ACCESS_KEY_SECRET.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-    headers["Authorization"] = (f"ACS3-HMAC-SHA256 Credential={DEFAULT_ACCESS_KEY_ID},"
+    signature = hmac.new(creds.access_key_secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["Authorization"] = (f"ACS3-HMAC-SHA256 Credential={creds.access_key_id},"
                                 f"SignedHeaders={';'.join(signed)},Signature={signature}")
     conn = http.client.HTTPConnection(host, timeout=10)
     try:

@@ -7,13 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
 import localcloud
 from localcloud.runtime.testing import demo_user_data
 from localcloud.store import Store
+from tests.conftest import Control
 from tests.runtime_support import wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -51,8 +51,7 @@ def serve(data_dir: str, *extra: str) -> tuple[subprocess.Popen, str]:
 
 
 def workloads(url: str) -> list[dict]:
-    with urllib.request.urlopen(url + "/_localcloud/runtime", timeout=5) as resp:
-        return json.loads(resp.read())["instances"]
+    return Control(url).request("GET", "runtime")["instances"]
 
 
 def running_pids(url: str, count: int) -> list[int]:
@@ -93,8 +92,7 @@ def test_no_runtime_flag_runs_nothing(tmp_path):
     seed(str(tmp_path), "i-off")
     proc, url = serve(str(tmp_path), "--no-runtime")
     try:
-        with urllib.request.urlopen(url + "/_localcloud/runtime", timeout=5) as resp:
-            assert json.loads(resp.read()) == {"enabled": False, "instances": [], "listeners": []}
+        assert Control(url).request("GET", "runtime") == {"enabled": False, "instances": [], "listeners": []}
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -102,7 +102,7 @@ def test_model_dir_is_the_instance_data_disk(cloud):
     s = stack(cloud, amount=1)
     disk = cloud.ecs.describe_disks(em.DescribeDisksRequest(region_id=REGION, instance_id=s.ids[0],
                                                             disk_type="data")).body.disks.disk[0]
-    assert workload(cloud, s.ids[0])["model_dir"] == os.path.join(cloud.data_dir, "disks", disk.disk_id)
+    assert workload(cloud, s.ids[0])["model_dir"] == os.path.join(cloud.runtime.base_dir, "disks", disk.disk_id)
 
 
 def test_stop_instance_stops_its_server_and_health_status_turns_abnormal(cloud):
@@ -187,7 +187,7 @@ def test_the_default_model_server_serves_inference_through_the_listener(cloud):
             served[resp.headers["X-Fleet-Instance"]] += 1
             answers.append(next(o for o in json.loads(resp.read())["outputs"] if o["name"] == "predict")["data"])
     model_dir = workload(cloud, s.ids[0])["model_dir"]
-    assert model_dir.startswith(os.path.join(cloud.data_dir, "disks"))   # the model lives on the data disk
+    assert model_dir.startswith(os.path.join(cloud.runtime.base_dir, "disks"))   # the model lives on the data disk
     assert answers == [modelserver.predict(model_dir, rows)] * 10
     assert served == {iid: 5 for iid in s.ids}
 

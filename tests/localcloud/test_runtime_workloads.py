@@ -13,6 +13,7 @@ import pytest
 
 from localcloud.runtime.testing import Stage, demo_user_data
 from tests import runtime_support
+from tests.conftest import Control
 from tests.runtime_support import process_gone
 
 pytestmark = pytest.mark.timeout(60)
@@ -157,7 +158,7 @@ def test_model_dir_is_the_first_data_disk_and_follows_it_to_another_instance(sta
     stage.disk("d-model", "i-disk1")
     stage.instance("i-disk1", demo_user_data())
     info = serving(runtime, "i-disk1")
-    disk_dir = os.path.join(emulator.data_dir, "disks", "d-model")
+    disk_dir = os.path.join(emulator.cloud.runtime.base_dir, "disks", "d-model")
     assert os.path.samefile(info["model_dir"], disk_dir)
     stage.status("instance", "i-disk1", "Stopping", "Stopped")
     stage.attach("d-model", "")
@@ -186,15 +187,12 @@ def test_reset_leaves_no_child_process(stage, runtime, emulator):
 def test_runtime_control_route_lists_workloads(stage, runtime, runtime_server):
     stage.instance("i-route", demo_user_data())
     serving(runtime, "i-route")
-    with urllib.request.urlopen(runtime_server.url + "/_localcloud/runtime", timeout=5) as resp:
-        body = json.loads(resp.read())
+    body = Control(runtime_server.url).request("GET", "runtime")
     entry = next(w for w in body["instances"] if w["instance_id"] == "i-route")
     assert set(entry) >= {"address", "port", "pid", "state", "last_error", "log_path"}
 
 
 def test_kill_route_for_an_instance_without_workload_is_404(runtime_server):
-    req = urllib.request.Request(runtime_server.url + "/_localcloud/runtime/kill", method="POST",
-                                 data=json.dumps({"instance_id": "i-nothing"}).encode())
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(req, timeout=5)
+        Control(runtime_server.url).request("POST", "runtime/kill", {"instance_id": "i-nothing"})
     assert err.value.code == 404

@@ -2,6 +2,7 @@
 taken over; ClientTokens deterministic, written ahead and reused."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -30,11 +31,12 @@ def test_a_write_that_fails_before_the_rename_leaves_the_old_document(tmp_path, 
     atomic_write_json(path, {"n": 1})
 
     def crash(src, dst):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(StateError) as caught:       # an operational failure: one clear line, exit 1
         atomic_write_json(path, {"n": 2, "big": "x" * 100_000})
+    assert "No space left on device (ENOSPC)" in str(caught.value) and path in str(caught.value)
     assert json.loads(open(path).read()) == {"n": 1}
     assert os.listdir(tmp_path) == ["s.json"]
 
@@ -167,13 +169,14 @@ def test_a_new_state_gets_a_new_epoch_so_old_tokens_never_come_back(tmp_path):
     assert TokenBook(one, "demo").begin("vpc/0/", "CreateVpc", {}) != TokenBook(two, "demo").begin("vpc/0/", "CreateVpc", {})
 
 
-def test_the_state_holds_no_secret(run, tmp_path):
-    from localcloud.auth import DEFAULT_ACCESS_KEY_SECRET
+def test_the_state_holds_no_secret(run, emulator, tmp_path):
     from provisioner_support import DEFAULT_STACK
+
+    from tests.conftest import credentials_for
 
     assert run("provision", DEFAULT_STACK).exit_code == 0
     text = open(run.state_path).read()
-    assert DEFAULT_ACCESS_KEY_SECRET not in text and "LTAI" not in text
+    assert credentials_for(emulator.url).access_key_secret not in text and "LTAI" not in text
     doc = json.loads(text)
     assert doc["pending"] == {}
     assert set(doc["resources"]) >= {"vpc", "vswitch", "security-group", "instance", "data-disk", "load-balancer"}

@@ -7,11 +7,11 @@ import socket
 
 import pytest
 
-from localcloud.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from provisioner import target
+from provisioner import emulator as lc, target
 from provisioner.errors import TargetError
 from provisioner.spec import Target
 from provisioner_support import DEFAULT_STACK
+from tests.conftest import credentials_for
 
 
 def free_port() -> int:
@@ -43,7 +43,8 @@ def test_endpoint_and_the_alibaba_target_do_not_mix(emulator):
 def test_a_given_endpoint_uses_the_environments_keys_else_localclouds_pair(emulator, monkeypatch):
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", raising=False)
-    assert target.resolve(None, None, emulator.url)._access_key == (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
+    creds = credentials_for(emulator.url)
+    assert target.resolve(None, None, emulator.url)._access_key == (creds.access_key_id, creds.access_key_secret)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIfromenv")
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret-from-env")
     resolved = target.resolve(None, None, emulator.url)
@@ -75,10 +76,7 @@ def test_the_default_emulator_is_started_in_the_background_then_reused(tmp_path,
         assert again.how == "reused a running emulator"
         assert "reused" in again.describe()
     finally:
-        import urllib.request
-
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        opener.open(urllib.request.Request(f"http://127.0.0.1:{port}/_localcloud/shutdown", method="POST"), timeout=5)
+        lc.control(f"http://127.0.0.1:{port}", lc.keys_of(f"http://127.0.0.1:{port}"), "POST", "shutdown")
 
 
 def test_the_cli_ignores_proxies_for_the_local_emulator(run, monkeypatch):

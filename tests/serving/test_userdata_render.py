@@ -30,6 +30,10 @@ def manifest(doc: dict) -> dict:
     return json.loads(files(doc)["/etc/fleet/workload.json"]["content"])
 
 
+def install_config(doc: dict) -> dict:
+    return json.loads(files(doc)["/etc/fleet/install.json"]["content"])
+
+
 def test_user_data_is_the_base64_of_a_cloud_config_document():
     b64 = userdata.build_user_data({}, instance_role="model-server", data_disk=True)
     text = base64.b64decode(b64, validate=True).decode()
@@ -60,8 +64,10 @@ def test_without_a_data_disk_the_manifest_asks_for_no_disk_wait():
 
 
 def test_the_disk_script_waits_as_long_as_the_manifest_says():
-    script = files(document())["/opt/fleet/prepare-data-disk"]["content"]
-    assert f'wait_seconds="${{FLEET_DISK_WAIT:-{userdata.DATA_DISK_WAIT_SECONDS}}}"' in script
+    doc = document()
+    script = files(doc)["/opt/fleet/prepare-data-disk"]["content"]
+    assert 'wait_seconds="${FLEET_DISK_WAIT:-$(setting disk_wait_seconds)}"' in script
+    assert install_config(doc)["disk_wait_seconds"] == manifest(doc)["data_disk"]["wait_seconds"]
 
 
 def test_the_default_server_installs_its_pinned_requirements():
@@ -83,7 +89,9 @@ def test_the_disk_script_formats_only_a_blank_disk_with_a_label_and_mounts_by_uu
     blank_case = text.index("    2)\n")
     assert text.index('mkfs.ext4 -q -L "$label" "$disk"') > blank_case > text.index('blkid -p "$disk"')
     assert text.count("mkfs") == 1
-    assert "model_dir=/srv/models\nlabel=fleet-model\n" in text
+    assert 'model_dir="$(setting model_dir)"\nlabel="$(setting fs_label)"\n' in text
+    config = install_config(document({"model_dir": "/srv/models"}))
+    assert (config["model_dir"], config["fs_label"]) == ("/srv/models", "fleet-model")
     assert "printf 'UUID=%s %s %s defaults,nofail," in text
 
 
@@ -133,7 +141,7 @@ def test_a_container_server_runs_as_root_after_docker_and_installs_no_venv_requi
     assert "User=root" in unit and "Requires=docker.service" in unit
     assert "ExecStartPre=-/usr/bin/env docker rm --force fleet-model" in unit
     assert "/etc/fleet/requirements.txt" not in files(doc)
-    assert "mode=docker\nimage=vllm/vllm-openai:v0.6.3\n" in files(doc)["/opt/fleet/install-server"]["content"]
+    assert (install_config(doc)["mode"], install_config(doc)["image"]) == ("docker", "vllm/vllm-openai:v0.6.3")
 
 
 def test_a_container_port_other_than_the_serving_port_is_published_to_it():
@@ -149,9 +157,10 @@ def test_env_values_stay_out_of_the_docker_argv():
 def test_a_mapping_a_dataclass_and_the_provisioner_spec_give_the_same_user_data():
     spec = pytest.importorskip("provisioner.spec")
     Server, Serving = spec.Server, spec.Serving
-    as_dict = {"port": 8000, "health_path": "/health",
+    mirror = spec.Mirror()           # the spec's default: Alibaba Cloud's mirrors inside the VPC
+    as_dict = {"port": 8000, "health_path": "/health", "mirror": {"apt": mirror.apt, "pip": mirror.pip},
                "server": {"image": "vllm/vllm-openai:v0.6.3", "env": {"A": "1"}}}
-    as_dataclass = ServingSettings(port=8000, health_path="/health",
+    as_dataclass = ServingSettings(port=8000, health_path="/health", pip_index_url=mirror.pip, apt_mirror=mirror.apt,
                                    server=ServerSettings(image="vllm/vllm-openai:v0.6.3", env={"A": "1"}))
     as_spec = Serving(8000, "/health", None, Server(None, "vllm/vllm-openai:v0.6.3", (("A", "1"),)))
     rendered = {userdata.build_user_data(s, instance_role="r", data_disk=True)
@@ -187,7 +196,7 @@ BAD = [
     ({"port": "80"}, "serving.port", "1-65535"),
     ({"model_dir": "models"}, "serving.model_dir", "absolute path"),
     ({"model_dir": "/mnt/my models"}, "serving.model_dir", "absolute path"),
-    ({"model_dir": "/"}, "serving.model_dir", "directory below /"),
+    ({"model_dir": "/"}, "serving.model_dir", "absolute path"),
     ({"health_path": "health"}, "serving.health_path", "starting with /"),
     ({"server": {"command": "python -m server"}}, "serving.server.command", "list of strings"),
     ({"server": {"command": ["{python}", 3]}}, "serving.server.command[1]", "must be a string"),

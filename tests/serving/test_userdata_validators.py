@@ -17,7 +17,7 @@ from serving_support import SCHEMA, shell_snippets, tool
 
 VARIANTS = {
     "default-with-disk": ({}, True),
-    "default-without-disk": ({"model_dir": "/var/lib/fleet/model"}, False),
+    "default-without-disk": ({"model_dir": "/srv/fleet/model"}, False),
     "custom-command": ({"port": 9000, "health_path": "/healthz",
                         "server": {"command": ["{python}", "-m", "myserver", "--port", "{port}"],
                                    "pip": ["myserver==1.2"], "env": {"A": "b c"}}}, True),
@@ -25,6 +25,14 @@ VARIANTS = {
                          "server": {"image": "vllm/vllm-openai:v0.6.3", "gpus": "all",
                                     "args": ["--model", "/mnt/model/m", "--port", "{port}"],
                                     "env": {"HF_HUB_OFFLINE": "1"}}}, True),
+    "alibaba-mirrors": ({"mirror": {"apt": "http://mirrors.cloud.aliyuncs.com/ubuntu/",
+                                    "pip": "http://mirrors.cloud.aliyuncs.com/pypi/simple/",
+                                    "registry": "https://registry-vpc.cn-hangzhou.aliyuncs.com"},
+                         "server": {"image": "vllm/vllm-openai:v0.6.3"}}, True),
+    "debian-mirrors": ({"mirror": {"apt": "http://mirrors.cloud.aliyuncs.com/debian/",
+                                   "apt_security": "http://mirrors.cloud.aliyuncs.com/debian-security/"}}, False),
+    "hostile-strings": ({"server": {"command": ["{python}", "-c", "import sys\nprint('a')  # $(id) `id`\r\x85\u2028"],
+                                    "env": {"X": "line\n#cloud-config\nbootcmd: [id]\n"}}}, True),
 }
 
 
