@@ -1,11 +1,14 @@
 """Tags shared by every product: parsing `Tag.N.Key/Value`, limits, filters, and the tag API pieces."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
 from .core import next_token_page
 from .errors import CloudError, missing
 from .params import Params
+
+if TYPE_CHECKING:
+    from .core import Cloud
 
 MAX_TAGS = 20          # tags per resource (ECS, VPC and SLB docs)
 MAX_KEY_LEN = 128
@@ -118,12 +121,18 @@ def add_to_each(cloud, found: list[tuple[str, dict]], new: dict[str, str], over_
 
 def remove_from_each(cloud, found: list[tuple[str, dict]], p: Params, keys: list[str]) -> None:
     """UntagResources: drop `TagKey.N`; `All=true` drops every tag, but only when no TagKey.N is given."""
-    remove_all = bool(p.flag("All", default=False)) and not keys
+    untag(cloud, found, keys, bool(p.flag("All", default=False)))
+
+
+def untag(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], keys: list[str],
+          remove_all: bool) -> None:
+    """Drop `keys` from each resource, or every tag with `remove_all` (honoured only when `keys` is empty)."""
+    remove_all = remove_all and not keys
     for kind, obj in found:
         current = dict(obj.get("tags") or {})
         kept = {} if remove_all else {k: v for k, v in current.items() if k not in keys}
-        if kept != current:
-            obj["tags"] = kept
+        if kept != current and kind is not None:
+            cast(dict, obj)["tags"] = kept
             cloud.store.put(kind, obj)
 
 

@@ -7,8 +7,8 @@ from .. import catalog
 from ..core import iso_seconds, new_id
 from ..errors import CloudError
 from ..slb import answer_order
-from ..vpc import cidr as cidrs
-from ..vpc.models import used_addresses
+from ..vpc.models import cidr as cidrs
+from ..vpc.models.vswitches import used_addresses
 from .common import LB_KIND, LISTENER_KIND, allocate_address, listeners_of, render_tags, visible_listeners_of
 
 SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large")
