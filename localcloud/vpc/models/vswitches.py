@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from ... import catalog, tags
 from ...core import iso_seconds, new_id
 from ...ecs.lifecycle import lingering
-from ...errors import DryRunOperation
+from ...errors import DryRunOperation, MissingParameter
 from .. import answer_order
 from ..exceptions import (DependencyViolation, IncorrectVpcStatus, IncorrectVSwitchStatus, InvalidVSwitchIdNotFound,
                           InvalidZoneIdNotFound, OtherSubnetProcessing, QuotaExceededVSwitch,
@@ -89,7 +89,8 @@ def pick_vswitch_cidr(cloud: Cloud, vpc: Vpc, cidr: str | None, mask: int | None
     vpc_net = ipaddress.IPv4Network(vpc["cidr"])
     if cidr:
         return cidrs.check_vswitch_cidr(cidr, vpc_net, siblings)
-    assert mask is not None  # the response layer requires CidrBlock or CidrMask
+    if mask is None:
+        raise MissingParameter(name="CidrBlock")
     return cidrs.allocate(mask, vpc_net, siblings)
 
 
