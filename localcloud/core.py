@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from . import catalog
 from .encoding import EncodedList, dumps
-from .errors import CloudError, idempotent_mismatch, region_not_found
+from .errors import IdempotentParameterMismatch, InvalidClientToken, InvalidNextToken, InvalidRegionIdNotFound
 from .params import Params
 from .profile import Clock
 from .store import Store
@@ -144,7 +144,7 @@ class Cloud:
     def region(self, p: Params, required: bool = True) -> str:
         region = p.text("RegionId", required=required)
         if region is not None and region not in catalog.REGIONS:
-            raise region_not_found()
+            raise InvalidRegionIdNotFound()
         return region
 
     # ClientToken -------------------------------------------------------------------------------
@@ -159,14 +159,14 @@ class Cloud:
         if token is None:
             return create()
         if len(token) > 64 or not token.isascii():
-            raise CloudError("InvalidClientToken.ValueNotSupported", "The ClientToken provided is invalid.", 400)
+            raise InvalidClientToken()
         key = f"token:{product}:{name}:{p.raw.get('RegionId', '')}:{token}"
         seen = self.store.meta(key)
         now = self.clock.now()
         fingerprint = p.fingerprint(ignore=(token_param,))
         if seen and now - seen["at"] < self.config.token_ttl:
             if seen["fingerprint"] != fingerprint:
-                raise idempotent_mismatch()
+                raise IdempotentParameterMismatch()
             return dict(seen["result"])
         result = create()
         self.store.set_meta(key, {"at": now, "fingerprint": fingerprint, "result": result})
@@ -272,9 +272,9 @@ def next_token_page(items: list, p: Params, default_size: int = 10, max_size: in
         try:
             start = int(token, 16)
         except ValueError:
-            raise CloudError("InvalidNextToken", "The specified NextToken is not valid.", 400) from None
+            raise InvalidNextToken() from None
         if start < 0 or start > len(items):
-            raise CloudError("InvalidNextToken", "The specified NextToken is not valid.", 400)
+            raise InvalidNextToken()
     page = items[start:start + size]
     meta: dict[str, Any] = {"NextToken": format(start + size, "x") if start + size < len(items) else ""}
     return page, meta

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
 from .core import next_token_page
-from .errors import CloudError, missing
+from .errors import (CloudError, EmptyTagValue, InvalidTagCount, InvalidTagKeyMalformed, InvalidTagValueMalformed,
+                     MissingParameter, TooManyTagFilters)
 from .params import Params
 
 if TYPE_CHECKING:
@@ -21,29 +22,20 @@ def parse_tags(p: Params, name: str = "Tag", max_items: int = MAX_TAGS, require_
     tags: dict[str, str] = {}
     entries = p.struct_list(name)
     if len(entries) > max_items:
-        raise CloudError("InvalidTagCount", f"The number of tags must not exceed {max_items}.", 400)
+        raise InvalidTagCount(limit=max_items)
     for entry in entries:
         key = entry.get("Key", "")
         value = entry.get("Value", "")
         if not key:
-            raise CloudError("InvalidTagKey.Malformed", f'The specified parameter "{name}.N.Key" is not valid: it must not be empty.', 400)
+            raise InvalidTagKeyMalformed(name=name, reason="it must not be empty.")
         if len(key) > MAX_KEY_LEN or key.lower().startswith(("aliyun", "acs:")) or "http://" in key or "https://" in key:
-            raise CloudError("InvalidTagKey.Malformed", f'The specified parameter "{name}.N.Key" is not valid: {key!r}.', 400)
+            raise InvalidTagKeyMalformed(name=name, reason=f"{key!r}.")
         if len(value) > MAX_VALUE_LEN or value.lower().startswith(("aliyun", "acs:")) or "http://" in value or "https://" in value:
-            raise CloudError("InvalidTagValue.Malformed", f'The specified parameter "{name}.N.Value" is not valid: {value!r}.', 400)
+            raise InvalidTagValueMalformed(name=name, reason=f"{value!r}.")
         if require_value and not value:
-            raise CloudError("InvalidTagValue.Malformed", f'The specified parameter "{name}.N.Value" must not be empty.', 400)
+            raise EmptyTagValue(name=name)
         tags[key] = value
     return tags
-
-
-def merge_tags(obj: dict, new: dict[str, str], limit_code: str = "InvalidTagCount") -> None:
-    """Add or overwrite tags on a resource; more than 20 in all is refused before anything changes."""
-    merged = dict(obj.get("tags") or {})
-    merged.update(new)
-    if len(merged) > MAX_TAGS:
-        raise CloudError(limit_code, f"The number of tags on resource {obj['id']} would exceed {MAX_TAGS}.", 400)
-    obj["tags"] = merged
 
 
 def matches(obj: dict, filters: list[dict[str, str]]) -> bool:
@@ -63,7 +55,7 @@ def matches(obj: dict, filters: list[dict[str, str]]) -> bool:
 def filter_by_tags(objs: list[dict], p: Params, name: str = "Tag") -> list[dict]:
     filters = p.struct_list(name)
     if len(filters) > MAX_TAGS:
-        raise CloudError("InvalidTagCount", f"At most {MAX_TAGS} tag filters are allowed.", 400)
+        raise TooManyTagFilters(limit=MAX_TAGS)
     return [o for o in objs if matches(o, filters)] if filters else objs
 
 
@@ -88,7 +80,7 @@ def resource_ids(p: Params, required: bool, limit: int, too_many: CloudError, mi
     if unique:
         ids = list(dict.fromkeys(ids))
     if required and not ids:
-        raise missing(missing_name)
+        raise MissingParameter(name=missing_name)
     if len(ids) > limit:
         raise too_many
     return ids
