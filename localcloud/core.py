@@ -8,14 +8,14 @@ import string
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Literal, TypeVar, cast, overload
 
 from . import catalog
 from .encoding import EncodedList, dumps
 from .errors import IdempotentParameterMismatch, InvalidClientToken, InvalidNextToken, InvalidRegionIdNotFound
 from .params import Params
 from .profile import Clock
-from .store import Store
+from .store import R, Resource, Store
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +35,19 @@ class ActionSpec:
 # (product, action) -> spec. Products register at import time with @action.
 ACTIONS: dict[tuple[str, str], ActionSpec] = {}
 # kind -> handler(cloud, obj) run when a timeline step releases the resource.
-RELEASE_HANDLERS: dict[str, Callable[["Cloud", dict], None]] = {}
+RELEASE_HANDLERS: dict[str, Callable[["Cloud", Any], None]] = {}
 
 
-def action(product: str, name: str, mutating: bool | None = None):
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def action(product: str, name: str, mutating: bool | None = None) -> Callable[[F], F]:
     """Register a response function for `product`'s API action `name`.
 
     Reads (Describe*/List*) are non-mutating unless told otherwise; everything else mutates.
     """
 
-    def wrap(func):
+    def wrap(func: F) -> F:
         is_mut = mutating if mutating is not None else not name.startswith(("Describe", "List"))
         ACTIONS[(product, name)] = ActionSpec(product, name, func, is_mut)
         return func
@@ -52,8 +55,8 @@ def action(product: str, name: str, mutating: bool | None = None):
     return wrap
 
 
-def on_release(kind: str):
-    def wrap(func):
+def on_release(kind: str) -> Callable[[F], F]:
+    def wrap(func: F) -> F:
         RELEASE_HANDLERS[kind] = func
         return func
 
@@ -141,7 +144,14 @@ class Cloud:
         return body
 
     # validation helpers used by products ---------------------------------------------------
-    def region(self, p: Params, required: bool = True) -> str:
+    @overload
+    def region(self, p: Params, required: Literal[True] = ...) -> str: ...
+
+    @overload
+    def region(self, p: Params, required: bool) -> str | None: ...
+
+    def region(self, p: Params, required: bool = True) -> str | None:
+        """`RegionId`, which must name a region of the catalog (else InvalidRegionId.NotFound, 404)."""
         region = p.text("RegionId", required=required)
         if region is not None and region not in catalog.REGIONS:
             raise InvalidRegionIdNotFound()
@@ -173,7 +183,8 @@ class Cloud:
         return result
 
     # status timelines ------------------------------------------------------------------------
-    def schedule(self, kind: str, obj: dict, steps: list[tuple[str, str, Any]], replace: bool = True) -> None:
+    def schedule(self, kind: str, obj: Resource, steps: list[tuple[str, str | None, Any]],
+                 replace: bool = True) -> None:
         """Queue `[(duration_key, field, value), ...]`; each step fires its duration after the previous.
 
         A step with field "__release__" removes the resource (and runs its release handler).
@@ -185,17 +196,17 @@ class Cloud:
         for key, fld, value in steps:
             at += self.clock.delay(key) if key else 0.0
             timeline.append([at, fld, value])
-        obj["_timeline"] = timeline
+        cast(dict, obj)["_timeline"] = timeline
         self.store.put(kind, obj)
 
-    def set_field(self, kind: str, obj: dict, fld: str, value: Any) -> None:
+    def set_field(self, kind: str, obj: Resource, fld: str, value: Any) -> None:
         old = obj.get(fld)
-        obj[fld] = value
+        cast(dict, obj)[fld] = value
         self.store.put(kind, obj)
         if old != value:
             self._notify(kind, obj, fld, old, value)
 
-    def release(self, kind: str, obj: dict) -> None:
+    def release(self, kind: str, obj: Resource) -> None:
         handler = RELEASE_HANDLERS.get(kind)
         if handler:
             handler(self, obj)
@@ -241,7 +252,7 @@ class Cloud:
         self.store.commit()
 
 
-def rendered_list(cloud: Cloud, kind: str, objs: list[dict], view: str, render: Callable[[dict], dict],
+def rendered_list(cloud: Cloud, kind: str, objs: list[R], view: str, render: Callable[[R], dict[str, Any]],
                   depends: tuple[str, ...] = ()) -> EncodedList:
     """The answer's list of resources, each encoded once and kept by the store until it (or a resource of
     a kind in `depends`, which `render` also reads) changes; the server splices the texts in."""
@@ -302,14 +313,14 @@ def in_order(body: dict, order: tuple[str, ...], nested: dict | None = None) -> 
     return out
 
 
-def ordered(order: tuple[str, ...], nested: dict | None = None):
+def ordered(order: tuple[str, ...], nested: dict | None = None) -> Callable[[F], F]:
     """Decorate a render function so that its answer keeps a documented sample's field order (`in_order`)."""
 
-    def wrap(render):
+    def wrap(render: F) -> F:
         @functools.wraps(render)
-        def rendered(*args, **kwargs):
+        def rendered(*args: Any, **kwargs: Any) -> dict:
             return in_order(render(*args, **kwargs), order, nested)
 
-        return rendered
+        return cast(F, rendered)
 
     return wrap

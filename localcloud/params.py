@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal, overload
 
 from .errors import CloudError, InvalidParameter, MissingParameter
 
@@ -29,8 +29,20 @@ class Params:
         return name in self.raw and self.raw[name] != ""
 
     # scalars -----------------------------------------------------------------------------
+    @overload
+    def text(self, name: str, required: Literal[True], default: str | None = None,
+             max_len: int | None = None, choices: Iterable[str] | None = None) -> str: ...
+
+    @overload
+    def text(self, name: str, required: bool = False, *, default: str,
+             max_len: int | None = None, choices: Iterable[str] | None = None) -> str: ...
+
+    @overload
+    def text(self, name: str, required: bool = False, default: None = None,
+             max_len: int | None = None, choices: Iterable[str] | None = None) -> str | None: ...
+
     def text(self, name: str, required: bool = False, default: str | None = None,
-            max_len: int | None = None, choices: Iterable[str] | None = None) -> str | None:
+             max_len: int | None = None, choices: Iterable[str] | None = None) -> str | None:
         value = self.raw.get(name)
         if value is None or value == "":
             if required:
@@ -42,8 +54,20 @@ class Params:
             raise InvalidParameter(name, f"Valid values: {', '.join(choices)}.")
         return value
 
+    @overload
+    def integer(self, name: str, required: Literal[True], default: int | None = None,
+                min: int | None = None, max: int | None = None, code: str | None = None) -> int: ...
+
+    @overload
+    def integer(self, name: str, required: bool = False, *, default: int,
+                min: int | None = None, max: int | None = None, code: str | None = None) -> int: ...
+
+    @overload
+    def integer(self, name: str, required: bool = False, default: None = None,
+                min: int | None = None, max: int | None = None, code: str | None = None) -> int | None: ...
+
     def integer(self, name: str, required: bool = False, default: int | None = None,
-            min: int | None = None, max: int | None = None, code: str | None = None) -> int | None:
+                min: int | None = None, max: int | None = None, code: str | None = None) -> int | None:
         value = self.raw.get(name)
         if value is None or value == "":
             if required:

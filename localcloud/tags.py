@@ -7,6 +7,7 @@ from .core import next_token_page
 from .errors import (CloudError, EmptyTagValue, InvalidTagCount, InvalidTagKeyMalformed, InvalidTagValueMalformed,
                      MissingParameter, TooManyTagFilters)
 from .params import Params
+from .store import R
 
 if TYPE_CHECKING:
     from .core import Cloud
@@ -38,7 +39,7 @@ def parse_tags(p: Params, name: str = "Tag", max_items: int = MAX_TAGS, require_
     return tags
 
 
-def matches(obj: dict, filters: list[dict[str, str]]) -> bool:
+def matches(obj: Mapping[str, Any], filters: list[dict[str, str]]) -> bool:
     """Every filter must match: a key with an empty or absent value matches any value."""
     tags = obj.get("tags") or {}
     for f in filters:
@@ -52,14 +53,14 @@ def matches(obj: dict, filters: list[dict[str, str]]) -> bool:
     return True
 
 
-def filter_by_tags(objs: list[dict], p: Params, name: str = "Tag") -> list[dict]:
+def filter_by_tags(objs: list[R], p: Params, name: str = "Tag") -> list[R]:
     filters = p.struct_list(name)
     if len(filters) > MAX_TAGS:
         raise TooManyTagFilters(limit=MAX_TAGS)
     return [o for o in objs if matches(o, filters)] if filters else objs
 
 
-def render(obj: dict, key_names: tuple[str, str] = ("TagKey", "TagValue")) -> dict:
+def render(obj: Mapping[str, Any], key_names: tuple[str, str] = ("TagKey", "TagValue")) -> dict[str, Any]:
     """`{"Tag": [{TagKey, TagValue}, ...]}` (ECS, SLB) or with ("Key", "Value") for VPC."""
     k, v = key_names
     return {"Tag": [{k: key, v: value} for key, value in (obj.get("tags") or {}).items()]}
@@ -86,8 +87,8 @@ def resource_ids(p: Params, required: bool, limit: int, too_many: CloudError, mi
     return ids
 
 
-def in_region(cloud, kind: str | None, region: str, ids: list[str],
-              not_found: Callable[[str], CloudError]) -> list[tuple[str | None, dict]]:
+def in_region(cloud: Cloud, kind: str | None, region: str, ids: list[str],
+              not_found: Callable[[str], CloudError]) -> list[tuple[str | None, dict[str, Any]]]:
     """`(kind, resource)` for every id; `kind` None (a documented type not emulated) finds nothing."""
     found = []
     for rid in ids:
@@ -98,7 +99,8 @@ def in_region(cloud, kind: str | None, region: str, ids: list[str],
     return found
 
 
-def add_to_each(cloud, found: list[tuple[str, dict]], new: dict[str, str], over_limit: CloudError) -> None:
+def add_to_each(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], new: dict[str, str],
+                over_limit: CloudError) -> None:
     """TagResources: every resource is checked against MAX_TAGS (else `over_limit`) before any changes."""
     merged = []
     for _, obj in found:
@@ -107,11 +109,13 @@ def add_to_each(cloud, found: list[tuple[str, dict]], new: dict[str, str], over_
             raise over_limit
         merged.append(result)
     for (kind, obj), result in zip(found, merged):
-        obj["tags"] = result
-        cloud.store.put(kind, obj)
+        if kind is not None:        # a documented type that is not emulated finds nothing (in_region)
+            cast(dict, obj)["tags"] = result
+            cloud.store.put(kind, obj)
 
 
-def remove_from_each(cloud, found: list[tuple[str, dict]], p: Params, keys: list[str]) -> None:
+def remove_from_each(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], p: Params,
+                     keys: list[str]) -> None:
     """UntagResources: drop `TagKey.N`; `All=true` drops every tag, but only when no TagKey.N is given."""
     untag(cloud, found, keys, bool(p.flag("All", default=False)))
 
@@ -128,7 +132,8 @@ def untag(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], k
             cloud.store.put(kind, obj)
 
 
-def tag_resource_page(p: Params, resources: list[tuple[str, dict]], rtype: str, sort_keys: bool = True) -> dict:
+def tag_resource_page(p: Params, resources: Sequence[tuple[str, Mapping[str, Any]]], rtype: str,
+                      sort_keys: bool = True) -> dict[str, Any]:
     """ListTagResources: one `{ResourceId, ResourceType, TagKey, TagValue}` row per tag, NextToken-paged."""
     rows = [{"ResourceId": rid, "ResourceType": rtype, "TagKey": k, "TagValue": v}
             for rid, obj in resources

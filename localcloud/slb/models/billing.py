@@ -47,7 +47,7 @@ def change_to_pay_by_lcu(cloud: Cloud, lb: LoadBalancer, charge: str, internet_c
     if lb["pay_type"] != "PayOnDemand":
         raise OperationNotAllowed(reason="Only the metering method of a pay-as-you-go instance can be changed.")
     # Already pay-by-LCU: nothing to change (a retry whose first answer was lost succeeds; CHOICES.md).
-    lb.update(instance_charge_type="PayByCLCU", spec="", internet_charge_type="paybytraffic")
+    lb["instance_charge_type"], lb["spec"], lb["internet_charge_type"] = "PayByCLCU", "", "paybytraffic"
     cloud.store.put(LB_KIND, lb)
 
 
@@ -57,7 +57,7 @@ def make_pay_by_spec(cloud: Cloud, lb: LoadBalancer, spec: str) -> None:
         raise ValueError(f"spec must be one of {', '.join(SPECS)}")
     if lb["pay_type"] != "PayOnDemand":
         raise ValueError("only a pay-as-you-go instance can be pay-by-specification")
-    lb.update(instance_charge_type="PayBySpec", spec=spec)
+    lb["instance_charge_type"], lb["spec"] = "PayBySpec", spec
     cloud.store.put(LB_KIND, lb)
 
 

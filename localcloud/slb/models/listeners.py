@@ -183,8 +183,9 @@ def set_listener_attribute(cloud: Cloud, listener: Listener, settings: dict[str,
     check(cloud, updated, switches)
     if dry_run:
         raise DryRunOperation()
-    listener.clear()
-    listener.update(updated)
+    fields = cast(dict, listener)
+    fields.clear()
+    fields.update(updated)
     cloud.store.put(LISTENER_KIND, listener)
 
 
