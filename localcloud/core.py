@@ -8,7 +8,7 @@ import string
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, cast, overload
 
 from . import catalog
 from .encoding import EncodedList, dumps
@@ -16,6 +16,10 @@ from .errors import IdempotentParameterMismatch, InvalidClientToken, InvalidNext
 from .params import Params
 from .profile import Clock
 from .store import R, Resource, Store
+
+if TYPE_CHECKING:
+    from .faults import Faults
+    from .runtime.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +132,8 @@ class Cloud:
         self.lock = threading.RLock()
         self.listeners: list[Callable[[str, dict, str, Any, Any], None]] = []
         self.account_id = "1234567890123456"
+        self.runtime: Runtime | None = None     # the local runtime attaches itself (localcloud.runtime.attach)
+        self.faults: Faults | None = None       # model-level fault knobs (read lag, lost instances)
 
     # dispatch --------------------------------------------------------------------------------
     def call(self, product: str, name: str, raw: dict[str, str]) -> dict:

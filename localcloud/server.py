@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from http.server import ThreadingHTTPServer
+from typing import IO
 from urllib.parse import parse_qsl, urlsplit
 
 from . import control, core, credentials, encoding
@@ -67,7 +68,8 @@ class Emulator:
                  runtime: bool | None = None, keys: dict[str, str] | None = None):
         load_products()
         self.data_dir = data_dir
-        self._lockfile = None
+        self._lockfile: IO[str] | None = None
+        self.http_server: Server | None = None       # set by the CLI; the control API reads its address
         if data_dir:
             credentials.private_dir(data_dir)       # 0700: only its owner may read the keys, store and workloads
             self._take_lock(data_dir)
@@ -287,7 +289,7 @@ class Handler(GuardedHandler):
                 raise Throttling()
             if decision.before == "error":
                 raise ServiceUnavailable() if self.emu.faults.coin() < 0.5 else InternalError()
-            if decision.before == "refuse":
+            if decision.before == "refuse" and decision.answer is not None:
                 code, status, message = decision.answer
                 raise CloudError(code, message, status)
             result = self.emu.cloud.call(product, action, params)
@@ -306,8 +308,8 @@ class Handler(GuardedHandler):
             code, status, message = err.code, err.status, err.message
         except Exception:  # a bug of ours: answer as the real gateway does, and keep the trace in the log
             log.exception("internal error in %s:%s", product, action)
-            err = InternalError()
-            code, status, message = err.code, err.status, err.message
+            failure = InternalError()
+            code, status, message = failure.code, failure.status, failure.message
         self.emu.stats.record(product or "?", action or "?", bool(spec and spec.mutating), code)
         self.send_json(status, {
             "RequestId": request_id,
@@ -331,7 +333,7 @@ class Server(ConnectionCap, ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = str(self.server_address[0]), self.server_address[1]
         return f"http://{host}:{port}"
 
 
