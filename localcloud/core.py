@@ -105,7 +105,8 @@ class Config:
 
     def to_dict(self) -> dict:
         return {"instance_quota": self.instance_quota, "no_stock": self.no_stock,
-                "token_ttl": self.token_ttl, "runtime": self.runtime, "low_stock": self.low_stock, "closed_zones": self.closed_zones,
+                "token_ttl": self.token_ttl, "runtime": self.runtime, "low_stock": self.low_stock,
+                "closed_zones": self.closed_zones,
                 "retired_images": self.retired_images,
                 "dependency_linger": self.dependency_linger}
 

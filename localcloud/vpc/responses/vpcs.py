@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING, Any
 
 from ... import tags
 from ...core import action, paginate, rendered_list
-from ...errors import CloudError
 from ...params import Params
-from ..exceptions import InvalidCidrBlockMalformed, InvalidVpcDescriptionMalformed, InvalidVpcNameMalformed
+from ..exceptions import (InvalidCidrBlockMalformed, InvalidVpcCidrBlock, InvalidVpcDescriptionMalformed,
+                          InvalidVpcNameMalformed)
 from ..models import cidr as cidrs
 from ..models import vpcs
 from ..models.tags import check_tags
@@ -75,7 +75,7 @@ def modify_vpc_attribute(cloud: Cloud, p: Params) -> dict[str, Any]:
     if "CidrBlock" in p:
         try:
             block = cidrs.check_vpc_cidr(p.text("CidrBlock") or "")
-        except CloudError:
+        except InvalidVpcCidrBlock:
             # A refused new block is InvalidCidrBlock.Malformed here, not CreateVpc's InvalidParameter.
             raise InvalidCidrBlockMalformed() from None
     vpcs.modify_vpc_attribute(cloud, vpc, name, description, block)
