@@ -29,9 +29,11 @@ def parse_tags(p: Params, name: str = "Tag", max_items: int = MAX_TAGS, require_
         value = entry.get("Value", "")
         if not key:
             raise InvalidTagKeyMalformed(name=name, reason="it must not be empty.")
-        if len(key) > MAX_KEY_LEN or key.lower().startswith(("aliyun", "acs:")) or "http://" in key or "https://" in key:
+        if (len(key) > MAX_KEY_LEN or key.lower().startswith(("aliyun", "acs:"))
+                or "http://" in key or "https://" in key):
             raise InvalidTagKeyMalformed(name=name, reason=f"{key!r}.")
-        if len(value) > MAX_VALUE_LEN or value.lower().startswith(("aliyun", "acs:")) or "http://" in value or "https://" in value:
+        if (len(value) > MAX_VALUE_LEN or value.lower().startswith(("aliyun", "acs:"))
+                or "http://" in value or "https://" in value):
             raise InvalidTagValueMalformed(name=name, reason=f"{value!r}.")
         if require_value and not value:
             raise EmptyTagValue(name=name)

@@ -87,7 +87,8 @@ def set_backend_servers(cloud: Cloud, lb: LoadBalancer, entries: list[BackendEnt
     for entry in entries:
         if entry["server_id"] not in current:
             instance_of(cloud, lb, entry["server_id"])
-            raise InvalidBackendServers(f"The backend server {entry['server_id']} is not attached to the load balancer.")
+            raise InvalidBackendServers(
+                f"The backend server {entry['server_id']} is not attached to the load balancer.")
     for entry in entries:
         _update(current[entry["server_id"]], entry)
     cloud.set_field(LB_KIND, lb, "backends", list(current.values()))

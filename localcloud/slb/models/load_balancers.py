@@ -12,7 +12,8 @@ from ...errors import InvalidParameter
 from ...vpc.models import cidr as cidrs
 from ...vpc.models.vswitches import used_addresses
 from .. import answer_order
-from ..exceptions import (AddressNotInSubnet, DeleteProtectionForPrePayInstance, DeleteProtectionIsOn, InsufficientCapacity, MasterZoneNotVSwitchZone,
+from ..exceptions import (AddressNotInSubnet, DeleteProtectionForPrePayInstance, DeleteProtectionIsOn,
+                          InsufficientCapacity, MasterZoneNotVSwitchZone,
                           VpcStatusError, VpcSubnetNotExist, VSwitchIdRequired, VSwitchNotInVpc)
 from .base import LB_KIND, LISTENER_KIND, listeners_of, live_backends, render_tags, visible_listeners_of
 
