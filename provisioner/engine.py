@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import neighbours, observe, planning, rollout
+from . import diff, neighbours, observe, planning, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
 from .resources import Instance, LoadBalancer, VSwitch
@@ -66,8 +66,9 @@ def _base(ctx: Context, command: str, started: float) -> dict:
 class _Provision:
     """One provision run: observe, then ensure every resource, creating only the difference."""
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, start_rollout: bool = True):
         self.ctx = ctx
+        self.start_rollout = start_rollout
         self.spec = ctx.spec
         self.records: list[Record] = []
         self._records_lock = threading.Lock()
@@ -109,6 +110,8 @@ class _Provision:
     def run(self, snap: observe.Snapshot | None = None) -> dict:
         ctx, spec = self.ctx, self.spec
         started = time.monotonic()
+        # A change that cannot be made is refused before any API call (exit 2, naming the field).
+        fields = diff.check(spec, ctx.state.applied_stack)
         if snap is None:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
@@ -162,9 +165,12 @@ class _Provision:
             if dplan.surplus:
                 for record in disk_step.delete_disks(ctx, dplan.surplus):
                     self.note(record)
+            for record in disk_step.grow_disks(ctx, disk_step.to_grow(spec, dplan.ok + [d for d, _ in dplan.attach])):
+                self.note(record)
         if awaiting:     # the run ends only once every backend passes the SLB's health check
             rollout.wait_healthy(ctx, lb, inst_set.ids)
-        ctx.state.update(lambda d: d.__setitem__("spec_hash", spec.spec_hash))
+        rolled_out = self.roll_out(lb, fields, inst_set.ids)
+        ctx.state.set_applied_stack(diff.applied_after(ctx.state.applied_stack, spec, rolled_out), spec.spec_hash)
         for key in ctx.state.all_pending():
             # A create an earlier run began, whose resource this run found by tag: never replay its token.
             ctx.state.clear_pending(key, spent=True)
@@ -181,6 +187,26 @@ class _Provision:
             log.warning("endpoint: %s", note)
             result["endpoint_note"] = note
         return result
+
+    def roll_out(self, lb: LoadBalancer, fields: list[diff.FieldChange], ids: list[str]) -> bool:
+        """Replace the instances whose template differs (provisioner/replace.py, when present); True when
+        no outdated instance is left."""
+        rolled = [c for c in fields if c.kind == diff.ROLLOUT]
+        if not rolled or not ids:
+            return True
+        if not self.start_rollout:
+            log.info("instances %s run an older template; reconcile starts no rollout (the stack's setting)",
+                     ", ".join(ids))
+            return False
+        try:
+            from . import replace    # the rolling replacement (its own module)
+        except ImportError:
+            log.warning("instances %s run an older template (%s): this version cannot replace them yet; plan"
+                        " lists them", ", ".join(ids), "; ".join(c.text() for c in rolled))
+            return False
+        for record in replace.roll_out(self.ctx, lb, rolled, ids) or []:
+            self.note(record)
+        return True
 
     def scale_down(self, lb: LoadBalancer) -> list[Instance]:
         """Remove surplus instances: out of the SLB first, then their own data disks, then the instances."""
@@ -215,9 +241,10 @@ class _Provision:
         instances.sort(key=lambda i: i.order)
 
 
-def provision(ctx: Context, snap: observe.Snapshot | None = None) -> dict:
-    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from)."""
-    return _Provision(ctx).run(snap)
+def provision(ctx: Context, snap: observe.Snapshot | None = None, start_rollout: bool = True) -> dict:
+    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from, and
+    says whether a changed template may start a rollout)."""
+    return _Provision(ctx, start_rollout).run(snap)
 
 
 def _counts_text(snap: observe.Snapshot) -> str:
@@ -230,15 +257,13 @@ def _counts_text(snap: observe.Snapshot) -> str:
 def plan(ctx: Context) -> dict:
     """What provision would do, from a snapshot; makes no mutating call and writes nothing."""
     started = time.monotonic()
+    diff.check(ctx.spec, ctx.state.applied_stack)      # refusals first: exit 2 before any API call
     snap = observe.snapshot(ctx)
     pre = precheck_step.run_if_needed(ctx, snap)
-    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"), ctx.state.get(LOAD_BALANCER),
-                                  pre.zones if pre is not None else None)
+    the_plan = diff.changes(ctx.spec, snap, ctx.state, pre.zones if pre is not None else None)
     if pre is not None:      # the image it resolved, and the zones it would skip
         the_plan.notes += pre.notes()
     result = _base(ctx, "plan", started)
-    if ctx.state.data.get("spec_hash") and ctx.state.data["spec_hash"] != ctx.spec.spec_hash:
-        the_plan.notes.append("the stack file changed since the last provision")
     result.update(ok=True, pending=the_plan.pending, changes=[c.to_dict() for c in the_plan.changes],
                   summary=the_plan.summary(), notes=the_plan.notes, lines=[c.line() for c in the_plan.changes])
     return result

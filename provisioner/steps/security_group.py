@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from .. import diff
 from ..errors import NotFound
 from ..resources import SOURCE_PARAMS, Rule, SecurityGroup, Vpc
 from ..spec import SLB_SOURCE_CIDR, Stack
@@ -15,24 +16,34 @@ STEP = "security-group"
 MAX_PERMISSIONS = 100          # AuthorizeSecurityGroup/RevokeSecurityGroup: 1-100 Permissions.N per call
 
 
-def desired_rules(spec: Stack) -> list[Rule]:
-    """Ingress the stack needs: the serving port from the SLB range and the VPC (plus any listed
-    serving_cidrs), SSH only from the admin CIDRs. Never 0.0.0.0/0; egress is left as the default."""
-    port = f"{spec.serving.port}/{spec.serving.port}"
-    rules = [Rule("TCP", port, SLB_SOURCE_CIDR, description="SLB health checks and traffic"),
-             Rule("TCP", port, spec.network.vpc_cidr, description="inside the VPC")]
-    rules += [Rule("TCP", port, cidr, description="serving_cidrs") for cidr in spec.access.serving_cidrs]
+def desired_rules(spec: Stack, ports: set[int] | None = None) -> list[Rule]:
+    """Ingress the stack needs: each serving port from the SLB range and the VPC (plus any listed
+    serving_cidrs), SSH only from the admin CIDRs. Never 0.0.0.0/0; egress is left as the default.
+    `ports`: the serving ports of the templates present in the fleet (a port rollout keeps the old port
+    open until its last instance left); default the stack's."""
+    rules: list[Rule] = []
+    for number in sorted(ports or {spec.serving.port}):
+        port = f"{number}/{number}"
+        rules += [Rule("TCP", port, SLB_SOURCE_CIDR, description="SLB health checks and traffic"),
+                  Rule("TCP", port, spec.network.vpc_cidr, description="inside the VPC")]
+        rules += [Rule("TCP", port, cidr, description="serving_cidrs") for cidr in spec.access.serving_cidrs]
     rules += [Rule("TCP", "22/22", cidr, description="SSH from admin_cidrs") for cidr in spec.access.admin_cidrs]
     return rules
 
 
-def rule_changes(spec: Stack, current: list[Rule]) -> tuple[list[Rule], list[Rule]]:
+def rule_changes(spec: Stack, current: list[Rule], ports: set[int] | None = None) -> tuple[list[Rule], list[Rule]]:
     """(rules to authorize, rules to revoke) to make the group's ingress exactly the desired set."""
-    want = {r.key: r for r in desired_rules(spec)}
+    want = {r.key: r for r in desired_rules(spec, ports)}
     have = {r.key: r for r in current}
     missing = [r for k, r in want.items() if k not in have]
     extra = [r for k, r in have.items() if k not in want]
     return missing, extra
+
+
+def serving_ports(ctx: Context) -> set[int]:
+    """The serving ports of the templates present in the fleet: the stack's, and the last applied one while
+    instances of that template may still serve (it is kept open until a rollout converged)."""
+    return diff.serving_ports(ctx.spec, ctx.state.applied_stack)
 
 
 def find_security_groups(ctx: Context) -> list[SecurityGroup]:
@@ -87,7 +98,7 @@ def ensure_security_group(ctx: Context, vpc: Vpc, found: list[SecurityGroup]) ->
 
 def reconcile_rules(ctx: Context, group: SecurityGroup) -> tuple[int, int]:
     """Authorize the missing ingress rules and revoke the ones the spec does not give (batched)."""
-    missing, extra = rule_changes(ctx.spec, group.rules or [])
+    missing, extra = rule_changes(ctx.spec, group.rules or [], serving_ports(ctx))
     for i in range(0, len(missing), MAX_PERMISSIONS):
         batch = missing[i:i + MAX_PERMISSIONS]
         # Authorizing a rule that exists already succeeds without adding one (ECS docs), so a retry is safe.
