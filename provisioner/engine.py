@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import neighbours, observe, planning, rollout
+from . import neighbours, observe, planning, replace, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
 from .resources import Instance, LoadBalancer, VSwitch
@@ -66,8 +66,9 @@ def _base(ctx: Context, command: str, started: float) -> dict:
 class _Provision:
     """One provision run: observe, then ensure every resource, creating only the difference."""
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, promote: bool = False):
         self.ctx = ctx
+        self.promote = promote          # go on past a held canary (provisioner promote)
         self.spec = ctx.spec
         self.records: list[Record] = []
         self._records_lock = threading.Lock()
@@ -154,16 +155,24 @@ class _Provision:
             pairs = [(d.id, inst) for d, inst in dplan.attach] + (create_future.result() if create_future else [])
             attach_future = pool.submit(disk_step.attach_disks, ctx, pairs) if pairs else None
             self.wait_listener(lb)
-            ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
-            awaiting = rollout.begin(ctx, lb, inst_set.ids, ours, inst_set.created + inst_set.started, self.records)
-            self.note(lb_step.ensure_backends(ctx, lb, inst_set.ids, ours))
+            # A rollout batch a killed run left (replace.py) is gated by its own health wait, not this one.
+            flying = replace.in_flight(ctx)
+            ours = ({i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))) - flying
+            settled = [i for i in inst_set.ids if i not in flying]
+            awaiting = rollout.begin(ctx, lb, settled, ours, inst_set.created + inst_set.started, self.records)
+            self.note(lb_step.ensure_backends(ctx, lb, settled, ours, replace.weights(ctx)))
             for record in (attach_future.result() if attach_future else []):
                 self.note(record)
             if dplan.surplus:
                 for record in disk_step.delete_disks(ctx, dplan.surplus):
                     self.note(record)
         if awaiting:     # the run ends only once every backend passes the SLB's health check
-            rollout.wait_healthy(ctx, lb, inst_set.ids)
+            rollout.wait_healthy(ctx, lb, settled)
+        # Outdated instances (another template) are replaced in batches (replace.py); exit 1 on a rollback.
+        rolled = replace.roll_out(ctx, lb, inst_set.instances, group, self.vswitch_for, promote=self.promote)
+        if rolled is not None:
+            self.records += rolled.records
+            inst_set.instances = instance_step.find_instances(ctx)
         ctx.state.update(lambda d: d.__setitem__("spec_hash", spec.spec_hash))
         for key in ctx.state.all_pending():
             # A create an earlier run began, whose resource this run found by tag: never replay its token.
@@ -172,6 +181,8 @@ class _Provision:
         endpoint, note = rollout.endpoint(ctx, lb)
         result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),
                       endpoint=endpoint, instances=inst_set.ids)
+        if rolled is not None:
+            result["rollout"] = rolled.to_dict()
         if pre is not None:
             result["precheck"] = pre.to_dict()
         sample = rollout.sample_request(ctx, endpoint)
@@ -185,6 +196,8 @@ class _Provision:
     def scale_down(self, lb: LoadBalancer) -> list[Instance]:
         """Remove surplus instances: out of the SLB first, then their own data disks, then the instances."""
         ctx, spec, snap = self.ctx, self.spec, self.snap
+        if replace.under_way(ctx):      # a rollout's surge is not a surplus: the rollout finishes it
+            return list(snap.instances)
         keep = planning.disk_holders(spec, snap)
         victims = planning.victims_for(spec, snap, keep)
         if not victims:
@@ -215,9 +228,10 @@ class _Provision:
         instances.sort(key=lambda i: i.order)
 
 
-def provision(ctx: Context, snap: observe.Snapshot | None = None) -> dict:
-    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from)."""
-    return _Provision(ctx).run(snap)
+def provision(ctx: Context, snap: observe.Snapshot | None = None, promote: bool = False) -> dict:
+    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from).
+    `promote`: a held canary goes on to the full rollout."""
+    return _Provision(ctx, promote).run(snap)
 
 
 def _counts_text(snap: observe.Snapshot) -> str:
@@ -287,12 +301,38 @@ def status(ctx: Context) -> dict:
     result.update(ok=True, deployed=not snap.empty, resources=resources, backends=backends, endpoint=endpoint,
                   instances={"want": ctx.spec.instances.count, "have": len(snap.instances),
                              "running": sum(1 for i in snap.instances if i.status == "Running")},
-                  spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash)
+                  spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash,
+                  fleet=replace.fleet(ctx, snap.instances, lb))
     return result
 
 
 def _health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
     return rollout.health(ctx, lb.id)
+
+
+# --- promote / rollback (a held canary, replace.py) -------------------------------------------------------
+
+def promote(ctx: Context) -> dict:
+    """Finish a rollout held at its canary: a provision that goes on past the hold."""
+    held = (replace.entry(ctx) or {}).get("held")
+    result = provision(ctx, promote=True)
+    result["command"] = "promote"
+    if not held:
+        result["note"] = "no canary was held; promote ran as provision"
+    return result
+
+
+def rollback(ctx: Context) -> dict:
+    """Remove a held canary (out of the SLB, deleted); the old fleet serves as before."""
+    started = time.monotonic()
+    lbs = lb_step.find_load_balancers(ctx)
+    lb = lb_step.pick(ctx, lbs)
+    if lb is None:
+        raise ProvisionerError("rollback: the stack has no load balancer; nothing to roll back")
+    done = replace.rollback(ctx, lb)
+    result = _base(ctx, "rollback", started)
+    result.update(ok=True, **done)
+    return result
 
 
 # --- teardown ------------------------------------------------------------------------------------------

@@ -211,15 +211,15 @@ class State:
     def rollout(self) -> dict | None:
         """The rollout under way (replace.py writes it before each mutating step), or None."""
         with self._lock:
-            entry = self.data.get("rollout")
+            entry = self.data.get("replacement")
             return json.loads(json.dumps(entry)) if isinstance(entry, dict) else None
 
     def set_rollout(self, entry: dict | None) -> None:
         with self._lock:
             if entry is None:
-                self.data.pop("rollout", None)
+                self.data.pop("replacement", None)
             else:
-                self.data["rollout"] = entry
+                self.data["replacement"] = entry
             self.save()
 
     def clear_resources(self) -> None:
