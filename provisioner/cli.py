@@ -2,7 +2,8 @@
 
 Exit codes: 0 done (plan: nothing to change; reconcile: in sync or healed); 1 failure (API error, lock
 held, invalid state, wait timed out); 2 bad usage or an invalid stack file (nothing was called);
-3 reconcile --check: drift found; 4 plan: changes are pending; 75 reconcile: skipped, another run holds
+3 reconcile --check: drift found (promote: 0 done, 1 a batch failed its health check and was rolled back;
+rollback: 0 the canary was removed, 1 no rollout is under way); 4 plan: changes are pending; 75 reconcile: skipped, another run holds
 the lock (EX_TEMPFAIL). With --json, stdout carries exactly one JSON document; logs go to stderr.
 """
 from __future__ import annotations
@@ -67,6 +68,18 @@ def plan(**opts):
 @common_options
 def status(**opts):
     _run("status", opts)
+
+
+@cli.command(help="Finish a rollout held at its canary (rollout.canary.hold): replace the rest of the fleet.")
+@common_options
+def promote(**opts):
+    _run("promote", opts)
+
+
+@cli.command(help="Remove a held canary: its instances leave the SLB and are deleted; the old fleet serves.")
+@common_options
+def rollback(**opts):
+    _run("rollback", opts)
 
 
 @cli.command(help="Delete everything tagged for the stack, in dependency order.")
@@ -169,7 +182,7 @@ def _run(command: str, opts: dict, yes: bool = False) -> None:
         warnings = internet_needs(spec.serving) if target.kind == "alibaba" and command in ("plan", "provision") else []
         for warning in warnings:
             log.warning("%s", warning)
-        with engine.open_run(spec, target, opts["state_path"], command, lock=command in ("provision", "teardown")) as ctx:
+        with engine.open_run(spec, target, opts["state_path"], command, lock=command in ("provision", "teardown", "promote", "rollback")) as ctx:
             result = getattr(engine, command)(ctx)
         if warnings:
             result = {**result, "warnings": warnings}
@@ -250,6 +263,11 @@ def _print_human(command: str, result: dict) -> None:
             echo(f"endpoint: {result['endpoint']}")
         if result.get("endpoint_note"):
             echo(f"note:     {result['endpoint_note']}")
+        for group in result.get("fleet", []):
+            echo(f"template {group['template']:<20} {group['role']:<7} {len(group['instances'])} instance(s),"
+                 f" {group['traffic_percent']}% of the traffic")
+    elif command == "rollback":
+        echo(f"rollback of stack {result['stack']}: removed {', '.join(result['rolled_back']) or 'nothing'}")
     else:
         summary = ", ".join(f"{n} {action}" for action, n in sorted(result["summary"].items()))
         echo(f"{command} of stack {result['stack']} done in {result['duration_s']:.1f}s: {summary or 'nothing to do'}"
@@ -260,6 +278,11 @@ def _print_human(command: str, result: dict) -> None:
             echo(f"note:     {result['endpoint_note']}")
         if result.get("sample_request"):
             echo(f"try it:   {result['sample_request']}")
+        roll = result.get("rollout")
+        if roll:
+            echo(f"rollout:  {len(roll['replaced'])} instance(s) replaced in {roll['batches']} batch(es)"
+                 + (f"; canary {', '.join(roll['canary'])} holds: run `provisioner promote` or"
+                    " `provisioner rollback`" if roll["held"] else ""))
 
 
 def main() -> None:

@@ -200,12 +200,12 @@ def refusals(changes: list[FieldChange]) -> list[tuple[str, str]]:
 
 
 def surge(spec: Stack) -> int:
-    """How many instances a rollout may add on top of the count (rollout.max_surge; default 1)."""
+    """How many instances a rollout may add on top of the count (rollout.max_surge, or the canary's size)."""
     policy = getattr(spec, "rollout", None)
-    raw = getattr(policy, "max_surge", 1) if policy is not None else 1
-    if isinstance(raw, str) and raw.endswith("%"):
-        return max(1, -(-spec.instances.count * int(raw[:-1]) // 100))
-    return int(raw or 0)
+    if policy is None:
+        return 1
+    canary = policy.canary.instances if policy.canary is not None else 0
+    return max(policy.surge(spec.instances.count), canary)
 
 
 def capacity(spec: Stack) -> int:
@@ -234,37 +234,44 @@ def check(spec: Stack, applied: dict | None) -> list[FieldChange]:
     return changes
 
 
-def serving_ports(spec: Stack, applied: dict | None) -> set[int]:
-    """The stack's serving port and the last applied one (its instances serve there until replaced)."""
-    ports = {spec.serving.port}
-    old = ((applied or {}).get("serving") or {}).get("port")
-    if isinstance(old, int):
-        ports.add(old)
-    return ports
 
+def fleet_ports(spec: Stack, instances: list, state) -> set[int]:
+    """The serving ports of the templates present in the fleet (by each instance's template tag and the
+    fields the state recorded for it), and the stack's: a port rollout keeps the old port open until its
+    last instance left. An instance without a known template counts with the last applied port."""
+    from .template import instance_template
+
+    ports = {spec.serving.port}
+    applied = ((state.applied_stack or {}).get("serving") or {}).get("port")
+    for inst in instances:
+        fields = state.template_fields(instance_template(inst.tags) or "") or {}
+        port = fields.get("serving.port")
+        if port is not None and str(port).isdigit():
+            ports.add(int(port))
+        elif isinstance(applied, int):
+            ports.add(applied)
+    return ports
 
 # --- the one diff ------------------------------------------------------------------------------------
 
-def changes(spec: Stack, snap, state, zones: list[str] | None = None):
+def changes(spec: Stack, snap, state, zones: list[str] | None = None,
+            outdated: list[tuple[str, list[str]]] | None = None):
     """The changes that bring the cloud to the stack: a planning.Plan (changes and notes) from the stack,
     the snapshot and the state. Pure: makes no call and writes nothing. Raises SpecError for a change that
-    cannot be made (check())."""
+    cannot be made (check()). `outdated`: (instance id, differing template fields) per instance whose
+    template tag is not the stack's (replace.changes)."""
     from . import planning          # planning holds the cloud-side comparison per resource
     from .steps.common import INSTANCE, LOAD_BALANCER, VPC
 
     applied = state.applied_stack
     fields = check(spec, applied)
     plan = planning.make_plan(spec, snap, state.get(VPC), state.get(LOAD_BALANCER), zones,
-                              serving_ports(spec, applied))
+                              fleet_ports(spec, snap.instances, state))
     add = plan.changes.append
-    rolled = [c for c in fields if c.kind == ROLLOUT]
-    if rolled:
-        leaving = {c.id for c in plan.changes if c.role == INSTANCE and c.action == "delete"}
-        detail = "; ".join(c.text() for c in rolled)
-        for inst in snap.instances:
-            if inst.id not in leaving:
-                add(planning.Change("replace", INSTANCE, inst.id, detail, fields=[c.to_dict() for c in rolled],
-                                    api=rolled[0].rule.api))
+    if outdated is None:        # no template tags read: the last applied stack says what changed
+        rolled = [c for c in fields if c.kind == ROLLOUT]
+        outdated = [(i.id, [c.field for c in rolled]) for i in snap.instances] if rolled else []
+    add_replace(plan, spec, snap, state, outdated)
     for change in fields:
         if change.kind == NEXT:
             add(planning.Change("change", "stack", "", f"{change.text()} (applies to the next operation:"
@@ -291,6 +298,27 @@ _ROLE_OF = {"instances.count": "instance", "data_disk.size_gib": "data-disk", "l
             "access.admin_cidrs": "security-group", "access.serving_cidrs": "security-group"}
 
 
+def add_replace(plan, spec: Stack, snap, state, outdated: list[tuple[str, list[str]]]) -> None:
+    """One `replace` per outdated instance, naming the template fields it differs in (old -> new)."""
+    from . import planning
+    from .steps.common import INSTANCE
+    from .template import instance_template, template_of
+
+    new = template_of(spec).fields
+    leaving = {c.id for c in plan.changes if c.role == INSTANCE and c.action == "delete"}
+    tags = {i.id: i.tags for i in snap.instances}
+    for ident, names in outdated:
+        if ident in leaving:
+            continue
+        old = state.template_fields(instance_template(tags.get(ident) or {}) or "") or {}
+        fields = [{"field": n, "old": old.get(n), "new": new.get(n), "class": ROLLOUT, "api": _REPLACE}
+                  for n in names]
+        detail = "; ".join(f"{f['field']}: {_shown(f['old'])} -> {_shown(f['new'])}" if f["old"] is not None
+                           else f["field"] for f in fields)
+        plan.changes.append(planning.Change("replace", INSTANCE, ident, detail, fields=fields,
+                                            api="RunInstances, then DeleteInstances (rolling, provisioner/replace.py)"))
+
+
 def applied_after(applied: dict | None, spec: Stack, rolled_out: bool) -> dict:
     """What to record as applied after a provision: the stack, except that the template fields keep their
     old values while outdated instances remain (so plan keeps listing their replacement)."""
@@ -311,11 +339,7 @@ def _put(data: dict, path: str, value: Any) -> None:
 
 
 def reconcile_rolls_out(spec: Stack) -> bool:
-    """Whether reconcile starts a rollout for a changed stack file: the stack's rollout setting (default
-    off: provisioner/replace.py's policy decides; without one, reconcile heals and reports only)."""
+    """Whether reconcile starts a rollout for a changed stack file (rollout.on_reconcile: start); a rollout
+    under way is always finished."""
     policy = getattr(spec, "rollout", None)
-    for name in ("on_reconcile", "reconcile"):
-        value = getattr(policy, name, None)
-        if isinstance(value, bool):
-            return value
-    return False
+    return getattr(policy, "on_reconcile", "finish") == "start"

@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from . import diff, observe, planning, rollout
+from . import diff, observe, planning, replace, rollout
 from .resources import Instance, LoadBalancer
 from .steps import disks as disk_step
 from .steps import load_balancer as lb_step
@@ -120,7 +120,7 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
         known = state.get(SECURITY_GROUP)
         add(Drift(SECURITY_GROUP, known or "", lost(SECURITY_GROUP, known), "no security group", "create it"))
     elif group is not None:
-        missing, extra = sg_step.rule_changes(spec, group.rules or [], sg_step.serving_ports(ctx))
+        missing, extra = sg_step.rule_changes(spec, group.rules or [], diff.fleet_ports(spec, snap.instances, state))
         for rule in missing:
             add(Drift(SECURITY_GROUP, group.id, "rule-revoked", f"{rule.protocol} {rule.port_range} from {rule.source_label}",
                       "authorize it again"))
@@ -142,12 +142,10 @@ def _stack_file(ctx: Context, survivors: list[Instance], add) -> None:
     (their replacement is a rollout, started by reconcile only when the stack says so) and settings that
     apply to the next operation. A change that cannot be made raises SpecError (exit 2)."""
     fields = diff.check(ctx.spec, ctx.state.applied_stack)
-    rolled = [c for c in fields if c.kind == diff.ROLLOUT]
-    if rolled:
-        heal = ("replace it (rolling)" if diff.reconcile_rolls_out(ctx.spec)
-                else "left as it is: reconcile starts no rollout (run provision)")
-        for inst in survivors:
-            add(Drift(INSTANCE, inst.id, "outdated", "; ".join(c.text() for c in rolled), heal))
+    heal = ("replace it (rolling)" if diff.reconcile_rolls_out(ctx.spec)
+            else "left as it is: rollout.on_reconcile is finish (provision starts the rollout)")
+    for ident, names in replace.changes(ctx, survivors):
+        add(Drift(INSTANCE, ident, "outdated", "template differs in " + ", ".join(names), heal))
     for change in fields:
         if change.kind == diff.NEXT:
             add(Drift("stack", "", "stack-changed", change.text(), f"record it ({change.rule.why})"))

@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import diff, neighbours, observe, planning, rollout
+from . import diff, neighbours, observe, planning, replace, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
 from .resources import Instance, LoadBalancer, VSwitch
@@ -24,7 +24,7 @@ from .steps import precheck as precheck_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, LOAD_BALANCER, Context, Record
+from .steps.common import INSTANCE, LOAD_BALANCER, SECURITY_GROUP, Context, Record
 from .target import ResolvedTarget
 from .tokens import TokenBook
 
@@ -66,9 +66,10 @@ def _base(ctx: Context, command: str, started: float) -> dict:
 class _Provision:
     """One provision run: observe, then ensure every resource, creating only the difference."""
 
-    def __init__(self, ctx: Context, start_rollout: bool = True):
+    def __init__(self, ctx: Context, promote: bool = False, start_rollout: bool = True):
         self.ctx = ctx
-        self.start_rollout = start_rollout
+        self.promote = promote          # go on past a held canary (provisioner promote)
+        self.start_rollout = start_rollout   # reconcile: only when the stack's rollout.on_reconcile says so
         self.spec = ctx.spec
         self.records: list[Record] = []
         self._records_lock = threading.Lock()
@@ -111,7 +112,7 @@ class _Provision:
         ctx, spec = self.ctx, self.spec
         started = time.monotonic()
         # A change that cannot be made is refused before any API call (exit 2, naming the field).
-        fields = diff.check(spec, ctx.state.applied_stack)
+        diff.check(spec, ctx.state.applied_stack)
         if snap is None:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
@@ -130,7 +131,9 @@ class _Provision:
             self.note(record)
             if lb_future is None:
                 lb_future = pool.submit(self.load_balancer_branch)
-            sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups)
+            # Ingress for the serving port of every template present (a port rollout opens the new one first).
+            sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups,
+                                    diff.fleet_ports(spec, snap.instances, ctx.state))
             self.vswitch_for(precheck_step.first_zone(ctx, snap.vswitches))
             group, record = sg_future.result()
             self.note(record)
@@ -157,9 +160,12 @@ class _Provision:
             pairs = [(d.id, inst) for d, inst in dplan.attach] + (create_future.result() if create_future else [])
             attach_future = pool.submit(disk_step.attach_disks, ctx, pairs) if pairs else None
             self.wait_listener(lb)
-            ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
-            awaiting = rollout.begin(ctx, lb, inst_set.ids, ours, inst_set.created + inst_set.started, self.records)
-            self.note(lb_step.ensure_backends(ctx, lb, inst_set.ids, ours))
+            # A rollout batch a killed run left (replace.py) is gated by its own health wait, not this one.
+            flying = replace.in_flight(ctx)
+            ours = ({i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))) - flying
+            settled = [i for i in inst_set.ids if i not in flying]
+            awaiting = rollout.begin(ctx, lb, settled, ours, inst_set.created + inst_set.started, self.records)
+            self.note(lb_step.ensure_backends(ctx, lb, settled, ours, replace.weights(ctx)))
             for record in (attach_future.result() if attach_future else []):
                 self.note(record)
             if dplan.surplus:
@@ -168,9 +174,21 @@ class _Provision:
             for record in disk_step.grow_disks(ctx, disk_step.to_grow(spec, dplan.ok + [d for d, _ in dplan.attach])):
                 self.note(record)
         if awaiting:     # the run ends only once every backend passes the SLB's health check
-            rollout.wait_healthy(ctx, lb, inst_set.ids)
-        rolled_out = self.roll_out(lb, fields, inst_set.ids)
-        ctx.state.set_applied_stack(diff.applied_after(ctx.state.applied_stack, spec, rolled_out), spec.spec_hash)
+            rollout.wait_healthy(ctx, lb, settled)
+        # Outdated instances (another template) are replaced in batches (replace.py); exit 1 on a rollback.
+        rolled = None
+        if self.start_rollout or replace.under_way(ctx):
+            rolled = replace.roll_out(ctx, lb, inst_set.instances, group, self.vswitch_for, promote=self.promote)
+        if rolled is not None:
+            self.records += rolled.records
+            inst_set.instances = instance_step.find_instances(ctx)
+        # The serving ports of the templates still present: a port rollout closes the old port only now.
+        closed = sg_step.reconcile_rules(ctx, group, diff.fleet_ports(spec, inst_set.instances, ctx.state))
+        if any(closed):
+            self.note(Record(SECURITY_GROUP, group.id, "changed",
+                             detail={"rules_authorized": closed[0], "rules_revoked": closed[1]}))
+        converged = self.start_rollout and not (rolled is not None and rolled.held)
+        ctx.state.set_applied_stack(diff.applied_after(ctx.state.applied_stack, spec, converged), spec.spec_hash)
         for key in ctx.state.all_pending():
             # A create an earlier run began, whose resource this run found by tag: never replay its token.
             ctx.state.clear_pending(key, spent=True)
@@ -178,6 +196,8 @@ class _Provision:
         endpoint, note = rollout.endpoint(ctx, lb)
         result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),
                       endpoint=endpoint, instances=inst_set.ids)
+        if rolled is not None:
+            result["rollout"] = rolled.to_dict()
         if pre is not None:
             result["precheck"] = pre.to_dict()
         sample = rollout.sample_request(ctx, endpoint)
@@ -188,29 +208,11 @@ class _Provision:
             result["endpoint_note"] = note
         return result
 
-    def roll_out(self, lb: LoadBalancer, fields: list[diff.FieldChange], ids: list[str]) -> bool:
-        """Replace the instances whose template differs (provisioner/replace.py, when present); True when
-        no outdated instance is left."""
-        rolled = [c for c in fields if c.kind == diff.ROLLOUT]
-        if not rolled or not ids:
-            return True
-        if not self.start_rollout:
-            log.info("instances %s run an older template; reconcile starts no rollout (the stack's setting)",
-                     ", ".join(ids))
-            return False
-        try:
-            from . import replace    # the rolling replacement (its own module)
-        except ImportError:
-            log.warning("instances %s run an older template (%s): this version cannot replace them yet; plan"
-                        " lists them", ", ".join(ids), "; ".join(c.text() for c in rolled))
-            return False
-        for record in replace.roll_out(self.ctx, lb, rolled, ids) or []:
-            self.note(record)
-        return True
-
     def scale_down(self, lb: LoadBalancer) -> list[Instance]:
         """Remove surplus instances: out of the SLB first, then their own data disks, then the instances."""
         ctx, spec, snap = self.ctx, self.spec, self.snap
+        if replace.under_way(ctx):      # a rollout's surge is not a surplus: the rollout finishes it
+            return list(snap.instances)
         keep = planning.disk_holders(spec, snap)
         victims = planning.victims_for(spec, snap, keep)
         if not victims:
@@ -241,10 +243,11 @@ class _Provision:
         instances.sort(key=lambda i: i.order)
 
 
-def provision(ctx: Context, snap: observe.Snapshot | None = None, start_rollout: bool = True) -> dict:
+def provision(ctx: Context, snap: observe.Snapshot | None = None, promote: bool = False,
+              start_rollout: bool = True) -> dict:
     """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from, and
-    says whether a changed template may start a rollout)."""
-    return _Provision(ctx, start_rollout).run(snap)
+    says whether a changed template may start a rollout). `promote`: a held canary goes on to the full rollout."""
+    return _Provision(ctx, promote, start_rollout).run(snap)
 
 
 def _counts_text(snap: observe.Snapshot) -> str:
@@ -260,7 +263,8 @@ def plan(ctx: Context) -> dict:
     diff.check(ctx.spec, ctx.state.applied_stack)      # refusals first: exit 2 before any API call
     snap = observe.snapshot(ctx)
     pre = precheck_step.run_if_needed(ctx, snap)
-    the_plan = diff.changes(ctx.spec, snap, ctx.state, pre.zones if pre is not None else None)
+    outdated = replace.changes(ctx, snap.instances)     # by template tag (DescribeUserData for untagged ones)
+    the_plan = diff.changes(ctx.spec, snap, ctx.state, pre.zones if pre is not None else None, outdated)
     if pre is not None:      # the image it resolved, and the zones it would skip
         the_plan.notes += pre.notes()
     result = _base(ctx, "plan", started)
@@ -312,12 +316,38 @@ def status(ctx: Context) -> dict:
     result.update(ok=True, deployed=not snap.empty, resources=resources, backends=backends, endpoint=endpoint,
                   instances={"want": ctx.spec.instances.count, "have": len(snap.instances),
                              "running": sum(1 for i in snap.instances if i.status == "Running")},
-                  spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash)
+                  spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash,
+                  fleet=replace.fleet(ctx, snap.instances, lb))
     return result
 
 
 def _health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
     return rollout.health(ctx, lb.id)
+
+
+# --- promote / rollback (a held canary, replace.py) -------------------------------------------------------
+
+def promote(ctx: Context) -> dict:
+    """Finish a rollout held at its canary: a provision that goes on past the hold."""
+    held = (replace.entry(ctx) or {}).get("held")
+    result = provision(ctx, promote=True)
+    result["command"] = "promote"
+    if not held:
+        result["note"] = "no canary was held; promote ran as provision"
+    return result
+
+
+def rollback(ctx: Context) -> dict:
+    """Remove a held canary (out of the SLB, deleted); the old fleet serves as before."""
+    started = time.monotonic()
+    lbs = lb_step.find_load_balancers(ctx)
+    lb = lb_step.pick(ctx, lbs)
+    if lb is None:
+        raise ProvisionerError("rollback: the stack has no load balancer; nothing to roll back")
+    done = replace.rollback(ctx, lb)
+    result = _base(ctx, "rollback", started)
+    result.update(ok=True, **done)
+    return result
 
 
 # --- teardown ------------------------------------------------------------------------------------------

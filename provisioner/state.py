@@ -212,6 +212,34 @@ class State:
                 self.data["generations"][key] = self.generation(key) + 1
             self.save()
 
+    # templates (provisioner/template.py) and the rollout under way (provisioner/replace.py) -------------
+    def template_fields(self, digest: str) -> dict[str, str] | None:
+        """The fields of a template recorded by an earlier run, by digest (None: never recorded)."""
+        with self._lock:
+            fields = (self.data.get("templates") or {}).get(digest)
+            return dict(fields) if isinstance(fields, dict) else None
+
+    def record_template(self, digest: str, fields: dict[str, str]) -> None:
+        with self._lock:
+            templates = self.data.setdefault("templates", {})
+            if templates.get(digest) != fields:
+                templates[digest] = dict(fields)
+                self.save()
+
+    def rollout(self) -> dict | None:
+        """The rollout under way (replace.py writes it before each mutating step), or None."""
+        with self._lock:
+            entry = self.data.get("replacement")
+            return json.loads(json.dumps(entry)) if isinstance(entry, dict) else None
+
+    def set_rollout(self, entry: dict | None) -> None:
+        with self._lock:
+            if entry is None:
+                self.data.pop("replacement", None)
+            else:
+                self.data["replacement"] = entry
+            self.save()
+
     def clear_resources(self) -> None:
         with self._lock:
             self.data["resources"] = {}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 
-from .. import diff
 from ..errors import NotFound
 from ..resources import SOURCE_PARAMS, Rule, SecurityGroup, Vpc
 from ..spec import SLB_SOURCE_CIDR, Stack
@@ -40,12 +39,6 @@ def rule_changes(spec: Stack, current: list[Rule], ports: set[int] | None = None
     return missing, extra
 
 
-def serving_ports(ctx: Context) -> set[int]:
-    """The serving ports of the templates present in the fleet: the stack's, and the last applied one while
-    instances of that template may still serve (it is kept open until a rollout converged)."""
-    return diff.serving_ports(ctx.spec, ctx.state.applied_stack)
-
-
 def find_security_groups(ctx: Context) -> list[SecurityGroup]:
     """Every security group tagged for this stack, oldest first (one DescribeSecurityGroups call)."""
     items = describe_pages(ctx, STEP, "ecs", "DescribeSecurityGroups",
@@ -73,7 +66,9 @@ def pick(ctx: Context, groups: list[SecurityGroup], vpc_id: str) -> SecurityGrou
     return in_vpc[0] if in_vpc else None
 
 
-def ensure_security_group(ctx: Context, vpc: Vpc, found: list[SecurityGroup]) -> tuple[SecurityGroup, Record]:
+def ensure_security_group(ctx: Context, vpc: Vpc, found: list[SecurityGroup],
+                          ports: set[int] | None = None) -> tuple[SecurityGroup, Record]:
+    """The group, with ingress for `ports` (the serving ports of the templates present; default the stack's)."""
     group = pick(ctx, found, vpc.id)
     action = "existing"
     if group is None:
@@ -89,16 +84,16 @@ def ensure_security_group(ctx: Context, vpc: Vpc, found: list[SecurityGroup]) ->
     ctx.state.set(SECURITY_GROUP, group.id)
     if group.rules is None:
         read_rules(ctx, group)
-    authorized, revoked = reconcile_rules(ctx, group)
+    authorized, revoked = reconcile_rules(ctx, group, ports)
     if action == "existing" and (authorized or revoked):
         action = "changed"
     return group, Record(SECURITY_GROUP, group.id, action,
                          detail={"rules_authorized": authorized, "rules_revoked": revoked})
 
 
-def reconcile_rules(ctx: Context, group: SecurityGroup) -> tuple[int, int]:
+def reconcile_rules(ctx: Context, group: SecurityGroup, ports: set[int] | None = None) -> tuple[int, int]:
     """Authorize the missing ingress rules and revoke the ones the spec does not give (batched)."""
-    missing, extra = rule_changes(ctx.spec, group.rules or [], serving_ports(ctx))
+    missing, extra = rule_changes(ctx.spec, group.rules or [], ports)
     for i in range(0, len(missing), MAX_PERMISSIONS):
         batch = missing[i:i + MAX_PERMISSIONS]
         # Authorizing a rule that exists already succeeds without adding one (ECS docs), so a retry is safe.
