@@ -26,6 +26,7 @@ from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
 from .steps.common import INSTANCE, LOAD_BALANCER, SECURITY_GROUP, Context, Record
 from .target import ResolvedTarget
+from .template import instance_template, template_of
 from .tokens import TokenBook
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,11 @@ class _Provision:
             rollout.wait_healthy(ctx, lb, settled)
         # Outdated instances (another template) are replaced in batches (replace.py); exit 1 on a rollback.
         rolled = None
-        if self.start_rollout or replace.under_way(ctx):
+        tpl = template_of(spec)               # an instance of another (or no) template is outdated
+        ctx.state.record_template(tpl.digest, tpl.fields)     # so plan can name what a later change differs in
+        digest = tpl.digest
+        outdated = any(instance_template(i.tags) != digest for i in inst_set.instances)
+        if (self.start_rollout and outdated) or replace.under_way(ctx):
             rolled = replace.roll_out(ctx, lb, inst_set.instances, group, self.vswitch_for, promote=self.promote)
         if rolled is not None:
             self.records += rolled.records
