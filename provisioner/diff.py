@@ -17,7 +17,6 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import spec as spec_module
 from .errors import SpecError
 from .spec import Stack
 
@@ -110,7 +109,7 @@ def _dataclass_of(hint: Any) -> Any:
 
 def schema_fields(cls: Any = Stack, prefix: str = "") -> list[str]:
     """Every leaf field path of the stack schema, derived from the spec dataclasses recursively."""
-    hints = typing.get_type_hints(cls, vars(spec_module))
+    hints = typing.get_type_hints(cls)      # each dataclass's own module resolves its annotations
     out: list[str] = []
     for f in dataclasses.fields(cls):
         path = f"{prefix}{f.name}"
