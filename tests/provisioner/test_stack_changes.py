@@ -229,3 +229,22 @@ def test_plan_never_says_no_changes_when_the_file_changed_and_the_cloud_has_it(p
     assert "load_balancer.health_check.interval: 2 -> 5" in plan.stdout
     assert run("provision", path).exit_code == 0
     _no_changes(run, path)
+
+
+def test_reconcile_check_reports_outdated_instances_and_reconcile_starts_no_rollout_by_default(
+        provisioned, run, write_stack):
+    path = write_stack("changed.yaml", instances={"type": "ecs.g7.xlarge"})
+    check = run("reconcile", path, "--check")
+    assert check.exit_code == 3, check.stdout
+    outdated = [f for f in check.doc["drift"] if f["kind"] == "outdated"]
+    assert len(outdated) == 3 and all("instances.type" in f["detail"] for f in outdated), check.doc
+    before = {r["id"] for r in run("status", path).doc["resources"] if r["role"] == INSTANCE}
+    assert run("reconcile", path).exit_code == 0
+    after = {r["id"] for r in run("status", path).doc["resources"] if r["role"] == INSTANCE}
+    assert after == before                       # rollout.on_reconcile: finish (the default)
+    assert run("plan", path).exit_code == 4      # the replacement is still pending, and says so
+    started = write_stack("start.yaml", instances={"type": "ecs.g7.xlarge"}, rollout={"on_reconcile": "start"})
+    assert run("reconcile", started).exit_code == 0
+    now = {r["id"] for r in run("status", started).doc["resources"] if r["role"] == INSTANCE}
+    assert len(now) == 3 and not now & before
+    _no_changes(run, started)
