@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import catalog
+from .encoding import EncodedList, dumps
 from .errors import CloudError, idempotent_mismatch, region_not_found
 from .params import Params
 from .profile import Clock
@@ -238,6 +239,13 @@ class Cloud:
     def save_config(self) -> None:
         self.store.set_meta("config", self.config.to_dict())
         self.store.commit()
+
+
+def rendered_list(cloud: Cloud, kind: str, objs: list[dict], view: str, render: Callable[[dict], dict],
+                  depends: tuple[str, ...] = ()) -> EncodedList:
+    """The answer's list of resources, each encoded once and kept by the store until it (or a resource of
+    a kind in `depends`, which `render` also reads) changes; the server splices the texts in."""
+    return EncodedList([cloud.store.rendered(kind, obj, view, lambda o: dumps(render(o)), depends) for obj in objs])
 
 
 def public(obj: dict) -> dict:

@@ -38,7 +38,8 @@ def performance_level(value: str | None, category: str) -> str:
 def new_disk(cloud, region: str, zone: str, *, category: str, size: int, disk_type: str, status: str,
              instance_id: str = "", device: str = "", delete_with_instance: bool = False, portable: bool = True,
              level: str = "", name: str = "", description: str = "", image_id: str = "",
-             disk_tags: dict | None = None, order: int = 0, resource_group_id: str = RESOURCE_GROUP) -> dict:
+             disk_tags: dict | None = None, order: int = 0, resource_group_id: str = RESOURCE_GROUP,
+             encryption: tuple[bool, str] = (False, "")) -> dict:
     now = cloud.clock.now()
     disk = {
         "id": new_id("d", region), "region": region, "zone": zone, "size": size, "category": category,
@@ -46,7 +47,7 @@ def new_disk(cloud, region: str, zone: str, *, category: str, size: int, disk_ty
         "portable": portable, "status": status, "created": now, "tags": dict(disk_tags or {}), "name": name,
         "description": description, "performance_level": level, "image_id": image_id,
         "attached_time": now if instance_id else None, "detached_time": None, "resource_group_id": resource_group_id,
-        "serial": str(uuid.uuid4()), "_order": order,
+        "serial": str(uuid.uuid4()), "_order": order, "encrypted": encryption[0], "kms_key_id": encryption[1],
     }
     cloud.store.put("disk", disk)
     return disk
@@ -64,6 +65,21 @@ def next_device(cloud, instance_id: str, taken: set[str] | None = None) -> str:
             return device
     raise CloudError("InstanceDiskLimitExceeded", "The amount of the disk on instance in question reach its limits",
                      403)
+
+
+def encryption(region: str, value: str | None, kms_key_id: str | None, name: str) -> tuple[bool, str]:
+    """(Encrypted, KMSKeyId): `Encrypted=true` without a key uses the region's default service key, whose
+    id the disk then reports (RunInstances/CreateDisk docs); a key id without Encrypted=true is ignored."""
+    if value not in (None, "") and value.lower() not in ("true", "false"):
+        raise CloudError("InvalidParameter", f'The specified parameter "{name}" is not valid.', 400)
+    if value is None or value.lower() != "true":
+        return False, ""
+    return True, kms_key_id or default_kms_key(region)
+
+
+def default_kms_key(region: str) -> str:
+    """The default (service) key of the account in a region; stable, as the real one is (our choice)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"localcloud:kms:{region}:ecs-default"))
 
 
 # CreateDisk ------------------------------------------------------------------------------------------------
@@ -105,14 +121,16 @@ def create_disk(cloud, region: str, p: Params) -> dict:
     description = p.str("Description")
     check_description(description)
     disk_tags = parse_tags(p)
+    secret = encryption(region, p.str("Encrypted"), p.str("KMSKeyId"), "Encrypted")
     if instance is not None:
         disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="In_use",
                         instance_id=instance["id"], device=next_device(cloud, instance["id"]), portable=False,
-                        level=level, name=name or "", description=description or "", disk_tags=disk_tags)
+                        level=level, name=name or "", description=description or "", disk_tags=disk_tags,
+                        encryption=secret)
         return disk
     disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="Creating",
                     level=level, name=name or "", description=description or "", disk_tags=disk_tags,
-                    resource_group_id=p.str("ResourceGroupId", default=RESOURCE_GROUP))
+                    resource_group_id=p.str("ResourceGroupId", default=RESOURCE_GROUP), encryption=secret)
     cloud.schedule("disk", disk, [("disk.create", "status", "Available")])
     return disk
 

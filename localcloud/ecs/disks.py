@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import tags
-from ..core import action, iso_seconds
+from ..core import action, iso_seconds, rendered_list
 from ..errors import CloudError
 from ..params import Params
 from . import answer_order, disk_models
@@ -44,7 +44,8 @@ def render_disk(disk: dict) -> dict:
         "Device": disk.get("device", ""), "DeleteWithInstance": bool(disk.get("delete_with_instance")),
         "DeleteAutoSnapshot": disk.get("delete_auto_snapshot", True),
         "EnableAutoSnapshot": disk.get("enable_auto_snapshot", True), "EnableAutomatedSnapshotPolicy": False,
-        "Portable": bool(disk.get("portable")), "Encrypted": False, "KMSKeyId": "", "DiskChargeType": "PostPaid",
+        "Portable": bool(disk.get("portable")), "Encrypted": bool(disk.get("encrypted")),
+        "KMSKeyId": disk.get("kms_key_id", ""), "DiskChargeType": "PostPaid",
         "PerformanceLevel": disk.get("performance_level", ""), "IOPS": iops, "IOPSRead": iops // 2,
         "IOPSWrite": iops // 2, "Throughput": 0, "ThroughputRead": 0, "ThroughputWrite": 0, "ProvisionedIops": 0,
         "BurstingEnabled": False, "ImageId": disk.get("image_id", ""), "SourceSnapshotId": "", "SourceDiskId": "",
@@ -104,7 +105,7 @@ def describe_disks(cloud, p: Params) -> dict:
         raise dry_run_passed()
     disks.sort(key=creation_order)
     chunk, meta = page(disks, p, token_min=10, token_max=500)
-    return {**meta, "Disks": {"Disk": [render_disk(d) for d in chunk]}}
+    return {**meta, "Disks": {"Disk": rendered_list(cloud, "disk", chunk, "DescribeDisks", render_disk)}}
 
 
 @action("ecs", "AttachDisk")

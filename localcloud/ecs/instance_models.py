@@ -93,7 +93,7 @@ def _system_disk(p: Params, image: dict) -> dict:
             "description": spec.get("Description", "")}
 
 
-def _data_disks(p: Params) -> list[dict]:
+def _data_disks(p: Params, region: str) -> list[dict]:
     entries = p.struct_list("DataDisk")
     if len(entries) > disk_models.MAX_DATA_DISKS:
         raise CloudError("InstanceDiskNumber.LimitExceed", "The total number of specified disk in an instance "
@@ -126,9 +126,11 @@ def _data_disks(p: Params) -> list[dict]:
         if device and not re.match(r"^/dev/xvd[b-z]$", device):
             raise CloudError("InvalidDevice.Malformed", f'The specified parameter "DataDisk.{n}.Device" is not '
                              "valid.", 400)
+        secret = disk_models.encryption(region, entry.get("Encrypted"), entry.get("KMSKeyId"),
+                                        f"DataDisk.{n}.Encrypted")
         out.append({"category": category, "size": size, "level": level, "name": entry.get("DiskName", ""),
                     "description": entry.get("Description", ""), "delete_with_instance": delete_with == "true",
-                    "device": device})
+                    "device": device, "encryption": secret})
     return out
 
 
@@ -272,7 +274,7 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
     check_zone_open(cloud, zone)
     check_zone_sells(region, zone, itype)
     system = _system_disk(p, image)
-    data = _data_disks(p)
+    data = _data_disks(p, region)
     sold = catalog.zone_disks(region, zone)
     if any(category not in sold for category in [system["category"]] + [d["category"] for d in data]):
         raise CloudError("CategoryNotSupported", "The specified zone does not offer the specified disk category.", 403)
@@ -338,13 +340,15 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
                 status="In_use", instance_id=iid, device=device,
                 delete_with_instance=spec_disk["delete_with_instance"], level=spec_disk["level"],
                 name=spec_disk["name"], description=spec_disk["description"], disk_tags=new_tags,
-                order=index * 20 + n)
+                order=index * 20 + n, encryption=spec_disk["encryption"])
         cloud.store.put("instance", instance)
         ids.append(iid)
         if _lost(cloud):
             # The system could not create it and released it at once (SystemFailure.Delete): the id is in
             # the answer but never in DescribeInstances (Terraform's ecs_instance_set checks for this event).
             events.system_failure_delete(cloud, instance)
+            for disk in disk_models.attached_disks(cloud, iid):
+                cloud.release("disk", disk)      # made for a creation that failed: none is kept (CHOICES.md)
             cloud.release("instance", instance)
             continue
         # Instances start on their own: Pending -> Starting -> Running (RunInstances docs).

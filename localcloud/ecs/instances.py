@@ -6,7 +6,7 @@ import re
 import time
 
 from .. import catalog, tags
-from ..core import action, iso_minutes, paginate
+from ..core import action, iso_minutes, paginate, rendered_list
 from ..errors import CloudError
 from ..params import Params
 from . import answer_order, instance_models, lifecycle
@@ -176,7 +176,9 @@ def describe_instances(cloud, p: Params) -> dict:
         raise dry_run_passed()
     found.sort(key=creation_order)
     chunk, meta = page(found, p)
-    return {**meta, "Instances": {"Instance": [render_instance(cloud, i) for i in chunk]}}
+    # Each instance's entry is encoded once and kept until the instance changes (the store drops it).
+    return {**meta, "Instances": {"Instance": rendered_list(cloud, "instance", chunk, "DescribeInstances",
+                                                            lambda i: render_instance(cloud, i))}}
 
 
 @action("ecs", "DescribeInstanceStatus")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import tags
-from ..core import action, iso_seconds
+from ..core import action, iso_seconds, rendered_list
 from ..errors import CloudError
 from ..params import Params
 from . import answer_order, sg_models
@@ -64,7 +64,10 @@ def describe_security_groups(cloud, p: Params) -> dict:
     groups.sort(key=creation_order)
     # PageSize 1-50 (DOCS21); MaxResults up to 100; TotalCount is not returned with NextToken paging.
     chunk, meta = page(groups, p, page_max=50, token_min=1, token_max=100, total_with_token=False)
-    return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": [render_group(cloud, g) for g in chunk]}}
+    # EcsCount reads the instances: an entry is rebuilt when any instance changes.
+    entries = rendered_list(cloud, "security_group", chunk, "DescribeSecurityGroups",
+                            lambda g: render_group(cloud, g), depends=("instance",))
+    return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": entries}}
 
 
 def render_rule(cloud, group: dict, rule: dict) -> dict:

@@ -1,7 +1,7 @@
 """SLB 2014-05-15 instance actions: create, describe, delete, status, name and deletion protection."""
 from __future__ import annotations
 
-from ..core import action, paginate
+from ..core import action, paginate, rendered_list
 from ..errors import CloudError
 from ..params import Params
 from . import common, models
@@ -106,7 +106,8 @@ def describe_load_balancers(cloud, p: Params) -> dict:
     else:
         # Without paging parameters every instance is returned (CHOICES.md).
         page, meta = lbs, {"TotalCount": len(lbs), "PageNumber": 1, "PageSize": max(len(lbs), 10)}
-    return {**meta, "LoadBalancers": {"LoadBalancer": [models.render_lb(cloud, lb) for lb in page]}}
+    entries = rendered_list(cloud, LB_KIND, page, "DescribeLoadBalancers", lambda lb: models.render_lb(cloud, lb))
+    return {**meta, "LoadBalancers": {"LoadBalancer": entries}}
 
 
 @action("slb", "DescribeLoadBalancerAttribute")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import catalog, tags
-from ..core import action, paginate
+from ..core import action, paginate, rendered_list
 from ..errors import CloudError, missing
 from ..params import Params
 from . import cidr as cidrs
@@ -61,7 +61,10 @@ def describe_vpcs(cloud, p: Params) -> dict:
     vpcs = tags.filter_by_tags(vpcs, p)
     vpcs.sort(key=lambda v: (v["created"], v["id"]))
     page, meta = paginate(vpcs, p, default_size=10, max_size=50)
-    return {**meta, "Vpcs": {"Vpc": [models.render_vpc(cloud, v) for v in page]}}
+    # VSwitchIds reads the vSwitches: an entry is rebuilt when any vSwitch changes.
+    entries = rendered_list(cloud, "vpc", page, "DescribeVpcs", lambda v: models.render_vpc(cloud, v),
+                            depends=("vswitch",))
+    return {**meta, "Vpcs": {"Vpc": entries}}
 
 
 @action("vpc", "DescribeVpcAttribute")
@@ -180,7 +183,10 @@ def describe_vswitches(cloud, p: Params) -> dict:
     items = tags.filter_by_tags(items, p)
     items.sort(key=lambda s: (s["created"], s["id"]))
     page, meta = paginate(items, p, default_size=10, max_size=50)
-    return {**meta, "VSwitches": {"VSwitch": [models.render_vswitch(cloud, s) for s in page]}}
+    # The VPC's route table and the addresses taken by instances and internal SLBs are read too.
+    entries = rendered_list(cloud, "vswitch", page, "DescribeVSwitches", lambda s: models.render_vswitch(cloud, s),
+                            depends=("vpc", "instance", "load_balancer"))
+    return {**meta, "VSwitches": {"VSwitch": entries}}
 
 
 @action("vpc", "DescribeVSwitchAttributes")
