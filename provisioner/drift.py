@@ -110,6 +110,8 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
     if vpc is None:
         add(Drift(VPC, state.get(VPC) or "", lost(VPC, state.get(VPC)), spec.network.vpc_cidr,
                   "create it and everything in it"))
+    elif vpc.name and vpc.name != spec.name:
+        add(Drift(VPC, vpc.id, "renamed", f"named {vpc.name!r}", f"ModifyVpcAttribute VpcName {spec.name!r}"))
     primary = spec.zones[0]
     # A vSwitch in any of the stack's zones will do: the pre-check may have skipped the first zone.
     if vpc is not None and all(vswitch_step.in_zone(snap.vswitches, vpc.id, z) is None for z in spec.zones):
@@ -218,6 +220,8 @@ def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add, not
     if lb.charge_type == lb_step.LEGACY_CHARGE:
         notes.append(f"SLB {lb.id} is billed pay-by-specification, which is no longer sold: kept as it is; it can be"
                      f" converted to pay-by-LCU with {lb_step.CONVERT_ACTION}")
+    if lb.name and lb.name != lb_step.lb_name(spec):
+        add(Drift(LOAD_BALANCER, lb.id, "renamed", f"named {lb.name!r}", f"SetLoadBalancerName {lb_step.lb_name(spec)!r}"))
     if lb.status != "active":
         add(Drift(LOAD_BALANCER, lb.id, "inactive", f"status {lb.status or 'unknown'}",
                   "SetLoadBalancerStatus active"))

@@ -82,7 +82,10 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_l
     vpc = next((v for v in snap.vpcs if v.id == known_vpc), snap.vpcs[0] if snap.vpcs else None)
     if vpc is None:
         add(Change("create", VPC, detail=spec.network.vpc_cidr))
-    elif vpc.cidr and vpc.cidr != spec.network.vpc_cidr:
+    elif vpc.name and vpc.name != spec.name:
+        add(Change("change", VPC, vpc.id, f"name {vpc.name!r} -> {spec.name!r} (renamed outside the stack)",
+                   api="ModifyVpcAttribute"))
+    if vpc is not None and vpc.cidr and vpc.cidr != spec.network.vpc_cidr:
         plan.notes.append(f"VPC {vpc.id} has CIDR {vpc.cidr}, the stack says {spec.network.vpc_cidr}: not changed in place")
     primary = zones[0]
     # A vSwitch in any of the stack's zones will do: the pre-check may have skipped the first zone.
@@ -159,6 +162,9 @@ def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], 
             add(Change("change", "backends", detail="add every instance", count=len(survivors) + need))
         return
     lb = lbs[0]
+    if lb.name and lb.name != lb_step.lb_name(spec):
+        add(Change("change", LOAD_BALANCER, lb.id, f"name {lb.name!r} -> {lb_step.lb_name(spec)!r} (renamed outside"
+                   " the stack)", api="SetLoadBalancerName"))
     kind, differs = lb_step.listener_diff(spec, lb.listener(spec.load_balancer.listener_port))
     if kind == "create":
         add(Change("create", LISTENER, detail=f"HTTP {spec.load_balancer.listener_port} -> {spec.serving.port}"))

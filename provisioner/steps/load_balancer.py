@@ -96,12 +96,20 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
             log.warning("SLB %s is %s but the stack asks for %s; the address type cannot change in place",
                         lb.id, lb.address_type, spec.load_balancer.address_type)
         detail = {"address": lb.address, "billing": lb.charge_type}
+        action = "existing"
+        if lb.name and lb.name != lb_name(spec):
+            # Renamed outside the stack: SetLoadBalancerName restores it (in place, the endpoint stays).
+            ctx.call(STEP, lb.id, "slb", "SetLoadBalancerName",
+                     {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerName": lb_name(spec)}, busy=True)
+            log.info("load-balancer: %s renamed %s -> %s", lb.id, lb.name, lb_name(spec))
+            detail["name"] = [lb.name, lb_name(spec)]
+            lb.name, action = lb_name(spec), "changed"
         if lb.charge_type == LEGACY_CHARGE:
             # Bought before pay-by-specification left sale: kept as it is (it still serves); `plan` says so.
             log.warning("SLB %s is billed pay-by-specification, which is no longer sold; it is kept as it is and"
                         " can be converted to pay-by-LCU with %s", lb.id, CONVERT_ACTION)
             detail["billing"] = "pay-by-specification (can be converted with " + CONVERT_ACTION + ")"
-        return lb, Record(LOAD_BALANCER, lb.id, "existing", lb.status, detail)
+        return lb, Record(LOAD_BALANCER, lb.id, action, lb.status, detail)
     charge = CHARGE_TYPES[spec.load_balancer.billing]
     # Pay-by-LCU: no LoadBalancerSpec (it applies to pay-by-specification only), billed by traffic.
     params = {"RegionId": ctx.region, "AddressType": spec.load_balancer.address_type,
