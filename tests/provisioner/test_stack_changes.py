@@ -271,3 +271,18 @@ def test_a_name_changed_outside_the_stack_is_planned_and_restored_in_place(role,
     assert run("provision", provisioned).exit_code == 0
     assert control.stats()["actions"][f"{'slb' if role == 'load-balancer' else 'vpc'}:{action}"]["calls"] == 1
     _no_changes(run, provisioned)
+
+
+def test_a_port_change_opens_the_new_port_first_and_closes_the_old_after_the_last_old_instance(
+        provisioned, run, write_stack, make_ctx):
+    path = write_stack("changed.yaml", serving={"port": 8081})
+    plan = run("plan", path)
+    [group] = [c for c in plan.doc["changes"] if c["role"] == "security-group"]
+    assert "authorize 8081/8081" in group["detail"] and "8080" not in group["detail"]
+    assert run("provision", path).exit_code == 0
+    ctx = make_ctx(path)
+    from provisioner import observe
+    snap = observe.snapshot(ctx)
+    ports = {r.port_range for r in snap.security_groups[0].rules}
+    assert ports == {"8081/8081"}
+    _no_changes(run, path)
