@@ -7,7 +7,9 @@ A field is one of four classes (FIELDS below, checked against the spec dataclass
 - REFUSED: refused before any API call with exit 2, naming the field and why (a VPC's CIDR, ...);
 - NEXT: changes nothing in the cloud now; applies to the next operation (drain time, rollout policy, target).
 Refusals that depend on what was applied before compare with the last applied stack, which the state
-records after every provision that converged (State.applied_stack).
+records at the end of every provision (State.applied_stack; the template fields keep their old values
+while outdated instances remain). `plan` prints `changes()`, `reconcile --check` reports the same field
+classes through drift.py, and `provision` applies them (engine.py, the steps, replace.py).
 """
 from __future__ import annotations
 
@@ -233,7 +235,6 @@ def check(spec: Stack, applied: dict | None) -> list[FieldChange]:
     return changes
 
 
-
 def fleet_ports(spec: Stack, instances: list, state) -> set[int]:
     """The serving ports of the templates present in the fleet (by each instance's template tag and the
     fields the state recorded for it), and the stack's: a port rollout keeps the old port open until its
@@ -251,6 +252,7 @@ def fleet_ports(spec: Stack, instances: list, state) -> set[int]:
             ports.add(applied)
     return ports
 
+
 # --- the one diff ------------------------------------------------------------------------------------
 
 def changes(spec: Stack, snap, state, zones: list[str] | None = None,
@@ -260,10 +262,9 @@ def changes(spec: Stack, snap, state, zones: list[str] | None = None,
     cannot be made (check()). `outdated`: (instance id, differing template fields) per instance whose
     template tag is not the stack's (replace.changes)."""
     from . import planning          # planning holds the cloud-side comparison per resource
-    from .steps.common import INSTANCE, LOAD_BALANCER, VPC
+    from .steps.common import LOAD_BALANCER, VPC
 
-    applied = state.applied_stack
-    fields = check(spec, applied)
+    fields = check(spec, state.applied_stack)
     plan = planning.make_plan(spec, snap, state.get(VPC), state.get(LOAD_BALANCER), zones,
                               fleet_ports(spec, snap.instances, state))
     add = plan.changes.append
@@ -278,8 +279,7 @@ def changes(spec: Stack, snap, state, zones: list[str] | None = None,
     in_place = [c for c in fields if c.kind == IN_PLACE]
     for change in plan.changes:       # name the stack fields behind each cloud-side change
         if not change.fields:
-            behind = [c.to_dict() for c in in_place if _ROLE_OF.get(c.field.split(".")[0] + "." + c.field.split(".")[1]
-                                                                     if "." in c.field else c.field) == change.role]
+            behind = [c.to_dict() for c in in_place if _role_of(c.field) == change.role]
             if behind:
                 change.fields = behind
                 change.api = change.api or behind[0]["api"]
@@ -295,6 +295,10 @@ def changes(spec: Stack, snap, state, zones: list[str] | None = None,
 _ROLE_OF = {"instances.count": "instance", "data_disk.size_gib": "data-disk", "load_balancer.listener_port": "listener",
             "load_balancer.health_check": "listener", "load_balancer.billing": "load-balancer",
             "access.admin_cidrs": "security-group", "access.serving_cidrs": "security-group"}
+
+
+def _role_of(path: str) -> str | None:
+    return _ROLE_OF.get(".".join(path.split(".")[:2]))
 
 
 def add_replace(plan, spec: Stack, snap, state, outdated: list[tuple[str, list[str]]]) -> None:
