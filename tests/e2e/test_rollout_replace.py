@@ -66,3 +66,77 @@ def test_new_type_and_env_roll_out_with_no_failed_request_and_only_new_instances
     assert {i.instance_type for i in running} == {"ecs.g7.xlarge"}
     again = cloud.cli("provision", stack)
     assert again.exit_code == 0 and "rollout" not in again.doc
+
+
+def test_a_version_whose_server_exits_at_start_is_rolled_back_and_named_with_its_log(cloud):
+    stack, doc = provisioned(cloud, count=2, health_timeout=10)
+    old = set(doc["instances"])
+    crash = "import sys; print('fatal: cannot load model v3', flush=True); sys.exit(3)"
+    edit(stack, lambda d: d["serving"].__setitem__("server", {"command": ["{python}", "-c", crash]}))
+    with Stream(doc["endpoint"], threads=2) as stream:
+        stream.wait_for(20)
+        result = cloud.cli("provision", stack)
+        stream.wait_for(20)
+        answers = stream.stop()
+    assert result.exit_code == 1
+    message = result.doc["error"]["message"]
+    assert "batch 0" in message and "rolled back" in message
+    assert "fatal: cannot load model v3" in message
+    assert failed(answers) == [], failed(answers)[:3]
+    assert set(instances(cloud)) == old                   # the new ones were deleted, the old ones serve
+    assert {a.instance for a in answers} <= old
+    named = {word.strip(",():'") for word in message.split() if word.startswith("i-")}
+    assert named - old, "the failed batch's new instances are named"
+
+
+def test_a_canary_at_ten_percent_gets_its_share_then_promote_finishes_the_rollout(cloud):
+    stack, doc = provisioned(cloud, count=3)
+    old = set(doc["instances"])
+    edit(stack, lambda d: (d["serving"].__setitem__("server", {"env": {"MODEL_VERSION": "canary"}}),
+                           d.__setitem__("rollout", {"canary": {"instances": 1, "weight": 10, "hold": True}})))
+    with Stream(doc["endpoint"], threads=2) as stream:
+        stream.wait_for(10)
+        held = cloud.cli("provision", stack)
+        assert held.exit_code == 0, held.stderr[-3000:]
+        assert held.doc["rollout"]["held"] is True
+        [canary] = held.doc["rollout"]["canary"]
+        status = cloud.cli("status", stack)
+        roles = {g["role"]: g for g in status.doc["fleet"]}
+        assert roles["canary"]["instances"] == [canary] and set(roles["old"]["instances"]) == old
+        assert abs(roles["canary"]["traffic_percent"] - 10) <= 5
+        start = stream.count()
+        stream.wait_for(600)
+        window = stream.answers[start:stream.count()]
+        promoted = cloud.cli("promote", stack)
+        assert promoted.exit_code == 0, promoted.stderr[-3000:]
+        stream.wait_for(20)
+        answers = stream.stop()
+    share = 100 * sum(1 for a in window if a.instance == canary) / len(window)
+    assert abs(share - 10) <= 5, share
+    assert failed(answers) == [], failed(answers)[:3]
+    new = set(promoted.doc["instances"])
+    assert canary in new and len(new) == 3 and not (new & old)
+    assert set(instances(cloud)) == new
+    final = cloud.cli("status", stack)
+    assert [g["role"] for g in final.doc["fleet"]] == ["new"]
+
+
+def test_rollback_removes_a_held_canary_and_the_old_fleet_serves_alone(cloud):
+    stack, doc = provisioned(cloud, count=2)
+    old = set(doc["instances"])
+    edit(stack, lambda d: (d["serving"].__setitem__("server", {"env": {"MODEL_VERSION": "canary"}}),
+                           d.__setitem__("rollout", {"canary": {"instances": 1, "weight": 20}})))
+    held = cloud.cli("provision", stack)
+    assert held.exit_code == 0 and held.doc["rollout"]["held"], held.stderr[-3000:]
+    with Stream(doc["endpoint"], threads=2) as stream:
+        stream.wait_for(10)
+        back = cloud.cli("rollback", stack)
+        stream.wait_for(20)
+        answers = stream.stop()
+    assert back.exit_code == 0, back.stderr[-3000:]
+    assert back.doc["rolled_back"] == held.doc["rollout"]["canary"]
+    assert failed(answers) == []
+    assert set(instances(cloud)) == old
+    again = cloud.cli("provision", stack)           # the rejected template is not started again
+    assert again.exit_code == 0 and set(again.doc["instances"]) == old
+    assert cloud.cli("rollback", stack).exit_code == 1       # nothing left to roll back
