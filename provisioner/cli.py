@@ -134,6 +134,10 @@ def _reconcile(opts: dict, check: bool, log_json: str | None, grace: float) -> N
         log.info("target: %s", target.describe())
         with engine.open_run(spec, target, opts["state_path"], "reconcile", lock=not check) as ctx:
             result = reconciler.reconcile(ctx, check=check, grace=grace)
+    except SpecError as err:     # a change the stack file asks for that cannot be made: before any call
+        finish(EXIT_USAGE, {**base, "ok": False, "outcome": "failed", "error": {"type": "SpecError", "field": err.field,
+                                                                               "message": str(err)}},
+               f"stack file {opts['stack_path']}: {err}")
     except LockHeld as err:
         finish(reconciler.EXIT_SKIPPED, {**base, "ok": True, "outcome": "skipped", "lock_holder": err.holder},
                f"skipped: {err}; {lock_advice(err.holder)}")
@@ -182,6 +186,9 @@ def _run(command: str, opts: dict, yes: bool = False) -> None:
             result = getattr(engine, command)(ctx)
         if warnings:
             result = {**result, "warnings": warnings}
+    except SpecError as err:
+        # A change the stack file asks for that cannot be made (provisioner/diff.py): refused before any call.
+        _fail(command, as_json, EXIT_USAGE, err, f"stack file {opts['stack_path']}: {err}")
     except LockHeld as err:
         _fail(command, as_json, EXIT_FAILURE, err, f"{err}; {lock_advice(err.holder)}")
     except (StateError, TargetError, CloudError, ProvisionerError) as err:

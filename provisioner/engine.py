@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import neighbours, observe, planning, replace, rollout
+from . import diff, neighbours, observe, planning, replace, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
 from .resources import Instance, LoadBalancer, VSwitch
@@ -24,8 +24,9 @@ from .steps import precheck as precheck_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, LOAD_BALANCER, Context, Record
+from .steps.common import INSTANCE, LOAD_BALANCER, SECURITY_GROUP, Context, Record
 from .target import ResolvedTarget
+from .template import instance_template, template_of
 from .tokens import TokenBook
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,10 @@ def _base(ctx: Context, command: str, started: float) -> dict:
 class _Provision:
     """One provision run: observe, then ensure every resource, creating only the difference."""
 
-    def __init__(self, ctx: Context, promote: bool = False):
+    def __init__(self, ctx: Context, promote: bool = False, start_rollout: bool = True):
         self.ctx = ctx
         self.promote = promote          # go on past a held canary (provisioner promote)
+        self.start_rollout = start_rollout   # reconcile: only when the stack's rollout.on_reconcile says so
         self.spec = ctx.spec
         self.records: list[Record] = []
         self._records_lock = threading.Lock()
@@ -110,6 +112,8 @@ class _Provision:
     def run(self, snap: observe.Snapshot | None = None) -> dict:
         ctx, spec = self.ctx, self.spec
         started = time.monotonic()
+        # A change that cannot be made is refused before any API call (exit 2, naming the field).
+        diff.check(spec, ctx.state.applied_stack)
         if snap is None:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
@@ -128,7 +132,9 @@ class _Provision:
             self.note(record)
             if lb_future is None:
                 lb_future = pool.submit(self.load_balancer_branch)
-            sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups)
+            # Ingress for the serving port of every template present (a port rollout opens the new one first).
+            sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups,
+                                    diff.fleet_ports(spec, snap.instances, ctx.state))
             self.vswitch_for(precheck_step.first_zone(ctx, snap.vswitches))
             group, record = sg_future.result()
             self.note(record)
@@ -166,14 +172,28 @@ class _Provision:
             if dplan.surplus:
                 for record in disk_step.delete_disks(ctx, dplan.surplus):
                     self.note(record)
+            for record in disk_step.grow_disks(ctx, disk_step.to_grow(spec, dplan.ok + [d for d, _ in dplan.attach])):
+                self.note(record)
         if awaiting:     # the run ends only once every backend passes the SLB's health check
             rollout.wait_healthy(ctx, lb, settled)
         # Outdated instances (another template) are replaced in batches (replace.py); exit 1 on a rollback.
-        rolled = replace.roll_out(ctx, lb, inst_set.instances, group, self.vswitch_for, promote=self.promote)
+        rolled = None
+        tpl = template_of(spec)               # an instance of another (or no) template is outdated
+        ctx.state.record_template(tpl.digest, tpl.fields)     # so plan can name what a later change differs in
+        digest = tpl.digest
+        outdated = any(instance_template(i.tags) != digest for i in inst_set.instances)
+        if (self.start_rollout and outdated) or replace.under_way(ctx):
+            rolled = replace.roll_out(ctx, lb, inst_set.instances, group, self.vswitch_for, promote=self.promote)
         if rolled is not None:
             self.records += rolled.records
             inst_set.instances = instance_step.find_instances(ctx)
-        ctx.state.update(lambda d: d.__setitem__("spec_hash", spec.spec_hash))
+        # The serving ports of the templates still present: a port rollout closes the old port only now.
+        closed = sg_step.reconcile_rules(ctx, group, diff.fleet_ports(spec, inst_set.instances, ctx.state))
+        if any(closed):
+            self.note(Record(SECURITY_GROUP, group.id, "changed",
+                             detail={"rules_authorized": closed[0], "rules_revoked": closed[1]}))
+        converged = self.start_rollout and not (rolled is not None and rolled.held)
+        ctx.state.set_applied_stack(diff.applied_after(ctx.state.applied_stack, spec, converged), spec.spec_hash)
         for key in ctx.state.all_pending():
             # A create an earlier run began, whose resource this run found by tag: never replay its token.
             ctx.state.clear_pending(key, spent=True)
@@ -228,10 +248,11 @@ class _Provision:
         instances.sort(key=lambda i: i.order)
 
 
-def provision(ctx: Context, snap: observe.Snapshot | None = None, promote: bool = False) -> dict:
-    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from).
-    `promote`: a held canary goes on to the full rollout."""
-    return _Provision(ctx, promote).run(snap)
+def provision(ctx: Context, snap: observe.Snapshot | None = None, promote: bool = False,
+              start_rollout: bool = True) -> dict:
+    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from, and
+    says whether a changed template may start a rollout). `promote`: a held canary goes on to the full rollout."""
+    return _Provision(ctx, promote, start_rollout).run(snap)
 
 
 def _counts_text(snap: observe.Snapshot) -> str:
@@ -244,15 +265,14 @@ def _counts_text(snap: observe.Snapshot) -> str:
 def plan(ctx: Context) -> dict:
     """What provision would do, from a snapshot; makes no mutating call and writes nothing."""
     started = time.monotonic()
+    diff.check(ctx.spec, ctx.state.applied_stack)      # refusals first: exit 2 before any API call
     snap = observe.snapshot(ctx)
     pre = precheck_step.run_if_needed(ctx, snap)
-    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"), ctx.state.get(LOAD_BALANCER),
-                                  pre.zones if pre is not None else None)
+    outdated = replace.changes(ctx, snap.instances)     # by template tag (DescribeUserData for untagged ones)
+    the_plan = diff.changes(ctx.spec, snap, ctx.state, pre.zones if pre is not None else None, outdated)
     if pre is not None:      # the image it resolved, and the zones it would skip
         the_plan.notes += pre.notes()
     result = _base(ctx, "plan", started)
-    if ctx.state.data.get("spec_hash") and ctx.state.data["spec_hash"] != ctx.spec.spec_hash:
-        the_plan.notes.append("the stack file changed since the last provision")
     result.update(ok=True, pending=the_plan.pending, changes=[c.to_dict() for c in the_plan.changes],
                   summary=the_plan.summary(), notes=the_plan.notes, lines=[c.line() for c in the_plan.changes])
     return result

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from .errors import LockHeld, StateError
+from .errors import LockHeld, StackRenamed, StateError
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,11 @@ class State:
         elif data.get("schema_version") != SCHEMA_VERSION:
             problem = f"schema_version is {data.get('schema_version')!r}, this provisioner reads {SCHEMA_VERSION}"
         elif data.get("stack") != stack_name:
-            problem = f"it belongs to stack {data.get('stack')!r}, not {stack_name!r}"
+            # The stack file's name changed (or another stack's state was given): names and tags of every
+            # resource derive from the name, so it cannot change in place (provisioner/diff.py).
+            raise StackRenamed(f"the state file {path} belongs to stack {data.get('stack')!r}, not {stack_name!r}:"
+                               " a stack's name cannot change (every resource's names and tags derive from it);"
+                               " give the state file of this stack, or teardown and provision under the new name")
         else:
             for key, kind in (("epoch", str), ("resources", dict), ("generations", dict), ("pending", dict)):
                 if not isinstance(data.get(key), kind):
@@ -161,6 +165,20 @@ class State:
         """Change the document under the lock with `fn(data)`, then save."""
         with self._lock:
             fn(self.data)
+            self.save()
+
+    @property
+    def applied_stack(self) -> dict | None:
+        """The stack (Stack.to_dict) the last converged provision applied; None before the first one."""
+        with self._lock:
+            applied = self.data.get("applied_stack")
+            return json.loads(json.dumps(applied)) if isinstance(applied, dict) else None
+
+    def set_applied_stack(self, stack: dict, spec_hash: str) -> None:
+        """Record the stack a provision converged to (with its hash), in one atomic write."""
+        with self._lock:
+            self.data["applied_stack"] = json.loads(json.dumps(stack))
+            self.data["spec_hash"] = spec_hash
             self.save()
 
     def generation(self, key: str) -> int:
