@@ -92,3 +92,28 @@ def test_rollout_killed_after_each_mutating_call_then_rerun_finishes_it(control,
     assert len(instances) == 3 and {i["tags"].get(TEMPLATE_TAG) for i in instances} == {digest}
     assert not ({i["id"] for i in instances} & old)
     assert State.load(run.state_path, STACK).rollout() is None        # the rollout is finished
+
+
+@pytest.mark.parametrize("k", [1, 6])
+def test_reconcile_finishes_a_rollout_a_killed_provision_left(control, spawn, run, tmp_path, k):
+    base, changed = stacks(str(tmp_path))
+    assert run("provision", base).exit_code == 0
+    proc = spawn("provision", changed, run.state_path)
+    control.request("PUT", "kill_after", {"pid": proc.pid, "mutating_calls": k})
+    proc.wait(timeout=90)
+    assert proc.returncode == -signal.SIGKILL
+    assert State.load(run.state_path, STACK).rollout()["active"] is True
+    result = run("reconcile", changed)             # rollout.on_reconcile is "finish" by default
+    assert result.exit_code == 0, result.stderr
+    assert problems(control, changed, run.state_path) == []
+    digest = template_of(load_stack(changed)).digest
+    assert {i["tags"].get(TEMPLATE_TAG) for i in control.resources()["instance"]} == {digest}
+
+
+def test_reconcile_does_not_start_a_rollout_by_default(control, run, tmp_path):
+    base, changed = stacks(str(tmp_path))
+    assert run("provision", base).exit_code == 0
+    before = {i["id"] for i in control.resources()["instance"]}
+    result = run("reconcile", changed)
+    assert result.exit_code in (0, 3), result.stderr
+    assert {i["id"] for i in control.resources()["instance"]} == before
