@@ -80,6 +80,9 @@ def test_new_type_and_env_roll_out_with_no_failed_request_and_only_new_instances
                                            .DescribeInstancesRequest(region_id="cn-hangzhou")).body.instances.instance
     assert {i.instance_id for i in running} == new
     assert {i.instance_type for i in running} == {"ecs.g7.xlarge"}
+    # The data disk (attach: first) moved to the replacement of its holder.
+    [disk] = [d for d in cloud.control.resources()["disk"] if d["type"] == "data"]
+    assert disk["status"] == "In_use" and disk["instance_id"] in new
     again = cloud.cli("provision", stack)
     assert again.exit_code == 0 and "rollout" not in again.doc
     no_changes(cloud, stack)

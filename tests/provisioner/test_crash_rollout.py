@@ -115,5 +115,8 @@ def test_reconcile_does_not_start_a_rollout_by_default(control, run, tmp_path):
     assert run("provision", base).exit_code == 0
     before = {i["id"] for i in control.resources()["instance"]}
     result = run("reconcile", changed)
-    assert result.exit_code in (0, 3), result.stderr
     assert {i["id"] for i in control.resources()["instance"]} == before
+    assert result.exit_code == 0, result.stderr
+    outdated = [d for d in result.doc["drift"] if d["kind"] == "outdated"]
+    assert {d["id"] for d in outdated} == before
+    assert all("on_reconcile is finish" in d["heal"] for d in outdated)
