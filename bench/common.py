@@ -76,6 +76,22 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (/proc/PID/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def baseline(section: str) -> dict:
+    """The figures measured before this branch's changes (bench/baseline.json), by section."""
+    path = os.path.join(ROOT, "bench", "baseline.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        return json.load(handle).get(section, {})
+
+
 def row(label: str, value, unit: str = "") -> None:
     print(f"  {label:<52} {value}{(' ' + unit) if unit else ''}", flush=True)
 

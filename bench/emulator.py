@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from .common import REGION, RawClient, control, emulator_process, row, rss_mib, sdk_config
+from .common import REGION, RawClient, baseline, control, cpu_seconds, emulator_process, row, rss_mib, sdk_config
 
 
 def _clients(url: str):
@@ -56,6 +56,23 @@ def _rate(worker, threads: int, seconds: float) -> tuple[float, int]:
     return sum(counts) / (time.monotonic() - start), sum(errors)
 
 
+def server_cpu_per_call(url: str, pid: int, calls: int = 400) -> float:
+    """Milliseconds of the server process's CPU (user + system) per DescribeInstances of 100 instances,
+    over `calls` sequential calls from one lean client (the server's whole work: HTTP, signature check,
+    filtering, rendering, encoding). The median of 3 rounds."""
+    client = RawClient(url)
+    params = {"RegionId": REGION, "PageSize": 100}
+    for _ in range(20):
+        client.call("2014-05-26", "DescribeInstances", params)
+    rounds = []
+    for _ in range(3):
+        before = cpu_seconds(pid)
+        for _ in range(calls):
+            client.call("2014-05-26", "DescribeInstances", params)
+        rounds.append((cpu_seconds(pid) - before) * 1000.0 / calls)
+    return sorted(rounds)[1]
+
+
 def main(seconds: float = 5.0, threads: int = 4) -> None:
     from alibabacloud_ecs20140526 import models as em
 
@@ -86,6 +103,10 @@ def main(seconds: float = 5.0, threads: int = 4) -> None:
 
         rate, errs = _rate(raw_describe, threads, seconds)
         row("DescribeInstances, lean signed client (server side)", f"{rate:.0f}", f"req/s ({errs} errors)")
+        cpu_ms = server_cpu_per_call(url, pid)
+        old = baseline("emulator").get("describe_100_cpu_ms")
+        row("server CPU per DescribeInstances of 100 instances", f"{cpu_ms:.2f}",
+            "ms" + (f" (before: {old:.2f} ms, {cpu_ms / old:.2f}x)" if old else ""))
         row("server RSS with 100 instances", f"{rss_mib(pid):.1f}", "MiB")
 
         def run_call():

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import catalog
+from .encoding import EncodedList, dumps
 from .errors import CloudError, idempotent_mismatch, region_not_found
 from .params import Params
 from .profile import Clock
@@ -141,7 +142,7 @@ class Cloud:
 
     # validation helpers used by products ---------------------------------------------------
     def region(self, p: Params, required: bool = True) -> str:
-        region = p.str("RegionId", required=required)
+        region = p.text("RegionId", required=required)
         if region is not None and region not in catalog.REGIONS:
             raise region_not_found()
         return region
@@ -154,7 +155,7 @@ class Cloud:
         Only successful calls record the token (choice: a token whose first call was refused can be
         used again; CHOICES.md).
         """
-        token = p.str(token_param)
+        token = p.text(token_param)
         if token is None:
             return create()
         if len(token) > 64 or not token.isascii():
@@ -240,6 +241,13 @@ class Cloud:
         self.store.commit()
 
 
+def rendered_list(cloud: Cloud, kind: str, objs: list[dict], view: str, render: Callable[[dict], dict],
+                  depends: tuple[str, ...] = ()) -> EncodedList:
+    """The answer's list of resources, each encoded once and kept by the store until it (or a resource of
+    a kind in `depends`, which `render` also reads) changes; the server splices the texts in."""
+    return EncodedList([cloud.store.rendered(kind, obj, view, lambda o: dumps(render(o)), depends) for obj in objs])
+
+
 def public(obj: dict) -> dict:
     """The resource without internal bookkeeping keys (those starting with '_')."""
     return {k: v for k, v in obj.items() if not k.startswith("_")}
@@ -248,8 +256,8 @@ def public(obj: dict) -> dict:
 def paginate(items: list, p: Params, default_size: int = 10, max_size: int = 100,
              code: str | None = None) -> tuple[list, dict]:
     """PageNumber/PageSize paging; returns the page and {TotalCount, PageNumber, PageSize}."""
-    number = p.int("PageNumber", default=1, min=1, max=10**9, code=code)
-    size = p.int("PageSize", default=default_size, min=1, max=max_size, code=code)
+    number = p.integer("PageNumber", default=1, min=1, max=10**9, code=code)
+    size = p.integer("PageSize", default=default_size, min=1, max=max_size, code=code)
     start = (number - 1) * size
     return items[start:start + size], {"TotalCount": len(items), "PageNumber": number, "PageSize": size}
 
@@ -257,8 +265,8 @@ def paginate(items: list, p: Params, default_size: int = 10, max_size: int = 100
 def next_token_page(items: list, p: Params, default_size: int = 10, max_size: int = 100,
                     size_param: str = "MaxResults") -> tuple[list, dict]:
     """NextToken/MaxResults paging; `NextToken` is "" on the last page, as the real answers have it (CHOICES.md)."""
-    size = p.int(size_param, default=default_size, min=1, max=max_size)
-    token = p.str("NextToken")
+    size = p.integer(size_param, default=default_size, min=1, max=max_size)
+    token = p.text("NextToken")
     start = 0
     if token:
         try:

@@ -29,7 +29,7 @@ class Params:
         return name in self.raw and self.raw[name] != ""
 
     # scalars -----------------------------------------------------------------------------
-    def str(self, name: str, required: bool = False, default: str | None = None,
+    def text(self, name: str, required: bool = False, default: str | None = None,
             max_len: int | None = None, choices: Iterable[str] | None = None) -> str | None:
         value = self.raw.get(name)
         if value is None or value == "":
@@ -42,7 +42,7 @@ class Params:
             raise invalid(name, f"Valid values: {', '.join(choices)}.")
         return value
 
-    def int(self, name: str, required: bool = False, default: int | None = None,
+    def integer(self, name: str, required: bool = False, default: int | None = None,
             min: int | None = None, max: int | None = None, code: str | None = None) -> int | None:
         value = self.raw.get(name)
         if value is None or value == "":
@@ -57,7 +57,7 @@ class Params:
             raise _bad(name, code, f"The value must be between {min} and {max}.")
         return number
 
-    def bool(self, name: str, default: bool | None = None) -> bool | None:
+    def flag(self, name: str, default: bool | None = None) -> bool | None:
         value = self.raw.get(name)
         if value is None or value == "":
             return default
@@ -96,7 +96,7 @@ class Params:
         return items
 
     # flattened lists and structs ----------------------------------------------------------
-    def list(self, name: str) -> list[str]:
+    def items(self, name: str) -> list[str]:
         """`Name.1`, `Name.2`, ... (1-based, sorted numerically)."""
         found: dict[int, str] = {}
         prefix = name + "."

@@ -13,7 +13,7 @@ import uuid
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from . import control, core, credentials
+from . import control, core, credentials, encoding
 from .auth import Verifier
 from .errors import CloudError, internal_error, service_unavailable, throttled
 from .faults import Faults
@@ -209,7 +209,7 @@ class Handler(GuardedHandler):
 
     # plumbing --------------------------------------------------------------------------------
     def send_json(self, status: int, body: dict, extra_headers: dict | None = None) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode()
+        data = encoding.encode(body)     # = json.dumps(body, ensure_ascii=False), cached resources spliced in
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(data)))

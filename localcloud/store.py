@@ -1,11 +1,12 @@
-"""Resource storage: in-memory dicts written through to SQLite so that state survives a restart."""
+"""Resource storage: in-memory dicts written through to SQLite so that state survives a restart, and
+the cache of rendered (encoded) resources that every change of a resource invalidates."""
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
 import threading
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
@@ -26,7 +27,11 @@ def _private_files(path: str) -> None:
 
 
 class Store:
-    """`kind -> id -> dict`. Mutate a dict, then `put` it; `commit` writes the dirty rows in one transaction."""
+    """`kind -> id -> dict`. Mutate a dict, then `put` it; `commit` writes the dirty rows in one transaction.
+
+    `rendered()` keeps each resource's encoded answer until the resource changes: `put`, `delete`,
+    `rollback` and `clear` drop it, and bump its kind's generation for answers that depend on a kind.
+    """
 
     def __init__(self, path: str | None):
         self._lock = threading.RLock()
@@ -40,6 +45,9 @@ class Store:
         self._meta: dict[str, Any] = {}
         self._dirty: set[tuple[str, str]] = set()
         self._dirty_meta: set[str] = set()
+        self._rendered: dict[tuple[str, str], dict[str, tuple[tuple, Any]]] = {}
+        self._generations: dict[str, int] = {}
+        self.render_cache = True          # False: every answer is built afresh (tests compare the two)
         for kind, rid, data in self._db.execute("SELECT kind, id, data FROM resources"):
             self._data.setdefault(kind, {})[rid] = json.loads(data)
         for key, data in self._db.execute("SELECT key, data FROM meta"):
@@ -58,11 +66,33 @@ class Store:
     def put(self, kind: str, obj: dict) -> dict:
         self._data.setdefault(kind, {})[obj["id"]] = obj
         self._dirty.add((kind, obj["id"]))
+        self._changed(kind, obj["id"])
         return obj
 
     def delete(self, kind: str, rid: str) -> None:
         if self._data.get(kind, {}).pop(rid, None) is not None:
             self._dirty.add((kind, rid))
+        self._changed(kind, rid)
+
+    # rendered answers ------------------------------------------------------------------------
+    def _changed(self, kind: str, rid: str) -> None:
+        self._rendered.pop((kind, rid), None)
+        self._generations[kind] = self._generations.get(kind, 0) + 1
+
+    def rendered(self, kind: str, obj: dict, view: str, build: Callable[[dict], Any],
+                 depends: tuple[str, ...] = ()) -> Any:
+        """`build(obj)` for the answer `view` of a resource, kept until the resource (or a resource of a
+        kind in `depends`, which the answer also reads) changes."""
+        if not self.render_cache:
+            return build(obj)
+        stamp = tuple(self._generations.get(k, 0) for k in depends)
+        views = self._rendered.setdefault((kind, obj["id"]), {})
+        hit = views.get(view)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        value = build(obj)
+        views[view] = (stamp, value)
+        return value
 
     # meta (tokens, config, counters) ---------------------------------------------------------
     def meta(self, key: str, default: Any = None) -> Any:
@@ -102,6 +132,8 @@ class Store:
                     self._data.get(kind, {}).pop(rid, None)
                 else:
                     self._data.setdefault(kind, {})[rid] = json.loads(row[0])
+            for kind, rid in self._dirty:
+                self._changed(kind, rid)
             for key in self._dirty_meta:
                 row = self._db.execute("SELECT data FROM meta WHERE key=?", (key,)).fetchone()
                 if row is None:
@@ -117,6 +149,8 @@ class Store:
             self._db.execute("DELETE FROM meta")
             self._data.clear()
             self._meta.clear()
+            self._rendered.clear()
+            self._generations = {k: v + 1 for k, v in self._generations.items()}
             self._dirty.clear()
             self._dirty_meta.clear()
 

@@ -81,7 +81,7 @@ def reserved(text: str) -> bool:
 def resource_ids(p: Params, required: bool, limit: int, too_many: CloudError, missing_name: str = "ResourceId.N",
                  unique: bool = False) -> list[str]:
     """`ResourceId.N`: with `required` at least one (MissingParameter), at most `limit` (else `too_many`)."""
-    ids = p.list("ResourceId")
+    ids = p.items("ResourceId")
     if unique:
         ids = list(dict.fromkeys(ids))
     if required and not ids:
@@ -118,7 +118,7 @@ def add_to_each(cloud, found: list[tuple[str, dict]], new: dict[str, str], over_
 
 def remove_from_each(cloud, found: list[tuple[str, dict]], p: Params, keys: list[str]) -> None:
     """UntagResources: drop `TagKey.N`; `All=true` drops every tag, but only when no TagKey.N is given."""
-    remove_all = bool(p.bool("All", default=False)) and not keys
+    remove_all = bool(p.flag("All", default=False)) and not keys
     for kind, obj in found:
         current = dict(obj.get("tags") or {})
         kept = {} if remove_all else {k: v for k, v in current.items() if k not in keys}

@@ -24,7 +24,7 @@ from .steps import precheck as precheck_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, LOAD_BALANCER, SECURITY_GROUP, Context, Record
+from .steps.common import INSTANCE, LOAD_BALANCER, SECURITY_GROUP, Context, Record, clock, typical
 from .target import ResolvedTarget
 from .template import instance_template, template_of
 from .tokens import TokenBook
@@ -67,10 +67,12 @@ def _base(ctx: Context, command: str, started: float) -> dict:
 class _Provision:
     """One provision run: observe, then ensure every resource, creating only the difference."""
 
-    def __init__(self, ctx: Context, promote: bool = False, start_rollout: bool = True):
+    def __init__(self, ctx: Context, promote: bool = False, start_rollout: bool = True,
+                 restarted_at: float | None = None):
         self.ctx = ctx
         self.promote = promote          # go on past a held canary (provisioner promote)
         self.start_rollout = start_rollout   # reconcile: only when the stack's rollout.on_reconcile says so
+        self.restarted_at = restarted_at      # when the caller rebooted instances (reconcile), if it did
         self.spec = ctx.spec
         self.records: list[Record] = []
         self._records_lock = threading.Lock()
@@ -143,23 +145,37 @@ class _Provision:
             lb = lb_future.result()
 
             survivors = self.scale_down(lb)
-            inst_set = instance_step.ensure_instances(ctx, survivors, self.vswitch_for, group)
+            victim_ids = {r.id for r in self.records if r.role == INSTANCE and r.action == "deleted"}
+            usable_disks = [d for d in snap.disks if d.instance_id not in victim_ids]
+            # A new instance gets its data disk from its RunInstances, unless a free disk of the stack
+            # (its instance was lost) waits in the zone: that one is attached instead.
+            inst_set = instance_step.ensure_instances(ctx, survivors, self.vswitch_for, group,
+                                                      free_disks=[d for d in usable_disks if not d.instance_id])
+            created_at = time.monotonic()        # the boot (or start) began before this
             for inst in inst_set.instances:
                 action = "created" if inst.id in inst_set.created else "existing"
                 self.note(Record(INSTANCE, inst.id, action, inst.status, {"zone": inst.zone}))
 
-            victim_ids = {r.id for r in self.records if r.role == INSTANCE and r.action == "deleted"}
-            usable_disks = [d for d in snap.disks if d.instance_id not in victim_ids]
-            dplan = disk_step.plan_disks(spec, inst_set.instances, usable_disks)
-            disk_step.remember_found(ctx, dplan.ok)
+            dplan = disk_step.plan_disks(spec, inst_set.instances, usable_disks, pending=inst_set.new_disks)
+            # Disks a run that died left with the instance role (made by RunInstances) get their role now.
+            adopt_future = pool.submit(disk_step.adopt, ctx, dplan.ok)
             create_future = pool.submit(disk_step.create_disks, ctx, dplan.create) if dplan.create else None
             not_ready = [i.id for i in inst_set.instances
                          if i.status != "Running" or i.id in inst_set.created or i.id in inst_set.started]
-            seen = instance_step.wait_instances_running(ctx, not_ready)
+            # No poll before the slowest transition this run (or its caller) began can typically end.
+            since, expect = None, 0.0
+            if inst_set.created or inst_set.started:
+                since = created_at
+                expect = typical(ctx, "instance.boot" if inst_set.created else "instance.start")
+            elif self.restarted_at is not None:
+                since, expect = self.restarted_at, typical(ctx, "instance.start")
+            seen = instance_step.wait_instances_running(ctx, not_ready, since=since, expect=expect)
             self._refresh(inst_set.instances, seen)
 
             pairs = [(d.id, inst) for d, inst in dplan.attach] + (create_future.result() if create_future else [])
-            attach_future = pool.submit(disk_step.attach_disks, ctx, pairs) if pairs else None
+            attach_future = pool.submit(disk_step.attach_disks, ctx, pairs,
+                                        [d.id for d, _ in dplan.attach if d.status == "Available"]) if pairs else None
+            new_disk_future = pool.submit(disk_step.adopt_new, ctx, inst_set.new_disks) if inst_set.new_disks else None
             self.wait_listener(lb)
             # A rollout batch a killed run left (replace.py) is gated by its own health wait, not this one.
             flying = replace.in_flight(ctx)
@@ -167,7 +183,10 @@ class _Provision:
             settled = [i for i in inst_set.ids if i not in flying]
             awaiting = rollout.begin(ctx, lb, settled, ours, inst_set.created + inst_set.started, self.records)
             self.note(lb_step.ensure_backends(ctx, lb, settled, ours, replace.weights(ctx)))
+            adopt_future.result()
             for record in (attach_future.result() if attach_future else []):
+                self.note(record)
+            for record in (new_disk_future.result() if new_disk_future else []):
                 self.note(record)
             if dplan.surplus:
                 for record in disk_step.delete_disks(ctx, dplan.surplus):
@@ -175,7 +194,7 @@ class _Provision:
             for record in disk_step.grow_disks(ctx, disk_step.to_grow(spec, dplan.ok + [d for d, _ in dplan.attach])):
                 self.note(record)
         if awaiting:     # the run ends only once every backend passes the SLB's health check
-            rollout.wait_healthy(ctx, lb, settled)
+            rollout.wait_healthy(ctx, lb, settled, fresh=bool(inst_set.created or inst_set.started))
         # Outdated instances (another template) are replaced in batches (replace.py); exit 1 on a rollback.
         rolled = None
         tpl = template_of(spec)               # an instance of another (or no) template is outdated
@@ -214,7 +233,7 @@ class _Provision:
         return result
 
     def scale_down(self, lb: LoadBalancer) -> list[Instance]:
-        """Remove surplus instances: out of the SLB first, then their own data disks, then the instances."""
+        """Remove surplus instances: out of the SLB first, then the instances, then their own data disks."""
         ctx, spec, snap = self.ctx, self.spec, self.snap
         if replace.under_way(ctx):      # a rollout's surge is not a surplus: the rollout finishes it
             return list(snap.instances)
@@ -232,12 +251,13 @@ class _Provision:
                 self.note(drained)
             lb_step.remove_backends(ctx, lb, attached)
             self.note(Record("backends", lb.id, "changed", detail={"removed": attached}))
-        if spec.data_disk is not None and spec.data_disk.attach == "each":
-            own_disks = [d for d in snap.disks if d.instance_id in set(ids)]
-            for record in disk_step.delete_disks(ctx, own_disks):
-                self.note(record)
         for record in instance_step.delete_instances(ctx, victims):
             self.note(record)
+        if spec.data_disk is not None and spec.data_disk.attach == "each":
+            # Released with Force, the instances let go of their disks (kept, Available): no detach first.
+            own_disks = [d for d in snap.disks if d.instance_id in set(ids)]
+            for record in disk_step.delete_disks(ctx, own_disks, released=ids):
+                self.note(record)
         return [i for i in snap.instances if i.id not in set(ids)]
 
     @staticmethod
@@ -249,10 +269,11 @@ class _Provision:
 
 
 def provision(ctx: Context, snap: observe.Snapshot | None = None, promote: bool = False,
-              start_rollout: bool = True) -> dict:
-    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from, and
-    says whether a changed template may start a rollout). `promote`: a held canary goes on to the full rollout."""
-    return _Provision(ctx, promote, start_rollout).run(snap)
+              start_rollout: bool = True, restarted_at: float | None = None) -> dict:
+    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from, says
+    whether a changed template may start a rollout, and `restarted_at`, time.monotonic() after it rebooted
+    instances, which the snapshot then shows Starting). `promote`: a held canary goes on to the full rollout."""
+    return _Provision(ctx, promote, start_rollout, restarted_at).run(snap)
 
 
 def _counts_text(snap: observe.Snapshot) -> str:
@@ -371,29 +392,38 @@ def _check_protection(snap: observe.Snapshot) -> None:
 
 
 def teardown(ctx: Context) -> dict:
-    """Delete everything tagged for the stack in dependency order, waiting until each is gone:
-    listener, backends, SLB and (meanwhile) detach + delete the data disks; instances (Force);
-    security group; vSwitches; VPC. NotFound is done, so a rerun resumes where a crash left off."""
+    """Delete everything tagged for the stack in dependency order, waiting until each is gone: the
+    instances (Force; their data disks come off with them, kept and Available) while the listener,
+    backends and SLB go; then the data disks, the security group and the vSwitches together; the VPC
+    last. NotFound is done, so a rerun resumes where a crash left off."""
     started = time.monotonic()
     snap = observe.snapshot(ctx)
     log.info("tearing down %s", _counts_text(snap))
     _check_protection(snap)
     records: list[Record] = identity.records(identity.restore_tags(ctx, snap))
     identity.forget(ctx, snap)
-    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="teardown") as pool:
+    ours = {i.id for i in snap.instances}
+    with ThreadPoolExecutor(max_workers=6, thread_name_prefix="teardown") as pool:
         # Foreign resources in our network (never touched) keep the group, vSwitch or VPC they need.
         kept_future = pool.submit(neighbours.blockers, ctx, snap)
         lb_futures = [pool.submit(lb_step.delete_load_balancer, ctx, lb) for lb in snap.load_balancers]
-        disk_future = pool.submit(disk_step.delete_disks, ctx, snap.disks)
-        for f in lb_futures:
-            records += f.result()
-        records += disk_future.result()
+        # A disk of ours on an instance that is not (someone attached it there) is detached meanwhile.
+        elsewhere = [d for d in snap.disks if d.instance_id and d.instance_id not in ours]
+        detach_future = pool.submit(disk_step.delete_disks, ctx, elsewhere) if elsewhere else None
+        records += instance_step.delete_instances(ctx, snap.instances)
+        if snap.instances:
+            ctx.freed_at = clock() + typical(ctx, "eni.release")
         kept = kept_future.result()
-    records += instance_step.delete_instances(ctx, snap.instances)
-    for group in (g for g in snap.security_groups if g.id not in kept):
-        records.append(sg_step.delete_security_group(ctx, group))
-    records += ctx.parallel(lambda s: vswitch_step.delete_vswitch(ctx, s),
-                            [s for s in snap.vswitches if s.id not in kept])
+        disks_future = pool.submit(disk_step.delete_disks, ctx, [d for d in snap.disks if d not in elsewhere],
+                                   released=ours)
+        group_futures = [pool.submit(sg_step.delete_security_group, ctx, g)
+                         for g in snap.security_groups if g.id not in kept]
+        for f in lb_futures:            # an intranet SLB holds an address in the vSwitch
+            records += f.result()
+        vswitch_futures = [pool.submit(vswitch_step.delete_vswitch, ctx, s)
+                           for s in snap.vswitches if s.id not in kept]
+        records += [f.result() for f in group_futures + vswitch_futures]
+        records += disks_future.result() + (detach_future.result() if detach_future else [])
     for vpc in (v for v in snap.vpcs if v.id not in kept):
         records.append(vpc_step.delete_vpc(ctx, vpc))
     # Tags and the state's ids: the state file is kept while any id it lists still exists.

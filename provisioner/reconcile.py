@@ -7,7 +7,7 @@ import logging
 import os
 import time
 
-from . import diff, drift, engine
+from . import diff, drift, engine, rollout
 from .drift import Drift, View
 from .errors import WaitTimeout
 from .resources import LoadBalancer
@@ -74,13 +74,15 @@ def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict], l
         lb.status = "active"
         actions.append({"role": LOAD_BALANCER, "id": lb.id, "action": "changed", "status": "active"})
     rebooted = [f.id for f in findings if f.kind == "unhealthy"]
+    restarted_at = None
     if rebooted:
         ctx.parallel(lambda i: _reboot(ctx, i), rebooted)
+        restarted_at = time.monotonic()
         for inst in snap.instances:
             if inst.id in rebooted:
                 inst.status = "Starting"      # provision waits for it before touching its backend
         actions += [{"role": INSTANCE, "id": i, "action": "rebooted", "status": "Starting"} for i in rebooted]
-    result = engine.provision(ctx, snap, start_rollout=diff.reconcile_rolls_out(ctx.spec))
+    result = engine.provision(ctx, snap, start_rollout=diff.reconcile_rolls_out(ctx.spec), restarted_at=restarted_at)
     actions += [r for r in result["resources"] if r.get("action") != "existing"]
     # provision starts every stopped instance it keeps (its records list them as existing)
     actions += [{"role": INSTANCE, "id": f.id, "action": "started", "status": "Running"}
@@ -164,7 +166,8 @@ def wait_healthy(ctx: Context, lb: LoadBalancer | None, ids: list[str]) -> None:
         good = [i for i in ids if health.get(i) == "normal"]
         return len(good) == len(ids), f"{len(good)}/{len(ids)} normal"
 
-    wait_for(f"{len(ids)} rebooted backend(s) to pass the health check", probe, ctx.timeouts.instances_running)
+    wait_for(f"{len(ids)} rebooted backend(s) to pass the health check", probe, ctx.timeouts.instances_running,
+             expect=rollout.health_expect(ctx))
 
 
 # --- the summary ---------------------------------------------------------------------------------------

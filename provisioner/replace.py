@@ -209,10 +209,12 @@ def _run_batch(ctx: Context, lb: LoadBalancer, e: dict, alive: dict[str, Instanc
         e["canary"] = e["held"] = False
         ctx.state.set_rollout(e)
     with_disk = any(i.tags.get(instance_step.TAG_DATA_DISK) == "yes" for i in old)
+    since, expect = None, 0.0
     if e.get("new") is None:
+        since, expect = common.clock(), common.typical(ctx, "instance.boot")    # no poll before a boot can end
         e["new"] = _create(ctx, e, len(e["batch_old"]), with_disk, vswitch_for, group)
     new_ids = [i for i in e["new"]]
-    instance_step.wait_instances_running(ctx, new_ids)
+    instance_step.wait_instances_running(ctx, new_ids, expect=expect, since=since)
     if with_disk:
         _move_disk(ctx, lb, old, new_ids, result)
     weights_now = _weights(ctx, e, old, alive, new_ids)

@@ -45,9 +45,18 @@ def begin(ctx: Context, lb: LoadBalancer, instance_ids: list[str], ours: set[str
     return pending
 
 
-def wait_healthy(ctx: Context, lb: LoadBalancer, instance_ids: list[str]) -> dict[str, str]:
+def health_expect(ctx: Context) -> float:
+    """The least time before a server that just came up is reported normal: `healthy_threshold` checks in
+    a row, one per `interval` (the first at once), on this target's clock."""
+    hc = ctx.spec.load_balancer.health_check
+    return (hc.healthy_threshold - 1) * hc.interval * getattr(ctx.cloud.target, "health_scale", 1.0)
+
+
+def wait_healthy(ctx: Context, lb: LoadBalancer, instance_ids: list[str], fresh: bool = False) -> dict[str, str]:
     """Poll DescribeHealthStatus until every instance's backend is `normal` (the SLB sends a backend
-    traffic only then), within ctx.timeouts.healthy; then clear the state's pending mark."""
+    traffic only then), within ctx.timeouts.healthy; then clear the state's pending mark. `fresh`: some
+    servers just came up; a backend turns normal only after `healthy_threshold` checks in a row, one per
+    `interval`, so the first poll waits that long."""
     seen: dict[str, str] = {}
 
     def probe():
@@ -61,7 +70,7 @@ def wait_healthy(ctx: Context, lb: LoadBalancer, instance_ids: list[str]) -> dic
 
     if instance_ids:
         common.wait_for(f"{len(instance_ids)} backend(s) of {lb.id} to pass the health check", probe,
-                        ctx.timeouts.healthy)
+                        ctx.timeouts.healthy, expect=health_expect(ctx) if fresh else 0.0)
         log.info("rollout: every backend of %s is healthy", lb.id)
     ctx.state.update(lambda d: d.pop(STATE_KEY, None))
     return dict(seen)

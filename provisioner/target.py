@@ -21,6 +21,12 @@ class ResolvedTarget:
     endpoint: str | None                       # http://host:port for localcloud
     how: str                                   # "reused", "started", "given", "region endpoints"
     note: str = ""
+    # Seconds of this target per second of the real cloud's typical transition times (the waits' first
+    # poll): 1 for Alibaba Cloud; 1/speed for localcloud (0 in --instant mode), from its health document.
+    time_scale: float = 1.0
+    # Seconds per second of the SLB's health-check interval: 1 for Alibaba Cloud; for localcloud 0 without
+    # its runtime (a Running backend is healthy at once), else the runtime's health_interval_scale.
+    health_scale: float = 1.0
     _keys: Keys | None = field(default=None, repr=False)
     _credential: object = field(default=None, repr=False)
 
@@ -80,18 +86,52 @@ def resolve(spec_target, target_flag: str | None, endpoint_flag: str | None, sta
     given = endpoint_flag or (spec_target.endpoint if spec_target else None)
     if given:
         endpoint = given.rstrip("/")
-        if not health(endpoint):
+        info = health(endpoint)
+        if not info:
             raise TargetError(f"no localcloud emulator answers at {endpoint} (GET /_localcloud/health);"
                               " start one with `make localcloud` or drop --endpoint to let the provisioner start it")
-        return ResolvedTarget("localcloud", endpoint, "given", _keys=_given_keys(endpoint))
-    if health(DEFAULT_ENDPOINT):
-        return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "reused a running emulator",
-                              _keys=emulator.keys_of(DEFAULT_ENDPOINT))
+        return _timed(ResolvedTarget("localcloud", endpoint, "given", _keys=_given_keys(endpoint)), info)
+    info = health(DEFAULT_ENDPOINT)
+    if info:
+        return _timed(ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "reused a running emulator",
+                                     _keys=emulator.keys_of(DEFAULT_ENDPOINT)), info)
     if not start:
         return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "not running")
     note = emulator.start(DEFAULT_PORT, data_dir)
-    return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "started in the background", note,
-                          _keys=emulator.keys_of(DEFAULT_ENDPOINT))
+    return _timed(ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "started in the background", note,
+                                 _keys=emulator.keys_of(DEFAULT_ENDPOINT)), health(DEFAULT_ENDPOINT) or {})
+
+
+def _timed(target: ResolvedTarget, info: dict) -> ResolvedTarget:
+    target.time_scale = time_scale(info)
+    target.health_scale = health_scale(target, info)
+    return target
+
+
+def time_scale(info: dict) -> float:
+    """localcloud's transitions take the real cloud's typical time divided by its speed (none when instant)."""
+    if info.get("instant"):
+        return 0.0
+    try:
+        speed = float(info.get("speed") or 1.0)
+    except (TypeError, ValueError):
+        return 1.0
+    return 1.0 / speed if speed > 0 else 1.0
+
+
+def health_scale(target: ResolvedTarget, info: dict) -> float:
+    """How localcloud times its SLB health checks: not at all without its runtime, else at the listener's
+    interval times the runtime's health_interval_scale (GET /_localcloud/runtime/config, with the control
+    token; 1 when it cannot be read)."""
+    if not info.get("runtime"):
+        return 0.0
+    if target._keys is None or not target._keys.control_token or target.endpoint is None:
+        return 1.0
+    try:
+        config = emulator.control(target.endpoint, target._keys, "GET", "runtime/config", timeout=2.0)
+        return max(0.0, float(config.get("health_interval_scale", 1.0)))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 1.0
 
 
 def _given_keys(endpoint: str) -> Keys:

@@ -18,7 +18,7 @@ DATA_DISK_RANGE = {"cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768), "c
 
 
 def _language(p: Params) -> str:
-    lang = p.str("AcceptLanguage", default="zh-CN")
+    lang = p.text("AcceptLanguage", default="zh-CN")
     if lang not in LANGUAGES:
         raise CloudError("InvalidAcceptLanguage.NotFound", "The specified AcceptLanguage is not found.", 404)
     return lang
@@ -31,8 +31,8 @@ def _local_name(entry: dict, lang: str) -> str:
 @action("ecs", "DescribeRegions")
 def describe_regions(cloud, p: Params) -> dict:
     lang = _language(p)
-    p.str("InstanceChargeType", choices=CHARGE_TYPES + ("SpotWithPriceLimit", "SpotAsPriceGo"))
-    p.str("ResourceType", choices=("instance", "disk", "reservedinstance", "scu"))
+    p.text("InstanceChargeType", choices=CHARGE_TYPES + ("SpotWithPriceLimit", "SpotAsPriceGo"))
+    p.text("ResourceType", choices=("instance", "disk", "reservedinstance", "scu"))
     regions = [{"RegionId": rid, "LocalName": _local_name(r, lang), "RegionEndpoint": r["endpoint"],
                 "Status": "available"} for rid, r in catalog.REGIONS.items()]
     return {"Regions": {"Region": regions}}
@@ -46,12 +46,12 @@ def _types_of(region: str, zone: str) -> list[str]:
 def describe_zones(cloud, p: Params) -> dict:
     region = cloud.region(p)
     lang = _language(p)
-    if p.str("InstanceChargeType") not in (None,) + CHARGE_TYPES:
+    if p.text("InstanceChargeType") not in (None,) + CHARGE_TYPES:
         raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our "
                          "records.", 404)
-    if p.str("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
+    if p.text("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
         raise CloudError("InvalidSpotStrategy", "The specified SpotStrategy is not valid.", 400)
-    verbose = p.bool("Verbose", default=True)
+    verbose = p.flag("Verbose", default=True)
     zones = []
     for zid, zone in sorted(catalog.zones(region).items()):
         item = {"ZoneId": zid, "LocalName": _local_name(zone, lang), "ZoneType": "AvailabilityZone"}
@@ -102,9 +102,9 @@ def _low(cloud, zone: str, instance_type: str) -> bool:
 
 
 def _matching_types(region: str, zone: str, p: Params) -> list[str]:
-    wanted = p.str("InstanceType")
-    cores = p.int("Cores", min=1, max=10**6)
-    memory = p.str("Memory")
+    wanted = p.text("InstanceType")
+    cores = p.integer("Cores", min=1, max=10**6)
+    memory = p.text("Memory")
     out = []
     for name in _types_of(region, zone):
         spec = catalog.INSTANCE_TYPES[name]
@@ -139,9 +139,9 @@ def _zone_entry(cloud, region: str, zone: str, destination: str, p: Params) -> d
     elif destination == "InstanceType":
         supported = [_resource(t, t in in_stock, _low(cloud, zone, t)) for t in types]
     elif destination == "SystemDisk":
-        supported = _disk_resources(region, zone, SYSTEM_DISK_RANGE, p.str("SystemDiskCategory"))
+        supported = _disk_resources(region, zone, SYSTEM_DISK_RANGE, p.text("SystemDiskCategory"))
     elif destination == "DataDisk":
-        supported = _disk_resources(region, zone, DATA_DISK_RANGE, p.str("DataDiskCategory"))
+        supported = _disk_resources(region, zone, DATA_DISK_RANGE, p.text("DataDiskCategory"))
     elif destination == "IoOptimized":
         supported = [_resource("optimized")]
     elif destination == "Network":
@@ -159,24 +159,24 @@ def _zone_entry(cloud, region: str, zone: str, destination: str, p: Params) -> d
 @action("ecs", "DescribeAvailableResource")
 def describe_available_resource(cloud, p: Params) -> dict:
     # This API documents its own codes: Invalid.RegionId (404), Invalid.Param (400), Invalid.DestinationResource.
-    region = p.str("RegionId")
+    region = p.text("RegionId")
     if region is None:
         raise CloudError("MissingParameter", 'The input parameter "RegionId" that is mandatory for processing this '
                          "request is not supplied.", 400)
     if region not in catalog.REGIONS:
         raise CloudError("Invalid.RegionId", "The specified RegionId is not valid.", 404)
-    destination = p.str("DestinationResource")
+    destination = p.text("DestinationResource")
     if destination is None:
         raise CloudError("Invalid.Param", 'The parameter "DestinationResource" is required.', 400)
     if destination not in DESTINATIONS:
         raise CloudError("Invalid.DestinationResource", "The specified DestinationResource is not valid.", 404)
-    if p.str("InstanceChargeType") not in (None,) + CHARGE_TYPES:
+    if p.text("InstanceChargeType") not in (None,) + CHARGE_TYPES:
         raise CloudError("Invalid.InstanceChargeType", "The specified InstanceChargeType is not valid.", 400)
-    if p.str("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
+    if p.text("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
         raise CloudError("Invalid.SpotStrategy", "The specified SpotStrategy is not valid.", 404)
-    if p.str("IoOptimized") not in (None, "none", "optimized"):
+    if p.text("IoOptimized") not in (None, "none", "optimized"):
         raise CloudError("Invalid.IoOptimized", "The specified IoOptimized is not valid.", 404)
-    if p.str("NetworkCategory") not in (None, "vpc", "classic"):
+    if p.text("NetworkCategory") not in (None, "vpc", "classic"):
         raise CloudError("Invalid.NetworkCategory", "The specified NetworkCategory is not valid.", 404)
     if "InstanceType" in p and ("Cores" in p or "Memory" in p):
         raise CloudError("InvalidParam.TypeAndCpuMem.Conflict",
@@ -186,10 +186,10 @@ def describe_available_resource(cloud, p: Params) -> dict:
                          "SystemDisk.", 400)
     if "Memory" in p:
         try:
-            float(p.str("Memory"))
+            float(p.text("Memory"))
         except ValueError:
             raise CloudError("Invalid.Param", 'The specified parameter "Memory" is not valid.', 400) from None
-    zone_filter = p.str("ZoneId")
+    zone_filter = p.text("ZoneId")
     zones = [z for z in sorted(catalog.zones(region)) if zone_filter in (None, z)]
     entries = [e for z in zones if (e := _zone_entry(cloud, region, z, destination, p)) is not None]
     return {"AvailableZones": {"AvailableZone": entries}}
@@ -221,30 +221,30 @@ def render_image(image_id: str, img: dict) -> dict:
 @action("ecs", "DescribeImages")
 def describe_images(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    if p.str("ImageOwnerAlias") not in (None, "system", "self", "others", "marketplace"):
+    if p.text("ImageOwnerAlias") not in (None, "system", "self", "others", "marketplace"):
         raise CloudError("InvalidImageOwnerAlias.ValueNotSupported",
                          'The specified parameter "ImageOwnerAlias" is not valid.', 400)
-    os_type = p.str("OSType")
+    os_type = p.text("OSType")
     if os_type not in (None, "windows", "linux"):
         raise CloudError("InvalidOSType", 'The specified parameter "OSType" is not valid.', 404)
-    arch = p.str("Architecture")
+    arch = p.text("Architecture")
     if arch not in (None, "i386", "x86_64", "arm64"):
         raise CloudError("InvalidArchitecture", 'The specified parameter "Architecture" is not valid.', 404)
-    if p.str("Usage") not in (None, "instance", "none"):
+    if p.text("Usage") not in (None, "instance", "none"):
         raise CloudError("InvalidUsage", 'The specified parameter "Usage" is not valid.', 404)
-    itype = p.str("InstanceType")
+    itype = p.text("InstanceType")
     if itype is not None and itype not in catalog.INSTANCE_TYPES:
         raise CloudError("InvalidInstanceType.ValueNotSupported",
                          "The specified InstanceType does not exist or beyond the permitted range.", 400)
     # Status defaults to Available; "ALL" or a list including Available shows the public images.
-    statuses = [s.strip() for s in p.str("Status", default="Available").split(",")]
-    ids = [i.strip() for i in (p.str("ImageId") or "").split(",") if i.strip()]
-    name = p.str("ImageName")
-    family = p.str("ImageFamily")
+    statuses = [s.strip() for s in p.text("Status", default="Available").split(",")]
+    ids = [i.strip() for i in (p.text("ImageId") or "").split(",") if i.strip()]
+    name = p.text("ImageName")
+    family = p.text("ImageFamily")
     retired = cloud.config.retired_images
     images = []
-    if p.str("ImageOwnerAlias") in (None, "system") and ("Available" in statuses or "ALL" in statuses) \
-            and not tag_filters(p) and p.str("Usage") != "none":
+    if p.text("ImageOwnerAlias") in (None, "system") and ("Available" in statuses or "ALL" in statuses) \
+            and not tag_filters(p) and p.text("Usage") != "none":
         # A retired image is gone: not listed even by its id. With ImageFamily, the family's images come
         # newest first (the one RunInstances with ImageFamily would use leads).
         listed = sorted(catalog.IMAGES.items(), key=lambda kv: kv[0])
@@ -259,7 +259,7 @@ def describe_images(cloud, p: Params) -> dict:
             if (os_type and img["os_type"] != os_type) or (arch and img["architecture"] != arch):
                 continue
             images.append(render_image(image_id, img))
-    if p.bool("DryRun", default=False):
+    if p.flag("DryRun", default=False):
         raise dry_run_passed()
     page_items, meta = paginate(images, p, default_size=10, max_size=100)
     return {**meta, "RegionId": region, "Images": {"Image": page_items}}

@@ -134,7 +134,7 @@ def creation_order(obj: dict) -> tuple:
 def token_page(items: list, p: Params, default: int, low: int, high: int) -> tuple[list, dict]:
     """NextToken/MaxResults with MaxResults clamped into [low, high] (the documented behaviour of
     DescribeInstances/DescribeDisks: below the minimum or unset -> default, above the maximum -> maximum)."""
-    size = p.int("MaxResults", default=default)
+    size = p.integer("MaxResults", default=default)
     size = min(max(size, low), high)
     return next_token_page(items, Params({**p.raw, "MaxResults": str(size)}), default_size=default, max_size=high)
 

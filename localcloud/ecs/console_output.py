@@ -25,8 +25,8 @@ def get_instance_console_output(cloud, p: Params) -> dict:
     (runtime.console_output), so a server that exits at start shows why; without a runtime, or before the
     first boot, the output is empty (CHOICES.md)."""
     region = cloud.region(p)
-    instance = get_instance(cloud, p.str("InstanceId", required=True), region)
-    remove = bool(p.bool("RemoveSymbols", default=False))
+    instance = get_instance(cloud, p.text("InstanceId", required=True), region)
+    remove = bool(p.flag("RemoveSymbols", default=False))
     runtime = getattr(cloud, "runtime", None)
     found = runtime.console_output(instance["id"]) if runtime is not None else None
     data, updated = found if found else (b"", instance.get("created") or cloud.clock.now())

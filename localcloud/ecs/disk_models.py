@@ -38,7 +38,8 @@ def performance_level(value: str | None, category: str) -> str:
 def new_disk(cloud, region: str, zone: str, *, category: str, size: int, disk_type: str, status: str,
              instance_id: str = "", device: str = "", delete_with_instance: bool = False, portable: bool = True,
              level: str = "", name: str = "", description: str = "", image_id: str = "",
-             disk_tags: dict | None = None, order: int = 0, resource_group_id: str = RESOURCE_GROUP) -> dict:
+             disk_tags: dict | None = None, order: int = 0, resource_group_id: str = RESOURCE_GROUP,
+             encryption: tuple[bool, str] = (False, "")) -> dict:
     now = cloud.clock.now()
     disk = {
         "id": new_id("d", region), "region": region, "zone": zone, "size": size, "category": category,
@@ -46,7 +47,7 @@ def new_disk(cloud, region: str, zone: str, *, category: str, size: int, disk_ty
         "portable": portable, "status": status, "created": now, "tags": dict(disk_tags or {}), "name": name,
         "description": description, "performance_level": level, "image_id": image_id,
         "attached_time": now if instance_id else None, "detached_time": None, "resource_group_id": resource_group_id,
-        "serial": str(uuid.uuid4()), "_order": order,
+        "serial": str(uuid.uuid4()), "_order": order, "encrypted": encryption[0], "kms_key_id": encryption[1],
     }
     cloud.store.put("disk", disk)
     return disk
@@ -66,10 +67,25 @@ def next_device(cloud, instance_id: str, taken: set[str] | None = None) -> str:
                      403)
 
 
+def encryption(region: str, value: str | None, kms_key_id: str | None, name: str) -> tuple[bool, str]:
+    """(Encrypted, KMSKeyId): `Encrypted=true` without a key uses the region's default service key, whose
+    id the disk then reports (RunInstances/CreateDisk docs); a key id without Encrypted=true is ignored."""
+    if value not in (None, "") and value.lower() not in ("true", "false"):
+        raise CloudError("InvalidParameter", f'The specified parameter "{name}" is not valid.', 400)
+    if value is None or value.lower() != "true":
+        return False, ""
+    return True, kms_key_id or default_kms_key(region)
+
+
+def default_kms_key(region: str) -> str:
+    """The default (service) key of the account in a region; stable, as the real one is (our choice)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"localcloud:kms:{region}:ecs-default"))
+
+
 # CreateDisk ------------------------------------------------------------------------------------------------
 def create_disk(cloud, region: str, p: Params) -> dict:
-    zone = zone_of(region, p.str("ZoneId"))
-    instance_id = p.str("InstanceId")
+    zone = zone_of(region, p.text("ZoneId"))
+    instance_id = p.text("InstanceId")
     if zone and instance_id:
         raise CloudError("InvalidParameter", "ZoneId and InstanceId cannot be specified at the same time.", 400)
     instance = None
@@ -82,16 +98,16 @@ def create_disk(cloud, region: str, p: Params) -> dict:
         zone = instance["zone"]
     if zone is None:
         raise missing("ZoneId")
-    category = p.str("DiskCategory", default="cloud")
+    category = p.text("DiskCategory", default="cloud")
     if category not in ALL_DISK_CATEGORIES:
         raise CloudError("InvalidDiskCategory.ValueNotSupported", 'The specified parameter "DiskCategory" is not '
                          "valid.", 400)
-    level = performance_level(p.str("PerformanceLevel"), category)
-    if p.str("SnapshotId") is not None:
+    level = performance_level(p.text("PerformanceLevel"), category)
+    if p.text("SnapshotId") is not None:
         raise CloudError("InvalidSnapshotId.NotFound", "The specified SnapshotId does not exist.", 404)
     if "Size" not in p:
         raise CloudError("MissingParameter", "The input parameter either SnapshotId or Size should be specified.", 400)
-    size = p.int("Size", code="InvalidSize.ValueNotSupported")
+    size = p.integer("Size", code="InvalidSize.ValueNotSupported")
     low, high = size_range(category, level, system=False)
     if not low <= size <= high:
         raise CloudError("InvalidSize.ValueNotSupported", 'The specified parameter "Size" is not valid.', 400)
@@ -100,28 +116,30 @@ def create_disk(cloud, region: str, p: Params) -> dict:
     if category not in catalog.zone_disks(region, zone):
         # A valid category this zone does not sell (catalog.py: some zones sell no cloud_ssd).
         raise CloudError("InvalidDataDiskCategory.NotSupported", "Specified disk category is not supported.", 403)
-    name = p.str("DiskName")
+    name = p.text("DiskName")
     check_name(name, "InvalidDiskName.Malformed", "DiskName")
-    description = p.str("Description")
+    description = p.text("Description")
     check_description(description)
     disk_tags = parse_tags(p)
+    secret = encryption(region, p.text("Encrypted"), p.text("KMSKeyId"), "Encrypted")
     if instance is not None:
         disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="In_use",
                         instance_id=instance["id"], device=next_device(cloud, instance["id"]), portable=False,
-                        level=level, name=name or "", description=description or "", disk_tags=disk_tags)
+                        level=level, name=name or "", description=description or "", disk_tags=disk_tags,
+                        encryption=secret)
         return disk
     disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="Creating",
                     level=level, name=name or "", description=description or "", disk_tags=disk_tags,
-                    resource_group_id=p.str("ResourceGroupId", default=RESOURCE_GROUP))
+                    resource_group_id=p.text("ResourceGroupId", default=RESOURCE_GROUP), encryption=secret)
     cloud.schedule("disk", disk, [("disk.create", "status", "Available")])
     return disk
 
 
 # Attach / Detach / Delete ---------------------------------------------------------------------------------
 def attach(cloud, p: Params) -> None:
-    instance = get_instance(cloud, p.str("InstanceId", required=True))
-    disk = get_disk(cloud, p.str("DiskId", required=True))
-    if p.bool("Bootable", default=False):
+    instance = get_instance(cloud, p.text("InstanceId", required=True))
+    disk = get_disk(cloud, p.text("DiskId", required=True))
+    if p.flag("Bootable", default=False):
         raise CloudError("InvalidParameter", "The instance already has a system disk; Bootable attach needs an "
                          "instance without one.", 400)
     if instance.get("_releasing") or instance["status"] not in ("Running", "Stopped"):
@@ -136,7 +154,7 @@ def attach(cloud, p: Params) -> None:
     if len(data) >= MAX_DATA_DISKS:
         raise CloudError("InstanceDiskLimitExceeded", "The amount of the disk on instance in question reach its "
                          "limits", 403)
-    device = p.str("Device")
+    device = p.text("Device")
     if device is not None:
         if len(device) != 9 or not device.startswith("/dev/xvd") or device[-1] not in string.ascii_lowercase[1:]:
             raise CloudError("InvalidDevice.Malformed", 'The specified parameter "Device" is not valid.', 400)
@@ -144,15 +162,15 @@ def attach(cloud, p: Params) -> None:
             raise CloudError("InvalidDevice.InUse", "The specified device has been occupied.", 403)
     disk["device"] = device or next_device(cloud, instance["id"])
     disk["instance_id"] = instance["id"]
-    disk["delete_with_instance"] = p.bool("DeleteWithInstance", default=False)
+    disk["delete_with_instance"] = p.flag("DeleteWithInstance", default=False)
     disk["attached_time"] = cloud.clock.now()
     cloud.set_field("disk", disk, "status", "Attaching")
     cloud.schedule("disk", disk, [("disk.attach", "status", "In_use")])
 
 
 def detach(cloud, p: Params) -> None:
-    instance = get_instance(cloud, p.str("InstanceId", required=True))
-    disk = get_disk(cloud, p.str("DiskId", required=True))
+    instance = get_instance(cloud, p.text("InstanceId", required=True))
+    disk = get_disk(cloud, p.text("DiskId", required=True))
     if disk["status"] == "Available":
         raise CloudError("InvalidDisk.AlreadyDetached", "The specified disk has been detached.", 404)
     if disk.get("instance_id") != instance["id"]:
@@ -166,7 +184,7 @@ def detach(cloud, p: Params) -> None:
         raise incorrect_instance_status(instance, ("Running", "Stopped"))
     # Detaching takes "about a minute"; the disk keeps its InstanceId until it is Available again, and a
     # detached data disk is no longer released with the instance unless DeleteWithInstance says so.
-    disk["delete_with_instance"] = p.bool("DeleteWithInstance", default=False)
+    disk["delete_with_instance"] = p.flag("DeleteWithInstance", default=False)
     disk["detached_time"] = cloud.clock.now()
     cloud.set_field("disk", disk, "status", "Detaching")
     cloud.schedule("disk", disk, [("disk.detach", "instance_id", ""), (None, "device", ""),
@@ -174,7 +192,7 @@ def detach(cloud, p: Params) -> None:
 
 
 def delete(cloud, p: Params) -> None:
-    disk = cloud.store.get("disk", p.str("DiskId", required=True))
+    disk = cloud.store.get("disk", p.text("DiskId", required=True))
     if disk is None:
         return  # a disk that does not exist is ignored (DeleteDisk docs)
     if disk["status"] == "Creating":

@@ -21,9 +21,9 @@ def resize_disk(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
 
     def resize():
-        disk = get_disk(cloud, p.str("DiskId", required=True), region)
-        new_size = p.int("NewSize", required=True, code="InvalidParameter")
-        mode = p.str("Type", default="offline", choices=("offline", "online"))
+        disk = get_disk(cloud, p.text("DiskId", required=True), region)
+        new_size = p.integer("NewSize", required=True, code="InvalidParameter")
+        mode = p.text("Type", default="offline", choices=("offline", "online"))
         if disk["category"] not in RESIZABLE or (mode == "online" and disk["category"] == "cloud"):
             # Online resizing is not offered for basic disks (ResizeDisk Type docstring).
             raise _denied("The type of the disk does not support the operation.")

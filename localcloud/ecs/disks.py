@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import tags
-from ..core import action, iso_seconds
+from ..core import action, iso_seconds, rendered_list
 from ..errors import CloudError
 from ..params import Params
 from . import answer_order, disk_models
@@ -44,7 +44,8 @@ def render_disk(disk: dict) -> dict:
         "Device": disk.get("device", ""), "DeleteWithInstance": bool(disk.get("delete_with_instance")),
         "DeleteAutoSnapshot": disk.get("delete_auto_snapshot", True),
         "EnableAutoSnapshot": disk.get("enable_auto_snapshot", True), "EnableAutomatedSnapshotPolicy": False,
-        "Portable": bool(disk.get("portable")), "Encrypted": False, "KMSKeyId": "", "DiskChargeType": "PostPaid",
+        "Portable": bool(disk.get("portable")), "Encrypted": bool(disk.get("encrypted")),
+        "KMSKeyId": disk.get("kms_key_id", ""), "DiskChargeType": "PostPaid",
         "PerformanceLevel": disk.get("performance_level", ""), "IOPS": iops, "IOPSRead": iops // 2,
         "IOPSWrite": iops // 2, "Throughput": 0, "ThroughputRead": 0, "ThroughputWrite": 0, "ProvisionedIops": 0,
         "BurstingEnabled": False, "ImageId": disk.get("image_id", ""), "SourceSnapshotId": "", "SourceDiskId": "",
@@ -70,16 +71,16 @@ def describe_disks(cloud, p: Params) -> dict:
             raise CloudError("InvalidDiskIds.Malformed", "The amount of specified disk Ids exceeds the limit.", 403)
         wanted = set(ids)
         disks = [d for d in disks if d["id"] in wanted]
-    disk_type = p.str("DiskType", default="all")
+    disk_type = p.text("DiskType", default="all")
     if disk_type not in ("all", "system", "data"):
         raise CloudError("InvalidDiskType.ValueNotSupported", "The specified disk type is not supported.", 400)
-    category = p.str("Category", default="all")
+    category = p.text("Category", default="all")
     if category != "all" and category not in ALL_DISK_CATEGORIES:
         raise CloudError("InvalidCategory.ValueNotSupported", "The specified disk category is not supported.", 400)
-    status = p.str("Status", default="All")
+    status = p.text("Status", default="All")
     if status != "All" and status not in DISK_STATUSES:
         raise CloudError("InvalidStatus.ValueNotSupported", "The specified disk status is not supported.", 400)
-    if p.str("DiskChargeType") not in (None, "PostPaid", "PrePaid"):
+    if p.text("DiskChargeType") not in (None, "PostPaid", "PrePaid"):
         raise CloudError("InvalidDiskChargeType.NotFound", "The specified DiskChargeType is not found.", 404)
     if disk_type != "all":
         disks = [d for d in disks if d["type"] == disk_type]
@@ -89,22 +90,22 @@ def describe_disks(cloud, p: Params) -> dict:
         disks = [d for d in disks if d["status"] == status]
     for param, field in (("InstanceId", "instance_id"), ("ZoneId", "zone"), ("DiskName", "name"),
                          ("ResourceGroupId", "resource_group_id")):
-        value = p.str(param)
+        value = p.text(param)
         if value is not None:
             disks = [d for d in disks if d.get(field) == value]
-    if p.str("DiskChargeType") == "PrePaid":
+    if p.text("DiskChargeType") == "PrePaid":
         disks = []
     for param, field in (("Portable", "portable"), ("DeleteWithInstance", "delete_with_instance")):
-        value = p.bool(param)
+        value = p.flag(param)
         if value is not None:
             disks = [d for d in disks if bool(d.get(field)) == value]
     filters = tag_filters(p)
     disks = [d for d in disks if tags.matches(d, filters)]
-    if p.bool("DryRun", default=False):
+    if p.flag("DryRun", default=False):
         raise dry_run_passed()
     disks.sort(key=creation_order)
     chunk, meta = page(disks, p, token_min=10, token_max=500)
-    return {**meta, "Disks": {"Disk": [render_disk(d) for d in chunk]}}
+    return {**meta, "Disks": {"Disk": rendered_list(cloud, "disk", chunk, "DescribeDisks", render_disk)}}
 
 
 @action("ecs", "AttachDisk")
@@ -130,7 +131,7 @@ def modify_disk_attribute(cloud, p: Params) -> dict:
     """Name, description, DeleteWithInstance and the auto-snapshot flags of one disk (DiskId) or several
     (DiskIds.N, up to 100); every disk is checked before any changes (ModifyDiskAttribute docs)."""
     region = cloud.region(p, required=False)
-    single, many = p.str("DiskId"), p.list("DiskIds")
+    single, many = p.text("DiskId"), p.items("DiskIds")
     if single and many:
         raise CloudError("InvalidParameter", "DiskId and DiskIds.N cannot be specified together.", 400)
     if not single and not many:
@@ -138,10 +139,10 @@ def modify_disk_attribute(cloud, p: Params) -> dict:
                          "request is not supplied.", 400)
     if len(many) > 100:
         raise CloudError("InvalidDiskIds.Malformed", "The amount of specified disk Ids exceeds the limit.", 403)
-    name, description = p.str("DiskName"), p.str("Description")
+    name, description = p.text("DiskName"), p.text("Description")
     check_name(name, "InvalidDiskName.Malformed", "DiskName")
     check_description(description)
-    flags = {field: p.bool(param) for param, field in (("DeleteWithInstance", "delete_with_instance"),
+    flags = {field: p.flag(param) for param, field in (("DeleteWithInstance", "delete_with_instance"),
                                                        ("DeleteAutoSnapshot", "delete_auto_snapshot"),
                                                        ("EnableAutoSnapshot", "enable_auto_snapshot"),
                                                        ("BurstingEnabled", "bursting_enabled"))}

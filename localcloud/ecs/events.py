@@ -59,22 +59,22 @@ def describe_instance_history_events(cloud, p: Params) -> dict:
     region = cloud.region(p)
     events = [e for e in cloud.store.meta(EVENTS_KEY, []) if e["region"] == region]
     # InstanceEventType.N wins over EventType; InstanceEventCycleStatus.N over EventCycleStatus (API docs).
-    types = _choices(p.list("InstanceEventType"), EVENT_TYPES, "InstanceEventType.N")
-    if not types and p.str("EventType") is not None:
-        types = _choices([p.str("EventType")], EVENT_TYPES, "EventType")
-    cycles = _choices(p.list("InstanceEventCycleStatus"), CYCLE_STATUSES, "InstanceEventCycleStatus.N")
-    if not cycles and p.str("EventCycleStatus") is not None:
-        cycles = _choices([p.str("EventCycleStatus")], CYCLE_STATUSES, "EventCycleStatus")
-    resource_type = p.str("ResourceType", default="instance")
+    types = _choices(p.items("InstanceEventType"), EVENT_TYPES, "InstanceEventType.N")
+    if not types and p.text("EventType") is not None:
+        types = _choices([p.text("EventType")], EVENT_TYPES, "EventType")
+    cycles = _choices(p.items("InstanceEventCycleStatus"), CYCLE_STATUSES, "InstanceEventCycleStatus.N")
+    if not cycles and p.text("EventCycleStatus") is not None:
+        cycles = _choices([p.text("EventCycleStatus")], CYCLE_STATUSES, "EventCycleStatus")
+    resource_type = p.text("ResourceType", default="instance")
     if resource_type not in ("instance", "ddh", "managedhost"):
         raise CloudError("InvalidParameter", 'The specified parameter "ResourceType" is not valid.', 400)
     if resource_type != "instance":
         events = []
     # ResourceId.N takes precedence over InstanceId (API docs).
-    ids = p.list("ResourceId") or ([p.str("InstanceId")] if p.str("InstanceId") else [])
+    ids = p.items("ResourceId") or ([p.text("InstanceId")] if p.text("InstanceId") else [])
     if len(ids) > 100:
         raise CloudError("InvalidParameter", 'The specified parameter "ResourceId.N" is not valid.', 400)
-    event_ids = p.list("EventId")
+    event_ids = p.items("EventId")
     events = [e for e in events
               if (not types or e["event_type"] in types) and e["cycle"] in (cycles or DEFAULT_CYCLE)
               and (not ids or e["instance_id"] in ids) and (not event_ids or e["id"] in event_ids)]

@@ -26,8 +26,8 @@ def _mismatch(message: str) -> CloudError:
 
 
 def _security_groups(cloud, region: str, p: Params) -> list[dict]:
-    single = p.str("SecurityGroupId")
-    many = p.list("SecurityGroupIds")
+    single = p.text("SecurityGroupId")
+    many = p.items("SecurityGroupIds")
     if single and many:
         raise CloudError("InvalidParameter", "SecurityGroupId and SecurityGroupIds.N cannot be specified together.",
                          400)
@@ -45,14 +45,14 @@ def _security_groups(cloud, region: str, p: Params) -> list[dict]:
 
 
 def _vswitch(cloud, region: str, p: Params, groups: list[dict]) -> dict:
-    vsw_id = p.str("VSwitchId")
+    vsw_id = p.text("VSwitchId")
     if vsw_id is None:
         raise CloudError("MissingParameter", 'The input parameter "VSwitchId" that is mandatory for processing this '
                          "request is not supplied.", 400)
     vsw = cloud.store.get("vswitch", vsw_id)
     if vsw is None or vsw.get("region") != region:
         raise CloudError("InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.", 404)
-    zone = zone_of(region, p.str("ZoneId"))
+    zone = zone_of(region, p.text("ZoneId"))
     if zone is not None and zone != vsw["zone"]:
         raise _mismatch("Specified virtual switch is not in the specified zone.")
     if vsw.get("status", "Available") != "Available":
@@ -93,7 +93,7 @@ def _system_disk(p: Params, image: dict) -> dict:
             "description": spec.get("Description", "")}
 
 
-def _data_disks(p: Params) -> list[dict]:
+def _data_disks(p: Params, region: str) -> list[dict]:
     entries = p.struct_list("DataDisk")
     if len(entries) > disk_models.MAX_DATA_DISKS:
         raise CloudError("InstanceDiskNumber.LimitExceed", "The total number of specified disk in an instance "
@@ -126,14 +126,16 @@ def _data_disks(p: Params) -> list[dict]:
         if device and not re.match(r"^/dev/xvd[b-z]$", device):
             raise CloudError("InvalidDevice.Malformed", f'The specified parameter "DataDisk.{n}.Device" is not '
                              "valid.", 400)
+        secret = disk_models.encryption(region, entry.get("Encrypted"), entry.get("KMSKeyId"),
+                                        f"DataDisk.{n}.Encrypted")
         out.append({"category": category, "size": size, "level": level, "name": entry.get("DiskName", ""),
                     "description": entry.get("Description", ""), "delete_with_instance": delete_with == "true",
-                    "device": device})
+                    "device": device, "encryption": secret})
     return out
 
 
 def parse_user_data(p: Params) -> str:
-    value = p.str("UserData", default="")
+    value = p.text("UserData", default="")
     if not value:
         return ""
     try:
@@ -146,10 +148,10 @@ def parse_user_data(p: Params) -> str:
 
 
 def check_password(p: Params) -> None:
-    password = p.str("Password")
+    password = p.text("Password")
     if password is None:
         return
-    if p.bool("PasswordInherit", default=False):
+    if p.flag("PasswordInherit", default=False):
         raise CloudError("InvalidPasswordParam.Mismatch", "The input password should be null when passwdInherit is "
                          "true.", 400)
     kinds = [any(c.islower() for c in password), any(c.isupper() for c in password),
@@ -160,24 +162,24 @@ def check_password(p: Params) -> None:
 
 
 def _billing(p: Params) -> dict:
-    charge = p.str("InstanceChargeType", default="PostPaid")
+    charge = p.text("InstanceChargeType", default="PostPaid")
     if charge not in ("PostPaid", "PrePaid"):
         raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records.",
                          404)
-    spot = p.str("SpotStrategy", default="NoSpot")
+    spot = p.text("SpotStrategy", default="NoSpot")
     if spot not in ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"):
         raise CloudError("InvalidSpotStrategy", "The specified SpotStrategy is not valid.", 400)
     if spot != "NoSpot" and charge == "PrePaid":
         raise CloudError("InvalidSpotPrepaid", "The specified Spot type is not support PrePay Instance.", 400)
-    internet = p.str("InternetChargeType", default="PayByTraffic")
+    internet = p.text("InternetChargeType", default="PayByTraffic")
     if internet not in ("PayByTraffic", "PayByBandwidth"):
         raise CloudError("InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is not "
                          "valid.", 400)
-    out_bw = p.int("InternetMaxBandwidthOut", default=0)
+    out_bw = p.integer("InternetMaxBandwidthOut", default=0)
     if not 0 <= out_bw <= 100:
         raise CloudError("InvalidParameter", 'The specified parameter "InternetMaxBandwidthOut" is not valid.', 400)
     in_default = 10 if out_bw <= 10 else out_bw
-    in_bw = p.int("InternetMaxBandwidthIn", default=in_default)
+    in_bw = p.integer("InternetMaxBandwidthIn", default=in_default)
     if not 1 <= in_bw <= max(10, out_bw):
         raise CloudError("InvalidInternetMaxBandwidthIn.Malformed", 'The specified parameter '
                          '"InternetMaxBandwidthIn" is not valid.', 400)
@@ -186,8 +188,8 @@ def _billing(p: Params) -> dict:
 
 
 def _host_names(p: Params, amount: int, unique: bool) -> list[str | None]:
-    many = p.list("HostNames")
-    host_name = p.str("HostName")
+    many = p.items("HostNames")
+    host_name = p.text("HostName")
     if many:
         if host_name is not None:
             raise CloudError("InvalidParameter", "HostName and HostNames.N cannot be specified together.", 400)
@@ -254,13 +256,13 @@ def _mac() -> str:
 # RunInstances ----------------------------------------------------------------------------------------------
 def run_instances(cloud, region: str, p: Params) -> list[str]:
     """Validate everything (including quota and stock), then create Amount instances with their disks."""
-    amount = p.int("Amount", default=1)
+    amount = p.integer("Amount", default=1)
     if not 1 <= amount <= 100:
         raise CloudError("InvalidParameter", 'The specified parameter "Amount" is not valid.', 400)
-    min_amount = p.int("MinAmount", code="InvalidMinAmount.Malformed")
+    min_amount = p.integer("MinAmount", code="InvalidMinAmount.Malformed")
     if min_amount is not None and not 1 <= min_amount <= amount:
         raise CloudError("InvalidMinAmount.Malformed", 'The specified parameter "MinAmount" is not valid.', 400)
-    itype = p.str("InstanceType", required=True)
+    itype = p.text("InstanceType", required=True)
     spec = catalog.INSTANCE_TYPES.get(itype)
     if spec is None:
         raise CloudError("InvalidInstanceType.ValueNotSupported", "The specified InstanceType beyond the permitted "
@@ -272,23 +274,23 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
     check_zone_open(cloud, zone)
     check_zone_sells(region, zone, itype)
     system = _system_disk(p, image)
-    data = _data_disks(p)
+    data = _data_disks(p, region)
     sold = catalog.zone_disks(region, zone)
     if any(category not in sold for category in [system["category"]] + [d["category"] for d in data]):
         raise CloudError("CategoryNotSupported", "The specified zone does not offer the specified disk category.", 403)
     user_data = parse_user_data(p)
-    unique = p.bool("UniqueSuffix", default=False)
-    naming.check_instance_name(p.str("InstanceName"))
-    names = naming.expand(p.str("InstanceName"), amount, unique)
+    unique = p.flag("UniqueSuffix", default=False)
+    naming.check_instance_name(p.text("InstanceName"))
+    names = naming.expand(p.text("InstanceName"), amount, unique)
     for name in names:
         naming.check_instance_name(name)
     hosts = _host_names(p, amount, unique)
-    description = p.str("Description")
+    description = p.text("Description")
     check_description(description)
     check_password(p)
     billing = _billing(p)
     new_tags = parse_tags(p)
-    deletion_protection = p.bool("DeletionProtection", default=False)
+    deletion_protection = p.flag("DeletionProtection", default=False)
     living = sum(1 for i in cloud.store.all("instance") if i["region"] == region)
     if living + amount > cloud.config.instance_quota:
         raise CloudError("QuotaExceed.AfterpayInstance", "The maximum number of Pay-As-You-Go instances is exceeded.",
@@ -296,8 +298,8 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
     if not cloud.config.has_stock(zone, itype):
         raise CloudError("OperationDenied.NoStock", "The resource is out of stock in the specified zone. Please try "
                          "other types, or choose other regions and zones.", 403)
-    addresses = _private_ips(cloud, vsw, amount, p.str("PrivateIpAddress"))
-    if p.bool("DryRun", default=False):
+    addresses = _private_ips(cloud, vsw, amount, p.text("PrivateIpAddress"))
+    if p.flag("DryRun", default=False):
         raise dry_run_passed()
 
     now = cloud.clock.now()
@@ -315,12 +317,12 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
             "private_ip": addresses[index], "public_ip": public_ip, "user_data": user_data, "host_name": host,
             "instance_name": names[index] or iid, "name": names[index] or iid, "description": description or "",
             "deletion_protection": deletion_protection, "status": "Pending", "created": now, "started": now,
-            "tags": dict(new_tags), "key_pair_name": p.str("KeyPairName", default=""),
-            "resource_group_id": p.str("ResourceGroupId", default=RESOURCE_GROUP), "stopped_mode": "",
+            "tags": dict(new_tags), "key_pair_name": p.text("KeyPairName", default=""),
+            "resource_group_id": p.text("ResourceGroupId", default=RESOURCE_GROUP), "stopped_mode": "",
             "eni_id": new_id("eni", region), "mac": _mac(), "serial": str(uuid.uuid4()), "_order": index,
-            "hpc_cluster_id": p.str("HpcClusterId", default=""),
-            "deployment_set_id": p.str("DeploymentSetId", default=""),
-            "credit_specification": p.str("CreditSpecification", default=""), **billing,
+            "hpc_cluster_id": p.text("HpcClusterId", default=""),
+            "deployment_set_id": p.text("DeploymentSetId", default=""),
+            "credit_specification": p.text("CreditSpecification", default=""), **billing,
         }
         system_disk = disk_models.new_disk(
             cloud, region, zone, category=system["category"], size=system["size"], disk_type="system",
@@ -338,13 +340,15 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
                 status="In_use", instance_id=iid, device=device,
                 delete_with_instance=spec_disk["delete_with_instance"], level=spec_disk["level"],
                 name=spec_disk["name"], description=spec_disk["description"], disk_tags=new_tags,
-                order=index * 20 + n)
+                order=index * 20 + n, encryption=spec_disk["encryption"])
         cloud.store.put("instance", instance)
         ids.append(iid)
         if _lost(cloud):
             # The system could not create it and released it at once (SystemFailure.Delete): the id is in
             # the answer but never in DescribeInstances (Terraform's ecs_instance_set checks for this event).
             events.system_failure_delete(cloud, instance)
+            for disk in disk_models.attached_disks(cloud, iid):
+                cloud.release("disk", disk)      # made for a creation that failed: none is kept (CHOICES.md)
             cloud.release("instance", instance)
             continue
         # Instances start on their own: Pending -> Starting -> Running (RunInstances docs).
@@ -367,8 +371,8 @@ def _lost(cloud) -> bool:
 def resolve_image(cloud, p: Params) -> tuple[str, dict]:
     """ImageId, or the newest Available image of ImageFamily (RunInstances/CreateInstance; one of the two).
     A retired public image answers like one that never existed: InvalidImageId.NotFound (404)."""
-    image_id = p.str("ImageId")
-    family = p.str("ImageFamily")
+    image_id = p.text("ImageId")
+    family = p.text("ImageFamily")
     retired = cloud.config.retired_images
     if image_id is not None and family is not None:
         raise CloudError("InvalidParameter", "ImageId and ImageFamily cannot be specified together.", 400)

@@ -6,7 +6,7 @@ import re
 import time
 
 from .. import catalog, tags
-from ..core import action, iso_minutes, paginate
+from ..core import action, iso_minutes, paginate, rendered_list
 from ..errors import CloudError
 from ..params import Params
 from . import answer_order, instance_models, lifecycle
@@ -124,18 +124,18 @@ def describe_instances(cloud, p: Params) -> dict:
     if ids is not None:   # `[]` is a valid filter that matches nothing (DescribeInstances docs)
         wanted = set(ids)
         found = [i for i in found if i["id"] in wanted]
-    status = p.str("Status")
+    status = p.text("Status")
     if status is not None and status not in INSTANCE_STATUSES:
         raise CloudError("InvalidStatus.NotFound", "The specified Status is not found.", 404)
-    if p.str("InstanceChargeType") not in (None, "PostPaid", "PrePaid"):
+    if p.text("InstanceChargeType") not in (None, "PostPaid", "PrePaid"):
         raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our "
                          "records.", 404)
-    if p.str("InternetChargeType") not in (None, "PayByTraffic", "PayByBandwidth"):
+    if p.text("InternetChargeType") not in (None, "PayByTraffic", "PayByBandwidth"):
         raise CloudError("InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is not "
                          "valid.", 404)
-    if p.str("InstanceNetworkType") not in (None, "vpc", "classic"):
+    if p.text("InstanceNetworkType") not in (None, "vpc", "classic"):
         raise CloudError("InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found.", 404)
-    lock = p.str("LockReason")
+    lock = p.text("LockReason")
     if lock is not None and lock.lower() not in LOCK_REASONS:
         raise CloudError("InvalidLockReason.NotFound", "The specified LockReason is not found.", 404)
     exact = {"VpcId": "vpc_id", "VSwitchId": "vswitch_id", "ZoneId": "zone", "Status": "status",
@@ -143,16 +143,16 @@ def describe_instances(cloud, p: Params) -> dict:
              "ResourceGroupId": "resource_group_id", "InstanceChargeType": "charge_type",
              "InternetChargeType": "internet_charge_type", "HpcClusterId": "hpc_cluster_id"}
     for param, field in exact.items():
-        value = p.str(param)
+        value = p.text(param)
         if value is not None:
             found = [i for i in found if i.get(field) == value]
-    family = p.str("InstanceTypeFamily")
+    family = p.text("InstanceTypeFamily")
     if family is not None:
         found = [i for i in found if catalog.INSTANCE_TYPES[i["instance_type"]]["family"] == family]
-    group = p.str("SecurityGroupId")
+    group = p.text("SecurityGroupId")
     if group is not None:
         found = [i for i in found if group in i["security_group_ids"]]
-    name = p.str("InstanceName")
+    name = p.text("InstanceName")
     if name is not None:
         match = _name_matcher(name)
         found = [i for i in found if match(i["instance_name"])]
@@ -172,23 +172,25 @@ def describe_instances(cloud, p: Params) -> dict:
         found = [i for i in found if i["created"] <= end + 59]
     filters = tag_filters(p)
     found = [i for i in found if tags.matches(i, filters)]
-    if p.bool("DryRun", default=False):
+    if p.flag("DryRun", default=False):
         raise dry_run_passed()
     found.sort(key=creation_order)
     chunk, meta = page(found, p)
-    return {**meta, "Instances": {"Instance": [render_instance(cloud, i) for i in chunk]}}
+    # Each instance's entry is encoded once and kept until the instance changes (the store drops it).
+    return {**meta, "Instances": {"Instance": rendered_list(cloud, "instance", chunk, "DescribeInstances",
+                                                            lambda i: render_instance(cloud, i))}}
 
 
 @action("ecs", "DescribeInstanceStatus")
 def describe_instance_status(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    ids = p.list("InstanceId")
+    ids = p.items("InstanceId")
     if len(ids) > 100:
         raise CloudError("InvalidParameter", 'The specified parameter "InstanceId.N" is not valid.', 400)
     found = [i for i in cloud.store.all("instance") if i["region"] == region]
     if ids:
         found = [i for i in found if i["id"] in set(ids)]
-    zone = p.str("ZoneId")
+    zone = p.text("ZoneId")
     if zone is not None:
         found = [i for i in found if i["zone"] == zone]
     found.sort(key=creation_order)
@@ -200,13 +202,13 @@ def describe_instance_status(cloud, p: Params) -> dict:
 @action("ecs", "DescribeUserData")
 def describe_user_data(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    instance = get_instance(cloud, p.str("InstanceId", required=True), region)
+    instance = get_instance(cloud, p.text("InstanceId", required=True), region)
     return {"InstanceId": instance["id"], "RegionId": region, "UserData": instance.get("user_data", "")}
 
 
 @action("ecs", "ModifyInstanceAttribute")
 def modify_instance_attribute(cloud, p: Params) -> dict:
-    instance = get_instance(cloud, p.str("InstanceId", required=True))
+    instance = get_instance(cloud, p.text("InstanceId", required=True))
     lifecycle.modify_attribute(cloud, instance, p)
     return {}
 
@@ -225,7 +227,7 @@ def create_instance(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        p.str("SecurityGroupId", required=True)
+        p.text("SecurityGroupId", required=True)
         raw = {k: v for k, v in p.raw.items() if k.split(".", 1)[0] not in _RUN_ONLY}
         instance_id = instance_models.run_instances(cloud, region, Params(raw))[0]
         instance = cloud.store.get("instance", instance_id)
@@ -240,7 +242,7 @@ def create_instance(cloud, p: Params) -> dict:
 @action("ecs", "DescribeInstanceAttribute")
 def describe_instance_attribute(cloud, p: Params) -> dict:
     """One instance's attributes (`InvalidInstanceId.NotFound`, 404, for an unknown id), in the SDK model's shape."""
-    instance = get_instance(cloud, p.str("InstanceId", required=True))
+    instance = get_instance(cloud, p.text("InstanceId", required=True))
     full = render_instance(cloud, instance)
     fields = ("InstanceId", "InstanceName", "Description", "HostName", "Status", "RegionId", "ZoneId",
               "InstanceType", "Cpu", "Memory", "ImageId", "InstanceChargeType", "InternetChargeType",

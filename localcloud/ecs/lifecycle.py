@@ -42,7 +42,7 @@ def check_stop(instance: dict) -> None:
 
 
 def stopped_mode(p: Params) -> str:
-    mode = p.str("StoppedMode", default="KeepCharging")
+    mode = p.text("StoppedMode", default="KeepCharging")
     if mode not in STOPPED_MODES:
         raise CloudError("InvalidParameter", 'The specified parameter "StoppedMode" is not valid.', 400)
     return mode
@@ -123,28 +123,28 @@ def lingering(cloud, obj: dict) -> bool:
 
 def modify_attribute(cloud, instance: dict, p: Params) -> None:
     """ModifyInstanceAttribute: validate every field first, then apply them together."""
-    name = p.str("InstanceName")
+    name = p.text("InstanceName")
     if name is not None and ("[" in name or "]" in name or "," in name):
         raise CloudError("InvalidInstanceName.Malformed", 'The specified parameter "InstanceName" is not valid.', 400)
     naming.check_instance_name(name)
-    description = p.str("Description")
+    description = p.text("Description")
     check_description(description)
-    host = p.str("HostName")
+    host = p.text("HostName")
     naming.check_host_name(host)
     if host is not None and instance["status"] in ("Pending", "Starting"):
         raise incorrect_instance_status(instance, ("Running", "Stopping", "Stopped"))
-    if p.str("Password") is not None:
+    if p.text("Password") is not None:
         instance_models.check_password(p)
         if instance["status"] == "Starting":
             raise incorrect_instance_status(instance, ("Pending", "Running", "Stopping", "Stopped"))
     user_data = instance_models.parse_user_data(p) if "UserData" in p else None
-    group_ids = p.list("SecurityGroupIds")
+    group_ids = p.items("SecurityGroupIds")
     groups = [get_security_group(cloud, gid, instance["region"]) for gid in dict.fromkeys(group_ids)]
     for group in groups:
         if group["vpc_id"] != instance["vpc_id"]:
             raise CloudError("InvalidParameter.Mismatch", "Specified security group and instance are not in the same "
                              "VPC.", 400)
-    protection = p.bool("DeletionProtection")
+    protection = p.flag("DeletionProtection")
     if name is not None:
         instance["instance_name"] = instance["name"] = name
     if description is not None:

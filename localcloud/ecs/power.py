@@ -11,9 +11,9 @@ from .common import batch_dry_run_passed, dry_run_passed, get_instance
 
 
 def _single(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dict], None]) -> dict:
-    instance = get_instance(cloud, p.str("InstanceId", required=True))
+    instance = get_instance(cloud, p.text("InstanceId", required=True))
     check(instance)
-    if p.bool("DryRun", default=False):
+    if p.flag("DryRun", default=False):
         raise dry_run_passed()
     apply(instance)
     return {}
@@ -37,12 +37,12 @@ def reboot_instance(cloud, p: Params) -> dict:
 
 @action("ecs", "DeleteInstance")
 def delete_instance(cloud, p: Params) -> dict:
-    force = p.bool("Force", default=False)
+    force = p.flag("Force", default=False)
     return _single(cloud, p, lambda i: lifecycle.check_delete(i, force), lambda i: lifecycle.release(cloud, i))
 
 
 def _ids(p: Params) -> list[str]:
-    ids = list(dict.fromkeys(p.list("InstanceId")))
+    ids = list(dict.fromkeys(p.items("InstanceId")))
     if not ids:
         raise missing("InstanceId")
     if len(ids) > 100:
@@ -60,10 +60,10 @@ def _batch(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dic
     """AllTogether (default): any failed check fails the whole call; SuccessFirst: one result per instance."""
     region = cloud.region(p)
     ids = _ids(p)
-    mode = p.str("BatchOptimization", default="AllTogether")
+    mode = p.text("BatchOptimization", default="AllTogether")
     if mode not in ("AllTogether", "SuccessFirst"):
         raise CloudError("InvalidParameter", 'The specified parameter "BatchOptimization" is not valid.', 400)
-    dry_run = p.bool("DryRun", default=False)
+    dry_run = p.flag("DryRun", default=False)
     results = []
     if mode == "SuccessFirst":
         if dry_run:
@@ -111,7 +111,7 @@ def stop_instances(cloud, p: Params) -> dict:
 def delete_instances(cloud, p: Params) -> dict:
     region = cloud.region(p)
     ids = _ids(p)
-    force = p.bool("Force", default=False)
+    force = p.flag("Force", default=False)
 
     def delete():
         instances = [cloud.store.get("instance", iid) for iid in ids]
@@ -119,7 +119,7 @@ def delete_instances(cloud, p: Params) -> dict:
             raise CloudError("InvalidInstanceIds.NotFound", "The specified InstanceIds does not exist.", 404)
         for instance in instances:
             lifecycle.check_delete(instance, force)
-        if p.bool("DryRun", default=False):
+        if p.flag("DryRun", default=False):
             raise batch_dry_run_passed()
         for instance in instances:
             lifecycle.release(cloud, instance)

@@ -31,14 +31,14 @@ def create_prefix_list(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        family = p.str("AddressFamily", required=True)
+        family = p.text("AddressFamily", required=True)
         if family not in ("IPv4", "IPv6"):
             raise CloudError("InvalidParam.AddressFamily", 'The specified parameter "AddressFamily" is not valid.', 400)
-        name = p.str("PrefixListName", required=True)
+        name = p.text("PrefixListName", required=True)
         check_name(name, "InvalidParam.PrefixListName", "PrefixListName")
-        description = p.str("Description")
+        description = p.text("Description")
         check_description(description)
-        max_entries = p.int("MaxEntries", required=True)
+        max_entries = p.integer("MaxEntries", required=True)
         if not 1 <= max_entries <= MAX_ENTRIES:
             raise CloudError("InvalidParam.MaxEntries", 'The specified parameter "MaxEntries" is not valid.', 400)
         entries = []
@@ -54,7 +54,7 @@ def create_prefix_list(cloud, p: Params) -> dict:
             raise CloudError("InvalidParam.EntryCount", "The number of entries exceeds MaxEntries.", 400)
         pl = {"id": new_id("pl", region), "region": region, "name": name, "description": description or "",
               "family": family, "max_entries": max_entries, "entries": entries, "created": cloud.clock.now(),
-              "tags": parse_tags(p), "resource_group_id": p.str("ResourceGroupId", default=RESOURCE_GROUP)}
+              "tags": parse_tags(p), "resource_group_id": p.text("ResourceGroupId", default=RESOURCE_GROUP)}
         cloud.store.put("prefix_list", pl)
         return {"PrefixListId": pl["id"]}
 
@@ -65,11 +65,11 @@ def create_prefix_list(cloud, p: Params) -> dict:
 def describe_prefix_lists(cloud, p: Params) -> dict:
     region = cloud.region(p)
     found = [pl for pl in cloud.store.all("prefix_list") if pl["region"] == region]
-    ids = p.list("PrefixListId")
+    ids = p.items("PrefixListId")
     if ids:
         found = [pl for pl in found if pl["id"] in ids]
     for param, fld in (("AddressFamily", "family"), ("PrefixListName", "name")):
-        value = p.str(param)
+        value = p.text(param)
         if value is not None:
             found = [pl for pl in found if pl[fld] == value]
     filters = tag_filters(p)
@@ -85,7 +85,7 @@ def describe_prefix_lists(cloud, p: Params) -> dict:
 @action("ecs", "DeletePrefixList")
 def delete_prefix_list(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    pl = get_prefix_list(cloud, p.str("PrefixListId", required=True), region)
+    pl = get_prefix_list(cloud, p.text("PrefixListId", required=True), region)
     if associations(cloud, pl["id"]):
         # Our choice of code: a prefix list a rule still names cannot be deleted (the docs say so, no code given).
         raise CloudError("DependencyViolation.PrefixList", "The prefix list is associated with security groups.",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import tags
-from ..core import action, iso_seconds
+from ..core import action, iso_seconds, rendered_list
 from ..errors import CloudError
 from ..params import Params
 from . import answer_order, sg_models
@@ -47,24 +47,27 @@ def describe_security_groups(cloud, p: Params) -> dict:
         groups = [g for g in groups if g["id"] in ids]
     for param, field in (("SecurityGroupId", "id"), ("VpcId", "vpc_id"), ("SecurityGroupType", "group_type"),
                          ("ResourceGroupId", "resource_group_id")):
-        value = p.str(param)
+        value = p.text(param)
         if value is not None:
             groups = [g for g in groups if g[field] == value]
-    name = p.str("SecurityGroupName")
+    name = p.text("SecurityGroupName")
     if name is not None:
-        fuzzy = p.bool("FuzzyQuery", default=False)
+        fuzzy = p.flag("FuzzyQuery", default=False)
         groups = [g for g in groups if (name in g["name"] if fuzzy else g["name"] == name)]
-    network = p.str("NetworkType", choices=("vpc", "classic"))
+    network = p.text("NetworkType", choices=("vpc", "classic"))
     if network is not None:
         groups = [g for g in groups if bool(g["vpc_id"]) == (network == "vpc")]
     filters = tag_filters(p)
     groups = [g for g in groups if tags.matches(g, filters)]
-    if p.bool("DryRun", default=False):
+    if p.flag("DryRun", default=False):
         raise dry_run_passed()
     groups.sort(key=creation_order)
     # PageSize 1-50 (DOCS21); MaxResults up to 100; TotalCount is not returned with NextToken paging.
     chunk, meta = page(groups, p, page_max=50, token_min=1, token_max=100, total_with_token=False)
-    return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": [render_group(cloud, g) for g in chunk]}}
+    # EcsCount reads the instances: an entry is rebuilt when any instance changes.
+    entries = rendered_list(cloud, "security_group", chunk, "DescribeSecurityGroups",
+                            lambda g: render_group(cloud, g), depends=("instance",))
+    return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": entries}}
 
 
 def render_rule(cloud, group: dict, rule: dict) -> dict:
@@ -93,10 +96,10 @@ def render_rule(cloud, group: dict, rule: dict) -> dict:
 def describe_security_group_attribute(cloud, p: Params) -> dict:
     region = cloud.region(p)
     group = sg_models.find(cloud, p, region)
-    direction = p.str("Direction", default="all")
+    direction = p.text("Direction", default="all")
     if direction not in ("all", "ingress", "egress"):
         raise CloudError("InvalidParameter", 'The specified parameter "Direction" is not valid.', 400)
-    nic_type = p.str("NicType")
+    nic_type = p.text("NicType")
     if nic_type not in (None, "internet", "intranet"):
         raise CloudError("InvalidNicType.ValueNotSupported", "The specified NicType does not exist.", 400)
     if group["vpc_id"]:
@@ -153,8 +156,8 @@ def modify_security_group_attribute(cloud, p: Params) -> dict:
     """A security group's name and description (ModifySecurityGroupAttribute docs: both optional; the codes
     `InvalidSecurityGroupName.Malformed` and `InvalidSecurityGroupDiscription.Malformed`, typo included)."""
     region = cloud.region(p)
-    group = get_security_group(cloud, p.str("SecurityGroupId", required=True), region)
-    name, description = p.str("SecurityGroupName"), p.str("Description")
+    group = get_security_group(cloud, p.text("SecurityGroupId", required=True), region)
+    name, description = p.text("SecurityGroupName"), p.text("Description")
     check_name(name, "InvalidSecurityGroupName.Malformed", "SecurityGroupName")
     check_description(description, "InvalidSecurityGroupDiscription.Malformed")
     if name is not None:

@@ -32,15 +32,15 @@ IDENTITY = ("direction", "ip_protocol", "port_range", "source_port_range", "nic_
 
 # groups ---------------------------------------------------------------------------------------------------
 def create_security_group(cloud, region: str, p: Params) -> dict:
-    name = p.str("SecurityGroupName")
+    name = p.text("SecurityGroupName")
     check_name(name, "InvalidSecurityGroupName.Malformed", "SecurityGroupName")
-    description = p.str("Description")
+    description = p.text("Description")
     check_description(description)
-    group_type = p.str("SecurityGroupType", default="normal")
+    group_type = p.text("SecurityGroupType", default="normal")
     if group_type not in ("normal", "enterprise"):
         raise CloudError("InvalidSecurityGroupType.NotSupported", 'The specified parameter "SecurityGroupType" is '
                          "not valid.", 400)
-    vpc_id = p.str("VpcId")
+    vpc_id = p.text("VpcId")
     if vpc_id is not None:
         vpc = cloud.store.get("vpc", vpc_id)
         if vpc is None or vpc["region"] != region:
@@ -53,7 +53,7 @@ def create_security_group(cloud, region: str, p: Params) -> dict:
     group = {
         "id": new_id("sg", region), "region": region, "vpc_id": vpc_id or "", "group_type": group_type,
         "name": name or "", "description": description or "", "created": cloud.clock.now(), "tags": new_tags,
-        "resource_group_id": p.str("ResourceGroupId", default=RESOURCE_GROUP), "inner_access_policy": "Accept",
+        "resource_group_id": p.text("ResourceGroupId", default=RESOURCE_GROUP), "inner_access_policy": "Accept",
         "rules": [],
     }
     cloud.store.put("security_group", group)
@@ -235,7 +235,7 @@ def revoke(cloud, group: dict, p: Params, direction: str) -> None:
     """Remove rules by SecurityGroupRuleId.N or by their fields. A rule given by its fields that does not
     exist is ignored; a rule id that does not exist (in this direction) fails the call with
     InvalidParam.SecurityGroupRuleId (the rule the API has followed since 2024-07-08)."""
-    rule_ids = set(p.list("SecurityGroupRuleId"))
+    rule_ids = set(p.items("SecurityGroupRuleId"))
     if len(rule_ids) > MAX_PERMISSIONS_PER_CALL:
         raise CloudError("InvalidParameter", 'The specified parameter "SecurityGroupRuleId" is not valid.', 400)
     known = {r["rule_id"] for r in group["rules"] if r["direction"] == direction}
@@ -253,4 +253,4 @@ def revoke(cloud, group: dict, p: Params, direction: str) -> None:
 
 
 def find(cloud, p: Params, region: str) -> dict:
-    return get_security_group(cloud, p.str("SecurityGroupId", required=True), region)
+    return get_security_group(cloud, p.text("SecurityGroupId", required=True), region)

@@ -19,7 +19,7 @@ MAX_RESOURCES = 50
 
 
 def _resource_type(p: Params) -> str:
-    value = p.str("ResourceType")
+    value = p.text("ResourceType")
     if value is None:
         raise CloudError("MissingParameter.ResourceType", 'The input parameter "ResourceType" that is mandatory for '
                          "processing this request is not supplied.", 404)
@@ -68,7 +68,7 @@ def untag_resources(cloud, p: Params) -> dict:
     region = cloud.region(p)
     rtype = _resource_type(p)
     ids = _resource_ids(p, required=True)
-    keys = p.list("TagKey")
+    keys = p.items("TagKey")
     if len(keys) > tags.MAX_TAGS:
         raise CloudError("NumberExceed.Tags", f"The maximum number of TagKeys is exceeded. Valid : {tags.MAX_TAGS}",
                          400)
@@ -101,7 +101,7 @@ def list_tag_resources(cloud, p: Params) -> dict:
     objs = [o for o in objs if tags.matches(o, filters)]
     for f in tag_filter:
         key = f.get("TagKey", "")
-        values = Params(f).list("TagValues")
+        values = Params(f).items("TagValues")
         objs = [o for o in objs if key in (o.get("tags") or {}) and _filter_values_match(o["tags"][key], values)]
     objs.sort(key=creation_order)
     # ECS's ListTagResources takes no MaxResults: pages are always 50 rows; tags keep the order they were added.

@@ -30,6 +30,6 @@ def set_backend_servers(cloud, p: Params) -> dict:
 @action("slb", "DescribeHealthStatus")
 def describe_health_status(cloud, p: Params) -> dict:
     lb = common.lb_from_params(cloud, p)
-    protocol = p.str("ListenerProtocol", choices=("tcp", "udp", "http", "https"))
+    protocol = p.text("ListenerProtocol", choices=("tcp", "udp", "http", "https"))
     rows = backends.health_rows(cloud, lb, common.port(p, "ListenerPort"), protocol)
     return {"BackendServers": {"BackendServer": [answer_order.health_row(r) for r in rows]}}

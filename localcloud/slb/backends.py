@@ -18,7 +18,7 @@ def _invalid(detail: str = "") -> CloudError:
 
 def parse(p: Params, required: bool) -> list[dict]:
     """`BackendServers` as a JSON string. Single-quoted pseudo-JSON is accepted: Terraform sends it that way."""
-    raw = p.str("BackendServers", required=required)
+    raw = p.text("BackendServers", required=required)
     if raw is None:
         return []
     try:

@@ -56,7 +56,7 @@ def visible_listeners_of(cloud, lb_id: str) -> list[dict]:
 def lb_from_params(cloud, p: Params) -> dict:
     """`LoadBalancerId` (required) with the optional `RegionId` most SLB actions take."""
     region = cloud.region(p, required=False)
-    return get_lb(cloud, p.str("LoadBalancerId", required=True), region)
+    return get_lb(cloud, p.text("LoadBalancerId", required=True), region)
 
 
 def port(p: Params, name: str, required: bool = False) -> int | None:
@@ -76,7 +76,7 @@ def port(p: Params, name: str, required: bool = False) -> int | None:
 
 
 def text(p: Params, name: str, limit: int, required: bool = False) -> str | None:
-    value = p.str(name, required=required)
+    value = p.text(name, required=required)
     if value is not None and len(value) > limit:
         raise CloudError("InvalidParameter", f'The specified parameter "{name}" is not valid.', 400)
     return value
@@ -84,9 +84,9 @@ def text(p: Params, name: str, limit: int, required: bool = False) -> str | None
 
 def id_list(p: Params, name: str, limit: int) -> list[str]:
     """`Name.N` as the new SDK sends lists, or a comma-separated `Name` as the docs describe."""
-    items = p.list(name)
-    if not items and p.str(name):
-        items = [i.strip() for i in p.str(name).split(",") if i.strip()]
+    items = p.items(name)
+    if not items and p.text(name):
+        items = [i.strip() for i in p.text(name).split(",") if i.strip()]
     if len(items) > limit:
         raise CloudError("InvalidParameter", f'The specified parameter "{name}" is not valid: at most '
                                              f"{limit} items are allowed.", 400)

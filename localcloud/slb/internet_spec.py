@@ -23,7 +23,7 @@ def modify_load_balancer_internet_spec(cloud, p: Params) -> dict:
     method applies at 00:00 the next day. localcloud applies both at once (CHOICES.md).
     """
     lb = common.lb_from_params(cloud, p)
-    charge = p.str("InternetChargeType", choices=("paybybandwidth", "paybytraffic"))
+    charge = p.text("InternetChargeType", choices=("paybybandwidth", "paybytraffic"))
     bandwidth = p.raw.get("Bandwidth")
     if bandwidth not in (None, ""):
         try:
@@ -34,7 +34,7 @@ def modify_load_balancer_internet_spec(cloud, p: Params) -> dict:
             raise CloudError("InvalidParameter", "The specified bandwidth is not valid.", 400)
     else:
         bandwidth = None
-    p.bool("AutoPay")
+    p.flag("AutoPay")
     if lb.get("instance_charge_type") == "PayByCLCU":
         # "Only pay-by-specification instances support this operation" (API page).
         raise _denied("only pay-by-specification instances can change their internet specification.")

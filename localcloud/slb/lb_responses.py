@@ -1,7 +1,7 @@
 """SLB 2014-05-15 instance actions: create, describe, delete, status, name and deletion protection."""
 from __future__ import annotations
 
-from ..core import action, paginate
+from ..core import action, paginate, rendered_list
 from ..errors import CloudError
 from ..params import Params
 from . import common, models
@@ -18,16 +18,16 @@ def create_load_balancer(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        vswitch_id = p.str("VSwitchId")
+        vswitch_id = p.text("VSwitchId")
         # With a vSwitch the instance defaults to intranet (CreateLoadBalancer AddressType docstring).
-        address_type = p.str("AddressType", choices=("internet", "intranet"),
+        address_type = p.text("AddressType", choices=("internet", "intranet"),
                              default="intranet" if vswitch_id else "internet")
-        if p.str("AddressIPVersion", default="ipv4", choices=("ipv4", "ipv6")) == "ipv6":
+        if p.text("AddressIPVersion", default="ipv4", choices=("ipv4", "ipv6")) == "ipv6":
             raise CloudError("InvalidParameter", "IPv6 instances are not offered in this region.", 400)
-        pay_type = p.str("PayType", default="PayOnDemand", choices=("PayOnDemand", "PrePay"))
-        charge = p.str("InstanceChargeType", choices=("PayBySpec", "PayByCLCU"))
-        spec = p.str("LoadBalancerSpec", choices=models.SPECS)
-        internet_charge = p.str("InternetChargeType", default="paybytraffic",
+        pay_type = p.text("PayType", default="PayOnDemand", choices=("PayOnDemand", "PrePay"))
+        charge = p.text("InstanceChargeType", choices=("PayBySpec", "PayByCLCU"))
+        spec = p.text("LoadBalancerSpec", choices=models.SPECS)
+        internet_charge = p.text("InternetChargeType", default="paybytraffic",
                                 choices=("paybytraffic", "paybybandwidth"))
         if pay_type == "PayOnDemand":
             # Pay-by-specification is no longer sold (2025-06-01): a new pay-as-you-go instance is pay-by-LCU.
@@ -38,18 +38,18 @@ def create_load_balancer(cloud, p: Params) -> dict:
             "name": _name(p), "address_type": address_type, "instance_charge_type": charge,
             "spec": spec if charge == "PayBySpec" else None,
             "internet_charge_type": internet_charge,
-            "bandwidth": p.int("Bandwidth", default=5120, min=1, max=5120),
+            "bandwidth": p.integer("Bandwidth", default=5120, min=1, max=5120),
             "pay_type": pay_type,
-            "resource_group_id": p.str("ResourceGroupId", default="rg-acfmlocalcloud"),
-            "delete_protection": p.str("DeleteProtection", default="off", choices=("on", "off")) == "on",
-            "modification_protection_status": p.str("ModificationProtectionStatus", default="NonProtection",
+            "resource_group_id": p.text("ResourceGroupId", default="rg-acfmlocalcloud"),
+            "delete_protection": p.text("DeleteProtection", default="off", choices=("on", "off")) == "on",
+            "modification_protection_status": p.text("ModificationProtectionStatus", default="NonProtection",
                                                     choices=("NonProtection", "ConsoleProtection")),
             "modification_protection_reason": common.text(p, "ModificationProtectionReason", 80) or "",
         }
         new_tags = common.parse_tags(p)
-        place = models.placement(cloud, region, vswitch_id, p.str("VpcId"), address_type, p.str("Address"))
+        place = models.placement(cloud, region, vswitch_id, p.text("VpcId"), address_type, p.text("Address"))
         attrs["master_zone"], attrs["slave_zone"] = models.zones_for(
-            region, place["zone"], p.str("MasterZoneId"), p.str("SlaveZoneId"))
+            region, place["zone"], p.text("MasterZoneId"), p.text("SlaveZoneId"))
         lb = models.create_lb(cloud, region, attrs, place, new_tags)
         return {"LoadBalancerId": lb["id"], "LoadBalancerName": lb["name"], "Address": lb["address"],
                 "AddressIPVersion": lb["address_ip_version"], "NetworkType": lb["network_type"],
@@ -90,13 +90,13 @@ def describe_load_balancers(cloud, p: Params) -> dict:
                        ("VpcId", "vpc_id"), ("VSwitchId", "vswitch_id"), ("MasterZoneId", "master_zone"),
                        ("SlaveZoneId", "slave_zone"), ("ResourceGroupId", "resource_group_id"),
                        ("InternetChargeType", "internet_charge_type"), ("PayType", "pay_type")):
-        value = p.str(param)
+        value = p.text(param)
         if value is not None:
             lbs = [lb for lb in lbs if str(lb.get(fld, "")).lower() == value.lower()]
-    if p.str("ServerId"):
-        lbs = [lb for lb in lbs if any(b["server_id"] == p.str("ServerId") for b in models.live_backends(cloud, lb))]
-    if p.str("ServerIntranetAddress"):
-        wanted = {a.strip() for a in p.str("ServerIntranetAddress").split(",")}
+    if p.text("ServerId"):
+        lbs = [lb for lb in lbs if any(b["server_id"] == p.text("ServerId") for b in models.live_backends(cloud, lb))]
+    if p.text("ServerIntranetAddress"):
+        wanted = {a.strip() for a in p.text("ServerIntranetAddress").split(",")}
         lbs = [lb for lb in lbs if any((cloud.store.get("instance", b["server_id"]) or {}).get("private_ip")
                                        in wanted for b in models.live_backends(cloud, lb))]
     lbs = common.tag_filter(_tags_json_filter(lbs, p), p)
@@ -106,7 +106,8 @@ def describe_load_balancers(cloud, p: Params) -> dict:
     else:
         # Without paging parameters every instance is returned (CHOICES.md).
         page, meta = lbs, {"TotalCount": len(lbs), "PageNumber": 1, "PageSize": max(len(lbs), 10)}
-    return {**meta, "LoadBalancers": {"LoadBalancer": [models.render_lb(cloud, lb) for lb in page]}}
+    entries = rendered_list(cloud, LB_KIND, page, "DescribeLoadBalancers", lambda lb: models.render_lb(cloud, lb))
+    return {**meta, "LoadBalancers": {"LoadBalancer": entries}}
 
 
 @action("slb", "DescribeLoadBalancerAttribute")
@@ -124,8 +125,8 @@ def delete_load_balancer(cloud, p: Params) -> dict:
 @action("slb", "SetLoadBalancerDeleteProtection")
 def set_load_balancer_delete_protection(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    lb = common.get_lb(cloud, p.str("LoadBalancerId", required=True), region)
-    value = p.str("DeleteProtection", required=True, choices=("on", "off"))
+    lb = common.get_lb(cloud, p.text("LoadBalancerId", required=True), region)
+    value = p.text("DeleteProtection", required=True, choices=("on", "off"))
     if lb["pay_type"] == "PrePay":
         raise CloudError("OperationUnsupported.DeleteProtectionForPrePayInstance",
                          "Deletion protection is not supported for subscription instances.", 400)
@@ -137,18 +138,18 @@ def set_load_balancer_delete_protection(cloud, p: Params) -> dict:
 @action("slb", "SetLoadBalancerStatus")
 def set_load_balancer_status(cloud, p: Params) -> dict:
     lb = common.lb_from_params(cloud, p)
-    models.set_status(cloud, lb, p.str("LoadBalancerStatus", required=True, choices=("active", "inactive")))
+    models.set_status(cloud, lb, p.text("LoadBalancerStatus", required=True, choices=("active", "inactive")))
     return {}
 
 
 @action("slb", "ModifyLoadBalancerInstanceChargeType")
 def modify_load_balancer_instance_charge_type(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    lb = common.get_lb(cloud, p.str("LoadBalancerId", required=True), region)
-    charge = p.str("InstanceChargeType", required=True)
-    internet_charge = p.str("InternetChargeType")
-    p.str("LoadBalancerSpec", choices=models.SPECS)        # "you do not need to set this parameter"
-    p.int("Bandwidth", min=1, max=5120)
+    lb = common.get_lb(cloud, p.text("LoadBalancerId", required=True), region)
+    charge = p.text("InstanceChargeType", required=True)
+    internet_charge = p.text("InternetChargeType")
+    p.text("LoadBalancerSpec", choices=models.SPECS)        # "you do not need to set this parameter"
+    p.integer("Bandwidth", min=1, max=5120)
     models.change_to_pay_by_lcu(cloud, lb, charge, internet_charge)
     return {}
 

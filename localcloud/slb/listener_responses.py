@@ -15,10 +15,10 @@ def _create(cloud, p: Params, protocol: str) -> dict:
     listen_port = common.port(p, "ListenerPort", required=True)
     backend_port = common.port(p, "BackendServerPort")
     if protocol == "http":
-        p.str("HealthCheck", required=True)
+        p.text("HealthCheck", required=True)
     else:
-        p.str("Bandwidth", required=True)
-    if backend_port is None and not p.str("VServerGroupId"):
+        p.text("Bandwidth", required=True)
+    if backend_port is None and not p.text("VServerGroupId"):
         # BackendServerPort is required unless the listener forwards to a vServer group (create docs).
         raise missing("BackendServerPort")
     listeners.create(cloud, lb, protocol, listen_port, backend_port, p, common.parse_tags(p))
@@ -71,7 +71,7 @@ def _set(cloud, p: Params, protocol: str) -> dict:
     updated = copy.deepcopy(found)
     listeners.apply(updated, protocol, p)
     listeners.check(updated, p, cloud)
-    if p.bool("DryRun", default=False):
+    if p.flag("DryRun", default=False):
         raise CloudError("DryRunOperation", "Request validation has been passed with DryRun flag set.", 400)
     found.clear()
     found.update(updated)
@@ -91,19 +91,19 @@ def set_tcp_listener(cloud, p: Params) -> dict:
 
 @action("slb", "StartLoadBalancerListener")
 def start_listener(cloud, p: Params) -> dict:
-    listeners.start(cloud, _listener(cloud, p, p.str("ListenerProtocol"), _no_listener_on_port))
+    listeners.start(cloud, _listener(cloud, p, p.text("ListenerProtocol"), _no_listener_on_port))
     return {}
 
 
 @action("slb", "StopLoadBalancerListener")
 def stop_listener(cloud, p: Params) -> dict:
-    listeners.stop(cloud, _listener(cloud, p, p.str("ListenerProtocol"), _no_listener_on_port))
+    listeners.stop(cloud, _listener(cloud, p, p.text("ListenerProtocol"), _no_listener_on_port))
     return {}
 
 
 @action("slb", "DeleteLoadBalancerListener")
 def delete_listener(cloud, p: Params) -> dict:
-    listeners.delete(cloud, _listener(cloud, p, p.str("ListenerProtocol"), _no_listener_on_port))
+    listeners.delete(cloud, _listener(cloud, p, p.text("ListenerProtocol"), _no_listener_on_port))
     return {}
 
 
@@ -115,18 +115,18 @@ def describe_listeners(cloud, p: Params) -> dict:
              if (region is None or x["region"] == region) and common.visible(cloud, x)]
     if ids:
         items = [x for x in items if x["load_balancer_id"] in ids]
-    protocol = p.str("ListenerProtocol", choices=("tcp", "udp", "http", "https"))
+    protocol = p.text("ListenerProtocol", choices=("tcp", "udp", "http", "https"))
     if protocol:
         items = [x for x in items if x["protocol"] == protocol]
     listen_port = common.port(p, "ListenerPort")
     if listen_port:
         items = [x for x in items if x["port"] == listen_port]
-    if p.str("Description"):
-        items = [x for x in items if x["description"] == p.str("Description")]
+    if p.text("Description"):
+        items = [x for x in items if x["description"] == p.text("Description")]
     items = common.tag_filter(items, p)
     order = {lb["id"]: (lb["created"], lb["id"]) for lb in cloud.store.all(common.LB_KIND)}
     items.sort(key=lambda x: (order.get(x["load_balancer_id"], (0, "")), x["port"]))
     page, meta = next_token_page(items, p, default_size=20, max_size=100)
-    size = p.int("MaxResults", default=20, min=1, max=100)
+    size = p.integer("MaxResults", default=20, min=1, max=100)
     return {**meta, "TotalCount": len(items), "MaxResults": size,
             "Listeners": [listeners.render_listing(x) for x in page]}

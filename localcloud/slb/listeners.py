@@ -21,21 +21,21 @@ Parser = Callable[[Params, str], Any]
 
 
 def _choice(*values: str) -> Parser:
-    return lambda p, name: p.str(name, choices=values)
+    return lambda p, name: p.text(name, choices=values)
 
 
 def _range(lo: int, hi: int) -> Parser:
-    return lambda p, name: p.int(name, min=lo, max=hi)
+    return lambda p, name: p.integer(name, min=lo, max=hi)
 
 
 def _on(p: Params, name: str) -> bool | None:
-    value = p.str(name, choices=("on", "off"))
+    value = p.text(name, choices=("on", "off"))
     return None if value is None else value == "on"
 
 
 def _text(limit: int) -> Parser:
     def parse(p: Params, name: str) -> str | None:
-        value = p.str(name)
+        value = p.text(name)
         if value is not None and len(value) > limit:
             raise CloudError("InvalidParameter", f'The specified parameter "{name}" is not valid.', 400)
         return value
@@ -58,14 +58,14 @@ def _bandwidth(p: Params, name: str) -> int | None:
 
 def _uri(p: Params, name: str) -> str | None:
     """1-80 characters from letters, digits and - / . % ? # &, starting with a slash."""
-    value = p.str(name)
+    value = p.text(name)
     if value is not None and not _URI.match(value):
         raise CloudError("InvalidParameter", f'The specified parameter "{name}" is not valid.', 400)
     return value
 
 
 def _codes(p: Params, name: str) -> list[str] | None:
-    value = p.str(name)
+    value = p.text(name)
     if value is None:
         return None
     codes = [c.strip() for c in value.split(",") if c.strip()]
@@ -75,7 +75,7 @@ def _codes(p: Params, name: str) -> list[str] | None:
 
 
 def _cookie(p: Params, name: str) -> str | None:
-    value = p.str(name)
+    value = p.text(name)
     if value is not None and not _COOKIE.match(value):
         raise CloudError("InvalidParameter", f'The specified parameter "{name}" is not valid.', 400)
     return value
@@ -123,7 +123,7 @@ TCP: dict[str, tuple[str, Parser]] = {
     "EstablishedTimeout": ("established_timeout", _range(10, 900)),
     "ConnectionDrain": ("connection_drain", _choice("on", "off")),
     "ConnectionDrainTimeout": ("connection_drain_timeout", _range(10, 900)),
-    "ProxyProtocolV2Enabled": ("proxy_protocol_v2", lambda p, n: p.bool(n)),
+    "ProxyProtocolV2Enabled": ("proxy_protocol_v2", lambda p, n: p.flag(n)),
     "SynProxy": ("syn_proxy", _choice("enable", "disable")),
     "MasterSlaveServerGroupId": ("master_slave_server_group_id", _text(64)),
 }
@@ -184,7 +184,7 @@ def check(listener: dict, p: Params, cloud=None) -> None:
     for fld, what in (("master_slave_server_group_id", "MasterSlaveServerGroupId"), ("acl_id", "AclId")):
         if listener.get(fld):
             raise CloudError("InvalidParameter", f"The specified {what} does not exist.", 404)
-    if p.str("MasterSlaveServerGroup", choices=("on", "off")) == "on":
+    if p.text("MasterSlaveServerGroup", choices=("on", "off")) == "on":
         raise CloudError("InvalidParameter", "The specified MasterSlaveServerGroupId does not exist.", 404)
     if listener.get("listener_forward") == "on":
         raise CloudError("InvalidParameter", "The specified ForwardPort listener does not exist.", 404)
@@ -197,7 +197,7 @@ def create(cloud, lb: dict, protocol: str, listen_port: int, backend_port: int, 
         raise CloudError("ListenerAlreadyExists", "A listener with the specified port already exists.", 400)
     if len(listeners_of(cloud, lb["id"])) >= MAX_LISTENERS:
         raise CloudError("ListenerNumberOverLimit", "The maximum number of listeners is exceeded.", 400)
-    description = p.str("Description")
+    description = p.text("Description")
     if description is not None and not _CREATE_DESCRIPTION.match(description):
         raise CloudError("InvalidParameter", 'The specified parameter "Description" is not valid.', 400)
     listener = {"id": lid, "region": lb["region"], "load_balancer_id": lb["id"], "port": listen_port,

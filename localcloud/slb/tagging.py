@@ -14,7 +14,7 @@ TYPES = ("instance", "certificate", "acl", "listener", "vservergroup", "mastersl
 
 
 def _type(p: Params) -> str:
-    return p.str("ResourceType", required=True, choices=TYPES)
+    return p.text("ResourceType", required=True, choices=TYPES)
 
 
 def _ids(p: Params, required: bool) -> list[str]:
@@ -60,7 +60,7 @@ def untag_resources(cloud, p: Params) -> dict:
     region = cloud.region(p)
     rtype = _type(p)
     ids = _ids(p, required=True)
-    keys = p.list("TagKey")
+    keys = p.items("TagKey")
     if len(keys) > MAX_TAGS:
         raise CloudError("InvalidParameter", 'The specified parameter "TagKey.N" is not valid: at most 20 keys.', 400)
     tags.remove_from_each(cloud, [_find(cloud, region, rtype, rid) for rid in ids], p, keys)

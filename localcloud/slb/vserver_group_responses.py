@@ -8,7 +8,7 @@ from . import common, vserver_groups as vsg
 
 def _group(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
-    return vsg.get(cloud, p.str("VServerGroupId", required=True), region)
+    return vsg.get(cloud, p.text("VServerGroupId", required=True), region)
 
 
 def _echo(cloud, group: dict) -> dict:
@@ -29,11 +29,11 @@ def create_vserver_group(cloud, p: Params) -> dict:
 def describe_vserver_groups(cloud, p: Params) -> dict:
     lb = common.lb_from_params(cloud, p)
     groups = vsg.groups_of(cloud, lb["id"])
-    if p.str("Description"):     # "The name of the vServer group" (the SDK docstring of Description)
-        groups = [g for g in groups if g["name"] == p.str("Description")]
+    if p.text("Description"):     # "The name of the vServer group" (the SDK docstring of Description)
+        groups = [g for g in groups if g["name"] == p.text("Description")]
     groups = common.tag_filter(groups, p)
-    include_listener = bool(p.bool("IncludeListener", default=False))
-    include_rule = bool(p.bool("IncludeRule", default=False))
+    include_listener = bool(p.flag("IncludeListener", default=False))
+    include_rule = bool(p.flag("IncludeRule", default=False))
     return {"VServerGroups": {"VServerGroup": [vsg.render_listing(cloud, g, include_listener, include_rule)
                                                for g in groups]}}
 

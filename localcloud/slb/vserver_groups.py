@@ -43,7 +43,7 @@ def groups_of(cloud, lb_id: str) -> list[dict]:
 
 def name(p: Params, required: bool = False) -> str | None:
     """VServerGroupName: 1-80 characters, letters, digits, hyphens, slashes, periods and underscores."""
-    value = p.str("VServerGroupName", required=required)
+    value = p.text("VServerGroupName", required=required)
     if value is not None and not _NAME.match(value):
         raise CloudError("InvalidParameter", 'The specified parameter "VServerGroupName" is not valid.', 400)
     return value
@@ -69,7 +69,7 @@ def parse(p: Params, param: str = "BackendServers", required: bool = True, with_
     The shared checks (JSON, at most 20, weight 0-100, type, description) are those of AddBackendServers;
     here every entry also needs a Port, and one (ServerId, Port) may appear once per request.
     """
-    raw = p.str(param, required=required)
+    raw = p.text(param, required=required)
     if raw is None:
         return []
     try:
@@ -225,8 +225,8 @@ def check_binding(cloud, listener: dict) -> None:
 def apply_switch(cloud, listener: dict, p: Params) -> None:
     """Set*ListenerAttribute: `VServerGroup=on` + `VServerGroupId` binds a group; `off` goes back to the default
     server group, which needs the listener's BackendServerPort (CHOICES.md)."""
-    switch = p.str("VServerGroup", choices=("on", "off"))
-    if switch == "on" and not p.str("VServerGroupId"):
+    switch = p.text("VServerGroup", choices=("on", "off"))
+    if switch == "on" and not p.text("VServerGroupId"):
         raise missing("VServerGroupId")
     if switch == "off":
         if not listener.get("backend_port"):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import catalog, tags
-from ..core import action, paginate
+from ..core import action, paginate, rendered_list
 from ..errors import CloudError, missing
 from ..params import Params
 from . import cidr as cidrs
@@ -20,7 +20,7 @@ def _text(p: Params, name: str, limit: int, code: str, what: str) -> str:
 
 def _dry_run(p: Params) -> None:
     """DryRun=true: every check passed, nothing done (documented answer: DryRunOperation)."""
-    if p.bool("DryRun", default=False):
+    if p.flag("DryRun", default=False):
         raise CloudError("DryRunOperation", "Request validation has been passed with DryRun flag set.", 400)
 
 
@@ -33,12 +33,12 @@ def create_vpc(cloud, p: Params) -> dict:
         name = _text(p, "VpcName", 128, "InvalidVpcName.Malformed", "VPC name")
         # The documented code carries the typo "Discription".
         description = _text(p, "Description", 256, "InvalidVpcDiscription.Malformed", "VPC description")
-        cidr = str(cidrs.check_vpc_cidr(p.str("CidrBlock") or cidrs.DEFAULT_VPC_CIDR))
-        user_cidrs = cidrs.check_user_cidrs(p.str("UserCidr"))
+        cidr = str(cidrs.check_vpc_cidr(p.text("CidrBlock") or cidrs.DEFAULT_VPC_CIDR))
+        user_cidrs = cidrs.check_user_cidrs(p.text("UserCidr"))
         new_tags = parse_tags(p)
         _dry_run(p)
         vpc = models.create_vpc(cloud, region, cidr, name, description, new_tags,
-                                p.str("ResourceGroupId"), user_cidrs)
+                                p.text("ResourceGroupId"), user_cidrs)
         return {"VpcId": vpc["id"], "VRouterId": vpc["vrouter_id"], "RouteTableId": vpc["route_table_id"],
                 "ResourceGroupId": vpc["resource_group_id"]}
 
@@ -52,22 +52,25 @@ def describe_vpcs(cloud, p: Params) -> dict:
     ids = p.id_list("VpcId", max_items=20)
     if ids is not None:
         vpcs = [v for v in vpcs if v["id"] in ids]
-    if p.str("VpcName") is not None:
-        vpcs = [v for v in vpcs if v["name"] == p.str("VpcName")]
-    if p.str("ResourceGroupId") is not None:
-        vpcs = [v for v in vpcs if v["resource_group_id"] == p.str("ResourceGroupId")]
-    if p.bool("IsDefault") is True or p.bool("EnableIpv6") is True or p.str("DhcpOptionsSetId"):
+    if p.text("VpcName") is not None:
+        vpcs = [v for v in vpcs if v["name"] == p.text("VpcName")]
+    if p.text("ResourceGroupId") is not None:
+        vpcs = [v for v in vpcs if v["resource_group_id"] == p.text("ResourceGroupId")]
+    if p.flag("IsDefault") is True or p.flag("EnableIpv6") is True or p.text("DhcpOptionsSetId"):
         vpcs = []      # no default VPC, no IPv6 and no DHCP options sets are emulated
     vpcs = tags.filter_by_tags(vpcs, p)
     vpcs.sort(key=lambda v: (v["created"], v["id"]))
     page, meta = paginate(vpcs, p, default_size=10, max_size=50)
-    return {**meta, "Vpcs": {"Vpc": [models.render_vpc(cloud, v) for v in page]}}
+    # VSwitchIds reads the vSwitches: an entry is rebuilt when any vSwitch changes.
+    entries = rendered_list(cloud, "vpc", page, "DescribeVpcs", lambda v: models.render_vpc(cloud, v),
+                            depends=("vswitch",))
+    return {**meta, "Vpcs": {"Vpc": entries}}
 
 
 @action("vpc", "DescribeVpcAttribute")
 def describe_vpc_attribute(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    vpc = models.get_vpc(cloud, p.str("VpcId", required=True), region)
+    vpc = models.get_vpc(cloud, p.text("VpcId", required=True), region)
     return models.render_vpc_attribute(cloud, vpc)
 
 
@@ -80,7 +83,7 @@ def modify_vpc_attribute(cloud, p: Params) -> dict:
     """Name, description and IPv4 block of a VPC (ModifyVpcAttribute docs). The new block must still hold every
     vSwitch; one that does not is `InvalidCidrBlock.Malformed`, the documented code of a refused block (CHOICES.md)."""
     region = cloud.region(p)
-    vpc = models.get_vpc(cloud, p.str("VpcId", required=True), region)
+    vpc = models.get_vpc(cloud, p.text("VpcId", required=True), region)
     name = _text(p, "VpcName", 128, "InvalidVpcName.Malformed", "VPC name") if "VpcName" in p else None
     # The documented code carries the typo "Discription".
     description = (_text(p, "Description", 256, "InvalidVpcDiscription.Malformed", "VPC description")
@@ -88,7 +91,7 @@ def modify_vpc_attribute(cloud, p: Params) -> dict:
     block = None
     if "CidrBlock" in p:
         try:
-            block = cidrs.check_vpc_cidr(p.str("CidrBlock"))
+            block = cidrs.check_vpc_cidr(p.text("CidrBlock"))
         except CloudError:
             raise _bad_block() from None
     if vpc["status"] != "Available":
@@ -109,7 +112,7 @@ def modify_vpc_attribute(cloud, p: Params) -> dict:
 @action("vpc", "DeleteVpc")
 def delete_vpc(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
-    vpc_id = p.str("VpcId", required=True)
+    vpc_id = p.text("VpcId", required=True)
 
     def delete():
         vpc = models.get_vpc(cloud, vpc_id, region)
@@ -127,10 +130,10 @@ def create_vswitch(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
 
     def create():
-        vpc_id = p.str("VpcId", required=True)
-        zone = p.str("ZoneId", required=True)
-        cidr = p.str("CidrBlock")
-        mask = p.int("CidrMask", min=0, max=32, code="InvalidCirdrBlock.MaskLength")
+        vpc_id = p.text("VpcId", required=True)
+        zone = p.text("ZoneId", required=True)
+        cidr = p.text("CidrBlock")
+        mask = p.integer("CidrMask", min=0, max=32, code="InvalidCirdrBlock.MaskLength")
         if cidr is None and mask is None:
             raise missing("CidrBlock")
         name = _text(p, "VSwitchName", 128, "InvalidVSwitchName.Malformed", "virtual switch name")
@@ -152,7 +155,7 @@ def create_vswitch(cloud, p: Params) -> dict:
 @action("vpc", "DescribeVSwitches")
 def describe_vswitches(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
-    vpc_id = p.str("VpcId")
+    vpc_id = p.text("VpcId")
     if region is None and vpc_id is None:
         raise missing("RegionId")
     if vpc_id is not None:
@@ -167,33 +170,36 @@ def describe_vswitches(cloud, p: Params) -> dict:
     if ids is not None:
         items = [s for s in items if s["id"] in ids]
     for param, fld in (("ZoneId", "zone"), ("VSwitchName", "name")):
-        if p.str(param) is not None:
-            items = [s for s in items if s[fld] == p.str(param)]
-    if p.str("RouteTableId") is not None:
+        if p.text(param) is not None:
+            items = [s for s in items if s[fld] == p.text(param)]
+    if p.text("RouteTableId") is not None:
         items = [s for s in items if (cloud.store.get("vpc", s["vpc_id"]) or {}).get("route_table_id")
-                 == p.str("RouteTableId")]
-    if p.str("ResourceGroupId") is not None:
+                 == p.text("RouteTableId")]
+    if p.text("ResourceGroupId") is not None:
         items = [s for s in items if (cloud.store.get("vpc", s["vpc_id"]) or {}).get("resource_group_id")
-                 == p.str("ResourceGroupId")]
-    if p.bool("IsDefault") is True or p.bool("EnableIpv6") is True:
+                 == p.text("ResourceGroupId")]
+    if p.flag("IsDefault") is True or p.flag("EnableIpv6") is True:
         items = []
     items = tags.filter_by_tags(items, p)
     items.sort(key=lambda s: (s["created"], s["id"]))
     page, meta = paginate(items, p, default_size=10, max_size=50)
-    return {**meta, "VSwitches": {"VSwitch": [models.render_vswitch(cloud, s) for s in page]}}
+    # The VPC's route table and the addresses taken by instances and internal SLBs are read too.
+    entries = rendered_list(cloud, "vswitch", page, "DescribeVSwitches", lambda s: models.render_vswitch(cloud, s),
+                            depends=("vpc", "instance", "load_balancer"))
+    return {**meta, "VSwitches": {"VSwitch": entries}}
 
 
 @action("vpc", "DescribeVSwitchAttributes")
 def describe_vswitch_attributes(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
-    vsw = models.get_vswitch(cloud, p.str("VSwitchId", required=True), region)
+    vsw = models.get_vswitch(cloud, p.text("VSwitchId", required=True), region)
     return models.render_vswitch(cloud, vsw)
 
 
 @action("vpc", "DeleteVSwitch")
 def delete_vswitch(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
-    vsw = models.get_vswitch(cloud, p.str("VSwitchId", required=True), region)
+    vsw = models.get_vswitch(cloud, p.text("VSwitchId", required=True), region)
     models.check_vswitch_deletable(cloud, vsw)
     _dry_run(p)
     models.delete_vswitch(cloud, vsw)

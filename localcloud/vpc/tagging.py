@@ -50,7 +50,7 @@ def parse_tags(p: Params, name: str = "Tag", required: bool = False) -> dict[str
 
 def _kind(p: Params) -> tuple[str, str | None]:
     """(canonical ResourceType, store kind or None for a documented type we do not emulate)."""
-    rtype = p.str("ResourceType", required=True).upper()
+    rtype = p.text("ResourceType", required=True).upper()
     if rtype in KINDS:
         return rtype, KINDS[rtype]
     if rtype in OTHER_TYPES:
@@ -83,7 +83,7 @@ def untag_resources(cloud, p: Params) -> dict:
     region = cloud.region(p)
     _, kind = _kind(p)
     ids = _resource_ids(p, required=True)
-    keys = p.list("TagKey")
+    keys = p.items("TagKey")
     if len(keys) > MAX_TAGS:
         raise CloudError("SizeLimitExceeded.TagNum", "The maximum number of tags is exceeded.", 400)
     tags.remove_from_each(cloud, tags.in_region(cloud, kind, region, ids, _not_found), p, keys)

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .. import TOOL
 from ..cloud import Cloud
-from ..errors import Fatal, NotFound, WaitTimeout
+from ..errors import Busy, Fatal, NotFound, WaitTimeout
 from ..spec import Stack
 from ..state import State
 from ..tokens import TokenBook
@@ -50,6 +50,9 @@ class Context:
     tokens: TokenBook
     timeouts: Timeouts = field(default_factory=Timeouts)
     workers: int = 8
+    # clock() when the network of instances this run released is typically free again (their ENIs go after
+    # them): a security group, vSwitch or VPC delete retries its DependencyViolation only from then on.
+    freed_at: float | None = None
     precheck: Any = None          # steps.precheck.Precheck of this run (image and usable zones), when it ran
 
     @property
@@ -183,51 +186,106 @@ def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 # --- waits ---------------------------------------------------------------------------------------------
 
+# Typical durations of the cloud's status transitions (seconds on Alibaba Cloud): a wait sleeps this long
+# after the call that began the transition before its first poll, since nothing can be seen earlier, and
+# then polls finely. Boot: Pending (scheduling, disks) ~8 s, then Starting (the OS boots) ~25 s; a VPC
+# or vSwitch settles in ~3 s and is released in ~2 s; a Force release takes ~5 s; a disk attaches in ~5 s
+# and detaches in ~10 s ("about a minute" at worst, DetachDisk docs); a CLB and its listener start in ~2 s.
+TYPICAL: dict[str, float] = {
+    "vpc.create": 3.0, "vswitch.create": 3.0, "vpc.delete": 2.0, "vswitch.delete": 2.0,
+    "instance.boot": 33.0,          # RunInstances -> Running
+    "instance.start": 25.0,         # StartInstances / RebootInstance -> Running
+    "instance.stop": 10.0,
+    "instance.release": 5.0,        # DeleteInstances Force -> no longer listed
+    "eni.release": 90.0,            # then its ENI: its group, vSwitch and VPC answer DependencyViolation
+    "disk.create": 5.0, "disk.attach": 5.0, "disk.detach": 10.0,
+    "slb.create": 2.0, "listener.start": 2.0, "listener.stop": 1.0,
+}
+
+
+def typical(ctx: "Context", transition: str) -> float:
+    """The typical duration of `transition` on this run's target (localcloud's speed scales it)."""
+    return TYPICAL[transition] * getattr(ctx.cloud.target, "time_scale", 1.0)
+
+
 def sleep(seconds: float) -> None:
     """The one sleep the waits use (tests may replace it)."""
     time.sleep(seconds)
 
 
-def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float,
-             min_interval: float = 0.25, max_interval: float = 2.0) -> None:
+def clock() -> float:
+    """The waits' clock: time.monotonic() (tests may replace it, with `sleep`)."""
+    return time.monotonic()
+
+
+def sleep_until(moment: float) -> None:
+    sleep(max(0.0, moment - clock()))
+
+
+def call_freed(ctx: "Context", step: str, resource: str, product: str, action: str, params: dict,
+               verify: Callable[[], bool] | None = None) -> dict:
+    """A delete that instances this run released may still block (DependencyViolation while their ENIs are
+    released, minutes at worst; Terraform allows 10 min): one attempt at once (nothing may hold it); if it
+    is refused as busy, no other until `ctx.freed_at`, then the busy retry."""
+    if ctx.freed_at is None or clock() >= ctx.freed_at:
+        return ctx.call(step, resource, product, action, params, busy=True, verify=verify)
+    try:
+        return ctx.call(step, resource, product, action, params)
+    except Busy as err:
+        log.info("%s: %s %s answered %s; trying again once the released instances' network interfaces are"
+                 " typically gone (%.0fs)", step, action, resource, err.code, ctx.freed_at - clock())
+        sleep_until(ctx.freed_at)
+    return ctx.call(step, resource, product, action, params, busy=True, verify=verify)
+
+
+def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float, expect: float = 0.0,
+             since: float | None = None, min_interval: float = 0.25, max_interval: float = 2.0) -> None:
     """Poll `probe` (-> (done, what it saw)) until done or the deadline; never unbounded.
 
-    The interval grows with the time already waited (a twentieth of it, at most 2 s), so a long wait
-    overshoots its end by at most ~5% while a short one is seen within a quarter second. One poll is one
-    batched Describe call, so the cost stays a few dozen calls for a whole boot.
+    `expect`: the transition's typical duration from `since` (time.monotonic() when the call that began it
+    returned; default now). The first poll comes only then: before, nothing can have changed, and a
+    poll would be a wasted call. After it, the interval is a twentieth of the time since `since` (at
+    least `min_interval`, at most `max_interval`), so a transition that runs late is seen at most ~5%
+    after its end. One poll is one batched Describe call: a boot costs one or two calls, not dozens.
     """
-    start = time.monotonic()
+    start = clock()
+    origin = start if since is None else min(since, start)
     deadline = start + timeout
+    first = origin + max(0.0, expect)
+    if first > start:
+        sleep(min(first, deadline) - start)
     seen = "nothing yet"
     polls = 0
-    while polls == 0 or time.monotonic() < deadline:
+    while polls == 0 or clock() < deadline:
         polls += 1
         done, seen = probe()
         if done:
             if polls > 1:
-                log.info("%s: done after %.1fs", what, time.monotonic() - start)
+                log.info("%s: done after %.1fs (%d polls)", what, clock() - origin, polls)
             return
-        elapsed = time.monotonic() - start
-        log.info("waiting for %s: %s (%.0fs)", what, seen, elapsed, extra={"progress": True})
-        sleep(max(0.0, min(max(min_interval, 0.05 * elapsed), max_interval, deadline - time.monotonic())))
+        now = clock()
+        log.info("waiting for %s: %s (%.0fs)", what, seen, now - origin, extra={"progress": True})
+        sleep(max(0.0, min(max(min_interval, 0.05 * (now - origin)), max_interval, deadline - now)))
     raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {seen}")
 
 
-def wait_status(what: str, describe: Callable[[], Any | None], want: str, timeout: float) -> str:
-    """Poll `describe` (one resource or None) until its `.status` is `want`; returns `want`."""
+def wait_status(what: str, describe: Callable[[], Any | None], want: str, timeout: float,
+                expect: float = 0.0) -> str:
+    """Poll `describe` (one resource or None) until its `.status` is `want`; returns `want`. `expect`:
+    the transition's typical duration from now (no poll before)."""
     def probe():
         found = describe()
         status = found.status if found else "not visible yet"
         return status == want, status
 
-    wait_for(f"{what} to be {want}", probe, timeout)
+    wait_for(f"{what} to be {want}", probe, timeout, expect=expect)
     return want
 
 
-def wait_gone(what: str, describe: Callable[[], Any | None], timeout: float) -> None:
+def wait_gone(what: str, describe: Callable[[], Any | None], timeout: float, expect: float = 0.0) -> None:
     """Poll `describe` (one resource or None) until the resource is no longer listed."""
     def probe():
         found = describe()
         return found is None, (found.status if found else "gone")
 
-    wait_for(f"{what} to be deleted", probe, timeout)
+    wait_for(f"{what} to be deleted", probe, timeout, expect=expect)

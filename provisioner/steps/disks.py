@@ -1,22 +1,27 @@
-"""Data disks: one on the first instance or one per instance, in the instance's zone; created with a
-ClientToken, attached once both are ready; detached, deleted and waited gone on the way down."""
+"""Data disks: one on the first instance or one per instance, in the instance's zone. A new instance's
+disk comes with its RunInstances (DataDisk.1, kept when the instance is released) and is then given the
+data-disk role; a free disk that survived its instance is attached to the replacement; a disk an
+existing instance lacks is created with a ClientToken and attached. On the way down the instances are
+released first (their disks come off with them), then the disks are deleted and waited gone."""
 from __future__ import annotations
 
 import json
 import logging
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from ..errors import NotFound
 from ..resources import Disk, Instance
 from ..spec import Stack
 from ..tokens import token_key
-from .common import (DATA_DISK, Context, Record, chunks, describe_pages, describe_tokens, owned, read_tags,
-                     tag_filter, tags_for, wait_for)
+from .common import (DATA_DISK, INSTANCE, TAG_ROLE, Context, Record, chunks, describe_pages, describe_tokens,
+                     owned, tag_filter, tags_for, typical, wait_for)
 from .instances import TAG_DATA_DISK
 
 log = logging.getLogger(__name__)
 STEP = "data-disk"
 MAX_IDS = 100                 # DescribeDisks DiskIds: at most 100
+MAX_TAG_IDS = 50              # ECS TagResources ResourceId.N: at most 50
 
 
 @dataclass
@@ -33,12 +38,19 @@ class DiskPlan:
         return len(self.create) + len(self.attach) + len(self.surplus)
 
 
+def ours(ctx: Context, disk: Disk) -> bool:
+    """A data disk of this stack: the data-disk role, or (made by RunInstances, which gives a new
+    instance's disks the instance's tags, and not yet given its role) the instance role."""
+    return owned(disk.tags, ctx.spec) and disk.tags.get(TAG_ROLE) in (DATA_DISK, INSTANCE)
+
+
 def find_disks(ctx: Context) -> list[Disk]:
-    """Every data disk tagged for this stack (DescribeDisks with NextToken: 500 disks per call)."""
+    """Every data disk tagged for this stack (DescribeDisks with NextToken: 500 disks per call); the
+    tag filter leaves out the role, so a disk made by RunInstances and not yet given its role is found."""
     items = describe_tokens(ctx, STEP, "ecs", "DescribeDisks",
-                            {"RegionId": ctx.region, "DiskType": "data", "Tag": tag_filter(ctx.spec, DATA_DISK)},
+                            {"RegionId": ctx.region, "DiskType": "data", "Tag": tag_filter(ctx.spec)},
                             ("Disks", "Disk"), 500)
-    found = [Disk.from_api(i) for i in items if owned(read_tags(i), ctx.spec, DATA_DISK)]
+    found = [d for d in (Disk.from_api(i) for i in items) if ours(ctx, d)]
     return sorted(found, key=lambda d: (d.created, d.id))
 
 
@@ -51,14 +63,16 @@ def describe_disks(ctx: Context, ids: list[str]) -> dict[str, Disk]:
     return out
 
 
-def plan_disks(spec: Stack, instances: list[Instance], disks: list[Disk]) -> DiskPlan:
+def plan_disks(spec: Stack, instances: list[Instance], disks: list[Disk],
+               pending: Iterable[str] = ()) -> DiskPlan:
     """Match disks to instances: an attached disk stays; a free one goes to an instance of its zone that
-    lacks one; the rest are created. Disks attached elsewhere are left alone."""
+    lacks one; the rest are created. Disks attached elsewhere are left alone. `pending`: instances whose
+    disk their RunInstances created (they hold one)."""
     plan = DiskPlan()
     ordered = sorted(instances, key=lambda i: i.order)
-    ours = {i.id for i in ordered}
-    holders = {d.instance_id for d in disks if d.instance_id in ours}
-    plan.ok = [d for d in disks if d.instance_id in ours]
+    mine = {i.id for i in ordered}
+    holders = {d.instance_id for d in disks if d.instance_id in mine} | (set(pending) & mine)
+    plan.ok = [d for d in disks if d.instance_id in mine]
     free = [d for d in disks if not d.instance_id]
     if spec.data_disk is None:
         plan.surplus = free
@@ -113,13 +127,15 @@ def create_disks(ctx: Context, for_instances: list[Instance]) -> list[tuple[str,
     return ctx.parallel(create, for_instances)
 
 
-def attach_disks(ctx: Context, pairs: list[tuple[str, Instance]]) -> list[Record]:
-    """Wait for the disks to be Available, attach each to its instance (which must be Running or
-    Stopped), then wait until they are In_use."""
+def attach_disks(ctx: Context, pairs: list[tuple[str, Instance]], available: Iterable[str] = ()) -> list[Record]:
+    """Wait for the disks to be Available (not those in `available`, seen so already), attach each to its
+    instance (which must be Running or Stopped), then wait until they are In_use."""
     if not pairs:
         return []
     disk_ids = [d for d, _ in pairs]
-    wait_disks(ctx, disk_ids, "Available", "to be Available")
+    unsure = [d for d in disk_ids if d not in set(available)]
+    if unsure:
+        wait_disks(ctx, unsure, "Available", "to be Available", expect=typical(ctx, "disk.create"))
 
     def attach(pair: tuple[str, Instance]) -> Record:
         disk_id, inst = pair
@@ -135,33 +151,68 @@ def attach_disks(ctx: Context, pairs: list[tuple[str, Instance]]) -> list[Record
         return Record(DATA_DISK, disk_id, "attached", detail={"instance": inst.id, "zone": inst.zone})
 
     records = ctx.parallel(attach, pairs)
-    wait_disks(ctx, disk_ids, "In_use", "to be attached (In_use)")
+    wait_disks(ctx, disk_ids, "In_use", "to be attached (In_use)", expect=typical(ctx, "disk.attach"))
     for record in records:
         record.status = "In_use"
     return records
 
 
-def wait_disks(ctx: Context, ids: list[str], status: str, what: str) -> None:
+def wait_disks(ctx: Context, ids: list[str], status: str, what: str, expect: float = 0.0) -> None:
     def probe():
         seen = describe_disks(ctx, ids)
         ready = sum(1 for i in ids if i in seen and seen[i].status == status)
         return ready == len(ids), f"{ready}/{len(ids)} {status}"
 
-    wait_for(f"{len(ids)} data disk(s) {what}", probe, ctx.timeouts.disk)
+    wait_for(f"{len(ids)} data disk(s) {what}", probe, ctx.timeouts.disk, expect=expect)
 
 
-def delete_disks(ctx: Context, disks: list[Disk]) -> list[Record]:
-    """Detach (when attached), wait Available, delete, wait gone. NotFound counts as done."""
+def adopt_new(ctx: Context, instance_ids: list[str]) -> list[Record]:
+    """The disks the RunInstances of these (Running) instances created: found by tag (one DescribeDisks),
+    then given the data-disk role (RunInstances gave them the instance's tags) and recorded."""
+    wanted = set(instance_ids)
+    found = [d for d in find_disks(ctx) if d.instance_id in wanted]
+    missing = sorted(wanted - {d.instance_id for d in found})
+    if missing:
+        log.warning("data-disk: no data disk found on %s; the next provision attaches one", ", ".join(missing))
+    return adopt(ctx, found, action="created")
+
+
+def adopt(ctx: Context, disks: list[Disk], action: str = "existing") -> list[Record]:
+    """Give the data-disk role to disks that still carry the instance role (made by RunInstances; a run
+    that died before this step leaves them so), 50 per TagResources call, and record them all."""
     for disk in disks:
-        if not owned(disk.tags, ctx.spec, DATA_DISK):
+        if not ours(ctx, disk):
+            raise AssertionError(f"refusing to tag {disk.id}: it lacks this stack's tags")
+    retag = [d for d in disks if d.tags.get(TAG_ROLE) != DATA_DISK]
+    for batch in chunks(retag, MAX_TAG_IDS):
+        ids = [d.id for d in batch]
+        # Tagging is a merge that overwrites the role; a retry after a lost answer sets the same tags again.
+        ctx.call(STEP, ", ".join(ids), "ecs", "TagResources",
+                 {"RegionId": ctx.region, "ResourceType": "disk", "ResourceId": ids,
+                  "Tag": tags_for(ctx.spec, DATA_DISK)}, busy=True)
+        for disk in batch:
+            disk.tags[TAG_ROLE] = DATA_DISK
+    remember_found(ctx, disks)
+    for disk in retag:
+        log.info("data-disk: %s (%d GiB %s) on %s in %s", disk.id, disk.size, disk.category, disk.instance_id,
+                 disk.zone)
+    return [Record(DATA_DISK, d.id, action, d.status, {"instance": d.instance_id, "zone": d.zone}) for d in disks]
+
+
+def delete_disks(ctx: Context, disks: list[Disk], released: Iterable[str] = ()) -> list[Record]:
+    """Delete the disks and wait until they are gone; NotFound counts as done. Disks attached to an
+    instance in `released` (already released and waited gone) came off with it (DeleteWithInstance=false
+    keeps them, Available): they need no detach. Any other attached disk is detached first."""
+    for disk in disks:
+        if not ours(ctx, disk):
             raise AssertionError(f"refusing to delete {disk.id}: it lacks this stack's tags")
     if not disks:
         return []
     ids = [d.id for d in disks]
+    gone_with = set(released)
+    attached = [d for d in disks if d.instance_id and d.instance_id not in gone_with]
 
     def detach(disk: Disk) -> None:
-        if not disk.instance_id:
-            return
         try:
             ctx.call(STEP, f"{disk.id} from {disk.instance_id}", "ecs", "DetachDisk",
                      {"InstanceId": disk.instance_id, "DiskId": disk.id}, busy=True,
@@ -169,17 +220,21 @@ def delete_disks(ctx: Context, disks: list[Disk]) -> list[Record]:
         except NotFound:       # InvalidDisk.AlreadyDetached, or the instance/disk is gone
             pass
 
-    ctx.parallel(detach, disks)
+    if attached:
+        ctx.parallel(detach, attached)
+        detaching = [d.id for d in attached]
 
-    def detached():
-        seen = describe_disks(ctx, ids)
-        busy = [d for d in seen.values() if d.status != "Available"]
-        return not busy, f"{len(seen) - len(busy)}/{len(seen)} Available"
+        def detached():
+            seen = describe_disks(ctx, detaching)
+            busy = [d for d in seen.values() if d.status != "Available"]
+            return not busy, f"{len(seen) - len(busy)}/{len(seen)} Available"
 
-    wait_for(f"{len(ids)} data disk(s) to be detached", detached, ctx.timeouts.disk)
+        wait_for(f"{len(detaching)} data disk(s) to be detached", detached, ctx.timeouts.disk,
+                 expect=typical(ctx, "disk.detach"))
 
     def delete(disk: Disk) -> Record:
-        # DeleteDisk of an id that no longer exists is ignored by ECS (success); Busy while still Detaching.
+        # DeleteDisk of an id that no longer exists is ignored by ECS (success); Busy (IncorrectDiskStatus)
+        # while still Detaching, or while a released instance lets go of it.
         try:
             ctx.call(STEP, disk.id, "ecs", "DeleteDisk", {"DiskId": disk.id}, busy=True,
                      verify=lambda: disk.id not in describe_disks(ctx, [disk.id]))

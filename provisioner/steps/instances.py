@@ -12,13 +12,13 @@ from typing import Callable
 
 from .. import TOOL
 from ..errors import NoStock, NotFound, ProvisionerError
-from ..resources import Instance, SecurityGroup, VSwitch
+from ..resources import Disk, Instance, SecurityGroup, VSwitch
 from ..serving.userdata import build_user_data
 from ..template import template_of, template_tag
 from ..tokens import token_key
 from . import common
 from .common import (INSTANCE, Context, Record, chunks, describe_pages, owned, read_tags, tag_filter, tags_for,
-                     wait_for)
+                     typical, wait_for)
 from .precheck import image_of, zones_for
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class InstanceSet:
     created: list[str] = field(default_factory=list)
     started: list[str] = field(default_factory=list)
     zones_tried: list[str] = field(default_factory=list)
+    new_disks: list[str] = field(default_factory=list)     # created with their data disk (DataDisk.1)
     vanished: list[str] = field(default_factory=list)    # released by the system at creation, recreated
     replaced: list[str] = field(default_factory=list)    # stopped, could not start for stock, deleted
 
@@ -87,7 +88,9 @@ def instance_tags(ctx: Context, with_disk: bool) -> list[dict]:
 
 
 def run_params(ctx: Context, zone: str, vswitch: VSwitch, group: SecurityGroup, amount: int,
-               with_disk: bool) -> dict:
+               with_disk: bool, new_disk: bool = False) -> dict:
+    """RunInstances parameters; `with_disk`: the user data mounts the data disk; `new_disk`: the call
+    creates that disk too (DataDisk.1), so that no attach waits for the instance to run."""
     spec = ctx.spec
     params = {
         "RegionId": ctx.region, "ZoneId": zone, "VSwitchId": vswitch.id, "SecurityGroupId": group.id,
@@ -106,28 +109,38 @@ def run_params(ctx: Context, zone: str, vswitch: VSwitch, group: SecurityGroup, 
         params["ImageId"] = spec.instances.image
     if spec.access.key_pair:
         params["KeyPairName"] = spec.access.key_pair
+    if new_disk and spec.data_disk is not None:
+        # Kept when the instance is released (DeleteWithInstance=false): the stack's disk outlives a
+        # replaced instance. RunInstances has no per-disk tags: Tag.N goes on the instance and its disks,
+        # so the disk starts with the instance role and gets the data-disk role once the instance runs.
+        params["DataDisk"] = [{"Category": spec.data_disk.category, "Size": spec.data_disk.size_gib,
+                               "DeleteWithInstance": False, "DiskName": f"{spec.name}-data",
+                               "Description": f"stack {spec.name}: model data"}]
     return params
 
 
-def batches(ctx: Context, need: int, holder: bool) -> list[tuple[int, bool]]:
-    """(amount, with data disk) per RunInstances call: one call per 100 instances, except that with
-    `attach: first` the disk holder (the stack's first instance, or the replacement of a holder that was
-    lost) is its own call, as its user data mounts the disk and the others' does not. `holder`: one of
-    the instances there already mounts the disk."""
+def batches(ctx: Context, need: int, holder: bool, free: int = 0) -> list[tuple[int, bool, bool]]:
+    """(amount, with data disk, new disk) per RunInstances call: one call per 100 instances, except that
+    with `attach: first` the disk holder (the stack's first instance, or the replacement of a holder that
+    was lost) is its own call, as its user data mounts the disk and the others' does not. `holder`: one
+    of the instances there already mounts the disk. `free`: disks of the stack in the zone that no
+    instance holds (they are attached to the new instances; the others get a new disk with RunInstances)."""
     dd = ctx.spec.data_disk
-    split = lambda n, disk: [(min(MAX_AMOUNT, n - i), disk) for i in range(0, n, MAX_AMOUNT)]  # noqa: E731
+    split = lambda n, disk, new: [(min(MAX_AMOUNT, n - i), disk, new) for i in range(0, n, MAX_AMOUNT)]  # noqa: E731
     if dd is None:
-        return split(need, False)
+        return split(need, False, False)
     if dd.attach == "each":
-        return split(need, True)
+        reuse = min(need, free)
+        return split(reuse, True, False) + split(need - reuse, True, True)
     if not holder:
-        return [(1, True)] + split(need - 1, False)
-    return split(need, False)
+        return [(1, True, free == 0)] + split(need - 1, False, False)
+    return split(need, False, False)
 
 
 def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[[str], VSwitch],
-                     group: SecurityGroup) -> InstanceSet:
+                     group: SecurityGroup, free_disks: list[Disk] | None = None) -> InstanceSet:
     """Create the difference between the spec's count and the instances found (no wait here).
+    `free_disks`: the stack's data disks no instance holds (reused rather than made anew).
 
     Instances found Stopped are started. A create whose answer names instances already counted is the
     replay of an earlier run's create (same ClientToken): then the count is taken again.
@@ -153,7 +166,8 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
         if need <= 0:
             break
         holder = any(i.tags.get(TAG_DATA_DISK) == "yes" for i in result.instances)
-        ids, zone, with_disk = _create(ctx, need, holder, vswitch_for, group, result.zones_tried)
+        ids, zone, with_disk = _create(ctx, need, holder, vswitch_for, group, result.zones_tried,
+                                       free_disks or [], result.new_disks)
         known = set(result.ids)
         fresh = [i for i in ids if i not in known]
         result.instances += [Instance(i, zone, "Pending", ctx.spec.instances.type, image_of(ctx), "",
@@ -164,6 +178,7 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
         if vanished:
             result.instances = [i for i in result.instances if i.id not in set(vanished)]
             result.created = [i for i in result.created if i not in set(vanished)]
+            result.new_disks = [i for i in result.new_disks if i not in set(vanished)]
             result.vanished += vanished
         else:
             plain += 1      # a round that lost instances to the system does not count against the 3
@@ -174,22 +189,26 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
 
 
 def _create(ctx: Context, need: int, holder: bool, vswitch_for: Callable[[str], VSwitch], group: SecurityGroup,
-            tried: list[str]) -> tuple[list[str], str, dict[str, bool]]:
+            tried: list[str], free_disks: list[Disk], new_disks: list[str]) -> tuple[list[str], str, dict[str, bool]]:
     """RunInstances for `need` instances in the first zone (in the spec's order) that has stock.
-    Returns the ids, the zone and which ids got the data-disk user data."""
+    Returns the ids, the zone and which ids got the data-disk user data; adds to `new_disks` the ids
+    whose RunInstances created their data disk."""
     refusals = []
     for zone in zones_for(ctx):
         vswitch = vswitch_for(zone)
         ids: list[str] = []
         with_disk: dict[str, bool] = {}
         try:
-            for batch, (amount, disk) in enumerate(batches(ctx, need, holder)):
-                params = run_params(ctx, zone, vswitch, group, amount, disk)
+            free = sum(1 for d in free_disks if d.zone == zone and not d.instance_id)
+            for batch, (amount, disk, new) in enumerate(batches(ctx, need, holder, free)):
+                params = run_params(ctx, zone, vswitch, group, amount, disk, new)
                 body = ctx.create(STEP, f"{amount} x {ctx.spec.instances.type} in {zone}", "ecs", "RunInstances",
                                   token_key(INSTANCE, batch, zone), params,
                                   record=lambda b: _remember(ctx, _ids_of(b)))
                 ids += _ids_of(body)
                 with_disk.update((i, disk) for i in _ids_of(body))
+                if new:
+                    new_disks.extend(_ids_of(body))
                 log.info("instances: RunInstances created %d in %s: %s", amount, zone, ", ".join(_ids_of(body)))
         except NoStock as err:
             tried.append(zone)
@@ -304,8 +323,10 @@ def _started(ctx: Context, ids: list[str]) -> bool:
     return all(i in seen and seen[i].status in ("Starting", "Running") for i in ids)
 
 
-def wait_instances_running(ctx: Context, ids: list[str]) -> dict[str, Instance]:
-    """Wait until every instance is Running; returns them as last described."""
+def wait_instances_running(ctx: Context, ids: list[str], expect: float = 0.0,
+                           since: float | None = None) -> dict[str, Instance]:
+    """Wait until every instance is Running; returns them as last described. `expect`: the typical
+    duration of their transition (a boot, a start) from `since`; no poll comes before."""
     seen: dict[str, Instance] = {}
 
     def probe():
@@ -316,7 +337,8 @@ def wait_instances_running(ctx: Context, ids: list[str]) -> dict[str, Instance]:
         return running == len(ids), f"{running}/{len(ids)} Running" + (f", others {', '.join(others)}" if others else "")
 
     if ids:
-        wait_for(f"{len(ids)} instance(s) to be Running", probe, ctx.timeouts.instances_running)
+        wait_for(f"{len(ids)} instance(s) to be Running", probe, ctx.timeouts.instances_running, expect=expect,
+                 since=since)
     return dict(seen)
 
 
@@ -336,7 +358,8 @@ def delete_instances(ctx: Context, instances: list[Instance]) -> list[Record]:
     for batch in chunks(ids, MAX_IDS):
         _delete_batch(ctx, list(batch))
     if ids:
-        wait_for(f"{len(ids)} instance(s) to be released", lambda: _gone(ctx, ids), ctx.timeouts.gone)
+        wait_for(f"{len(ids)} instance(s) to be released", lambda: _gone(ctx, ids), ctx.timeouts.gone,
+                 expect=typical(ctx, "instance.release"))
     _forget(ctx, ids)
     return [Record(INSTANCE, i, "deleted") for i in ids]
 

@@ -11,7 +11,7 @@ from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
 from ..tokens import token_key
 from .common import (LISTENER, LOAD_BALANCER, MAX_PAGES, Context, Record, chunks, describe_pages, dig, owned,
-                     read_tags, tag_filter, tags_for, wait_for, wait_status)
+                     read_tags, tag_filter, tags_for, typical, wait_for, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"
@@ -118,7 +118,7 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
                       "", body.get("VpcId", "") or "", body.get("VSwitchId", "") or "",
                       {t["Key"]: t["Value"] for t in params["Tag"]}, backends=[], listeners=[], charge_type=charge)
     log.info("load-balancer: created %s (%s, %s, address %s)", lb.id, lb.address_type, charge, lb.address)
-    lb.status = wait_active(ctx, lb.id)
+    lb.status = wait_active(ctx, lb.id, expect=typical(ctx, "slb.create"))
     found.append(lb)
     return lb, Record(LOAD_BALANCER, lb.id, "created", lb.status, {"address": lb.address, "billing": charge})
 
@@ -134,8 +134,9 @@ def describe_load_balancer(ctx: Context, lb_id: str) -> LoadBalancer | None:
     return LoadBalancer.from_api(items[0]) if items else None
 
 
-def wait_active(ctx: Context, lb_id: str) -> str:
-    return wait_status(f"SLB {lb_id}", lambda: describe_load_balancer(ctx, lb_id), "active", ctx.timeouts.load_balancer)
+def wait_active(ctx: Context, lb_id: str, expect: float = 0.0) -> str:
+    return wait_status(f"SLB {lb_id}", lambda: describe_load_balancer(ctx, lb_id), "active", ctx.timeouts.load_balancer,
+                       expect=expect)
 
 
 # --- listener ------------------------------------------------------------------------------------------
@@ -216,7 +217,8 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
     if status == "stopping":        # Start is allowed from stopped only (StartLoadBalancerListener)
         status = wait_status(f"listener {resource}", lambda: _listener(ctx, lb.id, port), "stopped",
                              ctx.timeouts.listener)
-    if status == "stopped":
+    started = status == "stopped"
+    if started:
         start_listener(ctx, lb.id, port)
         action = "changed" if action == "existing" else action
         status = "starting"
@@ -235,7 +237,8 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         detail["load_balancer"] = "set active again"
     ctx.state.set(LISTENER, {"load_balancer": lb.id, "port": port})
     if status != "running" and wait:
-        wait_listener_running(ctx, lb.id, port)
+        # Started now: no poll before a start typically ends.
+        wait_listener_running(ctx, lb.id, port, expect=typical(ctx, "listener.start") if started else 0.0)
         status = "running"
     return Record(LISTENER, resource, action, status, detail)
 
@@ -302,8 +305,9 @@ def wait_listener_visible(ctx: Context, lb_id: str, port: int) -> Listener:
     return seen[-1]
 
 
-def wait_listener_running(ctx: Context, lb_id: str, port: int) -> None:
-    wait_status(f"listener {lb_id}:{port}", lambda: _listener(ctx, lb_id, port), "running", ctx.timeouts.listener)
+def wait_listener_running(ctx: Context, lb_id: str, port: int, expect: float = 0.0) -> None:
+    wait_status(f"listener {lb_id}:{port}", lambda: _listener(ctx, lb_id, port), "running", ctx.timeouts.listener,
+                expect=expect)
 
 
 def delete_listener(ctx: Context, lb: LoadBalancer, listener: Listener) -> Record:

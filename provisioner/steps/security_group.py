@@ -8,7 +8,7 @@ from ..resources import SOURCE_PARAMS, Rule, SecurityGroup, Vpc
 from ..spec import SLB_SOURCE_CIDR, Stack
 from ..tokens import token_key
 from .common import (SECURITY_GROUP, Context, Record, describe_pages, owned, read_tags, tag_filter, tags_for,
-                     wait_for)
+                     call_freed, wait_for)
 
 log = logging.getLogger(__name__)
 STEP = "security-group"
@@ -139,8 +139,8 @@ def delete_security_group(ctx: Context, group: SecurityGroup) -> Record:
     if not owned(group.tags, ctx.spec, SECURITY_GROUP):
         raise AssertionError(f"refusing to delete {group.id}: it lacks this stack's tags")
     try:
-        ctx.call(STEP, group.id, "ecs", "DeleteSecurityGroup", {"RegionId": ctx.region, "SecurityGroupId": group.id},
-                 busy=True, verify=lambda: not _exists(ctx, group.id))
+        call_freed(ctx, STEP, group.id, "ecs", "DeleteSecurityGroup",
+                   {"RegionId": ctx.region, "SecurityGroupId": group.id}, verify=lambda: not _exists(ctx, group.id))
     except NotFound:
         pass
     wait_for(f"security group {group.id} to be deleted", lambda: (not _exists(ctx, group.id), "still listed"),

@@ -7,7 +7,7 @@ from ..errors import NotFound
 from ..resources import Vpc
 from ..tokens import token_key
 from .common import (VPC, Context, Record, describe_one, describe_pages, owned, read_tags, tag_filter, tags_for,
-                     wait_gone, wait_status)
+                     call_freed, typical, wait_gone, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "vpc"
@@ -49,7 +49,7 @@ def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
                       record=lambda b: ctx.state.set(VPC, b["VpcId"]))
     vpc_id = body["VpcId"]
     log.info("vpc: created %s (%s)", vpc_id, ctx.spec.network.vpc_cidr)
-    status = wait_vpc_available(ctx, vpc_id)
+    status = wait_vpc_available(ctx, vpc_id, expect=typical(ctx, "vpc.create"))
     return (Vpc(vpc_id, ctx.spec.network.vpc_cidr, status, {t["Key"]: t["Value"] for t in params["Tag"]}),
             Record(VPC, vpc_id, "created", status))
 
@@ -59,8 +59,9 @@ def describe_vpc(ctx: Context, vpc_id: str) -> Vpc | None:
                         ("Vpcs", "Vpc"), Vpc.from_api)
 
 
-def wait_vpc_available(ctx: Context, vpc_id: str) -> str:
-    return wait_status(f"VPC {vpc_id}", lambda: describe_vpc(ctx, vpc_id), "Available", ctx.timeouts.network)
+def wait_vpc_available(ctx: Context, vpc_id: str, expect: float = 0.0) -> str:
+    return wait_status(f"VPC {vpc_id}", lambda: describe_vpc(ctx, vpc_id), "Available", ctx.timeouts.network,
+                       expect=expect)
 
 
 def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
@@ -69,9 +70,9 @@ def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
         raise AssertionError(f"refusing to delete {vpc.id}: it lacks this stack's tags")
     try:
         # DependencyViolation.* while the vSwitches or the security group are still being released.
-        ctx.call(STEP, vpc.id, "vpc", "DeleteVpc", {"RegionId": ctx.region, "VpcId": vpc.id}, busy=True,
-                 verify=lambda: describe_vpc(ctx, vpc.id) is None)
+        call_freed(ctx, STEP, vpc.id, "vpc", "DeleteVpc", {"RegionId": ctx.region, "VpcId": vpc.id},
+                   verify=lambda: describe_vpc(ctx, vpc.id) is None)
     except NotFound:
         pass
-    wait_gone(f"VPC {vpc.id}", lambda: describe_vpc(ctx, vpc.id), ctx.timeouts.gone)
+    wait_gone(f"VPC {vpc.id}", lambda: describe_vpc(ctx, vpc.id), ctx.timeouts.gone, expect=typical(ctx, "vpc.delete"))
     return Record(VPC, vpc.id, "deleted")

@@ -7,7 +7,7 @@ from ..errors import NotFound
 from ..resources import Vpc, VSwitch
 from ..tokens import token_key
 from .common import (VSWITCH, Context, Record, describe_one, describe_pages, owned, read_tags, tag_filter,
-                     tags_for, wait_gone, wait_status)
+                     call_freed, tags_for, typical, wait_gone, wait_status)
 
 log = logging.getLogger(__name__)
 STEP = "vswitch"
@@ -46,7 +46,7 @@ def ensure_vswitch(ctx: Context, vpc: Vpc, zone: str, found: list[VSwitch]) -> t
                       record=lambda b: _remember(ctx, zone, b["VSwitchId"]))
     vsw_id = body["VSwitchId"]
     log.info("vswitch: created %s in %s (%s)", vsw_id, zone, cidr)
-    status = wait_vswitch_available(ctx, vsw_id)
+    status = wait_vswitch_available(ctx, vsw_id, expect=typical(ctx, "vswitch.create"))
     vsw = VSwitch(vsw_id, vpc.id, zone, cidr, status, {t["Key"]: t["Value"] for t in params["Tag"]})
     found.append(vsw)
     return vsw, Record(VSWITCH, vsw_id, "created", status, {"zone": zone})
@@ -61,8 +61,9 @@ def describe_vswitch(ctx: Context, vsw_id: str) -> VSwitch | None:
                         ("VSwitches", "VSwitch"), VSwitch.from_api)
 
 
-def wait_vswitch_available(ctx: Context, vsw_id: str) -> str:
-    return wait_status(f"vSwitch {vsw_id}", lambda: describe_vswitch(ctx, vsw_id), "Available", ctx.timeouts.network)
+def wait_vswitch_available(ctx: Context, vsw_id: str, expect: float = 0.0) -> str:
+    return wait_status(f"vSwitch {vsw_id}", lambda: describe_vswitch(ctx, vsw_id), "Available", ctx.timeouts.network,
+                       expect=expect)
 
 
 def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
@@ -71,10 +72,11 @@ def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
         raise AssertionError(f"refusing to delete {vsw.id}: it lacks this stack's tags")
     try:
         # DependencyViolation while released instances or the SLB still hold addresses in it.
-        ctx.call(STEP, vsw.id, "vpc", "DeleteVSwitch", {"RegionId": ctx.region, "VSwitchId": vsw.id}, busy=True,
-                 verify=lambda: describe_vswitch(ctx, vsw.id) is None)
+        call_freed(ctx, STEP, vsw.id, "vpc", "DeleteVSwitch", {"RegionId": ctx.region, "VSwitchId": vsw.id},
+                   verify=lambda: describe_vswitch(ctx, vsw.id) is None)
     except NotFound:
         pass
-    wait_gone(f"vSwitch {vsw.id}", lambda: describe_vswitch(ctx, vsw.id), ctx.timeouts.gone)
+    wait_gone(f"vSwitch {vsw.id}", lambda: describe_vswitch(ctx, vsw.id), ctx.timeouts.gone,
+              expect=typical(ctx, "vswitch.delete"))
     ctx.state.update(lambda d: d["resources"].get(VSWITCH, {}).pop(vsw.zone, None))
     return Record(VSWITCH, vsw.id, "deleted", detail={"zone": vsw.zone})

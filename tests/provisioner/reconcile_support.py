@@ -51,6 +51,8 @@ def problems(control, stack_path: str, state_path: str | None = None, foreign: s
     disks = [d for d in mine.get("disk", []) if d["type"] == "data"]
     out += [f"data disk {d['id']} is {d['status']} on {d['instance_id'] or 'nothing'}" for d in disks
             if d["status"] != "In_use" or d["instance_id"] not in ids]
+    out += [f"data disk {d['id']} has the role {d['tags'].get('fleet:role')!r}" for d in disks
+            if d["tags"].get("fleet:role") != "data-disk"]
     if spec.data_disk is not None and spec.data_disk.attach == "first" and disks:
         holder = [i["id"] for i in instances if i["tags"].get("fleet:data-disk") == "yes"]
         if [d["instance_id"] for d in disks] != holder:

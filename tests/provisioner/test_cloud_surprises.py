@@ -4,6 +4,7 @@ retries bounded by time per operation, not attempts)."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from alibabacloud_ecs20140526 import models as em
@@ -85,13 +86,22 @@ def test_a_stopped_instance_that_cannot_start_for_stock_is_replaced(run, control
 
 
 # lingering dependencies ---------------------------------------------------------------------------------------
+class _Slept(list):
+    def __init__(self):
+        super().__init__()
+        self.by_thread: dict[str, float] = {}
+
+
 @pytest.fixture
 def virtual_sleep(monkeypatch, control):
-    """Retry sleeps move the emulator's clock instead of waiting (tests never sleep)."""
-    slept: list[float] = []
+    """Retry sleeps move the emulator's clock instead of waiting (tests never sleep). `slept.by_thread`: the
+    same sleeps per thread (teardown deletes the security group and the vSwitches side by side)."""
+    slept = _Slept()
 
     def sleep(seconds: float) -> None:
         slept.append(seconds)
+        name = threading.current_thread().name
+        slept.by_thread[name] = slept.by_thread.get(name, 0.0) + seconds
         control.advance(seconds)
 
     monkeypatch.setattr(retry, "sleep", sleep)
@@ -119,7 +129,9 @@ def test_a_dependency_lingering_past_ten_minutes_fails_teardown_after_ten_minute
     assert error["code"] == "DependencyViolation" and "DeleteSecurityGroup" in error["message"]
     calls = control.stats()["actions"]["ecs:DeleteSecurityGroup"]["calls"]
     assert calls > 60                                       # bounded by time, not by an attempt count
-    assert 595 <= sum(virtual_sleep) <= 600 + retry.BUSY.max_wait_s + retry.BUSY.jitter_s
+    # Each delete retried for its own 600 s (the group's and the vSwitch's side by side), not for 60 attempts.
+    assert all(595 <= t <= 600 + retry.BUSY.max_wait_s + retry.BUSY.jitter_s
+               for t in virtual_sleep.by_thread.values()), virtual_sleep.by_thread
     # The state file is kept (the security group, vSwitch and VPC still exist), and a later teardown finishes.
     assert _state(run.state_path)["resources"]
     control.config(dependency_linger=0)
