@@ -73,8 +73,9 @@ def entry(ctx: Context) -> dict | None:
 
 
 def under_way(ctx: Context) -> bool:
+    """A rollout was started and is not finished, rolled back or failed (reconcile finishes it)."""
     e = entry(ctx)
-    return bool(e) and not e.get("rejected_only")
+    return bool(e) and bool(e.get("active"))
 
 
 def in_flight(ctx: Context) -> set[str]:
@@ -149,7 +150,7 @@ def roll_out(ctx: Context, lb: LoadBalancer, instances: list[Instance], group: S
     policy = ctx.spec.rollout
     count = ctx.spec.instances.count
     lb_step.read_backends(ctx, lb)
-    for _ in range(count + 2):      # one batch per pass; bounded by the fleet's size
+    for _ in range(count + 5):      # one batch per pass; bounded by the fleet's size
         alive = {i.id: i for i in instance_step.find_instances(ctx)}
         e = entry(ctx)
         if e and e.get("rejected") and not e.get("batch_old"):
@@ -189,7 +190,7 @@ def _new_batch(ctx: Context, digest: str, outdated: list[Instance], current: lis
     others = [i for i in outdated if i not in holder]
     picked = others[:size] if others else holder[:1]
     e = {"template": digest, "batch": number, "batch_old": [i.id for i in picked], "new": None,
-         "canary": canary, "held": False, "weights": {}, "started": time.time()}
+         "canary": canary, "held": False, "weights": {}, "started": time.time(), "active": True}
     ctx.state.set_rollout(e)       # before any mutating call of the batch
     return e
 
@@ -208,10 +209,12 @@ def _run_batch(ctx: Context, lb: LoadBalancer, e: dict, alive: dict[str, Instanc
         e["canary"] = e["held"] = False
         ctx.state.set_rollout(e)
     with_disk = any(i.tags.get(instance_step.TAG_DATA_DISK) == "yes" for i in old)
+    since, expect = None, 0.0
     if e.get("new") is None:
+        since, expect = common.clock(), common.typical(ctx, "instance.boot")    # no poll before a boot can end
         e["new"] = _create(ctx, e, len(e["batch_old"]), with_disk, vswitch_for, group)
     new_ids = [i for i in e["new"]]
-    instance_step.wait_instances_running(ctx, new_ids)
+    instance_step.wait_instances_running(ctx, new_ids, expect=expect, since=since)
     if with_disk:
         _move_disk(ctx, lb, old, new_ids, result)
     weights_now = _weights(ctx, e, old, alive, new_ids)
@@ -404,7 +407,8 @@ def remove_new(ctx: Context, lb: LoadBalancer, e: dict, new_ids: list[str]) -> l
         _set_weights(ctx, lb, {i: lb_step.WEIGHT for i in e["weights"] if i not in new_ids})
     gone = instance_step.describe_instances(ctx, new_ids)
     records = instance_step.delete_instances(ctx, list(gone.values())) if gone else []
-    e.update(batch_old=[], new=None, weights={}, canary=False, held=False)
+    # Not under way any more: reconcile does not retry a failed rollout; provision does (the stack still asks).
+    e.update(batch_old=[], new=None, weights={}, canary=False, held=False, active=False)
     ctx.state.set_rollout(e)
     return records
 
@@ -447,7 +451,7 @@ def rollback(ctx: Context, lb: LoadBalancer) -> dict:
     new_ids = list(e.get("new") or [])
     records = remove_new(ctx, lb, e, new_ids)
     ctx.state.set_rollout({"template": e["template"], "batch": e.get("batch", 0), "rejected": e["template"],
-                           "rejected_only": True, "batch_old": [], "new": None})
+                           "active": False, "batch_old": [], "new": None})
     return {"rolled_back": new_ids, "template": e["template"], "deleted": [r.id for r in records]}
 
 
