@@ -1,3 +1,4 @@
-"""ECS product of localcloud (version 2014-05-26): importing the modules registers their actions."""
-from . import (catalog_api, console_output, disk_resize, disks, instances, lifecycle, power,  # noqa: F401
-               security_groups, tagging)
+"""ECS product of localcloud (version 2014-05-26): importing the response modules registers their actions."""
+from .responses import (catalog, console_output, disk_resize, disks, events, instances, power,  # noqa: F401
+                        prefix_lists, security_groups, tags)
+from .models import lifecycle  # noqa: F401  (registers the instance release handler)

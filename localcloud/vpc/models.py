@@ -5,7 +5,7 @@ import ipaddress
 
 from .. import tags
 from ..core import iso_seconds, new_id
-from ..ecs.lifecycle import lingering
+from ..ecs.models.lifecycle import lingering
 from ..errors import CloudError
 from . import answer_order
 from . import cidr as cidrs

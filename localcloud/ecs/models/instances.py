@@ -7,11 +7,11 @@ import ipaddress
 import re
 import uuid
 
-from .. import catalog
-from ..core import new_id
-from ..errors import CloudError, invalid, missing
-from ..params import Params
-from . import disk_models, events, naming
+from ... import catalog
+from ...core import new_id
+from ...errors import CloudError, invalid, missing
+from ...params import Params
+from . import disks, events, naming
 from .common import (ALL_DISK_CATEGORIES, RESOURCE_GROUP, check_description, check_name, dry_run_passed,
                      get_security_group, parse_tags, zone_of)
 
@@ -69,8 +69,8 @@ def _system_disk(p: Params, image: dict) -> dict:
     if category not in ALL_DISK_CATEGORIES:
         raise CloudError("InvalidSystemDiskCategory.ValueNotSupported", 'The specified parameter "SystemDisk.Category"'
                          " is not valid.", 400)
-    level = disk_models.performance_level(spec.get("PerformanceLevel"), category)
-    low, high = disk_models.size_range(category, level, system=True)
+    level = disks.performance_level(spec.get("PerformanceLevel"), category)
+    low, high = disks.size_range(category, level, system=True)
     size = max(40, image["size"])
     if spec.get("Size"):
         try:
@@ -95,7 +95,7 @@ def _system_disk(p: Params, image: dict) -> dict:
 
 def _data_disks(p: Params, region: str) -> list[dict]:
     entries = p.struct_list("DataDisk")
-    if len(entries) > disk_models.MAX_DATA_DISKS:
+    if len(entries) > disks.MAX_DATA_DISKS:
         raise CloudError("InstanceDiskNumber.LimitExceed", "The total number of specified disk in an instance "
                          "exceeds.", 400)
     out = []
@@ -107,8 +107,8 @@ def _data_disks(p: Params, region: str) -> list[dict]:
         if entry.get("SnapshotId"):
             raise CloudError("InvalidDataDiskSnapshotId.NotFound", f'The specified parameter "DataDisk.{n}.SnapshotId"'
                              " is not valid.", 404)
-        level = disk_models.performance_level(entry.get("PerformanceLevel"), category)
-        low, high = disk_models.size_range(category, level, system=False)
+        level = disks.performance_level(entry.get("PerformanceLevel"), category)
+        low, high = disks.size_range(category, level, system=False)
         try:
             size = int(entry.get("Size", ""))
         except ValueError:
@@ -126,7 +126,7 @@ def _data_disks(p: Params, region: str) -> list[dict]:
         if device and not re.match(r"^/dev/xvd[b-z]$", device):
             raise CloudError("InvalidDevice.Malformed", f'The specified parameter "DataDisk.{n}.Device" is not '
                              "valid.", 400)
-        secret = disk_models.encryption(region, entry.get("Encrypted"), entry.get("KMSKeyId"),
+        secret = disks.encryption(region, entry.get("Encrypted"), entry.get("KMSKeyId"),
                                         f"DataDisk.{n}.Encrypted")
         out.append({"category": category, "size": size, "level": level, "name": entry.get("DiskName", ""),
                     "description": entry.get("Description", ""), "delete_with_instance": delete_with == "true",
@@ -324,7 +324,7 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
             "deployment_set_id": p.text("DeploymentSetId", default=""),
             "credit_specification": p.text("CreditSpecification", default=""), **billing,
         }
-        system_disk = disk_models.new_disk(
+        system_disk = disks.new_disk(
             cloud, region, zone, category=system["category"], size=system["size"], disk_type="system",
             status="In_use", instance_id=iid, device="/dev/xvda", delete_with_instance=True, portable=False,
             level=system["level"], name=system["name"], description=system["description"], image_id=image_id,
@@ -333,9 +333,9 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
         taken: set[str] = {"/dev/xvda"}
         for n, spec_disk in enumerate(data, 1):
             device = spec_disk["device"] if spec_disk["device"] not in ("", *taken) else ""
-            device = device or disk_models.next_device(cloud, iid, taken)
+            device = device or disks.next_device(cloud, iid, taken)
             taken.add(device)
-            disk_models.new_disk(
+            disks.new_disk(
                 cloud, region, zone, category=spec_disk["category"], size=spec_disk["size"], disk_type="data",
                 status="In_use", instance_id=iid, device=device,
                 delete_with_instance=spec_disk["delete_with_instance"], level=spec_disk["level"],
@@ -347,7 +347,7 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
             # The system could not create it and released it at once (SystemFailure.Delete): the id is in
             # the answer but never in DescribeInstances (Terraform's ecs_instance_set checks for this event).
             events.system_failure_delete(cloud, instance)
-            for disk in disk_models.attached_disks(cloud, iid):
+            for disk in disks.attached_disks(cloud, iid):
                 cloud.release("disk", disk)      # made for a creation that failed: none is kept (CHOICES.md)
             cloud.release("instance", instance)
             continue

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import CloudError
+from ...errors import CloudError
 from .common import check_name
 
 _PATTERN = re.compile(r"^(?P<prefix>.+?)\[(?P<body>[^\[\]]*)\](?P<suffix>.*)$")

@@ -1,12 +1,13 @@
 """Disk actions: CreateDisk, DescribeDisks, AttachDisk, DetachDisk, DeleteDisk."""
 from __future__ import annotations
 
-from .. import tags
-from ..core import action, iso_seconds, rendered_list
-from ..errors import CloudError
-from ..params import Params
-from . import answer_order, disk_models
-from .common import (ALL_DISK_CATEGORIES, DISK_STATUSES, check_description, check_name, creation_order,
+from ... import tags
+from ...core import action, iso_seconds, rendered_list
+from ...errors import CloudError
+from ...params import Params
+from . import answer_order
+from ..models import disks as disk_models
+from ..models.common import (ALL_DISK_CATEGORIES, DISK_STATUSES, check_description, check_name, creation_order,
                      dry_run_passed, get_disk, incorrect_disk_status, page, tag_filters)
 
 NEVER_EXPIRES = "2999-09-08T16:00Z"   # ExpiredTime of pay-as-you-go disks in real responses

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import fnmatch
 
-from .. import catalog
-from ..core import action, paginate
-from ..errors import CloudError
-from ..params import Params
-from .common import dry_run_passed, tag_filters
+from ... import catalog
+from ...core import action, paginate
+from ...errors import CloudError
+from ...params import Params
+from ..models.common import dry_run_passed, tag_filters
 
 LANGUAGES = ("zh-CN", "en-US", "ja")
 CHARGE_TYPES = ("PrePaid", "PostPaid")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..core import action
-from ..errors import CloudError, missing
-from ..params import Params
-from . import lifecycle
-from .common import batch_dry_run_passed, dry_run_passed, get_instance
+from ...core import action
+from ...errors import CloudError, missing
+from ...params import Params
+from ..models import lifecycle
+from ..models.common import batch_dry_run_passed, dry_run_passed, get_instance
 
 
 def _single(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dict], None]) -> dict:

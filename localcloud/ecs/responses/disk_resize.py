@@ -1,11 +1,11 @@
 """ResizeDisk: grow a system or data disk in place (online or offline); disks never shrink."""
 from __future__ import annotations
 
-from ..core import action
-from ..errors import CloudError
-from ..params import Params
-from . import disk_models
-from .common import get_disk
+from ...core import action
+from ...errors import CloudError
+from ...params import Params
+from ..models import disks as disk_models
+from ..models.common import get_disk
 
 # Categories ResizeDisk accepts (ResizeDisk docs: basic, ultra, standard SSD, ESSD, ESSD Entry, ESSD AutoPL).
 RESIZABLE = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_essd_entry", "cloud_auto")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import string
 import uuid
 
-from .. import catalog
-from ..core import new_id
-from ..errors import CloudError, missing
-from ..params import Params
+from ... import catalog
+from ...core import new_id
+from ...errors import CloudError, missing
+from ...params import Params
 from .common import (ALL_DISK_CATEGORIES, RESOURCE_GROUP, check_description, check_name, get_disk, get_instance,
                      incorrect_disk_status, incorrect_instance_status, parse_tags, zone_of)
 

@@ -1,12 +1,13 @@
 """Security group actions: Create/Describe/DescribeAttribute/Delete and Authorize/Revoke (ingress and egress)."""
 from __future__ import annotations
 
-from .. import tags
-from ..core import action, iso_seconds, rendered_list
-from ..errors import CloudError
-from ..params import Params
-from . import answer_order, sg_models
-from .common import (check_description, check_name, creation_order, dry_run_passed, get_security_group, page,
+from ... import tags
+from ...core import action, iso_seconds, rendered_list
+from ...errors import CloudError
+from ...params import Params
+from . import answer_order
+from ..models import security_groups as sg_models
+from ..models.common import (check_description, check_name, creation_order, dry_run_passed, get_security_group, page,
                      tag_filters, token_page)
 
 BASIC_GROUP_CAPACITY = 2000   # instances per basic group (Security group limits); enterprise: 65536

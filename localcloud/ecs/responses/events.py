@@ -1,35 +1,16 @@
-"""Instance system events: the history kept for DescribeInstanceHistoryEvents (today only SystemFailure.Delete,
-recorded when the system fails to create an instance of a RunInstances call and releases it at once)."""
+"""DescribeInstanceHistoryEvents: the filters in, the system events out."""
 from __future__ import annotations
 
-from ..core import action, iso_seconds, new_id
-from ..errors import CloudError
-from ..params import Params
-from .common import page
+from ...core import action, iso_seconds
+from ...errors import CloudError
+from ...params import Params
+from ..models.common import page
+from ..models.events import CYCLE_STATUSES, DEFAULT_CYCLE, EVENT_TYPES, EVENTS_KEY
 
-EVENT_TYPES = ("SystemMaintenance.Reboot", "SystemMaintenance.Redeploy", "SystemFailure.Reboot",
-               "SystemFailure.Redeploy", "SystemFailure.Delete", "InstanceFailure.Reboot", "InstanceExpiration.Stop",
-               "InstanceExpiration.Delete", "AccountUnbalanced.Stop", "AccountUnbalanced.Delete")
-CYCLE_STATUSES = ("Scheduled", "Avoided", "Executing", "Executed", "Canceled", "Failed", "Inquiring")
-# Without EventCycleStatus/InstanceEventCycleStatus only finished events are listed (API docs).
-DEFAULT_CYCLE = ("Avoided", "Executed", "Canceled", "Failed")
-EVENTS_KEY = "ecs:instance_events"
 # Numeric codes of the real answers (EventType.Code, EventCycleStatus.Code).
 _TYPE_CODES = {"SystemFailure.Delete": 36}
 _CYCLE_CODES = {"Scheduled": 1, "Avoided": 2, "Executing": 3, "Executed": 4, "Canceled": 5, "Failed": 6,
                 "Inquiring": 7}
-
-
-def system_failure_delete(cloud, instance: dict) -> dict:
-    """Record that the system released `instance` because its creation failed (an Executed event)."""
-    now = cloud.clock.now()
-    event = {"id": new_id("e", instance["region"]), "region": instance["region"], "instance_id": instance["id"],
-             "event_type": "SystemFailure.Delete", "cycle": "Executed", "published": now, "not_before": now,
-             "finished": now, "reason": "The instance failed to be created and was released by the system.",
-             "created": now}
-    # Kept in the store's metadata, not as a resource: events are history, not something to delete.
-    cloud.store.set_meta(EVENTS_KEY, list(cloud.store.meta(EVENTS_KEY, [])) + [event])
-    return event
 
 
 def render_event(event: dict) -> dict:

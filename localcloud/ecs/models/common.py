@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .. import catalog, tags
-from ..core import next_token_page, paginate
-from ..errors import CloudError, not_found
-from ..params import Params
+from ... import catalog, tags
+from ...core import next_token_page, paginate
+from ...errors import CloudError, not_found
+from ...params import Params
 
 RESOURCE_GROUP = "rg-acfmlocalcloud"
 INSTANCE_STATUSES = ("Pending", "Starting", "Running", "Stopping", "Stopped")

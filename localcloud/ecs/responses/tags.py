@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import fnmatch
 
-from .. import tags
-from ..core import action
-from ..errors import CloudError
-from ..params import Params
-from .common import creation_order
+from ... import tags
+from ...core import action
+from ...errors import CloudError
+from ...params import Params
+from ..models.common import creation_order
 
 # ResourceType -> our kind. The other documented types (snapshot, image, eni, keypair, ...) are valid but no
 # resource of theirs exists here, so their ids are never found.

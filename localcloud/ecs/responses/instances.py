@@ -5,12 +5,13 @@ import calendar
 import re
 import time
 
-from .. import catalog, tags
-from ..core import action, iso_minutes, paginate, rendered_list
-from ..errors import CloudError
-from ..params import Params
-from . import answer_order, instance_models, lifecycle
-from .common import INSTANCE_STATUSES, creation_order, dry_run_passed, get_instance, page, tag_filters
+from ... import catalog, tags
+from ...core import action, iso_minutes, paginate, rendered_list
+from ...errors import CloudError
+from ...params import Params
+from . import answer_order
+from ..models import instances as instance_models, lifecycle
+from ..models.common import INSTANCE_STATUSES, creation_order, dry_run_passed, get_instance, page, tag_filters
 
 NEVER_EXPIRES = "2099-12-31T15:59Z"    # ExpiredTime of pay-as-you-go instances in real responses
 LOCK_REASONS = ("financial", "security", "recycling", "dedicatedhostfinancial", "refunded")

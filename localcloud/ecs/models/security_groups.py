@@ -4,9 +4,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ..core import new_id
-from ..errors import CloudError, missing
-from ..params import Params
+from ...core import new_id
+from ...errors import CloudError, missing
+from ...params import Params
 from .common import RESOURCE_GROUP, check_description, check_name, get_security_group, parse_tags
 from . import prefix_lists
 from .lifecycle import lingering

@@ -1,10 +1,10 @@
 """The instance status machine: start, stop, reboot, release and attribute changes, with their preconditions."""
 from __future__ import annotations
 
-from ..core import on_release
-from ..errors import CloudError
-from ..params import Params
-from . import disk_models, instance_models, naming
+from ...core import on_release
+from ...errors import CloudError
+from ...params import Params
+from . import disks, instances, naming
 from .common import check_description, get_security_group, incorrect_instance_status
 
 STOPPED_MODES = ("StopCharging", "KeepCharging")
@@ -91,7 +91,7 @@ def release(cloud, instance: dict) -> None:
 
 @on_release("instance")
 def _on_instance_release(cloud, instance: dict) -> None:
-    disk_models.release_with_instance(cloud, instance)
+    disks.release_with_instance(cloud, instance)
     _linger(cloud, instance)
 
 
@@ -134,10 +134,10 @@ def modify_attribute(cloud, instance: dict, p: Params) -> None:
     if host is not None and instance["status"] in ("Pending", "Starting"):
         raise incorrect_instance_status(instance, ("Running", "Stopping", "Stopped"))
     if p.text("Password") is not None:
-        instance_models.check_password(p)
+        instances.check_password(p)
         if instance["status"] == "Starting":
             raise incorrect_instance_status(instance, ("Pending", "Running", "Stopping", "Stopped"))
-    user_data = instance_models.parse_user_data(p) if "UserData" in p else None
+    user_data = instances.parse_user_data(p) if "UserData" in p else None
     group_ids = p.items("SecurityGroupIds")
     groups = [get_security_group(cloud, gid, instance["region"]) for gid in dict.fromkeys(group_ids)]
     for group in groups:
