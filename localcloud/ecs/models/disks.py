@@ -6,10 +6,43 @@ import uuid
 
 from ... import catalog
 from ...core import new_id
-from ...errors import CloudError, missing
+from ...errors import InvalidParameter, MissingParameter
 from ...params import Params
-from .common import (ALL_DISK_CATEGORIES, RESOURCE_GROUP, check_description, check_name, get_disk, get_instance,
-                     incorrect_disk_status, incorrect_instance_status, parse_tags, zone_of)
+from ..exceptions import (
+    BootableAttachNotSupported,
+    ChargeTypeViolation,
+    DiskNotAttachedToInstance,
+    DiskNotPortable,
+    IncorrectDiskStatus,
+    IncorrectDiskStatusForAttach,
+    IncorrectDiskStatusInitializing,
+    IncorrectInstanceStatus,
+    IncorrectInstanceStatusForAttach,
+    InstanceDiskLimitExceeded,
+    InvalidDataDiskCategoryNotSupported,
+    InvalidDeviceInUse,
+    InvalidDeviceMalformed,
+    InvalidDiskAlreadyDetached,
+    InvalidDiskCategoryValueNotSupported,
+    InvalidDiskNameMalformed,
+    InvalidPerformanceLevelMalformed,
+    InvalidSizeValueNotSupported,
+    InvalidSnapshotIdNotFound,
+    MissingSnapshotIdOrSize,
+    OperationDeniedZoneNotAllowed,
+    ResourcesNotInSameZone,
+    ZoneIdWithInstanceId,
+)
+from .common import (
+    ALL_DISK_CATEGORIES,
+    RESOURCE_GROUP,
+    check_description,
+    check_name,
+    get_disk,
+    get_instance,
+    parse_tags,
+    zone_of,
+)
 
 MAX_DATA_DISKS = 16                   # data disks per instance (AttachDisk / RunInstances docs)
 LEVELS = ("PL0", "PL1", "PL2", "PL3")
@@ -30,8 +63,7 @@ def size_range(category: str, level: str | None, system: bool) -> tuple[int, int
 
 def performance_level(value: str | None, category: str) -> str:
     if value is not None and value not in LEVELS:
-        raise CloudError("InvalidPerformanceLevel.Malformed", 'The specified parameter "PerformanceLevel" is not '
-                         "valid.", 400)
+        raise InvalidPerformanceLevelMalformed()
     return (value or "PL1") if category == "cloud_essd" else ""
 
 
@@ -63,15 +95,14 @@ def next_device(cloud, instance_id: str, taken: set[str] | None = None) -> str:
         device = f"/dev/xvd{letter}"
         if device not in used:
             return device
-    raise CloudError("InstanceDiskLimitExceeded", "The amount of the disk on instance in question reach its limits",
-                     403)
+    raise InstanceDiskLimitExceeded()
 
 
 def encryption(region: str, value: str | None, kms_key_id: str | None, name: str) -> tuple[bool, str]:
     """(Encrypted, KMSKeyId): `Encrypted=true` without a key uses the region's default service key, whose
     id the disk then reports (RunInstances/CreateDisk docs); a key id without Encrypted=true is ignored."""
     if value not in (None, "") and value.lower() not in ("true", "false"):
-        raise CloudError("InvalidParameter", f'The specified parameter "{name}" is not valid.', 400)
+        raise InvalidParameter(name)
     if value is None or value.lower() != "true":
         return False, ""
     return True, kms_key_id or default_kms_key(region)
@@ -87,37 +118,35 @@ def create_disk(cloud, region: str, p: Params) -> dict:
     zone = zone_of(region, p.text("ZoneId"))
     instance_id = p.text("InstanceId")
     if zone and instance_id:
-        raise CloudError("InvalidParameter", "ZoneId and InstanceId cannot be specified at the same time.", 400)
+        raise ZoneIdWithInstanceId()
     instance = None
     if instance_id:
         # InstanceId creates a subscription disk attached to a subscription instance.
         instance = get_instance(cloud, instance_id, region)
         if instance.get("charge_type", "PostPaid") != "PrePaid":
-            raise CloudError("ChargeTypeViolation", "The operation is not permitted due to charge type of the "
-                             "instance.", 403)
+            raise ChargeTypeViolation()
         zone = instance["zone"]
     if zone is None:
-        raise missing("ZoneId")
+        raise MissingParameter(name="ZoneId")
     category = p.text("DiskCategory", default="cloud")
     if category not in ALL_DISK_CATEGORIES:
-        raise CloudError("InvalidDiskCategory.ValueNotSupported", 'The specified parameter "DiskCategory" is not '
-                         "valid.", 400)
+        raise InvalidDiskCategoryValueNotSupported()
     level = performance_level(p.text("PerformanceLevel"), category)
     if p.text("SnapshotId") is not None:
-        raise CloudError("InvalidSnapshotId.NotFound", "The specified SnapshotId does not exist.", 404)
+        raise InvalidSnapshotIdNotFound()
     if "Size" not in p:
-        raise CloudError("MissingParameter", "The input parameter either SnapshotId or Size should be specified.", 400)
+        raise MissingSnapshotIdOrSize()
     size = p.integer("Size", code="InvalidSize.ValueNotSupported")
     low, high = size_range(category, level, system=False)
     if not low <= size <= high:
-        raise CloudError("InvalidSize.ValueNotSupported", 'The specified parameter "Size" is not valid.', 400)
+        raise InvalidSizeValueNotSupported()
     if zone in cloud.config.closed_zones:
-        raise CloudError("OperationDenied.ZoneNotAllowed", "The specified zone is not allowed for the account.", 403)
+        raise OperationDeniedZoneNotAllowed()
     if category not in catalog.zone_disks(region, zone):
         # A valid category this zone does not sell (catalog.py: some zones sell no cloud_ssd).
-        raise CloudError("InvalidDataDiskCategory.NotSupported", "Specified disk category is not supported.", 403)
+        raise InvalidDataDiskCategoryNotSupported()
     name = p.text("DiskName")
-    check_name(name, "InvalidDiskName.Malformed", "DiskName")
+    check_name(name, InvalidDiskNameMalformed, "DiskName")
     description = p.text("Description")
     check_description(description)
     disk_tags = parse_tags(p)
@@ -140,26 +169,24 @@ def attach(cloud, p: Params) -> None:
     instance = get_instance(cloud, p.text("InstanceId", required=True))
     disk = get_disk(cloud, p.text("DiskId", required=True))
     if p.flag("Bootable", default=False):
-        raise CloudError("InvalidParameter", "The instance already has a system disk; Bootable attach needs an "
-                         "instance without one.", 400)
+        raise BootableAttachNotSupported()
     if instance.get("_releasing") or instance["status"] not in ("Running", "Stopped"):
-        raise incorrect_instance_status(instance, ("Running", "Stopped"), status=400)  # AttachDisk documents 400
+        raise IncorrectInstanceStatusForAttach(instance["status"], ("Running", "Stopped"))  # AttachDisk documents 400
     if disk["status"] != "Available":
-        raise CloudError("IncorrectDiskStatus", "The operation is not supported in this status.", 403)
+        raise IncorrectDiskStatusForAttach()
     if not disk["portable"]:
-        raise CloudError("DiskNotPortable", "The specified disk is not a portable disk.", 403)
+        raise DiskNotPortable()
     if disk["region"] != instance["region"] or disk["zone"] != instance["zone"]:
-        raise CloudError("ResourcesNotInSameZone", "The specified instance and disk are not in the same zone.", 403)
+        raise ResourcesNotInSameZone()
     data = [d for d in attached_disks(cloud, instance["id"]) if d["type"] == "data"]
     if len(data) >= MAX_DATA_DISKS:
-        raise CloudError("InstanceDiskLimitExceeded", "The amount of the disk on instance in question reach its "
-                         "limits", 403)
+        raise InstanceDiskLimitExceeded()
     device = p.text("Device")
     if device is not None:
         if len(device) != 9 or not device.startswith("/dev/xvd") or device[-1] not in string.ascii_lowercase[1:]:
-            raise CloudError("InvalidDevice.Malformed", 'The specified parameter "Device" is not valid.', 400)
+            raise InvalidDeviceMalformed(param='Device')
         if device in {d["device"] for d in attached_disks(cloud, instance["id"])}:
-            raise CloudError("InvalidDevice.InUse", "The specified device has been occupied.", 403)
+            raise InvalidDeviceInUse()
     disk["device"] = device or next_device(cloud, instance["id"])
     disk["instance_id"] = instance["id"]
     disk["delete_with_instance"] = p.flag("DeleteWithInstance", default=False)
@@ -172,16 +199,15 @@ def detach(cloud, p: Params) -> None:
     instance = get_instance(cloud, p.text("InstanceId", required=True))
     disk = get_disk(cloud, p.text("DiskId", required=True))
     if disk["status"] == "Available":
-        raise CloudError("InvalidDisk.AlreadyDetached", "The specified disk has been detached.", 404)
+        raise InvalidDiskAlreadyDetached()
     if disk.get("instance_id") != instance["id"]:
-        raise CloudError("DependencyViolation", "The specified disk has not been attached on the specified "
-                         "instance.", 403)
+        raise DiskNotAttachedToInstance()
     if disk["status"] != "In_use":
-        raise incorrect_disk_status()
+        raise IncorrectDiskStatus()
     if not disk["portable"]:
-        raise CloudError("DiskNotPortable", "The specified disk is not a portable disk.", 403)
+        raise DiskNotPortable()
     if instance.get("_releasing") or instance["status"] not in ("Running", "Stopped"):
-        raise incorrect_instance_status(instance, ("Running", "Stopped"))
+        raise IncorrectInstanceStatus(instance["status"], ("Running", "Stopped"))
     # Detaching takes "about a minute"; the disk keeps its InstanceId until it is Available again, and a
     # detached data disk is no longer released with the instance unless DeleteWithInstance says so.
     disk["delete_with_instance"] = p.flag("DeleteWithInstance", default=False)
@@ -196,9 +222,9 @@ def delete(cloud, p: Params) -> None:
     if disk is None:
         return  # a disk that does not exist is ignored (DeleteDisk docs)
     if disk["status"] == "Creating":
-        raise CloudError("IncorrectDiskStatus.Initializing", "The specified disk is being initialized.", 403)
+        raise IncorrectDiskStatusInitializing()
     if disk["status"] != "Available":
-        raise incorrect_disk_status()
+        raise IncorrectDiskStatus()
     cloud.release("disk", disk)
 
 

@@ -9,11 +9,63 @@ import uuid
 
 from ... import catalog
 from ...core import new_id
-from ...errors import CloudError, invalid, missing
+from ...errors import DryRunOperation, InvalidParameter, MissingParameter
 from ...params import Params
+from ..exceptions import (
+    CategoryNotSupported,
+    ExclusiveParameters,
+    IncorrectVSwitchStatus,
+    InstanceDiskNumberLimitExceed,
+    InstanceTypeOffline,
+    InvalidDataDiskCategoryValueNotSupported,
+    InvalidDataDiskSizeValueNotSupported,
+    InvalidDataDiskSnapshotIdNotFound,
+    InvalidDeviceMalformed,
+    InvalidDiskDescriptionMalformed,
+    InvalidDiskNameMalformed,
+    InvalidImageFamilyNotFound,
+    InvalidImageIdNotFound,
+    InvalidInstanceChargeTypeNotFound,
+    InvalidInstanceType,
+    InvalidInstanceTypeZoneNotSupported,
+    InvalidInternetChargeTypeValueNotSupported,
+    InvalidInternetMaxBandwidthInMalformed,
+    InvalidMinAmountMalformed,
+    InvalidPasswordMalformed,
+    InvalidPasswordParamMismatch,
+    InvalidPrivateIpAddress,
+    InvalidPrivateIpAddressDuplicated,
+    InvalidPrivateIpAddressMalformed,
+    InvalidSecurityGroupIdMultiGroupType,
+    InvalidSecurityGroupIdNotInSameVpc,
+    InvalidSpotPrepaid,
+    InvalidSpotStrategy,
+    InvalidSystemDiskCategoryValueNotSupported,
+    InvalidSystemDiskSizeLessThanImageSize,
+    InvalidSystemDiskSizeLessThanMinSize,
+    InvalidSystemDiskSizeMoreThanMaxSize,
+    InvalidSystemDiskSizeValueNotSupported,
+    InvalidUserDataBase64FormatInvalid,
+    InvalidUserDataSizeExceeded,
+    InvalidVSwitchIdNotFound,
+    OperationDeniedNoStock,
+    OperationDeniedZoneNotAllowed,
+    QuotaExceedAfterpayInstance,
+    QuotaExceededPrivateIpAddress,
+    QuotaExceedPublicIp,
+    SecurityGroupVSwitchMismatch,
+    VSwitchZoneMismatch,
+)
 from . import disks, events, naming
-from .common import (ALL_DISK_CATEGORIES, RESOURCE_GROUP, check_description, check_name, dry_run_passed,
-                     get_security_group, parse_tags, zone_of)
+from .common import (
+    ALL_DISK_CATEGORIES,
+    RESOURCE_GROUP,
+    check_description,
+    check_name,
+    get_security_group,
+    parse_tags,
+    zone_of,
+)
 
 USER_DATA_MAX = 32 * 1024            # bytes before Base64 (current RunInstances docs; 16 KB in 2021, 64 KB in 2018)
 DEFAULT_SYSTEM_CATEGORY = "cloud_efficiency"
@@ -21,45 +73,36 @@ PUBLIC_POOL = ipaddress.ip_network("198.18.0.0/15")   # our stand-in for public 
 _PASSWORD_SPECIALS = set("()`~!@#$%^&*-_+=|{}[]:;\"'<>,.?/")
 
 
-def _mismatch(message: str) -> CloudError:
-    return CloudError("InvalidParameter.Mismatch", message, 400)
-
-
 def _security_groups(cloud, region: str, p: Params) -> list[dict]:
     single = p.text("SecurityGroupId")
     many = p.items("SecurityGroupIds")
     if single and many:
-        raise CloudError("InvalidParameter", "SecurityGroupId and SecurityGroupIds.N cannot be specified together.",
-                         400)
+        raise ExclusiveParameters(first='SecurityGroupId', second='SecurityGroupIds.N')
     ids = [single] if single else many
     if not ids:
-        raise missing("SecurityGroupId")
+        raise MissingParameter(name="SecurityGroupId")
     groups = [get_security_group(cloud, gid, region) for gid in dict.fromkeys(ids)]
     if len({g["vpc_id"] for g in groups}) > 1:
-        raise CloudError("InvalidSecurityGroupId.NotInSameVpc", "The specified security groups are not in the same "
-                         "VPC.", 400)
+        raise InvalidSecurityGroupIdNotInSameVpc()
     if len({g["group_type"] for g in groups}) > 1:
-        raise CloudError("InvalidSecurityGroupId.MultiGroupType", "Basic and advanced security groups cannot be "
-                         "used together.", 400)
+        raise InvalidSecurityGroupIdMultiGroupType()
     return groups
 
 
 def _vswitch(cloud, region: str, p: Params, groups: list[dict]) -> dict:
     vsw_id = p.text("VSwitchId")
     if vsw_id is None:
-        raise CloudError("MissingParameter", 'The input parameter "VSwitchId" that is mandatory for processing this '
-                         "request is not supplied.", 400)
+        raise MissingParameter(name="VSwitchId")
     vsw = cloud.store.get("vswitch", vsw_id)
     if vsw is None or vsw.get("region") != region:
-        raise CloudError("InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.", 404)
+        raise InvalidVSwitchIdNotFound()
     zone = zone_of(region, p.text("ZoneId"))
     if zone is not None and zone != vsw["zone"]:
-        raise _mismatch("Specified virtual switch is not in the specified zone.")
+        raise VSwitchZoneMismatch()
     if vsw.get("status", "Available") != "Available":
-        raise CloudError("IncorrectVSwitchStatus", "The current status of virtual switch does not support this "
-                         "operation.", 400)
+        raise IncorrectVSwitchStatus()
     if groups[0]["vpc_id"] != vsw["vpc_id"]:
-        raise _mismatch("Specified security group and virtual switch are not in the same VPC.")
+        raise SecurityGroupVSwitchMismatch()
     return vsw
 
 
@@ -67,8 +110,7 @@ def _system_disk(p: Params, image: dict) -> dict:
     spec = p.struct("SystemDisk")
     category = spec.get("Category") or DEFAULT_SYSTEM_CATEGORY
     if category not in ALL_DISK_CATEGORIES:
-        raise CloudError("InvalidSystemDiskCategory.ValueNotSupported", 'The specified parameter "SystemDisk.Category"'
-                         " is not valid.", 400)
+        raise InvalidSystemDiskCategoryValueNotSupported()
     level = disks.performance_level(spec.get("PerformanceLevel"), category)
     low, high = disks.size_range(category, level, system=True)
     size = max(40, image["size"])
@@ -76,19 +118,15 @@ def _system_disk(p: Params, image: dict) -> dict:
         try:
             size = int(spec["Size"])
         except ValueError:
-            raise CloudError("InvalidSystemDiskSize.ValueNotSupported", 'The specified parameter "SystemDisk.Size" '
-                             "is not valid.", 400) from None
+            raise InvalidSystemDiskSizeValueNotSupported() from None
         if size < image["size"]:
-            raise CloudError("InvalidSystemDiskSize.LessThanImageSize", "The specified parameter SystemDisk.Size is "
-                             "less than the image size.", 404)
+            raise InvalidSystemDiskSizeLessThanImageSize()
         if size < low:
-            raise CloudError("InvalidSystemDiskSize.LessThanMinSize", "The specified parameter SystemDisk.Size is "
-                             "less than the min size.", 404)
+            raise InvalidSystemDiskSizeLessThanMinSize()
         if size > high:
-            raise CloudError("InvalidSystemDiskSize.MoreThanMaxSize", "The specified parameter SystemDisk.Size is more "
-                             "than the max size.", 404)
-    check_name(spec.get("DiskName"), "InvalidDiskName.Malformed", "SystemDisk.DiskName")
-    check_description(spec.get("Description"), "InvalidDiskDescription.Malformed", "SystemDisk.Description")
+            raise InvalidSystemDiskSizeMoreThanMaxSize()
+    check_name(spec.get("DiskName"), InvalidDiskNameMalformed, "SystemDisk.DiskName")
+    check_description(spec.get("Description"), InvalidDiskDescriptionMalformed, "SystemDisk.Description")
     return {"category": category, "size": size, "level": level, "name": spec.get("DiskName", ""),
             "description": spec.get("Description", "")}
 
@@ -96,36 +134,30 @@ def _system_disk(p: Params, image: dict) -> dict:
 def _data_disks(p: Params, region: str) -> list[dict]:
     entries = p.struct_list("DataDisk")
     if len(entries) > disks.MAX_DATA_DISKS:
-        raise CloudError("InstanceDiskNumber.LimitExceed", "The total number of specified disk in an instance "
-                         "exceeds.", 400)
+        raise InstanceDiskNumberLimitExceed()
     out = []
     for n, entry in enumerate(entries, 1):
         category = entry.get("Category") or DEFAULT_SYSTEM_CATEGORY
         if category not in ALL_DISK_CATEGORIES:
-            raise CloudError("InvalidDataDiskCategory.ValueNotSupported", f'The specified parameter "DataDisk.{n}.'
-                             'Category" is not valid.', 400)
+            raise InvalidDataDiskCategoryValueNotSupported(n=n)
         if entry.get("SnapshotId"):
-            raise CloudError("InvalidDataDiskSnapshotId.NotFound", f'The specified parameter "DataDisk.{n}.SnapshotId"'
-                             " is not valid.", 404)
+            raise InvalidDataDiskSnapshotIdNotFound(n=n)
         level = disks.performance_level(entry.get("PerformanceLevel"), category)
         low, high = disks.size_range(category, level, system=False)
         try:
             size = int(entry.get("Size", ""))
         except ValueError:
-            raise missing(f"DataDisk.{n}.Size") from None
+            raise MissingParameter(name=f"DataDisk.{n}.Size") from None
         if not low <= size <= high:
-            raise CloudError("InvalidDataDiskSize.ValueNotSupported", f"The specified DataDisk.{n}.Size beyond the "
-                             "permitted range, or the capacity of snapshot exceeds the size limit of the specified "
-                             "disk category.", 400)
-        check_name(entry.get("DiskName"), "InvalidDiskName.Malformed", f"DataDisk.{n}.DiskName")
-        check_description(entry.get("Description"), "InvalidDiskDescription.Malformed", f"DataDisk.{n}.Description")
+            raise InvalidDataDiskSizeValueNotSupported(n=n)
+        check_name(entry.get("DiskName"), InvalidDiskNameMalformed, f"DataDisk.{n}.DiskName")
+        check_description(entry.get("Description"), InvalidDiskDescriptionMalformed, f"DataDisk.{n}.Description")
         delete_with = entry.get("DeleteWithInstance", "true").lower()
         if delete_with not in ("true", "false"):
-            raise invalid(f"DataDisk.{n}.DeleteWithInstance", "The value must be true or false.")
+            raise InvalidParameter(f"DataDisk.{n}.DeleteWithInstance", "The value must be true or false.")
         device = entry.get("Device", "")
         if device and not re.match(r"^/dev/xvd[b-z]$", device):
-            raise CloudError("InvalidDevice.Malformed", f'The specified parameter "DataDisk.{n}.Device" is not '
-                             "valid.", 400)
+            raise InvalidDeviceMalformed(param=f'DataDisk.{n}.Device')
         secret = disks.encryption(region, entry.get("Encrypted"), entry.get("KMSKeyId"),
                                         f"DataDisk.{n}.Encrypted")
         out.append({"category": category, "size": size, "level": level, "name": entry.get("DiskName", ""),
@@ -141,9 +173,9 @@ def parse_user_data(p: Params) -> str:
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise CloudError("InvalidUserData.Base64FormatInvalid", "The specified UserData is not valid.", 400) from None
+        raise InvalidUserDataBase64FormatInvalid() from None
     if len(raw) > USER_DATA_MAX:
-        raise CloudError("InvalidUserData.SizeExceeded", 'The specified parameter "UserData" exceeds the size.', 400)
+        raise InvalidUserDataSizeExceeded()
     return value
 
 
@@ -152,37 +184,33 @@ def check_password(p: Params) -> None:
     if password is None:
         return
     if p.flag("PasswordInherit", default=False):
-        raise CloudError("InvalidPasswordParam.Mismatch", "The input password should be null when passwdInherit is "
-                         "true.", 400)
+        raise InvalidPasswordParamMismatch()
     kinds = [any(c.islower() for c in password), any(c.isupper() for c in password),
              any(c.isdigit() for c in password), any(c in _PASSWORD_SPECIALS for c in password)]
     allowed = all(c.isascii() and (c.isalnum() or c in _PASSWORD_SPECIALS) for c in password)
     if not 8 <= len(password) <= 30 or sum(kinds) < 3 or not allowed:
-        raise CloudError("InvalidPassword.Malformed", 'The specified parameter "Password" is not valid.', 400)
+        raise InvalidPasswordMalformed()
 
 
 def _billing(p: Params) -> dict:
     charge = p.text("InstanceChargeType", default="PostPaid")
     if charge not in ("PostPaid", "PrePaid"):
-        raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records.",
-                         404)
+        raise InvalidInstanceChargeTypeNotFound()
     spot = p.text("SpotStrategy", default="NoSpot")
     if spot not in ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"):
-        raise CloudError("InvalidSpotStrategy", "The specified SpotStrategy is not valid.", 400)
+        raise InvalidSpotStrategy()
     if spot != "NoSpot" and charge == "PrePaid":
-        raise CloudError("InvalidSpotPrepaid", "The specified Spot type is not support PrePay Instance.", 400)
+        raise InvalidSpotPrepaid()
     internet = p.text("InternetChargeType", default="PayByTraffic")
     if internet not in ("PayByTraffic", "PayByBandwidth"):
-        raise CloudError("InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is not "
-                         "valid.", 400)
+        raise InvalidInternetChargeTypeValueNotSupported()
     out_bw = p.integer("InternetMaxBandwidthOut", default=0)
     if not 0 <= out_bw <= 100:
-        raise CloudError("InvalidParameter", 'The specified parameter "InternetMaxBandwidthOut" is not valid.', 400)
+        raise InvalidParameter("InternetMaxBandwidthOut")
     in_default = 10 if out_bw <= 10 else out_bw
     in_bw = p.integer("InternetMaxBandwidthIn", default=in_default)
     if not 1 <= in_bw <= max(10, out_bw):
-        raise CloudError("InvalidInternetMaxBandwidthIn.Malformed", 'The specified parameter '
-                         '"InternetMaxBandwidthIn" is not valid.', 400)
+        raise InvalidInternetMaxBandwidthInMalformed()
     return {"charge_type": charge, "spot_strategy": spot, "internet_charge_type": internet,
             "internet_max_bandwidth_out": out_bw, "internet_max_bandwidth_in": in_bw}
 
@@ -192,9 +220,9 @@ def _host_names(p: Params, amount: int, unique: bool) -> list[str | None]:
     host_name = p.text("HostName")
     if many:
         if host_name is not None:
-            raise CloudError("InvalidParameter", "HostName and HostNames.N cannot be specified together.", 400)
+            raise ExclusiveParameters(first='HostName', second='HostNames.N')
         if len(many) != amount:
-            raise invalid("HostNames.N", "The number of host names must equal Amount.")
+            raise InvalidParameter("HostNames.N", "The number of host names must equal Amount.")
         for name in many:
             naming.check_host_name(name, "HostNames.N")
         return list(many)
@@ -217,19 +245,17 @@ def _private_ips(cloud, vsw: dict, amount: int, first: str | None) -> list[str]:
         try:
             start = int(ipaddress.IPv4Address(first))
         except ValueError:
-            raise CloudError("InvalidPrivateIpAddress.Malformed", "Specified private IP address is malformed.",
-                             400) from None
+            raise InvalidPrivateIpAddressMalformed() from None
         wanted = list(range(start, start + amount))   # Amount > 1: consecutive addresses (RunInstances docs)
         if any(not low <= a <= high for a in wanted):
-            raise CloudError("InvalidPrivateIpAddress", "Specified private IP address is not in the CIDR block of "
-                             "virtual switch.", 400)
+            raise InvalidPrivateIpAddress()
         if any(a in used for a in wanted):
-            raise CloudError("InvalidPrivateIpAddress.Duplicated", "Specified private IP address is duplicated.", 400)
+            raise InvalidPrivateIpAddressDuplicated()
         return [str(ipaddress.IPv4Address(a)) for a in wanted]
     # Internal load balancers in the vSwitch hold an address too (their Address is a loopback one here).
     balancers = sum(1 for lb in cloud.store.all("load_balancer") if lb.get("vswitch_id") == vsw["id"])
     if (high - low + 1) - len(used) - balancers < amount:
-        raise CloudError("QuotaExceeded.PrivateIpAddress", "Don't have enough private IPs in this switch", 400)
+        raise QuotaExceededPrivateIpAddress()
     out: list[str] = []
     address = low
     while len(out) < amount and address <= high:
@@ -245,7 +271,7 @@ def _public_ip(cloud, taken: set[str]) -> str:
         address = str(PUBLIC_POOL.network_address + offset)
         if address not in used:
             return address
-    raise CloudError("QuotaExceed.PublicIp", "The public IP address pool is exhausted.", 403)
+    raise QuotaExceedPublicIp()
 
 
 def _mac() -> str:
@@ -258,15 +284,14 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
     """Validate everything (including quota and stock), then create Amount instances with their disks."""
     amount = p.integer("Amount", default=1)
     if not 1 <= amount <= 100:
-        raise CloudError("InvalidParameter", 'The specified parameter "Amount" is not valid.', 400)
+        raise InvalidParameter("Amount")
     min_amount = p.integer("MinAmount", code="InvalidMinAmount.Malformed")
     if min_amount is not None and not 1 <= min_amount <= amount:
-        raise CloudError("InvalidMinAmount.Malformed", 'The specified parameter "MinAmount" is not valid.', 400)
+        raise InvalidMinAmountMalformed()
     itype = p.text("InstanceType", required=True)
     spec = catalog.INSTANCE_TYPES.get(itype)
     if spec is None:
-        raise CloudError("InvalidInstanceType.ValueNotSupported", "The specified InstanceType beyond the permitted "
-                         "range.", 400)
+        raise InvalidInstanceType()
     image_id, image = resolve_image(cloud, p)
     groups = _security_groups(cloud, region, p)
     vsw = _vswitch(cloud, region, p, groups)
@@ -277,7 +302,7 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
     data = _data_disks(p, region)
     sold = catalog.zone_disks(region, zone)
     if any(category not in sold for category in [system["category"]] + [d["category"] for d in data]):
-        raise CloudError("CategoryNotSupported", "The specified zone does not offer the specified disk category.", 403)
+        raise CategoryNotSupported()
     user_data = parse_user_data(p)
     unique = p.flag("UniqueSuffix", default=False)
     naming.check_instance_name(p.text("InstanceName"))
@@ -293,14 +318,12 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
     deletion_protection = p.flag("DeletionProtection", default=False)
     living = sum(1 for i in cloud.store.all("instance") if i["region"] == region)
     if living + amount > cloud.config.instance_quota:
-        raise CloudError("QuotaExceed.AfterpayInstance", "The maximum number of Pay-As-You-Go instances is exceeded.",
-                         400)
+        raise QuotaExceedAfterpayInstance()
     if not cloud.config.has_stock(zone, itype):
-        raise CloudError("OperationDenied.NoStock", "The resource is out of stock in the specified zone. Please try "
-                         "other types, or choose other regions and zones.", 403)
+        raise OperationDeniedNoStock()
     addresses = _private_ips(cloud, vsw, amount, p.text("PrivateIpAddress"))
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
 
     now = cloud.clock.now()
     ids, publics = [], set()
@@ -375,17 +398,17 @@ def resolve_image(cloud, p: Params) -> tuple[str, dict]:
     family = p.text("ImageFamily")
     retired = cloud.config.retired_images
     if image_id is not None and family is not None:
-        raise CloudError("InvalidParameter", "ImageId and ImageFamily cannot be specified together.", 400)
+        raise ExclusiveParameters(first='ImageId', second='ImageFamily')
     if family is not None:
         found = catalog.image_of_family(family, retired)
         if found is None:
-            raise CloudError("InvalidImageFamily.NotFound", "The specified ImageFamily has no available image.", 404)
+            raise InvalidImageFamilyNotFound()
         return found
     if image_id is None:
-        raise missing("ImageId")
+        raise MissingParameter(name="ImageId")
     image = catalog.image(image_id, retired)
     if image is None:
-        raise CloudError("InvalidImageId.NotFound", "The specified ImageId does not exist.", 404)
+        raise InvalidImageIdNotFound()
     return image_id, image
 
 
@@ -393,13 +416,12 @@ def check_zone_open(cloud, zone: str) -> None:
     """A zone closed to this account (config `closed_zones`): OperationDenied.ZoneNotAllowed (403). The catalogue
     (DescribeAvailableResource) still lists it, as the real one does not know the account's restrictions."""
     if zone in cloud.config.closed_zones:
-        raise CloudError("OperationDenied.ZoneNotAllowed", "The specified zone is not allowed for the account.", 403)
+        raise OperationDeniedZoneNotAllowed()
 
 
 def check_zone_sells(region: str, zone: str, itype: str) -> None:
     """A type the zone no longer sells is InstanceType.Offline; one it never sold ZoneNotSupported (both 403)."""
     if catalog.zone_offline(region, zone, itype):
-        raise CloudError("InstanceType.Offline", "The specified instance type is offline in the specified zone.", 403)
+        raise InstanceTypeOffline()
     if not catalog.zone_sells(region, zone, itype):
-        raise CloudError("InvalidInstanceType.ZoneNotSupported", "The specified zone does not support this "
-                         "instancetype.", 403)
+        raise InvalidInstanceTypeZoneNotSupported()

@@ -2,17 +2,26 @@
 from __future__ import annotations
 
 from ...core import on_release
-from ...errors import CloudError
+from ...errors import InvalidParameter
 from ...params import Params
+from ..exceptions import (
+    ChargeTypeViolation,
+    IncorrectInstanceStatus,
+    IncorrectInstanceStatusInitializing,
+    InstanceSecurityGroupVpcMismatch,
+    InvalidInstanceNameMalformed,
+    InvalidOperationDeletionProtection,
+    OperationDeniedNoStock,
+)
 from . import disks, instances, naming
-from .common import check_description, get_security_group, incorrect_instance_status
+from .common import check_description, get_security_group
 
 STOPPED_MODES = ("StopCharging", "KeepCharging")
 
 
 def _check(instance: dict, expected: tuple[str, ...]) -> None:
     if instance.get("_releasing") or instance["status"] not in expected:
-        raise incorrect_instance_status(instance, expected)
+        raise IncorrectInstanceStatus(instance["status"], expected)
 
 
 def check_start(instance: dict) -> None:
@@ -25,8 +34,7 @@ def check_start_stock(cloud, instance: dict) -> None:
     check_start(instance)
     if instance.get("stopped_mode") == "StopCharging" and not cloud.config.has_stock(instance["zone"],
                                                                                      instance["instance_type"]):
-        raise CloudError("OperationDenied.NoStock", "The resource is out of stock in the specified zone. Please try "
-                         "other types, or choose other regions and zones.", 403)
+        raise OperationDeniedNoStock()
 
 
 def start(cloud, instance: dict) -> None:
@@ -44,7 +52,7 @@ def check_stop(instance: dict) -> None:
 def stopped_mode(p: Params) -> str:
     mode = p.text("StoppedMode", default="KeepCharging")
     if mode not in STOPPED_MODES:
-        raise CloudError("InvalidParameter", 'The specified parameter "StoppedMode" is not valid.', 400)
+        raise InvalidParameter("StoppedMode")
     return mode
 
 
@@ -67,15 +75,12 @@ def check_delete(instance: dict, force: bool) -> None:
     if instance.get("_releasing"):
         return  # already being released: asking again changes nothing
     if instance.get("deletion_protection"):
-        raise CloudError("InvalidOperation.DeletionProtection", "The instance is protected from release; disable "
-                         "DeletionProtection first.", 403)
+        raise InvalidOperationDeletionProtection()
     if instance.get("charge_type") == "PrePaid":
-        raise CloudError("ChargeTypeViolation", "The operation is not permitted due to charge type of the instance.",
-                         403)
+        raise ChargeTypeViolation()
     # Just-created instances cannot be released yet; Force does not help (IncorrectInstanceStatus.Initializing).
     if instance["status"] == "Pending" or (force and instance["status"] == "Starting"):
-        raise CloudError("IncorrectInstanceStatus.Initializing", "The specified instance status does not support "
-                         "this operation.", 403)
+        raise IncorrectInstanceStatusInitializing()
     _check(instance, ("Running", "Stopped") if force else ("Stopped",))
 
 
@@ -125,25 +130,24 @@ def modify_attribute(cloud, instance: dict, p: Params) -> None:
     """ModifyInstanceAttribute: validate every field first, then apply them together."""
     name = p.text("InstanceName")
     if name is not None and ("[" in name or "]" in name or "," in name):
-        raise CloudError("InvalidInstanceName.Malformed", 'The specified parameter "InstanceName" is not valid.', 400)
+        raise InvalidInstanceNameMalformed(param="InstanceName")
     naming.check_instance_name(name)
     description = p.text("Description")
     check_description(description)
     host = p.text("HostName")
     naming.check_host_name(host)
     if host is not None and instance["status"] in ("Pending", "Starting"):
-        raise incorrect_instance_status(instance, ("Running", "Stopping", "Stopped"))
+        raise IncorrectInstanceStatus(instance["status"], ("Running", "Stopping", "Stopped"))
     if p.text("Password") is not None:
         instances.check_password(p)
         if instance["status"] == "Starting":
-            raise incorrect_instance_status(instance, ("Pending", "Running", "Stopping", "Stopped"))
+            raise IncorrectInstanceStatus(instance["status"], ("Pending", "Running", "Stopping", "Stopped"))
     user_data = instances.parse_user_data(p) if "UserData" in p else None
     group_ids = p.items("SecurityGroupIds")
     groups = [get_security_group(cloud, gid, instance["region"]) for gid in dict.fromkeys(group_ids)]
     for group in groups:
         if group["vpc_id"] != instance["vpc_id"]:
-            raise CloudError("InvalidParameter.Mismatch", "Specified security group and instance are not in the same "
-                             "VPC.", 400)
+            raise InstanceSecurityGroupVpcMismatch()
     protection = p.flag("DeletionProtection")
     if name is not None:
         instance["instance_name"] = instance["name"] = name

@@ -2,8 +2,8 @@
 destination (DestPrefixListId); CreatePrefixList, DeletePrefixList and the lookups the rules use."""
 from __future__ import annotations
 
-from ...errors import CloudError
 from ...core import new_id
+from ..exceptions import DependencyViolationPrefixList, InvalidParamEntryCount, InvalidPrefixListIdNotFound
 
 MAX_ENTRIES = 200       # MaxEntries: 1-200 (CreatePrefixList docs)
 
@@ -11,7 +11,7 @@ MAX_ENTRIES = 200       # MaxEntries: 1-200 (CreatePrefixList docs)
 def get_prefix_list(cloud, pl_id: str, region: str) -> dict:
     found = cloud.store.get("prefix_list", pl_id) if pl_id else None
     if found is None or found["region"] != region:
-        raise CloudError("InvalidPrefixListId.NotFound", "The specified prefix list was not found.", 404)
+        raise InvalidPrefixListIdNotFound()
     return found
 
 
@@ -24,7 +24,7 @@ def associations(cloud, pl_id: str) -> list[str]:
 def create_prefix_list(cloud, region: str, *, name: str, description: str, family: str, max_entries: int,
                        entries: list[dict], tags: dict[str, str], resource_group_id: str) -> dict:
     if len(entries) > max_entries:
-        raise CloudError("InvalidParam.EntryCount", "The number of entries exceeds MaxEntries.", 400)
+        raise InvalidParamEntryCount()
     pl = {"id": new_id("pl", region), "region": region, "name": name, "description": description,
           "family": family, "max_entries": max_entries, "entries": entries, "created": cloud.clock.now(),
           "tags": tags, "resource_group_id": resource_group_id}
@@ -36,6 +36,5 @@ def delete_prefix_list(cloud, region: str, pl_id: str) -> None:
     pl = get_prefix_list(cloud, pl_id, region)
     if associations(cloud, pl["id"]):
         # Our choice of code: a prefix list a rule still names cannot be deleted (the docs say so, no code given).
-        raise CloudError("DependencyViolation.PrefixList", "The prefix list is associated with security groups.",
-                         403)
+        raise DependencyViolationPrefixList()
     cloud.release("prefix_list", pl)

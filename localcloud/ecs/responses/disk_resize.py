@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 from ...core import action
-from ...errors import CloudError
 from ...params import Params
+from ..exceptions import DiskStatusNotResizable, DiskTypeNotResizable, InvalidDiskSizeTooSmall, NewSizeAboveMax
 from ..models import disks as disk_models
 from ..models.common import get_disk
 
+# ResizeDisk's documented 403 OperationDenied covers the disk's or its instance's status and the disk type.
 # Categories ResizeDisk accepts (ResizeDisk docs: basic, ultra, standard SSD, ESSD, ESSD Entry, ESSD AutoPL).
 RESIZABLE = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_essd_entry", "cloud_auto")
-
-
-def _denied(message: str) -> CloudError:
-    # ResizeDisk's documented 403 OperationDenied, for the disk's or its instance's status and for the disk type.
-    return CloudError("OperationDenied", message, 403)
 
 
 @action("ecs", "ResizeDisk")
@@ -26,25 +22,21 @@ def resize_disk(cloud, p: Params) -> dict:
         mode = p.text("Type", default="offline", choices=("offline", "online"))
         if disk["category"] not in RESIZABLE or (mode == "online" and disk["category"] == "cloud"):
             # Online resizing is not offered for basic disks (ResizeDisk Type docstring).
-            raise _denied("The type of the disk does not support the operation.")
+            raise DiskTypeNotResizable()
         if new_size <= disk["size"]:
             # "The new disk capacity must be greater than the original disk capacity" (ResizeDisk NewSize).
-            raise CloudError("InvalidDiskSize.TooSmall", "Specified new disk size is less than the original disk "
-                                                         "size.", 403)
+            raise InvalidDiskSizeTooSmall()
         _, high = disk_models.size_range(disk["category"], disk.get("performance_level") or None,
                                          system=disk["type"] == "system")
         if new_size > high:
-            raise CloudError("InvalidParameter", 'The specified parameter "NewSize" is not valid: at most '
-                                                 f"{high} GiB for {disk['category']}.", 403)
+            raise NewSizeAboveMax(high=high, category=disk['category'])
         if disk["status"] not in ("In_use", "Available"):
-            raise _denied("The status of the disk or the instance that this disk is attaching with does not "
-                          "support the operation.")
+            raise DiskStatusNotResizable()
         if disk.get("instance_id"):
             instance = cloud.store.get("instance", disk["instance_id"]) or {}
             # The instance must be Running or Stopped (ResizeDisk usage notes).
             if instance.get("_releasing") or instance.get("status") not in ("Running", "Stopped"):
-                raise _denied("The status of the disk or the instance that this disk is attaching with does not "
-                              "support the operation.")
+                raise DiskStatusNotResizable()
         # The new capacity shows at once (an offline resize of an attached disk reaches the guest after a
         # restart on the real cloud; the local runtime has no block device to grow: CHOICES.md).
         cloud.set_field("disk", disk, "size", new_size)

@@ -3,12 +3,32 @@ from __future__ import annotations
 
 from ... import tags
 from ...core import action, iso_seconds, rendered_list
-from ...errors import CloudError
+from ...errors import DryRunOperation, MissingParameter
 from ...params import Params
-from . import answer_order
+from ..exceptions import (
+    DiskNotPortable,
+    ExclusiveParameters,
+    IncorrectDiskStatus,
+    InvalidCategoryValueNotSupported,
+    InvalidDiskChargeTypeNotFound,
+    InvalidDiskIdsMalformed,
+    InvalidDiskNameMalformed,
+    InvalidDiskTypeValueNotSupported,
+    InvalidStatusValueNotSupported,
+    NoAttributeToModify,
+)
 from ..models import disks as disk_models
-from ..models.common import (ALL_DISK_CATEGORIES, DISK_STATUSES, check_description, check_name, creation_order,
-                     dry_run_passed, get_disk, incorrect_disk_status, page, tag_filters)
+from ..models.common import (
+    ALL_DISK_CATEGORIES,
+    DISK_STATUSES,
+    check_description,
+    check_name,
+    creation_order,
+    get_disk,
+    page,
+    tag_filters,
+)
+from . import answer_order
 
 NEVER_EXPIRES = "2999-09-08T16:00Z"   # ExpiredTime of pay-as-you-go disks in real responses
 _IOPS = {"cloud": (100, 0, 300), "cloud_efficiency": (1800, 50, 5000), "cloud_ssd": (1800, 30, 25000),
@@ -69,20 +89,20 @@ def describe_disks(cloud, p: Params) -> dict:
     ids = p.id_list("DiskIds")
     if ids is not None:
         if len(ids) > 100:
-            raise CloudError("InvalidDiskIds.Malformed", "The amount of specified disk Ids exceeds the limit.", 403)
+            raise InvalidDiskIdsMalformed()
         wanted = set(ids)
         disks = [d for d in disks if d["id"] in wanted]
     disk_type = p.text("DiskType", default="all")
     if disk_type not in ("all", "system", "data"):
-        raise CloudError("InvalidDiskType.ValueNotSupported", "The specified disk type is not supported.", 400)
+        raise InvalidDiskTypeValueNotSupported()
     category = p.text("Category", default="all")
     if category != "all" and category not in ALL_DISK_CATEGORIES:
-        raise CloudError("InvalidCategory.ValueNotSupported", "The specified disk category is not supported.", 400)
+        raise InvalidCategoryValueNotSupported()
     status = p.text("Status", default="All")
     if status != "All" and status not in DISK_STATUSES:
-        raise CloudError("InvalidStatus.ValueNotSupported", "The specified disk status is not supported.", 400)
+        raise InvalidStatusValueNotSupported()
     if p.text("DiskChargeType") not in (None, "PostPaid", "PrePaid"):
-        raise CloudError("InvalidDiskChargeType.NotFound", "The specified DiskChargeType is not found.", 404)
+        raise InvalidDiskChargeTypeNotFound()
     if disk_type != "all":
         disks = [d for d in disks if d["type"] == disk_type]
     if category != "all":
@@ -103,7 +123,7 @@ def describe_disks(cloud, p: Params) -> dict:
     filters = tag_filters(p)
     disks = [d for d in disks if tags.matches(d, filters)]
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
     disks.sort(key=creation_order)
     chunk, meta = page(disks, p, token_min=10, token_max=500)
     return {**meta, "Disks": {"Disk": rendered_list(cloud, "disk", chunk, "DescribeDisks", render_disk)}}
@@ -134,28 +154,27 @@ def modify_disk_attribute(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
     single, many = p.text("DiskId"), p.items("DiskIds")
     if single and many:
-        raise CloudError("InvalidParameter", "DiskId and DiskIds.N cannot be specified together.", 400)
+        raise ExclusiveParameters(first='DiskId', second='DiskIds.N')
     if not single and not many:
-        raise CloudError("MissingParameter", 'The input parameter "DiskId" that is mandatory for processing this '
-                         "request is not supplied.", 400)
+        raise MissingParameter(name="DiskId")
     if len(many) > 100:
-        raise CloudError("InvalidDiskIds.Malformed", "The amount of specified disk Ids exceeds the limit.", 403)
+        raise InvalidDiskIdsMalformed()
     name, description = p.text("DiskName"), p.text("Description")
-    check_name(name, "InvalidDiskName.Malformed", "DiskName")
+    check_name(name, InvalidDiskNameMalformed, "DiskName")
     check_description(description)
     flags = {field: p.flag(param) for param, field in (("DeleteWithInstance", "delete_with_instance"),
                                                        ("DeleteAutoSnapshot", "delete_auto_snapshot"),
                                                        ("EnableAutoSnapshot", "enable_auto_snapshot"),
                                                        ("BurstingEnabled", "bursting_enabled"))}
     if name is None and description is None and all(v is None for v in flags.values()):
-        raise CloudError("NoAttributeToModify", "No attribute to be modified in this request.", 400)
+        raise NoAttributeToModify()
     disks = [get_disk(cloud, disk_id, region) for disk_id in ([single] if single else list(dict.fromkeys(many)))]
     for disk in disks:
         if disk["status"] == "Creating":
-            raise incorrect_disk_status()
+            raise IncorrectDiskStatus()
         # DeleteWithInstance=false is refused for a basic ("cloud") disk that cannot be detached (the docs' rule).
         if flags["delete_with_instance"] is False and disk["category"] == "cloud" and not disk.get("portable"):
-            raise CloudError("DiskNotPortable", "The specified disk is not a portable disk.", 403)
+            raise DiskNotPortable()
     for disk in disks:
         if name is not None:
             disk["name"] = name

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...core import action, iso_seconds
-from ...errors import CloudError
+from ...errors import InvalidParameter
 from ...params import Params
 from ..models.common import page
 from ..models.events import CYCLE_STATUSES, DEFAULT_CYCLE, EVENT_TYPES, EVENTS_KEY
@@ -31,7 +31,7 @@ def render_event(event: dict) -> dict:
 def _choices(values: list[str], allowed: tuple[str, ...], param: str) -> list[str]:
     for value in values:
         if value not in allowed:
-            raise CloudError("InvalidParameter", f'The specified parameter "{param}" is not valid.', 400)
+            raise InvalidParameter(param)
     return values
 
 
@@ -48,13 +48,13 @@ def describe_instance_history_events(cloud, p: Params) -> dict:
         cycles = _choices([p.text("EventCycleStatus")], CYCLE_STATUSES, "EventCycleStatus")
     resource_type = p.text("ResourceType", default="instance")
     if resource_type not in ("instance", "ddh", "managedhost"):
-        raise CloudError("InvalidParameter", 'The specified parameter "ResourceType" is not valid.', 400)
+        raise InvalidParameter("ResourceType")
     if resource_type != "instance":
         events = []
     # ResourceId.N takes precedence over InstanceId (API docs).
     ids = p.items("ResourceId") or ([p.text("InstanceId")] if p.text("InstanceId") else [])
     if len(ids) > 100:
-        raise CloudError("InvalidParameter", 'The specified parameter "ResourceId.N" is not valid.', 400)
+        raise InvalidParameter("ResourceId.N")
     event_ids = p.items("EventId")
     events = [e for e in events
               if (not types or e["event_type"] in types) and e["cycle"] in (cycles or DEFAULT_CYCLE)

@@ -7,11 +7,21 @@ import time
 
 from ... import catalog, tags
 from ...core import action, iso_minutes, paginate, rendered_list
-from ...errors import CloudError
+from ...errors import DryRunOperation, InvalidParameter
 from ...params import Params
+from ..exceptions import (
+    InvalidFilterKeyNotFound,
+    InvalidFilterValue,
+    InvalidInstanceChargeTypeNotFound,
+    InvalidInternetChargeTypeFilter,
+    InvalidLockReasonNotFound,
+    InvalidNetworkTypeNotFound,
+    InvalidStatusNotFound,
+)
+from ..models import instances as instance_models
+from ..models import lifecycle
+from ..models.common import INSTANCE_STATUSES, creation_order, get_instance, page, tag_filters
 from . import answer_order
-from ..models import instances as instance_models, lifecycle
-from ..models.common import INSTANCE_STATUSES, creation_order, dry_run_passed, get_instance, page, tag_filters
 
 NEVER_EXPIRES = "2099-12-31T15:59Z"    # ExpiredTime of pay-as-you-go instances in real responses
 LOCK_REASONS = ("financial", "security", "recycling", "dedicatedhostfinancial", "refunded")
@@ -100,12 +110,11 @@ def _creation_filter(p: Params) -> tuple[float | None, float | None]:
     for entry in p.struct_list("Filter"):
         key, value = entry.get("Key", ""), entry.get("Value", "")
         if key not in ("CreationStartTime", "CreationEndTime"):
-            raise CloudError("InvalidFilterKey.NotFound", "The specified Filter.N.Key does not exist.", 404)
+            raise InvalidFilterKeyNotFound()
         try:
             stamp = float(calendar.timegm(time.strptime(value, "%Y-%m-%dT%H:%MZ")))
         except ValueError:
-            raise CloudError("InvalidFilterValue", f"The specified Filter.N.Value {value!r} is not valid.",
-                             400) from None
+            raise InvalidFilterValue(value=value) from None
         if key == "CreationStartTime":
             start = stamp
         else:
@@ -127,18 +136,16 @@ def describe_instances(cloud, p: Params) -> dict:
         found = [i for i in found if i["id"] in wanted]
     status = p.text("Status")
     if status is not None and status not in INSTANCE_STATUSES:
-        raise CloudError("InvalidStatus.NotFound", "The specified Status is not found.", 404)
+        raise InvalidStatusNotFound()
     if p.text("InstanceChargeType") not in (None, "PostPaid", "PrePaid"):
-        raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our "
-                         "records.", 404)
+        raise InvalidInstanceChargeTypeNotFound()
     if p.text("InternetChargeType") not in (None, "PayByTraffic", "PayByBandwidth"):
-        raise CloudError("InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is not "
-                         "valid.", 404)
+        raise InvalidInternetChargeTypeFilter()
     if p.text("InstanceNetworkType") not in (None, "vpc", "classic"):
-        raise CloudError("InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found.", 404)
+        raise InvalidNetworkTypeNotFound()
     lock = p.text("LockReason")
     if lock is not None and lock.lower() not in LOCK_REASONS:
-        raise CloudError("InvalidLockReason.NotFound", "The specified LockReason is not found.", 404)
+        raise InvalidLockReasonNotFound()
     exact = {"VpcId": "vpc_id", "VSwitchId": "vswitch_id", "ZoneId": "zone", "Status": "status",
              "InstanceType": "instance_type", "ImageId": "image_id", "KeyPairName": "key_pair_name",
              "ResourceGroupId": "resource_group_id", "InstanceChargeType": "charge_type",
@@ -174,7 +181,7 @@ def describe_instances(cloud, p: Params) -> dict:
     filters = tag_filters(p)
     found = [i for i in found if tags.matches(i, filters)]
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
     found.sort(key=creation_order)
     chunk, meta = page(found, p)
     # Each instance's entry is encoded once and kept until the instance changes (the store drops it).
@@ -187,7 +194,7 @@ def describe_instance_status(cloud, p: Params) -> dict:
     region = cloud.region(p)
     ids = p.items("InstanceId")
     if len(ids) > 100:
-        raise CloudError("InvalidParameter", 'The specified parameter "InstanceId.N" is not valid.', 400)
+        raise InvalidParameter("InstanceId.N")
     found = [i for i in cloud.store.all("instance") if i["region"] == region]
     if ids:
         found = [i for i in found if i["id"] in set(ids)]

@@ -4,17 +4,18 @@ from __future__ import annotations
 from typing import Callable
 
 from ...core import action
-from ...errors import CloudError, missing
+from ...errors import CloudError, DryRunOperation, InvalidParameter, MissingParameter
 from ...params import Params
+from ..exceptions import DryRunSuccess, InvalidInstanceIdsNotFound, TooManyInstanceIds
 from ..models import lifecycle
-from ..models.common import batch_dry_run_passed, dry_run_passed, get_instance
+from ..models.common import get_instance
 
 
 def _single(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dict], None]) -> dict:
     instance = get_instance(cloud, p.text("InstanceId", required=True))
     check(instance)
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
     apply(instance)
     return {}
 
@@ -44,10 +45,9 @@ def delete_instance(cloud, p: Params) -> dict:
 def _ids(p: Params) -> list[str]:
     ids = list(dict.fromkeys(p.items("InstanceId")))
     if not ids:
-        raise missing("InstanceId")
+        raise MissingParameter(name="InstanceId")
     if len(ids) > 100:
-        raise CloudError("InvalidParameter", 'The specified parameter "InstanceId.N" is not valid: at most 100 '
-                         "instances.", 400)
+        raise TooManyInstanceIds()
     return ids
 
 
@@ -62,12 +62,12 @@ def _batch(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dic
     ids = _ids(p)
     mode = p.text("BatchOptimization", default="AllTogether")
     if mode not in ("AllTogether", "SuccessFirst"):
-        raise CloudError("InvalidParameter", 'The specified parameter "BatchOptimization" is not valid.', 400)
+        raise InvalidParameter("BatchOptimization")
     dry_run = p.flag("DryRun", default=False)
     results = []
     if mode == "SuccessFirst":
         if dry_run:
-            raise batch_dry_run_passed()   # SuccessFirst dry runs always answer DRYRUN.SUCCESS (SDK docs)
+            raise DryRunSuccess()   # SuccessFirst dry runs always answer DRYRUN.SUCCESS (SDK docs)
         for iid in ids:
             instance = cloud.store.get("instance", iid)
             if instance is None or instance["region"] != region:
@@ -88,7 +88,7 @@ def _batch(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dic
     for instance in instances:
         check(instance)
     if dry_run:
-        raise batch_dry_run_passed()
+        raise DryRunSuccess()
     for instance in instances:
         previous = instance["status"]
         apply(instance)
@@ -116,11 +116,11 @@ def delete_instances(cloud, p: Params) -> dict:
     def delete():
         instances = [cloud.store.get("instance", iid) for iid in ids]
         if any(i is None or i["region"] != region for i in instances):
-            raise CloudError("InvalidInstanceIds.NotFound", "The specified InstanceIds does not exist.", 404)
+            raise InvalidInstanceIdsNotFound()
         for instance in instances:
             lifecycle.check_delete(instance, force)
         if p.flag("DryRun", default=False):
-            raise batch_dry_run_passed()
+            raise DryRunSuccess()
         for instance in instances:
             lifecycle.release(cloud, instance)
         return {}

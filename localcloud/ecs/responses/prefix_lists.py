@@ -5,10 +5,18 @@ import ipaddress
 
 from ... import tags
 from ...core import action, iso_seconds
-from ...errors import CloudError
 from ...params import Params
+from ..exceptions import InvalidParamAddressFamily, InvalidParamCidr, InvalidParamMaxEntries, InvalidParamPrefixListName
 from ..models import prefix_lists as models
-from ..models.common import RESOURCE_GROUP, check_description, check_name, creation_order, parse_tags, tag_filters, token_page
+from ..models.common import (
+    RESOURCE_GROUP,
+    check_description,
+    check_name,
+    creation_order,
+    parse_tags,
+    tag_filters,
+    token_page,
+)
 
 
 @action("ecs", "CreatePrefixList")
@@ -18,14 +26,14 @@ def create_prefix_list(cloud, p: Params) -> dict:
     def create():
         family = p.text("AddressFamily", required=True)
         if family not in ("IPv4", "IPv6"):
-            raise CloudError("InvalidParam.AddressFamily", 'The specified parameter "AddressFamily" is not valid.', 400)
+            raise InvalidParamAddressFamily()
         name = p.text("PrefixListName", required=True)
-        check_name(name, "InvalidParam.PrefixListName", "PrefixListName")
+        check_name(name, InvalidParamPrefixListName, "PrefixListName")
         description = p.text("Description")
         check_description(description)
         max_entries = p.integer("MaxEntries", required=True)
         if not 1 <= max_entries <= models.MAX_ENTRIES:
-            raise CloudError("InvalidParam.MaxEntries", 'The specified parameter "MaxEntries" is not valid.', 400)
+            raise InvalidParamMaxEntries()
         entries = []
         for n, entry in enumerate(p.struct_list("Entry"), 1):
             try:
@@ -33,7 +41,7 @@ def create_prefix_list(cloud, p: Params) -> dict:
             except ValueError:
                 net = None
             if net is None or net.version != (4 if family == "IPv4" else 6):
-                raise CloudError("InvalidParam.Cidr", f'The specified parameter "Entry.{n}.Cidr" is not valid.', 400)
+                raise InvalidParamCidr(n=n)
             entries.append({"cidr": str(net), "description": entry.get("Description", "")})
         pl = models.create_prefix_list(
             cloud, region, name=name, description=description or "", family=family, max_entries=max_entries,

@@ -3,12 +3,24 @@ from __future__ import annotations
 
 from ... import tags
 from ...core import action, iso_seconds, rendered_list
-from ...errors import CloudError
+from ...errors import DryRunOperation, InvalidParameter
 from ...params import Params
-from . import answer_order
+from ..exceptions import (
+    InvalidNicTypeValueNotSupported,
+    InvalidSecurityGroupDescriptionMalformed,
+    InvalidSecurityGroupNameMalformed,
+)
 from ..models import security_groups as sg_models
-from ..models.common import (check_description, check_name, creation_order, dry_run_passed, get_security_group, page,
-                     tag_filters, token_page)
+from ..models.common import (
+    check_description,
+    check_name,
+    creation_order,
+    get_security_group,
+    page,
+    tag_filters,
+    token_page,
+)
+from . import answer_order
 
 BASIC_GROUP_CAPACITY = 2000   # instances per basic group (Security group limits); enterprise: 65536
 ENTERPRISE_GROUP_CAPACITY = 65536
@@ -61,7 +73,7 @@ def describe_security_groups(cloud, p: Params) -> dict:
     filters = tag_filters(p)
     groups = [g for g in groups if tags.matches(g, filters)]
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
     groups.sort(key=creation_order)
     # PageSize 1-50 (DOCS21); MaxResults up to 100; TotalCount is not returned with NextToken paging.
     chunk, meta = page(groups, p, page_max=50, token_min=1, token_max=100, total_with_token=False)
@@ -99,10 +111,10 @@ def describe_security_group_attribute(cloud, p: Params) -> dict:
     group = sg_models.find(cloud, p, region)
     direction = p.text("Direction", default="all")
     if direction not in ("all", "ingress", "egress"):
-        raise CloudError("InvalidParameter", 'The specified parameter "Direction" is not valid.', 400)
+        raise InvalidParameter("Direction")
     nic_type = p.text("NicType")
     if nic_type not in (None, "internet", "intranet"):
-        raise CloudError("InvalidNicType.ValueNotSupported", "The specified NicType does not exist.", 400)
+        raise InvalidNicTypeValueNotSupported()
     if group["vpc_id"]:
         nic_type = None  # VPC groups: internet or empty both mean intranet, which every rule is
     rules = [r for r in group["rules"] if direction in ("all", r["direction"]) and nic_type in (None, r["nic_type"])]
@@ -159,8 +171,8 @@ def modify_security_group_attribute(cloud, p: Params) -> dict:
     region = cloud.region(p)
     group = get_security_group(cloud, p.text("SecurityGroupId", required=True), region)
     name, description = p.text("SecurityGroupName"), p.text("Description")
-    check_name(name, "InvalidSecurityGroupName.Malformed", "SecurityGroupName")
-    check_description(description, "InvalidSecurityGroupDiscription.Malformed")
+    check_name(name, InvalidSecurityGroupNameMalformed, "SecurityGroupName")
+    check_description(description, InvalidSecurityGroupDescriptionMalformed)
     if name is not None:
         group["name"] = name
     if description is not None:
