@@ -98,14 +98,19 @@ def next_device(cloud, instance_id: str, taken: set[str] | None = None) -> str:
     raise InstanceDiskLimitExceeded()
 
 
-def encryption(region: str, value: str | None, kms_key_id: str | None, name: str) -> tuple[bool, str]:
+def encryption(region: str, encrypted: bool, kms_key_id: str | None) -> tuple[bool, str]:
     """(Encrypted, KMSKeyId): `Encrypted=true` without a key uses the region's default service key, whose
     id the disk then reports (RunInstances/CreateDisk docs); a key id without Encrypted=true is ignored."""
-    if value not in (None, "") and value.lower() not in ("true", "false"):
-        raise InvalidParameter(name)
-    if value is None or value.lower() != "true":
+    if not encrypted:
         return False, ""
     return True, kms_key_id or default_kms_key(region)
+
+
+def encrypted_flag(value: str | None, name: str) -> bool:
+    """`Encrypted` (any case): anything but true/false is InvalidParameter naming the parameter."""
+    if value not in (None, "") and value.lower() not in ("true", "false"):
+        raise InvalidParameter(name)
+    return value is not None and value.lower() == "true"
 
 
 def default_kms_key(region: str) -> str:
@@ -150,7 +155,7 @@ def create_disk(cloud, region: str, p: Params) -> dict:
     description = p.text("Description")
     check_description(description)
     disk_tags = parse_tags(p)
-    secret = encryption(region, p.text("Encrypted"), p.text("KMSKeyId"), "Encrypted")
+    secret = encryption(region, encrypted_flag(p.text("Encrypted"), "Encrypted"), p.text("KMSKeyId"))
     if instance is not None:
         disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="In_use",
                         instance_id=instance["id"], device=next_device(cloud, instance["id"]), portable=False,

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import re
 import uuid
+from dataclasses import dataclass, field
 
 from ... import catalog
 from ...core import new_id
 from ...errors import DryRunOperation, InvalidParameter, MissingParameter
-from ...params import Params
 from ..exceptions import (
     CategoryNotSupported,
     ExclusiveParameters,
@@ -33,9 +32,6 @@ from ..exceptions import (
     InvalidMinAmountMalformed,
     InvalidPasswordMalformed,
     InvalidPasswordParamMismatch,
-    InvalidPrivateIpAddress,
-    InvalidPrivateIpAddressDuplicated,
-    InvalidPrivateIpAddressMalformed,
     InvalidSecurityGroupIdMultiGroupType,
     InvalidSecurityGroupIdNotInSameVpc,
     InvalidSpotPrepaid,
@@ -44,40 +40,89 @@ from ..exceptions import (
     InvalidSystemDiskSizeLessThanImageSize,
     InvalidSystemDiskSizeLessThanMinSize,
     InvalidSystemDiskSizeMoreThanMaxSize,
-    InvalidSystemDiskSizeValueNotSupported,
     InvalidUserDataBase64FormatInvalid,
     InvalidUserDataSizeExceeded,
     InvalidVSwitchIdNotFound,
     OperationDeniedNoStock,
     OperationDeniedZoneNotAllowed,
     QuotaExceedAfterpayInstance,
-    QuotaExceededPrivateIpAddress,
-    QuotaExceedPublicIp,
     SecurityGroupVSwitchMismatch,
     VSwitchZoneMismatch,
 )
-from . import disks, events, naming
+from . import disks, events, naming, placement
 from .common import (
     ALL_DISK_CATEGORIES,
     RESOURCE_GROUP,
     check_description,
     check_name,
     get_security_group,
-    parse_tags,
     zone_of,
 )
 
 USER_DATA_MAX = 32 * 1024            # bytes before Base64 (current RunInstances docs; 16 KB in 2021, 64 KB in 2018)
 DEFAULT_SYSTEM_CATEGORY = "cloud_efficiency"
-PUBLIC_POOL = ipaddress.ip_network("198.18.0.0/15")   # our stand-in for public addresses (never routed)
 _PASSWORD_SPECIALS = set("()`~!@#$%^&*-_+=|{}[]:;\"'<>,.?/")
 
 
-def _security_groups(cloud, region: str, p: Params) -> list[dict]:
-    single = p.text("SecurityGroupId")
-    many = p.items("SecurityGroupIds")
+@dataclass
+class DiskRequest:
+    """SystemDisk.* or one DataDisk.N.* of RunInstances, read from the wire (None: not given)."""
+
+    category: str | None = None
+    size: int | None = None
+    performance_level: str | None = None
+    name: str | None = None
+    description: str | None = None
+    snapshot_id: str | None = None
+    device: str = ""
+    delete_with_instance: bool = True
+    encrypted: bool = False
+    kms_key_id: str | None = None
+
+
+@dataclass
+class RunRequest:
+    """RunInstances (and CreateInstance) as typed values; `run_instances` checks them in the real API's order."""
+
+    instance_type: str | None
+    amount: int = 1
+    min_amount: int | None = None
+    image_id: str | None = None
+    image_family: str | None = None
+    security_group_id: str | None = None
+    security_group_ids: list[str] = field(default_factory=list)
+    vswitch_id: str | None = None
+    zone_id: str | None = None
+    system_disk: DiskRequest = field(default_factory=DiskRequest)
+    data_disks: list[DiskRequest] = field(default_factory=list)
+    user_data: str = ""
+    unique_suffix: bool = False
+    instance_name: str | None = None
+    host_name: str | None = None
+    host_names: list[str] = field(default_factory=list)
+    description: str | None = None
+    password: str | None = None
+    password_inherit: bool = False
+    charge_type: str = "PostPaid"
+    spot_strategy: str = "NoSpot"
+    internet_charge_type: str = "PayByTraffic"
+    internet_max_bandwidth_out: int = 0
+    internet_max_bandwidth_in: int | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    deletion_protection: bool = False
+    private_ip: str | None = None
+    key_pair_name: str = ""
+    resource_group_id: str = RESOURCE_GROUP
+    hpc_cluster_id: str = ""
+    deployment_set_id: str = ""
+    credit_specification: str = ""
+    dry_run: bool = False
+
+
+def _security_groups(cloud, region: str, req: RunRequest) -> list[dict]:
+    single, many = req.security_group_id, req.security_group_ids
     if single and many:
-        raise ExclusiveParameters(first='SecurityGroupId', second='SecurityGroupIds.N')
+        raise ExclusiveParameters(first="SecurityGroupId", second="SecurityGroupIds.N")
     ids = [single] if single else many
     if not ids:
         raise MissingParameter(name="SecurityGroupId")
@@ -89,14 +134,13 @@ def _security_groups(cloud, region: str, p: Params) -> list[dict]:
     return groups
 
 
-def _vswitch(cloud, region: str, p: Params, groups: list[dict]) -> dict:
-    vsw_id = p.text("VSwitchId")
-    if vsw_id is None:
+def _vswitch(cloud, region: str, req: RunRequest, groups: list[dict]) -> dict:
+    if req.vswitch_id is None:
         raise MissingParameter(name="VSwitchId")
-    vsw = cloud.store.get("vswitch", vsw_id)
+    vsw = cloud.store.get("vswitch", req.vswitch_id)
     if vsw is None or vsw.get("region") != region:
         raise InvalidVSwitchIdNotFound()
-    zone = zone_of(region, p.text("ZoneId"))
+    zone = zone_of(region, req.zone_id)
     if zone is not None and zone != vsw["zone"]:
         raise VSwitchZoneMismatch()
     if vsw.get("status", "Available") != "Available":
@@ -106,68 +150,56 @@ def _vswitch(cloud, region: str, p: Params, groups: list[dict]) -> dict:
     return vsw
 
 
-def _system_disk(p: Params, image: dict) -> dict:
-    spec = p.struct("SystemDisk")
-    category = spec.get("Category") or DEFAULT_SYSTEM_CATEGORY
+def _system_disk(spec: DiskRequest, image: dict) -> dict:
+    category = spec.category or DEFAULT_SYSTEM_CATEGORY
     if category not in ALL_DISK_CATEGORIES:
         raise InvalidSystemDiskCategoryValueNotSupported()
-    level = disks.performance_level(spec.get("PerformanceLevel"), category)
+    level = disks.performance_level(spec.performance_level, category)
     low, high = disks.size_range(category, level, system=True)
     size = max(40, image["size"])
-    if spec.get("Size"):
-        try:
-            size = int(spec["Size"])
-        except ValueError:
-            raise InvalidSystemDiskSizeValueNotSupported() from None
+    if spec.size is not None:
+        size = spec.size
         if size < image["size"]:
             raise InvalidSystemDiskSizeLessThanImageSize()
         if size < low:
             raise InvalidSystemDiskSizeLessThanMinSize()
         if size > high:
             raise InvalidSystemDiskSizeMoreThanMaxSize()
-    check_name(spec.get("DiskName"), InvalidDiskNameMalformed, "SystemDisk.DiskName")
-    check_description(spec.get("Description"), InvalidDiskDescriptionMalformed, "SystemDisk.Description")
-    return {"category": category, "size": size, "level": level, "name": spec.get("DiskName", ""),
-            "description": spec.get("Description", "")}
+    check_name(spec.name, InvalidDiskNameMalformed, "SystemDisk.DiskName")
+    check_description(spec.description, InvalidDiskDescriptionMalformed, "SystemDisk.Description")
+    return {"category": category, "size": size, "level": level, "name": spec.name or "",
+            "description": spec.description or ""}
 
 
-def _data_disks(p: Params, region: str) -> list[dict]:
-    entries = p.struct_list("DataDisk")
+def _data_disks(entries: list[DiskRequest], region: str) -> list[dict]:
     if len(entries) > disks.MAX_DATA_DISKS:
         raise InstanceDiskNumberLimitExceed()
     out = []
     for n, entry in enumerate(entries, 1):
-        category = entry.get("Category") or DEFAULT_SYSTEM_CATEGORY
+        category = entry.category or DEFAULT_SYSTEM_CATEGORY
         if category not in ALL_DISK_CATEGORIES:
             raise InvalidDataDiskCategoryValueNotSupported(n=n)
-        if entry.get("SnapshotId"):
+        if entry.snapshot_id:
             raise InvalidDataDiskSnapshotIdNotFound(n=n)
-        level = disks.performance_level(entry.get("PerformanceLevel"), category)
+        level = disks.performance_level(entry.performance_level, category)
         low, high = disks.size_range(category, level, system=False)
-        try:
-            size = int(entry.get("Size", ""))
-        except ValueError:
-            raise MissingParameter(name=f"DataDisk.{n}.Size") from None
-        if not low <= size <= high:
+        if entry.size is None:
+            raise MissingParameter(name=f"DataDisk.{n}.Size")
+        if not low <= entry.size <= high:
             raise InvalidDataDiskSizeValueNotSupported(n=n)
-        check_name(entry.get("DiskName"), InvalidDiskNameMalformed, f"DataDisk.{n}.DiskName")
-        check_description(entry.get("Description"), InvalidDiskDescriptionMalformed, f"DataDisk.{n}.Description")
-        delete_with = entry.get("DeleteWithInstance", "true").lower()
-        if delete_with not in ("true", "false"):
-            raise InvalidParameter(f"DataDisk.{n}.DeleteWithInstance", "The value must be true or false.")
-        device = entry.get("Device", "")
-        if device and not re.match(r"^/dev/xvd[b-z]$", device):
-            raise InvalidDeviceMalformed(param=f'DataDisk.{n}.Device')
-        secret = disks.encryption(region, entry.get("Encrypted"), entry.get("KMSKeyId"),
-                                        f"DataDisk.{n}.Encrypted")
-        out.append({"category": category, "size": size, "level": level, "name": entry.get("DiskName", ""),
-                    "description": entry.get("Description", ""), "delete_with_instance": delete_with == "true",
-                    "device": device, "encryption": secret})
+        check_name(entry.name, InvalidDiskNameMalformed, f"DataDisk.{n}.DiskName")
+        check_description(entry.description, InvalidDiskDescriptionMalformed, f"DataDisk.{n}.Description")
+        if entry.device and not re.match(r"^/dev/xvd[b-z]$", entry.device):
+            raise InvalidDeviceMalformed(param=f"DataDisk.{n}.Device")
+        secret = disks.encryption(region, entry.encrypted, entry.kms_key_id)
+        out.append({"category": category, "size": entry.size, "level": level, "name": entry.name or "",
+                    "description": entry.description or "", "delete_with_instance": entry.delete_with_instance,
+                    "device": entry.device, "encryption": secret})
     return out
 
 
-def parse_user_data(p: Params) -> str:
-    value = p.text("UserData", default="")
+def check_user_data(value: str) -> str:
+    """UserData: Base64 of at most USER_DATA_MAX bytes."""
     if not value:
         return ""
     try:
@@ -179,11 +211,10 @@ def parse_user_data(p: Params) -> str:
     return value
 
 
-def check_password(p: Params) -> None:
-    password = p.text("Password")
+def check_password(password: str | None, inherit: bool = False) -> None:
     if password is None:
         return
-    if p.flag("PasswordInherit", default=False):
+    if inherit:
         raise InvalidPasswordParamMismatch()
     kinds = [any(c.islower() for c in password), any(c.isupper() for c in password),
              any(c.isdigit() for c in password), any(c in _PASSWORD_SPECIALS for c in password)]
@@ -192,166 +223,112 @@ def check_password(p: Params) -> None:
         raise InvalidPasswordMalformed()
 
 
-def _billing(p: Params) -> dict:
-    charge = p.text("InstanceChargeType", default="PostPaid")
+def _billing(req: RunRequest) -> dict:
+    charge, spot, internet = req.charge_type, req.spot_strategy, req.internet_charge_type
     if charge not in ("PostPaid", "PrePaid"):
         raise InvalidInstanceChargeTypeNotFound()
-    spot = p.text("SpotStrategy", default="NoSpot")
     if spot not in ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"):
         raise InvalidSpotStrategy()
     if spot != "NoSpot" and charge == "PrePaid":
         raise InvalidSpotPrepaid()
-    internet = p.text("InternetChargeType", default="PayByTraffic")
     if internet not in ("PayByTraffic", "PayByBandwidth"):
         raise InvalidInternetChargeTypeValueNotSupported()
-    out_bw = p.integer("InternetMaxBandwidthOut", default=0)
+    out_bw = req.internet_max_bandwidth_out
     if not 0 <= out_bw <= 100:
         raise InvalidParameter("InternetMaxBandwidthOut")
-    in_default = 10 if out_bw <= 10 else out_bw
-    in_bw = p.integer("InternetMaxBandwidthIn", default=in_default)
+    in_bw = req.internet_max_bandwidth_in
+    if in_bw is None:
+        in_bw = 10 if out_bw <= 10 else out_bw
     if not 1 <= in_bw <= max(10, out_bw):
         raise InvalidInternetMaxBandwidthInMalformed()
     return {"charge_type": charge, "spot_strategy": spot, "internet_charge_type": internet,
             "internet_max_bandwidth_out": out_bw, "internet_max_bandwidth_in": in_bw}
 
 
-def _host_names(p: Params, amount: int, unique: bool) -> list[str | None]:
-    many = p.items("HostNames")
-    host_name = p.text("HostName")
+def _host_names(req: RunRequest) -> list[str | None]:
+    many = req.host_names
     if many:
-        if host_name is not None:
-            raise ExclusiveParameters(first='HostName', second='HostNames.N')
-        if len(many) != amount:
+        if req.host_name is not None:
+            raise ExclusiveParameters(first="HostName", second="HostNames.N")
+        if len(many) != req.amount:
             raise InvalidParameter("HostNames.N", "The number of host names must equal Amount.")
         for name in many:
             naming.check_host_name(name, "HostNames.N")
         return list(many)
-    naming.check_host_name(host_name)
-    return naming.expand(host_name, amount, unique)
-
-
-# addresses ------------------------------------------------------------------------------------------------
-def _usable(vsw: dict) -> tuple[int, int]:
-    """First and last assignable address: the first and the last three of a vSwitch are reserved."""
-    net = ipaddress.ip_network(vsw["cidr"], strict=False)
-    return int(net.network_address) + 1, int(net.broadcast_address) - 3
-
-
-def _private_ips(cloud, vsw: dict, amount: int, first: str | None) -> list[str]:
-    low, high = _usable(vsw)
-    used = {int(ipaddress.ip_address(i["private_ip"])) for i in cloud.store.all("instance")
-            if i.get("vswitch_id") == vsw["id"] and i.get("private_ip")}
-    if first is not None:
-        try:
-            start = int(ipaddress.IPv4Address(first))
-        except ValueError:
-            raise InvalidPrivateIpAddressMalformed() from None
-        wanted = list(range(start, start + amount))   # Amount > 1: consecutive addresses (RunInstances docs)
-        if any(not low <= a <= high for a in wanted):
-            raise InvalidPrivateIpAddress()
-        if any(a in used for a in wanted):
-            raise InvalidPrivateIpAddressDuplicated()
-        return [str(ipaddress.IPv4Address(a)) for a in wanted]
-    # Internal load balancers in the vSwitch hold an address too (their Address is a loopback one here).
-    balancers = sum(1 for lb in cloud.store.all("load_balancer") if lb.get("vswitch_id") == vsw["id"])
-    if (high - low + 1) - len(used) - balancers < amount:
-        raise QuotaExceededPrivateIpAddress()
-    out: list[str] = []
-    address = low
-    while len(out) < amount and address <= high:
-        if address not in used:
-            out.append(str(ipaddress.IPv4Address(address)))
-        address += 1
-    return out
-
-
-def _public_ip(cloud, taken: set[str]) -> str:
-    used = {i.get("public_ip") for i in cloud.store.all("instance")} | taken
-    for offset in range(1, PUBLIC_POOL.num_addresses - 1):
-        address = str(PUBLIC_POOL.network_address + offset)
-        if address not in used:
-            return address
-    raise QuotaExceedPublicIp()
-
-
-def _mac() -> str:
-    octets = uuid.uuid4().bytes[:5]
-    return "00:16:3e:" + ":".join(f"{b:02x}" for b in octets[:3])
+    naming.check_host_name(req.host_name)
+    return naming.expand(req.host_name, req.amount, req.unique_suffix)
 
 
 # RunInstances ----------------------------------------------------------------------------------------------
-def run_instances(cloud, region: str, p: Params) -> list[str]:
+def run_instances(cloud, region: str, req: RunRequest) -> list[str]:
     """Validate everything (including quota and stock), then create Amount instances with their disks."""
-    amount = p.integer("Amount", default=1)
+    amount = req.amount
     if not 1 <= amount <= 100:
         raise InvalidParameter("Amount")
-    min_amount = p.integer("MinAmount", code="InvalidMinAmount.Malformed")
-    if min_amount is not None and not 1 <= min_amount <= amount:
+    if req.min_amount is not None and not 1 <= req.min_amount <= amount:
         raise InvalidMinAmountMalformed()
-    itype = p.text("InstanceType", required=True)
-    spec = catalog.INSTANCE_TYPES.get(itype)
-    if spec is None:
+    itype = req.instance_type
+    if itype is None:
+        raise MissingParameter(name="InstanceType")
+    if catalog.INSTANCE_TYPES.get(itype) is None:
         raise InvalidInstanceType()
-    image_id, image = resolve_image(cloud, p)
-    groups = _security_groups(cloud, region, p)
-    vsw = _vswitch(cloud, region, p, groups)
+    image_id, image = resolve_image(cloud, req.image_id, req.image_family)
+    groups = _security_groups(cloud, region, req)
+    vsw = _vswitch(cloud, region, req, groups)
     zone = vsw["zone"]
     check_zone_open(cloud, zone)
     check_zone_sells(region, zone, itype)
-    system = _system_disk(p, image)
-    data = _data_disks(p, region)
+    system = _system_disk(req.system_disk, image)
+    data = _data_disks(req.data_disks, region)
     sold = catalog.zone_disks(region, zone)
     if any(category not in sold for category in [system["category"]] + [d["category"] for d in data]):
         raise CategoryNotSupported()
-    user_data = parse_user_data(p)
-    unique = p.flag("UniqueSuffix", default=False)
-    naming.check_instance_name(p.text("InstanceName"))
-    names = naming.expand(p.text("InstanceName"), amount, unique)
+    user_data = check_user_data(req.user_data)
+    naming.check_instance_name(req.instance_name)
+    names = naming.expand(req.instance_name, amount, req.unique_suffix)
     for name in names:
         naming.check_instance_name(name)
-    hosts = _host_names(p, amount, unique)
-    description = p.text("Description")
-    check_description(description)
-    check_password(p)
-    billing = _billing(p)
-    new_tags = parse_tags(p)
-    deletion_protection = p.flag("DeletionProtection", default=False)
+    hosts = _host_names(req)
+    check_description(req.description)
+    check_password(req.password, req.password_inherit)
+    billing = _billing(req)
     living = sum(1 for i in cloud.store.all("instance") if i["region"] == region)
     if living + amount > cloud.config.instance_quota:
         raise QuotaExceedAfterpayInstance()
     if not cloud.config.has_stock(zone, itype):
         raise OperationDeniedNoStock()
-    addresses = _private_ips(cloud, vsw, amount, p.text("PrivateIpAddress"))
-    if p.flag("DryRun", default=False):
+    addresses = placement.private_ips(cloud, vsw, amount, req.private_ip)
+    if req.dry_run:
         raise DryRunOperation()
 
     now = cloud.clock.now()
-    ids, publics = [], set()
+    ids: list[str] = []
+    publics: set[str] = set()
     for index in range(amount):
         iid = new_id("i", region)
         public_ip = ""
         if billing["internet_max_bandwidth_out"] > 0:
-            public_ip = _public_ip(cloud, publics)
+            public_ip = placement.public_ip(cloud, publics)
             publics.add(public_ip)
-        host = hosts[index].replace(naming.PLACEHOLDER, iid) if hosts[index] else naming.default_host_name(iid)
+        host_name = hosts[index]
+        host = host_name.replace(naming.PLACEHOLDER, iid) if host_name else naming.default_host_name(iid)
         instance = {
             "id": iid, "region": region, "zone": zone, "instance_type": itype, "image_id": image_id,
             "vpc_id": vsw["vpc_id"], "vswitch_id": vsw["id"], "security_group_ids": [g["id"] for g in groups],
             "private_ip": addresses[index], "public_ip": public_ip, "user_data": user_data, "host_name": host,
-            "instance_name": names[index] or iid, "name": names[index] or iid, "description": description or "",
-            "deletion_protection": deletion_protection, "status": "Pending", "created": now, "started": now,
-            "tags": dict(new_tags), "key_pair_name": p.text("KeyPairName", default=""),
-            "resource_group_id": p.text("ResourceGroupId", default=RESOURCE_GROUP), "stopped_mode": "",
-            "eni_id": new_id("eni", region), "mac": _mac(), "serial": str(uuid.uuid4()), "_order": index,
-            "hpc_cluster_id": p.text("HpcClusterId", default=""),
-            "deployment_set_id": p.text("DeploymentSetId", default=""),
-            "credit_specification": p.text("CreditSpecification", default=""), **billing,
+            "instance_name": names[index] or iid, "name": names[index] or iid, "description": req.description or "",
+            "deletion_protection": req.deletion_protection, "status": "Pending", "created": now, "started": now,
+            "tags": dict(req.tags), "key_pair_name": req.key_pair_name,
+            "resource_group_id": req.resource_group_id, "stopped_mode": "",
+            "eni_id": new_id("eni", region), "mac": placement.mac(), "serial": str(uuid.uuid4()), "_order": index,
+            "hpc_cluster_id": req.hpc_cluster_id, "deployment_set_id": req.deployment_set_id,
+            "credit_specification": req.credit_specification, **billing,
         }
         system_disk = disks.new_disk(
             cloud, region, zone, category=system["category"], size=system["size"], disk_type="system",
             status="In_use", instance_id=iid, device="/dev/xvda", delete_with_instance=True, portable=False,
             level=system["level"], name=system["name"], description=system["description"], image_id=image_id,
-            disk_tags=new_tags, order=index * 20)
+            disk_tags=req.tags, order=index * 20)
         instance["system_disk_id"] = system_disk["id"]
         taken: set[str] = {"/dev/xvda"}
         for n, spec_disk in enumerate(data, 1):
@@ -362,7 +339,7 @@ def run_instances(cloud, region: str, p: Params) -> list[str]:
                 cloud, region, zone, category=spec_disk["category"], size=spec_disk["size"], disk_type="data",
                 status="In_use", instance_id=iid, device=device,
                 delete_with_instance=spec_disk["delete_with_instance"], level=spec_disk["level"],
-                name=spec_disk["name"], description=spec_disk["description"], disk_tags=new_tags,
+                name=spec_disk["name"], description=spec_disk["description"], disk_tags=req.tags,
                 order=index * 20 + n, encryption=spec_disk["encryption"])
         cloud.store.put("instance", instance)
         ids.append(iid)
@@ -391,11 +368,9 @@ def _lost(cloud) -> bool:
     return False
 
 
-def resolve_image(cloud, p: Params) -> tuple[str, dict]:
+def resolve_image(cloud, image_id: str | None, family: str | None) -> tuple[str, dict]:
     """ImageId, or the newest Available image of ImageFamily (RunInstances/CreateInstance; one of the two).
     A retired public image answers like one that never existed: InvalidImageId.NotFound (404)."""
-    image_id = p.text("ImageId")
-    family = p.text("ImageFamily")
     retired = cloud.config.retired_images
     if image_id is not None and family is not None:
         raise ExclusiveParameters(first='ImageId', second='ImageFamily')

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from ...core import on_release
 from ...errors import InvalidParameter
-from ...params import Params
 from ..exceptions import (
     ChargeTypeViolation,
     IncorrectInstanceStatus,
@@ -49,8 +48,7 @@ def check_stop(instance: dict) -> None:
     _check(instance, ("Running",))
 
 
-def stopped_mode(p: Params) -> str:
-    mode = p.text("StoppedMode", default="KeepCharging")
+def check_stopped_mode(mode: str) -> str:
     if mode not in STOPPED_MODES:
         raise InvalidParameter("StoppedMode")
     return mode
@@ -126,39 +124,39 @@ def lingering(cloud, obj: dict) -> bool:
     return cloud.clock.now() < float(obj.get(LINGER_FIELD) or 0.0)
 
 
-def modify_attribute(cloud, instance: dict, p: Params) -> None:
-    """ModifyInstanceAttribute: validate every field first, then apply them together."""
-    name = p.text("InstanceName")
+def modify_instance_attribute(cloud, instance: dict, *, name: str | None = None, description: str | None = None,
+                              host_name: str | None = None, password: str | None = None,
+                              password_inherit: bool = False, user_data: str | None = None,
+                              security_group_ids: list[str] | None = None,
+                              deletion_protection: bool | None = None) -> None:
+    """ModifyInstanceAttribute: validate every field first, then apply them together (None: unchanged)."""
     if name is not None and ("[" in name or "]" in name or "," in name):
         raise InvalidInstanceNameMalformed(param="InstanceName")
     naming.check_instance_name(name)
-    description = p.text("Description")
     check_description(description)
-    host = p.text("HostName")
-    naming.check_host_name(host)
-    if host is not None and instance["status"] in ("Pending", "Starting"):
+    naming.check_host_name(host_name)
+    if host_name is not None and instance["status"] in ("Pending", "Starting"):
         raise IncorrectInstanceStatus(instance["status"], ("Running", "Stopping", "Stopped"))
-    if p.text("Password") is not None:
-        instances.check_password(p)
+    if password is not None:
+        instances.check_password(password, password_inherit)
         if instance["status"] == "Starting":
             raise IncorrectInstanceStatus(instance["status"], ("Pending", "Running", "Stopping", "Stopped"))
-    user_data = instances.parse_user_data(p) if "UserData" in p else None
-    group_ids = p.items("SecurityGroupIds")
-    groups = [get_security_group(cloud, gid, instance["region"]) for gid in dict.fromkeys(group_ids)]
+    if user_data is not None:
+        user_data = instances.check_user_data(user_data)
+    groups = [get_security_group(cloud, gid, instance["region"]) for gid in dict.fromkeys(security_group_ids or [])]
     for group in groups:
         if group["vpc_id"] != instance["vpc_id"]:
             raise InstanceSecurityGroupVpcMismatch()
-    protection = p.flag("DeletionProtection")
     if name is not None:
         instance["instance_name"] = instance["name"] = name
     if description is not None:
         instance["description"] = description
-    if host is not None:
-        instance["host_name"] = host.replace(naming.PLACEHOLDER, instance["id"])
+    if host_name is not None:
+        instance["host_name"] = host_name.replace(naming.PLACEHOLDER, instance["id"])
     if user_data is not None:
         instance["user_data"] = user_data
     if groups:
         instance["security_group_ids"] = [g["id"] for g in groups]
-    if protection is not None:
-        instance["deletion_protection"] = protection
+    if deletion_protection is not None:
+        instance["deletion_protection"] = deletion_protection
     cloud.store.put("instance", instance)

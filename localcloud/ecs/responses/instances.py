@@ -22,6 +22,7 @@ from ..models import instances as instance_models
 from ..models import lifecycle
 from ..models.common import INSTANCE_STATUSES, creation_order, get_instance, page, tag_filters
 from . import answer_order
+from .run_request import read_run_request
 
 NEVER_EXPIRES = "2099-12-31T15:59Z"    # ExpiredTime of pay-as-you-go instances in real responses
 LOCK_REASONS = ("financial", "security", "recycling", "dedicatedhostfinancial", "refunded")
@@ -32,7 +33,7 @@ def run_instances(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        ids = instance_models.run_instances(cloud, region, p)
+        ids = instance_models.run_instances(cloud, region, read_run_request(p))
         return {"InstanceIdSets": {"InstanceIdSet": ids}}
 
     return cloud.idempotent("ecs", "RunInstances", p, create)
@@ -217,7 +218,13 @@ def describe_user_data(cloud, p: Params) -> dict:
 @action("ecs", "ModifyInstanceAttribute")
 def modify_instance_attribute(cloud, p: Params) -> dict:
     instance = get_instance(cloud, p.text("InstanceId", required=True))
-    lifecycle.modify_attribute(cloud, instance, p)
+    password = p.text("Password")
+    lifecycle.modify_instance_attribute(
+        cloud, instance, name=p.text("InstanceName"), description=p.text("Description"), host_name=p.text("HostName"),
+        password=password,
+        password_inherit=bool(password is not None and p.flag("PasswordInherit", default=False)),
+        user_data=(p.text("UserData") or "") if "UserData" in p else None,
+        security_group_ids=p.items("SecurityGroupIds"), deletion_protection=p.flag("DeletionProtection"))
     return {}
 
 
@@ -237,7 +244,7 @@ def create_instance(cloud, p: Params) -> dict:
     def create():
         p.text("SecurityGroupId", required=True)
         raw = {k: v for k, v in p.raw.items() if k.split(".", 1)[0] not in _RUN_ONLY}
-        instance_id = instance_models.run_instances(cloud, region, Params(raw))[0]
+        instance_id = instance_models.run_instances(cloud, region, read_run_request(Params(raw)))[0]
         instance = cloud.store.get("instance", instance_id)
         instance["public_ip"] = ""
         instance["stopped_mode"] = "KeepCharging"

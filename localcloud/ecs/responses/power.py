@@ -27,7 +27,7 @@ def start_instance(cloud, p: Params) -> dict:
 
 @action("ecs", "StopInstance")
 def stop_instance(cloud, p: Params) -> dict:
-    mode = lifecycle.stopped_mode(p)
+    mode = lifecycle.check_stopped_mode(p.text("StoppedMode") or "KeepCharging")
     return _single(cloud, p, lifecycle.check_stop, lambda i: lifecycle.stop(cloud, i, mode))
 
 
@@ -103,7 +103,7 @@ def start_instances(cloud, p: Params) -> dict:
 
 @action("ecs", "StopInstances")
 def stop_instances(cloud, p: Params) -> dict:
-    mode = lifecycle.stopped_mode(p)
+    mode = lifecycle.check_stopped_mode(p.text("StoppedMode") or "KeepCharging")
     return _batch(cloud, p, lifecycle.check_stop, lambda i: lifecycle.stop(cloud, i, mode))
 
 
