@@ -6,8 +6,7 @@ import uuid
 
 from ... import catalog
 from ...core import new_id
-from ...errors import InvalidParameter, MissingParameter
-from ...params import Params
+from ...errors import MissingParameter
 from ..exceptions import (
     BootableAttachNotSupported,
     ChargeTypeViolation,
@@ -40,7 +39,6 @@ from .common import (
     check_name,
     get_disk,
     get_instance,
-    parse_tags,
     zone_of,
 )
 
@@ -106,22 +104,20 @@ def encryption(region: str, encrypted: bool, kms_key_id: str | None) -> tuple[bo
     return True, kms_key_id or default_kms_key(region)
 
 
-def encrypted_flag(value: str | None, name: str) -> bool:
-    """`Encrypted` (any case): anything but true/false is InvalidParameter naming the parameter."""
-    if value not in (None, "") and value.lower() not in ("true", "false"):
-        raise InvalidParameter(name)
-    return value is not None and value.lower() == "true"
-
-
 def default_kms_key(region: str) -> str:
     """The default (service) key of the account in a region; stable, as the real one is (our choice)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"localcloud:kms:{region}:ecs-default"))
 
 
 # CreateDisk ------------------------------------------------------------------------------------------------
-def create_disk(cloud, region: str, p: Params) -> dict:
-    zone = zone_of(region, p.text("ZoneId"))
-    instance_id = p.text("InstanceId")
+def create_disk(cloud, region: str, *, zone_id: str | None = None, instance_id: str | None = None,
+                category: str = "cloud", performance_level_name: str | None = None, snapshot_id: str | None = None,
+                size: int | None = None, name: str | None = None, description: str | None = None,
+                tags: dict[str, str] | None = None, encrypted: bool = False, kms_key_id: str | None = None,
+                resource_group_id: str = RESOURCE_GROUP) -> dict:
+    """CreateDisk: a pay-as-you-go disk in a zone (Creating, then Available), or with InstanceId a subscription
+    disk attached at once to that subscription instance."""
+    zone = zone_of(region, zone_id)
     if zone and instance_id:
         raise ZoneIdWithInstanceId()
     instance = None
@@ -133,15 +129,13 @@ def create_disk(cloud, region: str, p: Params) -> dict:
         zone = instance["zone"]
     if zone is None:
         raise MissingParameter(name="ZoneId")
-    category = p.text("DiskCategory", default="cloud")
     if category not in ALL_DISK_CATEGORIES:
         raise InvalidDiskCategoryValueNotSupported()
-    level = performance_level(p.text("PerformanceLevel"), category)
-    if p.text("SnapshotId") is not None:
+    level = performance_level(performance_level_name, category)
+    if snapshot_id is not None:
         raise InvalidSnapshotIdNotFound()
-    if "Size" not in p:
+    if size is None:
         raise MissingSnapshotIdOrSize()
-    size = p.integer("Size", code="InvalidSize.ValueNotSupported")
     low, high = size_range(category, level, system=False)
     if not low <= size <= high:
         raise InvalidSizeValueNotSupported()
@@ -150,12 +144,10 @@ def create_disk(cloud, region: str, p: Params) -> dict:
     if category not in catalog.zone_disks(region, zone):
         # A valid category this zone does not sell (catalog.py: some zones sell no cloud_ssd).
         raise InvalidDataDiskCategoryNotSupported()
-    name = p.text("DiskName")
     check_name(name, InvalidDiskNameMalformed, "DiskName")
-    description = p.text("Description")
     check_description(description)
-    disk_tags = parse_tags(p)
-    secret = encryption(region, encrypted_flag(p.text("Encrypted"), "Encrypted"), p.text("KMSKeyId"))
+    disk_tags = dict(tags or {})
+    secret = encryption(region, encrypted, kms_key_id)
     if instance is not None:
         disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="In_use",
                         instance_id=instance["id"], device=next_device(cloud, instance["id"]), portable=False,
@@ -164,16 +156,17 @@ def create_disk(cloud, region: str, p: Params) -> dict:
         return disk
     disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="Creating",
                     level=level, name=name or "", description=description or "", disk_tags=disk_tags,
-                    resource_group_id=p.text("ResourceGroupId", default=RESOURCE_GROUP), encryption=secret)
+                    resource_group_id=resource_group_id, encryption=secret)
     cloud.schedule("disk", disk, [("disk.create", "status", "Available")])
     return disk
 
 
 # Attach / Detach / Delete ---------------------------------------------------------------------------------
-def attach(cloud, p: Params) -> None:
-    instance = get_instance(cloud, p.text("InstanceId", required=True))
-    disk = get_disk(cloud, p.text("DiskId", required=True))
-    if p.flag("Bootable", default=False):
+def attach_disk(cloud, instance_id: str, disk_id: str, *, bootable: bool = False, device: str | None = None,
+                delete_with_instance: bool = False) -> None:
+    instance = get_instance(cloud, instance_id)
+    disk = get_disk(cloud, disk_id)
+    if bootable:
         raise BootableAttachNotSupported()
     if instance.get("_releasing") or instance["status"] not in ("Running", "Stopped"):
         raise IncorrectInstanceStatusForAttach(instance["status"], ("Running", "Stopped"))  # AttachDisk documents 400
@@ -186,7 +179,6 @@ def attach(cloud, p: Params) -> None:
     data = [d for d in attached_disks(cloud, instance["id"]) if d["type"] == "data"]
     if len(data) >= MAX_DATA_DISKS:
         raise InstanceDiskLimitExceeded()
-    device = p.text("Device")
     if device is not None:
         if len(device) != 9 or not device.startswith("/dev/xvd") or device[-1] not in string.ascii_lowercase[1:]:
             raise InvalidDeviceMalformed(param='Device')
@@ -194,15 +186,15 @@ def attach(cloud, p: Params) -> None:
             raise InvalidDeviceInUse()
     disk["device"] = device or next_device(cloud, instance["id"])
     disk["instance_id"] = instance["id"]
-    disk["delete_with_instance"] = p.flag("DeleteWithInstance", default=False)
+    disk["delete_with_instance"] = delete_with_instance
     disk["attached_time"] = cloud.clock.now()
     cloud.set_field("disk", disk, "status", "Attaching")
     cloud.schedule("disk", disk, [("disk.attach", "status", "In_use")])
 
 
-def detach(cloud, p: Params) -> None:
-    instance = get_instance(cloud, p.text("InstanceId", required=True))
-    disk = get_disk(cloud, p.text("DiskId", required=True))
+def detach_disk(cloud, instance_id: str, disk_id: str, delete_with_instance: bool = False) -> None:
+    instance = get_instance(cloud, instance_id)
+    disk = get_disk(cloud, disk_id)
     if disk["status"] == "Available":
         raise InvalidDiskAlreadyDetached()
     if disk.get("instance_id") != instance["id"]:
@@ -215,15 +207,15 @@ def detach(cloud, p: Params) -> None:
         raise IncorrectInstanceStatus(instance["status"], ("Running", "Stopped"))
     # Detaching takes "about a minute"; the disk keeps its InstanceId until it is Available again, and a
     # detached data disk is no longer released with the instance unless DeleteWithInstance says so.
-    disk["delete_with_instance"] = p.flag("DeleteWithInstance", default=False)
+    disk["delete_with_instance"] = delete_with_instance
     disk["detached_time"] = cloud.clock.now()
     cloud.set_field("disk", disk, "status", "Detaching")
     cloud.schedule("disk", disk, [("disk.detach", "instance_id", ""), (None, "device", ""),
                                   (None, "status", "Available")])
 
 
-def delete(cloud, p: Params) -> None:
-    disk = cloud.store.get("disk", p.text("DiskId", required=True))
+def delete_disk(cloud, disk_id: str) -> None:
+    disk = cloud.store.get("disk", disk_id)
     if disk is None:
         return  # a disk that does not exist is ignored (DeleteDisk docs)
     if disk["status"] == "Creating":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ... import tags
 from ...core import action, iso_seconds, rendered_list
-from ...errors import DryRunOperation, MissingParameter
+from ...errors import DryRunOperation, InvalidParameter, MissingParameter
 from ...params import Params
 from ..exceptions import (
     DiskNotPortable,
@@ -21,11 +21,13 @@ from ..models import disks as disk_models
 from ..models.common import (
     ALL_DISK_CATEGORIES,
     DISK_STATUSES,
+    RESOURCE_GROUP,
     check_description,
     check_name,
     creation_order,
     get_disk,
     page,
+    parse_tags,
     tag_filters,
 )
 from . import answer_order
@@ -35,12 +37,31 @@ _IOPS = {"cloud": (100, 0, 300), "cloud_efficiency": (1800, 50, 5000), "cloud_ss
          "cloud_essd": (1800, 50, 50000), "cloud_auto": (1800, 50, 50000), "cloud_essd_entry": (1800, 8, 6000)}
 
 
+def _required(p: Params, name: str) -> str:
+    return p.text(name, required=True) or ""   # required: MissingParameter for an absent or empty value
+
+
+def encrypted_flag(value: str | None, name: str) -> bool:
+    """`Encrypted` (any case): anything but true/false is InvalidParameter naming the parameter."""
+    if value not in (None, "") and value.lower() not in ("true", "false"):
+        raise InvalidParameter(name)
+    return value is not None and value.lower() == "true"
+
+
+
 @action("ecs", "CreateDisk")
 def create_disk(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        return {"DiskId": disk_models.create_disk(cloud, region, p)["id"]}
+        disk = disk_models.create_disk(
+            cloud, region, zone_id=p.text("ZoneId"), instance_id=p.text("InstanceId"),
+            category=p.text("DiskCategory") or "cloud", performance_level_name=p.text("PerformanceLevel"),
+            snapshot_id=p.text("SnapshotId"), size=p.integer("Size", code="InvalidSize.ValueNotSupported"),
+            name=p.text("DiskName"), description=p.text("Description"), tags=parse_tags(p),
+            encrypted=encrypted_flag(p.text("Encrypted"), "Encrypted"), kms_key_id=p.text("KMSKeyId"),
+            resource_group_id=p.text("ResourceGroupId") or RESOURCE_GROUP)
+        return {"DiskId": disk["id"]}
 
     return cloud.idempotent("ecs", "CreateDisk", p, create)
 
@@ -131,19 +152,22 @@ def describe_disks(cloud, p: Params) -> dict:
 
 @action("ecs", "AttachDisk")
 def attach_disk(cloud, p: Params) -> dict:
-    disk_models.attach(cloud, p)
+    disk_models.attach_disk(cloud, _required(p, "InstanceId"), _required(p, "DiskId"),
+                            bootable=bool(p.flag("Bootable", default=False)), device=p.text("Device"),
+                            delete_with_instance=bool(p.flag("DeleteWithInstance", default=False)))
     return {}
 
 
 @action("ecs", "DetachDisk")
 def detach_disk(cloud, p: Params) -> dict:
-    disk_models.detach(cloud, p)
+    disk_models.detach_disk(cloud, _required(p, "InstanceId"), _required(p, "DiskId"),
+                            delete_with_instance=bool(p.flag("DeleteWithInstance", default=False)))
     return {}
 
 
 @action("ecs", "DeleteDisk")
 def delete_disk(cloud, p: Params) -> dict:
-    disk_models.delete(cloud, p)
+    disk_models.delete_disk(cloud, _required(p, "DiskId"))
     return {}
 
 

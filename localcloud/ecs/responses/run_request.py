@@ -5,8 +5,8 @@ from ...errors import InvalidParameter
 from ...params import Params
 from ..exceptions import InvalidSystemDiskSizeValueNotSupported
 from ..models.common import RESOURCE_GROUP, parse_tags
-from ..models.disks import encrypted_flag
 from ..models.instances import DiskRequest, RunRequest
+from .disks import encrypted_flag
 
 
 def _int_or_none(value: str | None) -> int | None:
