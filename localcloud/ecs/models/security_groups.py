@@ -6,7 +6,6 @@ import re
 
 from ...core import new_id
 from ...errors import ApiError, InvalidParameter, MissingParameter
-from ...params import Params
 from ..exceptions import (
     AuthorizationLimitExceed,
     IncorrectVpcStatus,
@@ -16,7 +15,6 @@ from ..exceptions import (
     InvalidIpProtocolMalformed,
     InvalidIpProtocolValueNotSupported,
     InvalidNicTypeValueNotSupported,
-    InvalidParameterConflict,
     InvalidParamIpv6DestCidrIp,
     InvalidParamIpv6SourceCidrIp,
     InvalidParamPrefixListId,
@@ -26,6 +24,7 @@ from ..exceptions import (
     InvalidPriorityMalformed,
     InvalidPriorityValueNotSupported,
     InvalidRuleDescription,
+    InvalidSecurityGroupDescriptionMalformed,
     InvalidSecurityGroupNameMalformed,
     InvalidSecurityGroupTypeNotSupported,
     InvalidSourceCidrIpMalformed,
@@ -41,7 +40,7 @@ from ..exceptions import (
     SecurityGroupReferenced,
 )
 from . import prefix_lists
-from .common import RESOURCE_GROUP, check_description, check_name, get_security_group, parse_tags
+from .common import RESOURCE_GROUP, check_description, check_name
 from .lifecycle import lingering
 
 MAX_GROUPS_PER_REGION = 100     # "100 security groups per region" (Security groups limits, DOCS21)
@@ -64,32 +63,41 @@ IDENTITY = ("direction", "ip_protocol", "port_range", "source_port_range", "nic_
 
 
 # groups ---------------------------------------------------------------------------------------------------
-def create_security_group(cloud, region: str, p: Params) -> dict:
-    name = p.text("SecurityGroupName")
+def create_security_group(cloud, region: str, *, name: str | None = None, description: str | None = None,
+                          group_type: str = "normal", vpc_id: str | None = None, tags: dict[str, str] | None = None,
+                          resource_group_id: str = RESOURCE_GROUP) -> dict:
     check_name(name, InvalidSecurityGroupNameMalformed, "SecurityGroupName")
-    description = p.text("Description")
     check_description(description)
-    group_type = p.text("SecurityGroupType", default="normal")
     if group_type not in ("normal", "enterprise"):
         raise InvalidSecurityGroupTypeNotSupported()
-    vpc_id = p.text("VpcId")
     if vpc_id is not None:
         vpc = cloud.store.get("vpc", vpc_id)
         if vpc is None or vpc["region"] != region:
             raise InvalidVpcIdNotFound()
         if vpc.get("status") != "Available":
             raise IncorrectVpcStatus()
-    new_tags = parse_tags(p)
+    new_tags = dict(tags or {})
     if sum(1 for g in cloud.store.all("security_group") if g["region"] == region) >= MAX_GROUPS_PER_REGION:
         raise QuotaExceedSecurityGroup()
     group = {
         "id": new_id("sg", region), "region": region, "vpc_id": vpc_id or "", "group_type": group_type,
         "name": name or "", "description": description or "", "created": cloud.clock.now(), "tags": new_tags,
-        "resource_group_id": p.text("ResourceGroupId", default=RESOURCE_GROUP), "inner_access_policy": "Accept",
+        "resource_group_id": resource_group_id, "inner_access_policy": "Accept",
         "rules": [],
     }
     cloud.store.put("security_group", group)
     return group
+
+
+def modify_security_group_attribute(cloud, group: dict, name: str | None, description: str | None) -> None:
+    """Name and description, both optional (ModifySecurityGroupAttribute docs)."""
+    check_name(name, InvalidSecurityGroupNameMalformed, "SecurityGroupName")
+    check_description(description, InvalidSecurityGroupDescriptionMalformed)
+    if name is not None:
+        group["name"] = name
+    if description is not None:
+        group["description"] = description
+    cloud.store.put("security_group", group)
 
 
 def members(cloud, group_id: str) -> list[dict]:
@@ -214,25 +222,10 @@ def identity(rule: dict) -> tuple:
     return tuple(rule.get(k, "") for k in IDENTITY)
 
 
-def permissions(p: Params, direction: str, required: bool = True) -> list[dict[str, str]]:
-    """Permissions.N.* entries, or one entry built from the deprecated flat parameters (never both)."""
-    fields = INGRESS_FIELDS if direction == "ingress" else EGRESS_FIELDS
-    entries = p.struct_list("Permissions")
-    flat = {f: p.raw[f] for f in fields if p.raw.get(f, "") != ""}
-    if entries and flat:
-        raise InvalidParameterConflict()
-    if len(entries) > MAX_PERMISSIONS_PER_CALL:
-        raise InvalidParameter("Permissions", f"At most {MAX_PERMISSIONS_PER_CALL} rules are allowed in one call.")
-    if flat:
-        entries = [flat]
-    if not entries and required:
-        raise MissingParameter(name="Permissions.1.IpProtocol")
-    return entries
-
-
-def authorize(cloud, group: dict, p: Params, direction: str) -> None:
-    """Add rules; a rule identical to an existing one succeeds without being added again (ECS docs)."""
-    rules = [parse_rule(cloud, group, e, direction) for e in permissions(p, direction)]
+def authorize_security_group(cloud, group: dict, entries: list[dict[str, str]], direction: str) -> None:
+    """AuthorizeSecurityGroup(Egress): add rules, each a Permissions.N entry by its API field names. A rule
+    identical to an existing one succeeds without being added again (ECS docs)."""
+    rules = [parse_rule(cloud, group, e, direction) for e in entries]
     seen = {identity(r) for r in group["rules"]}
     added = []
     for rule in rules:
@@ -250,25 +243,20 @@ def authorize(cloud, group: dict, p: Params, direction: str) -> None:
     cloud.store.put("security_group", group)
 
 
-def revoke(cloud, group: dict, p: Params, direction: str) -> None:
+def revoke_security_group(cloud, group: dict, rule_ids: set[str], entries: list[dict[str, str]],
+                          direction: str) -> None:
     """Remove rules by SecurityGroupRuleId.N or by their fields. A rule given by its fields that does not
     exist is ignored; a rule id that does not exist (in this direction) fails the call with
     InvalidParam.SecurityGroupRuleId (the rule the API has followed since 2024-07-08)."""
-    rule_ids = set(p.items("SecurityGroupRuleId"))
     if len(rule_ids) > MAX_PERMISSIONS_PER_CALL:
         raise InvalidParameter("SecurityGroupRuleId")
     known = {r["rule_id"] for r in group["rules"] if r["direction"] == direction}
     unknown = sorted(rule_ids - known)
     if unknown:
         raise InvalidParamSecurityGroupRuleId(rule_id=unknown[0])
-    entries = permissions(p, direction, required=not rule_ids)
     targets = {identity(parse_rule(cloud, group, e, direction, revoke=True)) for e in entries}
     kept = [r for r in group["rules"]
             if r["direction"] != direction or (r["rule_id"] not in rule_ids and identity(r) not in targets)]
     if len(kept) != len(group["rules"]):
         group["rules"] = kept
         cloud.store.put("security_group", group)
-
-
-def find(cloud, p: Params, region: str) -> dict:
-    return get_security_group(cloud, p.text("SecurityGroupId", required=True), region)

@@ -3,20 +3,19 @@ from __future__ import annotations
 
 from ... import tags
 from ...core import action, iso_seconds, rendered_list
-from ...errors import DryRunOperation, InvalidParameter
+from ...errors import DryRunOperation, InvalidParameter, MissingParameter
 from ...params import Params
 from ..exceptions import (
     InvalidNicTypeValueNotSupported,
-    InvalidSecurityGroupDescriptionMalformed,
-    InvalidSecurityGroupNameMalformed,
+    InvalidParameterConflict,
 )
 from ..models import security_groups as sg_models
 from ..models.common import (
-    check_description,
-    check_name,
+    RESOURCE_GROUP,
     creation_order,
     get_security_group,
     page,
+    parse_tags,
     tag_filters,
     token_page,
 )
@@ -31,7 +30,11 @@ def create_security_group(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        return {"SecurityGroupId": sg_models.create_security_group(cloud, region, p)["id"]}
+        group = sg_models.create_security_group(
+            cloud, region, name=p.text("SecurityGroupName"), description=p.text("Description"),
+            group_type=p.text("SecurityGroupType") or "normal", vpc_id=p.text("VpcId"), tags=parse_tags(p),
+            resource_group_id=p.text("ResourceGroupId") or RESOURCE_GROUP)
+        return {"SecurityGroupId": group["id"]}
 
     return cloud.idempotent("ecs", "CreateSecurityGroup", p, create)
 
@@ -108,7 +111,7 @@ def render_rule(cloud, group: dict, rule: dict) -> dict:
 @action("ecs", "DescribeSecurityGroupAttribute")
 def describe_security_group_attribute(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    group = sg_models.find(cloud, p, region)
+    group = _find(cloud, p, region)
     direction = p.text("Direction", default="all")
     if direction not in ("all", "ingress", "egress"):
         raise InvalidParameter("Direction")
@@ -129,16 +132,50 @@ def describe_security_group_attribute(cloud, p: Params) -> dict:
 @action("ecs", "DeleteSecurityGroup")
 def delete_security_group(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    sg_models.delete_security_group(cloud, sg_models.find(cloud, p, region))
+    sg_models.delete_security_group(cloud, _find(cloud, p, region))
     return {}
 
 
-def _rule_change(cloud, p: Params, name: str, change, direction: str) -> dict:
+def _find(cloud, p: Params, region: str) -> dict:
+    return get_security_group(cloud, p.text("SecurityGroupId", required=True), region)
+
+
+def _permissions(p: Params, direction: str, required: bool = True) -> list[dict[str, str]]:
+    """Permissions.N.* entries, or one entry built from the deprecated flat parameters (never both)."""
+    fields = sg_models.INGRESS_FIELDS if direction == "ingress" else sg_models.EGRESS_FIELDS
+    entries = p.struct_list("Permissions")
+    flat = {f: p.raw[f] for f in fields if p.raw.get(f, "") != ""}
+    if entries and flat:
+        raise InvalidParameterConflict()
+    if len(entries) > sg_models.MAX_PERMISSIONS_PER_CALL:
+        raise InvalidParameter("Permissions", f"At most {sg_models.MAX_PERMISSIONS_PER_CALL} rules are allowed in one call.")
+    if flat:
+        entries = [flat]
+    if not entries and required:
+        raise MissingParameter(name="Permissions.1.IpProtocol")
+    return entries
+
+
+
+def _authorize(cloud, p: Params, name: str, direction: str) -> dict:
     region = cloud.region(p)
-    group = sg_models.find(cloud, p, region)
+    group = _find(cloud, p, region)
 
     def apply():
-        change(cloud, group, p, direction)
+        sg_models.authorize_security_group(cloud, group, _permissions(p, direction), direction)
+        return {}
+
+    return cloud.idempotent("ecs", name, p, apply)
+
+
+def _revoke(cloud, p: Params, name: str, direction: str) -> dict:
+    region = cloud.region(p)
+    group = _find(cloud, p, region)
+
+    def apply():
+        rule_ids = set(p.items("SecurityGroupRuleId"))
+        sg_models.revoke_security_group(cloud, group, rule_ids, _permissions(p, direction, required=not rule_ids),
+                                        direction)
         return {}
 
     return cloud.idempotent("ecs", name, p, apply)
@@ -146,22 +183,22 @@ def _rule_change(cloud, p: Params, name: str, change, direction: str) -> dict:
 
 @action("ecs", "AuthorizeSecurityGroup")
 def authorize_security_group(cloud, p: Params) -> dict:
-    return _rule_change(cloud, p, "AuthorizeSecurityGroup", sg_models.authorize, "ingress")
+    return _authorize(cloud, p, "AuthorizeSecurityGroup", "ingress")
 
 
 @action("ecs", "AuthorizeSecurityGroupEgress")
 def authorize_security_group_egress(cloud, p: Params) -> dict:
-    return _rule_change(cloud, p, "AuthorizeSecurityGroupEgress", sg_models.authorize, "egress")
+    return _authorize(cloud, p, "AuthorizeSecurityGroupEgress", "egress")
 
 
 @action("ecs", "RevokeSecurityGroup")
 def revoke_security_group(cloud, p: Params) -> dict:
-    return _rule_change(cloud, p, "RevokeSecurityGroup", sg_models.revoke, "ingress")
+    return _revoke(cloud, p, "RevokeSecurityGroup", "ingress")
 
 
 @action("ecs", "RevokeSecurityGroupEgress")
 def revoke_security_group_egress(cloud, p: Params) -> dict:
-    return _rule_change(cloud, p, "RevokeSecurityGroupEgress", sg_models.revoke, "egress")
+    return _revoke(cloud, p, "RevokeSecurityGroupEgress", "egress")
 
 
 @action("ecs", "ModifySecurityGroupAttribute")
@@ -170,12 +207,5 @@ def modify_security_group_attribute(cloud, p: Params) -> dict:
     `InvalidSecurityGroupName.Malformed` and `InvalidSecurityGroupDiscription.Malformed`, typo included)."""
     region = cloud.region(p)
     group = get_security_group(cloud, p.text("SecurityGroupId", required=True), region)
-    name, description = p.text("SecurityGroupName"), p.text("Description")
-    check_name(name, InvalidSecurityGroupNameMalformed, "SecurityGroupName")
-    check_description(description, InvalidSecurityGroupDescriptionMalformed)
-    if name is not None:
-        group["name"] = name
-    if description is not None:
-        group["description"] = description
-    cloud.store.put("security_group", group)
+    sg_models.modify_security_group_attribute(cloud, group, p.text("SecurityGroupName"), p.text("Description"))
     return {}
