@@ -27,7 +27,7 @@ from ..exceptions import (
     InvalidSpotStrategyValue,
     InvalidUsage,
 )
-from ..models.common import tag_filters
+from .common import tag_filters
 
 LANGUAGES = ("zh-CN", "en-US", "ja")
 CHARGE_TYPES = ("PrePaid", "PostPaid")

@@ -26,11 +26,9 @@ from ..models.common import (
     check_name,
     creation_order,
     get_disk,
-    page,
-    parse_tags,
-    tag_filters,
 )
 from . import answer_order
+from .common import page, parse_tags, tag_filters
 
 NEVER_EXPIRES = "2999-09-08T16:00Z"   # ExpiredTime of pay-as-you-go disks in real responses
 _IOPS = {"cloud": (100, 0, 300), "cloud_efficiency": (1800, 50, 5000), "cloud_ssd": (1800, 30, 25000),

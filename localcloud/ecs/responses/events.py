@@ -4,8 +4,8 @@ from __future__ import annotations
 from ...core import action, iso_seconds
 from ...errors import InvalidParameter
 from ...params import Params
-from ..models.common import page
 from ..models.events import CYCLE_STATUSES, DEFAULT_CYCLE, EVENT_TYPES, EVENTS_KEY
+from .common import page
 
 # Numeric codes of the real answers (EventType.Code, EventCycleStatus.Code).
 _TYPE_CODES = {"SystemFailure.Delete": 36}

@@ -20,8 +20,9 @@ from ..exceptions import (
 )
 from ..models import instances as instance_models
 from ..models import lifecycle
-from ..models.common import INSTANCE_STATUSES, creation_order, get_instance, page, tag_filters
+from ..models.common import INSTANCE_STATUSES, creation_order, get_instance
 from . import answer_order
+from .common import page, tag_filters
 from .run_request import read_run_request
 
 NEVER_EXPIRES = "2099-12-31T15:59Z"    # ExpiredTime of pay-as-you-go instances in real responses

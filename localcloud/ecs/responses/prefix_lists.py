@@ -8,15 +8,8 @@ from ...core import action, iso_seconds
 from ...params import Params
 from ..exceptions import InvalidParamAddressFamily, InvalidParamCidr, InvalidParamMaxEntries, InvalidParamPrefixListName
 from ..models import prefix_lists as models
-from ..models.common import (
-    RESOURCE_GROUP,
-    check_description,
-    check_name,
-    creation_order,
-    parse_tags,
-    tag_filters,
-    token_page,
-)
+from ..models.common import RESOURCE_GROUP, check_description, check_name, creation_order
+from .common import parse_tags, tag_filters, token_page
 
 
 @action("ecs", "CreatePrefixList")

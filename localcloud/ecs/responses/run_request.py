@@ -4,8 +4,9 @@ from __future__ import annotations
 from ...errors import InvalidParameter
 from ...params import Params
 from ..exceptions import InvalidSystemDiskSizeValueNotSupported
-from ..models.common import RESOURCE_GROUP, parse_tags
+from ..models.common import RESOURCE_GROUP
 from ..models.instances import DiskRequest, RunRequest
+from .common import parse_tags
 from .disks import encrypted_flag
 
 

@@ -10,16 +10,9 @@ from ..exceptions import (
     InvalidParameterConflict,
 )
 from ..models import security_groups as sg_models
-from ..models.common import (
-    RESOURCE_GROUP,
-    creation_order,
-    get_security_group,
-    page,
-    parse_tags,
-    tag_filters,
-    token_page,
-)
+from ..models.common import RESOURCE_GROUP, creation_order, get_security_group
 from . import answer_order
+from .common import page, parse_tags, tag_filters, token_page
 
 BASIC_GROUP_CAPACITY = 2000   # instances per basic group (Security group limits); enterprise: 65536
 ENTERPRISE_GROUP_CAPACITY = 65536
