@@ -8,7 +8,7 @@ import string
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, overload
 
 from . import catalog
 from .encoding import EncodedList, dumps
@@ -141,7 +141,13 @@ class Cloud:
         return body
 
     # validation helpers used by products ---------------------------------------------------
-    def region(self, p: Params, required: bool = True) -> str:
+    @overload
+    def region(self, p: Params) -> str: ...
+
+    @overload
+    def region(self, p: Params, required: bool) -> str | None: ...
+
+    def region(self, p: Params, required: bool = True) -> str | None:
         region = p.text("RegionId", required=required)
         if region is not None and region not in catalog.REGIONS:
             raise region_not_found()
@@ -256,8 +262,9 @@ def public(obj: dict) -> dict:
 def paginate(items: list, p: Params, default_size: int = 10, max_size: int = 100,
              code: str | None = None) -> tuple[list, dict]:
     """PageNumber/PageSize paging; returns the page and {TotalCount, PageNumber, PageSize}."""
-    number = p.integer("PageNumber", default=1, min=1, max=10**9, code=code)
-    size = p.integer("PageSize", default=default_size, min=1, max=max_size, code=code)
+    # min=1: `or` only stands in for an absent value (the getters answer None without a default)
+    number = p.integer("PageNumber", min=1, max=10**9, code=code) or 1
+    size = p.integer("PageSize", min=1, max=max_size, code=code) or default_size
     start = (number - 1) * size
     return items[start:start + size], {"TotalCount": len(items), "PageNumber": number, "PageSize": size}
 
@@ -265,7 +272,7 @@ def paginate(items: list, p: Params, default_size: int = 10, max_size: int = 100
 def next_token_page(items: list, p: Params, default_size: int = 10, max_size: int = 100,
                     size_param: str = "MaxResults") -> tuple[list, dict]:
     """NextToken/MaxResults paging; `NextToken` is "" on the last page, as the real answers have it (CHOICES.md)."""
-    size = p.integer(size_param, default=default_size, min=1, max=max_size)
+    size = p.integer(size_param, min=1, max=max_size) or default_size   # min=1: `or` only for an absent value
     token = p.text("NextToken")
     start = 0
     if token:

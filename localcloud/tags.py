@@ -92,12 +92,12 @@ def resource_ids(p: Params, required: bool, limit: int, too_many: CloudError, mi
 
 
 def in_region(cloud, kind: str | None, region: str, ids: list[str],
-              not_found: Callable[[str], CloudError]) -> list[tuple[str | None, dict]]:
+              not_found: Callable[[str], CloudError]) -> list[tuple[str, dict]]:
     """`(kind, resource)` for every id; `kind` None (a documented type not emulated) finds nothing."""
     found = []
     for rid in ids:
         obj = cloud.store.get(kind, rid) if kind else None
-        if obj is None or obj["region"] != region:
+        if kind is None or obj is None or obj["region"] != region:
             raise not_found(rid)
         found.append((kind, obj))
     return found
