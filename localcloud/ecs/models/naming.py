@@ -35,7 +35,7 @@ def expand(pattern: str | None, amount: int, unique_suffix: bool) -> list[str | 
         raise InvalidInstanceNameCustomMalformed()
     if len(str(begin)) > bits:
         bits = 6
-    names = []
+    names: list[str | None] = []
     for i in range(amount):
         number = min(begin + i, 999999)
         name = f"{match.group('prefix')}{number:0{bits}d}{match.group('suffix')}"

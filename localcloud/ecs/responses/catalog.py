@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Any
 
 from ... import catalog
 from ...core import action, paginate
@@ -73,7 +74,7 @@ def describe_zones(cloud, p: Params) -> dict:
     verbose = p.flag("Verbose", default=True)
     zones = []
     for zid, zone in sorted(catalog.zones(region).items()):
-        item = {"ZoneId": zid, "LocalName": _local_name(zone, lang), "ZoneType": "AvailabilityZone"}
+        item: dict[str, Any] = {"ZoneId": zid, "LocalName": _local_name(zone, lang), "ZoneType": "AvailabilityZone"}
         if verbose:
             types = _types_of(region, zid)
             disks = catalog.zone_disks(region, zid)
@@ -202,7 +203,7 @@ def describe_available_resource(cloud, p: Params) -> dict:
         raise InstanceTypeRequiredForSystemDisk()
     if "Memory" in p:
         try:
-            float(p.text("Memory"))
+            float(p.text("Memory") or "")   # "Memory" in p: never empty
         except ValueError:
             raise InvalidParamMemory() from None
     zone_filter = p.text("ZoneId")
@@ -251,7 +252,7 @@ def describe_images(cloud, p: Params) -> dict:
     if itype is not None and itype not in catalog.INSTANCE_TYPES:
         raise InvalidImageInstanceType()
     # Status defaults to Available; "ALL" or a list including Available shows the public images.
-    statuses = [s.strip() for s in p.text("Status", default="Available").split(",")]
+    statuses = [s.strip() for s in (p.text("Status") or "Available").split(",")]
     ids = [i.strip() for i in (p.text("ImageId") or "").split(",") if i.strip()]
     name = p.text("ImageName")
     family = p.text("ImageFamily")

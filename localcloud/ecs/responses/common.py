@@ -27,8 +27,8 @@ def tag_filters(p: Params, name: str = "Tag") -> list[dict[str, str]]:
 def token_page(items: list, p: Params, default: int, low: int, high: int) -> tuple[list, dict]:
     """NextToken/MaxResults with MaxResults clamped into [low, high] (the documented behaviour of
     DescribeInstances/DescribeDisks: below the minimum or unset -> default, above the maximum -> maximum)."""
-    size = p.integer("MaxResults", default=default)
-    size = min(max(size, low), high)
+    size = p.integer("MaxResults")
+    size = min(max(default if size is None else size, low), high)
     return next_token_page(items, Params({**p.raw, "MaxResults": str(size)}), default_size=default, max_size=high)
 
 

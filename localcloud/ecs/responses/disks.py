@@ -136,9 +136,9 @@ def describe_disks(cloud, p: Params) -> dict:
     if p.text("DiskChargeType") == "PrePaid":
         disks = []
     for param, field in (("Portable", "portable"), ("DeleteWithInstance", "delete_with_instance")):
-        value = p.flag(param)
-        if value is not None:
-            disks = [d for d in disks if bool(d.get(field)) == value]
+        flag = p.flag(param)
+        if flag is not None:
+            disks = [d for d in disks if bool(d.get(field)) == flag]
     filters = tag_filters(p)
     disks = [d for d in disks if tags.matches(d, filters)]
     if p.flag("DryRun", default=False):

@@ -41,18 +41,21 @@ def describe_instance_history_events(cloud, p: Params) -> dict:
     events = [e for e in cloud.store.meta(EVENTS_KEY, []) if e["region"] == region]
     # InstanceEventType.N wins over EventType; InstanceEventCycleStatus.N over EventCycleStatus (API docs).
     types = _choices(p.items("InstanceEventType"), EVENT_TYPES, "InstanceEventType.N")
-    if not types and p.text("EventType") is not None:
-        types = _choices([p.text("EventType")], EVENT_TYPES, "EventType")
+    event_type = p.text("EventType")
+    if not types and event_type is not None:
+        types = _choices([event_type], EVENT_TYPES, "EventType")
     cycles = _choices(p.items("InstanceEventCycleStatus"), CYCLE_STATUSES, "InstanceEventCycleStatus.N")
-    if not cycles and p.text("EventCycleStatus") is not None:
-        cycles = _choices([p.text("EventCycleStatus")], CYCLE_STATUSES, "EventCycleStatus")
+    cycle = p.text("EventCycleStatus")
+    if not cycles and cycle is not None:
+        cycles = _choices([cycle], CYCLE_STATUSES, "EventCycleStatus")
     resource_type = p.text("ResourceType", default="instance")
     if resource_type not in ("instance", "ddh", "managedhost"):
         raise InvalidParameter("ResourceType")
     if resource_type != "instance":
         events = []
     # ResourceId.N takes precedence over InstanceId (API docs).
-    ids = p.items("ResourceId") or ([p.text("InstanceId")] if p.text("InstanceId") else [])
+    instance_id = p.text("InstanceId")
+    ids = p.items("ResourceId") or ([instance_id] if instance_id else [])
     if len(ids) > 100:
         raise InvalidParameter("ResourceId.N")
     event_ids = p.items("EventId")

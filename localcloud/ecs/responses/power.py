@@ -38,7 +38,7 @@ def reboot_instance(cloud, p: Params) -> dict:
 
 @action("ecs", "DeleteInstance")
 def delete_instance(cloud, p: Params) -> dict:
-    force = p.flag("Force", default=False)
+    force = bool(p.flag("Force", default=False))
     return _single(cloud, p, lambda i: lifecycle.check_delete(i, force), lambda i: lifecycle.release(cloud, i))
 
 

@@ -67,5 +67,5 @@ def describe_prefix_lists(cloud, p: Params) -> dict:
 
 @action("ecs", "DeletePrefixList")
 def delete_prefix_list(cloud, p: Params) -> dict:
-    models.delete_prefix_list(cloud, cloud.region(p), p.text("PrefixListId", required=True))
+    models.delete_prefix_list(cloud, cloud.region(p), p.text("PrefixListId", required=True) or "")
     return {}

@@ -80,7 +80,7 @@ def describe_security_groups(cloud, p: Params) -> dict:
 
 
 def render_rule(cloud, group: dict, rule: dict) -> dict:
-    def group_name(group_id: str) -> str:
+    def group_name(group_id: str | None) -> str:
         other = cloud.store.get("security_group", group_id) if group_id else None
         return other["name"] if other else ""
 

@@ -44,7 +44,7 @@ def _resource_ids(p: Params, required: bool) -> list[str]:
         missing_name="ResourceId.1", unique=True)
 
 
-def _resources(cloud, region: str, rtype: str, ids: list[str]) -> list[tuple[str | None, dict]]:
+def _resources(cloud, region: str, rtype: str, ids: list[str]) -> list[tuple[str, dict]]:
     return tags.in_region(cloud, KINDS.get(rtype), region, ids, lambda rid: InvalidResourceIdNotFound())
 
 
