@@ -1,7 +1,7 @@
 """Tags shared by every product: parsing `Tag.N.Key/Value`, limits, filters, and the tag API pieces."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from .core import next_token_page
 from .errors import CloudError, missing
@@ -43,7 +43,7 @@ def merge_tags(obj: dict, new: dict[str, str], limit_code: str = "InvalidTagCoun
     obj["tags"] = merged
 
 
-def matches(obj: dict, filters: list[dict[str, str]]) -> bool:
+def matches(obj: Mapping[str, Any], filters: list[dict[str, str]]) -> bool:
     """Every filter must match: a key with an empty or absent value matches any value."""
     tags = obj.get("tags") or {}
     for f in filters:
@@ -64,7 +64,7 @@ def filter_by_tags(objs: list[dict], p: Params, name: str = "Tag") -> list[dict]
     return [o for o in objs if matches(o, filters)] if filters else objs
 
 
-def render(obj: dict, key_names: tuple[str, str] = ("TagKey", "TagValue")) -> dict:
+def render(obj: Mapping[str, Any], key_names: tuple[str, str] = ("TagKey", "TagValue")) -> dict:
     """`{"Tag": [{TagKey, TagValue}, ...]}` (ECS, SLB) or with ("Key", "Value") for VPC."""
     k, v = key_names
     return {"Tag": [{k: key, v: value} for key, value in (obj.get("tags") or {}).items()]}
