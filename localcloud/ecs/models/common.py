@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from ... import catalog
 from ...errors import ApiError
@@ -12,6 +13,11 @@ from ..exceptions import (
     InvalidSecurityGroupIdNotFound,
     InvalidZoneIdNotFound,
 )
+
+if TYPE_CHECKING:
+    from .disks import Disk
+    from .instances import Instance
+    from .security_groups import SecurityGroup
 
 RESOURCE_GROUP = "rg-acfmlocalcloud"
 INSTANCE_STATUSES = ("Pending", "Starting", "Running", "Stopping", "Stopped")
@@ -52,7 +58,7 @@ def zone_of(region: str, zone: str | None) -> str | None:
     return zone
 
 
-def _get(cloud, kind: str, rid: str | None, region: str | None, absent: type[ApiError]) -> dict:
+def _get(cloud, kind: str, rid: str | None, region: str | None, absent: type[ApiError]) -> Any:
     """The resource, or the kind's 404 (also for a resource of another region)."""
     obj = cloud.store.get(kind, rid) if rid else None
     if obj is None or (region is not None and obj["region"] != region):
@@ -60,16 +66,16 @@ def _get(cloud, kind: str, rid: str | None, region: str | None, absent: type[Api
     return obj
 
 
-def get_instance(cloud, instance_id: str | None, region: str | None = None) -> dict:
+def get_instance(cloud, instance_id: str | None, region: str | None = None) -> Instance:
     """The instance, or 404 `InvalidInstanceId.NotFound` (also for an instance of another region)."""
     return _get(cloud, "instance", instance_id, region, InvalidInstanceIdNotFound)
 
 
-def get_disk(cloud, disk_id: str | None, region: str | None = None) -> dict:
+def get_disk(cloud, disk_id: str | None, region: str | None = None) -> Disk:
     return _get(cloud, "disk", disk_id, region, InvalidDiskIdNotFound)
 
 
-def get_security_group(cloud, group_id: str | None, region: str | None = None) -> dict:
+def get_security_group(cloud, group_id: str | None, region: str | None = None) -> SecurityGroup:
     return _get(cloud, "security_group", group_id, region, InvalidSecurityGroupIdNotFound)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import string
 import uuid
+from typing import TYPE_CHECKING, TypedDict
 
 from ... import catalog
 from ...core import new_id
@@ -28,6 +29,7 @@ from ..exceptions import (
     InvalidSizeValueNotSupported,
     InvalidSnapshotIdNotFound,
     MissingSnapshotIdOrSize,
+    NoAttributeToModify,
     OperationDeniedZoneNotAllowed,
     ResourcesNotInSameZone,
     ZoneIdWithInstanceId,
@@ -42,6 +44,9 @@ from .common import (
     zone_of,
 )
 
+if TYPE_CHECKING:
+    from .instances import Instance
+
 MAX_DATA_DISKS = 16                   # data disks per instance (AttachDisk / RunInstances docs)
 LEVELS = ("PL0", "PL1", "PL2", "PL3")
 _ESSD_MIN = {"PL0": 1, "PL1": 20, "PL2": 461, "PL3": 1261}
@@ -50,6 +55,39 @@ DATA_RANGE = {"cloud": (5, 2000), "cloud_efficiency": (20, 32768), "cloud_ssd": 
               "cloud_essd": (20, 65536), "cloud_auto": (1, 65536), "cloud_essd_entry": (10, 32768)}
 SYSTEM_RANGE = {"cloud": (20, 500), "cloud_efficiency": (20, 2048), "cloud_ssd": (20, 2048),
                 "cloud_essd": (20, 2048), "cloud_auto": (1, 2048), "cloud_essd_entry": (10, 2048)}
+
+
+class Disk(TypedDict, total=False):
+    """A cloud disk as kept in the store (kind "disk"); every key but `_timeline` is set at creation."""
+
+    id: str
+    region: str
+    zone: str
+    size: int                        # GiB
+    category: str
+    type: str                        # system | data
+    instance_id: str                 # "" when detached
+    device: str                      # /dev/xvd?, "" when detached
+    delete_with_instance: bool
+    portable: bool
+    status: str                      # Creating | Available | Attaching | In_use | Detaching
+    created: float
+    tags: dict[str, str]
+    name: str
+    description: str
+    performance_level: str           # PL0-PL3 for cloud_essd, else ""
+    image_id: str
+    attached_time: float | None
+    detached_time: float | None
+    resource_group_id: str
+    serial: str
+    _order: int
+    encrypted: bool
+    kms_key_id: str
+    delete_auto_snapshot: bool       # set by ModifyDiskAttribute only
+    enable_auto_snapshot: bool
+    bursting_enabled: bool
+    _timeline: list
 
 
 def size_range(category: str, level: str | None, system: bool) -> tuple[int, int]:
@@ -69,9 +107,9 @@ def new_disk(cloud, region: str, zone: str, *, category: str, size: int, disk_ty
              instance_id: str = "", device: str = "", delete_with_instance: bool = False, portable: bool = True,
              level: str = "", name: str = "", description: str = "", image_id: str = "",
              disk_tags: dict | None = None, order: int = 0, resource_group_id: str = RESOURCE_GROUP,
-             encryption: tuple[bool, str] = (False, "")) -> dict:
+             encryption: tuple[bool, str] = (False, "")) -> Disk:
     now = cloud.clock.now()
-    disk = {
+    disk: Disk = {
         "id": new_id("d", region), "region": region, "zone": zone, "size": size, "category": category,
         "type": disk_type, "instance_id": instance_id, "device": device, "delete_with_instance": delete_with_instance,
         "portable": portable, "status": status, "created": now, "tags": dict(disk_tags or {}), "name": name,
@@ -114,7 +152,7 @@ def create_disk(cloud, region: str, *, zone_id: str | None = None, instance_id: 
                 category: str = "cloud", performance_level_name: str | None = None, snapshot_id: str | None = None,
                 size: int | None = None, name: str | None = None, description: str | None = None,
                 tags: dict[str, str] | None = None, encrypted: bool = False, kms_key_id: str | None = None,
-                resource_group_id: str = RESOURCE_GROUP) -> dict:
+                resource_group_id: str = RESOURCE_GROUP) -> Disk:
     """CreateDisk: a pay-as-you-go disk in a zone (Creating, then Available), or with InstanceId a subscription
     disk attached at once to that subscription instance."""
     zone = zone_of(region, zone_id)
@@ -225,7 +263,41 @@ def delete_disk(cloud, disk_id: str) -> None:
     cloud.release("disk", disk)
 
 
-def release_with_instance(cloud, instance: dict) -> None:
+def modify_disk_attribute(cloud, region: str | None, disk_ids: list[str], *, name: str | None = None,
+                          description: str | None = None, delete_with_instance: bool | None = None,
+                          delete_auto_snapshot: bool | None = None, enable_auto_snapshot: bool | None = None,
+                          bursting_enabled: bool | None = None) -> None:
+    """ModifyDiskAttribute: every disk is checked before any changes (ModifyDiskAttribute docs); None: unchanged."""
+    check_name(name, InvalidDiskNameMalformed, "DiskName")
+    check_description(description)
+    flags = {"delete_with_instance": delete_with_instance, "delete_auto_snapshot": delete_auto_snapshot,
+             "enable_auto_snapshot": enable_auto_snapshot, "bursting_enabled": bursting_enabled}
+    if name is None and description is None and all(v is None for v in flags.values()):
+        raise NoAttributeToModify()
+    disks = [get_disk(cloud, disk_id, region) for disk_id in disk_ids]
+    for disk in disks:
+        if disk["status"] == "Creating":
+            raise IncorrectDiskStatus()
+        # DeleteWithInstance=false is refused for a basic ("cloud") disk that cannot be detached (the docs' rule).
+        if delete_with_instance is False and disk["category"] == "cloud" and not disk.get("portable"):
+            raise DiskNotPortable()
+    for disk in disks:
+        if name is not None:
+            disk["name"] = name
+        if description is not None:
+            disk["description"] = description
+        if delete_with_instance is not None:
+            disk["delete_with_instance"] = delete_with_instance
+        if delete_auto_snapshot is not None:
+            disk["delete_auto_snapshot"] = delete_auto_snapshot
+        if enable_auto_snapshot is not None:
+            disk["enable_auto_snapshot"] = enable_auto_snapshot
+        if bursting_enabled is not None:
+            disk["bursting_enabled"] = bursting_enabled
+        cloud.store.put("disk", disk)
+
+
+def release_with_instance(cloud, instance: Instance) -> None:
     """Instance released: DeleteWithInstance disks go with it, the others become Available, detached."""
     for disk in attached_disks(cloud, instance["id"]):
         disk["_timeline"] = []

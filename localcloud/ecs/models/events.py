@@ -2,7 +2,12 @@
 recorded when the system fails to create an instance of a RunInstances call and releases it at once)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from ...core import new_id
+
+if TYPE_CHECKING:
+    from .instances import Instance
 
 EVENT_TYPES = ("SystemMaintenance.Reboot", "SystemMaintenance.Redeploy", "SystemFailure.Reboot",
                "SystemFailure.Redeploy", "SystemFailure.Delete", "InstanceFailure.Reboot", "InstanceExpiration.Stop",
@@ -13,10 +18,25 @@ DEFAULT_CYCLE = ("Avoided", "Executed", "Canceled", "Failed")
 EVENTS_KEY = "ecs:instance_events"
 
 
-def system_failure_delete(cloud, instance: dict) -> dict:
+class InstanceEvent(TypedDict):
+    """A system event, kept in the store's metadata under EVENTS_KEY (history, not a resource)."""
+
+    id: str
+    region: str
+    instance_id: str
+    event_type: str                  # one of EVENT_TYPES
+    cycle: str                       # one of CYCLE_STATUSES
+    published: float
+    not_before: float
+    finished: float
+    reason: str
+    created: float
+
+
+def system_failure_delete(cloud, instance: Instance) -> InstanceEvent:
     """Record that the system released `instance` because its creation failed (an Executed event)."""
     now = cloud.clock.now()
-    event = {"id": new_id("e", instance["region"]), "region": instance["region"], "instance_id": instance["id"],
+    event: InstanceEvent = {"id": new_id("e", instance["region"]), "region": instance["region"], "instance_id": instance["id"],
              "event_type": "SystemFailure.Delete", "cycle": "Executed", "published": now, "not_before": now,
              "finished": now, "reason": "The instance failed to be created and was released by the system.",
              "created": now}

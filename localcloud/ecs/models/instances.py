@@ -6,6 +6,7 @@ import binascii
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from ... import catalog
 from ...core import new_id
@@ -59,9 +60,61 @@ from .common import (
     zone_of,
 )
 
+if TYPE_CHECKING:
+    from .security_groups import SecurityGroup
+
 USER_DATA_MAX = 32 * 1024            # bytes before Base64 (current RunInstances docs; 16 KB in 2021, 64 KB in 2018)
 DEFAULT_SYSTEM_CATEGORY = "cloud_efficiency"
 _PASSWORD_SPECIALS = set("()`~!@#$%^&*-_+=|{}[]:;\"'<>,.?/")
+
+
+class Billing(TypedDict):
+    charge_type: str                 # PostPaid | PrePaid
+    spot_strategy: str
+    internet_charge_type: str        # PayByTraffic | PayByBandwidth
+    internet_max_bandwidth_out: int
+    internet_max_bandwidth_in: int
+
+
+class _InstanceBookkeeping(TypedDict, total=False):
+    _timeline: list                  # pending status steps (localcloud.core.Cloud.schedule)
+    _releasing: bool                 # DeleteInstance(s) accepted; released when the timeline says so
+
+
+class Instance(Billing, _InstanceBookkeeping):
+    """An instance as kept in the store (kind "instance"); `render_instance` turns it into the API's shape."""
+
+    id: str
+    region: str
+    zone: str
+    instance_type: str
+    image_id: str
+    vpc_id: str
+    vswitch_id: str
+    security_group_ids: list[str]
+    private_ip: str
+    public_ip: str                   # "" without one
+    user_data: str                   # Base64, as given
+    host_name: str
+    instance_name: str
+    name: str
+    description: str
+    deletion_protection: bool
+    status: str                      # Pending | Starting | Running | Stopping | Stopped
+    created: float
+    started: float
+    tags: dict[str, str]
+    key_pair_name: str
+    resource_group_id: str
+    stopped_mode: str                # KeepCharging | StopCharging while Stopped, else ""
+    eni_id: str
+    mac: str
+    serial: str
+    _order: int
+    hpc_cluster_id: str
+    deployment_set_id: str
+    credit_specification: str
+    system_disk_id: NotRequired[str]    # set once the system disk exists
 
 
 @dataclass
@@ -119,7 +172,7 @@ class RunRequest:
     dry_run: bool = False
 
 
-def _security_groups(cloud, region: str, req: RunRequest) -> list[dict]:
+def _security_groups(cloud, region: str, req: RunRequest) -> list[SecurityGroup]:
     single, many = req.security_group_id, req.security_group_ids
     if single and many:
         raise ExclusiveParameters(first="SecurityGroupId", second="SecurityGroupIds.N")
@@ -134,7 +187,7 @@ def _security_groups(cloud, region: str, req: RunRequest) -> list[dict]:
     return groups
 
 
-def _vswitch(cloud, region: str, req: RunRequest, groups: list[dict]) -> dict:
+def _vswitch(cloud, region: str, req: RunRequest, groups: list[SecurityGroup]) -> dict:
     if req.vswitch_id is None:
         raise MissingParameter(name="VSwitchId")
     vsw = cloud.store.get("vswitch", req.vswitch_id)
@@ -223,7 +276,7 @@ def check_password(password: str | None, inherit: bool = False) -> None:
         raise InvalidPasswordMalformed()
 
 
-def _billing(req: RunRequest) -> dict:
+def _billing(req: RunRequest) -> Billing:
     charge, spot, internet = req.charge_type, req.spot_strategy, req.internet_charge_type
     if charge not in ("PostPaid", "PrePaid"):
         raise InvalidInstanceChargeTypeNotFound()
@@ -312,7 +365,7 @@ def run_instances(cloud, region: str, req: RunRequest) -> list[str]:
             publics.add(public_ip)
         host_name = hosts[index]
         host = host_name.replace(naming.PLACEHOLDER, iid) if host_name else naming.default_host_name(iid)
-        instance = {
+        instance: Instance = {
             "id": iid, "region": region, "zone": zone, "instance_type": itype, "image_id": image_id,
             "vpc_id": vsw["vpc_id"], "vswitch_id": vsw["id"], "security_group_ids": [g["id"] for g in groups],
             "private_ip": addresses[index], "public_ip": public_ip, "user_data": user_data, "host_name": host,

@@ -1,6 +1,8 @@
 """The instance status machine: start, stop, reboot, release and attribute changes, with their preconditions."""
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from ...core import on_release
 from ...errors import InvalidParameter
 from ..exceptions import (
@@ -14,20 +16,21 @@ from ..exceptions import (
 )
 from . import disks, instances, naming
 from .common import check_description, get_security_group
+from .instances import Instance
 
 STOPPED_MODES = ("StopCharging", "KeepCharging")
 
 
-def _check(instance: dict, expected: tuple[str, ...]) -> None:
+def _check(instance: Instance, expected: tuple[str, ...]) -> None:
     if instance.get("_releasing") or instance["status"] not in expected:
         raise IncorrectInstanceStatus(instance["status"], expected)
 
 
-def check_start(instance: dict) -> None:
+def check_start(instance: Instance) -> None:
     _check(instance, ("Stopped",))
 
 
-def check_start_stock(cloud, instance: dict) -> None:
+def check_start_stock(cloud, instance: Instance) -> None:
     """StartInstance(s): a Stopped instance, and for one stopped in economical mode (StopCharging, whose vCPUs
     and memory were given back) stock of its type in its zone: else OperationDenied.NoStock (403)."""
     check_start(instance)
@@ -36,7 +39,7 @@ def check_start_stock(cloud, instance: dict) -> None:
         raise OperationDeniedNoStock()
 
 
-def start(cloud, instance: dict) -> None:
+def start(cloud, instance: Instance) -> None:
     """StartInstance(s): Stopped -> Starting -> Running."""
     instance["started"] = cloud.clock.now()
     instance["stopped_mode"] = ""
@@ -44,7 +47,7 @@ def start(cloud, instance: dict) -> None:
     cloud.schedule("instance", instance, [("instance.starting", "status", "Running")])
 
 
-def check_stop(instance: dict) -> None:
+def check_stop(instance: Instance) -> None:
     _check(instance, ("Running",))
 
 
@@ -54,21 +57,21 @@ def check_stopped_mode(mode: str) -> str:
     return mode
 
 
-def stop(cloud, instance: dict, mode: str) -> None:
+def stop(cloud, instance: Instance, mode: str) -> None:
     """StopInstance(s): Running -> Stopping -> Stopped."""
     instance["stopped_mode"] = mode
     cloud.set_field("instance", instance, "status", "Stopping")
     cloud.schedule("instance", instance, [("instance.stopping", "status", "Stopped")])
 
 
-def reboot(cloud, instance: dict) -> None:
+def reboot(cloud, instance: Instance) -> None:
     """RebootInstance: Running -> Starting -> Running (reference §5.1); check_stop is its precondition too."""
     instance["started"] = cloud.clock.now()
     cloud.set_field("instance", instance, "status", "Starting")
     cloud.schedule("instance", instance, [("instance.starting", "status", "Running")])
 
 
-def check_delete(instance: dict, force: bool) -> None:
+def check_delete(instance: Instance, force: bool) -> None:
     """DeleteInstance(s) preconditions, in the order the real API reports them."""
     if instance.get("_releasing"):
         return  # already being released: asking again changes nothing
@@ -82,7 +85,7 @@ def check_delete(instance: dict, force: bool) -> None:
     _check(instance, ("Running", "Stopped") if force else ("Stopped",))
 
 
-def release(cloud, instance: dict) -> None:
+def release(cloud, instance: Instance) -> None:
     """Queue the release: a running instance powers off first; the instance then vanishes from Describe*."""
     if instance.get("_releasing"):
         return
@@ -93,7 +96,7 @@ def release(cloud, instance: dict) -> None:
 
 
 @on_release("instance")
-def _on_instance_release(cloud, instance: dict) -> None:
+def _on_instance_release(cloud, instance: Instance) -> None:
     disks.release_with_instance(cloud, instance)
     _linger(cloud, instance)
 
@@ -101,7 +104,7 @@ def _on_instance_release(cloud, instance: dict) -> None:
 LINGER_FIELD = "_dependency_until"
 
 
-def _linger(cloud, instance: dict) -> None:
+def _linger(cloud, instance: Instance) -> None:
     """The instance is gone but its ENI is still being released: its security groups, vSwitch and VPC keep
     answering DependencyViolation for a while (real clients wait up to 10 min for those deletes)."""
     seconds = cloud.config.dependency_linger
@@ -119,12 +122,12 @@ def _linger(cloud, instance: dict) -> None:
             cloud.store.put(kind, obj)
 
 
-def lingering(cloud, obj: dict) -> bool:
+def lingering(cloud, obj: Mapping[str, Any]) -> bool:
     """True while a released instance's network interface still holds `obj` (a group, vSwitch or VPC)."""
     return cloud.clock.now() < float(obj.get(LINGER_FIELD) or 0.0)
 
 
-def modify_instance_attribute(cloud, instance: dict, *, name: str | None = None, description: str | None = None,
+def modify_instance_attribute(cloud, instance: Instance, *, name: str | None = None, description: str | None = None,
                               host_name: str | None = None, password: str | None = None,
                               password_inherit: bool = False, user_data: str | None = None,
                               security_group_ids: list[str] | None = None,

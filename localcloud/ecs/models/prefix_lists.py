@@ -2,13 +2,36 @@
 destination (DestPrefixListId); CreatePrefixList, DeletePrefixList and the lookups the rules use."""
 from __future__ import annotations
 
+from typing import TypedDict
+
 from ...core import new_id
 from ..exceptions import DependencyViolationPrefixList, InvalidParamEntryCount, InvalidPrefixListIdNotFound
+
+
+class PrefixListEntry(TypedDict):
+    cidr: str
+    description: str
+
+
+class PrefixList(TypedDict):
+    """A prefix list as kept in the store (kind "prefix_list")."""
+
+    id: str
+    region: str
+    name: str
+    description: str
+    family: str                      # IPv4 | IPv6
+    max_entries: int
+    entries: list[PrefixListEntry]
+    created: float
+    tags: dict[str, str]
+    resource_group_id: str
+
 
 MAX_ENTRIES = 200       # MaxEntries: 1-200 (CreatePrefixList docs)
 
 
-def get_prefix_list(cloud, pl_id: str, region: str) -> dict:
+def get_prefix_list(cloud, pl_id: str, region: str) -> PrefixList:
     found = cloud.store.get("prefix_list", pl_id) if pl_id else None
     if found is None or found["region"] != region:
         raise InvalidPrefixListIdNotFound()
@@ -22,10 +45,10 @@ def associations(cloud, pl_id: str) -> list[str]:
 
 
 def create_prefix_list(cloud, region: str, *, name: str, description: str, family: str, max_entries: int,
-                       entries: list[dict], tags: dict[str, str], resource_group_id: str) -> dict:
+                       entries: list[PrefixListEntry], tags: dict[str, str], resource_group_id: str) -> PrefixList:
     if len(entries) > max_entries:
         raise InvalidParamEntryCount()
-    pl = {"id": new_id("pl", region), "region": region, "name": name, "description": description,
+    pl: PrefixList = {"id": new_id("pl", region), "region": region, "name": name, "description": description,
           "family": family, "max_entries": max_entries, "entries": entries, "created": cloud.clock.now(),
           "tags": tags, "resource_group_id": resource_group_id}
     cloud.store.put("prefix_list", pl)

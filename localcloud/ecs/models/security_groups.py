@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import TypedDict
 
 from ...core import new_id
 from ...errors import ApiError, InvalidParameter, MissingParameter
@@ -62,10 +63,51 @@ IDENTITY = ("direction", "ip_protocol", "port_range", "source_port_range", "nic_
             "source_prefix_list_id", "dest_prefix_list_id")
 
 
+class SecurityGroupRule(TypedDict, total=False):
+    """One rule of a group; `rule_id` and `created` are set when AuthorizeSecurityGroup(Egress) adds it."""
+
+    direction: str                   # ingress | egress
+    ip_protocol: str
+    port_range: str
+    source_port_range: str
+    policy: str                      # accept | drop
+    priority: int
+    nic_type: str
+    description: str
+    source_cidr: str
+    dest_cidr: str
+    ipv6_source_cidr: str
+    ipv6_dest_cidr: str
+    source_group_id: str
+    dest_group_id: str
+    source_prefix_list_id: str
+    dest_prefix_list_id: str
+    port_range_list_id: str
+    rule_id: str
+    created: float
+
+
+class SecurityGroup(TypedDict, total=False):
+    """A security group as kept in the store (kind "security_group")."""
+
+    id: str
+    region: str
+    vpc_id: str
+    group_type: str                  # normal | enterprise
+    name: str
+    description: str
+    created: float
+    tags: dict[str, str]
+    resource_group_id: str
+    inner_access_policy: str
+    rules: list[SecurityGroupRule]
+    _dependency_until: float         # a released instance's interface still holds the group until then
+
+
 # groups ---------------------------------------------------------------------------------------------------
 def create_security_group(cloud, region: str, *, name: str | None = None, description: str | None = None,
                           group_type: str = "normal", vpc_id: str | None = None, tags: dict[str, str] | None = None,
-                          resource_group_id: str = RESOURCE_GROUP) -> dict:
+                          resource_group_id: str = RESOURCE_GROUP) -> SecurityGroup:
     check_name(name, InvalidSecurityGroupNameMalformed, "SecurityGroupName")
     check_description(description)
     if group_type not in ("normal", "enterprise"):
@@ -79,7 +121,7 @@ def create_security_group(cloud, region: str, *, name: str | None = None, descri
     new_tags = dict(tags or {})
     if sum(1 for g in cloud.store.all("security_group") if g["region"] == region) >= MAX_GROUPS_PER_REGION:
         raise QuotaExceedSecurityGroup()
-    group = {
+    group: SecurityGroup = {
         "id": new_id("sg", region), "region": region, "vpc_id": vpc_id or "", "group_type": group_type,
         "name": name or "", "description": description or "", "created": cloud.clock.now(), "tags": new_tags,
         "resource_group_id": resource_group_id, "inner_access_policy": "Accept",
@@ -89,7 +131,7 @@ def create_security_group(cloud, region: str, *, name: str | None = None, descri
     return group
 
 
-def modify_security_group_attribute(cloud, group: dict, name: str | None, description: str | None) -> None:
+def modify_security_group_attribute(cloud, group: SecurityGroup, name: str | None, description: str | None) -> None:
     """Name and description, both optional (ModifySecurityGroupAttribute docs)."""
     check_name(name, InvalidSecurityGroupNameMalformed, "SecurityGroupName")
     check_description(description, InvalidSecurityGroupDescriptionMalformed)
@@ -104,7 +146,7 @@ def members(cloud, group_id: str) -> list[dict]:
     return [i for i in cloud.store.all("instance") if group_id in i.get("security_group_ids", [])]
 
 
-def delete_security_group(cloud, group: dict) -> None:
+def delete_security_group(cloud, group: SecurityGroup) -> None:
     # DependencyViolation (403) while instances are members or another group's rule references this one.
     if members(cloud, group["id"]) or lingering(cloud, group):
         # Also for a while after the last member was released (its network interface is still going).
@@ -147,7 +189,7 @@ def _port_range(value: str | None, protocol: str, param: str, error: type[ApiErr
     raise IpProtocolPortRangeMismatch()
 
 
-def parse_rule(cloud, group: dict, entry: dict[str, str], direction: str, revoke: bool = False) -> dict:
+def parse_rule(cloud, group: SecurityGroup, entry: dict[str, str], direction: str, revoke: bool = False) -> SecurityGroupRule:
     """One Permissions.N entry (or the flat parameters) -> a validated rule dict (MODEL.md field names)."""
     raw_protocol = entry.get("IpProtocol") or None
     if raw_protocol is None:
@@ -175,7 +217,7 @@ def parse_rule(cloud, group: dict, entry: dict[str, str], direction: str, revoke
     description = entry.get("Description") or ""
     if len(description) > 512 or description.lower().startswith(("http://", "https://")):
         raise InvalidRuleDescription()
-    rule = {
+    rule: SecurityGroupRule = {
         "direction": direction, "ip_protocol": protocol, "port_range": port_range, "source_port_range": source_ports,
         "policy": policy, "priority": priority, "nic_type": nic_type, "description": description,
         "source_cidr": _cidr(entry.get("SourceCidrIp"), InvalidSourceCidrIpMalformed, "SourceCidrIp", 4),
@@ -200,7 +242,7 @@ def parse_rule(cloud, group: dict, entry: dict[str, str], direction: str, revoke
     return rule
 
 
-def _check_references(cloud, group: dict, rule: dict, direction: str) -> None:
+def _check_references(cloud, group: SecurityGroup, rule: SecurityGroupRule, direction: str) -> None:
     side = "Source" if direction == "ingress" else "Dest"
     other_id = rule["source_group_id"] or rule["dest_group_id"]
     if other_id:
@@ -218,11 +260,11 @@ def _check_references(cloud, group: dict, rule: dict, direction: str) -> None:
             raise InvalidParamPrefixListId()
 
 
-def identity(rule: dict) -> tuple:
+def identity(rule: SecurityGroupRule) -> tuple:
     return tuple(rule.get(k, "") for k in IDENTITY)
 
 
-def authorize_security_group(cloud, group: dict, entries: list[dict[str, str]], direction: str) -> None:
+def authorize_security_group(cloud, group: SecurityGroup, entries: list[dict[str, str]], direction: str) -> None:
     """AuthorizeSecurityGroup(Egress): add rules, each a Permissions.N entry by its API field names. A rule
     identical to an existing one succeeds without being added again (ECS docs)."""
     rules = [parse_rule(cloud, group, e, direction) for e in entries]
@@ -243,7 +285,7 @@ def authorize_security_group(cloud, group: dict, entries: list[dict[str, str]], 
     cloud.store.put("security_group", group)
 
 
-def revoke_security_group(cloud, group: dict, rule_ids: set[str], entries: list[dict[str, str]],
+def revoke_security_group(cloud, group: SecurityGroup, rule_ids: set[str], entries: list[dict[str, str]],
                           direction: str) -> None:
     """Remove rules by SecurityGroupRuleId.N or by their fields. A rule given by its fields that does not
     exist is ignored; a rule id that does not exist (in this direction) fails the call with

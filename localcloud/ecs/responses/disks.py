@@ -6,27 +6,21 @@ from ...core import action, iso_seconds, rendered_list
 from ...errors import DryRunOperation, InvalidParameter, MissingParameter
 from ...params import Params
 from ..exceptions import (
-    DiskNotPortable,
     ExclusiveParameters,
-    IncorrectDiskStatus,
     InvalidCategoryValueNotSupported,
     InvalidDiskChargeTypeNotFound,
     InvalidDiskIdsMalformed,
-    InvalidDiskNameMalformed,
     InvalidDiskTypeValueNotSupported,
     InvalidStatusValueNotSupported,
-    NoAttributeToModify,
 )
 from ..models import disks as disk_models
 from ..models.common import (
     ALL_DISK_CATEGORIES,
     DISK_STATUSES,
     RESOURCE_GROUP,
-    check_description,
-    check_name,
     creation_order,
-    get_disk,
 )
+from ..models.disks import Disk
 from . import answer_order
 from .common import page, parse_tags, tag_filters
 
@@ -64,7 +58,7 @@ def create_disk(cloud, p: Params) -> dict:
     return cloud.idempotent("ecs", "CreateDisk", p, create)
 
 
-def _iops(disk: dict) -> int:
+def _iops(disk: Disk) -> int:
     base, per_gib, cap = _IOPS.get(disk["category"], (1800, 50, 50000))
     return min(base + per_gib * disk["size"], cap)
 
@@ -74,7 +68,7 @@ def _stamp(value) -> str:
 
 
 @answer_order.ordered(answer_order.DISK)
-def render_disk(disk: dict) -> dict:
+def render_disk(disk: Disk) -> dict:
     iops = _iops(disk)
     attached = disk["status"] in ("In_use", "Attaching", "Detaching") and disk.get("instance_id")
     return {
@@ -181,27 +175,9 @@ def modify_disk_attribute(cloud, p: Params) -> dict:
         raise MissingParameter(name="DiskId")
     if len(many) > 100:
         raise InvalidDiskIdsMalformed()
-    name, description = p.text("DiskName"), p.text("Description")
-    check_name(name, InvalidDiskNameMalformed, "DiskName")
-    check_description(description)
-    flags = {field: p.flag(param) for param, field in (("DeleteWithInstance", "delete_with_instance"),
-                                                       ("DeleteAutoSnapshot", "delete_auto_snapshot"),
-                                                       ("EnableAutoSnapshot", "enable_auto_snapshot"),
-                                                       ("BurstingEnabled", "bursting_enabled"))}
-    if name is None and description is None and all(v is None for v in flags.values()):
-        raise NoAttributeToModify()
-    disks = [get_disk(cloud, disk_id, region) for disk_id in ([single] if single else list(dict.fromkeys(many)))]
-    for disk in disks:
-        if disk["status"] == "Creating":
-            raise IncorrectDiskStatus()
-        # DeleteWithInstance=false is refused for a basic ("cloud") disk that cannot be detached (the docs' rule).
-        if flags["delete_with_instance"] is False and disk["category"] == "cloud" and not disk.get("portable"):
-            raise DiskNotPortable()
-    for disk in disks:
-        if name is not None:
-            disk["name"] = name
-        if description is not None:
-            disk["description"] = description
-        disk.update({field: value for field, value in flags.items() if value is not None})
-        cloud.store.put("disk", disk)
+    disk_models.modify_disk_attribute(
+        cloud, region, [single] if single else list(dict.fromkeys(many)), name=p.text("DiskName"),
+        description=p.text("Description"), delete_with_instance=p.flag("DeleteWithInstance"),
+        delete_auto_snapshot=p.flag("DeleteAutoSnapshot"), enable_auto_snapshot=p.flag("EnableAutoSnapshot"),
+        bursting_enabled=p.flag("BurstingEnabled"))
     return {}

@@ -9,9 +9,10 @@ from ...params import Params
 from ..exceptions import DryRunSuccess, InvalidInstanceIdsNotFound, TooManyInstanceIds
 from ..models import lifecycle
 from ..models.common import get_instance
+from ..models.instances import Instance
 
 
-def _single(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dict], None]) -> dict:
+def _single(cloud, p: Params, check: Callable[[Instance], None], apply: Callable[[Instance], None]) -> dict:
     instance = get_instance(cloud, p.text("InstanceId", required=True))
     check(instance)
     if p.flag("DryRun", default=False):
@@ -51,12 +52,12 @@ def _ids(p: Params) -> list[str]:
     return ids
 
 
-def _response(instance: dict, previous: str, code: str = "200", message: str = "success") -> dict:
+def _response(instance: Instance, previous: str, code: str = "200", message: str = "success") -> dict:
     return {"InstanceId": instance["id"], "Code": code, "Message": message, "PreviousStatus": previous,
             "CurrentStatus": instance["status"]}
 
 
-def _batch(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dict], None]) -> dict:
+def _batch(cloud, p: Params, check: Callable[[Instance], None], apply: Callable[[Instance], None]) -> dict:
     """AllTogether (default): any failed check fails the whole call; SuccessFirst: one result per instance."""
     region = cloud.region(p)
     ids = _ids(p)

@@ -11,6 +11,7 @@ from ..exceptions import (
 )
 from ..models import security_groups as sg_models
 from ..models.common import RESOURCE_GROUP, creation_order, get_security_group
+from ..models.security_groups import SecurityGroup, SecurityGroupRule
 from . import answer_order
 from .common import page, parse_tags, tag_filters, token_page
 
@@ -33,7 +34,7 @@ def create_security_group(cloud, p: Params) -> dict:
 
 
 @answer_order.ordered(answer_order.SECURITY_GROUP)
-def render_group(cloud, group: dict) -> dict:
+def render_group(cloud, group: SecurityGroup) -> dict:
     ecs_count = len(sg_models.members(cloud, group["id"]))
     capacity = BASIC_GROUP_CAPACITY if group["group_type"] == "normal" else ENTERPRISE_GROUP_CAPACITY
     return {
@@ -79,7 +80,7 @@ def describe_security_groups(cloud, p: Params) -> dict:
     return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": entries}}
 
 
-def render_rule(cloud, group: dict, rule: dict) -> dict:
+def render_rule(cloud, group: SecurityGroup, rule: SecurityGroupRule) -> dict:
     def group_name(group_id: str | None) -> str:
         other = cloud.store.get("security_group", group_id) if group_id else None
         return other["name"] if other else ""
@@ -129,7 +130,7 @@ def delete_security_group(cloud, p: Params) -> dict:
     return {}
 
 
-def _find(cloud, p: Params, region: str) -> dict:
+def _find(cloud, p: Params, region: str) -> SecurityGroup:
     return get_security_group(cloud, p.text("SecurityGroupId", required=True), region)
 
 
