@@ -42,8 +42,8 @@ def check_name(value: str | None, error: type[ApiError], param: str, min_len: in
         raise error(param=param)
 
 
-def check_description(value: str | None, error: type[ApiError] = InvalidDescriptionMalformed, param: str = "Description",
-                      max_len: int = 256) -> None:
+def check_description(value: str | None, error: type[ApiError] = InvalidDescriptionMalformed,
+                      param: str = "Description", max_len: int = 256) -> None:
     if value is None:
         return
     if not 2 <= len(value) <= max_len or value.lower().startswith(("http://", "https://")):

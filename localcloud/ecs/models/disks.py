@@ -13,6 +13,8 @@ from ..exceptions import (
     ChargeTypeViolation,
     DiskNotAttachedToInstance,
     DiskNotPortable,
+    DiskStatusNotResizable,
+    DiskTypeNotResizable,
     IncorrectDiskStatus,
     IncorrectDiskStatusForAttach,
     IncorrectDiskStatusInitializing,
@@ -25,10 +27,12 @@ from ..exceptions import (
     InvalidDiskAlreadyDetached,
     InvalidDiskCategoryValueNotSupported,
     InvalidDiskNameMalformed,
+    InvalidDiskSizeTooSmall,
     InvalidPerformanceLevelMalformed,
     InvalidSizeValueNotSupported,
     InvalidSnapshotIdNotFound,
     MissingSnapshotIdOrSize,
+    NewSizeAboveMax,
     NoAttributeToModify,
     OperationDeniedZoneNotAllowed,
     ResourcesNotInSameZone,
@@ -309,3 +313,33 @@ def release_with_instance(cloud, instance: Instance) -> None:
         disk["portable"] = True
         cloud.set_field("disk", disk, "instance_id", "")
         cloud.set_field("disk", disk, "status", "Available")
+
+
+# ResizeDisk ------------------------------------------------------------------------------------------------
+# Categories ResizeDisk accepts (ResizeDisk docs: basic, ultra, standard SSD, ESSD, ESSD Entry, ESSD AutoPL).
+RESIZABLE = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_essd_entry", "cloud_auto")
+
+
+def resize_disk(cloud, region: str | None, disk_id: str, new_size: int, mode: str = "offline") -> None:
+    """ResizeDisk: grow a system or data disk in place (`mode` offline or online); disks never shrink. The
+    documented 403 OperationDenied covers the disk's or its instance's status and the disk type."""
+    disk = get_disk(cloud, disk_id, region)
+    if disk["category"] not in RESIZABLE or (mode == "online" and disk["category"] == "cloud"):
+        # Online resizing is not offered for basic disks (ResizeDisk Type docstring).
+        raise DiskTypeNotResizable()
+    if new_size <= disk["size"]:
+        # "The new disk capacity must be greater than the original disk capacity" (ResizeDisk NewSize).
+        raise InvalidDiskSizeTooSmall()
+    _, high = size_range(disk["category"], disk.get("performance_level") or None, system=disk["type"] == "system")
+    if new_size > high:
+        raise NewSizeAboveMax(high=high, category=disk['category'])
+    if disk["status"] not in ("In_use", "Available"):
+        raise DiskStatusNotResizable()
+    if disk.get("instance_id"):
+        instance = cloud.store.get("instance", disk["instance_id"]) or {}
+        # The instance must be Running or Stopped (ResizeDisk usage notes).
+        if instance.get("_releasing") or instance.get("status") not in ("Running", "Stopped"):
+            raise DiskStatusNotResizable()
+    # The new capacity shows at once (an offline resize of an attached disk reaches the guest after a
+    # restart on the real cloud; the local runtime has no block device to grow: CHOICES.md).
+    cloud.set_field("disk", disk, "size", new_size)

@@ -36,10 +36,12 @@ class InstanceEvent(TypedDict):
 def system_failure_delete(cloud, instance: Instance) -> InstanceEvent:
     """Record that the system released `instance` because its creation failed (an Executed event)."""
     now = cloud.clock.now()
-    event: InstanceEvent = {"id": new_id("e", instance["region"]), "region": instance["region"], "instance_id": instance["id"],
-             "event_type": "SystemFailure.Delete", "cycle": "Executed", "published": now, "not_before": now,
-             "finished": now, "reason": "The instance failed to be created and was released by the system.",
-             "created": now}
+    event: InstanceEvent = {
+        "id": new_id("e", instance["region"]), "region": instance["region"], "instance_id": instance["id"],
+        "event_type": "SystemFailure.Delete", "cycle": "Executed", "published": now, "not_before": now,
+        "finished": now, "reason": "The instance failed to be created and was released by the system.",
+        "created": now,
+    }
     # Kept in the store's metadata, not as a resource: events are history, not something to delete.
     cloud.store.set_meta(EVENTS_KEY, list(cloud.store.meta(EVENTS_KEY, [])) + [event])
     return event

@@ -410,6 +410,17 @@ def run_instances(cloud, region: str, req: RunRequest) -> list[str]:
     return ids
 
 
+def create_instance(cloud, region: str, req: RunRequest) -> str:
+    """CreateInstance: one instance as RunInstances makes it, but Stopped once created (StartInstance starts it)
+    and without a public IP even with InternetMaxBandwidthOut > 0 (CreateInstance docs)."""
+    instance_id = run_instances(cloud, region, req)[0]
+    instance = cloud.store.get("instance", instance_id)
+    instance["public_ip"] = ""
+    instance["stopped_mode"] = "KeepCharging"
+    cloud.schedule("instance", instance, [("instance.pending", "status", "Stopped")])
+    return instance_id
+
+
 def _lost(cloud) -> bool:
     faults = getattr(cloud, "faults", None)
     if faults is None:

@@ -189,7 +189,8 @@ def _port_range(value: str | None, protocol: str, param: str, error: type[ApiErr
     raise IpProtocolPortRangeMismatch()
 
 
-def parse_rule(cloud, group: SecurityGroup, entry: dict[str, str], direction: str, revoke: bool = False) -> SecurityGroupRule:
+def parse_rule(cloud, group: SecurityGroup, entry: dict[str, str], direction: str,
+               revoke: bool = False) -> SecurityGroupRule:
     """One Permissions.N entry (or the flat parameters) -> a validated rule dict (MODEL.md field names)."""
     raw_protocol = entry.get("IpProtocol") or None
     if raw_protocol is None:

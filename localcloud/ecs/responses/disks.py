@@ -1,4 +1,4 @@
-"""Disk actions: CreateDisk, DescribeDisks, AttachDisk, DetachDisk, DeleteDisk."""
+"""Disk actions: CreateDisk, DescribeDisks, AttachDisk, DetachDisk, DeleteDisk, ResizeDisk, ModifyDiskAttribute."""
 from __future__ import annotations
 
 from ... import tags
@@ -161,6 +161,19 @@ def detach_disk(cloud, p: Params) -> dict:
 def delete_disk(cloud, p: Params) -> dict:
     disk_models.delete_disk(cloud, _required(p, "DiskId"))
     return {}
+
+
+@action("ecs", "ResizeDisk")
+def resize_disk(cloud, p: Params) -> dict:
+    region = cloud.region(p, required=False)
+
+    def resize():
+        disk_models.resize_disk(cloud, region, _required(p, "DiskId"),
+                                p.integer("NewSize", required=True, code="InvalidParameter") or 0,
+                                p.text("Type", default="offline", choices=("offline", "online")) or "offline")
+        return {}
+
+    return cloud.idempotent("ecs", "ResizeDisk", p, resize)
 
 
 @action("ecs", "ModifyDiskAttribute")

@@ -245,11 +245,7 @@ def create_instance(cloud, p: Params) -> dict:
     def create():
         p.text("SecurityGroupId", required=True)
         raw = {k: v for k, v in p.raw.items() if k.split(".", 1)[0] not in _RUN_ONLY}
-        instance_id = instance_models.run_instances(cloud, region, read_run_request(Params(raw)))[0]
-        instance = cloud.store.get("instance", instance_id)
-        instance["public_ip"] = ""
-        instance["stopped_mode"] = "KeepCharging"
-        cloud.schedule("instance", instance, [("instance.pending", "status", "Stopped")])
+        instance_id = instance_models.create_instance(cloud, region, read_run_request(Params(raw)))
         return {"InstanceId": instance_id, "OrderId": "", "TradePrice": 0.0}
 
     return cloud.idempotent("ecs", "CreateInstance", p, create)

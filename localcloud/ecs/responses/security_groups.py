@@ -142,7 +142,8 @@ def _permissions(p: Params, direction: str, required: bool = True) -> list[dict[
     if entries and flat:
         raise InvalidParameterConflict()
     if len(entries) > sg_models.MAX_PERMISSIONS_PER_CALL:
-        raise InvalidParameter("Permissions", f"At most {sg_models.MAX_PERMISSIONS_PER_CALL} rules are allowed in one call.")
+        limit = sg_models.MAX_PERMISSIONS_PER_CALL
+        raise InvalidParameter("Permissions", f"At most {limit} rules are allowed in one call.")
     if flat:
         entries = [flat]
     if not entries and required:
