@@ -4,7 +4,7 @@ from __future__ import annotations
 from ...core import action, iso_seconds
 from ...errors import InvalidParameter
 from ...params import Params
-from ..models.events import CYCLE_STATUSES, DEFAULT_CYCLE, EVENT_TYPES, EVENTS_KEY
+from ..models.events import CYCLE_STATUSES, DEFAULT_CYCLE, EVENT_TYPES, EVENTS_KEY, InstanceEvent
 from .common import page
 
 # Numeric codes of the real answers (EventType.Code, EventCycleStatus.Code).
@@ -13,7 +13,7 @@ _CYCLE_CODES = {"Scheduled": 1, "Avoided": 2, "Executing": 3, "Executed": 4, "Ca
                 "Inquiring": 7}
 
 
-def render_event(event: dict) -> dict:
+def render_event(event: InstanceEvent) -> dict:
     return {
         "EventId": event["id"], "EventPublishTime": iso_seconds(event["published"]),
         "NotBefore": iso_seconds(event["not_before"]), "EventFinishTime": iso_seconds(event["finished"]),

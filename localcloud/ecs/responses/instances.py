@@ -21,6 +21,7 @@ from ..exceptions import (
 from ..models import instances as instance_models
 from ..models import lifecycle
 from ..models.common import INSTANCE_STATUSES, creation_order, get_instance
+from ..models.instances import Instance
 from . import answer_order
 from .common import page, tag_filters
 from .run_request import read_run_request
@@ -41,7 +42,7 @@ def run_instances(cloud, p: Params) -> dict:
 
 
 @answer_order.ordered(answer_order.INSTANCE, answer_order.INSTANCE_NESTED)
-def render_instance(cloud, obj: dict) -> dict:
+def render_instance(cloud, obj: Instance) -> dict:
     spec = catalog.INSTANCE_TYPES[obj["instance_type"]]
     image = catalog.IMAGES.get(obj["image_id"], {})
     public = [obj["public_ip"]] if obj.get("public_ip") else []
