@@ -11,6 +11,7 @@ from ..exceptions import (
     InvalidDiskChargeTypeNotFound,
     InvalidDiskIdsMalformed,
     InvalidDiskTypeValueNotSupported,
+    InvalidSizeValueNotSupported,
     InvalidStatusValueNotSupported,
 )
 from ..models import disks as disk_models
@@ -49,7 +50,7 @@ def create_disk(cloud, p: Params) -> dict:
         disk = disk_models.create_disk(
             cloud, region, zone_id=p.text("ZoneId"), instance_id=p.text("InstanceId"),
             category=p.text("DiskCategory") or "cloud", performance_level_name=p.text("PerformanceLevel"),
-            snapshot_id=p.text("SnapshotId"), size=p.integer("Size", code="InvalidSize.ValueNotSupported"),
+            snapshot_id=p.text("SnapshotId"), size=p.integer("Size", code=InvalidSizeValueNotSupported.code),
             name=p.text("DiskName"), description=p.text("Description"), tags=parse_tags(p),
             encrypted=encrypted_flag(p.text("Encrypted"), "Encrypted"), kms_key_id=p.text("KMSKeyId"),
             resource_group_id=p.text("ResourceGroupId") or RESOURCE_GROUP)
@@ -169,7 +170,7 @@ def resize_disk(cloud, p: Params) -> dict:
 
     def resize():
         disk_models.resize_disk(cloud, region, _required(p, "DiskId"),
-                                p.integer("NewSize", required=True, code="InvalidParameter") or 0,
+                                p.integer("NewSize", required=True, code=InvalidParameter.code) or 0,
                                 p.text("Type", default="offline", choices=("offline", "online")) or "offline")
         return {}
 

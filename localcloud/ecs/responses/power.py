@@ -6,7 +6,7 @@ from typing import Callable
 from ...core import action
 from ...errors import CloudError, DryRunOperation, InvalidParameter, MissingParameter
 from ...params import Params
-from ..exceptions import DryRunSuccess, InvalidInstanceIdsNotFound, TooManyInstanceIds
+from ..exceptions import DryRunSuccess, InvalidInstanceIdNotFound, InvalidInstanceIdsNotFound, TooManyInstanceIds
 from ..models import lifecycle
 from ..models.common import get_instance
 from ..models.instances import Instance
@@ -72,9 +72,9 @@ def _batch(cloud, p: Params, check: Callable[[Instance], None], apply: Callable[
         for iid in ids:
             instance = cloud.store.get("instance", iid)
             if instance is None or instance["region"] != region:
-                results.append({"InstanceId": iid, "Code": "InvalidInstanceId.NotFound",
-                                "Message": "The specified InstanceId does not exist.", "PreviousStatus": "",
-                                "CurrentStatus": ""})
+                absent = InvalidInstanceIdNotFound()
+                results.append({"InstanceId": iid, "Code": absent.code, "Message": absent.message,
+                                "PreviousStatus": "", "CurrentStatus": ""})
                 continue
             previous = instance["status"]
             try:

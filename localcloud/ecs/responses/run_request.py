@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...errors import InvalidParameter
 from ...params import Params
-from ..exceptions import InvalidSystemDiskSizeValueNotSupported
+from ..exceptions import InvalidMinAmountMalformed, InvalidSystemDiskSizeValueNotSupported
 from ..models.common import RESOURCE_GROUP
 from ..models.instances import DiskRequest, RunRequest
 from .common import parse_tags
@@ -47,7 +47,7 @@ def read_run_request(p: Params) -> RunRequest:
     return RunRequest(
         instance_type=p.text("InstanceType"),
         amount=p.integer("Amount", default=1) or 0,
-        min_amount=p.integer("MinAmount", code="InvalidMinAmount.Malformed"),
+        min_amount=p.integer("MinAmount", code=InvalidMinAmountMalformed.code),
         image_id=p.text("ImageId"), image_family=p.text("ImageFamily"),
         security_group_id=p.text("SecurityGroupId"), security_group_ids=p.items("SecurityGroupIds"),
         vswitch_id=p.text("VSwitchId"), zone_id=p.text("ZoneId"),
