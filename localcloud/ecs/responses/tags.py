@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Any
 
 from ... import tags
 from ...core import action
@@ -44,7 +45,7 @@ def _resource_ids(p: Params, required: bool) -> list[str]:
         missing_name="ResourceId.1", unique=True)
 
 
-def _resources(cloud, region: str, rtype: str, ids: list[str]) -> list[tuple[str, dict]]:
+def _resources(cloud, region: str, rtype: str, ids: list[str]) -> list[tuple[str | None, dict[str, Any]]]:
     return tags.in_region(cloud, KINDS.get(rtype), region, ids, lambda rid: InvalidResourceIdNotFound())
 
 
