@@ -153,8 +153,17 @@ def desired_health(spec: Stack) -> dict:
     hc = spec.load_balancer.health_check
     return {"HealthCheck": "on", "HealthCheckURI": hc.uri, "HealthCheckInterval": hc.interval,
             "HealthCheckTimeout": hc.timeout, "HealthyThreshold": hc.healthy_threshold,
-            "UnhealthyThreshold": hc.unhealthy_threshold, "HealthCheckHttpCode": ",".join(hc.http_codes),
-            "HealthCheckConnectPort": spec.serving.port}
+            "UnhealthyThreshold": hc.unhealthy_threshold, "HealthCheckHttpCode": ",".join(hc.http_codes)}
+
+
+# HealthCheckConnectPort is never sent: unset, the CLB checks each backend on the port it forwards to (the
+# listener's BackendServerPort, or a vServer group member's own port). CreateLoadBalancerTCPListener's page says
+# so ("If this parameter is not set, the backend port specified by BackendServerPort is used"); the HTTP page calls
+# it "the backend port that is used for health checks". Once set, SetLoadBalancerHTTPListenerAttribute documents no
+# value that unsets it (1-65535 only), so a listener created with it keeps checking that one port: the state marks
+# the listeners this code created (HEALTH_PORT), which a serving.port rollout needs (CHOICES.md "Rollout").
+HEALTH_PORT = "health_port"
+HEALTH_PORT_BACKEND = "backend"
 
 
 def listener_diff(spec: Stack, listener: Listener | None) -> tuple[str, list[str]]:
@@ -250,7 +259,12 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         action = "changed" if action == "existing" else action
     if action != "existing" and ensure_active(ctx, lb):
         detail["load_balancer"] = "set active again"
-    ctx.state.set(LISTENER, {"load_balancer": lb.id, "port": port})
+    known = ctx.state.get(LISTENER) or {}
+    entry = {"load_balancer": lb.id, "port": port}
+    if action == "created" or (isinstance(known, dict) and known.get("load_balancer") == lb.id
+                               and known.get("port") == port and known.get(HEALTH_PORT)):
+        entry[HEALTH_PORT] = HEALTH_PORT_BACKEND
+    ctx.state.set(LISTENER, entry)
     if status != "running" and wait:
         # Started now: no poll before a start typically ends.
         wait_listener_running(ctx, lb.id, port, expect=typical(ctx, "listener.start") if started else 0.0)
