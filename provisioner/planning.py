@@ -69,7 +69,7 @@ def disk_holders(spec: Stack, snap: Snapshot) -> set[str]:
 
 
 def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_lb: str | None = None,
-              zones: list[str] | None = None, ports: set[int] | None = None) -> Plan:
+              zones: list[str] | None = None, ports: set[int] | None = None, state=None) -> Plan:
     """The cloud against the stack. `zones`: the zones the pre-check kept (stack order), when it ran; else
     the stack's. `ports`: the serving ports the fleet's templates use (provisioner/diff.py)."""
     zones = list(zones or spec.zones)
@@ -115,7 +115,7 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_l
         add(Change("change", INSTANCE, ", ".join(i.id for i in stopped), "start", count=len(stopped)))
 
     _plan_disks(spec, snap, survivors, victims, max(need, 0), add)
-    _plan_load_balancer(spec, snap, survivors, victims, max(need, 0), add)
+    _plan_load_balancer(spec, snap, survivors, victims, max(need, 0), add, state)
     lb = _stack_lb(snap, known_lb)
     if lb is not None and lb.charge_type == lb_step.LEGACY_CHARGE:
         plan.notes.append(f"SLB {lb.id} is billed pay-by-specification, which is no longer sold: provision keeps it"
@@ -151,7 +151,7 @@ def _plan_disks(spec: Stack, snap: Snapshot, survivors: list[Instance], victims:
 
 
 def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], victims: list[Instance],
-                        need: int, add) -> None:
+                        need: int, add, state=None) -> None:
     lbs = snap.load_balancers
     if not lbs:
         charge = lb_step.CHARGE_TYPES[spec.load_balancer.billing]
@@ -165,7 +165,8 @@ def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], 
     if lb.name and lb.name != lb_step.lb_name(spec):
         add(Change("change", LOAD_BALANCER, lb.id, f"name {lb.name!r} -> {lb_step.lb_name(spec)!r} (renamed outside"
                    " the stack)", api="SetLoadBalancerName"))
-    kind, differs = lb_step.listener_diff(spec, lb.listener(spec.load_balancer.listener_port))
+    kind, differs = lb_step.listener_diff(spec, lb.listener(spec.load_balancer.listener_port),
+                                          state is not None and lb_step.port_rolls(state, lb.id))
     if kind == "create":
         add(Change("create", LISTENER, detail=f"HTTP {spec.load_balancer.listener_port} -> {spec.serving.port}"))
     elif kind in ("replace", "change", "start"):
