@@ -237,7 +237,7 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         # say otherwise): no documented value unsets it, so every member of a vServer group would be checked on
         # the old port. Refused rather than replaced under traffic (CHOICES.md "Rollout").
         raise SpecError(
-            f"serving.port: the listener {lb.id}:{port} checks health on port {listener.backend_port} "
+            "serving.port", f"the listener {lb.id}:{port} checks health on port {listener.backend_port} "
             "(HealthCheckConnectPort, set by an earlier version), so a port change cannot roll out without failed "
             "requests; recreate the listener once (DeleteLoadBalancerListener, then `provisioner provision` with "
             "the current serving.port creates it again: a short outage), then change serving.port")

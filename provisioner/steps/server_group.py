@@ -16,11 +16,12 @@ import json
 import logging
 
 from ..resources import Backend, LoadBalancer
-from .common import Context, chunks
+from .common import Context, chunks, tags_for
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"
 STATE_KEY = "vserver_group"
+ROLE = "vserver-group"
 MAX_MEMBERS = 20               # Add/Remove/SetVServerGroup*: at most 20 servers per call (as the default group)
 
 
@@ -84,7 +85,8 @@ def migrate(ctx: Context, lb: LoadBalancer, listener_port: int, old_port: int) -
             members = [(b.server_id, old_port, b.weight) for b in lb.backends or []]
             body = ctx.call(STEP, lb.id, "slb", "CreateVServerGroup",
                             {"RegionId": ctx.region, "LoadBalancerId": lb.id, "VServerGroupName": group_name(ctx),
-                             "BackendServers": _members(members[:MAX_MEMBERS])}, busy=True)
+                             "BackendServers": _members(members[:MAX_MEMBERS]),
+                             "Tag": tags_for(ctx.spec, ROLE)}, busy=True)
             gid = body["VServerGroupId"]
             for batch in chunks(members[MAX_MEMBERS:], MAX_MEMBERS):
                 ctx.call(STEP, gid, "slb", "AddVServerGroupBackendServers",
