@@ -1,11 +1,13 @@
 """The three official SDK clients and the one call wrapper: converts errors, retries, counts calls."""
+
 from __future__ import annotations
 
 import importlib
 import logging
 import threading
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from . import errors, retry
 
@@ -17,7 +19,7 @@ log = logging.getLogger(__name__)
 # product -> SDK package (ECS 2014-05-26, VPC 2016-04-28, SLB 2014-05-15)
 PACKAGES = {"ecs": "alibabacloud_ecs20140526", "vpc": "alibabacloud_vpc20160428", "slb": "alibabacloud_slb20140515"}
 
-READ_TIMEOUT_MS = 60_000        # RunInstances may take tens of seconds to answer on the real cloud
+READ_TIMEOUT_MS = 60_000  # RunInstances may take tens of seconds to answer on the real cloud
 CONNECT_TIMEOUT_MS = 5_000
 
 
@@ -53,9 +55,12 @@ class CallStats:
         with self._lock:
             by_action = dict(sorted(self.by_action.items()))
             errs = dict(sorted(self.errors.items()))
-        return {"total": sum(by_action.values()),
-                "mutating": sum(n for k, n in by_action.items() if is_mutating(k.split(":", 1)[1])),
-                "by_action": by_action, "errors": errs}
+        return {
+            "total": sum(by_action.values()),
+            "mutating": sum(n for k, n in by_action.items() if is_mutating(k.split(":", 1)[1])),
+            "by_action": by_action,
+            "errors": errs,
+        }
 
 
 class _Product:
@@ -96,7 +101,7 @@ def _product(name: str) -> _Product:
 class Cloud:
     """API access for one run: `call()` is the only way the provisioner talks to the cloud."""
 
-    def __init__(self, target: "ResolvedTarget", region: str):
+    def __init__(self, target: ResolvedTarget, region: str):
         self.target = target
         self.region = region
         self.stats = CallStats()
@@ -107,17 +112,27 @@ class Cloud:
         if clients is None:
             clients = self._local.clients = {}
         if product not in clients:
-            config = self.target.sdk_config(self.region, read_timeout_ms=READ_TIMEOUT_MS,
-                                            connect_timeout_ms=CONNECT_TIMEOUT_MS)
+            config = self.target.sdk_config(
+                self.region, read_timeout_ms=READ_TIMEOUT_MS, connect_timeout_ms=CONNECT_TIMEOUT_MS
+            )
             clients[product] = _product(product).client_class(config)
         return clients[product]
 
-    def call(self, step: str, resource: str, product: str, action: str, params: dict[str, Any],
-             busy: bool = False, verify: Callable[[], bool] | None = None) -> dict:
+    def call(
+        self,
+        step: str,
+        resource: str,
+        product: str,
+        action: str,
+        params: dict[str, Any],
+        busy: bool = False,
+        verify: Callable[[], bool] | None = None,
+    ) -> dict:
         """Call `product`'s `action` with wire-named `params`; return the response body as a wire-named dict.
 
         Transient errors are retried with backoff; Busy ones when `busy=True` (the caller knows the
-        condition clears; the budget is the operation's, by time: retry.BUSY_DEADLINES) and on reads. `verify()` (optional) checks whether the change is already in place: when a
+        condition clears; the budget is the operation's, by time: retry.BUSY_DEADLINES) and on reads.
+        `verify()` (optional) checks whether the change is already in place: when a
         call fails with a non-transient error (typically the retry of a call whose answer was lost), a
         True from verify makes it a success. Anything else raises our exception naming step, resource,
         code and request id.
@@ -147,6 +162,13 @@ class Cloud:
         self.stats.record(product, action)
         body = getattr(response, "body", None)
         if body is None:
-            raise errors.Fatal(step, resource, action, None, getattr(response, "status_code", None), None,
-                               "the response body did not match the SDK's model")
+            raise errors.Fatal(
+                step,
+                resource,
+                action,
+                None,
+                getattr(response, "status_code", None),
+                None,
+                "the response body did not match the SDK's model",
+            )
         return body.to_map()

@@ -1,4 +1,5 @@
 """Logging for the CLI: plain lines on stderr; on a terminal, waits show as one rewritten spinner line."""
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ before any call, not an `InvalidXxxName.Malformed` after eight creates. Rules fr
 models' docstrings (CreateVpc, CreateVSwitch, CreateSecurityGroup, RunInstances, CreateDisk,
 CreateLoadBalancer, CreateLoadBalancerHTTPListener) and ecs-api.md.
 """
+
 from __future__ import annotations
 
 import re
@@ -54,11 +55,15 @@ def listener_description(stack_name: str) -> str:
 def derived(spec) -> list[tuple[str, str, re.Pattern]]:
     """(what, value, rule) for every name and description the steps send for this stack."""
     name = spec.name
-    out = [("VpcName", name, VPC_NAME), ("SecurityGroupName", security_group_name(name), ECS_NAME),
-           ("InstanceName", instance_name(name), ECS_NAME), ("DiskName", disk_name(name), ECS_NAME),
-           ("LoadBalancerName", name, SLB_NAME),
-           ("listener Description", listener_description(name), LISTENER_DESCRIPTION),
-           ("Description", f"stack {name}", DESCRIPTION)]
+    out = [
+        ("VpcName", name, VPC_NAME),
+        ("SecurityGroupName", security_group_name(name), ECS_NAME),
+        ("InstanceName", instance_name(name), ECS_NAME),
+        ("DiskName", disk_name(name), ECS_NAME),
+        ("LoadBalancerName", name, SLB_NAME),
+        ("listener Description", listener_description(name), LISTENER_DESCRIPTION),
+        ("Description", f"stack {name}", DESCRIPTION),
+    ]
     out += [(f"VSwitchName ({zone})", vswitch_name(name, zone), VPC_NAME) for zone in spec.zones]
     return out
 
@@ -68,5 +73,6 @@ def check(spec) -> None:
     for what, value, rule in derived(spec):
         if not rule.fullmatch(value) or value.lower().startswith(("http://", "https://")):
             field = "zones" if what.startswith("VSwitchName") else "name"
-            raise SpecError(field, f"gives the {what} {value[:80]!r}, which the cloud refuses "
-                                   f"(allowed: {rule.pattern[:80]})")
+            raise SpecError(
+                field, f"gives the {what} {value[:80]!r}, which the cloud refuses (allowed: {rule.pattern[:80]})"
+            )

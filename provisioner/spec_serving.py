@@ -1,5 +1,6 @@
 """The stack's `serving` section: what each instance runs, where it installs from, and the checks that
 the generated user data (provisioner/serving) will accept it, all before any API call."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from .errors import SpecError
 from .specfields import Section, kind, shown, uri
 
-USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 KB before Base64
+USER_DATA_MAX_BYTES = 32 * 1024  # RunInstances: raw user data at most 32 KB before Base64
 _ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 # Alibaba Cloud's mirrors inside every VPC (instances here have no public IP and no NAT): apt for
 # Ubuntu and Debian images (picked from the image's name), PyPI over http (pip needs --trusted-host for
@@ -39,13 +40,13 @@ class Server:
     """What each instance runs (provisioner/serving renders it). Neither command nor container: the
     built-in model server."""
 
-    command: tuple[str, ...] | None = None     # argv with {python} {host} {port} {model_dir} {root}
-    container: str | None = None               # a container image run with docker instead
+    command: tuple[str, ...] | None = None  # argv with {python} {host} {port} {model_dir} {root}
+    container: str | None = None  # a container image run with docker instead
     env: tuple[tuple[str, str], ...] = ()
-    args: tuple[str, ...] = ()                 # the image's arguments
-    container_port: int = 0                    # the port inside the container (0: serving.port)
-    gpus: str = ""                             # docker --gpus, e.g. "all"
-    pip: tuple[str, ...] = ()                  # requirements for a command server
+    args: tuple[str, ...] = ()  # the image's arguments
+    container_port: int = 0  # the port inside the container (0: serving.port)
+    gpus: str = ""  # docker --gpus, e.g. "all"
+    pip: tuple[str, ...] = ()  # requirements for a command server
 
     @property
     def builtin(self) -> bool:
@@ -58,8 +59,8 @@ class Mirror:
 
     apt: str = ALIYUN_APT_MIRROR
     pip: str = ALIYUN_PIP_MIRROR
-    apt_security: str = ALIYUN_APT_MIRROR      # Debian's security suites live elsewhere
-    registry: str = ""                         # docker registry-mirrors entry (Docker Hub images only)
+    apt_security: str = ALIYUN_APT_MIRROR  # Debian's security suites live elsewhere
+    registry: str = ""  # docker registry-mirrors entry (Docker Hub images only)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _model_dir(sec: Section) -> str:
     try:
         return check_model_dir(value, sec.field("model_dir"))
     except UserDataError as err:
-        raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
+        raise SpecError(err.field, str(err)[len(err.field) + 2 :]) from None
 
 
 def _mirror(sec: Section | None, image_hint: str) -> Mirror:
@@ -118,12 +119,13 @@ def _mirror(sec: Section | None, image_hint: str) -> Mirror:
         if value is None:
             continue
         if value != "none" and not MIRROR_URL.fullmatch(value):
-            raise SpecError(sec.field(key), f"must be an http(s) URL such as {ALIYUN_PIP_MIRROR}, or none"
-                                            f" (got {shown(value)})")
+            raise SpecError(
+                sec.field(key), f"must be an http(s) URL such as {ALIYUN_PIP_MIRROR}, or none (got {shown(value)})"
+            )
         values[key] = "" if value == "none" else value
     sec.done()
     if "apt" in values and "apt_security" not in values:
-        values["apt_security"] = values["apt"]       # a mirror given for apt serves both unless told
+        values["apt_security"] = values["apt"]  # a mirror given for apt serves both unless told
     return Mirror(**{"apt": apt, "apt_security": apt_security, **values})
 
 
@@ -135,7 +137,7 @@ def _check_user_data(serving: Serving) -> None:
     try:
         build_user_data(serving, instance_role="model-server", data_disk=True)
     except UserDataError as err:
-        raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
+        raise SpecError(err.field, str(err)[len(err.field) + 2 :]) from None
 
 
 def _strings(sec: Section, key: str) -> tuple[str, ...] | None:
@@ -145,7 +147,7 @@ def _strings(sec: Section, key: str) -> tuple[str, ...] | None:
     if isinstance(raw, str):
         try:
             raw = shlex.split(raw)
-        except ValueError as err:        # an unterminated quote: say so, as a spec error
+        except ValueError as err:  # an unterminated quote: say so, as a spec error
             raise SpecError(sec.field(key), f"is not a valid command line ({err}); give a list of strings") from None
     if not isinstance(raw, list) or not all(isinstance(a, str) and a for a in raw):
         raise SpecError(sec.field(key), "must be a list of non-empty strings (or one command line)")
@@ -173,7 +175,9 @@ def _server(sec: Section) -> Server:
         for key, value in env_sec.data.items():
             env_sec.used.append(key)
             if not isinstance(key, str) or not _ENV_RE.fullmatch(key):
-                raise SpecError(env_sec.field(str(key)), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
+                raise SpecError(
+                    env_sec.field(str(key)), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"
+                )
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 raise SpecError(env_sec.field(key), f"must be a string, not {kind(value)}")
             env.append((key, str(value)))

@@ -1,5 +1,6 @@
 """The typed getters that validate a stack file's mappings: each names the dotted field of a problem,
 cuts long values in messages, and refuses unknown keys (used by spec.py and spec_serving.py)."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,15 @@ class Section:
             raise SpecError(self.field(key), "is required")
         return value
 
-    def str(self, key: str, required: bool = True, default: str | None = None, choices=None,
-            pattern: re.Pattern | None = None, hint: str = "") -> str | None:
+    def str(
+        self,
+        key: str,
+        required: bool = True,
+        default: str | None = None,
+        choices=None,
+        pattern: re.Pattern | None = None,
+        hint: str = "",
+    ) -> str | None:
         value = self._get(key, required and default is None)
         if value is None:
             return default
@@ -49,7 +57,7 @@ class Section:
             raise SpecError(self.field(key), f"must be an integer between {lo} and {hi} (got {shown(value)})")
         return value
 
-    def section(self, key: str, required: bool = False) -> "Section | None":
+    def section(self, key: str, required: bool = False) -> Section | None:
         value = self._get(key, required)
         if value is None:
             return None
@@ -80,8 +88,14 @@ def shown(value: Any) -> str:
 def kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-            float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def empty(path: str) -> Section:
@@ -93,6 +107,9 @@ def uri(sec: Section, key: str, default: str | None) -> str:
 
     value = sec.str(key, default=default)
     if not HEALTH_PATH.fullmatch(value):
-        raise SpecError(sec.field(key), "must be a path of 2 to 80 characters starting with '/', of letters, digits"
-                                        f" and - / . % ? # & (the SLB's HealthCheckURI rule) (got {shown(value)})")
+        raise SpecError(
+            sec.field(key),
+            "must be a path of 2 to 80 characters starting with '/', of letters, digits"
+            f" and - / . % ? # & (the SLB's HealthCheckURI rule) (got {shown(value)})",
+        )
     return value

@@ -1,6 +1,7 @@
 """Reading a stack file safely: bounded bytes, UTF-8 only, a YAML subset with no aliases, anchors, merge
 keys or complex keys, bounded nesting, node count and integer size. Every problem is a SpecError
 naming the line (exit 2), never a traceback or an unbounded allocation."""
+
 from __future__ import annotations
 
 import os
@@ -11,11 +12,11 @@ from yaml.nodes import MappingNode, ScalarNode
 
 from .errors import SpecError
 
-MAX_BYTES = 1024 * 1024        # a stack file is a few hundred bytes; 1 MiB leaves room for inline user data
-MAX_DEPTH = 20                 # the deepest stack field is 4 levels down
-MAX_NODES = 20_000             # scalars, lists and mappings in the whole document
-MAX_INT_DIGITS = 20            # any count, size or port fits in 20 digits
-MAX_SHOWN = 80                 # characters of a value or a YAML problem quoted in a message
+MAX_BYTES = 1024 * 1024  # a stack file is a few hundred bytes; 1 MiB leaves room for inline user data
+MAX_DEPTH = 20  # the deepest stack field is 4 levels down
+MAX_NODES = 20_000  # scalars, lists and mappings in the whole document
+MAX_INT_DIGITS = 20  # any count, size or port fits in 20 digits
+MAX_SHOWN = 80  # characters of a value or a YAML problem quoted in a message
 
 
 def cut(text: str, limit: int = MAX_SHOWN) -> str:
@@ -35,7 +36,7 @@ def read_text(path: str, limit: int = MAX_BYTES) -> str:
         if stat.S_ISDIR(mode):
             raise SpecError("", f"the stack file {path} is a directory")
         if stat.S_ISFIFO(mode):
-            os.set_blocking(fd, True)      # a writer that is there gets read to its end (or the limit)
+            os.set_blocking(fd, True)  # a writer that is there gets read to its end (or the limit)
         chunks, size = [], 0
         while size <= limit:
             try:
@@ -52,7 +53,9 @@ def read_text(path: str, limit: int = MAX_BYTES) -> str:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > limit:
-        raise SpecError("", f"the stack file {path} is larger than {limit // 1024} KiB; a stack file is a short YAML document")
+        raise SpecError(
+            "", f"the stack file {path} is larger than {limit // 1024} KiB; a stack file is a short YAML document"
+        )
     return decode(data, path)
 
 
@@ -60,7 +63,7 @@ def decode(data: bytes, source: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
+        line = data[: err.start].count(b"\n") + 1
         raise SpecError("", f"{source} is not UTF-8 text (byte {err.start + 1}, line {line})") from None
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -86,10 +89,14 @@ class BoundedLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise _Refused(event.start_mark, f"YAML aliases (*{cut(event.anchor, 40)}) are not accepted in a stack file")
+            raise _Refused(
+                event.start_mark, f"YAML aliases (*{cut(event.anchor, 40)}) are not accepted in a stack file"
+            )
         event = self.peek_event()
         if getattr(event, "anchor", None) is not None:
-            raise _Refused(event.start_mark, f"YAML anchors (&{cut(event.anchor, 40)}) are not accepted in a stack file")
+            raise _Refused(
+                event.start_mark, f"YAML anchors (&{cut(event.anchor, 40)}) are not accepted in a stack file"
+            )
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise _Refused(event.start_mark, f"the document has more than {MAX_NODES} values")

@@ -1,4 +1,5 @@
 """Where the API calls go: localcloud (reused or started in the background) or the real Alibaba Cloud."""
+
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from . import emulator
-from .emulator import DEFAULT_DATA_DIR, DEFAULT_ENDPOINT, DEFAULT_PORT, Keys, health  # noqa: F401
+from .emulator import DEFAULT_DATA_DIR, DEFAULT_ENDPOINT, DEFAULT_PORT, Keys, health
 from .errors import TargetError
 
 log = logging.getLogger(__name__)
@@ -17,9 +18,9 @@ log = logging.getLogger(__name__)
 class ResolvedTarget:
     """A reachable target. Credentials live only in memory, never in the state or the output."""
 
-    kind: str                                  # "localcloud" or "alibaba"
-    endpoint: str | None                       # http://host:port for localcloud
-    how: str                                   # "reused", "started", "given", "region endpoints"
+    kind: str  # "localcloud" or "alibaba"
+    endpoint: str | None  # http://host:port for localcloud
+    how: str  # "reused", "started", "given", "region endpoints"
     note: str = ""
     # Seconds of this target per second of the real cloud's typical transition times (the waits' first
     # poll): 1 for Alibaba Cloud; 1/speed for localcloud (0 in --instant mode), from its health document.
@@ -58,19 +59,34 @@ class ResolvedTarget:
             # one chain for the run, shared by every client.
             if self._credential is None:
                 self._credential = CredentialClient()
-            return Config(credential=self._credential, region_id=region,
-                          read_timeout=read_timeout_ms, connect_timeout=connect_timeout_ms)
+            return Config(
+                credential=self._credential,
+                region_id=region,
+                read_timeout=read_timeout_ms,
+                connect_timeout=connect_timeout_ms,
+            )
         split = urlsplit(self.endpoint)
         if self._keys is None:
             raise TargetError(f"no access key for the emulator at {self.endpoint}: it is not running")
         ak, secret = self._access_key  # type: ignore[misc]
-        return Config(access_key_id=ak, access_key_secret=secret, endpoint=split.netloc,
-                      protocol=split.scheme, region_id=region,
-                      read_timeout=read_timeout_ms, connect_timeout=connect_timeout_ms)
+        return Config(
+            access_key_id=ak,
+            access_key_secret=secret,
+            endpoint=split.netloc,
+            protocol=split.scheme,
+            region_id=region,
+            read_timeout=read_timeout_ms,
+            connect_timeout=connect_timeout_ms,
+        )
 
 
-def resolve(spec_target, target_flag: str | None, endpoint_flag: str | None, start: bool = True,
-            data_dir: str = DEFAULT_DATA_DIR) -> ResolvedTarget:
+def resolve(
+    spec_target,
+    target_flag: str | None,
+    endpoint_flag: str | None,
+    start: bool = True,
+    data_dir: str = DEFAULT_DATA_DIR,
+) -> ResolvedTarget:
     """Pick the target: --endpoint / --target flags first, then the stack's `target`, else localcloud.
 
     localcloud's keys come from the data dir of the emulator that answers (its readiness probe names
@@ -88,18 +104,28 @@ def resolve(spec_target, target_flag: str | None, endpoint_flag: str | None, sta
         endpoint = given.rstrip("/")
         info = health(endpoint)
         if not info:
-            raise TargetError(f"no localcloud emulator answers at {endpoint} (GET /_localcloud/health);"
-                              " start one with `make localcloud` or drop --endpoint to let the provisioner start it")
+            raise TargetError(
+                f"no localcloud emulator answers at {endpoint} (GET /_localcloud/health);"
+                " start one with `make localcloud` or drop --endpoint to let the provisioner start it"
+            )
         return _timed(ResolvedTarget("localcloud", endpoint, "given", _keys=_given_keys(endpoint)), info)
     info = health(DEFAULT_ENDPOINT)
     if info:
-        return _timed(ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "reused a running emulator",
-                                     _keys=emulator.keys_of(DEFAULT_ENDPOINT)), info)
+        return _timed(
+            ResolvedTarget(
+                "localcloud", DEFAULT_ENDPOINT, "reused a running emulator", _keys=emulator.keys_of(DEFAULT_ENDPOINT)
+            ),
+            info,
+        )
     if not start:
         return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "not running")
     note = emulator.start(DEFAULT_PORT, data_dir)
-    return _timed(ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "started in the background", note,
-                                 _keys=emulator.keys_of(DEFAULT_ENDPOINT)), health(DEFAULT_ENDPOINT) or {})
+    return _timed(
+        ResolvedTarget(
+            "localcloud", DEFAULT_ENDPOINT, "started in the background", note, _keys=emulator.keys_of(DEFAULT_ENDPOINT)
+        ),
+        health(DEFAULT_ENDPOINT) or {},
+    )
 
 
 def _timed(target: ResolvedTarget, info: dict) -> ResolvedTarget:
@@ -139,7 +165,7 @@ def _given_keys(endpoint: str) -> Keys:
     secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     if ak and secret:
         try:
-            token = emulator.keys_of(endpoint).control_token     # for the runtime's state, when readable
+            token = emulator.keys_of(endpoint).control_token  # for the runtime's state, when readable
         except TargetError:
             token = None
         return Keys(ak, secret, token)

@@ -1,4 +1,5 @@
 """ClientTokens: derived from (stack, role, index, zone, generation), written ahead, reused on every retry."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,7 @@ from .state import State
 
 log = logging.getLogger(__name__)
 
-MAX_TOKEN_LEN = 64          # ECS/VPC/SLB: "unique, case-sensitive, at most 64 ASCII characters"
+MAX_TOKEN_LEN = 64  # ECS/VPC/SLB: "unique, case-sensitive, at most 64 ASCII characters"
 # How long a write-ahead create may be replayed. The cloud's token memory is undocumented (ecs-api.md §3);
 # past this age the resources are found by tag instead and a new token is used.
 REPLAY_WINDOW_S = 6 * 3600
@@ -55,8 +56,7 @@ class TokenBook:
             # An earlier attempt asked for something else (or long ago): its token is not reused.
             self.state.clear_pending(key, spent=True)
         token = derive(self.stack, self.state.epoch, key, self.state.generation(key))
-        self.state.set_pending(key, {"token": token, "action": action, "params_hash": phash,
-                                     "started": time.time()})
+        self.state.set_pending(key, {"token": token, "action": action, "params_hash": phash, "started": time.time()})
         return token
 
     def done(self, key: str) -> None:

@@ -1,4 +1,5 @@
 """Model serving on the fleet: the default v2 model server and the user data that boots an instance."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,7 @@ SAMPLE_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
 
 def sample_request(endpoint: str, model_name: str = "iris") -> tuple[str, dict]:
     """(URL, JSON body) of an Open Inference Protocol v2 request to the default model server."""
-    body = {"inputs": [{"name": "input-0", "shape": [len(SAMPLE_ROWS), 4], "datatype": "FP32",
-                        "data": SAMPLE_ROWS}]}
+    body = {"inputs": [{"name": "input-0", "shape": [len(SAMPLE_ROWS), 4], "datatype": "FP32", "data": SAMPLE_ROWS}]}
     return f"{endpoint.rstrip('/')}/v2/models/{model_name}/infer", body
 
 

@@ -6,6 +6,7 @@ LogisticRegression trained on the iris data set that scikit-learn ships: trained
 --model-dir holds no model, saved there with joblib beside a version file, loaded from there afterwards.
 Needs only starlette, uvicorn and scikit-learn. Responses carry X-Fleet-Instance ($FLEET_INSTANCE_ID).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,7 +69,7 @@ def load_or_train(model_dir: str | os.PathLike):
         log.info("model in %s was saved by another version; retraining", directory)
     except FileNotFoundError:
         log.info("no model in %s yet; training one", directory)
-    except Exception as exc:  # a torn or unreadable file: retrain rather than refuse to serve
+    except Exception as exc:  # noqa: BLE001 - a torn or unreadable file: retrain rather than refuse to serve
         log.warning("model in %s is unreadable (%s); retraining", directory, exc)
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
@@ -91,8 +92,10 @@ def run_model(estimator, rows) -> dict:
     features = np.asarray(rows, dtype=np.float64).reshape(-1, FEATURES)
     if not len(features):
         return {"predict": [], "predict_proba": []}
-    return {"predict": estimator.predict(features).astype(np.int64).tolist(),
-            "predict_proba": estimator.predict_proba(features).ravel().tolist()}
+    return {
+        "predict": estimator.predict(features).astype(np.int64).tolist(),
+        "predict_proba": estimator.predict_proba(features).ravel().tolist(),
+    }
 
 
 def predict(model_dir: str | os.PathLike, rows) -> list[int]:
@@ -156,14 +159,21 @@ def parse_infer(body, model_name: str) -> tuple[list, list[str]]:
     if not isinstance(tensor, dict):
         raise V2Error(400, "'inputs[0]' must be an object")
     if tensor.get("name") != INPUT["name"]:
-        raise V2Error(400, f"'inputs[0].name' is {json.dumps(tensor.get('name'))}; "
-                           f"model {model_name} has one input, {INPUT['name']!r}")
+        raise V2Error(
+            400,
+            f"'inputs[0].name' is {json.dumps(tensor.get('name'))}; "
+            f"model {model_name} has one input, {INPUT['name']!r}",
+        )
     datatype = tensor.get("datatype")
     if datatype not in NUMERIC:
         raise V2Error(400, f"'inputs[0].datatype' is {json.dumps(datatype)}; expected one of {sorted(NUMERIC)}")
     shape = tensor.get("shape")
-    if (not isinstance(shape, list) or len(shape) != 2 or shape[1] != FEATURES
-            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
+    if (
+        not isinstance(shape, list)
+        or len(shape) != 2
+        or shape[1] != FEATURES
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
+    ):
         raise V2Error(400, f"'inputs[0].shape' is {json.dumps(shape)}; expected [N, {FEATURES}]")
     if shape[0] > MAX_ROWS:
         raise V2Error(400, f"'inputs[0].shape' asks for {shape[0]} rows; at most {MAX_ROWS} per request")
@@ -186,8 +196,9 @@ def parse_infer(body, model_name: str) -> tuple[list, list[str]]:
     return values, names
 
 
-def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
-               instance_id: str | None = None, autoload: bool = True) -> Starlette:
+def create_app(
+    model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME, instance_id: str | None = None, autoload: bool = True
+) -> Starlette:
     """The ASGI app; with autoload the model loads in a thread at startup (call app.state.model.load() otherwise)."""
     model = Model(model_dir, model_name)
     headers = {"X-Fleet-Instance": instance_id or os.environ.get("FLEET_INSTANCE_ID") or socket.gethostname()}
@@ -214,8 +225,15 @@ def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
 
     async def model_metadata(request):
         m = served(request)
-        return reply({"name": m.name, "versions": [MODEL_VERSION], "platform": "sklearn",
-                      "inputs": [INPUT], "outputs": list(OUTPUTS.values())})
+        return reply(
+            {
+                "name": m.name,
+                "versions": [MODEL_VERSION],
+                "platform": "sklearn",
+                "inputs": [INPUT],
+                "outputs": list(OUTPUTS.values()),
+            }
+        )
 
     async def model_ready(request):
         m = served(request)
@@ -233,8 +251,14 @@ def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
         rows = len(values) // FEATURES
         results = run_model(m.estimator, values)
         outputs = [dict(OUTPUTS[n], shape=[rows] + OUTPUTS[n]["shape"][1:], data=results[n]) for n in names]
-        return reply({"model_name": m.name, "model_version": MODEL_VERSION,
-                      "id": body["id"] if "id" in body else str(uuid.uuid4()), "outputs": outputs})
+        return reply(
+            {
+                "model_name": m.name,
+                "model_version": MODEL_VERSION,
+                "id": body["id"] if "id" in body else str(uuid.uuid4()),
+                "outputs": outputs,
+            }
+        )
 
     async def v2_error(request, exc: V2Error):
         return reply({"error": str(exc)}, exc.status)
@@ -251,10 +275,12 @@ def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
     model_paths = ["/v2/models/{name}", "/v2/models/{name}/versions/{version}"]
     routes = [Route("/v2/health/live", live), Route("/v2/health/ready", ready), Route("/v2", server_metadata)]
     for base in model_paths:
-        routes += [Route(base, model_metadata), Route(base + "/ready", model_ready),
-                   Route(base + "/infer", infer, methods=["POST"])]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={V2Error: v2_error, HTTPException: http_error})
+        routes += [
+            Route(base, model_metadata),
+            Route(base + "/ready", model_ready),
+            Route(base + "/infer", infer, methods=["POST"]),
+        ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={V2Error: v2_error, HTTPException: http_error})
     app.state.model = model
     return app
 
@@ -272,8 +298,9 @@ def main(argv: list[str] | None = None) -> None:
 
     app = create_app(args.model_dir, model_name=args.model_name)
     # On SIGTERM uvicorn stops accepting and lets in-flight requests finish (drain on scale-down).
-    uvicorn.run(app, host=args.host, port=args.port, access_log=args.access_log, log_level="info",
-                timeout_graceful_shutdown=20)
+    uvicorn.run(
+        app, host=args.host, port=args.port, access_log=args.access_log, log_level="info", timeout_graceful_shutdown=20
+    )
 
 
 if __name__ == "__main__":

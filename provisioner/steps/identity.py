@@ -2,6 +2,7 @@
 looked up by id (one Describe per kind, only then), so a resource whose tags were removed at the console is
 still ours (its tags are restored), one now tagged for another stack is left alone, and a gone one is
 forgotten. A resource neither in the state nor tagged for the stack is never touched."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,21 @@ from . import load_balancer as lb_step
 from . import security_group as sg_step
 from . import vpc as vpc_step
 from . import vswitch as vswitch_step
-from .common import (DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, TAG_STACK, VPC, VSWITCH, Context,
-                     Record, chunks, owned, tags_for)
+from .common import (
+    DATA_DISK,
+    INSTANCE,
+    LISTENER,
+    LOAD_BALANCER,
+    SECURITY_GROUP,
+    TAG_STACK,
+    VPC,
+    VSWITCH,
+    Context,
+    Record,
+    chunks,
+    owned,
+    tags_for,
+)
 from .instances import TAG_DATA_DISK
 
 if TYPE_CHECKING:
@@ -26,12 +40,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # role -> (product, TagResources ResourceType, ids per call)
-TAG_TARGETS = {VPC: ("vpc", "VPC", 50), VSWITCH: ("vpc", "VSWITCH", 50), SECURITY_GROUP: ("ecs", "securitygroup", 50),
-               INSTANCE: ("ecs", "instance", 50), DATA_DISK: ("ecs", "disk", 50),
-               LOAD_BALANCER: ("slb", "instance", 20)}
+TAG_TARGETS = {
+    VPC: ("vpc", "VPC", 50),
+    VSWITCH: ("vpc", "VSWITCH", 50),
+    SECURITY_GROUP: ("ecs", "securitygroup", 50),
+    INSTANCE: ("ecs", "instance", 50),
+    DATA_DISK: ("ecs", "disk", 50),
+    LOAD_BALANCER: ("slb", "instance", 20),
+}
 
 
-def known_by_id(ctx: Context, snap: "Snapshot", details: bool = True) -> None:
+def known_by_id(ctx: Context, snap: Snapshot, details: bool = True) -> None:
     """Look up, by id, what the state lists and the tag search missed: gone (`snap.gone`), stripped of our
     tags (`snap.untagged`, and listed with the rest from now on), or tagged for another stack (`snap.foreign`)."""
     state = ctx.state
@@ -41,8 +60,9 @@ def known_by_id(ctx: Context, snap: "Snapshot", details: bool = True) -> None:
         lookups.append((VPC, [vpc_id], lambda ids: [r for r in [vpc_step.describe_vpc(ctx, ids[0])] if r]))
     vsw_ids = [i for i in (state.get(VSWITCH) or {}).values() if i not in {s.id for s in snap.vswitches}]
     if vsw_ids:
-        lookups.append((VSWITCH, vsw_ids,
-                        lambda ids: [r for r in (vswitch_step.describe_vswitch(ctx, i) for i in ids) if r]))
+        lookups.append(
+            (VSWITCH, vsw_ids, lambda ids: [r for r in (vswitch_step.describe_vswitch(ctx, i) for i in ids) if r])
+        )
     sg_id = state.get(SECURITY_GROUP)
     if sg_id and sg_id not in {g.id for g in snap.security_groups}:
         lookups.append((SECURITY_GROUP, [sg_id], lambda ids: _describe_groups(ctx, ids)))
@@ -60,8 +80,14 @@ def known_by_id(ctx: Context, snap: "Snapshot", details: bool = True) -> None:
     with ThreadPoolExecutor(max_workers=len(lookups), thread_name_prefix="known") as pool:
         found = [(role, ids, pool.submit(fn, ids)) for role, ids, fn in lookups]
         results = [(role, ids, f.result()) for role, ids, f in found]
-    lists = {VPC: snap.vpcs, VSWITCH: snap.vswitches, SECURITY_GROUP: snap.security_groups,
-             INSTANCE: snap.instances, DATA_DISK: snap.disks, LOAD_BALANCER: snap.load_balancers}
+    lists = {
+        VPC: snap.vpcs,
+        VSWITCH: snap.vswitches,
+        SECURITY_GROUP: snap.security_groups,
+        INSTANCE: snap.instances,
+        DATA_DISK: snap.disks,
+        LOAD_BALANCER: snap.load_balancers,
+    }
     for role, ids, resources in results:
         seen = {r.id for r in resources}
         snap.gone[role] = [i for i in ids if i not in seen]
@@ -72,7 +98,7 @@ def known_by_id(ctx: Context, snap: "Snapshot", details: bool = True) -> None:
                 continue
             if not owned(res.tags, ctx.spec, role):
                 snap.untagged.append((role, res))
-            lists[role].append(res)          # ours: listed from now on (its tags are restored first)
+            lists[role].append(res)  # ours: listed from now on (its tags are restored first)
     snap.instances.sort(key=lambda i: i.order)
     if details:
         for group in [r for role, r in snap.untagged if role == SECURITY_GROUP]:
@@ -80,8 +106,13 @@ def known_by_id(ctx: Context, snap: "Snapshot", details: bool = True) -> None:
 
 
 def _describe_groups(ctx: Context, ids: list[str]) -> list[SecurityGroup]:
-    body = ctx.call("identity", ids[0], "ecs", "DescribeSecurityGroups",
-                    {"RegionId": ctx.region, "SecurityGroupIds": json.dumps(ids)})
+    body = ctx.call(
+        "identity",
+        ids[0],
+        "ecs",
+        "DescribeSecurityGroups",
+        {"RegionId": ctx.region, "SecurityGroupIds": json.dumps(ids)},
+    )
     return [SecurityGroup.from_api(g) for g in (body.get("SecurityGroups") or {}).get("SecurityGroup") or []]
 
 
@@ -95,7 +126,7 @@ def _describe_lb(ctx: Context, lb_id: str, details: bool) -> list[LoadBalancer]:
     return [lb]
 
 
-def restore_tags(ctx: Context, snap: "Snapshot") -> list[dict]:
+def restore_tags(ctx: Context, snap: Snapshot) -> list[dict]:
     """TagResources with the stack's tags on every resource the state lists that lost them (a merge, so a
     retry after a lost answer sets the same tags again). Returns one action per resource."""
     by_role: dict[str, list] = {}
@@ -114,13 +145,17 @@ def restore_tags(ctx: Context, snap: "Snapshot") -> list[dict]:
             tags = tags_for(ctx.spec, role) + ([{"Key": TAG_DATA_DISK, "Value": "yes"}] if holder else [])
             for batch in chunks(members, per_call):
                 ids = [r.id for r in batch]
-                ctx.call("identity", ", ".join(ids), product, "TagResources",
-                         {"RegionId": ctx.region, "ResourceType": rtype, "ResourceId": ids, "Tag": tags})
+                ctx.call(
+                    "identity",
+                    ", ".join(ids),
+                    product,
+                    "TagResources",
+                    {"RegionId": ctx.region, "ResourceType": rtype, "ResourceId": ids, "Tag": tags},
+                )
                 for res in batch:
                     res.tags.update({t["Key"]: t["Value"] for t in tags})
                 actions += [{"role": role, "id": i, "action": "retagged"} for i in ids]
-                log.info("restored the stack's tags on %s %s (found by the id in the state file)", role,
-                         ", ".join(ids))
+                log.info("restored the stack's tags on %s %s (found by the id in the state file)", role, ", ".join(ids))
     return actions
 
 
@@ -128,7 +163,7 @@ def records(actions: list[dict]) -> list[Record]:
     return [Record(a["role"], a["id"], a["action"]) for a in actions]
 
 
-def forget(ctx: Context, snap: "Snapshot") -> None:
+def forget(ctx: Context, snap: Snapshot) -> None:
     """Forget, in the state, what the cloud no longer has (or gave to another stack), so the next run does
     not look again."""
     drop = {i for ids in snap.gone.values() for i in ids} | {ident for _, ident, _ in snap.foreign}
