@@ -30,7 +30,7 @@ def is_mutating(action: str) -> bool:
 class CallStats:
     """API calls made by this run (every attempt counts), by product:action; thread-safe."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self.by_action: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
@@ -51,7 +51,7 @@ class CallStats:
         with self._lock:
             return sum(n for key, n in self.by_action.items() if is_mutating(key.split(":", 1)[1]))
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
             by_action = dict(sorted(self.by_action.items()))
             errs = dict(sorted(self.errors.items()))
@@ -83,7 +83,7 @@ class _Product:
         except KeyError:
             raise errors.Fatal("api", "", action, None, None, None, "the SDK has no such action") from None
 
-    def request(self, action: str, params: dict):
+    def request(self, action: str, params: dict[str, Any]) -> Any:  # the SDK's untyped request model
         return getattr(self.models, action + "Request")().from_map(params)
 
 
@@ -101,13 +101,13 @@ def _product(name: str) -> _Product:
 class Cloud:
     """API access for one run: `call()` is the only way the provisioner talks to the cloud."""
 
-    def __init__(self, target: ResolvedTarget, region: str):
+    def __init__(self, target: ResolvedTarget, region: str) -> None:
         self.target = target
         self.region = region
         self.stats = CallStats()
         self._local = threading.local()
 
-    def _client(self, product: str):
+    def _client(self, product: str) -> Any:  # the SDK's untyped client class
         clients = getattr(self._local, "clients", None)
         if clients is None:
             clients = self._local.clients = {}
@@ -127,7 +127,7 @@ class Cloud:
         params: dict[str, Any],
         busy: bool = False,
         verify: Callable[[], bool] | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Call `product`'s `action` with wire-named `params`; return the response body as a wire-named dict.
 
         Transient errors are retried with backoff; Busy ones when `busy=True` (the caller knows the
@@ -150,7 +150,9 @@ class Cloud:
                     raise
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
-    def _invoke(self, step: str, resource: str, product: str, action: str, method: str, params: dict) -> dict:
+    def _invoke(
+        self, step: str, resource: str, product: str, action: str, method: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
         request = _product(product).request(action, params)
         try:
             response = getattr(self._client(product), method)(request)
@@ -171,4 +173,5 @@ class Cloud:
                 None,
                 "the response body did not match the SDK's model",
             )
-        return body.to_map()
+        answer: dict[str, Any] = body.to_map()
+        return answer

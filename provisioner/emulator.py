@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from localcloud import credentials as keyfile
@@ -47,7 +48,7 @@ def opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def health(endpoint: str, timeout: float = 2.0, challenge: str | None = None) -> dict | None:
+def health(endpoint: str, timeout: float = 2.0, challenge: str | None = None) -> dict[str, Any] | None:
     """The emulator's public readiness document, or None when nothing (or not localcloud) answers."""
     url = endpoint + "/_localcloud/health" + (f"?challenge={quote(challenge)}" if challenge else "")
     try:
@@ -89,16 +90,19 @@ def keys_of(endpoint: str) -> Keys:
     return Keys(creds.access_key_id, creds.access_key_secret, creds.control_token)
 
 
-def control(endpoint: str, keys: Keys, method: str, path: str, body: dict | None = None, timeout: float = 10.0) -> dict:
+def control(
+    endpoint: str, keys: Keys, method: str, path: str, body: dict[str, Any] | None = None, timeout: float = 10.0
+) -> dict[str, Any]:
     """One call of the control API (`path` under /_localcloud/); raises urllib's errors."""
     data = json.dumps(body).encode() if body is not None else None
     headers = {keyfile.TOKEN_HEADER: keys.control_token} if keys.control_token else {}
     req = urllib.request.Request(f"{endpoint}/_localcloud/{path}", data=data, method=method, headers=headers)
     with opener().open(req, timeout=timeout) as resp:
-        return json.loads(resp.read())
+        answer: dict[str, Any] = json.loads(resp.read())
+        return answer
 
 
-def runtime_state(endpoint: str, keys: Keys) -> dict:
+def runtime_state(endpoint: str, keys: Keys) -> dict[str, Any]:
     """GET /_localcloud/runtime: where workloads and balancers really listen. An emulator without its
     runtime may not know the route: that reads as {"enabled": False}; other failures raise."""
     try:

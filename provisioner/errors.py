@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ProvisionerError(Exception):
     """Base of every error the provisioner raises on purpose."""
@@ -23,7 +25,7 @@ class StateError(ProvisionerError):
 class LockHeld(ProvisionerError):
     """Another run holds the stack's lock."""
 
-    def __init__(self, path: str, holder: dict):
+    def __init__(self, path: str, holder: dict[str, Any]):
         self.path = path
         self.holder = holder
         who = ", ".join(f"{k} {holder[k]}" for k in ("pid", "host", "command", "started") if holder.get(k))

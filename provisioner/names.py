@@ -10,8 +10,12 @@ CreateLoadBalancer, CreateLoadBalancerHTTPListener) and ecs-api.md.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from .errors import SpecError
+
+if TYPE_CHECKING:
+    from .spec import Stack
 
 # Names of security groups, instances and disks: 2-128 characters, a letter first, then letters, digits
 # and : _ . -, never http:// or https://.
@@ -52,7 +56,7 @@ def listener_description(stack_name: str) -> str:
     return f"stack-{stack_name}"
 
 
-def derived(spec) -> list[tuple[str, str, re.Pattern]]:
+def derived(spec: Stack) -> list[tuple[str, str, re.Pattern[str]]]:
     """(what, value, rule) for every name and description the steps send for this stack."""
     name = spec.name
     out = [
@@ -68,7 +72,7 @@ def derived(spec) -> list[tuple[str, str, re.Pattern]]:
     return out
 
 
-def check(spec) -> None:
+def check(spec: Stack) -> None:
     """SpecError naming the stack field when a derived name breaks the cloud's rule for it."""
     for what, value, rule in derived(spec):
         if not rule.fullmatch(value) or value.lower().startswith(("http://", "https://")):

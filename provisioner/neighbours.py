@@ -4,6 +4,7 @@ stack's security group in our VPC): teardown never touches them and keeps the ne
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from .observe import Snapshot
 from .steps.common import TAG_STACK, Context, describe_pages, dig, owned, read_tags
@@ -11,7 +12,7 @@ from .steps.common import TAG_STACK, Context, describe_pages, dig, owned, read_t
 STEP = "teardown"
 
 
-def _label(kind: str, item_id: str, tags: dict) -> str:
+def _label(kind: str, item_id: str, tags: dict[str, Any]) -> str:
     stack = tags.get(TAG_STACK)
     return f"{kind} {item_id} ({'stack ' + repr(stack) if stack else 'untagged'})"
 

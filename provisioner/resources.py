@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import Any
 
 from .steps.common import dig, read_tags
 
@@ -13,11 +14,11 @@ class Vpc:
     id: str
     cidr: str
     status: str
-    tags: dict
+    tags: dict[str, Any]
     created: str = ""
 
     @classmethod
-    def from_api(cls, item: dict) -> Vpc:
+    def from_api(cls, item: dict[str, Any]) -> Vpc:
         return cls(
             item.get("VpcId", ""),
             item.get("CidrBlock", ""),
@@ -34,11 +35,11 @@ class VSwitch:
     zone: str
     cidr: str
     status: str
-    tags: dict
+    tags: dict[str, Any]
     created: str = ""
 
     @classmethod
-    def from_api(cls, item: dict) -> VSwitch:
+    def from_api(cls, item: dict[str, Any]) -> VSwitch:
         return cls(
             item.get("VSwitchId", ""),
             item.get("VpcId", ""),
@@ -75,7 +76,7 @@ class Rule:
     source_kind: str = "cidr"  # cidr | ipv6 | group | prefix-list (SOURCE_PARAMS)
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[str, str, str, str, str]:
         return (self.protocol.upper(), self.port_range, self.source_kind, self.source, self.policy.lower())
 
     @property
@@ -83,10 +84,10 @@ class Rule:
         return self.source if self.source_kind == "cidr" else f"{self.source_kind} {self.source}"
 
     @classmethod
-    def from_api(cls, item: dict) -> Rule:
-        priority = item.get("Priority")
+    def from_api(cls, item: dict[str, Any]) -> Rule:
+        raw = item.get("Priority")
         try:
-            priority = int(priority)
+            priority = int(raw) if raw is not None else 1
         except (TypeError, ValueError):
             priority = 1
         # A rule has exactly one source: an IPv4 or IPv6 block, another group, or a prefix list.
@@ -116,12 +117,12 @@ class Rule:
 class SecurityGroup:
     id: str
     vpc_id: str
-    tags: dict
+    tags: dict[str, Any]
     created: str = ""
     rules: list[Rule] | None = None  # ingress rules, when read (DescribeSecurityGroupAttribute)
 
     @classmethod
-    def from_api(cls, item: dict) -> SecurityGroup:
+    def from_api(cls, item: dict[str, Any]) -> SecurityGroup:
         return cls(
             item.get("SecurityGroupId", ""), item.get("VpcId", ""), read_tags(item), item.get("CreationTime", "")
         )
@@ -138,13 +139,13 @@ class Instance:
     vswitch_id: str
     private_ip: str
     security_group_ids: list[str]
-    tags: dict
+    tags: dict[str, Any]
     created: str = ""
     started: str = ""  # StartTime: the last start or reboot (ISO 8601, UTC)
     deletion_protection: bool = False  # DeleteInstances answers InvalidOperation.DeletionProtection
 
     @classmethod
-    def from_api(cls, item: dict) -> Instance:
+    def from_api(cls, item: dict[str, Any]) -> Instance:
         vpc = item.get("VpcAttributes") or {}
         ips = dig(vpc, ("PrivateIpAddress", "IpAddress")) or []
         return cls(
@@ -164,7 +165,7 @@ class Instance:
         )
 
     @property
-    def order(self) -> tuple:
+    def order(self) -> tuple[str, str]:
         """Oldest first; the "first instance" of a stack is the first in this order."""
         return (self.created, self.id)
 
@@ -177,11 +178,11 @@ class Disk:
     instance_id: str
     size: int
     category: str
-    tags: dict
+    tags: dict[str, Any]
     created: str = ""
 
     @classmethod
-    def from_api(cls, item: dict) -> Disk:
+    def from_api(cls, item: dict[str, Any]) -> Disk:
         return cls(
             item.get("DiskId", ""),
             item.get("ZoneId", ""),
@@ -200,7 +201,7 @@ class Backend:
     weight: int
 
     @classmethod
-    def from_api(cls, item: dict) -> Backend:
+    def from_api(cls, item: dict[str, Any]) -> Backend:
         try:
             weight = int(item.get("Weight", 100))
         except (TypeError, ValueError):
@@ -214,11 +215,11 @@ class Listener:
     protocol: str
     status: str
     backend_port: int | None
-    health: dict = field(default_factory=dict)  # the HTTP listener's health-check settings (wire names)
-    tags: dict = field(default_factory=dict)
+    health: dict[str, Any] = field(default_factory=dict)  # the HTTP listener's health-check settings (wire names)
+    tags: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_api(cls, item: dict) -> Listener:
+    def from_api(cls, item: dict[str, Any]) -> Listener:
         config = item.get("HTTPListenerConfig") or {}
         health = {
             k: config.get(k)
@@ -253,7 +254,7 @@ class LoadBalancer:
     spec: str
     vpc_id: str
     vswitch_id: str
-    tags: dict
+    tags: dict[str, Any]
     created: str = ""
     backends: list[Backend] | None = None  # when read (DescribeLoadBalancerAttribute)
     charge_type: str = ""  # InstanceChargeType: PayByCLCU, or PayBySpec (no longer sold)
@@ -261,7 +262,7 @@ class LoadBalancer:
     listeners: list[Listener] | None = None  # when read (DescribeLoadBalancerListeners)
 
     @classmethod
-    def from_api(cls, item: dict) -> LoadBalancer:
+    def from_api(cls, item: dict[str, Any]) -> LoadBalancer:
         return cls(
             item.get("LoadBalancerId", ""),
             item.get("LoadBalancerStatus", ""),
@@ -281,10 +282,6 @@ class LoadBalancer:
             if listener.port == port:
                 return listener
         return None
-
-
-def to_plain(obj) -> dict:
-    return asdict(obj)
 
 
 def _normal_cidr(value: str) -> str:

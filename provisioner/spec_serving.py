@@ -75,13 +75,13 @@ class Serving:
 
 def parse_serving(sec: Section, image_hint: str = "") -> Serving:
     """The serving section; `image_hint` (the image id or family) picks the default apt mirror."""
-    port = sec.int("port", 1, 65535, default=8080)
+    port = sec.integer("port", 1, 65535, default=8080)
     if port == 22:
         raise SpecError(sec.field("port"), "must not be 22 (SSH)")
     health_path = uri(sec, "health_path", "/v2/health/ready")
     model_dir = _model_dir(sec)
     mirror = _mirror(sec.section("mirror"), image_hint)
-    user_data = sec.str("user_data", required=False)
+    user_data = sec.text("user_data", required=False)
     if user_data is not None and len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
         raise SpecError(sec.field("user_data"), f"must be at most {USER_DATA_MAX_BYTES} bytes (RunInstances limit)")
     server_sec = sec.section("server")
@@ -98,7 +98,7 @@ def parse_serving(sec: Section, image_hint: str = "") -> Serving:
 def _model_dir(sec: Section) -> str:
     from .serving.userdata import UserDataError, check_model_dir
 
-    value = sec.str("model_dir", default="/mnt/model")
+    value = sec.text("model_dir", default="/mnt/model")
     try:
         return check_model_dir(value, sec.field("model_dir"))
     except UserDataError as err:
@@ -115,7 +115,7 @@ def _mirror(sec: Section | None, image_hint: str) -> Mirror:
         return Mirror(apt=apt, apt_security=apt_security)
     values = {}
     for key in ("apt", "apt_security", "pip", "registry"):
-        value = sec.str(key, required=False)
+        value = sec.text(key, required=False)
         if value is None:
             continue
         if value != "none" and not MIRROR_URL.fullmatch(value):
@@ -158,16 +158,16 @@ def _server(sec: Section) -> Server:
     command = _strings(sec, "command")
     if command is not None and not command:
         raise SpecError(sec.field("command"), "must name the program to run")
-    container = sec.str("container", required=False)
-    image = sec.str("image", required=False)
+    container = sec.text("container", required=False)
+    image = sec.text("image", required=False)
     if container is not None and image is not None:
         raise SpecError(sec.field("image"), "is another name for container; give one of them")
     container = container or image
     if command is not None and container is not None:
         raise SpecError(sec.field("container"), "give either server.command or server.container, not both")
     args = _strings(sec, "args") or ()
-    container_port = sec.int("container_port", 1, 65535, default=0)
-    gpus = sec.str("gpus", required=False) or ""
+    container_port = sec.integer("container_port", 1, 65535, default=0)
+    gpus = sec.text("gpus", required=False) or ""
     pip = _strings(sec, "pip") or ()
     env_sec = sec.section("env")
     env: list[tuple[str, str]] = []

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.error import Mark
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from .errors import SpecError
 
@@ -71,7 +73,7 @@ def decode(data: bytes, source: str) -> str:
 class _Refused(yaml.YAMLError):
     """A construct this loader does not accept; turned into a SpecError naming the line."""
 
-    def __init__(self, mark, message: str):
+    def __init__(self, mark: Mark | None, message: str) -> None:
         super().__init__(message)
         self.problem_mark = mark
         self.problem = message
@@ -81,18 +83,18 @@ class BoundedLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases and anchors (no alias bombs), merge keys, non-scalar keys and a key
     given twice; bounds nesting depth, the node count and integer length."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
         self._nodes = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
             raise _Refused(
                 event.start_mark, f"YAML aliases (*{cut(event.anchor, 40)}) are not accepted in a stack file"
             )
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
         if getattr(event, "anchor", None) is not None:
             raise _Refused(
                 event.start_mark, f"YAML anchors (&{cut(event.anchor, 40)}) are not accepted in a stack file"
@@ -108,10 +110,10 @@ class BoundedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         if not isinstance(node, MappingNode):
             return super().construct_mapping(node, deep)
-        seen = set()
+        seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise _Refused(key_node.start_mark, "merge keys (<<) are not accepted in a stack file")
@@ -123,14 +125,14 @@ class BoundedLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep)
 
-    def flatten_mapping(self, node):
+    def flatten_mapping(self, node: MappingNode) -> None:
         # SafeLoader would expand `<<` here, before construct_mapping sees it: refuse it first.
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise _Refused(key_node.start_mark, "merge keys (<<) are not accepted in a stack file")
         return super().flatten_mapping(node)
 
-    def construct_object(self, node, deep=False):
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
         # An explicit tag on a value it does not fit (`!!timestamp abc`, `!!bool maybe`, `!!int x`) makes
         # PyYAML's constructors raise plain Python errors: name the line instead.
         try:
@@ -141,7 +143,7 @@ class BoundedLoader(yaml.SafeLoader):
             tag = str(node.tag).rsplit(":", 1)[-1]
             raise _Refused(node.start_mark, f"this value cannot be read as {cut(tag, 40)}") from None
 
-    def construct_yaml_int(self, node):
+    def construct_yaml_int(self, node: ScalarNode) -> int:
         digits = sum(ch.isalnum() for ch in str(node.value))
         if digits > MAX_INT_DIGITS:
             raise _Refused(node.start_mark, f"an integer of {digits} digits is too large")
@@ -149,10 +151,11 @@ class BoundedLoader(yaml.SafeLoader):
 
 
 BoundedLoader.add_constructor("tag:yaml.org,2002:int", BoundedLoader.construct_yaml_int)
-BoundedLoader.add_constructor("tag:yaml.org,2002:map", BoundedLoader.construct_yaml_map)
+# (types-PyYAML types a constructor's `self` as a whole Loader; construct_yaml_map is SafeConstructor's own)
+BoundedLoader.add_constructor("tag:yaml.org,2002:map", BoundedLoader.construct_yaml_map)  # type: ignore[type-var]
 
 
-def load_yaml(text: str, source: str):
+def load_yaml(text: str, source: str) -> Any:
     """The document of `text`; SpecError (naming the line) for anything not valid or not accepted."""
     try:
         return yaml.load(text, Loader=BoundedLoader)

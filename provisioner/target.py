@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import emulator
 from .emulator import DEFAULT_DATA_DIR, DEFAULT_ENDPOINT, DEFAULT_PORT, Keys, health
 from .errors import TargetError
+
+if TYPE_CHECKING:
+    from .spec import Target
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +39,7 @@ class ResolvedTarget:
     def _access_key(self) -> tuple[str, str] | None:
         return (self._keys.access_key_id, self._keys.access_key_secret) if self._keys else None
 
-    def runtime_state(self) -> dict:
+    def runtime_state(self) -> dict[str, Any]:
         """localcloud's GET /_localcloud/runtime (with the data dir's control token); raises on failure."""
         if self._keys is None or self.endpoint is None:
             raise TargetError("no control token for this emulator")
@@ -46,10 +50,10 @@ class ResolvedTarget:
             return "Alibaba Cloud (real account; credentials from the default credential chain)"
         return f"localcloud at {self.endpoint} ({self.how}{'; ' + self.note if self.note else ''})"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "endpoint": self.endpoint, "how": self.how}
 
-    def sdk_config(self, region: str, read_timeout_ms: int, connect_timeout_ms: int):
+    def sdk_config(self, region: str, read_timeout_ms: int, connect_timeout_ms: int) -> Any:  # the SDK's Config
         from alibabacloud_tea_openapi.models import Config
 
         if self.kind == "alibaba":
@@ -68,10 +72,9 @@ class ResolvedTarget:
         split = urlsplit(self.endpoint)
         if self._keys is None:
             raise TargetError(f"no access key for the emulator at {self.endpoint}: it is not running")
-        ak, secret = self._access_key  # type: ignore[misc]
         return Config(
-            access_key_id=ak,
-            access_key_secret=secret,
+            access_key_id=self._keys.access_key_id,
+            access_key_secret=self._keys.access_key_secret,
             endpoint=split.netloc,
             protocol=split.scheme,
             region_id=region,
@@ -81,7 +84,7 @@ class ResolvedTarget:
 
 
 def resolve(
-    spec_target,
+    spec_target: Target | None,
     target_flag: str | None,
     endpoint_flag: str | None,
     start: bool = True,
@@ -128,13 +131,13 @@ def resolve(
     )
 
 
-def _timed(target: ResolvedTarget, info: dict) -> ResolvedTarget:
+def _timed(target: ResolvedTarget, info: dict[str, Any]) -> ResolvedTarget:
     target.time_scale = time_scale(info)
     target.health_scale = health_scale(target, info)
     return target
 
 
-def time_scale(info: dict) -> float:
+def time_scale(info: dict[str, Any]) -> float:
     """localcloud's transitions take the real cloud's typical time divided by its speed (none when instant)."""
     if info.get("instant"):
         return 0.0
@@ -145,7 +148,7 @@ def time_scale(info: dict) -> float:
     return 1.0 / speed if speed > 0 else 1.0
 
 
-def health_scale(target: ResolvedTarget, info: dict) -> float:
+def health_scale(target: ResolvedTarget, info: dict[str, Any]) -> float:
     """How localcloud times its SLB health checks: not at all without its runtime, else at the listener's
     interval times the runtime's health_interval_scale (GET /_localcloud/runtime/config, with the control
     token; 1 when it cannot be read)."""

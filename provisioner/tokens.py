@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import time
+from typing import Any
 
 from .state import State
 
@@ -30,7 +31,7 @@ def derive(stack: str, epoch: str, key: str, generation: int) -> str:
     return token[:MAX_TOKEN_LEN]
 
 
-def params_hash(params: dict) -> str:
+def params_hash(params: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -46,12 +47,13 @@ class TokenBook:
         self.state = state
         self.stack = stack
 
-    def begin(self, key: str, action: str, params: dict) -> str:
+    def begin(self, key: str, action: str, params: dict[str, Any]) -> str:
         phash = params_hash(params)
         entry = self.state.pending(key)
         if entry and entry.get("params_hash") == phash and time.time() - entry.get("started", 0) < REPLAY_WINDOW_S:
             log.info("%s: replaying the unfinished %s of an earlier run with its ClientToken", key, action)
-            return entry["token"]
+            replayed: str = entry["token"]
+            return replayed
         if entry:
             # An earlier attempt asked for something else (or long ago): its token is not reused.
             self.state.clear_pending(key, spent=True)

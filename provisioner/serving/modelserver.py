@@ -19,6 +19,7 @@ import socket
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -50,7 +51,7 @@ class V2Error(Exception):
         self.status = status
 
 
-def _metadata() -> dict:
+def _metadata() -> dict[str, Any]:
     import sklearn
 
     return {"model_version": MODEL_VERSION, "sklearn": sklearn.__version__, "file": MODEL_FILE}
@@ -85,7 +86,7 @@ def load_or_train(model_dir: str | os.PathLike):
     return estimator
 
 
-def run_model(estimator, rows) -> dict:
+def run_model(estimator, rows) -> dict[str, Any]:
     """Both outputs for rows (a list of 4-feature rows): the one code path the server and predict() share."""
     import numpy as np
 
@@ -203,7 +204,7 @@ def create_app(
     model = Model(model_dir, model_name)
     headers = {"X-Fleet-Instance": instance_id or os.environ.get("FLEET_INSTANCE_ID") or socket.gethostname()}
 
-    def reply(body: dict, status: int = 200, extra: dict | None = None) -> JSONResponse:
+    def reply(body: dict[str, Any], status: int = 200, extra: dict[str, Any] | None = None) -> JSONResponse:
         return JSONResponse(body, status_code=status, headers={**headers, **(extra or {})})
 
     def served(request) -> Model:

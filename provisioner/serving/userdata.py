@@ -42,6 +42,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -370,7 +371,7 @@ def workload_command(settings: ServingSettings) -> list[str]:
     return [*argv, server.image, *server.args]
 
 
-def workload_manifest(serving, *, instance_role: str, data_disk: bool = False) -> dict:
+def workload_manifest(serving, *, instance_role: str, data_disk: bool = False) -> dict[str, Any]:
     """/etc/fleet/workload.json as localcloud/MODEL.md defines it (placeholders left for the runner).
 
     With a data disk it also says how long the boot waits for the disk before the server starts
@@ -403,11 +404,11 @@ def _str(dumper: yaml.SafeDumper, value: str):
 _Dumper.add_representer(str, _str)
 
 
-def _file(path: str, content: str, permissions: str) -> dict:
+def _file(path: str, content: str, permissions: str) -> dict[str, Any]:
     return {"path": path, "owner": "root:root", "permissions": permissions, "content": content}
 
 
-def install_config(settings: ServingSettings, *, data_disk: bool) -> dict:
+def install_config(settings: ServingSettings, *, data_disk: bool) -> dict[str, Any]:
     """/etc/fleet/install.json: every value the scripts need, as data (scripts.py reads it with python3)."""
     return {
         "mode": "docker" if settings.server.image else "venv",
@@ -461,7 +462,7 @@ def render_cloud_config(serving, *, instance_role: str, data_disk: bool) -> str:
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "--now", "fleet-model.service"],
     ]
-    document: dict = {}
+    document: dict[str, Any] = {}
     if settings.apt_mirror:
         # cloud-init's apt module rewrites the sources (Debian and Ubuntu; other distributions skip it).
         security = settings.apt_security_mirror or settings.apt_mirror
@@ -493,7 +494,7 @@ def build_user_data(serving, *, instance_role: str, data_disk: bool) -> str:
     return base64.b64encode(document).decode("ascii")
 
 
-def decode_user_data(user_data: str) -> dict:
+def decode_user_data(user_data: str) -> dict[str, Any]:
     """The cloud-config mapping inside a Base64 UserData (for tests, status and DescribeUserData checks)."""
     text = base64.b64decode(user_data).decode()
     if not text.startswith("#cloud-config\n"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..resources import LoadBalancer, SecurityGroup
 from . import disks as disk_step
@@ -126,7 +126,7 @@ def _describe_lb(ctx: Context, lb_id: str, details: bool) -> list[LoadBalancer]:
     return [lb]
 
 
-def restore_tags(ctx: Context, snap: Snapshot) -> list[dict]:
+def restore_tags(ctx: Context, snap: Snapshot) -> list[dict[str, Any]]:
     """TagResources with the stack's tags on every resource the state lists that lost them (a merge, so a
     retry after a lost answer sets the same tags again). Returns one action per resource."""
     by_role: dict[str, list] = {}
@@ -159,7 +159,7 @@ def restore_tags(ctx: Context, snap: Snapshot) -> list[dict]:
     return actions
 
 
-def records(actions: list[dict]) -> list[Record]:
+def records(actions: list[dict[str, Any]]) -> list[Record]:
     return [Record(a["role"], a["id"], a["action"]) for a in actions]
 
 
@@ -170,7 +170,7 @@ def forget(ctx: Context, snap: Snapshot) -> None:
     if not drop:
         return
 
-    def prune(data: dict) -> None:
+    def prune(data: dict[str, Any]) -> None:
         res = data["resources"]
         for role in (VPC, SECURITY_GROUP, LOAD_BALANCER):
             if res.get(role) in drop:

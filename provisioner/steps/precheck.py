@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PrecheckError
 from .common import Context, describe_pages, dig
 
 if TYPE_CHECKING:
     from ..observe import Snapshot
+    from ..resources import VSwitch
 
 log = logging.getLogger(__name__)
 STEP = "precheck"
@@ -32,7 +33,7 @@ class Precheck:
     zones: list[str]
     skipped: dict[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "image_id": self.image_id,
             "image_family": self.image_family,
@@ -53,11 +54,12 @@ def zones_for(ctx: Context) -> list[str]:
     return list(pre.zones) if pre is not None else list(ctx.spec.zones)
 
 
-def first_zone(ctx: Context, vswitches: list) -> str:
+def first_zone(ctx: Context, vswitches: list[VSwitch]) -> str:
     """The zone whose vSwitch a run makes first: the pre-check's first usable zone; when it did not run,
     the first of the stack's zones that has a vSwitch already (an earlier run may have skipped some)."""
-    if getattr(ctx, "precheck", None) is not None:
-        return ctx.precheck.zones[0]
+    pre: Precheck | None = getattr(ctx, "precheck", None)
+    if pre is not None:
+        return pre.zones[0]
     have = {s.zone for s in vswitches}
     return next((z for z in ctx.spec.zones if z in have), ctx.spec.zones[0])
 
@@ -116,26 +118,30 @@ def resolve_image(ctx: Context) -> str:
                 "instances.image_family", f"the family {spec.image_family} has no available image in {ctx.region}"
             )
         newest = max(items, key=lambda i: (i.get("CreationTime", ""), i.get("ImageId", "")))
-        return newest["ImageId"]
+        image_id: str = newest["ImageId"]
+        return image_id
+    image = spec.image
+    if image is None:  # spec.py requires exactly one of the two; this names the field should it not
+        raise PrecheckError("instances.image", "give instances.image or instances.image_family")
     items = describe_pages(
         ctx,
         STEP,
         "ecs",
         "DescribeImages",
-        {"RegionId": ctx.region, "ImageId": spec.image, "Status": "Available"},
+        {"RegionId": ctx.region, "ImageId": image, "Status": "Available"},
         ("Images", "Image"),
         100,
     )
-    if not any(i.get("ImageId") == spec.image for i in items):
+    if not any(i.get("ImageId") == image for i in items):
         # Public image versions (*_alibase_<date>.vhd) are retired within months; RunInstances would answer
         # InvalidImageId.NotFound after the network, the group and the SLB exist.
         raise PrecheckError(
             "instances.image",
-            f"the image {spec.image} does not exist in {ctx.region} (public "
+            f"the image {image} does not exist in {ctx.region} (public "
             "image versions are retired; name a family instead, e.g. instances.image_family: "
             "acs:ubuntu_22_04_x64)",
         )
-    return spec.image
+    return image
 
 
 def usable_zones(ctx: Context) -> tuple[list[str], dict[str, str]]:
@@ -165,7 +171,7 @@ def usable_zones(ctx: Context) -> tuple[list[str], dict[str, str]]:
     return zones, {z: "; ".join(why) for z, why in missing.items() if why}
 
 
-def _offered(ctx: Context, destination: str, extra: dict) -> dict[str, dict[str, str]]:
+def _offered(ctx: Context, destination: str, extra: dict[str, Any]) -> dict[str, dict[str, str]]:
     """zone -> {resource value: StatusCategory} from one DescribeAvailableResource call for the region."""
     body = ctx.call(
         STEP,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ..errors import NotFound
 from ..resources import Vpc
@@ -68,7 +69,7 @@ def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
         if current.status != "Available":
             current.status = wait_vpc_available(ctx, current.id)
         return current, Record(VPC, current.id, "existing", current.status)
-    params = {
+    params: dict[str, Any] = {
         "RegionId": ctx.region,
         "CidrBlock": ctx.spec.network.vpc_cidr,
         "VpcName": ctx.spec.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ..errors import NotFound
 from ..resources import Vpc, VSwitch
@@ -58,7 +59,7 @@ def ensure_vswitch(ctx: Context, vpc: Vpc, zone: str, found: list[VSwitch]) -> t
             current.status = wait_vswitch_available(ctx, current.id)
         return current, Record(VSWITCH, current.id, "existing", current.status, {"zone": zone})
     cidr = ctx.spec.vswitch_cidr(zone)
-    params = {
+    params: dict[str, Any] = {
         "RegionId": ctx.region,
         "VpcId": vpc.id,
         "ZoneId": zone,
