@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .steps.common import dig, read_tags
+
+
+class Tagged(Protocol):
+    """What every resource kind below has: its id and its tags (what identity and retagging read)."""
+
+    id: str
+    tags: dict[str, Any]
 
 
 @dataclass

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from ..resources import LoadBalancer, SecurityGroup
+from ..resources import LoadBalancer, SecurityGroup, Tagged
 from . import disks as disk_step
 from . import instances as instance_step
 from . import load_balancer as lb_step
@@ -54,7 +55,7 @@ def known_by_id(ctx: Context, snap: Snapshot, details: bool = True) -> None:
     """Look up, by id, what the state lists and the tag search missed: gone (`snap.gone`), stripped of our
     tags (`snap.untagged`, and listed with the rest from now on), or tagged for another stack (`snap.foreign`)."""
     state = ctx.state
-    lookups = []
+    lookups: list[tuple[str, list[str], Callable[[list[str]], Sequence[Tagged]]]] = []
     vpc_id = state.get(VPC)
     if vpc_id and vpc_id not in {v.id for v in snap.vpcs}:
         lookups.append((VPC, [vpc_id], lambda ids: [r for r in [vpc_step.describe_vpc(ctx, ids[0])] if r]))
@@ -80,7 +81,8 @@ def known_by_id(ctx: Context, snap: Snapshot, details: bool = True) -> None:
     with ThreadPoolExecutor(max_workers=len(lookups), thread_name_prefix="known") as pool:
         found = [(role, ids, pool.submit(fn, ids)) for role, ids, fn in lookups]
         results = [(role, ids, f.result()) for role, ids, f in found]
-    lists = {
+    # each role's list of the snapshot (of that role's resource class: hence Any, not Tagged, for append)
+    lists: dict[str, list[Any]] = {
         VPC: snap.vpcs,
         VSWITCH: snap.vswitches,
         SECURITY_GROUP: snap.security_groups,
@@ -92,8 +94,8 @@ def known_by_id(ctx: Context, snap: Snapshot, details: bool = True) -> None:
         seen = {r.id for r in resources}
         snap.gone[role] = [i for i in ids if i not in seen]
         for res in resources:
-            other = res.tags.get(TAG_STACK)
-            if other not in (None, "", ctx.spec.name):
+            other: str = res.tags.get(TAG_STACK) or ""
+            if other not in ("", ctx.spec.name):
                 snap.foreign.append((role, res.id, other))
                 continue
             if not owned(res.tags, ctx.spec, role):
@@ -101,7 +103,7 @@ def known_by_id(ctx: Context, snap: Snapshot, details: bool = True) -> None:
             lists[role].append(res)  # ours: listed from now on (its tags are restored first)
     snap.instances.sort(key=lambda i: i.order)
     if details:
-        for group in [r for role, r in snap.untagged if role == SECURITY_GROUP]:
+        for group in [r for role, r in snap.untagged if role == SECURITY_GROUP and isinstance(r, SecurityGroup)]:
             sg_step.read_rules(ctx, group)
 
 
@@ -129,7 +131,7 @@ def _describe_lb(ctx: Context, lb_id: str, details: bool) -> list[LoadBalancer]:
 def restore_tags(ctx: Context, snap: Snapshot) -> list[dict[str, Any]]:
     """TagResources with the stack's tags on every resource the state lists that lost them (a merge, so a
     retry after a lost answer sets the same tags again). Returns one action per resource."""
-    by_role: dict[str, list] = {}
+    by_role: dict[str, list[Tagged]] = {}
     for role, res in snap.untagged:
         if not owned(res.tags, ctx.spec, role):
             by_role.setdefault(role, []).append(res)
@@ -138,7 +140,7 @@ def restore_tags(ctx: Context, snap: Snapshot) -> list[dict[str, Any]]:
     actions = []
     for role, resources in by_role.items():
         product, rtype, per_call = TAG_TARGETS[role]
-        groups: dict[bool, list] = {}
+        groups: dict[bool, list[Tagged]] = {}
         for res in resources:
             groups.setdefault(role == INSTANCE and first_mode and res.id in holders, []).append(res)
         for holder, members in groups.items():
