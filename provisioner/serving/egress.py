@@ -12,6 +12,10 @@ their packages from mirrors.cloud.aliyuncs.com, and serving.mirror sets it for U
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..spec_serving import Serving
 
 # Container Registry addresses reachable from inside a VPC (ACR personal and enterprise editions).
 _VPC_REGISTRY = re.compile(r"([a-z0-9-]+-)?registry-vpc\.[a-z0-9-]+\.(cr\.)?aliyuncs\.com(:[0-9]+)?")
@@ -25,7 +29,7 @@ def image_registry(image: str) -> str:
     return "docker.io"
 
 
-def internet_needs(serving) -> list[str]:
+def internet_needs(serving: Serving) -> list[str]:
     """One warning per thing the generated user data would fetch from outside the VPC."""
     if serving.user_data is not None:
         return []

@@ -18,24 +18,29 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 log = logging.getLogger("modelserver")
 
-SERVER = {"name": "fleet-modelserver", "version": "1.0.0", "extensions": []}
+SERVER: dict[str, Any] = {"name": "fleet-modelserver", "version": "1.0.0", "extensions": []}
 MODEL_NAME = "iris"
 MODEL_VERSION = "1"  # bump when the training recipe changes: a saved model of another version is retrained
 MODEL_FILE = "iris-logreg.joblib"
 META_FILE = "model.json"  # written after the model file, so its presence means the model file is complete
 FEATURES = 4
-INPUT = {"name": "input-0", "datatype": "FP32", "shape": [-1, FEATURES]}
-OUTPUTS = {
+INPUT: dict[str, Any] = {"name": "input-0", "datatype": "FP32", "shape": [-1, FEATURES]}
+OUTPUTS: dict[str, dict[str, Any]] = {
     "predict": {"name": "predict", "datatype": "INT64", "shape": [-1]},
     "predict_proba": {"name": "predict_proba", "datatype": "FP64", "shape": [-1, 3]},
 }
@@ -46,7 +51,7 @@ MAX_ROWS = 100_000
 class V2Error(Exception):
     """An error the v2 protocol reports as {"error": message} with an HTTP status."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
 
@@ -57,7 +62,7 @@ def _metadata() -> dict[str, Any]:
     return {"model_version": MODEL_VERSION, "sklearn": sklearn.__version__, "file": MODEL_FILE}
 
 
-def load_or_train(model_dir: str | os.PathLike):
+def load_or_train(model_dir: str | os.PathLike[str]) -> Any:  # a fitted (untyped) scikit-learn estimator
     """The estimator saved in model_dir; trains and saves it first when none (or a stale one) is there."""
     import joblib
 
@@ -86,7 +91,7 @@ def load_or_train(model_dir: str | os.PathLike):
     return estimator
 
 
-def run_model(estimator, rows) -> dict[str, Any]:
+def run_model(estimator: Any, rows: ArrayLike) -> dict[str, Any]:
     """Both outputs for rows (a list of 4-feature rows): the one code path the server and predict() share."""
     import numpy as np
 
@@ -99,17 +104,18 @@ def run_model(estimator, rows) -> dict[str, Any]:
     }
 
 
-def predict(model_dir: str | os.PathLike, rows) -> list[int]:
+def predict(model_dir: str | os.PathLike[str], rows: ArrayLike) -> list[int]:
     """The model's own class predictions for rows, loading (or training) the model in model_dir."""
-    return run_model(load_or_train(model_dir), rows)["predict"]
+    labels: list[int] = run_model(load_or_train(model_dir), rows)["predict"]
+    return labels
 
 
 class Model:
     """The served model: loaded once, in the background, ready when loaded."""
 
-    def __init__(self, model_dir: str | os.PathLike, name: str = MODEL_NAME):
+    def __init__(self, model_dir: str | os.PathLike[str], name: str = MODEL_NAME) -> None:
         self.model_dir, self.name = Path(model_dir), name
-        self.estimator = None
+        self.estimator: Any = None  # the fitted scikit-learn estimator, once loaded
         self.error: str | None = None
 
     @property
@@ -125,11 +131,12 @@ class Model:
             log.exception("model %s failed to load", self.name)
 
 
-def _numbers(data, path: str, integral: bool) -> list:
+def _numbers(data: object, path: str, integral: bool) -> list[float]:
     """The tensor's values flattened in row-major order; nested lists are allowed as in the protocol."""
     if not isinstance(data, list):
         raise V2Error(400, f"'{path}' must be a list of numbers")
-    out, stack = [], [iter(data)]
+    out: list[float] = []
+    stack: list[Iterator[Any]] = [iter(data)]
     while stack:
         for item in stack[-1]:
             if isinstance(item, list):
@@ -145,7 +152,7 @@ def _numbers(data, path: str, integral: bool) -> list:
     return out
 
 
-def parse_infer(body, model_name: str) -> tuple[list, list[str]]:
+def parse_infer(body: object, model_name: str) -> tuple[list[float], list[str]]:
     """Checks an inference request body; returns (rows, output names) or raises V2Error naming the field."""
     if not isinstance(body, dict):
         raise V2Error(400, "the request body must be a JSON object")
@@ -198,16 +205,20 @@ def parse_infer(body, model_name: str) -> tuple[list, list[str]]:
 
 
 def create_app(
-    model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME, instance_id: str | None = None, autoload: bool = True
+    model_dir: str | os.PathLike[str],
+    *,
+    model_name: str = MODEL_NAME,
+    instance_id: str | None = None,
+    autoload: bool = True,
 ) -> Starlette:
     """The ASGI app; with autoload the model loads in a thread at startup (call app.state.model.load() otherwise)."""
     model = Model(model_dir, model_name)
     headers = {"X-Fleet-Instance": instance_id or os.environ.get("FLEET_INSTANCE_ID") or socket.gethostname()}
 
-    def reply(body: dict[str, Any], status: int = 200, extra: dict[str, Any] | None = None) -> JSONResponse:
+    def reply(body: dict[str, Any], status: int = 200, extra: Mapping[str, str] | None = None) -> JSONResponse:
         return JSONResponse(body, status_code=status, headers={**headers, **(extra or {})})
 
-    def served(request) -> Model:
+    def served(request: Request) -> Model:
         name, version = request.path_params["name"], request.path_params.get("version")
         if name != model.name:
             raise V2Error(404, f"unknown model {name!r}; this server serves {model.name!r}")
@@ -215,16 +226,18 @@ def create_app(
             raise V2Error(404, f"model {name!r} has no version {version!r}; it has {MODEL_VERSION!r}")
         return model
 
-    async def live(request):
+    async def live(request: Request) -> JSONResponse:
         return reply({"live": True})
 
-    async def ready(request):  # 503 while loading, so a load balancer's HTTP check keeps it out of rotation
+    async def ready(
+        request: Request,
+    ) -> JSONResponse:  # 503 while loading, so a load balancer's HTTP check keeps it out of rotation
         return reply({"ready": model.ready}, 200 if model.ready else 503)
 
-    async def server_metadata(request):
+    async def server_metadata(request: Request) -> JSONResponse:
         return reply(SERVER)
 
-    async def model_metadata(request):
+    async def model_metadata(request: Request) -> JSONResponse:
         m = served(request)
         return reply(
             {
@@ -236,11 +249,11 @@ def create_app(
             }
         )
 
-    async def model_ready(request):
+    async def model_ready(request: Request) -> JSONResponse:
         m = served(request)
         return reply({"name": m.name, "ready": m.ready}, 200 if m.ready else 503)
 
-    async def infer(request):
+    async def infer(request: Request) -> JSONResponse:
         m = served(request)
         try:
             body = json.loads(await request.body())
@@ -261,14 +274,14 @@ def create_app(
             }
         )
 
-    async def v2_error(request, exc: V2Error):
+    async def v2_error(request: Request, exc: V2Error) -> JSONResponse:
         return reply({"error": str(exc)}, exc.status)
 
-    async def http_error(request, exc: HTTPException):
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return reply({"error": f"{exc.detail}: {request.method} {request.url.path}"}, exc.status_code, exc.headers)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if autoload:
             threading.Thread(target=model.load, name="model-load", daemon=True).start()
         yield
@@ -281,7 +294,9 @@ def create_app(
             Route(base + "/ready", model_ready),
             Route(base + "/infer", infer, methods=["POST"]),
         ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={V2Error: v2_error, HTTPException: http_error})
+    # (Starlette types every handler as taking any Exception; each here is registered for its own class only)
+    handlers = {V2Error: v2_error, HTTPException: http_error}
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.model = model
     return app
 

@@ -167,7 +167,7 @@ class ServingSettings:
         return self.name or ("iris" if self.server.is_default else "custom")
 
 
-def _get(source, key: str, default):
+def _get(source: object, key: str, default: Any) -> Any:
     if source is None:
         return default
     if isinstance(source, Mapping):
@@ -177,13 +177,13 @@ def _get(source, key: str, default):
     return default if value is None else value
 
 
-def shown(value) -> str:
+def shown(value: object) -> str:
     """repr() of a value for an error message, cut to MAX_REPORTED characters."""
     text = repr(value)
     return text if len(text) <= MAX_REPORTED else text[:MAX_REPORTED] + f"... ({len(text)} characters)"
 
 
-def _string(value, field: str, pattern: re.Pattern | None = None, what: str = "") -> str:
+def _string(value: object, field: str, pattern: re.Pattern[str] | None = None, what: str = "") -> str:
     """A string; with `pattern`, the whole string must match it (fullmatch: "x\n" never passes "x$")."""
     if not isinstance(value, str):
         raise UserDataError(field, f"must be a string, got {type(value).__name__}")
@@ -198,7 +198,7 @@ def _string(value, field: str, pattern: re.Pattern | None = None, what: str = ""
     return value
 
 
-def _strings(value, field: str) -> tuple[str, ...]:
+def _strings(value: object, field: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise UserDataError(field, "must be a list of strings (an argv), not " + type(value).__name__)
     for i, item in enumerate(value):
@@ -206,7 +206,7 @@ def _strings(value, field: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _requirements(value, field: str) -> tuple[str, ...]:
+def _requirements(value: object, field: str) -> tuple[str, ...]:
     items = _strings(value, field)
     for i, item in enumerate(items):
         if item.lstrip().startswith("-"):
@@ -224,7 +224,7 @@ def _requirements(value, field: str) -> tuple[str, ...]:
     return items
 
 
-def check_model_dir(value, field: str = "serving.model_dir") -> str:
+def check_model_dir(value: object, field: str = "serving.model_dir") -> str:
     """A normalized absolute path of plain characters, outside the operating system's folders."""
     path = _string(value, field, _PATH, "an absolute path of letters, digits and ._- between slashes")
     if posixpath.normpath(path) != path or any(part in (".", "..") for part in path.split("/")):
@@ -239,19 +239,19 @@ def check_model_dir(value, field: str = "serving.model_dir") -> str:
     return path
 
 
-def _mirror(value, field: str) -> str:
+def _mirror(value: object, field: str) -> str:
     if value in (None, "", "none"):
         return ""
     return _string(value, field, MIRROR_URL, "an http(s) URL such as http://mirrors.cloud.aliyuncs.com/pypi/simple/")
 
 
-def _port(value, field: str) -> int:
+def _port(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
         raise UserDataError(field, f"must be a port number 1-65535, got {value!r}")
     return value
 
 
-def _env(value, field: str) -> dict[str, str]:
+def _env(value: object, field: str) -> dict[str, str]:
     if isinstance(value, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
         value = dict(value)  # (name, value) pairs, as provisioner.spec keeps them
     if not isinstance(value, Mapping):
@@ -266,7 +266,7 @@ def _env(value, field: str) -> dict[str, str]:
     return env
 
 
-def settings_from(serving) -> ServingSettings:
+def settings_from(serving: object) -> ServingSettings:
     """Checks a mapping or settings-like object and returns ServingSettings; UserDataError names the field."""
     if isinstance(serving, ServingSettings):
         return serving
@@ -371,7 +371,7 @@ def workload_command(settings: ServingSettings) -> list[str]:
     return [*argv, server.image, *server.args]
 
 
-def workload_manifest(serving, *, instance_role: str, data_disk: bool = False) -> dict[str, Any]:
+def workload_manifest(serving: object, *, instance_role: str, data_disk: bool = False) -> dict[str, Any]:
     """/etc/fleet/workload.json as localcloud/MODEL.md defines it (placeholders left for the runner).
 
     With a data disk it also says how long the boot waits for the disk before the server starts
@@ -396,7 +396,7 @@ class _Dumper(yaml.SafeDumper):
     """Writes multi-line strings (scripts, files) as YAML literal blocks, readable in DescribeUserData."""
 
 
-def _str(dumper: yaml.SafeDumper, value: str):
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -422,7 +422,7 @@ def install_config(settings: ServingSettings, *, data_disk: bool) -> dict[str, A
     }
 
 
-def render_cloud_config(serving, *, instance_role: str, data_disk: bool) -> str:
+def render_cloud_config(serving: object, *, instance_role: str, data_disk: bool) -> str:
     """The #cloud-config document for one instance (the same for every instance of a role)."""
     settings = settings_from(serving)
     server = settings.server
@@ -481,7 +481,7 @@ def render_cloud_config(serving, *, instance_role: str, data_disk: bool) -> str:
     return header + yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=4096, allow_unicode=False)
 
 
-def build_user_data(serving, *, instance_role: str, data_disk: bool) -> str:
+def build_user_data(serving: object, *, instance_role: str, data_disk: bool) -> str:
     """The Base64 `UserData` for RunInstances; UserDataError when the settings are bad or it is too big."""
     document = render_cloud_config(serving, instance_role=instance_role, data_disk=data_disk).encode()
     if len(document) > MAX_USER_DATA_BYTES:
@@ -499,4 +499,5 @@ def decode_user_data(user_data: str) -> dict[str, Any]:
     text = base64.b64decode(user_data).decode()
     if not text.startswith("#cloud-config\n"):
         raise ValueError("UserData is not a #cloud-config document")
-    return yaml.safe_load(text)
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document
