@@ -1,11 +1,11 @@
-"""`python -m bench [emulator|provisioner|serving|all]`: print the project's figures."""
+"""`python -m bench [emulator|provisioner|rollout|serving|all]`: print the project's figures."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-SECTIONS = ["emulator", "provisioner", "serving"]
+SECTIONS = ["emulator", "provisioner", "rollout", "serving"]
 
 
 def main(argv: list[str]) -> int:

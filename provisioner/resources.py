@@ -23,6 +23,7 @@ class Vpc:
     status: str
     tags: dict[str, Any]
     created: str = ""
+    name: str = ""  # VpcName (the stack's name; changed by hand: restored)
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> Vpc:
@@ -32,6 +33,7 @@ class Vpc:
             item.get("Status", ""),
             read_tags(item),
             item.get("CreationTime", ""),
+            item.get("VpcName", "") or "",
         )
 
 
@@ -267,6 +269,7 @@ class LoadBalancer:
     charge_type: str = ""  # InstanceChargeType: PayByCLCU, or PayBySpec (no longer sold)
     delete_protection: str = ""  # DeleteProtection: on / off
     listeners: list[Listener] | None = None  # when read (DescribeLoadBalancerListeners)
+    name: str = ""  # LoadBalancerName (the stack's name)
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> LoadBalancer:
@@ -282,6 +285,7 @@ class LoadBalancer:
             item.get("CreateTime", ""),
             charge_type=item.get("InstanceChargeType", "") or "",
             delete_protection=item.get("DeleteProtection", "") or "",
+            name=item.get("LoadBalancerName", "") or "",
         )
 
     def listener(self, port: int) -> Listener | None:
@@ -292,7 +296,7 @@ class LoadBalancer:
 
 
 def _normal_cidr(value: str) -> str:
-    """One spelling of a source CIDR: "10.0.0.1" and "10.0.0.1/32" are the same source."""
+    """ "10.0.0.1" and "10.0.0.1/32" are the same source."""
     try:
         return str(ipaddress.ip_network(value, strict=False))
     except ValueError:
