@@ -16,12 +16,12 @@ import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as slb_models
 
-from e2e_support import Client, Oracle, Stream, iris_rows, pids_alive
-from tests import runtime_support
+from tests.e2e.helpers import Client, Oracle, Stream, iris_rows, pids_alive
+from tests import helpers
 
 pytestmark = pytest.mark.timeout(180)
 REGION = "cn-hangzhou"
-wait_until = functools.partial(runtime_support.wait_until, timeout=30.0)
+eventually = functools.partial(helpers.eventually, timeout=30.0)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brin
         stream.wait_for(100)
         cloud.control.request("POST", "runtime/kill", {"instance_id": victim, "signal": "KILL"})
         killed_at = time.monotonic()
-        out_at = wait_until(lambda: health(cloud, lb_id)[victim] == "abnormal" and time.monotonic(),
+        out_at = eventually(lambda: health(cloud, lb_id)[victim] == "abnormal" and time.monotonic(),
                             "the health check to take the dead backend out")
         stream.wait_for(100)
         answers = stream.stop()
@@ -125,9 +125,9 @@ def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brin
     assert cloud.cli("teardown", stack).exit_code == 0
     # The runtime stops released workloads from its worker loop (SIGTERM, then SIGKILL after 5 s), a moment
     # after the API has released them, as a VM's processes end a moment after it is released.
-    wait_until(lambda: (lambda left: (left["instances"], left["listeners"]) == ([], []))(runtime(cloud)),
+    eventually(lambda: (lambda left: (left["instances"], left["listeners"]) == ([], []))(runtime(cloud)),
                "the runtime to stop every workload and balancer")
-    wait_until(lambda: pids_alive(pids) == [], "every server process to exit")
+    eventually(lambda: pids_alive(pids) == [], "every server process to exit")
 
 
 def test_scaling_from_three_to_two_and_back_under_a_steady_stream_fails_no_request(cloud, oracle):

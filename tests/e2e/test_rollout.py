@@ -9,14 +9,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from e2e_support import DEFAULT_STACK, ROOT, write_stack
+from tests.e2e.helpers import DEFAULT_STACK, ROOT, write_stack
 from provisioner import engine
 from provisioner.cli import cli
 from provisioner.cloud import Cloud
 from provisioner.errors import WaitTimeout
 from provisioner.spec import load_stack
 from provisioner.target import resolve
-from tests.conftest import Control
+from tests.helpers import Control
 
 pytestmark = pytest.mark.timeout(120)
 

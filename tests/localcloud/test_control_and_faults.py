@@ -8,7 +8,7 @@ import pytest
 from alibabacloud_vpc20160428 import models as vpc_models
 
 from localcloud.server import serve_in_thread, stop
-from tests.conftest import REGION, Control
+from tests.helpers import REGION, Control
 
 
 def create_vpc(client, token=None, name="v"):
@@ -138,7 +138,7 @@ def test_fault_rates_outside_zero_to_one_are_refused(control):
 def test_vpc_becomes_available_only_when_the_clock_reaches_its_creation_time(tmp_path):
     from alibabacloud_vpc20160428.client import Client
 
-    from tests.conftest import sdk_config
+    from tests.helpers import sdk_config
 
     server, _ = serve_in_thread(str(tmp_path), speed=1.0, runtime=False)
     try:

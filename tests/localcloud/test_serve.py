@@ -12,7 +12,7 @@ import pytest
 from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client
 
-from tests.conftest import REGION, Control, sdk_config
+from tests.helpers import REGION, Control, sdk_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from provisioner import retry
 from provisioner.cli import cli
 from provisioner.steps import common
-from provisioner_support import ROOT, load_default, merged, subprocess_env  # noqa: F401
+from tests.provisioner.helpers import ROOT, load_default, merged, subprocess_env  # noqa: F401
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def make_ctx(emulator, tmp_path):
     from provisioner.steps.common import Context
     from provisioner.target import resolve
     from provisioner.tokens import TokenBook
-    from provisioner_support import DEFAULT_STACK
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     def make(stack_path: str = DEFAULT_STACK, endpoint: str | None = None) -> Context:
         spec = load_stack(stack_path)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from provisioner.state import State
-from provisioner_support import DEFAULT_STACK, tagged
+from tests.provisioner.helpers import DEFAULT_STACK, tagged
 
 STACK = "fleet-default"
 # What the default stack is in the emulator: kind -> count (disks: 3 system + 1 data).

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from console_support import REGION, Console
-from reconcile_support import problems
+from tests.provisioner.helpers import REGION, Console
+from tests.provisioner.helpers import problems
 
 pytestmark = pytest.mark.timeout(120)
 KEYS = ("fleet:stack", "fleet:role", "managed-by")

@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from console_support import REGION, Console
+from tests.provisioner.helpers import REGION, Console
 from provisioner.errors import StateError
 from provisioner.state import State, StackLock, lock_path
 from provisioner.steps import common
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import problems
+from tests.provisioner.helpers import DEFAULT_STACK
+from tests.provisioner.helpers import problems
 
 pytestmark = pytest.mark.timeout(90)
 

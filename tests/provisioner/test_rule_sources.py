@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from console_support import REGION, Console
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import problems
+from tests.provisioner.helpers import REGION, Console
+from tests.provisioner.helpers import DEFAULT_STACK
+from tests.provisioner.helpers import problems
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from console_support import REGION, Console
+from tests.provisioner.helpers import REGION, Console
 from provisioner.steps import common
-from reconcile_support import problems
+from tests.provisioner.helpers import problems
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from console_support import Console
-from provisioner_support import DEFAULT_STACK, tagged
-from reconcile_support import problems, state_problems
+from tests.provisioner.helpers import Console
+from tests.provisioner.helpers import DEFAULT_STACK, tagged
+from tests.provisioner.helpers import problems, state_problems
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from localcloud.guard import MAX_BODY_BYTES
 from localcloud.server import Server
-from tests.security.conftest import address, exchange, is_api_error, parse, request_bytes
+from tests.security.helpers import address, exchange, is_api_error, parse, request_bytes
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from provisioner.serving import modelserver
-from serving_support import free_port
+from tests.serving.helpers import free_port
 
 ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5], [6.3, 2.5, 4.9, 1.5]]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from provisioner.serving import modelserver, userdata
-from serving_support import fake_venv_python, free_port, materialise
+from tests.serving.helpers import fake_venv_python, free_port, materialise
 
 needs_e2fs = pytest.mark.skipif(not (shutil.which("blkid") and shutil.which("mkfs.ext4")),
                                 reason="blkid and mkfs.ext4 (util-linux, e2fsprogs) are not installed")

@@ -1,6 +1,8 @@
-"""Shared helpers of the emulator tests: API error capture and checks, SDK model completeness, a test network."""
+"""Helpers of the emulator tests (fixtures live in conftest.py): API error capture and checks, SDK model
+completeness, a test network, and the ECS and SLB tests' requests (instances, disks, running backends)."""
 from __future__ import annotations
 
+import json
 import types
 
 import pytest
@@ -8,9 +10,11 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_tea_openapi.exceptions._alibaba_cloud import AlibabaCloudException
 from alibabacloud_vpc20160428 import models as vm
 
-from tests.conftest import REGION, Control
+from tests.helpers import REGION, Control
 
 ZONE = "cn-hangzhou-i"
+IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
+TYPE = "ecs.g7.large"
 
 
 def error_of(func, *args, **kwargs):
@@ -69,3 +73,58 @@ def add_vswitch(vpc, net, cidr: str, zone: str = ZONE, control: Control | None =
     if control:
         control.advance(10)
     return vsw_id
+
+
+def run_request(net, amount: int = 1, **kwargs) -> em.RunInstancesRequest:
+    args = {"region_id": REGION, "image_id": IMAGE, "instance_type": TYPE, "v_switch_id": net.vsw_id,
+            "security_group_id": net.sg_id, "amount": amount}
+    args.update(kwargs)
+    return em.RunInstancesRequest(**args)
+
+
+def run(ecs, net, amount: int = 1, **kwargs) -> list[str]:
+    return ecs.run_instances(run_request(net, amount, **kwargs)).body.instance_id_sets.instance_id_set
+
+
+def instances(ecs, **kwargs) -> list:
+    return ecs.describe_instances(em.DescribeInstancesRequest(region_id=REGION, **kwargs)).body.instances.instance
+
+
+def instance(ecs, instance_id: str):
+    found = instances(ecs, instance_ids=f'["{instance_id}"]')
+    return found[0] if found else None
+
+
+def status_of(ecs, instance_id: str) -> str | None:
+    found = instance(ecs, instance_id)
+    return found.status if found else None
+
+
+def disks(ecs, **kwargs) -> list:
+    return ecs.describe_disks(em.DescribeDisksRequest(region_id=REGION, **kwargs)).body.disks.disk
+
+
+def disk(ecs, disk_id: str):
+    found = disks(ecs, disk_ids=f'["{disk_id}"]')
+    return found[0] if found else None
+
+
+def create_disk(ecs, zone: str = ZONE, size: int = 40, category: str = "cloud_essd", **kwargs) -> str:
+    return ecs.create_disk(em.CreateDiskRequest(region_id=REGION, zone_id=zone, size=size, disk_category=category,
+                                                **kwargs)).body.disk_id
+
+
+def slb_network(vpc, ecs, cidr="10.0.0.0/16"):
+    """A VPC with one vSwitch (zone h) and a security group (the SLB backend tests' network)."""
+    return make_network(ecs, vpc, vpc_cidr=cidr, vsw_cidr=cidr.replace("0.0/16", "1.0/24"), zone="cn-hangzhou-h")
+
+
+def run_running(ecs, net, amount=1) -> list[str]:
+    """Instances started by RunInstances on the instant emulator, checked Running (backends for the SLB tests)."""
+    ids = ecs.run_instances(em.RunInstancesRequest(
+        region_id=REGION, image_id=IMAGE, instance_type=TYPE, security_group_id=net.sg_id,
+        v_switch_id=net.vsw_id, amount=amount)).body.instance_id_sets.instance_id_set
+    statuses = {i.status for i in ecs.describe_instances(em.DescribeInstancesRequest(
+        region_id=REGION, instance_ids=json.dumps(ids))).body.instances.instance}
+    assert statuses == {"Running"}
+    return ids
