@@ -105,3 +105,16 @@ def fresh_runtime(server, health_interval_scale: float) -> Control:
     control = Control(server.url)
     control.request("PUT", "runtime/config", {"health_interval_scale": health_interval_scale})
     return control
+
+
+def after_passes(runtime, count: int = 3) -> None:
+    """Return once the local runtime (in-process) has made `count` more reconcile passes, woken at once each time:
+    what it would do about the current state it has done (tests show that nothing happened this way, not by
+    sleeping)."""
+    target = runtime.passes + count
+
+    def done():
+        runtime.tick()
+        return runtime.passes >= target
+
+    eventually(done, f"{count} reconcile passes of the local runtime")

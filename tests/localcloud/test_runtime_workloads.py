@@ -129,7 +129,7 @@ def test_killed_workload_stays_dead_until_the_instance_reboots(stage, runtime, e
     dead = eventually(lambda: (workload(runtime, "i-crash") or {}).get("state") == "exited" and workload(runtime, "i-crash"),
                       "the crash to be noticed")
     assert "exited with code -9" in dead["last_error"]
-    time.sleep(0.6)   # a few reconcile rounds: nothing restarts it
+    helpers.after_passes(runtime)   # a few reconcile rounds: nothing restarts it
     assert workload(runtime, "i-crash")["state"] == "exited"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://{info['address']}:8000/", timeout=2)
