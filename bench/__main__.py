@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SECTIONS = ["emulator", "provisioner", "serving"]
+SECTIONS = ["emulator", "provisioner", "serving", "modelserver"]
 
 
 def main(argv: list[str]) -> int:

@@ -231,7 +231,7 @@ def test_failover_under_a_steady_stream_loses_at_most_one_percent(cloud):
     threads = [threading.Thread(target=client) for _ in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(1.0)
+    eventually(lambda: len(results) >= 50, "the stream to flow before the crash")
     cloud.control.request("POST", "runtime/kill", {"instance_id": s.ids[1]})
     out_at = eventually(lambda: health(cloud, s)[s.ids[1]] == "abnormal" and time.monotonic(), "the dead backend out")
     for thread in threads:
