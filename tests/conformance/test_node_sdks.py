@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REGION, sdk_config
-from tests.localcloud.helpers import ZONE
-from tests.localcloud.helpers import IMAGE, TYPE
+from tests.localcloud.helpers import IMAGE, TYPE, ZONE
 
 HERE = Path(__file__).parent
 NODE, NPM = shutil.which("node"), shutil.which("npm")

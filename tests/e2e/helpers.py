@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from provisioner.cli import cli
 from provisioner.serving import modelserver
-from tests.helpers import DEFAULT_STACK, ROOT  # noqa: F401 (the e2e tests import ROOT from here)
+from tests.helpers import DEFAULT_STACK, ROOT, eventually  # noqa: F401 (the e2e tests import ROOT from here)
 
 HEALTH_SCALE = 0.2          # the runtime's health checks run every interval x 0.2 real seconds
 
@@ -135,11 +135,8 @@ class Stream:
     def wait_for(self, n: int, timeout: float = 30.0) -> None:
         """Until at least n more answers arrived (the stream is really flowing)."""
         target = self.count() + n
-        deadline = time.monotonic() + timeout
-        while self.count() < target:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the stream stalled at {self.count()} answers")
-            time.sleep(0.02)
+        eventually(lambda: self.count() >= target, f"{n} more answers of the stream (it stalls?)", timeout=timeout,
+                   interval=0.02)
 
 
 class Oracle:

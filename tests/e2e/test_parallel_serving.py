@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shlex
 import subprocess
 import threading
@@ -13,11 +12,10 @@ import time
 from collections import Counter
 
 import pytest
-from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as slb_models
 
-from tests.e2e.helpers import Client, Oracle, Stream, iris_rows, pids_alive
 from tests import helpers
+from tests.e2e.helpers import Client, Oracle, Stream, iris_rows, pids_alive
 
 pytestmark = pytest.mark.timeout(180)
 REGION = "cn-hangzhou"

@@ -9,13 +9,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.e2e.helpers import DEFAULT_STACK, ROOT, write_stack
 from provisioner import engine
 from provisioner.cli import cli
 from provisioner.cloud import Cloud
 from provisioner.errors import WaitTimeout
 from provisioner.spec import load_stack
 from provisioner.target import resolve
+from tests.e2e.helpers import DEFAULT_STACK, ROOT, write_stack
 from tests.helpers import Control
 
 pytestmark = pytest.mark.timeout(120)

@@ -6,8 +6,18 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_vpc20160428 import models as vm
 
 from tests.helpers import REGION
-from tests.localcloud.helpers import assert_complete, assert_error, error_of
-from tests.localcloud.helpers import IMAGE, TYPE, create_disk, disk, instance, instances, run
+from tests.localcloud.helpers import (
+    IMAGE,
+    TYPE,
+    assert_complete,
+    assert_error,
+    create_disk,
+    disk,
+    error_of,
+    instance,
+    instances,
+    run,
+)
 
 
 def create_instance(ecs, net, **kwargs) -> str:

@@ -6,8 +6,7 @@ from alibabacloud_ecs20140526 import models as em
 
 from localcloud import catalog
 from tests.helpers import REGION
-from tests.localcloud.helpers import assert_complete, assert_error, error_of
-from tests.localcloud.helpers import IMAGE
+from tests.localcloud.helpers import IMAGE, assert_complete, assert_error, error_of
 
 
 def available(ecs, **kwargs):

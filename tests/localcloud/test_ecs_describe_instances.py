@@ -7,8 +7,7 @@ import pytest
 from alibabacloud_ecs20140526 import models as em
 
 from tests.helpers import REGION
-from tests.localcloud.helpers import assert_error, error_of, make_network
-from tests.localcloud.helpers import instance, run
+from tests.localcloud.helpers import assert_error, error_of, instance, make_network, run
 
 
 def describe(ecs, **kwargs):

@@ -7,8 +7,7 @@ from alibabacloud_ecs20140526 import models as em
 
 from localcloud.profile import DURATIONS
 from tests.helpers import REGION
-from tests.localcloud.helpers import ZONE, assert_complete, assert_error, error_of
-from tests.localcloud.helpers import create_disk, disk, disks, run
+from tests.localcloud.helpers import ZONE, assert_complete, assert_error, create_disk, disk, disks, error_of, run
 
 
 def attach(ecs, instance_id, disk_id, **kwargs):

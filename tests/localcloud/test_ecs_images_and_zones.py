@@ -6,8 +6,7 @@ from alibabacloud_ecs20140526 import models as em
 
 from localcloud import catalog
 from tests.helpers import REGION
-from tests.localcloud.helpers import add_vswitch, assert_error, error_of
-from tests.localcloud.helpers import create_disk, instance, run, run_request
+from tests.localcloud.helpers import add_vswitch, assert_error, create_disk, error_of, instance, run, run_request
 
 FAMILY = "acs:ubuntu_22_04_x64"
 NEWEST = "ubuntu_22_04_x64_20G_alibase_20250722.vhd"

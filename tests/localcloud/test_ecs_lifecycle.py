@@ -6,8 +6,7 @@ from alibabacloud_ecs20140526 import models as em
 
 from localcloud.profile import DURATIONS
 from tests.helpers import REGION
-from tests.localcloud.helpers import assert_error, error_of
-from tests.localcloud.helpers import disks, instances, run, status_of
+from tests.localcloud.helpers import assert_error, disks, error_of, instances, run, status_of
 
 PENDING, STARTING, STOPPING = DURATIONS["instance.pending"], DURATIONS["instance.starting"], \
     DURATIONS["instance.stopping"]

@@ -6,8 +6,7 @@ import base64
 from alibabacloud_ecs20140526 import models as em
 
 from tests.helpers import REGION
-from tests.localcloud.helpers import assert_error, error_of
-from tests.localcloud.helpers import create_disk, disk, disks, run
+from tests.localcloud.helpers import assert_error, create_disk, disk, disks, error_of, run
 
 
 def resize(ecs, disk_id, new_size, **kwargs):

@@ -6,8 +6,19 @@ import base64
 from alibabacloud_ecs20140526 import models as em
 
 from tests.helpers import REGION
-from tests.localcloud.helpers import ZONE, add_vswitch, assert_complete, assert_error, error_of, make_network
-from tests.localcloud.helpers import disks, instance, instances, run, run_request
+from tests.localcloud.helpers import (
+    ZONE,
+    add_vswitch,
+    assert_complete,
+    assert_error,
+    disks,
+    error_of,
+    instance,
+    instances,
+    make_network,
+    run,
+    run_request,
+)
 
 
 def run_error(ecs, net, amount=1, **kwargs):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from alibabacloud_ecs20140526 import models as em
 
 from tests.helpers import REGION
-from tests.localcloud.helpers import assert_error, error_of
-from tests.localcloud.helpers import disks, instance, run, run_request
+from tests.localcloud.helpers import assert_error, disks, error_of, instance, run, run_request
 
 TAGS = [em.RunInstancesRequestTag(key="fleet:stack", value="s1"), em.RunInstancesRequestTag(key="role", value="x")]
 

@@ -5,8 +5,7 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_vpc20160428 import models as vm
 
 from tests.helpers import REGION
-from tests.localcloud.helpers import assert_complete, assert_error, error_of, make_network
-from tests.localcloud.helpers import run
+from tests.localcloud.helpers import assert_complete, assert_error, error_of, make_network, run
 
 
 def create_group(ecs, vpc_id, **kwargs):

@@ -7,8 +7,7 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_vpc20160428 import models as vm
 
 from tests.helpers import REGION
-from tests.localcloud.helpers import ZONE, assert_error, error_of
-from tests.localcloud.helpers import instance, run, status_of
+from tests.localcloud.helpers import ZONE, assert_error, error_of, instance, run, status_of
 
 
 def history(ecs, **kwargs):

@@ -4,8 +4,7 @@ from __future__ import annotations
 from alibabacloud_ecs20140526 import models as em
 
 from tests.helpers import REGION
-from tests.localcloud.helpers import assert_error, error_of, tag_rows
-from tests.localcloud.helpers import create_disk, instance, run
+from tests.localcloud.helpers import assert_error, create_disk, error_of, instance, run, tag_rows
 
 
 def tag(ecs, resource_type, ids, pairs):

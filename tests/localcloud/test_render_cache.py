@@ -17,8 +17,7 @@ from alibabacloud_slb20140515 import models as sm
 
 from localcloud import encoding
 from tests.helpers import REGION, credentials_for
-from tests.localcloud.helpers import make_network
-from tests.localcloud.helpers import IMAGE, TYPE
+from tests.localcloud.helpers import IMAGE, TYPE, make_network
 
 ECS, VPC, SLB = "2014-05-26", "2016-04-28", "2014-05-15"
 VIEWS = [(ECS, "DescribeInstances", {"PageSize": 100}), (ECS, "DescribeDisks", {"MaxResults": 500}),

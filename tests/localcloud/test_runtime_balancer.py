@@ -1,13 +1,13 @@
 """Local runtime: a running SLB listener balances across healthy backends by weight, with health checks."""
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import os
 import random
 import socket
 import threading
-import functools
 import urllib.request
 from collections import Counter
 

@@ -6,15 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 import localcloud
 from localcloud.runtime.testing import demo_user_data
 from localcloud.store import Store
-from tests.helpers import Control
-from tests.helpers import eventually
+from tests.helpers import Control, eventually
 
 pytestmark = pytest.mark.timeout(60)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(localcloud.__file__)))

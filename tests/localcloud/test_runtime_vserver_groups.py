@@ -18,9 +18,8 @@ from alibabacloud_slb20140515.client import Client as SlbClient
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
 from localcloud.runtime.testing import demo_user_data
-from tests.helpers import REGION, sdk_config
+from tests.helpers import REGION, eventually, fresh_runtime, sdk_config
 from tests.localcloud.helpers import make_network
-from tests.helpers import eventually, fresh_runtime
 
 pytestmark = pytest.mark.timeout(120)
 IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"

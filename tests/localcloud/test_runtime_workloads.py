@@ -1,11 +1,10 @@
 """Local runtime: a Running instance runs the workload its user data declares; stop/reboot/delete follow."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
-import functools
-import time
 import urllib.error
 import urllib.request
 
@@ -13,8 +12,7 @@ import pytest
 
 from localcloud.runtime.testing import Stage, demo_user_data
 from tests import helpers
-from tests.helpers import Control
-from tests.helpers import process_gone
+from tests.helpers import Control, process_gone
 
 pytestmark = pytest.mark.timeout(60)
 

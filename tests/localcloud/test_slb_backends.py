@@ -12,6 +12,7 @@ from tests.localcloud.helpers import error_of
 from tests.localcloud.helpers import run_running as run
 from tests.localcloud.helpers import slb_network as network
 
+
 @pytest.fixture
 def net(vpc, ecs):
     return network(vpc, ecs)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 from alibabacloud_slb20140515 import models as m
-from alibabacloud_slb20140515.client import Client
 from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client as VpcClient
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 from alibabacloud_vpc20160428 import models as m
-from alibabacloud_vpc20160428.client import Client
 
-from tests.helpers import REGION, Control, sdk_config
+from tests.helpers import REGION
 from tests.localcloud.helpers import error_of
 
 ZONE = "cn-hangzhou-h"

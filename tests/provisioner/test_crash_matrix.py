@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from localcloud.server import serve_in_thread, stop
 from provisioner.cli import cli
 from provisioner.state import State
-from tests.provisioner.helpers import DEFAULT_STACK
-from tests.provisioner.helpers import effective_mutations, problems
+from tests.provisioner.helpers import DEFAULT_STACK, effective_mutations, problems
 
 pytestmark = pytest.mark.timeout(120)
 STACK = "fleet-default"

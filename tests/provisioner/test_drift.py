@@ -7,9 +7,7 @@ import json
 
 import pytest
 
-from tests.provisioner.helpers import REGION, Console
-from tests.provisioner.helpers import DEFAULT_STACK
-from tests.provisioner.helpers import problems
+from tests.provisioner.helpers import DEFAULT_STACK, REGION, Console, problems
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -7,9 +7,7 @@ import json
 
 import pytest
 
-from tests.provisioner.helpers import REGION, Console
-from tests.provisioner.helpers import DEFAULT_STACK, tagged
-from tests.provisioner.helpers import problems
+from tests.provisioner.helpers import DEFAULT_STACK, REGION, Console, problems, tagged
 
 pytestmark = pytest.mark.timeout(90)
 IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"

@@ -8,7 +8,6 @@ import os
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as slb_models
 from alibabacloud_vpc20160428 import models as vpc_models
-
 from click.testing import CliRunner
 
 from provisioner.cli import cli

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 
 import pytest
 
-from tests.provisioner.helpers import REGION, Console
 from provisioner.errors import StateError
-from provisioner.state import State, StackLock, lock_path
+from provisioner.state import StackLock, State, lock_path
 from provisioner.steps import common
-from tests.provisioner.helpers import DEFAULT_STACK
-from tests.provisioner.helpers import problems
+from tests.helpers import eventually
+from tests.provisioner.helpers import DEFAULT_STACK, REGION, Console, problems
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -87,9 +85,8 @@ def test_two_reconciles_at_once_one_heals_and_the_other_skips(emulator, run, spa
     console.delete_instances([console.non_holder()["id"]])
     control.request("POST", "stats/reset")
     first = spawn("reconcile", DEFAULT_STACK, run.state_path)
-    deadline = time.monotonic() + 30
-    while emulator.emulator.stats.total < 1 and time.monotonic() < deadline:
-        time.sleep(0.002)
+    eventually(lambda: emulator.emulator.stats.total >= 1, "the first reconcile's first call", timeout=30,
+               interval=0.002)
     first.send_signal(signal.SIGSTOP)           # the first holds the lock, mid-run
     try:
         second = spawn("reconcile", DEFAULT_STACK, run.state_path)

@@ -8,9 +8,8 @@ import os
 
 import pytest
 
-from tests.provisioner.helpers import REGION, Console
 from provisioner.steps import common
-from tests.provisioner.helpers import problems
+from tests.provisioner.helpers import REGION, Console, problems
 
 pytestmark = pytest.mark.timeout(120)
 

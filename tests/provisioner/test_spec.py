@@ -9,7 +9,6 @@ import pytest
 
 from provisioner.errors import SpecError
 from provisioner.spec import load_stack, parse_stack
-
 from tests.provisioner.helpers import ROOT, load_default, merged
 
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from provisioner.errors import LockHeld, StateError
-from provisioner.state import State, StackLock, atomic_write_json, new_document
+from provisioner.state import StackLock, State, atomic_write_json, new_document
 from provisioner.tokens import MAX_TOKEN_LEN, TokenBook, derive, token_key
 from tests.provisioner.helpers import subprocess_env
 
@@ -170,9 +170,8 @@ def test_a_new_state_gets_a_new_epoch_so_old_tokens_never_come_back(tmp_path):
 
 
 def test_the_state_holds_no_secret(run, emulator, tmp_path):
-    from tests.provisioner.helpers import DEFAULT_STACK
-
     from tests.helpers import credentials_for
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     assert run("provision", DEFAULT_STACK).exit_code == 0
     text = open(run.state_path).read()

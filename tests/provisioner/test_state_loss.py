@@ -6,9 +6,7 @@ import os
 
 import pytest
 
-from tests.provisioner.helpers import Console
-from tests.provisioner.helpers import DEFAULT_STACK, tagged
-from tests.provisioner.helpers import problems, state_problems
+from tests.provisioner.helpers import DEFAULT_STACK, Console, problems, state_problems, tagged
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -3,7 +3,6 @@ sent, closes cleanly) and keeps serving; idle connections are closed; oversized 
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -17,7 +17,7 @@ import yaml
 
 from provisioner import state as state_module
 from provisioner.errors import LockHeld, StateError
-from provisioner.state import State, StackLock, atomic_write_json, lock_advice
+from provisioner.state import StackLock, State, atomic_write_json, lock_advice
 from tests.security.helpers import run_cli, with_changes
 
 

@@ -12,8 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from provisioner.cli import cli
-from tests.security.helpers import with_changes
 from tests.helpers import fresh_runtime
+from tests.security.helpers import with_changes
 
 pytestmark = pytest.mark.timeout(240)
 
