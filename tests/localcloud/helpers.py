@@ -2,15 +2,19 @@
 completeness, a test network, and the ECS and SLB tests' requests (instances, disks, running backends)."""
 from __future__ import annotations
 
+import functools
 import json
 import types
 
 import pytest
 from alibabacloud_ecs20140526 import models as em
+from alibabacloud_ecs20140526.client import Client as EcsClient
+from alibabacloud_slb20140515.client import Client as SlbClient
 from alibabacloud_tea_openapi.exceptions._alibaba_cloud import AlibabaCloudException
 from alibabacloud_vpc20160428 import models as vm
+from alibabacloud_vpc20160428.client import Client as VpcClient
 
-from tests.helpers import REGION, Control
+from tests.helpers import REGION, Control, sdk_config
 
 ZONE = "cn-hangzhou-i"
 IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
@@ -128,3 +132,17 @@ def run_running(ecs, net, amount=1) -> list[str]:
         region_id=REGION, instance_ids=json.dumps(ids))).body.instances.instance}
     assert statuses == {"Running"}
     return ids
+
+
+class TimedCloud:
+    """The timed emulator as the tests see it: SDK clients, its control API, and a ready network made on first use."""
+
+    def __init__(self, url: str):
+        self.control = Control(url)
+        self.ecs = EcsClient(sdk_config(url))
+        self.vpc = VpcClient(sdk_config(url))
+        self.slb = SlbClient(sdk_config(url))
+
+    @functools.cached_property
+    def net(self):
+        return make_network(self.ecs, self.vpc, self.control)

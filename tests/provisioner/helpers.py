@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import importlib
 import os
+from dataclasses import dataclass
 
 import yaml
 
@@ -16,6 +17,15 @@ from provisioner.spec import load_stack
 from provisioner.state import State
 from provisioner.steps import security_group as sg_step
 from tests.helpers import DEFAULT_STACK, REGION, ROOT  # noqa: F401 (the provisioner tests import them from here)
+
+
+@dataclass
+class Result:
+    """What the in-process CLI run (the `run` fixture) gives back."""
+    exit_code: int
+    doc: dict | None
+    stdout: str
+    stderr: str
 
 
 def load_default() -> dict:
