@@ -8,6 +8,7 @@ import os
 import random
 import threading
 import time
+import types
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
