@@ -6,7 +6,7 @@ import json
 import logging
 
 from .. import names
-from ..errors import NotFound, WaitTimeout
+from ..errors import CloudError, NotFound, WaitTimeout
 from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
 from ..tokens import token_key
@@ -199,8 +199,15 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
                   "Scheduler": "wrr", "XForwardedFor": "on", "Description": listener_description(spec),
                   "Tag": tags_for(spec, LISTENER), **desired_health(spec)}
         # A retried create whose first answer was lost gets ListenerAlreadyExists: the verify makes it a success.
-        ctx.call(STEP, resource, "slb", "CreateLoadBalancerHTTPListener", params, busy=True,
-                 verify=lambda: _listener(ctx, lb.id, port) is not None)
+        # The new listener may not be readable yet (the read lag below), so the verify can miss it: on our own
+        # load balancer, at a port we found free a moment ago, ListenerAlreadyExists is that lost create's listener.
+        try:
+            ctx.call(STEP, resource, "slb", "CreateLoadBalancerHTTPListener", params, busy=True,
+                     verify=lambda: _listener(ctx, lb.id, port) is not None)
+        except CloudError as err:
+            if err.code != "ListenerAlreadyExists":
+                raise
+            log.info("load-balancer: listener %s already exists (an earlier attempt's answer was lost)", resource)
         log.info("load-balancer: created listener %s -> %d (health check %s)", resource, spec.serving.port,
                  spec.load_balancer.health_check.uri)
         action = "created"

@@ -204,3 +204,31 @@ def test_listener_not_found_on_start_right_after_the_create_is_not_fatal(make_ct
     assert (record.action, record.status) == ("created", "running")
     errors = control.stats()["actions"]["slb:StartLoadBalancerListener"]["errors"]
     assert errors.get("ListenerNotFound", 0) >= 1
+
+
+def test_a_listener_create_whose_answer_was_lost_and_is_not_readable_yet_is_not_fatal(make_ctx, control,
+                                                                                     monkeypatch):
+    """The soak's case, pinned: the create takes effect, its answer is lost, the listener is not readable yet (so
+    the verify misses it) and the retry answers ListenerAlreadyExists: that is our own listener, not an error."""
+    from provisioner import errors
+    from provisioner.steps import load_balancer as lb_step
+
+    ctx = make_ctx()
+    lb, _ = lb_step.ensure_load_balancer(ctx, [], None)
+    control.faults(read_lag={"listener": 4})
+    monkeypatch.setattr(common, "sleep", lambda seconds: control.advance(seconds))
+    real = ctx.cloud._invoke
+    lost = [1]
+
+    def commit_then_drop(step, resource, product, action, method, params):
+        body = real(step, resource, product, action, method, params)
+        if action == "CreateLoadBalancerHTTPListener" and lost[0]:
+            lost[0] -= 1
+            raise errors.Transient(step, resource, action, None, None, None, "connection closed unanswered")
+        return body
+
+    monkeypatch.setattr(ctx.cloud, "_invoke", commit_then_drop)
+    record = lb_step.ensure_listener(ctx, lb)
+    assert (record.action, record.status) == ("created", "running")
+    assert control.stats()["actions"]["slb:CreateLoadBalancerHTTPListener"]["errors"] == {"ListenerAlreadyExists": 1}
+    assert len(control.resources()["listener"]) == 1
