@@ -1,10 +1,10 @@
-"""`python -m bench [emulator|provisioner|serving|all]`: print the project's figures."""
+"""`python -m bench [emulator|provisioner|rollout|serving|modelserver|all]`: print the project's figures."""
 from __future__ import annotations
 
 import importlib
 import sys
 
-SECTIONS = ["emulator", "provisioner", "serving", "modelserver"]
+SECTIONS = ["emulator", "provisioner", "rollout", "serving", "modelserver"]
 
 
 def main(argv: list[str]) -> int:

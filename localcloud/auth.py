@@ -10,7 +10,10 @@ import time
 from calendar import timegm
 from urllib.parse import parse_qsl, quote
 
-from .errors import CloudError
+from .errors import (IncompleteSignature, InvalidAccessKeyIdNotFound, InvalidContentSHA256, InvalidSignatureMethod,
+                     InvalidSignatureVersion, InvalidTimeStampExpired, InvalidTimeStampFormat, MissingParameter,
+                     SignatureDoesNotMatch, SignatureNonceUsed, SignatureNotMatched, SignedHeaderMissing,
+                     UnsupportedSignatureAlgorithm)
 
 # The real gateway accepts a request whose timestamp is within 15 minutes of its clock and refuses a
 # nonce seen within the same 15 minutes (Alibaba "signature mechanism" docs; choice recorded in CHOICES.md).
@@ -45,7 +48,7 @@ class NonceCache:
                 self._last_sweep = now
             seen = self._seen.get(key)
             if seen is not None and now - seen < self.window:
-                raise CloudError("SignatureNonceUsed", "The request signature nonce has been used.", 400)
+                raise SignatureNonceUsed()
             self._seen[key] = now
 
 
@@ -55,18 +58,12 @@ def _parse_utc(stamp: str, name: str) -> float:
             return float(timegm(time.strptime(stamp, fmt)))
         except ValueError:
             continue
-    raise CloudError(
-        "InvalidTimeStamp.Format",
-        f'Specified time stamp or date value is not well formatted: "{name}".', 400,
-    )
+    raise InvalidTimeStampFormat(name=name)
 
 
 def _check_time(stamp: float) -> None:
     if abs(time.time() - stamp) > TIMESTAMP_WINDOW_S:
-        raise CloudError(
-            "InvalidTimeStamp.Expired",
-            "Specified time stamp or date value is expired.", 400,
-        )
+        raise InvalidTimeStampExpired()
 
 
 class Verifier:
@@ -79,7 +76,7 @@ class Verifier:
     def _secret(self, ak: str) -> str:
         secret = self.keys.get(ak)
         if secret is None:
-            raise CloudError("InvalidAccessKeyId.NotFound", "Specified access key is not found.", 404)
+            raise InvalidAccessKeyIdNotFound()
         return secret
 
     def verify(self, method: str, path: str, raw_query: str, headers: dict[str, str], body: bytes,
@@ -91,28 +88,28 @@ class Verifier:
         query = parse_qsl(raw_query, keep_blank_values=True)
         if any(k == "Signature" for k, _ in query) or any(k == "Signature" for k, _ in form_params):
             return self._verify_v1(method, query + form_params)
-        raise CloudError("MissingParameter", 'The input parameter "Signature" that is mandatory for processing this request is not supplied.', 400)
+        raise MissingParameter(name="Signature")
 
     # ACS3-HMAC-SHA256 ------------------------------------------------------------------------
     def _verify_v3(self, method, path, raw_query, headers, body, auth) -> str:
         match = _AUTH_RE.match(auth.strip())
         if not match:
-            raise CloudError("IncompleteSignature", "The request signature does not conform to Aliyun standards.", 400)
+            raise IncompleteSignature()
         algo, ak, signed_headers, signature = match.group("algo", "ak", "sh", "sig")
         if algo != "ACS3-HMAC-SHA256":
-            raise CloudError("InvalidSignatureMethod", f"The signature algorithm {algo} is not supported.", 400)
+            raise UnsupportedSignatureAlgorithm(algorithm=algo)
         secret = self._secret(ak)
         date = headers.get("x-acs-date")
         if not date:
-            raise CloudError("MissingParameter", 'The input parameter "x-acs-date" that is mandatory for processing this request is not supplied.', 400)
+            raise MissingParameter(name="x-acs-date")
         _check_time(_parse_utc(date, "x-acs-date"))
         payload_hash = hashlib.sha256(body).hexdigest()
         if headers.get("x-acs-content-sha256", payload_hash) != payload_hash:
-            raise CloudError("InvalidContentSHA256", "The x-acs-content-sha256 header does not match the body.", 400)
+            raise InvalidContentSHA256()
         signed = [h for h in signed_headers.split(";") if h]
         for h in signed:
             if h not in headers:
-                raise CloudError("IncompleteSignature", f"The signed header {h} is missing from the request.", 400)
+                raise SignedHeaderMissing(header=h)
         canon_query = "&".join(
             f"{k}={percent_encode(v)}" for k, v in sorted(parse_qsl(raw_query, keep_blank_values=True))
         )
@@ -121,13 +118,10 @@ class Verifier:
         to_sign = algo + "\n" + hashlib.sha256(canonical.encode()).hexdigest()
         expected = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature.lower()):
-            raise CloudError(
-                "SignatureDoesNotMatch",
-                f"The request signature does not match. server string to sign is:{to_sign}", 400,
-            )
+            raise SignatureDoesNotMatch(to_sign=to_sign)
         nonce = headers.get("x-acs-signature-nonce")
         if not nonce:
-            raise CloudError("MissingParameter", 'The input parameter "x-acs-signature-nonce" that is mandatory for processing this request is not supplied.', 400)
+            raise MissingParameter(name="x-acs-signature-nonce")
         self.nonces.check_and_add(ak, nonce)
         return ak
 
@@ -137,15 +131,15 @@ class Verifier:
         signature = params.pop("Signature", "")
         ak = params.get("AccessKeyId")
         if not ak:
-            raise CloudError("MissingParameter", 'The input parameter "AccessKeyId" that is mandatory for processing this request is not supplied.', 400)
+            raise MissingParameter(name="AccessKeyId")
         secret = self._secret(ak)
         if params.get("SignatureMethod", "HMAC-SHA1") != "HMAC-SHA1":
-            raise CloudError("InvalidSignatureMethod", "Specified signature method is not supported.", 400)
+            raise InvalidSignatureMethod()
         if params.get("SignatureVersion", "1.0") != "1.0":
-            raise CloudError("InvalidSignatureVersion", "Specified signature version is not supported.", 400)
+            raise InvalidSignatureVersion()
         stamp = params.get("Timestamp")
         if not stamp:
-            raise CloudError("MissingParameter", 'The input parameter "Timestamp" that is mandatory for processing this request is not supplied.', 400)
+            raise MissingParameter(name="Timestamp")
         _check_time(_parse_utc(stamp, "Timestamp"))
         canon = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items()))
         to_sign = f"{method}&{percent_encode('/')}&{percent_encode(canon)}"
@@ -153,13 +147,9 @@ class Verifier:
         expected = base64.b64encode(digest).decode()
         if not hmac.compare_digest(expected, signature):
             # The legacy SDK recognises this message shape and reports InvalidAccessKeySecret.
-            raise CloudError(
-                "SignatureDoesNotMatch",
-                f"Specified signature is not matched with our calculation. server string to sign is:{to_sign}",
-                400,
-            )
+            raise SignatureNotMatched(to_sign=to_sign)
         nonce = params.get("SignatureNonce")
         if not nonce:
-            raise CloudError("MissingParameter", 'The input parameter "SignatureNonce" that is mandatory for processing this request is not supplied.', 400)
+            raise MissingParameter(name="SignatureNonce")
         self.nonces.check_and_add(ak, nonce)
         return ak

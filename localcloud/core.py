@@ -8,14 +8,18 @@ import string
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, cast, overload
 
 from . import catalog
 from .encoding import EncodedList, dumps
-from .errors import CloudError, idempotent_mismatch, region_not_found
+from .errors import IdempotentParameterMismatch, InvalidClientToken, InvalidNextToken, InvalidRegionIdNotFound
 from .params import Params
 from .profile import Clock
-from .store import Store
+from .store import R, Resource, Store
+
+if TYPE_CHECKING:
+    from .faults import Faults
+    from .runtime.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +39,19 @@ class ActionSpec:
 # (product, action) -> spec. Products register at import time with @action.
 ACTIONS: dict[tuple[str, str], ActionSpec] = {}
 # kind -> handler(cloud, obj) run when a timeline step releases the resource.
-RELEASE_HANDLERS: dict[str, Callable[["Cloud", dict], None]] = {}
+RELEASE_HANDLERS: dict[str, Callable[["Cloud", Any], None]] = {}
 
 
-def action(product: str, name: str, mutating: bool | None = None):
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def action(product: str, name: str, mutating: bool | None = None) -> Callable[[F], F]:
     """Register a response function for `product`'s API action `name`.
 
     Reads (Describe*/List*) are non-mutating unless told otherwise; everything else mutates.
     """
 
-    def wrap(func):
+    def wrap(func: F) -> F:
         is_mut = mutating if mutating is not None else not name.startswith(("Describe", "List"))
         ACTIONS[(product, name)] = ActionSpec(product, name, func, is_mut)
         return func
@@ -52,8 +59,8 @@ def action(product: str, name: str, mutating: bool | None = None):
     return wrap
 
 
-def on_release(kind: str):
-    def wrap(func):
+def on_release(kind: str) -> Callable[[F], F]:
+    def wrap(func: F) -> F:
         RELEASE_HANDLERS[kind] = func
         return func
 
@@ -98,7 +105,8 @@ class Config:
 
     def to_dict(self) -> dict:
         return {"instance_quota": self.instance_quota, "no_stock": self.no_stock,
-                "token_ttl": self.token_ttl, "runtime": self.runtime, "low_stock": self.low_stock, "closed_zones": self.closed_zones,
+                "token_ttl": self.token_ttl, "runtime": self.runtime, "low_stock": self.low_stock,
+                "closed_zones": self.closed_zones,
                 "retired_images": self.retired_images,
                 "dependency_linger": self.dependency_linger}
 
@@ -125,6 +133,8 @@ class Cloud:
         self.lock = threading.RLock()
         self.listeners: list[Callable[[str, dict, str, Any, Any], None]] = []
         self.account_id = "1234567890123456"
+        self.runtime: Runtime | None = None     # the local runtime attaches itself (localcloud.runtime.attach)
+        self.faults: Faults | None = None       # model-level fault knobs (read lag, lost instances)
 
     # dispatch --------------------------------------------------------------------------------
     def call(self, product: str, name: str, raw: dict[str, str]) -> dict:
@@ -141,10 +151,17 @@ class Cloud:
         return body
 
     # validation helpers used by products ---------------------------------------------------
-    def region(self, p: Params, required: bool = True) -> str:
+    @overload
+    def region(self, p: Params, required: Literal[True] = ...) -> str: ...
+
+    @overload
+    def region(self, p: Params, required: bool) -> str | None: ...
+
+    def region(self, p: Params, required: bool = True) -> str | None:
+        """`RegionId`, which must name a region of the catalog (else InvalidRegionId.NotFound, 404)."""
         region = p.text("RegionId", required=required)
         if region is not None and region not in catalog.REGIONS:
-            raise region_not_found()
+            raise InvalidRegionIdNotFound()
         return region
 
     # ClientToken -------------------------------------------------------------------------------
@@ -159,21 +176,22 @@ class Cloud:
         if token is None:
             return create()
         if len(token) > 64 or not token.isascii():
-            raise CloudError("InvalidClientToken.ValueNotSupported", "The ClientToken provided is invalid.", 400)
+            raise InvalidClientToken()
         key = f"token:{product}:{name}:{p.raw.get('RegionId', '')}:{token}"
         seen = self.store.meta(key)
         now = self.clock.now()
         fingerprint = p.fingerprint(ignore=(token_param,))
         if seen and now - seen["at"] < self.config.token_ttl:
             if seen["fingerprint"] != fingerprint:
-                raise idempotent_mismatch()
+                raise IdempotentParameterMismatch()
             return dict(seen["result"])
         result = create()
         self.store.set_meta(key, {"at": now, "fingerprint": fingerprint, "result": result})
         return result
 
     # status timelines ------------------------------------------------------------------------
-    def schedule(self, kind: str, obj: dict, steps: list[tuple[str, str, Any]], replace: bool = True) -> None:
+    def schedule(self, kind: str, obj: Resource, steps: list[tuple[str, str | None, Any]],
+                 replace: bool = True) -> None:
         """Queue `[(duration_key, field, value), ...]`; each step fires its duration after the previous.
 
         A step with field "__release__" removes the resource (and runs its release handler).
@@ -185,17 +203,17 @@ class Cloud:
         for key, fld, value in steps:
             at += self.clock.delay(key) if key else 0.0
             timeline.append([at, fld, value])
-        obj["_timeline"] = timeline
+        cast(dict, obj)["_timeline"] = timeline
         self.store.put(kind, obj)
 
-    def set_field(self, kind: str, obj: dict, fld: str, value: Any) -> None:
+    def set_field(self, kind: str, obj: Resource, fld: str, value: Any) -> None:
         old = obj.get(fld)
-        obj[fld] = value
+        cast(dict, obj)[fld] = value
         self.store.put(kind, obj)
         if old != value:
             self._notify(kind, obj, fld, old, value)
 
-    def release(self, kind: str, obj: dict) -> None:
+    def release(self, kind: str, obj: Resource) -> None:
         handler = RELEASE_HANDLERS.get(kind)
         if handler:
             handler(self, obj)
@@ -241,7 +259,7 @@ class Cloud:
         self.store.commit()
 
 
-def rendered_list(cloud: Cloud, kind: str, objs: list[dict], view: str, render: Callable[[dict], dict],
+def rendered_list(cloud: Cloud, kind: str, objs: list[R], view: str, render: Callable[[R], dict[str, Any]],
                   depends: tuple[str, ...] = ()) -> EncodedList:
     """The answer's list of resources, each encoded once and kept by the store until it (or a resource of
     a kind in `depends`, which `render` also reads) changes; the server splices the texts in."""
@@ -272,9 +290,9 @@ def next_token_page(items: list, p: Params, default_size: int = 10, max_size: in
         try:
             start = int(token, 16)
         except ValueError:
-            raise CloudError("InvalidNextToken", "The specified NextToken is not valid.", 400) from None
+            raise InvalidNextToken() from None
         if start < 0 or start > len(items):
-            raise CloudError("InvalidNextToken", "The specified NextToken is not valid.", 400)
+            raise InvalidNextToken()
     page = items[start:start + size]
     meta: dict[str, Any] = {"NextToken": format(start + size, "x") if start + size < len(items) else ""}
     return page, meta
@@ -302,14 +320,14 @@ def in_order(body: dict, order: tuple[str, ...], nested: dict | None = None) -> 
     return out
 
 
-def ordered(order: tuple[str, ...], nested: dict | None = None):
+def ordered(order: tuple[str, ...], nested: dict | None = None) -> Callable[[F], F]:
     """Decorate a render function so that its answer keeps a documented sample's field order (`in_order`)."""
 
-    def wrap(render):
+    def wrap(render: F) -> F:
         @functools.wraps(render)
-        def rendered(*args, **kwargs):
+        def rendered(*args: Any, **kwargs: Any) -> dict:
             return in_order(render(*args, **kwargs), order, nested)
 
-        return rendered
+        return cast(F, rendered)
 
     return wrap

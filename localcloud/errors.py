@@ -76,6 +76,128 @@ class InternalError(ApiError):
     template = "The request processing has failed due to some unknown error, exception or failure."
 
 
+class InvalidClientToken(ApiError):
+    code, status = "InvalidClientToken.ValueNotSupported", 400
+    template = "The ClientToken provided is invalid."
+
+
+class InvalidNextToken(ApiError):
+    code, status = "InvalidNextToken", 400
+    template = "The specified NextToken is not valid."
+
+
+# the gateway: routing, signatures, framing ------------------------------------------------------
+class InvalidVersion(ApiError):
+    code, status = "InvalidVersion", 400
+    template = 'Specified parameter Version "{version}" is not valid.'
+
+
+class InvalidActionNotFound(ApiError):
+    code, status = "InvalidAction.NotFound", 404
+    template = "Specified api is not found, please check your url and method. ({action})"
+
+
+class InvalidAccessKeyIdNotFound(ApiError):
+    code, status = "InvalidAccessKeyId.NotFound", 404
+    template = "Specified access key is not found."
+
+
+class SignatureNonceUsed(ApiError):
+    code, status = "SignatureNonceUsed", 400
+    template = "The request signature nonce has been used."
+
+
+class InvalidTimeStampFormat(ApiError):
+    code, status = "InvalidTimeStamp.Format", 400
+    template = 'Specified time stamp or date value is not well formatted: "{name}".'
+
+
+class InvalidTimeStampExpired(ApiError):
+    code, status = "InvalidTimeStamp.Expired", 400
+    template = "Specified time stamp or date value is expired."
+
+
+class IncompleteSignature(ApiError):
+    code, status = "IncompleteSignature", 400
+    template = "The request signature does not conform to Aliyun standards."
+
+
+class SignedHeaderMissing(IncompleteSignature):
+    template = "The signed header {header} is missing from the request."
+
+
+class InvalidSignatureMethod(ApiError):
+    code, status = "InvalidSignatureMethod", 400
+    template = "Specified signature method is not supported."
+
+
+class UnsupportedSignatureAlgorithm(InvalidSignatureMethod):
+    template = "The signature algorithm {algorithm} is not supported."
+
+
+class InvalidSignatureVersion(ApiError):
+    code, status = "InvalidSignatureVersion", 400
+    template = "Specified signature version is not supported."
+
+
+class InvalidContentSHA256(ApiError):
+    code, status = "InvalidContentSHA256", 400
+    template = "The x-acs-content-sha256 header does not match the body."
+
+
+class SignatureDoesNotMatch(ApiError):
+    """ACS3 (V3) signatures."""
+
+    code, status = "SignatureDoesNotMatch", 400
+    template = "The request signature does not match. server string to sign is:{to_sign}"
+
+
+class SignatureNotMatched(SignatureDoesNotMatch):
+    # RPC HMAC-SHA1: the legacy SDK recognises this message shape and reports InvalidAccessKeySecret.
+    template = "Specified signature is not matched with our calculation. server string to sign is:{to_sign}"
+
+
+class BadRequest(ApiError):
+    """A request no SDK sends (framing, URL): the message says what is wrong."""
+
+    code, status = "BadRequest", 400
+    template = "{reason}"
+
+
+class Forbidden(ApiError):
+    code, status = "Forbidden", 403
+    template = "{reason}"
+
+
+class RequestEntityTooLarge(ApiError):
+    code, status = "RequestEntityTooLarge", 413
+    template = "The request body must be at most {limit} bytes."
+
+
+# tags (the ECS spelling, shared by the tag helpers) -----------------------------------------------
+class InvalidTagCount(ApiError):
+    code, status = "InvalidTagCount", 400
+    template = "The number of tags must not exceed {limit}."
+
+
+class TooManyTagFilters(InvalidTagCount):
+    template = "At most {limit} tag filters are allowed."
+
+
+class InvalidTagKeyMalformed(ApiError):
+    code, status = "InvalidTagKey.Malformed", 400
+    template = 'The specified parameter "{name}.N.Key" is not valid: {reason}'
+
+
+class InvalidTagValueMalformed(ApiError):
+    code, status = "InvalidTagValue.Malformed", 400
+    template = 'The specified parameter "{name}.N.Value" is not valid: {reason}'
+
+
+class EmptyTagValue(InvalidTagValueMalformed):
+    template = 'The specified parameter "{name}.N.Value" must not be empty.'
+
+
 class IdempotentParameterMismatch(ApiError):
     code, status = "IdempotentParameterMismatch", 400
     template = "The request is retried with updated parameters."
@@ -88,7 +210,7 @@ class DryRunOperation(ApiError):
     template = "Request validation has been passed with DryRun flag set."
 
 
-# Function forms kept while the products move to their exceptions modules.
+# Function forms kept while ECS moves to its exceptions module.
 def missing(name: str) -> CloudError:
     return MissingParameter(name=name)
 
@@ -100,23 +222,3 @@ def invalid(name: str, detail: str = "") -> CloudError:
 def not_found(code: str, what: str) -> CloudError:
     """`code` like 'InvalidVpcId.NotFound'; every *.NotFound is HTTP 404."""
     return CloudError(code, f"The specified {what} does not exist.", 404)
-
-
-def region_not_found() -> CloudError:
-    return InvalidRegionIdNotFound()
-
-
-def throttled() -> CloudError:
-    return Throttling()
-
-
-def service_unavailable() -> CloudError:
-    return ServiceUnavailable()
-
-
-def internal_error() -> CloudError:
-    return InternalError()
-
-
-def idempotent_mismatch() -> CloudError:
-    return IdempotentParameterMismatch()

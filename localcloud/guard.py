@@ -11,7 +11,7 @@ import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 
-from .errors import CloudError
+from .errors import BadRequest, CloudError, Forbidden, RequestEntityTooLarge
 
 MAX_BODY_BYTES = 1 << 20        # 1 MiB: an RPC call is a few KB (UserData is at most 32 KB base64)
 IDLE_TIMEOUT_S = 60.0           # a connection silent this long (between or within requests) is closed
@@ -27,10 +27,6 @@ _PARSER_CODES = {
     501: (403, "UnsupportedHTTPMethod"),    # the ECS error table: UnsupportedHTTPMethod is a 403
     505: (505, "HTTPVersionNotSupported"),
 }
-
-
-def bad_request(message: str) -> CloudError:
-    return CloudError("BadRequest", message, 400)
 
 
 def loopback_host(value: str) -> bool:
@@ -192,21 +188,20 @@ class GuardedHandler(BaseHTTPRequestHandler):
         """Refuse what no SDK sends: a browser (any Origin header), a Host that is not loopback (DNS
         rebinding), a body we cannot frame or that is too large. None when the request may proceed."""
         if "Origin" in self.headers:
-            return CloudError("Forbidden", "Requests from a web page (with an Origin header) are refused.", 403)
+            return Forbidden(reason="Requests from a web page (with an Origin header) are refused.")
         host = self.headers.get("Host")
         if host is not None and not loopback_host(host):
-            return CloudError("Forbidden", "The Host header must be localhost or a loopback address.", 403)
+            return Forbidden(reason="The Host header must be localhost or a loopback address.")
         if "Transfer-Encoding" in self.headers:
-            return bad_request("Transfer-Encoding is not supported: send the body with a Content-Length.")
+            return BadRequest(reason="Transfer-Encoding is not supported: send the body with a Content-Length.")
         lengths = self.headers.get_all("Content-Length") or []
         if len(set(v.strip() for v in lengths)) > 1:
-            return bad_request("The request has conflicting Content-Length headers.")
+            return BadRequest(reason="The request has conflicting Content-Length headers.")
         length = lengths[0].strip() if lengths else "0"
         if not (length.isascii() and length.isdigit()):
-            return bad_request("Content-Length must be a non-negative integer.")
+            return BadRequest(reason="Content-Length must be a non-negative integer.")
         if int(length) > MAX_BODY_BYTES:
-            return CloudError("RequestEntityTooLarge",
-                              f"The request body must be at most {MAX_BODY_BYTES} bytes.", 413)
+            return RequestEntityTooLarge(limit=MAX_BODY_BYTES)
         self.content_length = int(length)
         return None
 
@@ -216,5 +211,5 @@ class GuardedHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         if len(body) != length:
             self.close_connection = True
-            raise bad_request("The request body is shorter than its Content-Length.")
+            raise BadRequest(reason="The request body is shorter than its Content-Length.")
         return body

@@ -4,9 +4,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal, overload
 
-from .errors import CloudError, invalid, missing
+from .errors import CloudError, InvalidParameter, MissingParameter
 
 # Keys that belong to the signing protocol, never to the business call (sdk-wire-protocol.md §9).
 PROTOCOL_KEYS = frozenset(
@@ -29,25 +29,49 @@ class Params:
         return name in self.raw and self.raw[name] != ""
 
     # scalars -----------------------------------------------------------------------------
+    @overload
+    def text(self, name: str, required: Literal[True], default: str | None = None,
+             max_len: int | None = None, choices: Iterable[str] | None = None) -> str: ...
+
+    @overload
+    def text(self, name: str, required: bool = False, *, default: str,
+             max_len: int | None = None, choices: Iterable[str] | None = None) -> str: ...
+
+    @overload
+    def text(self, name: str, required: bool = False, default: None = None,
+             max_len: int | None = None, choices: Iterable[str] | None = None) -> str | None: ...
+
     def text(self, name: str, required: bool = False, default: str | None = None,
-            max_len: int | None = None, choices: Iterable[str] | None = None) -> str | None:
+             max_len: int | None = None, choices: Iterable[str] | None = None) -> str | None:
         value = self.raw.get(name)
         if value is None or value == "":
             if required:
-                raise missing(name)
+                raise MissingParameter(name=name)
             return default
         if max_len is not None and len(value) > max_len:
-            raise invalid(name, f"The length must not exceed {max_len} characters.")
+            raise InvalidParameter(name, f"The length must not exceed {max_len} characters.")
         if choices is not None and value not in choices:
-            raise invalid(name, f"Valid values: {', '.join(choices)}.")
+            raise InvalidParameter(name, f"Valid values: {', '.join(choices)}.")
         return value
 
+    @overload
+    def integer(self, name: str, required: Literal[True], default: int | None = None,
+                min: int | None = None, max: int | None = None, code: str | None = None) -> int: ...
+
+    @overload
+    def integer(self, name: str, required: bool = False, *, default: int,
+                min: int | None = None, max: int | None = None, code: str | None = None) -> int: ...
+
+    @overload
+    def integer(self, name: str, required: bool = False, default: None = None,
+                min: int | None = None, max: int | None = None, code: str | None = None) -> int | None: ...
+
     def integer(self, name: str, required: bool = False, default: int | None = None,
-            min: int | None = None, max: int | None = None, code: str | None = None) -> int | None:
+                min: int | None = None, max: int | None = None, code: str | None = None) -> int | None:
         value = self.raw.get(name)
         if value is None or value == "":
             if required:
-                raise missing(name)
+                raise MissingParameter(name=name)
             return default
         try:
             number = int(value)
@@ -66,18 +90,18 @@ class Params:
             return True
         if low == "false":
             return False
-        raise invalid(name, "The value must be true or false.")
+        raise InvalidParameter(name, "The value must be true or false.")
 
     def json(self, name: str, required: bool = False, default: Any = None) -> Any:
         value = self.raw.get(name)
         if value is None or value == "":
             if required:
-                raise missing(name)
+                raise MissingParameter(name=name)
             return default
         try:
             return json.loads(value)
         except ValueError:
-            raise invalid(name, "The value is not valid JSON.") from None
+            raise InvalidParameter(name, "The value is not valid JSON.") from None
 
     def id_list(self, name: str, max_items: int | None = None) -> list[str] | None:
         """A list of ids given as a JSON array string (`InstanceIds`) or comma separated."""
@@ -88,11 +112,11 @@ class Params:
         if value.startswith("["):
             items = self.json(name)
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                raise invalid(name, "The value must be a JSON array of strings.")
+                raise InvalidParameter(name, "The value must be a JSON array of strings.")
         else:
             items = [i.strip() for i in value.split(",") if i.strip()]
         if max_items is not None and len(items) > max_items:
-            raise invalid(name, f"At most {max_items} items are allowed.")
+            raise InvalidParameter(name, f"At most {max_items} items are allowed.")
         return items
 
     # flattened lists and structs ----------------------------------------------------------
@@ -133,6 +157,9 @@ class Params:
 
 
 def _bad(name: str, code: str | None, detail: str) -> CloudError:
+    """InvalidParameter, under the product's own code when the caller names one (VPC CidrMask:
+    `InvalidCirdrBlock.MaskLength`)."""
+    err = InvalidParameter(name, detail)
     if code:
-        return CloudError(code, f'The specified parameter "{name}" is not valid. {detail}', 400)
-    return invalid(name, detail)
+        err.code = code
+    return err

@@ -11,13 +11,15 @@ import threading
 import time
 import uuid
 from http.server import ThreadingHTTPServer
+from typing import IO
 from urllib.parse import parse_qsl, urlsplit
 
 from . import control, core, credentials, encoding
 from .auth import Verifier
-from .errors import CloudError, internal_error, service_unavailable, throttled
+from .errors import (BadRequest, CloudError, InternalError, InvalidActionNotFound, InvalidVersion, MissingParameter,
+                     ServiceUnavailable, Throttling)
 from .faults import Faults
-from .guard import IDLE_TIMEOUT_S, ConnectionCap, GuardedHandler, bad_request, error_document
+from .guard import IDLE_TIMEOUT_S, ConnectionCap, GuardedHandler, error_document
 from .profile import Clock
 from .store import Store
 
@@ -66,7 +68,8 @@ class Emulator:
                  runtime: bool | None = None, keys: dict[str, str] | None = None):
         load_products()
         self.data_dir = data_dir
-        self._lockfile = None
+        self._lockfile: IO[str] | None = None
+        self.http_server: Server | None = None       # set by the CLI; the control API reads its address
         if data_dir:
             credentials.private_dir(data_dir)       # 0700: only its owner may read the keys, store and workloads
             self._take_lock(data_dir)
@@ -236,7 +239,7 @@ class Handler(GuardedHandler):
             try:
                 split = urlsplit(self.path)
             except ValueError:
-                raise bad_request("The request target is not a valid URL path.") from None
+                raise BadRequest(reason="The request target is not a valid URL path.") from None
         except CloudError as err:
             self.send_document(err.status, error_document(err.code, err.message))   # and close
             return
@@ -267,13 +270,13 @@ class Handler(GuardedHandler):
         code = None
         try:
             if not action:
-                raise CloudError("MissingParameter", 'The input parameter "Action" that is mandatory for processing this request is not supplied.', 400)
+                raise MissingParameter(name="Action")
             if not version:
-                raise CloudError("MissingParameter", 'The input parameter "Version" that is mandatory for processing this request is not supplied.', 400)
+                raise MissingParameter(name="Version")
             if not product:
-                raise CloudError("InvalidVersion", f'Specified parameter Version "{version}" is not valid.', 400)
+                raise InvalidVersion(version=version)
             if spec is None:
-                raise CloudError("InvalidAction.NotFound", f"Specified api is not found, please check your url and method. ({action})", 404)
+                raise InvalidActionNotFound(action=action)
             self.emu.verifier.verify(self.command, split.path or "/", split.query, headers, body, form_pairs)
             decision = self.emu.faults.decide(product, action)
             if decision.latency_s:
@@ -283,10 +286,10 @@ class Handler(GuardedHandler):
                 self.drop()
                 return
             if decision.before == "throttle":
-                raise throttled()
+                raise Throttling()
             if decision.before == "error":
-                raise service_unavailable() if self.emu.faults.coin() < 0.5 else internal_error()
-            if decision.before == "refuse":
+                raise ServiceUnavailable() if self.emu.faults.coin() < 0.5 else InternalError()
+            if decision.before == "refuse" and decision.answer is not None:
                 code, status, message = decision.answer
                 raise CloudError(code, message, status)
             result = self.emu.cloud.call(product, action, params)
@@ -305,8 +308,8 @@ class Handler(GuardedHandler):
             code, status, message = err.code, err.status, err.message
         except Exception:  # a bug of ours: answer as the real gateway does, and keep the trace in the log
             log.exception("internal error in %s:%s", product, action)
-            err = internal_error()
-            code, status, message = err.code, err.status, err.message
+            failure = InternalError()
+            code, status, message = failure.code, failure.status, failure.message
         self.emu.stats.record(product or "?", action or "?", bool(spec and spec.mutating), code)
         self.send_json(status, {
             "RequestId": request_id,
@@ -330,7 +333,7 @@ class Server(ConnectionCap, ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = str(self.server_address[0]), self.server_address[1]
         return f"http://{host}:{port}"
 
 

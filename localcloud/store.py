@@ -6,7 +6,11 @@ import json
 import os
 import sqlite3
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping, TypeVar
+
+# A stored resource: a plain dict, or one of the products' TypedDict shapes of it (vpc/models/vpcs.py `Vpc`, ...).
+Resource = Mapping[str, Any]
+R = TypeVar("R", bound=Resource)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
@@ -41,7 +45,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
-        self._data: dict[str, dict[str, dict]] = {}
+        self._data: dict[str, dict[str, Any]] = {}
         self._meta: dict[str, Any] = {}
         self._dirty: set[tuple[str, str]] = set()
         self._dirty_meta: set[str] = set()
@@ -54,16 +58,16 @@ class Store:
             self._meta[key] = json.loads(data)
 
     # resources ---------------------------------------------------------------------------------
-    def get(self, kind: str, rid: str) -> dict | None:
+    def get(self, kind: str, rid: str) -> dict[str, Any] | None:
         return self._data.get(kind, {}).get(rid)
 
-    def all(self, kind: str) -> list[dict]:
+    def all(self, kind: str) -> list[dict[str, Any]]:
         return list(self._data.get(kind, {}).values())
 
     def kinds(self) -> Iterator[str]:
         return iter(list(self._data))
 
-    def put(self, kind: str, obj: dict) -> dict:
+    def put(self, kind: str, obj: R) -> R:
         self._data.setdefault(kind, {})[obj["id"]] = obj
         self._dirty.add((kind, obj["id"]))
         self._changed(kind, obj["id"])
@@ -79,7 +83,7 @@ class Store:
         self._rendered.pop((kind, rid), None)
         self._generations[kind] = self._generations.get(kind, 0) + 1
 
-    def rendered(self, kind: str, obj: dict, view: str, build: Callable[[dict], Any],
+    def rendered(self, kind: str, obj: R, view: str, build: Callable[[R], Any],
                  depends: tuple[str, ...] = ()) -> Any:
         """`build(obj)` for the answer `view` of a resource, kept until the resource (or a resource of a
         kind in `depends`, which the answer also reads) changes."""

@@ -1,11 +1,16 @@
 """Tags shared by every product: parsing `Tag.N.Key/Value`, limits, filters, and the tag API pieces."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
 from .core import next_token_page
-from .errors import CloudError, missing
+from .errors import (CloudError, EmptyTagValue, InvalidTagCount, InvalidTagKeyMalformed, InvalidTagValueMalformed,
+                     MissingParameter, TooManyTagFilters)
 from .params import Params
+from .store import R
+
+if TYPE_CHECKING:
+    from .core import Cloud
 
 MAX_TAGS = 20          # tags per resource (ECS, VPC and SLB docs)
 MAX_KEY_LEN = 128
@@ -18,32 +23,25 @@ def parse_tags(p: Params, name: str = "Tag", max_items: int = MAX_TAGS, require_
     tags: dict[str, str] = {}
     entries = p.struct_list(name)
     if len(entries) > max_items:
-        raise CloudError("InvalidTagCount", f"The number of tags must not exceed {max_items}.", 400)
+        raise InvalidTagCount(limit=max_items)
     for entry in entries:
         key = entry.get("Key", "")
         value = entry.get("Value", "")
         if not key:
-            raise CloudError("InvalidTagKey.Malformed", f'The specified parameter "{name}.N.Key" is not valid: it must not be empty.', 400)
-        if len(key) > MAX_KEY_LEN or key.lower().startswith(("aliyun", "acs:")) or "http://" in key or "https://" in key:
-            raise CloudError("InvalidTagKey.Malformed", f'The specified parameter "{name}.N.Key" is not valid: {key!r}.', 400)
-        if len(value) > MAX_VALUE_LEN or value.lower().startswith(("aliyun", "acs:")) or "http://" in value or "https://" in value:
-            raise CloudError("InvalidTagValue.Malformed", f'The specified parameter "{name}.N.Value" is not valid: {value!r}.', 400)
+            raise InvalidTagKeyMalformed(name=name, reason="it must not be empty.")
+        if (len(key) > MAX_KEY_LEN or key.lower().startswith(("aliyun", "acs:"))
+                or "http://" in key or "https://" in key):
+            raise InvalidTagKeyMalformed(name=name, reason=f"{key!r}.")
+        if (len(value) > MAX_VALUE_LEN or value.lower().startswith(("aliyun", "acs:"))
+                or "http://" in value or "https://" in value):
+            raise InvalidTagValueMalformed(name=name, reason=f"{value!r}.")
         if require_value and not value:
-            raise CloudError("InvalidTagValue.Malformed", f'The specified parameter "{name}.N.Value" must not be empty.', 400)
+            raise EmptyTagValue(name=name)
         tags[key] = value
     return tags
 
 
-def merge_tags(obj: dict, new: dict[str, str], limit_code: str = "InvalidTagCount") -> None:
-    """Add or overwrite tags on a resource; more than 20 in all is refused before anything changes."""
-    merged = dict(obj.get("tags") or {})
-    merged.update(new)
-    if len(merged) > MAX_TAGS:
-        raise CloudError(limit_code, f"The number of tags on resource {obj['id']} would exceed {MAX_TAGS}.", 400)
-    obj["tags"] = merged
-
-
-def matches(obj: dict, filters: list[dict[str, str]]) -> bool:
+def matches(obj: Mapping[str, Any], filters: list[dict[str, str]]) -> bool:
     """Every filter must match: a key with an empty or absent value matches any value."""
     tags = obj.get("tags") or {}
     for f in filters:
@@ -57,14 +55,14 @@ def matches(obj: dict, filters: list[dict[str, str]]) -> bool:
     return True
 
 
-def filter_by_tags(objs: list[dict], p: Params, name: str = "Tag") -> list[dict]:
+def filter_by_tags(objs: list[R], p: Params, name: str = "Tag") -> list[R]:
     filters = p.struct_list(name)
     if len(filters) > MAX_TAGS:
-        raise CloudError("InvalidTagCount", f"At most {MAX_TAGS} tag filters are allowed.", 400)
+        raise TooManyTagFilters(limit=MAX_TAGS)
     return [o for o in objs if matches(o, filters)] if filters else objs
 
 
-def render(obj: dict, key_names: tuple[str, str] = ("TagKey", "TagValue")) -> dict:
+def render(obj: Mapping[str, Any], key_names: tuple[str, str] = ("TagKey", "TagValue")) -> dict[str, Any]:
     """`{"Tag": [{TagKey, TagValue}, ...]}` (ECS, SLB) or with ("Key", "Value") for VPC."""
     k, v = key_names
     return {"Tag": [{k: key, v: value} for key, value in (obj.get("tags") or {}).items()]}
@@ -85,14 +83,14 @@ def resource_ids(p: Params, required: bool, limit: int, too_many: CloudError, mi
     if unique:
         ids = list(dict.fromkeys(ids))
     if required and not ids:
-        raise missing(missing_name)
+        raise MissingParameter(name=missing_name)
     if len(ids) > limit:
         raise too_many
     return ids
 
 
-def in_region(cloud, kind: str | None, region: str, ids: list[str],
-              not_found: Callable[[str], CloudError]) -> list[tuple[str | None, dict]]:
+def in_region(cloud: Cloud, kind: str | None, region: str, ids: list[str],
+              not_found: Callable[[str], CloudError]) -> list[tuple[str | None, dict[str, Any]]]:
     """`(kind, resource)` for every id; `kind` None (a documented type not emulated) finds nothing."""
     found = []
     for rid in ids:
@@ -103,7 +101,8 @@ def in_region(cloud, kind: str | None, region: str, ids: list[str],
     return found
 
 
-def add_to_each(cloud, found: list[tuple[str, dict]], new: dict[str, str], over_limit: CloudError) -> None:
+def add_to_each(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], new: dict[str, str],
+                over_limit: CloudError) -> None:
     """TagResources: every resource is checked against MAX_TAGS (else `over_limit`) before any changes."""
     merged = []
     for _, obj in found:
@@ -112,22 +111,31 @@ def add_to_each(cloud, found: list[tuple[str, dict]], new: dict[str, str], over_
             raise over_limit
         merged.append(result)
     for (kind, obj), result in zip(found, merged):
-        obj["tags"] = result
-        cloud.store.put(kind, obj)
-
-
-def remove_from_each(cloud, found: list[tuple[str, dict]], p: Params, keys: list[str]) -> None:
-    """UntagResources: drop `TagKey.N`; `All=true` drops every tag, but only when no TagKey.N is given."""
-    remove_all = bool(p.flag("All", default=False)) and not keys
-    for kind, obj in found:
-        current = dict(obj.get("tags") or {})
-        kept = {} if remove_all else {k: v for k, v in current.items() if k not in keys}
-        if kept != current:
-            obj["tags"] = kept
+        if kind is not None:        # a documented type that is not emulated finds nothing (in_region)
+            cast(dict, obj)["tags"] = result
             cloud.store.put(kind, obj)
 
 
-def tag_resource_page(p: Params, resources: list[tuple[str, dict]], rtype: str, sort_keys: bool = True) -> dict:
+def remove_from_each(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], p: Params,
+                     keys: list[str]) -> None:
+    """UntagResources: drop `TagKey.N`; `All=true` drops every tag, but only when no TagKey.N is given."""
+    untag(cloud, found, keys, bool(p.flag("All", default=False)))
+
+
+def untag(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], keys: list[str],
+          remove_all: bool) -> None:
+    """Drop `keys` from each resource, or every tag with `remove_all` (honoured only when `keys` is empty)."""
+    remove_all = remove_all and not keys
+    for kind, obj in found:
+        current = dict(obj.get("tags") or {})
+        kept = {} if remove_all else {k: v for k, v in current.items() if k not in keys}
+        if kept != current and kind is not None:
+            cast(dict, obj)["tags"] = kept
+            cloud.store.put(kind, obj)
+
+
+def tag_resource_page(p: Params, resources: Sequence[tuple[str, Mapping[str, Any]]], rtype: str,
+                      sort_keys: bool = True) -> dict[str, Any]:
     """ListTagResources: one `{ResourceId, ResourceType, TagKey, TagValue}` row per tag, NextToken-paged."""
     rows = [{"ResourceId": rid, "ResourceType": rtype, "TagKey": k, "TagValue": v}
             for rid, obj in resources

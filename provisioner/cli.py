@@ -2,7 +2,8 @@
 
 Exit codes: 0 done (plan: nothing to change; reconcile: in sync or healed); 1 failure (API error, lock
 held, invalid state, wait timed out); 2 bad usage or an invalid stack file (nothing was called);
-3 reconcile --check: drift found; 4 plan: changes are pending; 75 reconcile: skipped, another run holds
+3 reconcile --check: drift found (promote: 0 done, 1 a batch failed its health check and was rolled back;
+rollback: 0 the canary was removed, 1 no rollout is under way); 4 plan: changes are pending; 75 reconcile: skipped, another run holds
 the lock (EX_TEMPFAIL). With --json, stdout carries exactly one JSON document; logs go to stderr.
 """
 from __future__ import annotations
@@ -69,6 +70,18 @@ def status(**opts):
     _run("status", opts)
 
 
+@cli.command(help="Finish a rollout held at its canary (rollout.canary.hold): replace the rest of the fleet.")
+@common_options
+def promote(**opts):
+    _run("promote", opts)
+
+
+@cli.command(help="Remove a held canary: its instances leave the SLB and are deleted; the old fleet serves.")
+@common_options
+def rollback(**opts):
+    _run("rollback", opts)
+
+
 @cli.command(help="Delete everything tagged for the stack, in dependency order.")
 @common_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -121,6 +134,10 @@ def _reconcile(opts: dict, check: bool, log_json: str | None, grace: float) -> N
         log.info("target: %s", target.describe())
         with engine.open_run(spec, target, opts["state_path"], "reconcile", lock=not check) as ctx:
             result = reconciler.reconcile(ctx, check=check, grace=grace)
+    except SpecError as err:     # a change the stack file asks for that cannot be made: before any call
+        finish(EXIT_USAGE, {**base, "ok": False, "outcome": "failed", "error": {"type": "SpecError", "field": err.field,
+                                                                               "message": str(err)}},
+               f"stack file {opts['stack_path']}: {err}")
     except LockHeld as err:
         finish(reconciler.EXIT_SKIPPED, {**base, "ok": True, "outcome": "skipped", "lock_holder": err.holder},
                f"skipped: {err}; {lock_advice(err.holder)}")
@@ -165,10 +182,13 @@ def _run(command: str, opts: dict, yes: bool = False) -> None:
         warnings = internet_needs(spec.serving) if target.kind == "alibaba" and command in ("plan", "provision") else []
         for warning in warnings:
             log.warning("%s", warning)
-        with engine.open_run(spec, target, opts["state_path"], command, lock=command in ("provision", "teardown")) as ctx:
+        with engine.open_run(spec, target, opts["state_path"], command, lock=command in ("provision", "teardown", "promote", "rollback")) as ctx:
             result = getattr(engine, command)(ctx)
         if warnings:
             result = {**result, "warnings": warnings}
+    except SpecError as err:
+        # A change the stack file asks for that cannot be made (provisioner/diff.py): refused before any call.
+        _fail(command, as_json, EXIT_USAGE, err, f"stack file {opts['stack_path']}: {err}")
     except LockHeld as err:
         _fail(command, as_json, EXIT_FAILURE, err, f"{err}; {lock_advice(err.holder)}")
     except (StateError, TargetError, CloudError, ProvisionerError) as err:
@@ -243,6 +263,11 @@ def _print_human(command: str, result: dict) -> None:
             echo(f"endpoint: {result['endpoint']}")
         if result.get("endpoint_note"):
             echo(f"note:     {result['endpoint_note']}")
+        for group in result.get("fleet", []):
+            echo(f"template {group['template']:<20} {group['role']:<7} {len(group['instances'])} instance(s),"
+                 f" {group['traffic_percent']}% of the traffic")
+    elif command == "rollback":
+        echo(f"rollback of stack {result['stack']}: removed {', '.join(result['rolled_back']) or 'nothing'}")
     else:
         summary = ", ".join(f"{n} {action}" for action, n in sorted(result["summary"].items()))
         echo(f"{command} of stack {result['stack']} done in {result['duration_s']:.1f}s: {summary or 'nothing to do'}"
@@ -253,6 +278,11 @@ def _print_human(command: str, result: dict) -> None:
             echo(f"note:     {result['endpoint_note']}")
         if result.get("sample_request"):
             echo(f"try it:   {result['sample_request']}")
+        roll = result.get("rollout")
+        if roll:
+            echo(f"rollout:  {len(roll['replaced'])} instance(s) replaced in {roll['batches']} batch(es)"
+                 + (f"; canary {', '.join(roll['canary'])} holds: run `provisioner promote` or"
+                    " `provisioner rollback`" if roll["held"] else ""))
 
 
 def main() -> None:

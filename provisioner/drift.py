@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from . import observe, planning, rollout
+from . import diff, observe, planning, replace, rollout
 from .resources import Instance, LoadBalancer
 from .steps import disks as disk_step
 from .steps import load_balancer as lb_step
@@ -110,6 +110,8 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
     if vpc is None:
         add(Drift(VPC, state.get(VPC) or "", lost(VPC, state.get(VPC)), spec.network.vpc_cidr,
                   "create it and everything in it"))
+    elif vpc.name and vpc.name != spec.name:
+        add(Drift(VPC, vpc.id, "renamed", f"named {vpc.name!r}", f"ModifyVpcAttribute VpcName {spec.name!r}"))
     primary = spec.zones[0]
     # A vSwitch in any of the stack's zones will do: the pre-check may have skipped the first zone.
     if vpc is not None and all(vswitch_step.in_zone(snap.vswitches, vpc.id, z) is None for z in spec.zones):
@@ -120,7 +122,7 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
         known = state.get(SECURITY_GROUP)
         add(Drift(SECURITY_GROUP, known or "", lost(SECURITY_GROUP, known), "no security group", "create it"))
     elif group is not None:
-        missing, extra = sg_step.rule_changes(spec, group.rules or [])
+        missing, extra = sg_step.rule_changes(spec, group.rules or [], diff.fleet_ports(spec, snap.instances, state))
         for rule in missing:
             add(Drift(SECURITY_GROUP, group.id, "rule-revoked", f"{rule.protocol} {rule.port_range} from {rule.source_label}",
                       "authorize it again"))
@@ -133,7 +135,22 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[st
     survivors = _instances(ctx, view, grace, add, notes)
     _disks(ctx, view, survivors, add)
     _load_balancer(ctx, view, survivors, add, notes)
+    _stack_file(ctx, survivors, add)
     return out, notes
+
+
+def _stack_file(ctx: Context, survivors: list[Instance], add) -> None:
+    """What the stack file changed since the last applied stack (provisioner/diff.py): outdated instances
+    (their replacement is a rollout, started by reconcile only when the stack says so) and settings that
+    apply to the next operation. A change that cannot be made raises SpecError (exit 2)."""
+    fields = diff.check(ctx.spec, ctx.state.applied_stack)
+    heal = ("replace it (rolling)" if diff.reconcile_rolls_out(ctx.spec)
+            else "left as it is: rollout.on_reconcile is finish (provision starts the rollout)")
+    for ident, names in replace.changes(ctx, survivors):
+        add(Drift(INSTANCE, ident, "outdated", "template differs in " + ", ".join(names), heal))
+    for change in fields:
+        if change.kind == diff.NEXT:
+            add(Drift("stack", "", "stack-changed", change.text(), f"record it ({change.rule.why})"))
 
 
 def _instances(ctx: Context, view: View, grace: float, add, notes: list[str]) -> list[Instance]:
@@ -184,6 +201,9 @@ def _disks(ctx: Context, view: View, survivors: list[Instance], add) -> None:
     for disk in dplan.surplus[:need]:
         add(Drift(DATA_DISK, disk.id, "detached", f"{disk.status}, attached to no instance",
                   "attach it to a new instance"))
+    for disk in disk_step.to_grow(spec, dplan.ok + [d for d, _ in dplan.attach]):
+        add(Drift(DATA_DISK, disk.id, "smaller", f"{disk.size} GiB, the stack asks for {spec.data_disk.size_gib}",
+                  "grow it (ResizeDisk online)"))
     for disk in dplan.surplus[need:]:
         add(Drift(DATA_DISK, disk.id, "surplus", "free, and no instance of the stack needs it", "delete it"))
 
@@ -200,6 +220,8 @@ def _load_balancer(ctx: Context, view: View, survivors: list[Instance], add, not
     if lb.charge_type == lb_step.LEGACY_CHARGE:
         notes.append(f"SLB {lb.id} is billed pay-by-specification, which is no longer sold: kept as it is; it can be"
                      f" converted to pay-by-LCU with {lb_step.CONVERT_ACTION}")
+    if lb.name and lb.name != lb_step.lb_name(spec):
+        add(Drift(LOAD_BALANCER, lb.id, "renamed", f"named {lb.name!r}", f"SetLoadBalancerName {lb_step.lb_name(spec)!r}"))
     if lb.status != "active":
         add(Drift(LOAD_BALANCER, lb.id, "inactive", f"status {lb.status or 'unknown'}",
                   "SetLoadBalancerStatus active"))

@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import neighbours, observe, planning, rollout
+from . import diff, neighbours, observe, planning, replace, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
 from .resources import Instance, LoadBalancer, VSwitch
@@ -24,8 +24,9 @@ from .steps import precheck as precheck_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, LOAD_BALANCER, Context, Record, clock, typical
+from .steps.common import INSTANCE, LOAD_BALANCER, SECURITY_GROUP, Context, Record, clock, typical
 from .target import ResolvedTarget
+from .template import instance_template, template_of
 from .tokens import TokenBook
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,11 @@ def _base(ctx: Context, command: str, started: float) -> dict:
 class _Provision:
     """One provision run: observe, then ensure every resource, creating only the difference."""
 
-    def __init__(self, ctx: Context, restarted_at: float | None = None):
+    def __init__(self, ctx: Context, promote: bool = False, start_rollout: bool = True,
+                 restarted_at: float | None = None):
         self.ctx = ctx
+        self.promote = promote          # go on past a held canary (provisioner promote)
+        self.start_rollout = start_rollout   # reconcile: only when the stack's rollout.on_reconcile says so
         self.restarted_at = restarted_at      # when the caller rebooted instances (reconcile), if it did
         self.spec = ctx.spec
         self.records: list[Record] = []
@@ -110,6 +114,8 @@ class _Provision:
     def run(self, snap: observe.Snapshot | None = None) -> dict:
         ctx, spec = self.ctx, self.spec
         started = time.monotonic()
+        # A change that cannot be made is refused before any API call (exit 2, naming the field).
+        diff.check(spec, ctx.state.applied_stack)
         if snap is None:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
@@ -128,7 +134,9 @@ class _Provision:
             self.note(record)
             if lb_future is None:
                 lb_future = pool.submit(self.load_balancer_branch)
-            sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups)
+            # Ingress for the serving port of every template present (a port rollout opens the new one first).
+            sg_future = pool.submit(sg_step.ensure_security_group, ctx, self.vpc, snap.security_groups,
+                                    diff.fleet_ports(spec, snap.instances, ctx.state))
             self.vswitch_for(precheck_step.first_zone(ctx, snap.vswitches))
             group, record = sg_future.result()
             self.note(record)
@@ -169,9 +177,12 @@ class _Provision:
                                         [d.id for d, _ in dplan.attach if d.status == "Available"]) if pairs else None
             new_disk_future = pool.submit(disk_step.adopt_new, ctx, inst_set.new_disks) if inst_set.new_disks else None
             self.wait_listener(lb)
-            ours = {i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))
-            awaiting = rollout.begin(ctx, lb, inst_set.ids, ours, inst_set.created + inst_set.started, self.records)
-            self.note(lb_step.ensure_backends(ctx, lb, inst_set.ids, ours))
+            # A rollout batch a killed run left (replace.py) is gated by its own health wait, not this one.
+            flying = replace.in_flight(ctx)
+            ours = ({i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))) - flying
+            settled = [i for i in inst_set.ids if i not in flying]
+            awaiting = rollout.begin(ctx, lb, settled, ours, inst_set.created + inst_set.started, self.records)
+            self.note(lb_step.ensure_backends(ctx, lb, settled, ours, replace.weights(ctx)))
             adopt_future.result()
             for record in (attach_future.result() if attach_future else []):
                 self.note(record)
@@ -180,9 +191,27 @@ class _Provision:
             if dplan.surplus:
                 for record in disk_step.delete_disks(ctx, dplan.surplus):
                     self.note(record)
+            for record in disk_step.grow_disks(ctx, disk_step.to_grow(spec, dplan.ok + [d for d, _ in dplan.attach])):
+                self.note(record)
         if awaiting:     # the run ends only once every backend passes the SLB's health check
-            rollout.wait_healthy(ctx, lb, inst_set.ids, fresh=bool(inst_set.created or inst_set.started))
-        ctx.state.update(lambda d: d.__setitem__("spec_hash", spec.spec_hash))
+            rollout.wait_healthy(ctx, lb, settled, fresh=bool(inst_set.created or inst_set.started))
+        # Outdated instances (another template) are replaced in batches (replace.py); exit 1 on a rollback.
+        rolled = None
+        tpl = template_of(spec)               # an instance of another (or no) template is outdated
+        ctx.state.record_template(tpl.digest, tpl.fields)     # so plan can name what a later change differs in
+        outdated = any(instance_template(i.tags) != tpl.digest for i in inst_set.instances)
+        if (self.start_rollout and outdated) or replace.under_way(ctx):
+            rolled = replace.roll_out(ctx, lb, inst_set.instances, group, self.vswitch_for, promote=self.promote)
+        if rolled is not None:
+            self.records += rolled.records
+            inst_set.instances = instance_step.find_instances(ctx)
+        # The serving ports of the templates still present: a port rollout closes the old port only now.
+        closed = sg_step.reconcile_rules(ctx, group, diff.fleet_ports(spec, inst_set.instances, ctx.state))
+        if any(closed):
+            self.note(Record(SECURITY_GROUP, group.id, "changed",
+                             detail={"rules_authorized": closed[0], "rules_revoked": closed[1]}))
+        converged = self.start_rollout and not (rolled is not None and rolled.held)
+        ctx.state.set_applied_stack(diff.applied_after(ctx.state.applied_stack, spec, converged), spec.spec_hash)
         for key in ctx.state.all_pending():
             # A create an earlier run began, whose resource this run found by tag: never replay its token.
             ctx.state.clear_pending(key, spent=True)
@@ -190,6 +219,8 @@ class _Provision:
         endpoint, note = rollout.endpoint(ctx, lb)
         result.update(ok=True, resources=[r.to_dict() for r in self.records], summary=_summary(self.records),
                       endpoint=endpoint, instances=inst_set.ids)
+        if rolled is not None:
+            result["rollout"] = rolled.to_dict()
         if pre is not None:
             result["precheck"] = pre.to_dict()
         sample = rollout.sample_request(ctx, endpoint)
@@ -203,6 +234,8 @@ class _Provision:
     def scale_down(self, lb: LoadBalancer) -> list[Instance]:
         """Remove surplus instances: out of the SLB first, then the instances, then their own data disks."""
         ctx, spec, snap = self.ctx, self.spec, self.snap
+        if replace.under_way(ctx):      # a rollout's surge is not a surplus: the rollout finishes it
+            return list(snap.instances)
         keep = planning.disk_holders(spec, snap)
         victims = planning.victims_for(spec, snap, keep)
         if not victims:
@@ -234,10 +267,12 @@ class _Provision:
         instances.sort(key=lambda i: i.order)
 
 
-def provision(ctx: Context, snap: observe.Snapshot | None = None, restarted_at: float | None = None) -> dict:
-    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from, and
-    `restarted_at`, time.monotonic() after it rebooted instances, which the snapshot then shows Starting)."""
-    return _Provision(ctx, restarted_at).run(snap)
+def provision(ctx: Context, snap: observe.Snapshot | None = None, promote: bool = False,
+              start_rollout: bool = True, restarted_at: float | None = None) -> dict:
+    """Provision; `snap` is a snapshot already taken this run (reconcile passes the one it healed from, says
+    whether a changed template may start a rollout, and gives `restarted_at`, time.monotonic() after it
+    rebooted instances, which the snapshot then shows Starting). `promote`: a held canary goes on."""
+    return _Provision(ctx, promote, start_rollout, restarted_at).run(snap)
 
 
 def _counts_text(snap: observe.Snapshot) -> str:
@@ -250,15 +285,14 @@ def _counts_text(snap: observe.Snapshot) -> str:
 def plan(ctx: Context) -> dict:
     """What provision would do, from a snapshot; makes no mutating call and writes nothing."""
     started = time.monotonic()
+    diff.check(ctx.spec, ctx.state.applied_stack)      # refusals first: exit 2 before any API call
     snap = observe.snapshot(ctx)
     pre = precheck_step.run_if_needed(ctx, snap)
-    the_plan = planning.make_plan(ctx.spec, snap, ctx.state.get("vpc"), ctx.state.get(LOAD_BALANCER),
-                                  pre.zones if pre is not None else None)
+    outdated = replace.changes(ctx, snap.instances)     # by template tag (DescribeUserData for untagged ones)
+    the_plan = diff.changes(ctx.spec, snap, ctx.state, pre.zones if pre is not None else None, outdated)
     if pre is not None:      # the image it resolved, and the zones it would skip
         the_plan.notes += pre.notes()
     result = _base(ctx, "plan", started)
-    if ctx.state.data.get("spec_hash") and ctx.state.data["spec_hash"] != ctx.spec.spec_hash:
-        the_plan.notes.append("the stack file changed since the last provision")
     result.update(ok=True, pending=the_plan.pending, changes=[c.to_dict() for c in the_plan.changes],
                   summary=the_plan.summary(), notes=the_plan.notes, lines=[c.line() for c in the_plan.changes])
     return result
@@ -307,12 +341,38 @@ def status(ctx: Context) -> dict:
     result.update(ok=True, deployed=not snap.empty, resources=resources, backends=backends, endpoint=endpoint,
                   instances={"want": ctx.spec.instances.count, "have": len(snap.instances),
                              "running": sum(1 for i in snap.instances if i.status == "Running")},
-                  spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash)
+                  spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash,
+                  fleet=replace.fleet(ctx, snap.instances, lb))
     return result
 
 
 def _health(ctx: Context, lb: LoadBalancer) -> dict[str, str]:
     return rollout.health(ctx, lb.id)
+
+
+# --- promote / rollback (a held canary, replace.py) -------------------------------------------------------
+
+def promote(ctx: Context) -> dict:
+    """Finish a rollout held at its canary: a provision that goes on past the hold."""
+    held = (replace.entry(ctx) or {}).get("held")
+    result = provision(ctx, promote=True)
+    result["command"] = "promote"
+    if not held:
+        result["note"] = "no canary was held; promote ran as provision"
+    return result
+
+
+def rollback(ctx: Context) -> dict:
+    """Remove a held canary (out of the SLB, deleted); the old fleet serves as before."""
+    started = time.monotonic()
+    lbs = lb_step.find_load_balancers(ctx)
+    lb = lb_step.pick(ctx, lbs)
+    if lb is None:
+        raise ProvisionerError("rollback: the stack has no load balancer; nothing to roll back")
+    done = replace.rollback(ctx, lb)
+    result = _base(ctx, "rollback", started)
+    result.update(ok=True, **done)
+    return result
 
 
 # --- teardown ------------------------------------------------------------------------------------------

@@ -19,6 +19,13 @@ class StateError(ProvisionerError):
     """The state file cannot be used (invalid JSON, another stack's, newer schema); the file is kept."""
 
 
+class StackRenamed(SpecError, StateError):
+    """The state file belongs to another stack name: a stack's name cannot change (exit 2, field `name`)."""
+
+    def __init__(self, message: str):
+        SpecError.__init__(self, "name", message)
+
+
 class LockHeld(ProvisionerError):
     """Another run holds the stack's lock."""
 

@@ -21,14 +21,20 @@ class Change:
     id: str = ""
     detail: str = ""
     count: int = 1
+    fields: list[dict] = field(default_factory=list)   # the stack fields behind it: field, old, new, class
+    api: str = ""                                      # the API that applies it
 
     def to_dict(self) -> dict:
-        return {"action": self.action, "role": self.role, "id": self.id, "detail": self.detail, "count": self.count}
+        return {"action": self.action, "role": self.role, "id": self.id, "detail": self.detail, "count": self.count,
+                "fields": self.fields, "api": self.api}
 
     def line(self) -> str:
         sign = {"create": "+", "delete": "-", "change": "~", "replace": "!"}.get(self.action, "?")
         what = f"{self.count} x {self.role}" if self.count != 1 else self.role
-        return f"  {sign} {self.action:<7} {what}{' ' + self.id if self.id else ''}{': ' + self.detail if self.detail else ''}"
+        fields = f" [{', '.join(f['field'] for f in self.fields)}]" if self.fields and self.role != "stack" else ""
+        api = f" ({self.api})" if self.api else ""
+        return (f"  {sign} {self.action:<7} {what}{' ' + self.id if self.id else ''}"
+                f"{': ' + self.detail if self.detail else ''}{fields}{api}")
 
 
 @dataclass
@@ -63,8 +69,9 @@ def disk_holders(spec: Stack, snap: Snapshot) -> set[str]:
 
 
 def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_lb: str | None = None,
-              zones: list[str] | None = None) -> Plan:
-    """`zones`: the zones the pre-check kept (stack order), when it ran; else the stack's."""
+              zones: list[str] | None = None, ports: set[int] | None = None) -> Plan:
+    """The cloud against the stack. `zones`: the zones the pre-check kept (stack order), when it ran; else
+    the stack's. `ports`: the serving ports the fleet's templates use (provisioner/diff.py)."""
     zones = list(zones or spec.zones)
     plan = Plan()
     add = plan.changes.append
@@ -75,7 +82,10 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_l
     vpc = next((v for v in snap.vpcs if v.id == known_vpc), snap.vpcs[0] if snap.vpcs else None)
     if vpc is None:
         add(Change("create", VPC, detail=spec.network.vpc_cidr))
-    elif vpc.cidr and vpc.cidr != spec.network.vpc_cidr:
+    elif vpc.name and vpc.name != spec.name:
+        add(Change("change", VPC, vpc.id, f"name {vpc.name!r} -> {spec.name!r} (renamed outside the stack)",
+                   api="ModifyVpcAttribute"))
+    if vpc is not None and vpc.cidr and vpc.cidr != spec.network.vpc_cidr:
         plan.notes.append(f"VPC {vpc.id} has CIDR {vpc.cidr}, the stack says {spec.network.vpc_cidr}: not changed in place")
     primary = zones[0]
     # A vSwitch in any of the stack's zones will do: the pre-check may have skipped the first zone.
@@ -85,7 +95,7 @@ def make_plan(spec: Stack, snap: Snapshot, known_vpc: str | None = None, known_l
     if not groups:
         add(Change("create", SECURITY_GROUP, detail=f"{len(sg_step.desired_rules(spec))} ingress rules"))
     else:
-        missing, extra = sg_step.rule_changes(spec, groups[0].rules or [])
+        missing, extra = sg_step.rule_changes(spec, groups[0].rules or [], ports)
         if missing or extra:
             parts = [f"authorize {r.port_range} from {r.source_label}" for r in missing]
             parts += [f"revoke {r.protocol} {r.port_range} from {r.source_label}" for r in extra]
@@ -127,6 +137,10 @@ def _plan_disks(spec: Stack, snap: Snapshot, survivors: list[Instance], victims:
         add(Change("create", DATA_DISK, detail=f"for {', '.join(i.id for i in dplan.create)}", count=len(dplan.create)))
     for disk, inst in dplan.attach:
         add(Change("change", DATA_DISK, disk.id, f"attach to {inst.id}"))
+    for disk in disk_step.to_grow(spec, dplan.ok + [d for d, _ in dplan.attach]):
+        add(Change("change", DATA_DISK, disk.id, f"grow {disk.size} -> {spec.data_disk.size_gib} GiB",
+                   fields=[{"field": "data_disk.size_gib", "old": disk.size, "new": spec.data_disk.size_gib,
+                            "class": "in place"}], api="ResizeDisk"))
     for disk in dplan.surplus + (gone_with if spec.data_disk and spec.data_disk.attach == "each" else []):
         add(Change("delete", DATA_DISK, disk.id, "not needed by any instance"))
     if spec.data_disk is not None and need:
@@ -148,6 +162,9 @@ def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], 
             add(Change("change", "backends", detail="add every instance", count=len(survivors) + need))
         return
     lb = lbs[0]
+    if lb.name and lb.name != lb_step.lb_name(spec):
+        add(Change("change", LOAD_BALANCER, lb.id, f"name {lb.name!r} -> {lb_step.lb_name(spec)!r} (renamed outside"
+                   " the stack)", api="SetLoadBalancerName"))
     kind, differs = lb_step.listener_diff(spec, lb.listener(spec.load_balancer.listener_port))
     if kind == "create":
         add(Change("create", LISTENER, detail=f"HTTP {spec.load_balancer.listener_port} -> {spec.serving.port}"))
@@ -157,7 +174,8 @@ def _plan_load_balancer(spec: Stack, snap: Snapshot, survivors: list[Instance], 
             # Deleting a CLB's last listener makes it inactive (SetLoadBalancerStatus docstring).
             extra.append("the SLB turns inactive while its only listener is replaced and is set active again")
         add(Change("replace" if kind == "replace" else "change", LISTENER,
-                   f"{lb.id}:{spec.load_balancer.listener_port}", "; ".join(differs + extra)))
+                   f"{lb.id}:{spec.load_balancer.listener_port}", "; ".join(differs + extra),
+                   api="SetLoadBalancerHTTPListenerAttribute" if kind == "change" else ""))
     for old in lb_step.stale_listeners(spec, lb):
         add(Change("delete", LISTENER, f"{lb.id}:{old.port}",
                    f"the stack's listener is on port {spec.load_balancer.listener_port} now"))

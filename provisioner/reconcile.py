@@ -7,7 +7,7 @@ import logging
 import os
 import time
 
-from . import drift, engine, rollout
+from . import diff, drift, engine, rollout
 from .drift import Drift, View
 from .errors import WaitTimeout
 from .resources import LoadBalancer
@@ -28,6 +28,7 @@ DEFAULT_GRACE = 300.0   # an instance failing its health check is rebooted once 
 def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -> dict:
     """Observe, compare, heal (unless `check`), and return the run's summary."""
     started = time.monotonic()
+    diff.check(ctx.spec, ctx.state.applied_stack)      # a change that cannot be made: exit 2 before any call
     view = drift.observe_stack(ctx)
     observe_calls = ctx.cloud.stats.total
     if not view.deployed:
@@ -81,7 +82,8 @@ def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict], l
             if inst.id in rebooted:
                 inst.status = "Starting"      # provision waits for it before touching its backend
         actions += [{"role": INSTANCE, "id": i, "action": "rebooted", "status": "Starting"} for i in rebooted]
-    result = engine.provision(ctx, snap, restarted_at=restarted_at)
+    result = engine.provision(ctx, snap, start_rollout=diff.reconcile_rolls_out(ctx.spec),
+                              restarted_at=restarted_at)
     actions += [r for r in result["resources"] if r.get("action") != "existing"]
     # provision starts every stopped instance it keeps (its records list them as existing)
     actions += [{"role": INSTANCE, "id": f.id, "action": "started", "status": "Running"}

@@ -14,11 +14,12 @@ class Vpc:
     status: str
     tags: dict
     created: str = ""
+    name: str = ""                                 # VpcName (the stack's name; changed by hand: restored)
 
     @classmethod
     def from_api(cls, item: dict) -> "Vpc":
         return cls(item.get("VpcId", ""), item.get("CidrBlock", ""), item.get("Status", ""), read_tags(item),
-                   item.get("CreationTime", ""))
+                   item.get("CreationTime", ""), item.get("VpcName", "") or "")
 
 
 @dataclass
@@ -197,6 +198,7 @@ class LoadBalancer:
     charge_type: str = ""                          # InstanceChargeType: PayByCLCU, or PayBySpec (no longer sold)
     delete_protection: str = ""                    # DeleteProtection: on / off
     listeners: list[Listener] | None = None        # when read (DescribeLoadBalancerListeners)
+    name: str = ""                                 # LoadBalancerName (the stack's name)
 
     @classmethod
     def from_api(cls, item: dict) -> "LoadBalancer":
@@ -204,7 +206,8 @@ class LoadBalancer:
                    item.get("AddressType", ""), item.get("LoadBalancerSpec", "") or "", item.get("VpcId", "") or "",
                    item.get("VSwitchId", "") or "", read_tags(item), item.get("CreateTime", ""),
                    charge_type=item.get("InstanceChargeType", "") or "",
-                   delete_protection=item.get("DeleteProtection", "") or "")
+                   delete_protection=item.get("DeleteProtection", "") or "",
+                   name=item.get("LoadBalancerName", "") or "")
 
     def listener(self, port: int) -> Listener | None:
         for listener in self.listeners or []:

@@ -12,6 +12,7 @@ from . import names
 from .errors import SpecError
 from .spec_serving import (ALIYUN_APT_MIRROR, ALIYUN_PIP_MIRROR, USER_DATA_MAX_BYTES, Mirror,  # noqa: F401
                            Server, Serving, parse_serving as _serving)
+from .spec_rollout import Rollout, parse_rollout
 from .specfields import Section as _Section, empty as _empty, kind as _kind, shown as _shown, uri as _uri
 from .stackfile import cut, load_yaml, read_text
 
@@ -117,6 +118,7 @@ class Stack:
     load_balancer: LoadBalancer
     access: Access
     target: Target = field(default=Target("localcloud", None))
+    rollout: Rollout = field(default=Rollout())      # how outdated instances are replaced (spec_rollout.py)
 
     def vswitch_cidr(self, zone: str) -> str:
         """The vSwitch CIDR of a zone: the spec's for the first zone, carved ones of the same size after it."""
@@ -130,6 +132,7 @@ class Stack:
         """Hash of what the stack asks for (the target is where, not what, so it is left out)."""
         data = self.to_dict()
         data.pop("target", None)
+        data.pop("rollout", None)       # how a change is rolled out is not what the stack is
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -181,8 +184,10 @@ def _stack(top: _Section) -> Stack:
     load_balancer = _load_balancer(top.section("load_balancer") or _empty("load_balancer"), serving)
     access = _access(top.section("access") or _empty("access"), network)
     target = _target(top.section("target") or _empty("target"))
+    rollout = parse_rollout(top.section("rollout"), instances.count)
     top.done()
-    return Stack(name, region, zones, network, instances, data_disk, serving, load_balancer, access, target)
+    return Stack(name, region, zones, network, instances, data_disk, serving, load_balancer, access, target,
+                 rollout)
 
 
 def _zones(top: _Section, region: str) -> tuple[str, ...]:

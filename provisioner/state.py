@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from .errors import LockHeld, StateError
+from .errors import LockHeld, StackRenamed, StateError
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,11 @@ class State:
         elif data.get("schema_version") != SCHEMA_VERSION:
             problem = f"schema_version is {data.get('schema_version')!r}, this provisioner reads {SCHEMA_VERSION}"
         elif data.get("stack") != stack_name:
-            problem = f"it belongs to stack {data.get('stack')!r}, not {stack_name!r}"
+            # The stack file's name changed (or another stack's state was given): names and tags of every
+            # resource derive from the name, so it cannot change in place (provisioner/diff.py).
+            raise StackRenamed(f"the state file {path} belongs to stack {data.get('stack')!r}, not {stack_name!r}:"
+                               " a stack's name cannot change (every resource's names and tags derive from it);"
+                               " give the state file of this stack, or teardown and provision under the new name")
         else:
             for key, kind in (("epoch", str), ("resources", dict), ("generations", dict), ("pending", dict)):
                 if not isinstance(data.get(key), kind):
@@ -163,6 +167,20 @@ class State:
             fn(self.data)
             self.save()
 
+    @property
+    def applied_stack(self) -> dict | None:
+        """The stack (Stack.to_dict) the last converged provision applied; None before the first one."""
+        with self._lock:
+            applied = self.data.get("applied_stack")
+            return json.loads(json.dumps(applied)) if isinstance(applied, dict) else None
+
+    def set_applied_stack(self, stack: dict, spec_hash: str) -> None:
+        """Record the stack a provision converged to (with its hash), in one atomic write."""
+        with self._lock:
+            self.data["applied_stack"] = json.loads(json.dumps(stack))
+            self.data["spec_hash"] = spec_hash
+            self.save()
+
     def generation(self, key: str) -> int:
         with self._lock:
             return int(self.data["generations"].get(key, 0))
@@ -192,6 +210,34 @@ class State:
             self.data["pending"].pop(key, None)
             if spent:
                 self.data["generations"][key] = self.generation(key) + 1
+            self.save()
+
+    # templates (provisioner/template.py) and the rollout under way (provisioner/replace.py) -------------
+    def template_fields(self, digest: str) -> dict[str, str] | None:
+        """The fields of a template recorded by an earlier run, by digest (None: never recorded)."""
+        with self._lock:
+            fields = (self.data.get("templates") or {}).get(digest)
+            return dict(fields) if isinstance(fields, dict) else None
+
+    def record_template(self, digest: str, fields: dict[str, str]) -> None:
+        with self._lock:
+            templates = self.data.setdefault("templates", {})
+            if templates.get(digest) != fields:
+                templates[digest] = dict(fields)
+                self.save()
+
+    def rollout(self) -> dict | None:
+        """The rollout under way (replace.py writes it before each mutating step), or None."""
+        with self._lock:
+            entry = self.data.get("replacement")
+            return json.loads(json.dumps(entry)) if isinstance(entry, dict) else None
+
+    def set_rollout(self, entry: dict | None) -> None:
+        with self._lock:
+            if entry is None:
+                self.data.pop("replacement", None)
+            else:
+                self.data["replacement"] = entry
             self.save()
 
     def clear_resources(self) -> None:

@@ -1,6 +1,8 @@
 """The instance status machine: start, stop, reboot, release and attribute changes, with their preconditions."""
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from ..core import on_release
 from ..errors import CloudError
 from ..params import Params
@@ -116,7 +118,7 @@ def _linger(cloud, instance: dict) -> None:
             cloud.store.put(kind, obj)
 
 
-def lingering(cloud, obj: dict) -> bool:
+def lingering(cloud, obj: Mapping[str, Any]) -> bool:
     """True while a released instance's network interface still holds `obj` (a group, vSwitch or VPC)."""
     return cloud.clock.now() < float(obj.get(LINGER_FIELD) or 0.0)
 

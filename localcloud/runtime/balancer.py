@@ -8,6 +8,7 @@ import selectors
 import socket
 import socketserver
 import threading
+from typing import cast
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,10 @@ class Picker:
             if not pool:
                 return None
             total = sum(w for _, w in pool)
-            best = None
-            for sid, weight in pool:
+            best = pool[0][0]
+            for index, (sid, weight) in enumerate(pool):
                 self._current[sid] = self._current.get(sid, 0) + weight
-                if best is None or self._current[sid] > self._current[best]:
+                if index == 0 or self._current[sid] > self._current[best]:
                     best = sid
             self._current[best] -= total
             present = {sid for sid, _ in candidates}
@@ -151,7 +152,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            parts = []
+            parts: list[bytes] = []
             while True:
                 size_line = self.rfile.readline(1024)
                 size = int(size_line.split(b";")[0].strip() or b"0", 16)
@@ -320,7 +321,7 @@ class RelayHandler(socketserver.BaseRequestHandler):
                 if not events:
                     return   # EstablishedTimeout: an idle connection is closed
                 for key, _ in events:
-                    src = key.fileobj
+                    src = cast(socket.socket, key.fileobj)
                     try:
                         data = src.recv(CHUNK)
                     except BlockingIOError:
@@ -421,7 +422,7 @@ class Balancer:
                 self.note = f"cannot bind {address} ({err2.strerror}); listening on 127.0.0.1 instead"
                 self.server = front(("127.0.0.1", 0), self)
             log.warning("SLB listener %s: %s", listener.key, self.note)
-        self.address, self.port = self.server.server_address[:2]
+        self.address, self.port = str(self.server.server_address[0]), self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
                                         daemon=True, name=f"slb-{listener.key}")
         self._thread.start()

@@ -249,7 +249,7 @@ class Runtime:
             if current is not None and current.generation == boot:
                 # This boot already ran (a crashed process stays dead until the next boot), or it waits
                 # for its data disk: it starts once one is attached or the wait is over.
-                if current.state == "waiting" and (disks or time.monotonic() >= current.wait_until):
+                if current.state == "waiting" and (disks or time.monotonic() >= (current.wait_until or 0.0)):
                     current.resume(self._model_dir(current, disks), bool(disks))
                 continue
             home = os.path.join(self.base_dir, "instances", iid)
@@ -278,20 +278,20 @@ class Runtime:
         for key in [k for k in self._listener_errors if k not in desired]:
             del self._listener_errors[key]
         for key, (listener, lb) in desired.items():
-            running = self.listeners.get(key)
-            if running is None:
+            serving = self.listeners.get(key)
+            if serving is None:
                 if key in self._listener_errors:
                     continue
                 try:
-                    running = ListenerRuntime(self, listener, lb)
+                    serving = ListenerRuntime(self, listener, lb)
                 except Exception as err:
                     self._listener_errors[key] = f"{err.__class__.__name__}: {err}"
                     log.exception("SLB listener %s cannot start locally", key)
                     continue
-                self.listeners[key] = running
-                log.info("SLB listener %s serves on %s", key, running.balancer.url)
-            running.update(listener)
-            running.sync_backends()
+                self.listeners[key] = serving
+                log.info("SLB listener %s serves on %s", key, serving.balancer.url)
+            serving.update(listener)
+            serving.sync_backends()
 
     def _close_listener(self, key: str) -> None:
         running = self.listeners.get(key)

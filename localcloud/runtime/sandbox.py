@@ -58,7 +58,7 @@ class Identity:
     def own(self, path: str, mode: int = 0o700) -> None:
         """Give a directory the runtime made to the workload user (no-op for the emulator's own user)."""
         os.chmod(path, mode)
-        if self.switches:
+        if self.uid is not None and self.gid is not None:
             os.chown(path, self.uid, self.gid, follow_symlinks=False)
 
 
@@ -124,6 +124,7 @@ def identity() -> Identity:
 
 def _workload_user() -> pwd.struct_passwd:
     name = os.environ.get(USER_ENV) or DEFAULT_USER
+    entry: pwd.struct_passwd | None
     try:
         entry = pwd.getpwnam(name)
     except KeyError:

@@ -62,7 +62,9 @@ def cloud_config(raw: bytes) -> dict | None:
         for part in email.message_from_bytes(raw).walk():
             if part.is_multipart():
                 continue
-            payload = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            if not isinstance(payload, bytes):
+                payload = b""
             if part.get_content_type() != "text/cloud-config" and not payload.lstrip().startswith(b"#cloud-config"):
                 continue
             doc = _load_yaml(payload)

@@ -149,6 +149,8 @@ class Workload:
     def resume(self, model_dir: str, disk_attached: bool) -> None:
         """Start a waiting workload: with the data disk that arrived, or without one once the wait expired."""
         manifest, self.manifest = self.manifest, None
+        if manifest is None:
+            return                  # not waiting (a second resume of the same boot)
         if not disk_attached:
             log.warning("instance %s: no data disk after the wait; starting without one", self.instance_id)
         try:
@@ -174,7 +176,7 @@ class Workload:
         return userdata.read_manifest(self.root)
 
     def _own_fd(self, fd: int) -> None:
-        if self.identity.switches:
+        if self.identity.uid is not None and self.identity.gid is not None:
             os.fchown(fd, self.identity.uid, self.identity.gid)
 
     def _make_model_dir(self, model_dir: str) -> None:

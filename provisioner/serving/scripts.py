@@ -116,6 +116,10 @@ mkdir -p "${root}${model_dir}"
 if ! mountpoint -q "${root}${model_dir}"; then
     mount "${root}${model_dir}"
 fi
+# ResizeDisk (data_disk.size_gib grown) grows the device only: ext4 grows online to fill it (no-op if it does).
+if [[ "$fstype" == ext4 ]]; then
+    resize2fs "$disk" >/dev/null 2>&1 || echo "fleet: resize2fs $disk failed; the filesystem keeps its size" >&2
+fi
 """
 
 INSTALL_SERVER = r"""#!/bin/bash

@@ -253,6 +253,29 @@ def delete_disks(ctx: Context, disks: list[Disk], released: Iterable[str] = ()) 
     return records
 
 
+def to_grow(spec: Stack, disks: list[Disk]) -> list[Disk]:
+    """The stack's data disks smaller than data_disk.size_gib (a smaller size is refused before any call)."""
+    if spec.data_disk is None:
+        return []
+    return [d for d in disks if d.size and d.size < spec.data_disk.size_gib]
+
+
+def grow_disks(ctx: Context, disks: list[Disk]) -> list[Record]:
+    """ResizeDisk online: the block device grows at once, the instance keeps running; the ext4 filesystem
+    on it is grown by the user data's mount script (resize2fs) when an instance next mounts it."""
+    size = ctx.spec.data_disk.size_gib if ctx.spec.data_disk else 0
+    out = []
+    for disk in disks:
+        # NewSize must exceed the current size (InvalidDiskSize.TooSmall): a retry after a lost answer
+        # reads the disk and counts a grown one as done.
+        ctx.call(STEP, disk.id, "ecs", "ResizeDisk", {"DiskId": disk.id, "NewSize": size, "Type": "online"},
+                 busy=True, verify=lambda d=disk.id: (describe_disks(ctx, [d]).get(d) or disk).size >= size)
+        log.info("data-disk: %s grown %d -> %d GiB (ResizeDisk online)", disk.id, disk.size, size)
+        out.append(Record(DATA_DISK, disk.id, "changed", disk.status, {"size_gib": [disk.size, size]}))
+        disk.size = size
+    return out
+
+
 def remember_found(ctx: Context, disks: list[Disk]) -> None:
     """Record attached disks found by tag that the state lacks (a lost state, or a crash before the
     AttachDisk answer came back); writes only when something is new."""

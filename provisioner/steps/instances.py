@@ -14,6 +14,7 @@ from .. import TOOL
 from ..errors import NoStock, NotFound, ProvisionerError
 from ..resources import Disk, Instance, SecurityGroup, VSwitch
 from ..serving.userdata import build_user_data
+from ..template import template_of, template_tag
 from ..tokens import token_key
 from . import common
 from .common import (INSTANCE, Context, Record, chunks, describe_pages, owned, read_tags, tag_filter, tags_for,
@@ -80,7 +81,7 @@ def user_data(ctx: Context, with_disk: bool) -> str:
 
 
 def instance_tags(ctx: Context, with_disk: bool) -> list[dict]:
-    tags = tags_for(ctx.spec, INSTANCE)
+    tags = tags_for(ctx.spec, INSTANCE) + [template_tag(ctx.spec)]
     if with_disk:
         tags.append({"Key": TAG_DATA_DISK, "Value": "yes"})
     return tags
@@ -146,6 +147,8 @@ def ensure_instances(ctx: Context, found: list[Instance], vswitch_for: Callable[
     """
     result = InstanceSet(sorted(found, key=lambda i: i.order))
     _remember(ctx, result.ids)
+    current = template_of(ctx.spec)
+    ctx.state.record_template(current.digest, current.fields)    # before any create carries its tag
     stopped = [i.id for i in result.instances if i.status == "Stopped"]
     if stopped:
         result.started, cannot = start_or_give_up(ctx, stopped)

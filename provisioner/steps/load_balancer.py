@@ -96,12 +96,20 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
             log.warning("SLB %s is %s but the stack asks for %s; the address type cannot change in place",
                         lb.id, lb.address_type, spec.load_balancer.address_type)
         detail = {"address": lb.address, "billing": lb.charge_type}
+        action = "existing"
+        if lb.name and lb.name != lb_name(spec):
+            # Renamed outside the stack: SetLoadBalancerName restores it (in place, the endpoint stays).
+            ctx.call(STEP, lb.id, "slb", "SetLoadBalancerName",
+                     {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerName": lb_name(spec)}, busy=True)
+            log.info("load-balancer: %s renamed %s -> %s", lb.id, lb.name, lb_name(spec))
+            detail["name"] = [lb.name, lb_name(spec)]
+            lb.name, action = lb_name(spec), "changed"
         if lb.charge_type == LEGACY_CHARGE:
             # Bought before pay-by-specification left sale: kept as it is (it still serves); `plan` says so.
             log.warning("SLB %s is billed pay-by-specification, which is no longer sold; it is kept as it is and"
                         " can be converted to pay-by-LCU with %s", lb.id, CONVERT_ACTION)
             detail["billing"] = "pay-by-specification (can be converted with " + CONVERT_ACTION + ")"
-        return lb, Record(LOAD_BALANCER, lb.id, "existing", lb.status, detail)
+        return lb, Record(LOAD_BALANCER, lb.id, action, lb.status, detail)
     charge = CHARGE_TYPES[spec.load_balancer.billing]
     # Pay-by-LCU: no LoadBalancerSpec (it applies to pay-by-specification only), billed by traffic.
     params = {"RegionId": ctx.region, "AddressType": spec.load_balancer.address_type,
@@ -334,31 +342,39 @@ def delete_listener(ctx: Context, lb: LoadBalancer, listener: Listener) -> Recor
 
 # --- backends ------------------------------------------------------------------------------------------
 
-def backend_diff(lb: LoadBalancer, instance_ids: list[str], ours: set[str]) -> tuple[list[str], list[str], list[str]]:
+def backend_diff(lb: LoadBalancer, instance_ids: list[str], ours: set[str],
+                 weights: dict[str, int] | None = None) -> tuple[list[str], list[str], list[str]]:
     """(add, remove, reweight): our instances missing from the SLB; backends of this stack's instances that
-    should go (deleted or not in the set); ours with a weight other than 100. Foreign backends are kept."""
+    should go (deleted or not in the set); ours with a weight other than 100 (or than `weights` says: a
+    canary's rollout, provisioner/replace.py). Foreign backends are kept."""
+    weights = weights or {}
     current = {b.server_id: b for b in lb.backends or []}
     add = [i for i in instance_ids if i not in current]
     remove = [sid for sid in current if sid in ours and sid not in instance_ids]
-    reweight = [i for i in instance_ids if i in current and current[i].weight != WEIGHT]
+    reweight = [i for i in instance_ids if i in current and current[i].weight != weights.get(i, WEIGHT)]
     return add, remove, reweight
 
 
-def ensure_backends(ctx: Context, lb: LoadBalancer, instance_ids: list[str], ours: set[str]) -> Record:
-    """Every instance of the stack is a backend with weight 100 (AddBackendServers 20 per call)."""
-    add, remove, reweight = backend_diff(lb, instance_ids, ours)
+def ensure_backends(ctx: Context, lb: LoadBalancer, instance_ids: list[str], ours: set[str],
+                    weights: dict[str, int] | None = None) -> Record:
+    """Every instance of the stack is a backend with weight 100, or the weight a canary rollout set
+    (AddBackendServers 20 per call)."""
+    weights = weights or {}
+    add, remove, reweight = backend_diff(lb, instance_ids, ours, weights)
     for batch in chunks(add, MAX_BACKENDS):
         ctx.call(STEP, lb.id, "slb", "AddBackendServers",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch)}, busy=True)
+                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch, weights)},
+                 busy=True)
     for batch in chunks(reweight, MAX_BACKENDS):
         ctx.call(STEP, lb.id, "slb", "SetBackendServers",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch)}, busy=True)
+                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch, weights)},
+                 busy=True)
     if remove:
         remove_backends(ctx, lb, remove)
     if add:
         log.info("load-balancer: %s serves through %d new backend(s): %s", lb.id, len(add), ", ".join(add))
     current = {b.server_id: b for b in lb.backends or []}
-    lb.backends = [Backend(i, WEIGHT) for i in instance_ids] + [b for sid, b in current.items()
+    lb.backends = [Backend(i, weights.get(i, WEIGHT)) for i in instance_ids] + [b for sid, b in current.items()
                                                              if sid not in instance_ids and sid not in ours]
     action = "changed" if (add or remove or reweight) else "existing"
     return Record("backends", lb.id, action, detail={"added": add, "removed": remove, "reweighted": reweight,
@@ -373,8 +389,9 @@ def remove_backends(ctx: Context, lb: LoadBalancer, ids: list[str]) -> None:
     lb.backends = [b for b in lb.backends or [] if b.server_id not in set(ids)]
 
 
-def _servers(ids) -> str:
-    return json.dumps([{"ServerId": i, "Weight": str(WEIGHT), "Type": "ecs"} for i in ids])
+def _servers(ids, weights: dict[str, int] | None = None) -> str:
+    weights = weights or {}
+    return json.dumps([{"ServerId": i, "Weight": str(weights.get(i, WEIGHT)), "Type": "ecs"} for i in ids])
 
 
 # --- delete --------------------------------------------------------------------------------------------

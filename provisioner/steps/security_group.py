@@ -15,20 +15,24 @@ STEP = "security-group"
 MAX_PERMISSIONS = 100          # AuthorizeSecurityGroup/RevokeSecurityGroup: 1-100 Permissions.N per call
 
 
-def desired_rules(spec: Stack) -> list[Rule]:
-    """Ingress the stack needs: the serving port from the SLB range and the VPC (plus any listed
-    serving_cidrs), SSH only from the admin CIDRs. Never 0.0.0.0/0; egress is left as the default."""
-    port = f"{spec.serving.port}/{spec.serving.port}"
-    rules = [Rule("TCP", port, SLB_SOURCE_CIDR, description="SLB health checks and traffic"),
-             Rule("TCP", port, spec.network.vpc_cidr, description="inside the VPC")]
-    rules += [Rule("TCP", port, cidr, description="serving_cidrs") for cidr in spec.access.serving_cidrs]
+def desired_rules(spec: Stack, ports: set[int] | None = None) -> list[Rule]:
+    """Ingress the stack needs: each serving port from the SLB range and the VPC (plus any listed
+    serving_cidrs), SSH only from the admin CIDRs. Never 0.0.0.0/0; egress is left as the default.
+    `ports`: the serving ports of the templates present in the fleet (a port rollout keeps the old port
+    open until its last instance left); default the stack's."""
+    rules: list[Rule] = []
+    for number in sorted(ports or {spec.serving.port}):
+        port = f"{number}/{number}"
+        rules += [Rule("TCP", port, SLB_SOURCE_CIDR, description="SLB health checks and traffic"),
+                  Rule("TCP", port, spec.network.vpc_cidr, description="inside the VPC")]
+        rules += [Rule("TCP", port, cidr, description="serving_cidrs") for cidr in spec.access.serving_cidrs]
     rules += [Rule("TCP", "22/22", cidr, description="SSH from admin_cidrs") for cidr in spec.access.admin_cidrs]
     return rules
 
 
-def rule_changes(spec: Stack, current: list[Rule]) -> tuple[list[Rule], list[Rule]]:
+def rule_changes(spec: Stack, current: list[Rule], ports: set[int] | None = None) -> tuple[list[Rule], list[Rule]]:
     """(rules to authorize, rules to revoke) to make the group's ingress exactly the desired set."""
-    want = {r.key: r for r in desired_rules(spec)}
+    want = {r.key: r for r in desired_rules(spec, ports)}
     have = {r.key: r for r in current}
     missing = [r for k, r in want.items() if k not in have]
     extra = [r for k, r in have.items() if k not in want]
@@ -62,7 +66,9 @@ def pick(ctx: Context, groups: list[SecurityGroup], vpc_id: str) -> SecurityGrou
     return in_vpc[0] if in_vpc else None
 
 
-def ensure_security_group(ctx: Context, vpc: Vpc, found: list[SecurityGroup]) -> tuple[SecurityGroup, Record]:
+def ensure_security_group(ctx: Context, vpc: Vpc, found: list[SecurityGroup],
+                          ports: set[int] | None = None) -> tuple[SecurityGroup, Record]:
+    """The group, with ingress for `ports` (the serving ports of the templates present; default the stack's)."""
     group = pick(ctx, found, vpc.id)
     action = "existing"
     if group is None:
@@ -78,16 +84,16 @@ def ensure_security_group(ctx: Context, vpc: Vpc, found: list[SecurityGroup]) ->
     ctx.state.set(SECURITY_GROUP, group.id)
     if group.rules is None:
         read_rules(ctx, group)
-    authorized, revoked = reconcile_rules(ctx, group)
+    authorized, revoked = reconcile_rules(ctx, group, ports)
     if action == "existing" and (authorized or revoked):
         action = "changed"
     return group, Record(SECURITY_GROUP, group.id, action,
                          detail={"rules_authorized": authorized, "rules_revoked": revoked})
 
 
-def reconcile_rules(ctx: Context, group: SecurityGroup) -> tuple[int, int]:
+def reconcile_rules(ctx: Context, group: SecurityGroup, ports: set[int] | None = None) -> tuple[int, int]:
     """Authorize the missing ingress rules and revoke the ones the spec does not give (batched)."""
-    missing, extra = rule_changes(ctx.spec, group.rules or [])
+    missing, extra = rule_changes(ctx.spec, group.rules or [], ports)
     for i in range(0, len(missing), MAX_PERMISSIONS):
         batch = missing[i:i + MAX_PERMISSIONS]
         # Authorizing a rule that exists already succeeds without adding one (ECS docs), so a retry is safe.

@@ -1,9 +1,9 @@
 """SLB routes of the control API: test set-ups the public API can no longer make (a legacy CLB)."""
 from __future__ import annotations
 
-from ..control import route
-from . import models
-from .common import LB_KIND
+from ...control import route
+from ..models import billing
+from ..models.base import LB_KIND
 
 
 @route("POST", "/_localcloud/slb/pay_by_spec")
@@ -15,6 +15,6 @@ def pay_by_spec(emu, data):
         lb = emu.store.get(LB_KIND, lb_id)
         if lb is None:
             return 404, {"error": f"no load balancer {lb_id!r}"}
-        models.make_pay_by_spec(emu.cloud, lb, str(data.get("spec") or "slb.s1.small"))
+        billing.make_pay_by_spec(emu.cloud, lb, str(data.get("spec") or "slb.s1.small"))
         emu.store.commit()
     return 200, {"ok": True, "load_balancer_id": lb_id, "instance_charge_type": "PayBySpec"}

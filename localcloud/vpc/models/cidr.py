@@ -4,7 +4,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable
 
-from ..errors import CloudError
+from ..exceptions import (CidrBlockNotInVpc, InvalidCidrBlockMalformed, InvalidCidrBlockMaskLength,
+                          InvalidCidrBlockOverlapped, InvalidUserCidrFormat, InvalidUserCidrMalformed,
+                          InvalidUserCidrQuota, InvalidVpcCidrBlock)
 
 # Ranges no VPC or vSwitch may use, "or their subnets" (CreateVpc / CreateVSwitch CidrBlock docstrings).
 FORBIDDEN = [ipaddress.IPv4Network(n) for n in ("100.64.0.0/10", "224.0.0.0/4", "127.0.0.0/8", "169.254.0.0/16")]
@@ -33,7 +35,7 @@ def check_vpc_cidr(value: str) -> ipaddress.IPv4Network:
     """CreateVpc: a malformed or disallowed block is `InvalidParameter` "Specified CIDR block is not valid"."""
     net = parse(value)
     if net is None or not VPC_MASKS[0] <= net.prefixlen <= VPC_MASKS[1] or _forbidden(net):
-        raise CloudError("InvalidParameter", "Specified CIDR block is not valid.", 400)
+        raise InvalidVpcCidrBlock()
     return net
 
 
@@ -43,13 +45,13 @@ def check_user_cidrs(value: str | None) -> list[str]:
         return []
     items = [v.strip() for v in value.split(",") if v.strip()]
     if len(items) > 3:
-        raise CloudError("InvalidUserCidr.Quota", "Specified UserCidr number is greater than 3.", 400)
+        raise InvalidUserCidrQuota()
     for item in items:
         net = parse(item)
         if net is None:
-            raise CloudError("InvalidParameter", "Specified UserCidr invalid format.", 400)
+            raise InvalidUserCidrFormat()
         if net.overlaps(FORBIDDEN[0]):
-            raise CloudError("InvalidUserCidr.Malformed", "Specified UserCidr overlapping in of 100.64.0.0/10.", 400)
+            raise InvalidUserCidrMalformed()
     return items
 
 
@@ -58,27 +60,26 @@ def check_vswitch_cidr(value: str, vpc_net: ipaddress.IPv4Network,
     """CreateVSwitch CidrBlock: well formed, mask 16-29, inside the VPC, no overlap with another vSwitch."""
     net = parse(value)
     if net is None or _forbidden(net):
-        raise CloudError("InvalidCidrBlock.Malformed", "Specified CIDR block is not valid.", 400)
+        raise InvalidCidrBlockMalformed()
     if not VSWITCH_MASKS[0] <= net.prefixlen <= VSWITCH_MASKS[1]:
-        # The documented code carries the typo "Cirdr".
-        raise CloudError("InvalidCirdrBlock.MaskLength", "Specified CIDR block is not valid .", 400)
+        raise InvalidCidrBlockMaskLength()
     if not net.subnet_of(vpc_net):
-        raise CloudError("InvalidParameter", "Specified CIDR block is not valid in VPC.", 400)
+        raise CidrBlockNotInVpc()
     for other in siblings:
         if net.overlaps(ipaddress.IPv4Network(other)):
-            raise CloudError("InvalidCidrBlock.Overlapped", "Specified CIDR block overlapped with other subnets.", 400)
+            raise InvalidCidrBlockOverlapped()
     return net
 
 
 def allocate(mask: int, vpc_net: ipaddress.IPv4Network, siblings: Iterable[str]) -> ipaddress.IPv4Network:
     """CreateVSwitch with CidrMask only: the first free block of that size inside the VPC."""
     if not VSWITCH_MASKS[0] <= mask <= VSWITCH_MASKS[1] or mask < vpc_net.prefixlen:
-        raise CloudError("InvalidCirdrBlock.MaskLength", "Specified CIDR block is not valid .", 400)
+        raise InvalidCidrBlockMaskLength()
     taken = [ipaddress.IPv4Network(s) for s in siblings]
     for candidate in vpc_net.subnets(new_prefix=mask):
         if not any(candidate.overlaps(t) for t in taken):
             return candidate
-    raise CloudError("InvalidCidrBlock.Overlapped", "Specified CIDR block overlapped with other subnets.", 400)
+    raise InvalidCidrBlockOverlapped()
 
 
 def usable_addresses(cidr: str) -> int:

@@ -1,0 +1,1 @@
+"""VPC state and logic: VPCs, vSwitches, CIDR rules and tags, with typed arguments."""
