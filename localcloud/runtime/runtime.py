@@ -89,6 +89,7 @@ class Runtime:
         self._mutex = threading.RLock()
         self._wake = threading.Event()
         self._closed = False
+        self.passes = 0     # reconcile passes done: tests count them to show that nothing happened meanwhile
         self.cloud.listeners.append(self.on_change)
         self._worker = threading.Thread(target=self._run, name="localcloud-runtime", daemon=True)
         self._worker.start()
@@ -193,6 +194,7 @@ class Runtime:
                 with self._mutex:
                     if not self._closed:
                         self.reconcile()
+                        self.passes += 1
             except Exception:
                 log.exception("runtime reconcile failed")
 
@@ -318,7 +320,7 @@ class Runtime:
                 "user": self.identity.name, "python": self.identity.python,
                 "instances": [w.describe() for w in self.workloads.values()],
                 "listeners": [lst.describe() for lst in self.listeners.values()],
-                "listener_errors": dict(self._listener_errors),
+                "listener_errors": dict(self._listener_errors), "passes": self.passes,
             }
 
     def kill(self, instance_id: str, signum: int) -> dict | None:

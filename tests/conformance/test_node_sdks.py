@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REGION, sdk_config
-from tests.localcloud.support import ZONE
-from tests.localcloud.test_ecs_support import IMAGE, TYPE
+from tests.helpers import REGION, sdk_config
+from tests.localcloud.helpers import IMAGE, TYPE, ZONE
 
 HERE = Path(__file__).parent
 NODE, NPM = shutil.which("node"), shutil.which("npm")

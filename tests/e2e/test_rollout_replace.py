@@ -2,10 +2,10 @@
 (provisioner/replace.py), under a steady stream of inference requests through the real local balancer."""
 from __future__ import annotations
 
-import yaml
 import pytest
+import yaml
 
-from e2e_support import Stream
+from tests.e2e.helpers import Stream
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -8,7 +8,7 @@ import pytest
 from alibabacloud_vpc20160428 import models as vpc_models
 
 from localcloud.server import serve_in_thread, stop
-from tests.conftest import REGION, Control
+from tests.helpers import REGION, Control
 
 
 def create_vpc(client, token=None, name="v"):
@@ -122,11 +122,25 @@ def test_faults_are_deterministic_under_a_seed(vpc, control):
     assert {"ok", "Throttling.User"} <= set(first)
 
 
-def test_added_latency_delays_the_answer(vpc, control):
+def test_added_latency_delays_the_answer(vpc, control, monkeypatch):
+    from localcloud import server as server_module
+
+    delays = []
+
+    class Clock:
+        """The server's time module, noting how long it holds an answer back."""
+
+        def __getattr__(self, name):
+            return getattr(time, name)
+
+        def sleep(self, seconds):
+            delays.append(seconds)
+            time.sleep(seconds)
+
+    monkeypatch.setattr(server_module, "time", Clock())
     control.faults(rules=[{"action": "DescribeVpcs", "latency_ms": 300}])
-    start = time.monotonic()
     describe_vpcs(vpc)
-    assert time.monotonic() - start >= 0.3
+    assert delays == [0.3]      # the answer was held back 300 ms (observed, not timed)
 
 
 def test_fault_rates_outside_zero_to_one_are_refused(control):
@@ -138,7 +152,7 @@ def test_fault_rates_outside_zero_to_one_are_refused(control):
 def test_vpc_becomes_available_only_when_the_clock_reaches_its_creation_time(tmp_path):
     from alibabacloud_vpc20160428.client import Client
 
-    from tests.conftest import sdk_config
+    from tests.helpers import sdk_config
 
     server, _ = serve_in_thread(str(tmp_path), speed=1.0, runtime=False)
     try:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from alibabacloud_ecs20140526 import models as em
 
 from localcloud import catalog
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, assert_error, error_of
-from tests.localcloud.test_ecs_support import IMAGE
+from tests.helpers import REGION
+from tests.localcloud.helpers import IMAGE, assert_complete, assert_error, error_of
 
 
 def available(ecs, **kwargs):

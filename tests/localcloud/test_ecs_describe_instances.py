@@ -6,9 +6,8 @@ import json
 import pytest
 from alibabacloud_ecs20140526 import models as em
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of, make_network
-from tests.localcloud.test_ecs_support import instance, net, run  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, error_of, instance, make_network, run
 
 
 def describe(ecs, **kwargs):

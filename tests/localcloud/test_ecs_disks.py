@@ -6,9 +6,8 @@ import json
 from alibabacloud_ecs20140526 import models as em
 
 from localcloud.profile import DURATIONS
-from tests.conftest import REGION
-from tests.localcloud.support import ZONE, assert_complete, assert_error, error_of
-from tests.localcloud.test_ecs_support import create_disk, disk, disks, net, run, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import ZONE, assert_complete, assert_error, create_disk, disk, disks, error_of, run
 
 
 def attach(ecs, instance_id, disk_id, **kwargs):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from alibabacloud_ecs20140526 import models as em
 
 from localcloud import catalog
-from tests.conftest import REGION
-from tests.localcloud.support import add_vswitch, assert_error, error_of
-from tests.localcloud.test_ecs_support import create_disk, instance, net, run, run_request  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import add_vswitch, assert_error, create_disk, error_of, instance, run, run_request
 
 FAMILY = "acs:ubuntu_22_04_x64"
 NEWEST = "ubuntu_22_04_x64_20G_alibase_20250722.vhd"

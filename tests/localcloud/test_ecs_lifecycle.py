@@ -5,9 +5,8 @@ from __future__ import annotations
 from alibabacloud_ecs20140526 import models as em
 
 from localcloud.profile import DURATIONS
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of
-from tests.localcloud.test_ecs_support import disks, instances, net, run, status_of, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, disks, error_of, instances, run, status_of
 
 PENDING, STARTING, STOPPING = DURATIONS["instance.pending"], DURATIONS["instance.starting"], \
     DURATIONS["instance.stopping"]

@@ -5,9 +5,8 @@ import base64
 
 from alibabacloud_ecs20140526 import models as em
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of
-from tests.localcloud.test_ecs_support import create_disk, disk, disks, net, run, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, create_disk, disk, disks, error_of, run
 
 
 def resize(ecs, disk_id, new_size, **kwargs):

@@ -5,9 +5,20 @@ import base64
 
 from alibabacloud_ecs20140526 import models as em
 
-from tests.conftest import REGION
-from tests.localcloud.support import ZONE, add_vswitch, assert_complete, assert_error, error_of, make_network
-from tests.localcloud.test_ecs_support import disks, instance, instances, net, run, run_request, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import (
+    ZONE,
+    add_vswitch,
+    assert_complete,
+    assert_error,
+    disks,
+    error_of,
+    instance,
+    instances,
+    make_network,
+    run,
+    run_request,
+)
 
 
 def run_error(ecs, net, amount=1, **kwargs):
@@ -288,7 +299,7 @@ def test_legacy_sdk_runs_and_describes_instances_with_hmac_sha1(emulator, ecs, n
     from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
     from aliyunsdkecs.request.v20140526.RunInstancesRequest import RunInstancesRequest
 
-    from tests.conftest import credentials_for
+    from tests.helpers import credentials_for
 
     creds = credentials_for(emulator.url)
     client = AcsClient(creds.access_key_id, creds.access_key_secret, REGION)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from alibabacloud_ecs20140526 import models as em
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of
-from tests.localcloud.test_ecs_support import disks, instance, net, run, run_request  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, disks, error_of, instance, run, run_request
 
 TAGS = [em.RunInstancesRequestTag(key="fleet:stack", value="s1"), em.RunInstancesRequestTag(key="role", value="x")]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 from alibabacloud_ecs20140526 import models as em
 from alibabacloud_vpc20160428 import models as vm
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, assert_error, error_of, make_network
-from tests.localcloud.test_ecs_support import net, run, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_complete, assert_error, error_of, make_network, run
 
 
 def create_group(ecs, vpc_id, **kwargs):

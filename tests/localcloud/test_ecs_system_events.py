@@ -6,9 +6,8 @@ from __future__ import annotations
 from alibabacloud_ecs20140526 import models as em
 from alibabacloud_vpc20160428 import models as vm
 
-from tests.conftest import REGION
-from tests.localcloud.support import ZONE, assert_error, error_of
-from tests.localcloud.test_ecs_support import instance, net, run, status_of  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import ZONE, assert_error, error_of, instance, run, status_of
 
 
 def history(ecs, **kwargs):

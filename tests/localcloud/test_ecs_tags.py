@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from alibabacloud_ecs20140526 import models as em
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of, tag_rows
-from tests.localcloud.test_ecs_support import create_disk, instance, net, run  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, create_disk, error_of, instance, run, tag_rows
 
 
 def tag(ecs, resource_type, ids, pairs):

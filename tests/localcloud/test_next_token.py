@@ -6,8 +6,8 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_slb20140515 import models as sm
 from alibabacloud_vpc20160428 import models as vm
 
-from tests.conftest import REGION
-from tests.localcloud.test_ecs_support import create_disk, net, run  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import create_disk, run
 
 
 def walk(call, key) -> tuple[list, list]:
@@ -23,7 +23,7 @@ def walk(call, key) -> tuple[list, list]:
     raise AssertionError("more than 20 pages")
 
 
-def test_describe_instances_pages_by_max_results_and_ends_with_an_empty_token(ecs, net):  # noqa: F811
+def test_describe_instances_pages_by_max_results_and_ends_with_an_empty_token(ecs, net):
     made = run(ecs, net, amount=25)
     items, tokens = walk(lambda t: ecs.describe_instances(em.DescribeInstancesRequest(
         region_id=REGION, max_results=10, next_token=t)).body, lambda b: [i.instance_id for i in b.instances.instance])
@@ -31,7 +31,7 @@ def test_describe_instances_pages_by_max_results_and_ends_with_an_empty_token(ec
     assert len(tokens) == 3 and all(tokens[:2]) and tokens[2] == ""
 
 
-def test_page_number_answers_carry_an_empty_next_token(ecs, net):  # noqa: F811
+def test_page_number_answers_carry_an_empty_next_token(ecs, net):
     run(ecs, net, amount=2)
     create_disk(ecs)
     assert ecs.describe_instances(em.DescribeInstancesRequest(region_id=REGION, page_size=1)).body.next_token == ""
@@ -39,14 +39,14 @@ def test_page_number_answers_carry_an_empty_next_token(ecs, net):  # noqa: F811
     assert ecs.describe_security_groups(em.DescribeSecurityGroupsRequest(region_id=REGION)).body.next_token == ""
 
 
-def test_describe_disks_pages_by_max_results(ecs, net):  # noqa: F811
+def test_describe_disks_pages_by_max_results(ecs, net):
     made = [create_disk(ecs) for _ in range(12)]
     items, tokens = walk(lambda t: ecs.describe_disks(em.DescribeDisksRequest(
         region_id=REGION, max_results=10, next_token=t)).body, lambda b: [d.disk_id for d in b.disks.disk])
     assert items == made and tokens[-1] == ""
 
 
-def test_describe_security_groups_pages_by_max_results(ecs, net):  # noqa: F811
+def test_describe_security_groups_pages_by_max_results(ecs, net):
     made = [net.sg_id] + [ecs.create_security_group(em.CreateSecurityGroupRequest(
         region_id=REGION, vpc_id=net.vpc_id)).body.security_group_id for _ in range(4)]
     items, tokens = walk(lambda t: ecs.describe_security_groups(em.DescribeSecurityGroupsRequest(
@@ -55,13 +55,13 @@ def test_describe_security_groups_pages_by_max_results(ecs, net):  # noqa: F811
     assert items == made and len(tokens) == 3 and tokens[-1] == ""
 
 
-def test_describe_security_group_attribute_has_an_empty_next_token(ecs, net):  # noqa: F811
+def test_describe_security_group_attribute_has_an_empty_next_token(ecs, net):
     body = ecs.describe_security_group_attribute(em.DescribeSecurityGroupAttributeRequest(
         region_id=REGION, security_group_id=net.sg_id)).body
     assert body.next_token == ""
 
 
-def test_list_tag_resources_of_ecs_vpc_and_slb_end_with_an_empty_token(ecs, vpc, slb, net):  # noqa: F811
+def test_list_tag_resources_of_ecs_vpc_and_slb_end_with_an_empty_token(ecs, vpc, slb, net):
     ecs_body = ecs.list_tag_resources(em.ListTagResourcesRequest(
         region_id=REGION, resource_type="securitygroup", resource_id=[net.sg_id])).body
     vpc_body = vpc.list_tag_resources(vm.ListTagResourcesRequest(

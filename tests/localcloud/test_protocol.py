@@ -11,7 +11,7 @@ from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
 from localcloud.auth import Verifier
-from tests.conftest import REGION, credentials_for, sdk_config
+from tests.helpers import REGION, credentials_for, sdk_config
 
 
 def describe_vpcs(client):

@@ -16,9 +16,8 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_slb20140515 import models as sm
 
 from localcloud import encoding
-from tests.conftest import REGION, credentials_for
-from tests.localcloud.support import make_network
-from tests.localcloud.test_ecs_support import IMAGE, TYPE
+from tests.helpers import REGION, credentials_for
+from tests.localcloud.helpers import IMAGE, TYPE, make_network
 
 ECS, VPC, SLB = "2014-05-26", "2016-04-28", "2014-05-15"
 VIEWS = [(ECS, "DescribeInstances", {"PageSize": 100}), (ECS, "DescribeDisks", {"MaxResults": 500}),
@@ -127,7 +126,7 @@ def test_cached_answers_equal_fresh_ones_across_create_tag_stop_rename_and_delet
 def test_an_answer_depending_on_another_kind_is_rebuilt_when_that_kind_changes(emulator, vpc, control, stack):
     net, _, _ = stack
     before = assert_cached_equals_fresh(emulator)["DescribeVpcs"]
-    from tests.localcloud.support import add_vswitch
+    from tests.localcloud.helpers import add_vswitch
 
     add_vswitch(vpc, net, "10.0.2.0/24", control=control)
     after = assert_cached_equals_fresh(emulator)["DescribeVpcs"]

@@ -6,15 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 import localcloud
 from localcloud.runtime.testing import demo_user_data
 from localcloud.store import Store
-from tests.conftest import Control
-from tests.runtime_support import wait_until
+from tests.helpers import Control, eventually
 
 pytestmark = pytest.mark.timeout(60)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(localcloud.__file__)))
@@ -46,7 +44,7 @@ def serve(data_dir: str, *extra: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "localcloud", "serve", "--port", "0", "--data-dir", data_dir,
                              "--instant", *extra], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     state = os.path.join(data_dir, "localcloud.json")
-    url = wait_until(lambda: os.path.exists(state) and json.load(open(state))["url"], "the emulator to listen")
+    url = eventually(lambda: os.path.exists(state) and json.load(open(state))["url"], "the emulator to listen")
     return proc, url
 
 
@@ -55,7 +53,7 @@ def workloads(url: str) -> list[dict]:
 
 
 def running_pids(url: str, count: int) -> list[int]:
-    return wait_until(lambda: len([w for w in workloads(url) if w["state"] == "running"]) == count
+    return eventually(lambda: len([w for w in workloads(url) if w["state"] == "running"]) == count
                       and [w["pid"] for w in workloads(url)], f"{count} workloads")
 
 
@@ -85,7 +83,7 @@ def test_a_sigkilled_emulator_leaves_no_workload_behind(tmp_path):
     pids = running_pids(url, 1)
     proc.kill()
     proc.wait(timeout=10)
-    wait_until(lambda: not [pid for pid in pids if alive(pid)], "the workload to die with the emulator", timeout=5)
+    eventually(lambda: not [pid for pid in pids if alive(pid)], "the workload to die with the emulator", timeout=5)
 
 
 def test_no_runtime_flag_runs_nothing(tmp_path):

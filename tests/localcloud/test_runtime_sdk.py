@@ -19,9 +19,8 @@ from alibabacloud_slb20140515.client import Client as SlbClient
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
 from localcloud.runtime.testing import demo_user_data
-from tests.conftest import REGION, sdk_config
-from tests.localcloud.support import make_network
-from tests.runtime_support import fresh_runtime, process_gone, wait_until
+from tests.helpers import REGION, eventually, fresh_runtime, process_gone, sdk_config
+from tests.localcloud.helpers import make_network
 
 pytestmark = pytest.mark.timeout(90)
 IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
@@ -56,7 +55,7 @@ def stack(c, amount: int = 3, user_data: str | None = None, health_uri: str = "/
     c.slb.start_load_balancer_listener(sm.StartLoadBalancerListenerRequest(
         region_id=REGION, load_balancer_id=lb.load_balancer_id, listener_port=80))
     s = types.SimpleNamespace(ids=ids, lb_id=lb.load_balancer_id, address=lb.address, url=None)
-    wait_until(lambda: set(health(c, s).values()) == {"normal"}, "every backend normal", timeout=60)
+    eventually(lambda: set(health(c, s).values()) == {"normal"}, "every backend normal", timeout=60)
     # Port 80 of the address unless another emulator on this machine holds it (then a free port, see CHOICES.md).
     s.url = c.runtime.listener_url(s.lb_id, 80)
     return s
@@ -109,11 +108,11 @@ def test_stop_instance_stops_its_server_and_health_status_turns_abnormal(cloud):
     s = stack(cloud, amount=2)
     pid = workload(cloud, s.ids[0])["pid"]
     cloud.ecs.stop_instance(em.StopInstanceRequest(instance_id=s.ids[0]))
-    wait_until(lambda: process_gone(pid), "the server to stop")
-    wait_until(lambda: health(cloud, s)[s.ids[0]] == "abnormal", "DescribeHealthStatus to say abnormal")
+    eventually(lambda: process_gone(pid), "the server to stop")
+    eventually(lambda: health(cloud, s)[s.ids[0]] == "abnormal", "DescribeHealthStatus to say abnormal")
     assert served_by(s.url, 4) == {s.ids[1]: 4}
     cloud.ecs.start_instance(em.StartInstanceRequest(instance_id=s.ids[0]))
-    wait_until(lambda: health(cloud, s)[s.ids[0]] == "normal", "the restarted server to pass")
+    eventually(lambda: health(cloud, s)[s.ids[0]] == "normal", "the restarted server to pass")
     assert served_by(s.url, 4) == {s.ids[0]: 2, s.ids[1]: 2}
 
 
@@ -121,7 +120,7 @@ def test_reboot_instance_restarts_its_server(cloud):
     s = stack(cloud, amount=1)
     before = workload(cloud, s.ids[0])
     cloud.ecs.reboot_instance(em.RebootInstanceRequest(instance_id=s.ids[0]))
-    after = wait_until(lambda: (w := workload(cloud, s.ids[0]))["pid"] != before["pid"] and w["state"] == "running" and w,
+    after = eventually(lambda: (w := workload(cloud, s.ids[0]))["pid"] != before["pid"] and w["state"] == "running" and w,
                        "a new server process")
     assert process_gone(before["pid"]) and after["boot"] == before["boot"] + 1
 
@@ -130,9 +129,9 @@ def test_delete_instance_stops_its_server_and_it_leaves_the_rotation(cloud):
     s = stack(cloud, amount=2)
     pid = workload(cloud, s.ids[0])["pid"]
     cloud.ecs.delete_instance(em.DeleteInstanceRequest(instance_id=s.ids[0], force=True))
-    wait_until(lambda: process_gone(pid), "the server to stop")
+    eventually(lambda: process_gone(pid), "the server to stop")
     assert served_by(s.url, 4) == {s.ids[1]: 4}
-    wait_until(lambda: s.ids[0] not in health(cloud, s), "the released instance to leave the backends")
+    eventually(lambda: s.ids[0] not in health(cloud, s), "the released instance to leave the backends")
 
 
 def test_weight_zero_through_set_backend_servers_drains_at_once(cloud):
@@ -146,7 +145,7 @@ def test_weight_zero_through_set_backend_servers_drains_at_once(cloud):
 def test_killed_server_is_reported_abnormal_and_skipped(cloud):
     s = stack(cloud, amount=2)
     cloud.control.request("POST", "runtime/kill", {"instance_id": s.ids[1], "signal": "KILL"})
-    wait_until(lambda: health(cloud, s)[s.ids[1]] == "abnormal", "DescribeHealthStatus to say abnormal")
+    eventually(lambda: health(cloud, s)[s.ids[1]] == "abnormal", "DescribeHealthStatus to say abnormal")
     assert health(cloud, s)[s.ids[0]] == "normal"
     assert served_by(s.url, 4) == {s.ids[0]: 4}
     assert workload(cloud, s.ids[1])["state"] == "exited"
@@ -156,7 +155,7 @@ def test_stopped_listener_closes_the_endpoint_and_reports_unavailable(cloud):
     s = stack(cloud, amount=1)
     cloud.slb.stop_load_balancer_listener(sm.StopLoadBalancerListenerRequest(
         region_id=REGION, load_balancer_id=s.lb_id, listener_port=80))
-    wait_until(lambda: cloud.runtime.listener_url(s.lb_id, 80) is None, "the balancer to stop")
+    eventually(lambda: cloud.runtime.listener_url(s.lb_id, 80) is None, "the balancer to stop")
     assert health(cloud, s) == {s.ids[0]: "unavailable"}
     with pytest.raises(urllib.error.URLError, match="refused"):
         urllib.request.urlopen(s.url + "/", timeout=2)
@@ -165,7 +164,7 @@ def test_stopped_listener_closes_the_endpoint_and_reports_unavailable(cloud):
 def test_deleted_load_balancer_closes_the_endpoint(cloud):
     s = stack(cloud, amount=1)
     cloud.slb.delete_load_balancer(sm.DeleteLoadBalancerRequest(region_id=REGION, load_balancer_id=s.lb_id))
-    wait_until(lambda: cloud.runtime.listener_url(s.lb_id, 80) is None, "the balancer to stop")
+    eventually(lambda: cloud.runtime.listener_url(s.lb_id, 80) is None, "the balancer to stop")
     with pytest.raises(urllib.error.URLError, match="refused"):
         urllib.request.urlopen(s.url + "/", timeout=2)
 
@@ -203,7 +202,7 @@ def test_a_new_instance_gets_traffic_only_after_its_health_check_passes(cloud):
     set_weights(cloud, s.lb_id, {new: 100}, add=True)
     assert health(cloud, s)[new] == "abnormal"
     assert served_by(s.url, 4) == {s.ids[0]: 4}
-    wait_until(lambda: health(cloud, s)[new] == "normal", "the new instance to pass its checks")
+    eventually(lambda: health(cloud, s)[new] == "normal", "the new instance to pass its checks")
     assert served_by(s.url, 4) == {s.ids[0]: 2, new: 2}
 
 
@@ -231,9 +230,9 @@ def test_failover_under_a_steady_stream_loses_at_most_one_percent(cloud):
     threads = [threading.Thread(target=client) for _ in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(1.0)
+    eventually(lambda: len(results) >= 50, "the stream to flow before the crash")
     cloud.control.request("POST", "runtime/kill", {"instance_id": s.ids[1]})
-    out_at = wait_until(lambda: health(cloud, s)[s.ids[1]] == "abnormal" and time.monotonic(), "the dead backend out")
+    out_at = eventually(lambda: health(cloud, s)[s.ids[1]] == "abnormal" and time.monotonic(), "the dead backend out")
     for thread in threads:
         thread.join()
     failed = [t for t, status in results if status != 200]
@@ -251,7 +250,7 @@ def test_a_tcp_listener_relays_to_the_backends_with_tcp_health_checks(cloud):
         region_id=REGION, load_balancer_id=s.lb_id, listener_port=9000))
     rows = lambda: cloud.slb.describe_health_status(sm.DescribeHealthStatusRequest(  # noqa: E731
         region_id=REGION, load_balancer_id=s.lb_id, listener_port=9000)).body.backend_servers.backend_server
-    wait_until(lambda: {r.server_health_status for r in rows()} == {"normal"}, "TCP checks to pass")
+    eventually(lambda: {r.server_health_status for r in rows()} == {"normal"}, "TCP checks to pass")
     url = cloud.runtime.listener_url(s.lb_id, 9000)
     assert url.startswith(f"tcp://{s.address}:")
     assert served_by(url.replace("tcp://", "http://"), 4) == {iid: 2 for iid in s.ids}

@@ -6,13 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client
 
-from tests.conftest import REGION, Control, sdk_config
+from tests.helpers import REGION, Control, eventually, sdk_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -27,15 +26,15 @@ def start(data_dir, *extra) -> subprocess.Popen:
 
 def wait_ready(proc, data_dir, timeout=20.0) -> dict:
     info_path = os.path.join(str(data_dir), "localcloud.json")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(info_path):
-            with open(info_path) as handle:
-                return json.load(handle)
+
+    def written() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"server exited early: {proc.stderr.read()}")
-        time.sleep(0.05)
-    raise AssertionError("server did not become ready")
+        return os.path.exists(info_path)
+
+    eventually(written, "the server to write localcloud.json (ready)", timeout=timeout)
+    with open(info_path) as handle:
+        return json.load(handle)
 
 
 def stop_gracefully(proc) -> int:

@@ -7,25 +7,10 @@ import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import error_of, make_network
-
-IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
-
-
-def network(vpc, ecs, cidr="10.0.0.0/16"):
-    """A VPC with one vSwitch (zone h) and a security group."""
-    return make_network(ecs, vpc, vpc_cidr=cidr, vsw_cidr=cidr.replace("0.0/16", "1.0/24"), zone="cn-hangzhou-h")
-
-
-def run(ecs, net, amount=1) -> list[str]:
-    ids = ecs.run_instances(ecs_models.RunInstancesRequest(
-        region_id=REGION, image_id=IMAGE, instance_type="ecs.g7.large", security_group_id=net.sg_id,
-        v_switch_id=net.vsw_id, amount=amount)).body.instance_id_sets.instance_id_set
-    statuses = {i.status for i in ecs.describe_instances(ecs_models.DescribeInstancesRequest(
-        region_id=REGION, instance_ids=json.dumps(ids))).body.instances.instance}
-    assert statuses == {"Running"}
-    return ids
+from tests.helpers import REGION
+from tests.localcloud.helpers import error_of
+from tests.localcloud.helpers import run_running as run
+from tests.localcloud.helpers import slb_network as network
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import urllib.error
 import pytest
 from alibabacloud_slb20140515 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, error_of
 
 BUSY = {"ServiceIsConfiguring": 400, "OperationBusy": 400, "BackendServer.configuring": 409, "ServiceIsStopping": 409}
 

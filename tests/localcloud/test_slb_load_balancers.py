@@ -7,8 +7,8 @@ import pytest
 from alibabacloud_slb20140515 import models as m
 from alibabacloud_vpc20160428 import models as vpc_models
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, error_of
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_complete, error_of
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from alibabacloud_slb20140515 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import error_of, tag_rows
+from tests.helpers import REGION
+from tests.localcloud.helpers import error_of, tag_rows
 
 
 @pytest.fixture

@@ -3,18 +3,11 @@ from __future__ import annotations
 
 import pytest
 from alibabacloud_slb20140515 import models as m
-from alibabacloud_slb20140515.client import Client
 from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
-from tests.conftest import REGION, Control, sdk_config
-from tests.localcloud.support import error_of
-
-
-@pytest.fixture
-def timed(timed_server):
-    timed_server.emulator.reset()
-    return Client(sdk_config(timed_server.url)), Control(timed_server.url)
+from tests.helpers import REGION, Control, sdk_config
+from tests.localcloud.helpers import error_of
 
 
 def lb_status(client, lb_id):
@@ -29,7 +22,7 @@ def listener_status(client, lb_id, port=80):
 
 @pytest.fixture
 def lb_id(timed):
-    client, control = timed
+    client, control = timed.slb, timed.control
     lb = client.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
     control.advance(3)
     client.create_load_balancer_httplistener(m.CreateLoadBalancerHTTPListenerRequest(
@@ -50,7 +43,7 @@ def delete(client, lb_id):
 
 
 def test_a_new_load_balancer_becomes_active(timed):
-    client, control = timed
+    client, control = timed.slb, timed.control
     lb = client.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
     assert lb_status(client, lb) == "inactive"
     control.advance(3)
@@ -58,7 +51,7 @@ def test_a_new_load_balancer_becomes_active(timed):
 
 
 def test_an_explicit_status_set_during_provisioning_is_kept(timed):
-    client, control = timed
+    client, control = timed.slb, timed.control
     lb = client.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
     client.set_load_balancer_status(m.SetLoadBalancerStatusRequest(load_balancer_id=lb,
                                                                    load_balancer_status="inactive"))
@@ -67,7 +60,7 @@ def test_an_explicit_status_set_during_provisioning_is_kept(timed):
 
 
 def test_a_started_listener_is_starting_then_running(timed, lb_id):
-    client, control = timed
+    client, control = timed.slb, timed.control
     assert listener_status(client, lb_id) == "stopped"
     start(client, lb_id)
     assert listener_status(client, lb_id) == "starting"
@@ -76,7 +69,7 @@ def test_a_started_listener_is_starting_then_running(timed, lb_id):
 
 
 def test_a_stopped_listener_is_stopping_then_stopped(timed, lb_id):
-    client, control = timed
+    client, control = timed.slb, timed.control
     start(client, lb_id)
     control.advance(3)
     stop_listener(client, lb_id)
@@ -86,7 +79,7 @@ def test_a_stopped_listener_is_stopping_then_stopped(timed, lb_id):
 
 
 def test_starting_a_starting_listener_is_denied(timed, lb_id):
-    client, _ = timed
+    client = timed.slb
     start(client, lb_id)
     err = error_of(start, client, lb_id)
     assert (err.code, err.status_code) == ("Operation.Deny", 400)
@@ -94,7 +87,7 @@ def test_starting_a_starting_listener_is_denied(timed, lb_id):
 
 
 def test_deleting_a_starting_listener_is_service_is_configuring(timed, lb_id):
-    client, control = timed
+    client, control = timed.slb, timed.control
     start(client, lb_id)
     err = error_of(delete, client, lb_id)
     assert (err.code, err.status_code) == ("ServiceIsConfiguring", 400)
@@ -103,7 +96,7 @@ def test_deleting_a_starting_listener_is_service_is_configuring(timed, lb_id):
 
 
 def test_deleting_a_stopping_listener_is_service_is_stopping(timed, lb_id):
-    client, control = timed
+    client, control = timed.slb, timed.control
     start(client, lb_id)
     control.advance(3)
     stop_listener(client, lb_id)
@@ -113,7 +106,7 @@ def test_deleting_a_stopping_listener_is_service_is_stopping(timed, lb_id):
 
 
 def test_changing_a_starting_listener_is_refused(timed, lb_id):
-    client, _ = timed
+    client = timed.slb
     start(client, lb_id)
     err = error_of(client.set_load_balancer_httplistener_attribute, m.SetLoadBalancerHTTPListenerAttributeRequest(
         load_balancer_id=lb_id, listener_port=80, bandwidth=10))
@@ -121,7 +114,7 @@ def test_changing_a_starting_listener_is_refused(timed, lb_id):
 
 
 def test_a_load_balancer_in_a_pending_vswitch_is_vpc_status_error(timed, timed_server):
-    client, _ = timed
+    client = timed.slb
     vpc = VpcClient(sdk_config(timed_server.url))
     vpc_id = vpc.create_vpc(vpc_models.CreateVpcRequest(region_id=REGION, cidr_block="10.0.0.0/16")).body.vpc_id
     Control(timed_server.url).advance(5)

@@ -7,9 +7,10 @@ import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import error_of, tag_rows
-from tests.localcloud.test_slb_backends import network, run
+from tests.helpers import REGION
+from tests.localcloud.helpers import error_of, tag_rows
+from tests.localcloud.helpers import run_running as run
+from tests.localcloud.helpers import slb_network as network
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from alibabacloud_slb20140515 import models as sm
 from localcloud.ecs.responses import answer_order
 from localcloud.slb import answer_order as slb_order
 from localcloud.vpc import answer_order as vpc_order
-from tests.conftest import REGION, sdk_config
-from tests.localcloud.test_ecs_support import create_disk, net, run  # noqa: F401
+from tests.helpers import REGION, sdk_config
+from tests.localcloud.helpers import create_disk, run
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def legacy(emulator):
 
 
 @pytest.fixture
-def stack(ecs, slb, net):  # noqa: F811
+def stack(ecs, slb, net):
     instance_id = run(ecs, net)[0]
     disk_id = create_disk(ecs, zone=net.zone)
     lb_id = slb.create_load_balancer(sm.CreateLoadBalancerRequest(

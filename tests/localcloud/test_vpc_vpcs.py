@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from alibabacloud_vpc20160428 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, error_of
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_complete, error_of
 
 
 def create_vpc(vpc, cidr="10.0.0.0/16", **kw):

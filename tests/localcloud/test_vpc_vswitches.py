@@ -5,8 +5,8 @@ import pytest
 from alibabacloud_slb20140515 import models as slb_models
 from alibabacloud_vpc20160428 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, error_of
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_complete, error_of
 
 ZONE = "cn-hangzhou-h"
 

@@ -1,11 +1,11 @@
-"""Fixtures for the provisioner tests: stack files, the CLI in-process (click's CliRunner) or as a
-subprocess pointed at the shared emulator, a step context, and the cloud as the SDK and control API see it."""
+"""Fixtures for the provisioner tests (helpers live in tests/provisioner/helpers.py): stack files, the CLI
+in-process (click's CliRunner) or as a subprocess pointed at the shared emulator, a step context, and the
+cloud as the SDK and control API see it."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from provisioner import retry
 from provisioner.cli import cli
 from provisioner.steps import common
-from provisioner_support import ROOT, load_default, merged, subprocess_env  # noqa: F401
+from tests.provisioner.helpers import ROOT, Result, load_default, merged, subprocess_env
 
 
 @pytest.fixture
@@ -34,14 +34,6 @@ def no_sleep(monkeypatch):
     """Retries and waits never really sleep in these tests (the emulator runs in instant mode)."""
     monkeypatch.setattr(retry, "sleep", lambda seconds: None)
     monkeypatch.setattr(common, "sleep", lambda seconds: None)
-
-
-@dataclass
-class Result:
-    exit_code: int
-    doc: dict | None
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture
@@ -94,7 +86,7 @@ def make_ctx(emulator, tmp_path):
     from provisioner.steps.common import Context
     from provisioner.target import resolve
     from provisioner.tokens import TokenBook
-    from provisioner_support import DEFAULT_STACK
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     def make(stack_path: str = DEFAULT_STACK, endpoint: str | None = None) -> Context:
         spec = load_stack(stack_path)

@@ -10,8 +10,7 @@ import pytest
 from alibabacloud_ecs20140526 import models as em
 
 from provisioner import retry
-from provisioner_support import DEFAULT_STACK, tagged
-from reconcile_support import problems
+from tests.provisioner.helpers import DEFAULT_STACK, problems, tagged
 
 pytestmark = pytest.mark.timeout(120)
 STACK = "fleet-default"

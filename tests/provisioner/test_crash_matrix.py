@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from localcloud.server import serve_in_thread, stop
 from provisioner.cli import cli
 from provisioner.state import State
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import effective_mutations, problems
+from tests.provisioner.helpers import DEFAULT_STACK, effective_mutations, problems
 
 pytestmark = pytest.mark.timeout(120)
 STACK = "fleet-default"

@@ -17,8 +17,7 @@ from provisioner.cli import cli
 from provisioner.spec import load_stack
 from provisioner.state import State
 from provisioner.template import TEMPLATE_TAG, template_of
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import effective_mutations, problems
+from tests.provisioner.helpers import DEFAULT_STACK, effective_mutations, problems
 
 pytestmark = pytest.mark.timeout(120)
 STACK = "fleet-default"

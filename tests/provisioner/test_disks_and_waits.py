@@ -6,7 +6,7 @@ import pytest
 
 from provisioner.steps import common
 from provisioner.target import time_scale
-from provisioner_support import DEFAULT_STACK, tagged
+from tests.provisioner.helpers import DEFAULT_STACK, tagged
 
 STACK = "fleet-default"
 

@@ -7,9 +7,7 @@ import json
 
 import pytest
 
-from console_support import REGION, Console
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import problems
+from tests.provisioner.helpers import DEFAULT_STACK, REGION, Console, problems
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -11,11 +11,11 @@ import pytest
 
 from provisioner import retry
 from provisioner.steps import common
-from tests import runtime_support
-from tests.runtime_support import fresh_runtime
+from tests import helpers
+from tests.helpers import fresh_runtime
 
 pytestmark = pytest.mark.timeout(90)
-wait_until = functools.partial(runtime_support.wait_until, timeout=20.0)
+eventually = functools.partial(helpers.eventually, timeout=20.0)
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +49,7 @@ def test_a_dead_server_is_rebooted_by_reconcile_once_past_the_grace(cloud):
     assert provisioned.exit_code == 0, provisioned.stderr[-2000:]
     victim = provisioned.doc["instances"][1]
     control.request("POST", "runtime/kill", {"instance_id": victim, "signal": "KILL"})
-    wait_until(lambda: health(control).get(victim) == "abnormal", "the SLB to mark the dead backend")
+    eventually(lambda: health(control).get(victim) == "abnormal", "the SLB to mark the dead backend")
 
     control.request("POST", "stats/reset")
     young = cli("reconcile")                       # default grace: it booted seconds ago, leave it

@@ -7,8 +7,7 @@ import os
 
 import pytest
 
-from console_support import REGION, Console
-from reconcile_support import problems
+from tests.provisioner.helpers import REGION, Console, problems
 
 pytestmark = pytest.mark.timeout(120)
 KEYS = ("fleet:stack", "fleet:role", "managed-by")

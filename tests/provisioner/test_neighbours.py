@@ -7,9 +7,7 @@ import json
 
 import pytest
 
-from console_support import REGION, Console
-from provisioner_support import DEFAULT_STACK, tagged
-from reconcile_support import problems
+from tests.provisioner.helpers import DEFAULT_STACK, REGION, Console, problems, tagged
 
 pytestmark = pytest.mark.timeout(90)
 IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"

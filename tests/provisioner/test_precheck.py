@@ -10,8 +10,7 @@ from provisioner.steps import instances as instance_step
 from provisioner.steps import security_group as sg_step
 from provisioner.steps import vpc as vpc_step
 from provisioner.steps import vswitch as vswitch_step
-from provisioner_support import DEFAULT_STACK, tagged
-from reconcile_support import problems
+from tests.provisioner.helpers import DEFAULT_STACK, problems, tagged
 
 pytestmark = pytest.mark.timeout(60)
 STACK = "fleet-default"

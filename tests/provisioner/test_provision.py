@@ -8,11 +8,10 @@ import os
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as slb_models
 from alibabacloud_vpc20160428 import models as vpc_models
-
 from click.testing import CliRunner
 
 from provisioner.cli import cli
-from provisioner_support import tagged
+from tests.provisioner.helpers import tagged
 
 REGION = "cn-hangzhou"
 STACK = "fleet-default"
@@ -195,7 +194,7 @@ def test_teardown_spares_another_stacks_resources(run, write_stack, control):
 
 
 def _default() -> str:
-    from provisioner_support import DEFAULT_STACK
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     return DEFAULT_STACK
 

@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from provisioner.cli import cli
-from provisioner_support import ROOT
+from tests.provisioner.helpers import ROOT
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FLEET_E2E_REAL") != "1"

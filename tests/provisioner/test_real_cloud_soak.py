@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from console_support import REGION, Console
 from provisioner import retry
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import effective_mutations, problems
+from tests.provisioner.helpers import DEFAULT_STACK, REGION, Console, effective_mutations, problems
 
 pytestmark = pytest.mark.timeout(180)
 BASE = {"throttle": 0.30, "error": 0.10, "commit_drop": 0.05, "latency_ms": 1, "jitter_ms": 15}

@@ -5,7 +5,7 @@ import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 
 from provisioner.cloud import Cloud
-from provisioner_support import DEFAULT_STACK, tagged
+from tests.provisioner.helpers import DEFAULT_STACK, tagged
 
 STACK = "fleet-default"
 
@@ -154,7 +154,7 @@ def test_a_stopped_instance_is_started_again(run, control, ecs):
 
 
 def test_intranet_stack_with_its_own_server_puts_the_slb_in_the_vswitch(run, control):
-    from provisioner_support import ROOT
+    from tests.provisioner.helpers import ROOT
 
     path = f"{ROOT}/stacks/intranet-custom-server.yaml"
     result = run("provision", path)

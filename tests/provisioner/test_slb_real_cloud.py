@@ -8,9 +8,8 @@ import os
 
 import pytest
 
-from console_support import REGION, Console
 from provisioner.steps import common
-from reconcile_support import problems
+from tests.provisioner.helpers import REGION, Console, problems
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -9,8 +9,7 @@ import pytest
 
 from provisioner.errors import SpecError
 from provisioner.spec import load_stack, parse_stack
-
-from provisioner_support import ROOT, load_default, merged
+from tests.provisioner.helpers import ROOT, load_default, merged
 
 
 def test_every_shipped_stack_file_is_valid():

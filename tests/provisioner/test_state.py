@@ -13,9 +13,9 @@ import time
 import pytest
 
 from provisioner.errors import LockHeld, StateError
-from provisioner.state import State, StackLock, atomic_write_json, new_document
+from provisioner.state import StackLock, State, atomic_write_json, new_document
 from provisioner.tokens import MAX_TOKEN_LEN, TokenBook, derive, token_key
-from provisioner_support import subprocess_env
+from tests.provisioner.helpers import subprocess_env
 
 
 def test_state_is_written_with_mode_0600_and_no_temporary_file_left(tmp_path):
@@ -85,7 +85,7 @@ def test_a_state_from_a_newer_schema_is_refused(tmp_path):
 
 
 def test_provision_refuses_an_invalid_state_file_with_exit_1_and_keeps_it(run, control):
-    from provisioner_support import DEFAULT_STACK
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     os.makedirs(os.path.dirname(run.state_path), exist_ok=True)
     with open(run.state_path, "w") as handle:
@@ -170,9 +170,8 @@ def test_a_new_state_gets_a_new_epoch_so_old_tokens_never_come_back(tmp_path):
 
 
 def test_the_state_holds_no_secret(run, emulator, tmp_path):
-    from provisioner_support import DEFAULT_STACK
-
-    from tests.conftest import credentials_for
+    from tests.helpers import credentials_for
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     assert run("provision", DEFAULT_STACK).exit_code == 0
     text = open(run.state_path).read()

@@ -6,9 +6,7 @@ import os
 
 import pytest
 
-from console_support import Console
-from provisioner_support import DEFAULT_STACK, tagged
-from reconcile_support import problems, state_problems
+from tests.provisioner.helpers import DEFAULT_STACK, Console, problems, state_problems, tagged
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -7,11 +7,12 @@ import socket
 
 import pytest
 
-from provisioner import emulator as lc, target
+from provisioner import emulator as lc
+from provisioner import target
 from provisioner.errors import TargetError
 from provisioner.spec import Target
-from provisioner_support import DEFAULT_STACK
-from tests.conftest import credentials_for
+from tests.helpers import credentials_for
+from tests.provisioner.helpers import DEFAULT_STACK
 
 
 def free_port() -> int:

@@ -6,7 +6,6 @@ import dataclasses
 import pytest
 
 from provisioner.errors import SpecError
-
 from provisioner.spec import parse_stack
 from provisioner.template import UNKNOWN_FIELD, differing, template_of
 

@@ -11,8 +11,8 @@ import urllib.error
 import pytest
 
 from localcloud.server import serve_in_thread, stop
-from tests.conftest import Control
-from tests.security.conftest import control_headers, exchange, parse, request_bytes
+from tests.helpers import Control
+from tests.security.helpers import control_headers, exchange, parse, request_bytes
 
 
 def control_call(url, method, path, body=None, token=True):
@@ -111,7 +111,7 @@ def test_a_bad_config_value_is_a_400_naming_it_and_nothing_is_stored(control, em
 
 def test_a_refused_config_is_not_there_after_a_restart(tmp_path):
     server, _ = serve_in_thread(str(tmp_path), instant=True, runtime=False)
-    from tests.conftest import remember
+    from tests.helpers import remember
 
     try:
         http_error(Control(remember(server).url).config, instance_quota="lots")

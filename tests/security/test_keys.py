@@ -18,7 +18,7 @@ from localcloud import credentials
 from localcloud.server import serve_in_thread, stop
 from provisioner import emulator as lc
 from provisioner.errors import TargetError
-from tests.conftest import REGION, sdk_config
+from tests.helpers import REGION, sdk_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -90,9 +90,9 @@ def test_every_file_of_a_served_data_dir_is_its_owners_only(tmp_path):
                              "--instant", "--no-runtime"], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env)
     try:
-        from tests.runtime_support import wait_until
+        from tests.helpers import eventually
 
-        wait_until(lambda: (data_dir / "localcloud.json").exists(), "the emulator to listen", timeout=30)
+        eventually(lambda: (data_dir / "localcloud.json").exists(), "the emulator to listen", timeout=30)
         info = json.loads((data_dir / "localcloud.json").read_text())
         VpcClient(sdk_config(info["url"])).create_vpc(vpc_models.CreateVpcRequest(region_id=REGION,
                                                                                    cidr_block="10.0.0.0/16"))

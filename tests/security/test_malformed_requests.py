@@ -3,7 +3,6 @@ sent, closes cleanly) and keeps serving; idle connections are closed; oversized 
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +10,7 @@ from hypothesis import strategies as st
 
 from localcloud.guard import MAX_BODY_BYTES
 from localcloud.server import Server
-from tests.security.conftest import address, exchange, is_api_error, parse, request_bytes
+from tests.security.helpers import address, exchange, is_api_error, parse, request_bytes
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

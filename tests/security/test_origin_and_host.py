@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import credentials_for
-from tests.security.conftest import control_headers, exchange, is_api_error, parse, request_bytes
+from tests.helpers import credentials_for
+from tests.security.helpers import control_headers, exchange, is_api_error, parse, request_bytes
 
 
 def pe(value: str) -> str:

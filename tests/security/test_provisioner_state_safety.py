@@ -17,8 +17,8 @@ import yaml
 
 from provisioner import state as state_module
 from provisioner.errors import LockHeld, StateError
-from provisioner.state import State, StackLock, atomic_write_json, lock_advice
-from sec_provisioner_support import run_cli, with_changes
+from provisioner.state import StackLock, State, atomic_write_json, lock_advice
+from tests.security.helpers import run_cli, with_changes
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sec_provisioner_support import default_stack, run_cli
+from tests.security.helpers import default_stack, run_cli
 
 # Every field path of a stack, plus unknown ones, where a generated value is put.
 PATHS = [("name",), ("data_disk", "attach"), ("region",), ("zones",), ("network",), ("network", "vpc_cidr"), ("network", "vswitch_cidr"),

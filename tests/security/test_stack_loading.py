@@ -10,7 +10,7 @@ import yaml
 from provisioner.errors import SpecError
 from provisioner.spec import load_stack, parse_stack
 from provisioner.stackfile import MAX_BYTES
-from sec_provisioner_support import default_stack, run_cli, with_changes
+from tests.security.helpers import default_stack, run_cli, with_changes
 
 
 def dump(data) -> str:

@@ -10,7 +10,7 @@ import yaml
 from provisioner import names
 from provisioner.errors import SpecError
 from provisioner.spec import parse_stack
-from sec_provisioner_support import run_cli, with_changes
+from tests.security.helpers import run_cli, with_changes
 
 
 def test_every_derived_name_of_the_default_stack_keeps_to_its_rule():

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from provisioner.errors import SpecError
 from provisioner.serving import userdata
 from provisioner.spec import parse_stack
-from sec_provisioner_support import with_changes
+from tests.security.helpers import with_changes
 
 HEADER = ["#cloud-config",
           "# fleet instance: runs the workload in /etc/fleet/workload.json under systemd as fleet-model.service.",

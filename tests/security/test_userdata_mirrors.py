@@ -14,7 +14,7 @@ import yaml
 from provisioner.serving import userdata
 from provisioner.serving.egress import image_registry, internet_needs
 from provisioner.spec import ALIYUN_APT_MIRROR, ALIYUN_PIP_MIRROR, parse_stack
-from sec_provisioner_support import run_cli, with_changes
+from tests.security.helpers import run_cli, with_changes
 
 
 def spec_of(serving: dict):

@@ -12,8 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from provisioner.cli import cli
-from sec_provisioner_support import with_changes
-from tests.runtime_support import fresh_runtime
+from tests.helpers import fresh_runtime
+from tests.security.helpers import with_changes
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -17,10 +17,10 @@ from localcloud import credentials
 from localcloud.runtime.testing import Stage, demo_user_data
 from localcloud.runtime.workload import Addresses
 from localcloud.server import serve_in_thread, stop
-from tests import runtime_support
+from tests import helpers
 
 pytestmark = pytest.mark.timeout(120)
-wait_until = functools.partial(runtime_support.wait_until, timeout=30.0, interval=0.05)
+eventually = functools.partial(helpers.eventually, timeout=30.0, interval=0.05)
 ROOT = os.geteuid() == 0
 ALLOWED_ENV = {"PATH", "HOME", "LANG", "FLEET_INSTANCE_ID", "GREETING"}    # GREETING: the demo manifest's env
 
@@ -49,7 +49,7 @@ def serving(runtime, iid: str) -> dict:
                 return info if resp.status == 200 else None
         except OSError:
             return None
-    return wait_until(answers, f"{iid}'s workload to answer")
+    return eventually(answers, f"{iid}'s workload to answer")
 
 
 def process_uid(pid: int) -> int:
@@ -151,7 +151,7 @@ def test_a_symlink_planted_in_the_instance_root_is_not_followed_at_the_next_boot
     os.unlink(manifest)
     os.symlink(victim, manifest)
     reboot(stage, "i-link")
-    wait_until(lambda: (w := serving(emulator.cloud.runtime, "i-link")) and w["boot"] == info["boot"] + 1,
+    eventually(lambda: (w := serving(emulator.cloud.runtime, "i-link")) and w["boot"] == info["boot"] + 1,
                "the second boot")
     assert victim.read_text() == "precious"
     assert not os.path.islink(manifest)
@@ -174,7 +174,7 @@ def test_a_symlinked_directory_in_the_instance_root_stops_the_boot_and_writes_no
         w = next((w for w in emulator.cloud.runtime.describe()["instances"] if w["instance_id"] == "i-dirlink"), None)
         return w if w and w["boot"] == info["boot"] + 1 and w["state"] == "none" else None
 
-    assert "symlink" in wait_until(refused, "the boot to be refused")["last_error"]
+    assert "symlink" in eventually(refused, "the boot to be refused")["last_error"]
     assert os.listdir(elsewhere) == []
 
 
@@ -189,7 +189,7 @@ def test_a_hard_link_planted_in_the_instance_root_is_replaced_not_written_throug
     os.unlink(manifest)
     os.link(victim, manifest)
     reboot(stage, "i-hard")
-    wait_until(lambda: (w := serving(emulator.cloud.runtime, "i-hard")) and w["boot"] == info["boot"] + 1,
+    eventually(lambda: (w := serving(emulator.cloud.runtime, "i-hard")) and w["boot"] == info["boot"] + 1,
                "the second boot")
     assert open(victim).read() == "precious"
     assert os.stat(manifest).st_nlink == 1
@@ -221,7 +221,7 @@ def test_releasing_an_instance_frees_its_address_in_the_runtime(emulator):
     runtime = emulator.cloud.runtime
     assert runtime.addresses.known("i-gone")
     stage.release("instance", "i-gone")
-    wait_until(lambda: runtime.addresses.known("i-gone") is None, "the address to be released")
+    eventually(lambda: runtime.addresses.known("i-gone") is None, "the address to be released")
 
 
 def test_workload_dirs_of_a_deleted_data_dir_are_removed_at_the_next_start(tmp_path):

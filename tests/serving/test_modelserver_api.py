@@ -1,13 +1,12 @@
 """The model server's Open Inference Protocol v2 endpoints, through starlette's TestClient."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from sklearn.datasets import load_iris
 from starlette.testclient import TestClient
 
 from provisioner.serving import modelserver
+from tests.helpers import eventually
 
 ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
 
@@ -40,9 +39,7 @@ def test_ready_is_503_until_the_model_is_loaded_then_200(trained_dir):
 def test_startup_loads_the_model_in_the_background(trained_dir):
     app = modelserver.create_app(trained_dir)
     with TestClient(app) as c:
-        deadline = time.monotonic() + 20
-        while c.get("/v2/health/ready").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(lambda: c.get("/v2/health/ready").status_code == 200, "the model loaded", timeout=20)
         assert c.get("/v2/health/ready").status_code == 200
 
 

@@ -9,8 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from provisioner.serving import modelserver, userdata
-from serving_support import fake_venv_python, free_port, materialise
+from tests.helpers import eventually
+from tests.serving.helpers import fake_venv_python, free_port, materialise
 
 needs_e2fs = pytest.mark.skipif(not (shutil.which("blkid") and shutil.which("mkfs.ext4")),
                                 reason="blkid and mkfs.ext4 (util-linux, e2fsprogs) are not installed")
@@ -164,15 +163,14 @@ def test_the_runner_starts_the_default_model_server_from_the_user_data(tmp_path)
     process = run_workload(root, FLEET_HOST="127.0.0.1", FLEET_INSTANCE_ID="i-vm1")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
+        def ready() -> bool:
             assert process.poll() is None, process.stderr.read()
             try:
-                if urllib.request.urlopen(base + "/v2/health/ready", timeout=2).status == 200:
-                    break
+                return urllib.request.urlopen(base + "/v2/health/ready", timeout=2).status == 200
             except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the model server did not become ready"
-                time.sleep(0.1)
+                return False
+
+        eventually(ready, "the model server to become ready", timeout=30, interval=0.1)
         rows = [[5.0, 3.4, 1.5, 0.2], [6.9, 3.1, 5.4, 2.1]]
         body = json.dumps({"inputs": [{"name": "input-0", "shape": [2, 4], "datatype": "FP32", "data": rows}]})
         request = urllib.request.Request(base + "/v2/models/iris/infer", data=body.encode(),

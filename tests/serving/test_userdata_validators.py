@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from provisioner.serving import userdata
-from serving_support import SCHEMA, shell_snippets, tool
+from tests.serving.helpers import SCHEMA, shell_snippets, tool
 
 VARIANTS = {
     "default-with-disk": ({}, True),

@@ -1,14 +1,109 @@
-"""Helpers of the reconcile, crash, soak and neighbour tests: the convergence check (exactly what the
-stack asks for, no duplicate, nothing left over, a valid state that names what exists) and the count
-of mutating calls that took effect on the emulator."""
+"""Helpers of the provisioner tests (fixtures live in conftest.py): stack files derived from stacks/default.yaml,
+the environment of a subprocess run, the emulator's resources tagged for a stack, a person at the console (any
+ECS, VPC or SLB action through the official SDK clients), and the convergence check of the reconcile, crash,
+soak and neighbour tests (exactly what the stack asks for, nothing left over, a valid state; the count of
+mutating calls that took effect)."""
 from __future__ import annotations
 
+import copy
+import importlib
 import os
+from dataclasses import dataclass
 
+import yaml
+
+from provisioner import TOOL
 from provisioner.spec import load_stack
 from provisioner.state import State
 from provisioner.steps import security_group as sg_step
-from provisioner_support import tagged
+from tests.helpers import DEFAULT_STACK, REGION, ROOT  # noqa: F401 (the provisioner tests import them from here)
+
+
+@dataclass
+class Result:
+    """What the in-process CLI run (the `run` fixture) gives back."""
+    exit_code: int
+    doc: dict | None
+    stdout: str
+    stderr: str
+
+
+def load_default() -> dict:
+    with open(DEFAULT_STACK, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def merged(base: dict, changes: dict) -> dict:
+    """Deep-merge `changes` into a copy of `base`; a value of None deletes the key."""
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def subprocess_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+    return env
+
+
+def tagged(control, stack_name: str) -> dict[str, list[dict]]:
+    """Every resource the emulator holds with this stack's tags, by kind (GET /_localcloud/resources)."""
+    out: dict[str, list[dict]] = {}
+    for kind, items in control.resources().items():
+        mine = [o for o in items if (o.get("tags") or {}).get("fleet:stack") == stack_name
+                and (o.get("tags") or {}).get("managed-by") == TOOL]
+        if mine:
+            out[kind] = mine
+    return out
+
+
+PACKAGES = {"ecs": "alibabacloud_ecs20140526", "vpc": "alibabacloud_vpc20160428", "slb": "alibabacloud_slb20140515"}
+
+
+class Console:
+    def __init__(self, ecs, vpc, slb, control, stack: str = "fleet-default"):
+        self.clients = {"ecs": ecs, "vpc": vpc, "slb": slb}
+        self.control = control
+        self.stack = stack
+
+    def __call__(self, product: str, action: str, **params) -> dict:
+        client = self.clients[product]
+        models = importlib.import_module(PACKAGES[product] + ".models")
+        methods = {name.replace("_", "").lower(): name for name in dir(client)
+                   if not name.startswith("_") and not name.endswith(("_async", "_with_options"))}
+        request = getattr(models, action + "Request")().from_map(params)
+        return getattr(client, methods[action.lower()])(request).body.to_map()
+
+    # what the stack has now, by kind (the emulator's own view)
+    def mine(self, kind: str) -> list[dict]:
+        return tagged(self.control, self.stack).get(kind, [])
+
+    def one(self, kind: str) -> dict:
+        [obj] = self.mine(kind)
+        return obj
+
+    def holder(self) -> dict:
+        [inst] = [i for i in self.mine("instance") if i["tags"].get("fleet:data-disk") == "yes"]
+        return inst
+
+    def non_holder(self) -> dict:
+        return [i for i in self.mine("instance") if i["tags"].get("fleet:data-disk") != "yes"][0]
+
+    def data_disk(self) -> dict:
+        [disk] = [d for d in self.mine("disk") if d["type"] == "data"]
+        return disk
+
+    def delete_instances(self, ids: list[str]) -> None:
+        self("ecs", "DeleteInstances", RegionId=REGION, InstanceId=ids, Force=True)
+        self("ecs", "DescribeInstances", RegionId=REGION)       # instant mode: released at the next request
+
 
 ONE_EACH = ("vpc", "vswitch", "security_group", "load_balancer", "listener")
 
