@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from alibabacloud_ecs20140526 import models as em
 
-from e2e_support import Stream
-from test_rollout_replace import edit, failed, instances, no_changes, provisioned
+from tests.e2e.helpers import Stream
+from tests.e2e.test_rollout_replace import edit, failed, instances, no_changes, provisioned
 
 pytestmark = pytest.mark.timeout(300)
 REGION = "cn-hangzhou"
