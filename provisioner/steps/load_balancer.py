@@ -10,9 +10,9 @@ from ..errors import CloudError, NotFound, SpecError, WaitTimeout
 from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
 from ..tokens import token_key
+from . import server_group
 from .common import (LISTENER, LOAD_BALANCER, MAX_PAGES, Context, Record, chunks, describe_pages, dig, owned,
                      read_tags, tag_filter, tags_for, typical, wait_for, wait_status)
-from . import server_group
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from ..resources import Backend, LoadBalancer
 from .common import Context, chunks, tags_for
@@ -25,7 +27,7 @@ ROLE = "vserver-group"
 MAX_MEMBERS = 20               # Add/Remove/SetVServerGroup*: at most 20 servers per call (as the default group)
 
 
-def entry(ctx: Context, lb: LoadBalancer) -> dict | None:
+def entry(ctx: Context, lb: LoadBalancer) -> dict[str, Any] | None:
     """The state's group entry for this SLB, or None."""
     e = ctx.state.data.get(STATE_KEY)
     return dict(e) if isinstance(e, dict) and e.get("load_balancer") == lb.id else None
@@ -37,7 +39,7 @@ def in_use(ctx: Context, lb: LoadBalancer) -> str | None:
     return e["id"] if e and e.get("id") and e.get("stage") in ("bound", "moved") else None
 
 
-def _save(ctx: Context, e: dict | None) -> None:
+def _save(ctx: Context, e: dict[str, Any] | None) -> None:
     ctx.state.update(lambda d: d.__setitem__(STATE_KEY, e) if e is not None else d.pop(STATE_KEY, None))
 
 
@@ -51,7 +53,7 @@ def find(ctx: Context, lb: LoadBalancer) -> str | None:
                     busy=True)
     for g in (body.get("VServerGroups") or {}).get("VServerGroup") or []:
         if g.get("VServerGroupName") == group_name(ctx):
-            return g.get("VServerGroupId")
+            return str(g.get("VServerGroupId"))
     return None
 
 
@@ -66,13 +68,13 @@ def read(ctx: Context, group_id: str) -> list[Backend]:
     return out
 
 
-def _members(items: list[tuple[str, int, int]]) -> str:
+def _members(items: Sequence[tuple[str, int, int]]) -> str:
     return json.dumps([{"ServerId": s, "Port": str(p), "Weight": str(w), "Type": "ecs"} for s, p, w in items])
 
 
 def migrate(ctx: Context, lb: LoadBalancer, listener_port: int, old_port: int) -> None:
     """Move the default group's backends (on `old_port`) into the stack's group bound to the listener."""
-    e = entry(ctx, lb) or {"load_balancer": lb.id, "stage": "creating"}
+    e: dict[str, Any] = entry(ctx, lb) or {"load_balancer": lb.id, "stage": "creating"}
     if e.get("stage") == "moved":
         return
     from . import load_balancer as lb_step
