@@ -9,9 +9,8 @@ import json
 import re
 from pathlib import Path
 
-from provisioner_support import ROOT
-
-POLICY = Path(ROOT) / "docs" / "ram-policy.json"
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = ROOT / "docs" / "ram-policy.json"
 CALL_SITE = re.compile(r'"(ecs|vpc|slb)",\s*"([A-Z][a-z]+[A-Z][A-Za-z]*)"')   # "ecs", "RunInstances"
 
 
@@ -84,7 +83,7 @@ def test_every_action_of_a_stack_lifecycle_is_in_the_shipped_policy(run, write_s
 
 def test_every_call_site_in_the_provisioner_names_an_action_of_the_policy():
     sites = {f"{product}:{action}"
-             for path in (Path(ROOT) / "provisioner").rglob("*.py")
+             for path in (ROOT / "provisioner").rglob("*.py")
              for product, action in CALL_SITE.findall(path.read_text())}
     assert len(sites) > 20                 # the pattern still finds the call sites
     missing = sorted(sites - allowed())
