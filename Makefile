@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STACK  ?= stacks/default.yaml
 ARGS   ?=
 
-.PHONY: install provision plan status teardown reconcile test bench localcloud clean
+.PHONY: install provision plan status teardown reconcile test lint fmt bench localcloud clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,16 @@ $(CONFORMANCE)/node_modules: $(CONFORMANCE)/package.json $(CONFORMANCE)/package-
 
 test: install $(BIN)/.system-tools $(CONFORMANCE)/node_modules
 	$(BIN)/python -m pytest -q $(ARGS)
+
+# The quality gate (configuration and the reasons for it: pyproject.toml, CHOICES.md "Quality gate").
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy provisioner localcloud
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 bench: install
 	$(BIN)/python -m bench $(ARGS)

@@ -1,4 +1,5 @@
 """`python -m bench [emulator|provisioner|rollout|serving|all]`: print the project's figures."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """Shared benchmark plumbing: a localcloud server in its own process, SDK clients, RSS readings."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "cn-hangzhou"
-_KEYS: dict = {}     # url -> the emulator's credentials (read from its data dir once it is ready)
+_KEYS: dict = {}  # url -> the emulator's credentials (read from its data dir once it is ready)
 
 
 def keys(url: str):
@@ -28,8 +29,23 @@ def keys(url: str):
 def emulator_process(*args: str):
     """Run `localcloud serve` on a free port in a temp data dir; yields (url, pid)."""
     data_dir = tempfile.mkdtemp(prefix="bench-localcloud-")
-    proc = subprocess.Popen([sys.executable, "-m", "localcloud", "serve", "--port", "0", "--data-dir", data_dir,
-                             "--log-level", "WARNING", *args], cwd=ROOT, env=dict(os.environ))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "localcloud",
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            data_dir,
+            "--log-level",
+            "WARNING",
+            *args,
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+    )
     info_path = os.path.join(data_dir, "localcloud.json")
     deadline = time.monotonic() + 30
     while not os.path.exists(info_path):
@@ -53,8 +69,9 @@ def control(url: str, method: str, path: str, body: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
     from localcloud.credentials import TOKEN_HEADER
 
-    req = urllib.request.Request(f"{url}/_localcloud/{path}", data=data, method=method,
-                                 headers={TOKEN_HEADER: keys(url).control_token})
+    req = urllib.request.Request(
+        f"{url}/_localcloud/{path}", data=data, method=method, headers={TOKEN_HEADER: keys(url).control_token}
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())
 
@@ -62,9 +79,15 @@ def control(url: str, method: str, path: str, body: dict | None = None) -> dict:
 def sdk_config(url: str):
     from alibabacloud_tea_openapi.models import Config
 
-    return Config(access_key_id=keys(url).access_key_id, access_key_secret=keys(url).access_key_secret,
-                  endpoint=url.split("://", 1)[1], protocol="http", region_id=REGION,
-                  read_timeout=60000, connect_timeout=5000)
+    return Config(
+        access_key_id=keys(url).access_key_id,
+        access_key_secret=keys(url).access_key_secret,
+        endpoint=url.split("://", 1)[1],
+        protocol="http",
+        region_id=REGION,
+        read_timeout=60000,
+        connect_timeout=5000,
+    )
 
 
 def rss_mib(pid: int) -> float:
@@ -114,19 +137,31 @@ class RawClient:
 
         query = urlencode(params)
         headers = {
-            "host": self.host, "x-acs-action": action, "x-acs-version": version,
+            "host": self.host,
+            "x-acs-action": action,
+            "x-acs-version": version,
             "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "x-acs-signature-nonce": uuid.uuid4().hex,
-            "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(), "accept": "application/json",
+            "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
+            "accept": "application/json",
         }
         signed = sorted(headers)
         canon_query = "&".join(f"{k}={quote(str(v), safe='~')}" for k, v in sorted(params.items()))
-        canonical = "\n".join(["POST", "/", canon_query, "".join(f"{h}:{headers[h]}\n" for h in signed),
-                               ";".join(signed), headers["x-acs-content-sha256"]])
+        canonical = "\n".join(
+            [
+                "POST",
+                "/",
+                canon_query,
+                "".join(f"{h}:{headers[h]}\n" for h in signed),
+                ";".join(signed),
+                headers["x-acs-content-sha256"],
+            ]
+        )
         to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
         sig = hmac.new(self.secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-        headers["Authorization"] = (f"ACS3-HMAC-SHA256 Credential={self.ak},SignedHeaders={';'.join(signed)},"
-                                    f"Signature={sig}")
+        headers["Authorization"] = (
+            f"ACS3-HMAC-SHA256 Credential={self.ak},SignedHeaders={';'.join(signed)},Signature={sig}"
+        )
         self.conn.request("POST", "/?" + query, body=b"", headers=headers)
         resp = self.conn.getresponse()
         body = json.loads(resp.read())

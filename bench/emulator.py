@@ -1,4 +1,5 @@
 """localcloud throughput: DescribeInstances over 100 instances, RunInstances, and the server's memory."""
+
 from __future__ import annotations
 
 import threading
@@ -19,18 +20,27 @@ def _network(ecs, vpc):
     from alibabacloud_vpc20160428 import models as vm
 
     vpc_id = vpc.create_vpc(vm.CreateVpcRequest(region_id=REGION, cidr_block="10.0.0.0/8")).body.vpc_id
-    vsw = vpc.create_vswitch(vm.CreateVSwitchRequest(region_id=REGION, vpc_id=vpc_id, zone_id="cn-hangzhou-i",
-                                                      cidr_block="10.0.0.0/16")).body.v_switch_id
-    sg = ecs.create_security_group(em.CreateSecurityGroupRequest(region_id=REGION, vpc_id=vpc_id)).body.security_group_id
+    vsw = vpc.create_vswitch(
+        vm.CreateVSwitchRequest(region_id=REGION, vpc_id=vpc_id, zone_id="cn-hangzhou-i", cidr_block="10.0.0.0/16")
+    ).body.v_switch_id
+    sg = ecs.create_security_group(
+        em.CreateSecurityGroupRequest(region_id=REGION, vpc_id=vpc_id)
+    ).body.security_group_id
     return vsw, sg
 
 
 def _run_request(vsw, sg, amount):
     from alibabacloud_ecs20140526 import models as em
 
-    return em.RunInstancesRequest(region_id=REGION, image_id="ubuntu_22_04_x64_20G_alibase_20240130.vhd",
-                                  instance_type="ecs.g7.large", v_switch_id=vsw, security_group_id=sg,
-                                  amount=amount, tag=[em.RunInstancesRequestTag(key="bench", value="1")])
+    return em.RunInstancesRequest(
+        region_id=REGION,
+        image_id="ubuntu_22_04_x64_20G_alibase_20240130.vhd",
+        instance_type="ecs.g7.large",
+        v_switch_id=vsw,
+        security_group_id=sg,
+        amount=amount,
+        tag=[em.RunInstancesRequestTag(key="bench", value="1")],
+    )
 
 
 def _rate(worker, threads: int, seconds: float) -> tuple[float, int]:
@@ -76,7 +86,7 @@ def server_cpu_per_call(url: str, pid: int, calls: int = 400) -> float:
 def main(seconds: float = 5.0, threads: int = 4) -> None:
     from alibabacloud_ecs20140526 import models as em
 
-    print("localcloud emulator (own process, --instant, --no-runtime; client threads: %d)" % threads)
+    print(f"localcloud emulator (own process, --instant, --no-runtime; client threads: {threads})")
     with emulator_process("--instant", "--no-runtime") as (url, pid):
         control(url, "PUT", "config", {"instance_quota": 100000})
         ecs, vpc = _clients(url)
@@ -105,8 +115,11 @@ def main(seconds: float = 5.0, threads: int = 4) -> None:
         row("DescribeInstances, lean signed client (server side)", f"{rate:.0f}", f"req/s ({errs} errors)")
         cpu_ms = server_cpu_per_call(url, pid)
         old = baseline("emulator").get("describe_100_cpu_ms")
-        row("server CPU per DescribeInstances of 100 instances", f"{cpu_ms:.2f}",
-            "ms" + (f" (before: {old:.2f} ms, {cpu_ms / old:.2f}x)" if old else ""))
+        row(
+            "server CPU per DescribeInstances of 100 instances",
+            f"{cpu_ms:.2f}",
+            "ms" + (f" (before: {old:.2f} ms, {cpu_ms / old:.2f}x)" if old else ""),
+        )
         row("server RSS with 100 instances", f"{rss_mib(pid):.1f}", "MiB")
 
         def run_call():
@@ -117,9 +130,18 @@ def main(seconds: float = 5.0, threads: int = 4) -> None:
         def raw_run():
             client = getattr(local, "raw", None) or RawClient(url)
             local.raw = client
-            client.call("2014-05-26", "RunInstances", {
-                "RegionId": REGION, "ImageId": "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
-                "InstanceType": "ecs.g7.large", "VSwitchId": vsw, "SecurityGroupId": sg, "Amount": 1})
+            client.call(
+                "2014-05-26",
+                "RunInstances",
+                {
+                    "RegionId": REGION,
+                    "ImageId": "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
+                    "InstanceType": "ecs.g7.large",
+                    "VSwitchId": vsw,
+                    "SecurityGroupId": sg,
+                    "Amount": 1,
+                },
+            )
 
         rate, errs = _rate(raw_run, threads, seconds)
         row("RunInstances (Amount 1), lean signed client", f"{rate:.0f}", f"req/s ({errs} errors)")

@@ -1,5 +1,6 @@
 """Provisioner figures: API calls and wall time for provision, no-op provision and teardown at N = 3 and
 N = 50, under the emulator's realistic latency profile, beside each run's critical path."""
+
 from __future__ import annotations
 
 import json
@@ -32,11 +33,14 @@ def critical_paths(speed: float) -> dict[str, float]:
       SLB branch (listener stop, delete) runs meanwhile.
     """
     d = {k: v / speed for k, v in DURATIONS.items()}
-    provision = max(max(d["vpc.create"] + d["vswitch.create"], d["slb.create"]) + d["instance.pending"]
-                    + d["instance.starting"],
-                    d["slb.create"] + d["listener.start"])
-    teardown = max(d["instance.release"] + d.get("dependency.linger", 0.0) + d["vswitch.delete"] + d["vpc.delete"],
-                   d["listener.stop"])
+    provision = max(
+        max(d["vpc.create"] + d["vswitch.create"], d["slb.create"]) + d["instance.pending"] + d["instance.starting"],
+        d["slb.create"] + d["listener.start"],
+    )
+    teardown = max(
+        d["instance.release"] + d.get("dependency.linger", 0.0) + d["vswitch.delete"] + d["vpc.delete"],
+        d["listener.stop"],
+    )
     return {"provision": provision, "noop": 0.0, "teardown": teardown}
 
 
@@ -54,8 +58,19 @@ def _stack_file(directory: str, count: int) -> str:
 
 def _run(url: str, command: str, stack: str, state: str) -> tuple[float, dict, dict]:
     before = control(url, "GET", "stats")
-    args = [sys.executable, "-m", "provisioner", command, "--stack", stack, "--state", state, "--endpoint", url,
-            "--json"] + (["--yes"] if command == "teardown" else [])
+    args = [
+        sys.executable,
+        "-m",
+        "provisioner",
+        command,
+        "--stack",
+        stack,
+        "--state",
+        state,
+        "--endpoint",
+        url,
+        "--json",
+    ] + (["--yes"] if command == "teardown" else [])
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     start = time.monotonic()
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
@@ -70,20 +85,25 @@ def _run(url: str, command: str, stack: str, state: str) -> tuple[float, dict, d
 def _figures(label: str, m: dict) -> str:
     path = m["critical_path"]
     ratio = f"{m['run'] / path:.2f}x" if path else "  -  "
-    return (f"{label} wall {m['wall']:5.1f} s, {m['calls']:>4} calls ({m['mutating']:>2} mutating),"
-            f" critical path {path:4.1f} s, run/path {ratio}")
+    return (
+        f"{label} wall {m['wall']:5.1f} s, {m['calls']:>4} calls ({m['mutating']:>2} mutating),"
+        f" critical path {path:4.1f} s, run/path {ratio}"
+    )
 
 
 def main() -> None:
     paths = critical_paths(SPEED)
     before = baseline("provisioner") if SPEED == 1 else {}
-    print(f"provisioner against localcloud --speed {SPEED:g} --no-runtime (realistic profile / {SPEED:g});"
-          " wall = the whole CLI process, run = the command's own duration (no interpreter start)")
+    print(
+        f"provisioner against localcloud --speed {SPEED:g} --no-runtime (realistic profile / {SPEED:g});"
+        " wall = the whole CLI process, run = the command's own duration (no interpreter start)"
+    )
     if before:
         print(f"  before: {before.get('note', '')}")
     startup = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import provisioner.cli, alibabacloud_ecs20140526.client"], cwd=ROOT,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-c", "import provisioner.cli, alibabacloud_ecs20140526.client"], cwd=ROOT, check=True
+    )
     row("interpreter start + SDK import", f"{time.monotonic() - startup:.2f}", "s")
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp, emulator_process("--speed", str(SPEED), "--no-runtime") as (url, _):
@@ -94,15 +114,24 @@ def main() -> None:
             print(f"  N = {count}")
             for label, command in (("provision", "provision"), ("noop", "provision"), ("teardown", "teardown")):
                 wall, calls, doc = _run(url, command, stack, state)
-                now = {"wall": round(wall, 1), "run": round(float(doc.get("duration_s", wall)), 1),
-                       "calls": calls["total"], "mutating": calls["mutating"],
-                       "critical_path": round(paths[label], 1)}
+                now = {
+                    "wall": round(wall, 1),
+                    "run": round(float(doc.get("duration_s", wall)), 1),
+                    "calls": calls["total"],
+                    "mutating": calls["mutating"],
+                    "critical_path": round(paths[label], 1),
+                }
                 results[f"{count}:{label}"] = now
                 old = before.get(f"{count}:{label}")
                 print(f"    {label:<9} after  {_figures('', now)}", flush=True)
                 if old:
-                    print(f"    {'':<9} before {_figures('', old)}   (wall {now['wall'] / old['wall']:.2f}x,"
-                          f" calls {now['calls'] / old['calls']:.2f}x)" if old["wall"] else "", flush=True)
+                    print(
+                        f"    {'':<9} before {_figures('', old)}   (wall {now['wall'] / old['wall']:.2f}x,"
+                        f" calls {now['calls'] / old['calls']:.2f}x)"
+                        if old["wall"]
+                        else "",
+                        flush=True,
+                    )
     out = os.environ.get("BENCH_SAVE")
     if out:
         with open(out, "w") as handle:

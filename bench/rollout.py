@@ -1,6 +1,7 @@
 """Rollout figures: a rolling replacement of every instance (a new server env: a new template) at N = 3
 (max_surge 1: 3 batches) and N = 50 (max_surge 25%: 13 at a time), under the emulator's realistic latency
 profile with its runtime off, beside the rollout's critical path."""
+
 from __future__ import annotations
 
 import math
@@ -60,9 +61,11 @@ def main() -> None:
             n_surge = math.ceil(count * 0.25) if isinstance(surge, str) else surge
             path, batches = critical_path(count, n_surge, SPEED)
             roll = doc.get("rollout") or {}
-            row(f"  N = {count:<3} max_surge {surge!s:<4} {calls['total']:>5} calls ({calls['mutating']} mutating)",
+            row(
+                f"  N = {count:<3} max_surge {surge!s:<4} {calls['total']:>5} calls ({calls['mutating']} mutating)",
                 f"{roll.get('batches')} batches (expected {batches}), {len(roll.get('replaced', []))} replaced,"
-                f" run {run_s:6.1f} s, critical path {path:6.1f} s, {run_s / path:.2f}x")
+                f" run {run_s:6.1f} s, critical path {path:6.1f} s, {run_s / path:.2f}x",
+            )
             _run(url, "teardown", changed, state)
 
 

@@ -6,6 +6,7 @@ localcloud with its runtime on; the load is a fixed number of requests at a fixe
 keep-alive HTTP clients in LOAD_PROCESSES processes, loopback only. Fewer backends are in rotation by
 SetBackendServers weight 0, as a drain does.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -24,13 +25,23 @@ import yaml
 
 from .common import REGION, ROOT, control, emulator_process, row, sdk_config
 
-REQUESTS = int(os.environ.get("BENCH_SERVING_REQUESTS", "2000"))     # per measurement
-ROUNDS = 3                                                          # interleaved; each row is the median
+REQUESTS = int(os.environ.get("BENCH_SERVING_REQUESTS", "2000"))  # per measurement
+ROUNDS = 3  # interleaved; each row is the median
 CONCURRENCY = int(os.environ.get("BENCH_SERVING_CONCURRENCY", "8"))  # requests in flight
-LOAD_PROCESSES = 2                                                  # the load generator's processes
+LOAD_PROCESSES = 2  # the load generator's processes
 WARMUP = 200
-BODY = json.dumps({"inputs": [{"name": "input-0", "shape": [2, 4], "datatype": "FP32",
-                               "data": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]}]}).encode()
+BODY = json.dumps(
+    {
+        "inputs": [
+            {
+                "name": "input-0",
+                "shape": [2, 4],
+                "datatype": "FP32",
+                "data": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]],
+            }
+        ]
+    }
+).encode()
 PATH = "/v2/models/iris/infer"
 
 
@@ -60,8 +71,10 @@ def _load_process(url: str, count: int, threads: int) -> tuple[float, float, lis
     latencies: list[float] = []
     errors: list[int] = []
     shares = [count // threads + (1 if n < count % threads else 0) for n in range(threads)]
-    workers = [threading.Thread(target=_client_thread, args=(split.hostname, split.port, share, latencies, errors))
-               for share in shares]
+    workers = [
+        threading.Thread(target=_client_thread, args=(split.hostname, split.port, share, latencies, errors))
+        for share in shares
+    ]
     start = time.time()
     for worker in workers:
         worker.start()
@@ -77,9 +90,13 @@ def measure(pool: ProcessPoolExecutor, url: str, count: int = REQUESTS, concurre
     results = list(pool.map(_load_process, [url] * LOAD_PROCESSES, per_process, [threads] * LOAD_PROCESSES))
     wall = max(r[1] for r in results) - min(r[0] for r in results)
     latencies = sorted(x for r in results for x in r[2])
-    return {"rps": len(latencies) / wall, "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-            "errors": sum(r[3] for r in results), "n": len(latencies)}
+    return {
+        "rps": len(latencies) / wall,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "errors": sum(r[3] for r in results),
+        "n": len(latencies),
+    }
 
 
 def _stack(directory: str) -> str:
@@ -95,8 +112,19 @@ def _stack(directory: str) -> str:
 
 
 def _cli(url: str, command: str, stack: str, state: str) -> dict:
-    args = [sys.executable, "-m", "provisioner", command, "--stack", stack, "--state", state, "--endpoint", url,
-            "--json"] + (["--yes"] if command == "teardown" else [])
+    args = [
+        sys.executable,
+        "-m",
+        "provisioner",
+        command,
+        "--stack",
+        stack,
+        "--state",
+        state,
+        "--endpoint",
+        url,
+        "--json",
+    ] + (["--yes"] if command == "teardown" else [])
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError(f"{command} failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -107,8 +135,9 @@ def _set_weights(slb, lb_id: str, weights: dict[str, int]) -> None:
     from alibabacloud_slb20140515 import models as slb_models
 
     servers = json.dumps([{"ServerId": sid, "Weight": str(w), "Type": "ecs"} for sid, w in weights.items()])
-    slb.set_backend_servers(slb_models.SetBackendServersRequest(region_id=REGION, load_balancer_id=lb_id,
-                                                                backend_servers=servers))
+    slb.set_backend_servers(
+        slb_models.SetBackendServersRequest(region_id=REGION, load_balancer_id=lb_id, backend_servers=servers)
+    )
 
 
 def _median(runs: list[dict]) -> dict:
@@ -118,19 +147,28 @@ def _median(runs: list[dict]) -> dict:
 
 
 def _line(label: str, m: dict, extra: str = "") -> None:
-    row(label, f"{m['rps']:7.0f} req/s   p50 {m['p50']:6.2f} ms   p99 {m['p99']:6.2f} ms"
-               f"{'   ' + str(m['errors']) + ' errors' if m['errors'] else ''}{extra}")
+    row(
+        label,
+        f"{m['rps']:7.0f} req/s   p50 {m['p50']:6.2f} ms   p99 {m['p99']:6.2f} ms"
+        f"{'   ' + str(m['errors']) + ' errors' if m['errors'] else ''}{extra}",
+    )
 
 
 def main() -> None:
     from alibabacloud_slb20140515.client import Client as SlbClient
 
-    print(f"inference (2 iris rows, OIP v2 JSON) on {os.cpu_count()} CPUs: median of {ROUNDS} rounds of {REQUESTS} requests, "
-          f"{CONCURRENCY} in flight from {LOAD_PROCESSES} load processes, keep-alive, loopback;\n"
-          f"  the servers, the balancer (in the emulator) and the load share these {os.cpu_count()} CPUs, so more"
-          " backends add no CPU: the rows show the balancer's cost, not scale-out")
-    with tempfile.TemporaryDirectory() as tmp, emulator_process("--instant") as (url, _pid), \
-            ProcessPoolExecutor(max_workers=LOAD_PROCESSES) as pool:
+    print(
+        f"inference (2 iris rows, OIP v2 JSON) on {os.cpu_count()} CPUs: "
+        f"median of {ROUNDS} rounds of {REQUESTS} requests, "
+        f"{CONCURRENCY} in flight from {LOAD_PROCESSES} load processes, keep-alive, loopback;\n"
+        f"  the servers, the balancer (in the emulator) and the load share these {os.cpu_count()} CPUs, so more"
+        " backends add no CPU: the rows show the balancer's cost, not scale-out"
+    )
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        emulator_process("--instant") as (url, _pid),
+        ProcessPoolExecutor(max_workers=LOAD_PROCESSES) as pool,
+    ):
         control(url, "PUT", "runtime/config", {"health_interval_scale": 0.2})
         stack, state = _stack(tmp), os.path.join(tmp, "state.json")
         started = time.monotonic()

@@ -1,11 +1,13 @@
 """The three official SDK clients and the one call wrapper: converts errors, retries, counts calls."""
+
 from __future__ import annotations
 
 import importlib
 import logging
 import threading
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from . import errors, retry
 
@@ -17,7 +19,7 @@ log = logging.getLogger(__name__)
 # product -> SDK package (ECS 2014-05-26, VPC 2016-04-28, SLB 2014-05-15)
 PACKAGES = {"ecs": "alibabacloud_ecs20140526", "vpc": "alibabacloud_vpc20160428", "slb": "alibabacloud_slb20140515"}
 
-READ_TIMEOUT_MS = 60_000        # RunInstances may take tens of seconds to answer on the real cloud
+READ_TIMEOUT_MS = 60_000  # RunInstances may take tens of seconds to answer on the real cloud
 CONNECT_TIMEOUT_MS = 5_000
 
 
@@ -28,7 +30,7 @@ def is_mutating(action: str) -> bool:
 class CallStats:
     """API calls made by this run (every attempt counts), by product:action; thread-safe."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self.by_action: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
@@ -49,13 +51,16 @@ class CallStats:
         with self._lock:
             return sum(n for key, n in self.by_action.items() if is_mutating(key.split(":", 1)[1]))
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
             by_action = dict(sorted(self.by_action.items()))
             errs = dict(sorted(self.errors.items()))
-        return {"total": sum(by_action.values()),
-                "mutating": sum(n for k, n in by_action.items() if is_mutating(k.split(":", 1)[1])),
-                "by_action": by_action, "errors": errs}
+        return {
+            "total": sum(by_action.values()),
+            "mutating": sum(n for k, n in by_action.items() if is_mutating(k.split(":", 1)[1])),
+            "by_action": by_action,
+            "errors": errs,
+        }
 
 
 class _Product:
@@ -78,7 +83,7 @@ class _Product:
         except KeyError:
             raise errors.Fatal("api", "", action, None, None, None, "the SDK has no such action") from None
 
-    def request(self, action: str, params: dict):
+    def request(self, action: str, params: dict[str, Any]) -> Any:  # the SDK's untyped request model
         return getattr(self.models, action + "Request")().from_map(params)
 
 
@@ -96,28 +101,38 @@ def _product(name: str) -> _Product:
 class Cloud:
     """API access for one run: `call()` is the only way the provisioner talks to the cloud."""
 
-    def __init__(self, target: "ResolvedTarget", region: str):
+    def __init__(self, target: ResolvedTarget, region: str) -> None:
         self.target = target
         self.region = region
         self.stats = CallStats()
         self._local = threading.local()
 
-    def _client(self, product: str):
+    def _client(self, product: str) -> Any:  # the SDK's untyped client class
         clients = getattr(self._local, "clients", None)
         if clients is None:
             clients = self._local.clients = {}
         if product not in clients:
-            config = self.target.sdk_config(self.region, read_timeout_ms=READ_TIMEOUT_MS,
-                                            connect_timeout_ms=CONNECT_TIMEOUT_MS)
+            config = self.target.sdk_config(
+                self.region, read_timeout_ms=READ_TIMEOUT_MS, connect_timeout_ms=CONNECT_TIMEOUT_MS
+            )
             clients[product] = _product(product).client_class(config)
         return clients[product]
 
-    def call(self, step: str, resource: str, product: str, action: str, params: dict[str, Any],
-             busy: bool = False, verify: Callable[[], bool] | None = None) -> dict:
+    def call(
+        self,
+        step: str,
+        resource: str,
+        product: str,
+        action: str,
+        params: dict[str, Any],
+        busy: bool = False,
+        verify: Callable[[], bool] | None = None,
+    ) -> dict[str, Any]:
         """Call `product`'s `action` with wire-named `params`; return the response body as a wire-named dict.
 
         Transient errors are retried with backoff; Busy ones when `busy=True` (the caller knows the
-        condition clears; the budget is the operation's, by time: retry.BUSY_DEADLINES) and on reads. `verify()` (optional) checks whether the change is already in place: when a
+        condition clears; the budget is the operation's, by time: retry.BUSY_DEADLINES) and on reads.
+        `verify()` (optional) checks whether the change is already in place: when a
         call fails with a non-transient error (typically the retry of a call whose answer was lost), a
         True from verify makes it a success. Anything else raises our exception naming step, resource,
         code and request id.
@@ -135,7 +150,9 @@ class Cloud:
                     raise
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
-    def _invoke(self, step: str, resource: str, product: str, action: str, method: str, params: dict) -> dict:
+    def _invoke(
+        self, step: str, resource: str, product: str, action: str, method: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
         request = _product(product).request(action, params)
         try:
             response = getattr(self._client(product), method)(request)
@@ -147,6 +164,14 @@ class Cloud:
         self.stats.record(product, action)
         body = getattr(response, "body", None)
         if body is None:
-            raise errors.Fatal(step, resource, action, None, getattr(response, "status_code", None), None,
-                               "the response body did not match the SDK's model")
-        return body.to_map()
+            raise errors.Fatal(
+                step,
+                resource,
+                action,
+                None,
+                getattr(response, "status_code", None),
+                None,
+                "the response body did not match the SDK's model",
+            )
+        answer: dict[str, Any] = body.to_map()
+        return answer

@@ -1,20 +1,22 @@
 """Logging for the CLI: plain lines on stderr; on a terminal, waits show as one rewritten spinner line."""
+
 from __future__ import annotations
 
 import logging
 import sys
 import time
+from typing import TextIO
 
 SPINNER = "|/-\\"
 
 
-class ConsoleHandler(logging.StreamHandler):
+class ConsoleHandler(logging.StreamHandler[TextIO]):
     """Records flagged `progress` (the waits' polls) rewrite one status line on a terminal, and are
     thinned to one line per wait every 15 s elsewhere; every other record is a plain line."""
 
     fleet_console = True
 
-    def __init__(self, stream, tty: bool):
+    def __init__(self, stream: TextIO, tty: bool) -> None:
         super().__init__(stream)
         self.tty = tty
         self._status_shown = False

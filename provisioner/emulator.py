@@ -1,6 +1,7 @@
 """Everything the provisioner knows about localcloud, in one place: its default address and data dir, its
 key file, how to start it, and its control API (readiness probe, runtime state). No other module of the
 provisioner imports `localcloud` or opens /_localcloud/ itself."""
+
 from __future__ import annotations
 
 import hmac
@@ -14,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from localcloud import credentials as keyfile
@@ -46,7 +48,7 @@ def opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def health(endpoint: str, timeout: float = 2.0, challenge: str | None = None) -> dict | None:
+def health(endpoint: str, timeout: float = 2.0, challenge: str | None = None) -> dict[str, Any] | None:
     """The emulator's public readiness document, or None when nothing (or not localcloud) answers."""
     url = endpoint + "/_localcloud/health" + (f"?challenge={quote(challenge)}" if challenge else "")
     try:
@@ -69,30 +71,38 @@ def keys_of(endpoint: str) -> Keys:
         raise TargetError(f"no localcloud emulator answers at {endpoint} (GET /_localcloud/health)")
     data_dir = info.get("data_dir")
     if not data_dir:
-        raise TargetError(f"the emulator at {endpoint} keeps its keys in memory (no data dir): set "
-                          "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+        raise TargetError(
+            f"the emulator at {endpoint} keeps its keys in memory (no data dir): set "
+            "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+        )
     try:
         creds = keyfile.read(data_dir)
     except keyfile.CredentialsError as err:
-        raise TargetError(f"cannot read the keys of the emulator at {endpoint}: {err}; run the provisioner "
-                          "as the data dir's owner, or set ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET") from None
+        raise TargetError(
+            f"cannot read the keys of the emulator at {endpoint}: {err}; run the provisioner "
+            "as the data dir's owner, or set ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET"
+        ) from None
     if not hmac.compare_digest(str(info.get("proof", "")), keyfile.proof(creds.control_token, challenge)):
-        raise TargetError(f"the emulator at {endpoint} does not hold the keys of {data_dir} (its health "
-                          "proof does not match): refusing to use it")
+        raise TargetError(
+            f"the emulator at {endpoint} does not hold the keys of {data_dir} (its health "
+            "proof does not match): refusing to use it"
+        )
     return Keys(creds.access_key_id, creds.access_key_secret, creds.control_token)
 
 
-def control(endpoint: str, keys: Keys, method: str, path: str, body: dict | None = None,
-            timeout: float = 10.0) -> dict:
+def control(
+    endpoint: str, keys: Keys, method: str, path: str, body: dict[str, Any] | None = None, timeout: float = 10.0
+) -> dict[str, Any]:
     """One call of the control API (`path` under /_localcloud/); raises urllib's errors."""
     data = json.dumps(body).encode() if body is not None else None
     headers = {keyfile.TOKEN_HEADER: keys.control_token} if keys.control_token else {}
     req = urllib.request.Request(f"{endpoint}/_localcloud/{path}", data=data, method=method, headers=headers)
     with opener().open(req, timeout=timeout) as resp:
-        return json.loads(resp.read())
+        answer: dict[str, Any] = json.loads(resp.read())
+        return answer
 
 
-def runtime_state(endpoint: str, keys: Keys) -> dict:
+def runtime_state(endpoint: str, keys: Keys) -> dict[str, Any]:
     """GET /_localcloud/runtime: where workloads and balancers really listen. An emulator without its
     runtime may not know the route: that reads as {"enabled": False}; other failures raise."""
     try:
@@ -118,8 +128,12 @@ def start(port: int, data_dir: str, extra_args: tuple[str, ...] = ()) -> str:
     with os.fdopen(log_fd, "ab") as log_file:
         proc = subprocess.Popen(
             [sys.executable, "-m", "localcloud", "serve", "--port", str(port), "--data-dir", data_dir, *extra_args],
-            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, env=env_without_proxies(),
-            start_new_session=True, close_fds=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+            env=env_without_proxies(),
+            start_new_session=True,
+            close_fds=True,
         )
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     exited_at = None
@@ -131,13 +145,15 @@ def start(port: int, data_dir: str, extra_args: tuple[str, ...] = ()) -> str:
             return f"pid {proc.pid}, log {log_path}; stop it with `kill {proc.pid}`"
         if proc.poll() is not None:
             exited_at = exited_at or time.monotonic()
-            if time.monotonic() - exited_at > 2.0:      # give a concurrent starter a moment to answer
+            if time.monotonic() - exited_at > 2.0:  # give a concurrent starter a moment to answer
                 break
         time.sleep(0.1)
     if proc.poll() is None:
-        proc.terminate()          # ours, and it never answered
-    raise TargetError(f"localcloud did not start on {endpoint} within {STARTUP_TIMEOUT_S:.0f}s"
-                      f" (exit code {proc.poll()}); last lines of {log_path}:\n{_tail(log_path)}")
+        proc.terminate()  # ours, and it never answered
+    raise TargetError(
+        f"localcloud did not start on {endpoint} within {STARTUP_TIMEOUT_S:.0f}s"
+        f" (exit code {proc.poll()}); last lines of {log_path}:\n{_tail(log_path)}"
+    )
 
 
 def _tail(path: str, lines: int = 8) -> str:

@@ -1,5 +1,8 @@
 """The provisioner's one exception tree; SDK exceptions are converted here, once, by code and HTTP status."""
+
 from __future__ import annotations
+
+from typing import Any
 
 
 class ProvisionerError(Exception):
@@ -29,7 +32,7 @@ class StackRenamed(SpecError, StateError):
 class LockHeld(ProvisionerError):
     """Another run holds the stack's lock."""
 
-    def __init__(self, path: str, holder: dict):
+    def __init__(self, path: str, holder: dict[str, Any]):
         self.path = path
         self.holder = holder
         who = ", ".join(f"{k} {holder[k]}" for k in ("pid", "host", "command", "started") if holder.get(k))
@@ -47,8 +50,16 @@ class WaitTimeout(ProvisionerError):
 class CloudError(ProvisionerError):
     """An API call failed. Subclasses say what the caller may do about it."""
 
-    def __init__(self, step: str, resource: str, action: str, code: str | None, status: int | None,
-                 request_id: str | None, message: str):
+    def __init__(
+        self,
+        step: str,
+        resource: str,
+        action: str,
+        code: str | None,
+        status: int | None,
+        request_id: str | None,
+        message: str,
+    ):
         self.step = step
         self.resource = resource
         self.action = action
@@ -58,9 +69,12 @@ class CloudError(ProvisionerError):
         self.raw_message = message
         where = f"{step}: {action} on {resource}" if resource else f"{step}: {action}"
         what = code or "network error"
-        extra = ", ".join(x for x in (f"HTTP {status}" if status else "",
-                                      f"request id {request_id}" if request_id else "") if x)
-        super().__init__(f"{where} failed: {what}" + (f" ({extra})" if extra else "") + (f": {message}" if message else ""))
+        extra = ", ".join(
+            x for x in (f"HTTP {status}" if status else "", f"request id {request_id}" if request_id else "") if x
+        )
+        super().__init__(
+            f"{where} failed: {what}" + (f" ({extra})" if extra else "") + (f": {message}" if message else "")
+        )
 
 
 class Transient(CloudError):
@@ -97,35 +111,70 @@ class PrecheckError(ProvisionerError):
 # Codes that clear with time. Real codes from the ECS/VPC/SLB error tables and the ones Terraform's
 # provider retries (reference: ecs-api.md §2, §7; vpc-slb-api.md §2-3, §5).
 _TRANSIENT_CODES = {
-    "ServiceUnavailable", "InternalError", "UnknownError", "Rejected.Throttling", "SystemBusy",
+    "ServiceUnavailable",
+    "InternalError",
+    "UnknownError",
+    "Rejected.Throttling",
+    "SystemBusy",
     "ServiceUnavailable.RegionMaintaining",
 }
 _BUSY_CODES = {
-    "OperationConflict", "LastTokenProcessing", "IdempotentProcessing", "OperationFailed.LastTokenProcessing",
-    "OperationFailed.IdempotentTokenProcessing", "OperationFailed.TokenIsProcessing", "TaskConflict",
-    "InvalidOperation.Conflict", "ServiceIsConfiguring", "BackendServer.configuring", "OperationBusy",
-    "ServiceIsStopping", "Operation.Deny", "OperationDenied.OtherSubnetProcessing",
-    "OperationFailed.ListenerStatusNotSupport", "IncorrectStatus", "DiskError", "InstanceNotReady",
+    "OperationConflict",
+    "LastTokenProcessing",
+    "IdempotentProcessing",
+    "OperationFailed.LastTokenProcessing",
+    "OperationFailed.IdempotentTokenProcessing",
+    "OperationFailed.TokenIsProcessing",
+    "TaskConflict",
+    "InvalidOperation.Conflict",
+    "ServiceIsConfiguring",
+    "BackendServer.configuring",
+    "OperationBusy",
+    "ServiceIsStopping",
+    "Operation.Deny",
+    "OperationDenied.OtherSubnetProcessing",
+    "OperationFailed.ListenerStatusNotSupport",
+    "IncorrectStatus",
+    "DiskError",
+    "InstanceNotReady",
     "OperationDenied.CreatingConflict",
     # Retried by Terraform's alicloud provider, and they do clear: RemoveBackendServers (RspoolVipExist,
     # ObtainIpFail), DetachDisk (DisksDetachingOnEcsExceeded), CreateVSwitch/DeleteVSwitch on a VPC attached
     # to CEN (OperationFailed.DistibuteLock [sic], OperationFailed.NotifyCenCreate, *.IncorrectStatus.cbnStatus,
     # InvalidStatus.RouteEntry).
-    "RspoolVipExist", "ObtainIpFail", "DisksDetachingOnEcsExceeded", "OperationFailed.DistibuteLock",
-    "OperationFailed.NotifyCenCreate", "CreateVSwitch.IncorrectStatus.cbnStatus",
-    "DeleteVSwitch.IncorrectStatus.cbnStatus", "InvalidStatus.RouteEntry",
+    "RspoolVipExist",
+    "ObtainIpFail",
+    "DisksDetachingOnEcsExceeded",
+    "OperationFailed.DistibuteLock",
+    "OperationFailed.NotifyCenCreate",
+    "CreateVSwitch.IncorrectStatus.cbnStatus",
+    "DeleteVSwitch.IncorrectStatus.cbnStatus",
+    "InvalidStatus.RouteEntry",
 }
 _BUSY_PREFIXES = (
-    "IncorrectStatus.", "IncorrectInstanceStatus", "IncorrectDiskStatus", "IncorrectVpcStatus",
-    "IncorrectVSwitchStatus", "IncorrectRouteEntryStatus", "DependencyViolation",
+    "IncorrectStatus.",
+    "IncorrectInstanceStatus",
+    "IncorrectDiskStatus",
+    "IncorrectVpcStatus",
+    "IncorrectVSwitchStatus",
+    "IncorrectRouteEntryStatus",
+    "DependencyViolation",
 )
 # "Not sold here" (RunInstances 403 table, CreateDisk): the zone has no stock, does not sell the type
 # (any more), is closed to the account, or does not sell the disk category. All fail over to the next zone.
 _NO_STOCK_CODES = {
-    "OperationDenied.NoStock", "Zone.NotOnSale", "Zone.NotOpen", "InvalidInstanceType.ZoneNotSupported",
-    "InvalidZoneId.NotOnSale", "InvalidInstanceType.NotSupported", "InstanceType.Offline",
-    "OperationDenied.ZoneNotAllowed", "CategoryNotSupported", "InvalidDiskCategory.NotSupported",
-    "InvalidDataDiskCategory.NotSupported", "InvalidSystemDiskCategory.ValueNotSupported",
+    "OperationDenied.NoStock",
+    "Zone.NotOnSale",
+    "Zone.NotOpen",
+    "InvalidInstanceType.ZoneNotSupported",
+    "InvalidZoneId.NotOnSale",
+    "InvalidInstanceType.NotSupported",
+    "InstanceType.Offline",
+    "OperationDenied.ZoneNotAllowed",
+    "CategoryNotSupported",
+    "InvalidDiskCategory.NotSupported",
+    "InvalidDataDiskCategory.NotSupported",
+    "InvalidSystemDiskCategory.ValueNotSupported",
 }
 
 
@@ -184,7 +233,15 @@ def convert(exc: BaseException, step: str, resource: str, action: str) -> CloudE
 def _is_network_error(exc: BaseException) -> bool:
     """Transport failures: the SDK wraps them in UnretryableException (no code), or requests raises."""
     names = {c.__name__ for c in type(exc).__mro__}
-    if names & {"UnretryableException", "RetryError", "ConnectionError", "Timeout", "ReadTimeout",
-                "ConnectTimeout", "ChunkedEncodingError", "RemoteDisconnected"}:
+    if names & {
+        "UnretryableException",
+        "RetryError",
+        "ConnectionError",
+        "Timeout",
+        "ReadTimeout",
+        "ConnectTimeout",
+        "ChunkedEncodingError",
+        "RemoteDisconnected",
+    }:
         return True
     return isinstance(exc, (OSError, TimeoutError))

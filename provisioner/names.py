@@ -6,11 +6,16 @@ before any call, not an `InvalidXxxName.Malformed` after eight creates. Rules fr
 models' docstrings (CreateVpc, CreateVSwitch, CreateSecurityGroup, RunInstances, CreateDisk,
 CreateLoadBalancer, CreateLoadBalancerHTTPListener) and ecs-api.md.
 """
+
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from .errors import SpecError
+
+if TYPE_CHECKING:
+    from .spec import Stack
 
 # Names of security groups, instances and disks: 2-128 characters, a letter first, then letters, digits
 # and : _ . -, never http:// or https://.
@@ -51,22 +56,27 @@ def listener_description(stack_name: str) -> str:
     return f"stack-{stack_name}"
 
 
-def derived(spec) -> list[tuple[str, str, re.Pattern]]:
+def derived(spec: Stack) -> list[tuple[str, str, re.Pattern[str]]]:
     """(what, value, rule) for every name and description the steps send for this stack."""
     name = spec.name
-    out = [("VpcName", name, VPC_NAME), ("SecurityGroupName", security_group_name(name), ECS_NAME),
-           ("InstanceName", instance_name(name), ECS_NAME), ("DiskName", disk_name(name), ECS_NAME),
-           ("LoadBalancerName", name, SLB_NAME),
-           ("listener Description", listener_description(name), LISTENER_DESCRIPTION),
-           ("Description", f"stack {name}", DESCRIPTION)]
+    out = [
+        ("VpcName", name, VPC_NAME),
+        ("SecurityGroupName", security_group_name(name), ECS_NAME),
+        ("InstanceName", instance_name(name), ECS_NAME),
+        ("DiskName", disk_name(name), ECS_NAME),
+        ("LoadBalancerName", name, SLB_NAME),
+        ("listener Description", listener_description(name), LISTENER_DESCRIPTION),
+        ("Description", f"stack {name}", DESCRIPTION),
+    ]
     out += [(f"VSwitchName ({zone})", vswitch_name(name, zone), VPC_NAME) for zone in spec.zones]
     return out
 
 
-def check(spec) -> None:
+def check(spec: Stack) -> None:
     """SpecError naming the stack field when a derived name breaks the cloud's rule for it."""
     for what, value, rule in derived(spec):
         if not rule.fullmatch(value) or value.lower().startswith(("http://", "https://")):
             field = "zones" if what.startswith("VSwitchName") else "name"
-            raise SpecError(field, f"gives the {what} {value[:80]!r}, which the cloud refuses "
-                                   f"(allowed: {rule.pattern[:80]})")
+            raise SpecError(
+                field, f"gives the {what} {value[:80]!r}, which the cloud refuses (allowed: {rule.pattern[:80]})"
+            )

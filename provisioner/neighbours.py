@@ -1,8 +1,10 @@
 """Resources that are not this stack's but sit in its network (an untagged VM in our vSwitch, another
 stack's security group in our VPC): teardown never touches them and keeps the network they need."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from .observe import Snapshot
 from .steps.common import TAG_STACK, Context, describe_pages, dig, owned, read_tags
@@ -10,7 +12,7 @@ from .steps.common import TAG_STACK, Context, describe_pages, dig, owned, read_t
 STEP = "teardown"
 
 
-def _label(kind: str, item_id: str, tags: dict) -> str:
+def _label(kind: str, item_id: str, tags: dict[str, Any]) -> str:
     stack = tags.get(TAG_STACK)
     return f"{kind} {item_id} ({'stack ' + repr(stack) if stack else 'untagged'})"
 
@@ -28,14 +30,32 @@ def blockers(ctx: Context, snap: Snapshot) -> dict[str, list[str]]:
     for vpc in snap.vpcs:
         params = {"RegionId": ctx.region, "VpcId": vpc.id}
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="neighbours") as pool:
-            f_inst = pool.submit(describe_pages, ctx, STEP, "ecs", "DescribeInstances", params,
-                                 ("Instances", "Instance"), 100)
-            f_sg = pool.submit(describe_pages, ctx, STEP, "ecs", "DescribeSecurityGroups", params,
-                               ("SecurityGroups", "SecurityGroup"), 50)
-            f_vsw = pool.submit(describe_pages, ctx, STEP, "vpc", "DescribeVSwitches", params,
-                                ("VSwitches", "VSwitch"), 50)
-            f_lb = pool.submit(describe_pages, ctx, STEP, "slb", "DescribeLoadBalancers", params,
-                               ("LoadBalancers", "LoadBalancer"), 100)
+            f_inst = pool.submit(
+                describe_pages, ctx, STEP, "ecs", "DescribeInstances", params, ("Instances", "Instance"), 100
+            )
+            f_sg = pool.submit(
+                describe_pages,
+                ctx,
+                STEP,
+                "ecs",
+                "DescribeSecurityGroups",
+                params,
+                ("SecurityGroups", "SecurityGroup"),
+                50,
+            )
+            f_vsw = pool.submit(
+                describe_pages, ctx, STEP, "vpc", "DescribeVSwitches", params, ("VSwitches", "VSwitch"), 50
+            )
+            f_lb = pool.submit(
+                describe_pages,
+                ctx,
+                STEP,
+                "slb",
+                "DescribeLoadBalancers",
+                params,
+                ("LoadBalancers", "LoadBalancer"),
+                100,
+            )
         for item in f_inst.result():
             tags = read_tags(item)
             if owned(tags, ctx.spec):
@@ -48,8 +68,10 @@ def blockers(ctx: Context, snap: Snapshot) -> dict[str, list[str]]:
             for group in dig(item, ("SecurityGroupIds", "SecurityGroupId")) or []:
                 if group in ours:
                     block(group, label)
-        for kind, items, key in (("security group", f_sg.result(), "SecurityGroupId"),
-                                 ("vSwitch", f_vsw.result(), "VSwitchId")):
+        for kind, items, key in (
+            ("security group", f_sg.result(), "SecurityGroupId"),
+            ("vSwitch", f_vsw.result(), "VSwitchId"),
+        ):
             for item in items:
                 tags = read_tags(item)
                 if not owned(tags, ctx.spec):

@@ -1,12 +1,20 @@
 """Every retry policy of the provisioner (tenacity), applied to the thin SDK call wrapper only."""
+
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass
 
-from tenacity import (RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay,
-                      wait_exponential, wait_random)
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+    wait_random,
+)
 from tenacity.stop import stop_base
 
 from .errors import Busy, Transient
@@ -40,7 +48,10 @@ TRANSIENT = Policy(attempts=16, deadline_s=240.0, initial_s=0.5, max_wait_s=20.0
 # DeleteInstances (IncorrectInstanceStatus.Initializing while instances boot).
 BUSY = Policy(attempts=None, deadline_s=600.0, initial_s=0.5, max_wait_s=5.0, jitter_s=0.5)
 BUSY_DEADLINES: dict[str, float] = {
-    "DeleteSecurityGroup": 600.0, "DeleteVSwitch": 600.0, "DeleteVpc": 600.0, "DeleteInstances": 1200.0,
+    "DeleteSecurityGroup": 600.0,
+    "DeleteVSwitch": 600.0,
+    "DeleteVpc": 600.0,
+    "DeleteInstances": 1200.0,
 }
 
 
@@ -69,8 +80,9 @@ def deadline_for(action: str | None, policy: Policy) -> float:
     return policy.deadline_s
 
 
-def retrying(busy: bool = False, policy: Policy | None = None, action: str | None = None,
-             read: bool = False) -> Retrying:
+def retrying(
+    busy: bool = False, policy: Policy | None = None, action: str | None = None, read: bool = False
+) -> Retrying:
     """A tenacity Retrying for one API call: Transient always; Busy when the caller says it clears (such a
     call gets the Busy budget, by time, for both kinds) or when the call only reads (Describe*/List*:
     SLB reads answer ServiceIsConfiguring or OperationBusy while a listener changes; safe to repeat)."""

@@ -1,5 +1,6 @@
 """The stack's `serving` section: what each instance runs, where it installs from, and the checks that
 the generated user data (provisioner/serving) will accept it, all before any API call."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from .errors import SpecError
 from .specfields import Section, kind, shown, uri
 
-USER_DATA_MAX_BYTES = 32 * 1024       # RunInstances: raw user data at most 32 KB before Base64
+USER_DATA_MAX_BYTES = 32 * 1024  # RunInstances: raw user data at most 32 KB before Base64
 _ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 # Alibaba Cloud's mirrors inside every VPC (instances here have no public IP and no NAT): apt for
 # Ubuntu and Debian images (picked from the image's name), PyPI over http (pip needs --trusted-host for
@@ -39,13 +40,13 @@ class Server:
     """What each instance runs (provisioner/serving renders it). Neither command nor container: the
     built-in model server."""
 
-    command: tuple[str, ...] | None = None     # argv with {python} {host} {port} {model_dir} {root}
-    container: str | None = None               # a container image run with docker instead
+    command: tuple[str, ...] | None = None  # argv with {python} {host} {port} {model_dir} {root}
+    container: str | None = None  # a container image run with docker instead
     env: tuple[tuple[str, str], ...] = ()
-    args: tuple[str, ...] = ()                 # the image's arguments
-    container_port: int = 0                    # the port inside the container (0: serving.port)
-    gpus: str = ""                             # docker --gpus, e.g. "all"
-    pip: tuple[str, ...] = ()                  # requirements for a command server
+    args: tuple[str, ...] = ()  # the image's arguments
+    container_port: int = 0  # the port inside the container (0: serving.port)
+    gpus: str = ""  # docker --gpus, e.g. "all"
+    pip: tuple[str, ...] = ()  # requirements for a command server
 
     @property
     def builtin(self) -> bool:
@@ -58,8 +59,8 @@ class Mirror:
 
     apt: str = ALIYUN_APT_MIRROR
     pip: str = ALIYUN_PIP_MIRROR
-    apt_security: str = ALIYUN_APT_MIRROR      # Debian's security suites live elsewhere
-    registry: str = ""                         # docker registry-mirrors entry (Docker Hub images only)
+    apt_security: str = ALIYUN_APT_MIRROR  # Debian's security suites live elsewhere
+    registry: str = ""  # docker registry-mirrors entry (Docker Hub images only)
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,13 @@ class Serving:
 
 def parse_serving(sec: Section, image_hint: str = "") -> Serving:
     """The serving section; `image_hint` (the image id or family) picks the default apt mirror."""
-    port = sec.int("port", 1, 65535, default=8080)
+    port = sec.integer("port", 1, 65535, default=8080)
     if port == 22:
         raise SpecError(sec.field("port"), "must not be 22 (SSH)")
     health_path = uri(sec, "health_path", "/v2/health/ready")
     model_dir = _model_dir(sec)
     mirror = _mirror(sec.section("mirror"), image_hint)
-    user_data = sec.str("user_data", required=False)
+    user_data = sec.text("user_data", required=False)
     if user_data is not None and len(user_data.encode("utf-8")) > USER_DATA_MAX_BYTES:
         raise SpecError(sec.field("user_data"), f"must be at most {USER_DATA_MAX_BYTES} bytes (RunInstances limit)")
     server_sec = sec.section("server")
@@ -97,11 +98,11 @@ def parse_serving(sec: Section, image_hint: str = "") -> Serving:
 def _model_dir(sec: Section) -> str:
     from .serving.userdata import UserDataError, check_model_dir
 
-    value = sec.str("model_dir", default="/mnt/model")
+    value = sec.text("model_dir", default="/mnt/model")
     try:
         return check_model_dir(value, sec.field("model_dir"))
     except UserDataError as err:
-        raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
+        raise SpecError(err.field, str(err)[len(err.field) + 2 :]) from None
 
 
 def _mirror(sec: Section | None, image_hint: str) -> Mirror:
@@ -114,16 +115,17 @@ def _mirror(sec: Section | None, image_hint: str) -> Mirror:
         return Mirror(apt=apt, apt_security=apt_security)
     values = {}
     for key in ("apt", "apt_security", "pip", "registry"):
-        value = sec.str(key, required=False)
+        value = sec.text(key, required=False)
         if value is None:
             continue
         if value != "none" and not MIRROR_URL.fullmatch(value):
-            raise SpecError(sec.field(key), f"must be an http(s) URL such as {ALIYUN_PIP_MIRROR}, or none"
-                                            f" (got {shown(value)})")
+            raise SpecError(
+                sec.field(key), f"must be an http(s) URL such as {ALIYUN_PIP_MIRROR}, or none (got {shown(value)})"
+            )
         values[key] = "" if value == "none" else value
     sec.done()
     if "apt" in values and "apt_security" not in values:
-        values["apt_security"] = values["apt"]       # a mirror given for apt serves both unless told
+        values["apt_security"] = values["apt"]  # a mirror given for apt serves both unless told
     return Mirror(**{"apt": apt, "apt_security": apt_security, **values})
 
 
@@ -135,7 +137,7 @@ def _check_user_data(serving: Serving) -> None:
     try:
         build_user_data(serving, instance_role="model-server", data_disk=True)
     except UserDataError as err:
-        raise SpecError(err.field, str(err)[len(err.field) + 2:]) from None
+        raise SpecError(err.field, str(err)[len(err.field) + 2 :]) from None
 
 
 def _strings(sec: Section, key: str) -> tuple[str, ...] | None:
@@ -145,7 +147,7 @@ def _strings(sec: Section, key: str) -> tuple[str, ...] | None:
     if isinstance(raw, str):
         try:
             raw = shlex.split(raw)
-        except ValueError as err:        # an unterminated quote: say so, as a spec error
+        except ValueError as err:  # an unterminated quote: say so, as a spec error
             raise SpecError(sec.field(key), f"is not a valid command line ({err}); give a list of strings") from None
     if not isinstance(raw, list) or not all(isinstance(a, str) and a for a in raw):
         raise SpecError(sec.field(key), "must be a list of non-empty strings (or one command line)")
@@ -156,16 +158,16 @@ def _server(sec: Section) -> Server:
     command = _strings(sec, "command")
     if command is not None and not command:
         raise SpecError(sec.field("command"), "must name the program to run")
-    container = sec.str("container", required=False)
-    image = sec.str("image", required=False)
+    container = sec.text("container", required=False)
+    image = sec.text("image", required=False)
     if container is not None and image is not None:
         raise SpecError(sec.field("image"), "is another name for container; give one of them")
     container = container or image
     if command is not None and container is not None:
         raise SpecError(sec.field("container"), "give either server.command or server.container, not both")
     args = _strings(sec, "args") or ()
-    container_port = sec.int("container_port", 1, 65535, default=0)
-    gpus = sec.str("gpus", required=False) or ""
+    container_port = sec.integer("container_port", 1, 65535, default=0)
+    gpus = sec.text("gpus", required=False) or ""
     pip = _strings(sec, "pip") or ()
     env_sec = sec.section("env")
     env: list[tuple[str, str]] = []
@@ -173,7 +175,9 @@ def _server(sec: Section) -> Server:
         for key, value in env_sec.data.items():
             env_sec.used.append(key)
             if not isinstance(key, str) or not _ENV_RE.fullmatch(key):
-                raise SpecError(env_sec.field(str(key)), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
+                raise SpecError(
+                    env_sec.field(str(key)), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"
+                )
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 raise SpecError(env_sec.field(key), f"must be a string, not {kind(value)}")
             env.append((key, str(value)))

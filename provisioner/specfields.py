@@ -1,8 +1,10 @@
 """The typed getters that validate a stack file's mappings: each names the dotted field of a problem,
 cuts long values in messages, and refuses unknown keys (used by spec.py and spec_serving.py)."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from .errors import SpecError
@@ -12,12 +14,12 @@ from .stackfile import cut
 class Section:
     """A mapping being validated: typed getters that name the dotted field, and unknown-key rejection."""
 
-    def __init__(self, data: dict, path: str):
+    def __init__(self, data: dict[str, Any], path: str) -> None:
         self.data = data
         self.path = path
         self.used: list[str] = []
 
-    def field(self, key) -> str:
+    def field(self, key: object) -> str:
         key = cut(str(key), 60)
         return f"{self.path}.{key}" if self.path else key
 
@@ -28,8 +30,15 @@ class Section:
             raise SpecError(self.field(key), "is required")
         return value
 
-    def str(self, key: str, required: bool = True, default: str | None = None, choices=None,
-            pattern: re.Pattern | None = None, hint: str = "") -> str | None:
+    def text(
+        self,
+        key: str,
+        required: bool = True,
+        default: str | None = None,
+        choices: Collection[str] | None = None,
+        pattern: re.Pattern[str] | None = None,
+        hint: str = "",
+    ) -> str | None:
         value = self._get(key, required and default is None)
         if value is None:
             return default
@@ -41,15 +50,15 @@ class Section:
             raise SpecError(self.field(key), f"{hint} (got {shown(value)})")
         return value
 
-    def int(self, key: str, lo: int, hi: int, default: int | None = None) -> int:
+    def integer(self, key: str, lo: int, hi: int, default: int | None = None) -> int:
         value = self._get(key, default is None)
-        if value is None:
-            return default  # type: ignore[return-value]
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise SpecError(self.field(key), f"must be an integer between {lo} and {hi} (got {shown(value)})")
-        return value
+        if value is None and default is not None:
+            return default
+        if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi:
+            return value
+        raise SpecError(self.field(key), f"must be an integer between {lo} and {hi} (got {shown(value)})")
 
-    def section(self, key: str, required: bool = False) -> "Section | None":
+    def section(self, key: str, required: bool = False) -> Section | None:
         value = self._get(key, required)
         if value is None:
             return None
@@ -57,7 +66,7 @@ class Section:
             raise SpecError(self.field(key), f"must be a mapping, not {kind(value)}")
         return Section(value, self.field(key))
 
-    def list(self, key: str, default: list | None = None) -> list:
+    def items(self, key: str, default: list[Any] | None = None) -> list[Any]:
         value = self._get(key, default is None)
         if value is None:
             return list(default or [])
@@ -71,6 +80,11 @@ class Section:
             key = unknown[0]
             raise SpecError(self.field(key), f"unknown key (allowed here: {', '.join(self.used)})")
 
+    # The former names, which shadowed builtins, for the callers in spec.py until they use the new ones.
+    str = text
+    int = integer
+    list = items
+
 
 def shown(value: Any) -> str:
     """repr() of a value for a message, cut (a 50 MB value must not come back in the error)."""
@@ -80,8 +94,14 @@ def shown(value: Any) -> str:
 def kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-            float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def empty(path: str) -> Section:
@@ -91,8 +111,11 @@ def empty(path: str) -> Section:
 def uri(sec: Section, key: str, default: str | None) -> str:
     from .serving.userdata import HEALTH_PATH
 
-    value = sec.str(key, default=default)
-    if not HEALTH_PATH.fullmatch(value):
-        raise SpecError(sec.field(key), "must be a path of 2 to 80 characters starting with '/', of letters, digits"
-                                        f" and - / . % ? # & (the SLB's HealthCheckURI rule) (got {shown(value)})")
+    value = sec.text(key, default=default)  # required when there is no default: never None here
+    if value is None or not HEALTH_PATH.fullmatch(value):
+        raise SpecError(
+            sec.field(key),
+            "must be a path of 2 to 80 characters starting with '/', of letters, digits"
+            f" and - / . % ? # & (the SLB's HealthCheckURI rule) (got {shown(value)})",
+        )
     return value

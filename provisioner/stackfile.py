@@ -1,21 +1,24 @@
 """Reading a stack file safely: bounded bytes, UTF-8 only, a YAML subset with no aliases, anchors, merge
 keys or complex keys, bounded nesting, node count and integer size. Every problem is a SpecError
 naming the line (exit 2), never a traceback or an unbounded allocation."""
+
 from __future__ import annotations
 
 import os
 import stat
+from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.error import Mark
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from .errors import SpecError
 
-MAX_BYTES = 1024 * 1024        # a stack file is a few hundred bytes; 1 MiB leaves room for inline user data
-MAX_DEPTH = 20                 # the deepest stack field is 4 levels down
-MAX_NODES = 20_000             # scalars, lists and mappings in the whole document
-MAX_INT_DIGITS = 20            # any count, size or port fits in 20 digits
-MAX_SHOWN = 80                 # characters of a value or a YAML problem quoted in a message
+MAX_BYTES = 1024 * 1024  # a stack file is a few hundred bytes; 1 MiB leaves room for inline user data
+MAX_DEPTH = 20  # the deepest stack field is 4 levels down
+MAX_NODES = 20_000  # scalars, lists and mappings in the whole document
+MAX_INT_DIGITS = 20  # any count, size or port fits in 20 digits
+MAX_SHOWN = 80  # characters of a value or a YAML problem quoted in a message
 
 
 def cut(text: str, limit: int = MAX_SHOWN) -> str:
@@ -35,7 +38,7 @@ def read_text(path: str, limit: int = MAX_BYTES) -> str:
         if stat.S_ISDIR(mode):
             raise SpecError("", f"the stack file {path} is a directory")
         if stat.S_ISFIFO(mode):
-            os.set_blocking(fd, True)      # a writer that is there gets read to its end (or the limit)
+            os.set_blocking(fd, True)  # a writer that is there gets read to its end (or the limit)
         chunks, size = [], 0
         while size <= limit:
             try:
@@ -52,7 +55,9 @@ def read_text(path: str, limit: int = MAX_BYTES) -> str:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > limit:
-        raise SpecError("", f"the stack file {path} is larger than {limit // 1024} KiB; a stack file is a short YAML document")
+        raise SpecError(
+            "", f"the stack file {path} is larger than {limit // 1024} KiB; a stack file is a short YAML document"
+        )
     return decode(data, path)
 
 
@@ -60,7 +65,7 @@ def decode(data: bytes, source: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
+        line = data[: err.start].count(b"\n") + 1
         raise SpecError("", f"{source} is not UTF-8 text (byte {err.start + 1}, line {line})") from None
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -68,7 +73,7 @@ def decode(data: bytes, source: str) -> str:
 class _Refused(yaml.YAMLError):
     """A construct this loader does not accept; turned into a SpecError naming the line."""
 
-    def __init__(self, mark, message: str):
+    def __init__(self, mark: Mark | None, message: str) -> None:
         super().__init__(message)
         self.problem_mark = mark
         self.problem = message
@@ -78,18 +83,22 @@ class BoundedLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases and anchors (no alias bombs), merge keys, non-scalar keys and a key
     given twice; bounds nesting depth, the node count and integer length."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
         self._nodes = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _Refused(event.start_mark, f"YAML aliases (*{cut(event.anchor, 40)}) are not accepted in a stack file")
-        event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
+            raise _Refused(
+                event.start_mark, f"YAML aliases (*{cut(event.anchor, 40)}) are not accepted in a stack file"
+            )
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
         if getattr(event, "anchor", None) is not None:
-            raise _Refused(event.start_mark, f"YAML anchors (&{cut(event.anchor, 40)}) are not accepted in a stack file")
+            raise _Refused(
+                event.start_mark, f"YAML anchors (&{cut(event.anchor, 40)}) are not accepted in a stack file"
+            )
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise _Refused(event.start_mark, f"the document has more than {MAX_NODES} values")
@@ -101,10 +110,10 @@ class BoundedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         if not isinstance(node, MappingNode):
             return super().construct_mapping(node, deep)
-        seen = set()
+        seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise _Refused(key_node.start_mark, "merge keys (<<) are not accepted in a stack file")
@@ -116,14 +125,14 @@ class BoundedLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep)
 
-    def flatten_mapping(self, node):
+    def flatten_mapping(self, node: MappingNode) -> None:
         # SafeLoader would expand `<<` here, before construct_mapping sees it: refuse it first.
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise _Refused(key_node.start_mark, "merge keys (<<) are not accepted in a stack file")
         return super().flatten_mapping(node)
 
-    def construct_object(self, node, deep=False):
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
         # An explicit tag on a value it does not fit (`!!timestamp abc`, `!!bool maybe`, `!!int x`) makes
         # PyYAML's constructors raise plain Python errors: name the line instead.
         try:
@@ -134,7 +143,7 @@ class BoundedLoader(yaml.SafeLoader):
             tag = str(node.tag).rsplit(":", 1)[-1]
             raise _Refused(node.start_mark, f"this value cannot be read as {cut(tag, 40)}") from None
 
-    def construct_yaml_int(self, node):
+    def construct_yaml_int(self, node: ScalarNode) -> int:
         digits = sum(ch.isalnum() for ch in str(node.value))
         if digits > MAX_INT_DIGITS:
             raise _Refused(node.start_mark, f"an integer of {digits} digits is too large")
@@ -142,10 +151,11 @@ class BoundedLoader(yaml.SafeLoader):
 
 
 BoundedLoader.add_constructor("tag:yaml.org,2002:int", BoundedLoader.construct_yaml_int)
-BoundedLoader.add_constructor("tag:yaml.org,2002:map", BoundedLoader.construct_yaml_map)
+# (types-PyYAML types a constructor's `self` as a whole Loader; construct_yaml_map is SafeConstructor's own)
+BoundedLoader.add_constructor("tag:yaml.org,2002:map", BoundedLoader.construct_yaml_map)  # type: ignore[type-var]
 
 
-def load_yaml(text: str, source: str):
+def load_yaml(text: str, source: str) -> Any:
     """The document of `text`; SpecError (naming the line) for anything not valid or not accepted."""
     try:
         return yaml.load(text, Loader=BoundedLoader)

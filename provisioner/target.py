@@ -1,14 +1,19 @@
 """Where the API calls go: localcloud (reused or started in the background) or the real Alibaba Cloud."""
+
 from __future__ import annotations
 
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import emulator
-from .emulator import DEFAULT_DATA_DIR, DEFAULT_ENDPOINT, DEFAULT_PORT, Keys, health  # noqa: F401
+from .emulator import DEFAULT_DATA_DIR, DEFAULT_ENDPOINT, DEFAULT_PORT, Keys, health
 from .errors import TargetError
+
+if TYPE_CHECKING:
+    from .spec import Target
 
 log = logging.getLogger(__name__)
 
@@ -17,9 +22,9 @@ log = logging.getLogger(__name__)
 class ResolvedTarget:
     """A reachable target. Credentials live only in memory, never in the state or the output."""
 
-    kind: str                                  # "localcloud" or "alibaba"
-    endpoint: str | None                       # http://host:port for localcloud
-    how: str                                   # "reused", "started", "given", "region endpoints"
+    kind: str  # "localcloud" or "alibaba"
+    endpoint: str | None  # http://host:port for localcloud
+    how: str  # "reused", "started", "given", "region endpoints"
     note: str = ""
     # Seconds of this target per second of the real cloud's typical transition times (the waits' first
     # poll): 1 for Alibaba Cloud; 1/speed for localcloud (0 in --instant mode), from its health document.
@@ -34,7 +39,7 @@ class ResolvedTarget:
     def _access_key(self) -> tuple[str, str] | None:
         return (self._keys.access_key_id, self._keys.access_key_secret) if self._keys else None
 
-    def runtime_state(self) -> dict:
+    def runtime_state(self) -> dict[str, Any]:
         """localcloud's GET /_localcloud/runtime (with the data dir's control token); raises on failure."""
         if self._keys is None or self.endpoint is None:
             raise TargetError("no control token for this emulator")
@@ -45,10 +50,10 @@ class ResolvedTarget:
             return "Alibaba Cloud (real account; credentials from the default credential chain)"
         return f"localcloud at {self.endpoint} ({self.how}{'; ' + self.note if self.note else ''})"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "endpoint": self.endpoint, "how": self.how}
 
-    def sdk_config(self, region: str, read_timeout_ms: int, connect_timeout_ms: int):
+    def sdk_config(self, region: str, read_timeout_ms: int, connect_timeout_ms: int) -> Any:  # the SDK's Config
         from alibabacloud_tea_openapi.models import Config
 
         if self.kind == "alibaba":
@@ -58,19 +63,33 @@ class ResolvedTarget:
             # one chain for the run, shared by every client.
             if self._credential is None:
                 self._credential = CredentialClient()
-            return Config(credential=self._credential, region_id=region,
-                          read_timeout=read_timeout_ms, connect_timeout=connect_timeout_ms)
+            return Config(
+                credential=self._credential,
+                region_id=region,
+                read_timeout=read_timeout_ms,
+                connect_timeout=connect_timeout_ms,
+            )
         split = urlsplit(self.endpoint)
         if self._keys is None:
             raise TargetError(f"no access key for the emulator at {self.endpoint}: it is not running")
-        ak, secret = self._access_key  # type: ignore[misc]
-        return Config(access_key_id=ak, access_key_secret=secret, endpoint=split.netloc,
-                      protocol=split.scheme, region_id=region,
-                      read_timeout=read_timeout_ms, connect_timeout=connect_timeout_ms)
+        return Config(
+            access_key_id=self._keys.access_key_id,
+            access_key_secret=self._keys.access_key_secret,
+            endpoint=split.netloc,
+            protocol=split.scheme,
+            region_id=region,
+            read_timeout=read_timeout_ms,
+            connect_timeout=connect_timeout_ms,
+        )
 
 
-def resolve(spec_target, target_flag: str | None, endpoint_flag: str | None, start: bool = True,
-            data_dir: str = DEFAULT_DATA_DIR) -> ResolvedTarget:
+def resolve(
+    spec_target: Target | None,
+    target_flag: str | None,
+    endpoint_flag: str | None,
+    start: bool = True,
+    data_dir: str = DEFAULT_DATA_DIR,
+) -> ResolvedTarget:
     """Pick the target: --endpoint / --target flags first, then the stack's `target`, else localcloud.
 
     localcloud's keys come from the data dir of the emulator that answers (its readiness probe names
@@ -88,27 +107,37 @@ def resolve(spec_target, target_flag: str | None, endpoint_flag: str | None, sta
         endpoint = given.rstrip("/")
         info = health(endpoint)
         if not info:
-            raise TargetError(f"no localcloud emulator answers at {endpoint} (GET /_localcloud/health);"
-                              " start one with `make localcloud` or drop --endpoint to let the provisioner start it")
+            raise TargetError(
+                f"no localcloud emulator answers at {endpoint} (GET /_localcloud/health);"
+                " start one with `make localcloud` or drop --endpoint to let the provisioner start it"
+            )
         return _timed(ResolvedTarget("localcloud", endpoint, "given", _keys=_given_keys(endpoint)), info)
     info = health(DEFAULT_ENDPOINT)
     if info:
-        return _timed(ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "reused a running emulator",
-                                     _keys=emulator.keys_of(DEFAULT_ENDPOINT)), info)
+        return _timed(
+            ResolvedTarget(
+                "localcloud", DEFAULT_ENDPOINT, "reused a running emulator", _keys=emulator.keys_of(DEFAULT_ENDPOINT)
+            ),
+            info,
+        )
     if not start:
         return ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "not running")
     note = emulator.start(DEFAULT_PORT, data_dir)
-    return _timed(ResolvedTarget("localcloud", DEFAULT_ENDPOINT, "started in the background", note,
-                                 _keys=emulator.keys_of(DEFAULT_ENDPOINT)), health(DEFAULT_ENDPOINT) or {})
+    return _timed(
+        ResolvedTarget(
+            "localcloud", DEFAULT_ENDPOINT, "started in the background", note, _keys=emulator.keys_of(DEFAULT_ENDPOINT)
+        ),
+        health(DEFAULT_ENDPOINT) or {},
+    )
 
 
-def _timed(target: ResolvedTarget, info: dict) -> ResolvedTarget:
+def _timed(target: ResolvedTarget, info: dict[str, Any]) -> ResolvedTarget:
     target.time_scale = time_scale(info)
     target.health_scale = health_scale(target, info)
     return target
 
 
-def time_scale(info: dict) -> float:
+def time_scale(info: dict[str, Any]) -> float:
     """localcloud's transitions take the real cloud's typical time divided by its speed (none when instant)."""
     if info.get("instant"):
         return 0.0
@@ -119,7 +148,7 @@ def time_scale(info: dict) -> float:
     return 1.0 / speed if speed > 0 else 1.0
 
 
-def health_scale(target: ResolvedTarget, info: dict) -> float:
+def health_scale(target: ResolvedTarget, info: dict[str, Any]) -> float:
     """How localcloud times its SLB health checks: not at all without its runtime, else at the listener's
     interval times the runtime's health_interval_scale (GET /_localcloud/runtime/config, with the control
     token; 1 when it cannot be read)."""
@@ -139,7 +168,7 @@ def _given_keys(endpoint: str) -> Keys:
     secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     if ak and secret:
         try:
-            token = emulator.keys_of(endpoint).control_token     # for the runtime's state, when readable
+            token = emulator.keys_of(endpoint).control_token  # for the runtime's state, when readable
         except TargetError:
             token = None
         return Keys(ak, secret, token)

@@ -1,16 +1,18 @@
 """ClientTokens: derived from (stack, role, index, zone, generation), written ahead, reused on every retry."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
 import time
+from typing import Any
 
 from .state import State
 
 log = logging.getLogger(__name__)
 
-MAX_TOKEN_LEN = 64          # ECS/VPC/SLB: "unique, case-sensitive, at most 64 ASCII characters"
+MAX_TOKEN_LEN = 64  # ECS/VPC/SLB: "unique, case-sensitive, at most 64 ASCII characters"
 # How long a write-ahead create may be replayed. The cloud's token memory is undocumented (ecs-api.md §3);
 # past this age the resources are found by tag instead and a new token is used.
 REPLAY_WINDOW_S = 6 * 3600
@@ -29,7 +31,7 @@ def derive(stack: str, epoch: str, key: str, generation: int) -> str:
     return token[:MAX_TOKEN_LEN]
 
 
-def params_hash(params: dict) -> str:
+def params_hash(params: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -45,18 +47,18 @@ class TokenBook:
         self.state = state
         self.stack = stack
 
-    def begin(self, key: str, action: str, params: dict) -> str:
+    def begin(self, key: str, action: str, params: dict[str, Any]) -> str:
         phash = params_hash(params)
         entry = self.state.pending(key)
         if entry and entry.get("params_hash") == phash and time.time() - entry.get("started", 0) < REPLAY_WINDOW_S:
             log.info("%s: replaying the unfinished %s of an earlier run with its ClientToken", key, action)
-            return entry["token"]
+            replayed: str = entry["token"]
+            return replayed
         if entry:
             # An earlier attempt asked for something else (or long ago): its token is not reused.
             self.state.clear_pending(key, spent=True)
         token = derive(self.stack, self.state.epoch, key, self.state.generation(key))
-        self.state.set_pending(key, {"token": token, "action": action, "params_hash": phash,
-                                     "started": time.time()})
+        self.state.set_pending(key, {"token": token, "action": action, "params_hash": phash, "started": time.time()})
         return token
 
     def done(self, key: str) -> None:

@@ -1,3 +1,13 @@
-"""ECS product of localcloud (version 2014-05-26): importing the modules registers their actions."""
-from . import (catalog_api, console_output, disk_resize, disks, instances, lifecycle, power,  # noqa: F401
-               security_groups, tagging)
+"""ECS product of localcloud (version 2014-05-26): importing the response modules registers their actions."""
+from .models import lifecycle  # noqa: F401  (registers the instance release handler)
+from .responses import (  # noqa: F401
+    catalog,
+    console_output,
+    disks,
+    events,
+    instances,
+    power,
+    prefix_lists,
+    security_groups,
+    tags,
+)

@@ -1,17 +1,18 @@
 """Model serving on the fleet: the default v2 model server and the user data that boots an instance."""
+
 from __future__ import annotations
 
 import json
 import shlex
+from typing import Any
 
 # Two iris flowers (a setosa and a virginica): the body of the sample request printed after provisioning.
 SAMPLE_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
 
 
-def sample_request(endpoint: str, model_name: str = "iris") -> tuple[str, dict]:
+def sample_request(endpoint: str, model_name: str = "iris") -> tuple[str, dict[str, Any]]:
     """(URL, JSON body) of an Open Inference Protocol v2 request to the default model server."""
-    body = {"inputs": [{"name": "input-0", "shape": [len(SAMPLE_ROWS), 4], "datatype": "FP32",
-                        "data": SAMPLE_ROWS}]}
+    body = {"inputs": [{"name": "input-0", "shape": [len(SAMPLE_ROWS), 4], "datatype": "FP32", "data": SAMPLE_ROWS}]}
     return f"{endpoint.rstrip('/')}/v2/models/{model_name}/infer", body
 
 

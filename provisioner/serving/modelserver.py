@@ -6,6 +6,7 @@ LogisticRegression trained on the iris data set that scikit-learn ships: trained
 --model-dir holds no model, saved there with joblib beside a version file, loaded from there afterwards.
 Needs only starlette, uvicorn and scikit-learn. Responses carry X-Fleet-Instance ($FLEET_INSTANCE_ID).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,23 +18,29 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 log = logging.getLogger("modelserver")
 
-SERVER = {"name": "fleet-modelserver", "version": "1.0.0", "extensions": []}
+SERVER: dict[str, Any] = {"name": "fleet-modelserver", "version": "1.0.0", "extensions": []}
 MODEL_NAME = "iris"
 MODEL_VERSION = "1"  # bump when the training recipe changes: a saved model of another version is retrained
 MODEL_FILE = "iris-logreg.joblib"
 META_FILE = "model.json"  # written after the model file, so its presence means the model file is complete
 FEATURES = 4
-INPUT = {"name": "input-0", "datatype": "FP32", "shape": [-1, FEATURES]}
-OUTPUTS = {
+INPUT: dict[str, Any] = {"name": "input-0", "datatype": "FP32", "shape": [-1, FEATURES]}
+OUTPUTS: dict[str, dict[str, Any]] = {
     "predict": {"name": "predict", "datatype": "INT64", "shape": [-1]},
     "predict_proba": {"name": "predict_proba", "datatype": "FP64", "shape": [-1, 3]},
 }
@@ -44,18 +51,18 @@ MAX_ROWS = 100_000
 class V2Error(Exception):
     """An error the v2 protocol reports as {"error": message} with an HTTP status."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
 
 
-def _metadata() -> dict:
+def _metadata() -> dict[str, Any]:
     import sklearn
 
     return {"model_version": MODEL_VERSION, "sklearn": sklearn.__version__, "file": MODEL_FILE}
 
 
-def load_or_train(model_dir: str | os.PathLike):
+def load_or_train(model_dir: str | os.PathLike[str]) -> Any:  # a fitted (untyped) scikit-learn estimator
     """The estimator saved in model_dir; trains and saves it first when none (or a stale one) is there."""
     import joblib
 
@@ -68,7 +75,7 @@ def load_or_train(model_dir: str | os.PathLike):
         log.info("model in %s was saved by another version; retraining", directory)
     except FileNotFoundError:
         log.info("no model in %s yet; training one", directory)
-    except Exception as exc:  # a torn or unreadable file: retrain rather than refuse to serve
+    except Exception as exc:  # noqa: BLE001 - a torn or unreadable file: retrain rather than refuse to serve
         log.warning("model in %s is unreadable (%s); retraining", directory, exc)
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
@@ -84,28 +91,31 @@ def load_or_train(model_dir: str | os.PathLike):
     return estimator
 
 
-def run_model(estimator, rows) -> dict:
+def run_model(estimator: Any, rows: ArrayLike) -> dict[str, Any]:
     """Both outputs for rows (a list of 4-feature rows): the one code path the server and predict() share."""
     import numpy as np
 
     features = np.asarray(rows, dtype=np.float64).reshape(-1, FEATURES)
     if not len(features):
         return {"predict": [], "predict_proba": []}
-    return {"predict": estimator.predict(features).astype(np.int64).tolist(),
-            "predict_proba": estimator.predict_proba(features).ravel().tolist()}
+    return {
+        "predict": estimator.predict(features).astype(np.int64).tolist(),
+        "predict_proba": estimator.predict_proba(features).ravel().tolist(),
+    }
 
 
-def predict(model_dir: str | os.PathLike, rows) -> list[int]:
+def predict(model_dir: str | os.PathLike[str], rows: ArrayLike) -> list[int]:
     """The model's own class predictions for rows, loading (or training) the model in model_dir."""
-    return run_model(load_or_train(model_dir), rows)["predict"]
+    labels: list[int] = run_model(load_or_train(model_dir), rows)["predict"]
+    return labels
 
 
 class Model:
     """The served model: loaded once, in the background, ready when loaded."""
 
-    def __init__(self, model_dir: str | os.PathLike, name: str = MODEL_NAME):
+    def __init__(self, model_dir: str | os.PathLike[str], name: str = MODEL_NAME) -> None:
         self.model_dir, self.name = Path(model_dir), name
-        self.estimator = None
+        self.estimator: Any = None  # the fitted scikit-learn estimator, once loaded
         self.error: str | None = None
 
     @property
@@ -121,11 +131,12 @@ class Model:
             log.exception("model %s failed to load", self.name)
 
 
-def _numbers(data, path: str, integral: bool) -> list:
+def _numbers(data: object, path: str, integral: bool) -> list[float]:
     """The tensor's values flattened in row-major order; nested lists are allowed as in the protocol."""
     if not isinstance(data, list):
         raise V2Error(400, f"'{path}' must be a list of numbers")
-    out, stack = [], [iter(data)]
+    out: list[float] = []
+    stack: list[Iterator[Any]] = [iter(data)]
     while stack:
         for item in stack[-1]:
             if isinstance(item, list):
@@ -141,7 +152,7 @@ def _numbers(data, path: str, integral: bool) -> list:
     return out
 
 
-def parse_infer(body, model_name: str) -> tuple[list, list[str]]:
+def parse_infer(body: object, model_name: str) -> tuple[list[float], list[str]]:
     """Checks an inference request body; returns (rows, output names) or raises V2Error naming the field."""
     if not isinstance(body, dict):
         raise V2Error(400, "the request body must be a JSON object")
@@ -156,14 +167,21 @@ def parse_infer(body, model_name: str) -> tuple[list, list[str]]:
     if not isinstance(tensor, dict):
         raise V2Error(400, "'inputs[0]' must be an object")
     if tensor.get("name") != INPUT["name"]:
-        raise V2Error(400, f"'inputs[0].name' is {json.dumps(tensor.get('name'))}; "
-                           f"model {model_name} has one input, {INPUT['name']!r}")
+        raise V2Error(
+            400,
+            f"'inputs[0].name' is {json.dumps(tensor.get('name'))}; "
+            f"model {model_name} has one input, {INPUT['name']!r}",
+        )
     datatype = tensor.get("datatype")
     if datatype not in NUMERIC:
         raise V2Error(400, f"'inputs[0].datatype' is {json.dumps(datatype)}; expected one of {sorted(NUMERIC)}")
     shape = tensor.get("shape")
-    if (not isinstance(shape, list) or len(shape) != 2 or shape[1] != FEATURES
-            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
+    if (
+        not isinstance(shape, list)
+        or len(shape) != 2
+        or shape[1] != FEATURES
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
+    ):
         raise V2Error(400, f"'inputs[0].shape' is {json.dumps(shape)}; expected [N, {FEATURES}]")
     if shape[0] > MAX_ROWS:
         raise V2Error(400, f"'inputs[0].shape' asks for {shape[0]} rows; at most {MAX_ROWS} per request")
@@ -186,16 +204,21 @@ def parse_infer(body, model_name: str) -> tuple[list, list[str]]:
     return values, names
 
 
-def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
-               instance_id: str | None = None, autoload: bool = True) -> Starlette:
+def create_app(
+    model_dir: str | os.PathLike[str],
+    *,
+    model_name: str = MODEL_NAME,
+    instance_id: str | None = None,
+    autoload: bool = True,
+) -> Starlette:
     """The ASGI app; with autoload the model loads in a thread at startup (call app.state.model.load() otherwise)."""
     model = Model(model_dir, model_name)
     headers = {"X-Fleet-Instance": instance_id or os.environ.get("FLEET_INSTANCE_ID") or socket.gethostname()}
 
-    def reply(body: dict, status: int = 200, extra: dict | None = None) -> JSONResponse:
+    def reply(body: dict[str, Any], status: int = 200, extra: Mapping[str, str] | None = None) -> JSONResponse:
         return JSONResponse(body, status_code=status, headers={**headers, **(extra or {})})
 
-    def served(request) -> Model:
+    def served(request: Request) -> Model:
         name, version = request.path_params["name"], request.path_params.get("version")
         if name != model.name:
             raise V2Error(404, f"unknown model {name!r}; this server serves {model.name!r}")
@@ -203,25 +226,34 @@ def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
             raise V2Error(404, f"model {name!r} has no version {version!r}; it has {MODEL_VERSION!r}")
         return model
 
-    async def live(request):
+    async def live(request: Request) -> JSONResponse:
         return reply({"live": True})
 
-    async def ready(request):  # 503 while loading, so a load balancer's HTTP check keeps it out of rotation
+    async def ready(
+        request: Request,
+    ) -> JSONResponse:  # 503 while loading, so a load balancer's HTTP check keeps it out of rotation
         return reply({"ready": model.ready}, 200 if model.ready else 503)
 
-    async def server_metadata(request):
+    async def server_metadata(request: Request) -> JSONResponse:
         return reply(SERVER)
 
-    async def model_metadata(request):
+    async def model_metadata(request: Request) -> JSONResponse:
         m = served(request)
-        return reply({"name": m.name, "versions": [MODEL_VERSION], "platform": "sklearn",
-                      "inputs": [INPUT], "outputs": list(OUTPUTS.values())})
+        return reply(
+            {
+                "name": m.name,
+                "versions": [MODEL_VERSION],
+                "platform": "sklearn",
+                "inputs": [INPUT],
+                "outputs": list(OUTPUTS.values()),
+            }
+        )
 
-    async def model_ready(request):
+    async def model_ready(request: Request) -> JSONResponse:
         m = served(request)
         return reply({"name": m.name, "ready": m.ready}, 200 if m.ready else 503)
 
-    async def infer(request):
+    async def infer(request: Request) -> JSONResponse:
         m = served(request)
         try:
             body = json.loads(await request.body())
@@ -233,17 +265,23 @@ def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
         rows = len(values) // FEATURES
         results = run_model(m.estimator, values)
         outputs = [dict(OUTPUTS[n], shape=[rows] + OUTPUTS[n]["shape"][1:], data=results[n]) for n in names]
-        return reply({"model_name": m.name, "model_version": MODEL_VERSION,
-                      "id": body["id"] if "id" in body else str(uuid.uuid4()), "outputs": outputs})
+        return reply(
+            {
+                "model_name": m.name,
+                "model_version": MODEL_VERSION,
+                "id": body["id"] if "id" in body else str(uuid.uuid4()),
+                "outputs": outputs,
+            }
+        )
 
-    async def v2_error(request, exc: V2Error):
+    async def v2_error(request: Request, exc: V2Error) -> JSONResponse:
         return reply({"error": str(exc)}, exc.status)
 
-    async def http_error(request, exc: HTTPException):
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return reply({"error": f"{exc.detail}: {request.method} {request.url.path}"}, exc.status_code, exc.headers)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if autoload:
             threading.Thread(target=model.load, name="model-load", daemon=True).start()
         yield
@@ -251,10 +289,14 @@ def create_app(model_dir: str | os.PathLike, *, model_name: str = MODEL_NAME,
     model_paths = ["/v2/models/{name}", "/v2/models/{name}/versions/{version}"]
     routes = [Route("/v2/health/live", live), Route("/v2/health/ready", ready), Route("/v2", server_metadata)]
     for base in model_paths:
-        routes += [Route(base, model_metadata), Route(base + "/ready", model_ready),
-                   Route(base + "/infer", infer, methods=["POST"])]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={V2Error: v2_error, HTTPException: http_error})
+        routes += [
+            Route(base, model_metadata),
+            Route(base + "/ready", model_ready),
+            Route(base + "/infer", infer, methods=["POST"]),
+        ]
+    # (Starlette types every handler as taking any Exception; each here is registered for its own class only)
+    handlers = {V2Error: v2_error, HTTPException: http_error}
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.model = model
     return app
 
@@ -272,8 +314,9 @@ def main(argv: list[str] | None = None) -> None:
 
     app = create_app(args.model_dir, model_name=args.model_name)
     # On SIGTERM uvicorn stops accepting and lets in-flight requests finish (drain on scale-down).
-    uvicorn.run(app, host=args.host, port=args.port, access_log=args.access_log, log_level="info",
-                timeout_graceful_shutdown=20)
+    uvicorn.run(
+        app, host=args.host, port=args.port, access_log=args.access_log, log_level="info", timeout_graceful_shutdown=20
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ need from the stack (model_dir, the image, the mirrors...) they read at run time
 /etc/fleet/install.json (written by userdata.py with json.dumps), through the system python3 that
 cloud-init itself runs on. A value can therefore hold any character without becoming shell code.
 """
+
 from __future__ import annotations
 
 import re
@@ -217,8 +218,12 @@ def unit(*, data_disk: bool, model_dir: str, docker: bool, run_as: str) -> str:
     a unit file has no quoting that would keep a newline from adding a directive."""
     if not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", model_dir) or run_as not in ("root", "fleet"):
         raise ValueError(f"unit: unsafe model_dir or user {model_dir!r} {run_as!r}")
-    lines = ["[Unit]", "Description=Fleet model server (the workload in /etc/fleet/workload.json)",
-             "Wants=network-online.target", "After=network-online.target"]
+    lines = [
+        "[Unit]",
+        "Description=Fleet model server (the workload in /etc/fleet/workload.json)",
+        "Wants=network-online.target",
+        "After=network-online.target",
+    ]
     if data_disk:
         lines.append(f"RequiresMountsFor={model_dir}")
     if docker:
@@ -226,6 +231,14 @@ def unit(*, data_disk: bool, model_dir: str, docker: bool, run_as: str) -> str:
     lines += ["StartLimitIntervalSec=0", "", "[Service]", "Type=simple", f"User={run_as}"]
     if docker:
         lines.append("ExecStartPre=-/usr/bin/env docker rm --force fleet-model")
-    lines += ["ExecStart=/opt/fleet/run-workload", "Restart=always", "RestartSec=2",
-              "TimeoutStopSec=30", "", "[Install]", "WantedBy=multi-user.target", ""]
+    lines += [
+        "ExecStart=/opt/fleet/run-workload",
+        "Restart=always",
+        "RestartSec=2",
+        "TimeoutStopSec=30",
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ]
     return "\n".join(lines)

@@ -1,13 +1,28 @@
 """The stack's VPC: found by tag, created with a ClientToken, waited Available; deleted and waited gone."""
+
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ..errors import NotFound
 from ..resources import Vpc
 from ..tokens import token_key
-from .common import (VPC, Context, Record, describe_one, describe_pages, owned, read_tags, tag_filter, tags_for,
-                     call_freed, typical, wait_gone, wait_status)
+from .common import (
+    VPC,
+    Context,
+    Record,
+    call_freed,
+    describe_one,
+    describe_pages,
+    owned,
+    read_tags,
+    tag_filter,
+    tags_for,
+    typical,
+    wait_gone,
+    wait_status,
+)
 
 log = logging.getLogger(__name__)
 STEP = "vpc"
@@ -15,8 +30,15 @@ STEP = "vpc"
 
 def find_vpcs(ctx: Context) -> list[Vpc]:
     """Every VPC tagged for this stack, oldest first (one DescribeVpcs call)."""
-    items = describe_pages(ctx, STEP, "vpc", "DescribeVpcs",
-                           {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, VPC)}, ("Vpcs", "Vpc"), 50)
+    items = describe_pages(
+        ctx,
+        STEP,
+        "vpc",
+        "DescribeVpcs",
+        {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, VPC)},
+        ("Vpcs", "Vpc"),
+        50,
+    )
     vpcs = [Vpc.from_api(i) for i in items if owned(read_tags(i), ctx.spec, VPC)]
     return sorted(vpcs, key=lambda v: (v.created, v.id))
 
@@ -36,39 +58,66 @@ def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
     current = pick(ctx, found)
     if current is not None:
         if current.cidr and current.cidr != ctx.spec.network.vpc_cidr:
-            log.warning("VPC %s has CIDR %s but the stack asks for %s; a VPC's CIDR cannot change in place"
-                        " (teardown and provision again to change it)", current.id, current.cidr,
-                        ctx.spec.network.vpc_cidr)
+            log.warning(
+                "VPC %s has CIDR %s but the stack asks for %s; a VPC's CIDR cannot change in place"
+                " (teardown and provision again to change it)",
+                current.id,
+                current.cidr,
+                ctx.spec.network.vpc_cidr,
+            )
         ctx.state.set(VPC, current.id)
         if current.status != "Available":
             current.status = wait_vpc_available(ctx, current.id)
         if current.name and current.name != ctx.spec.name:
             # Renamed outside the stack: ModifyVpcAttribute VpcName restores it in place.
-            ctx.call(STEP, current.id, "vpc", "ModifyVpcAttribute",
-                     {"RegionId": ctx.region, "VpcId": current.id, "VpcName": ctx.spec.name}, busy=True)
+            ctx.call(
+                STEP,
+                current.id,
+                "vpc",
+                "ModifyVpcAttribute",
+                {"RegionId": ctx.region, "VpcId": current.id, "VpcName": ctx.spec.name},
+                busy=True,
+            )
             log.info("vpc: %s renamed %s -> %s", current.id, current.name, ctx.spec.name)
             current.name = ctx.spec.name
             return current, Record(VPC, current.id, "changed", current.status, {"name": ctx.spec.name})
         return current, Record(VPC, current.id, "existing", current.status)
-    params = {"RegionId": ctx.region, "CidrBlock": ctx.spec.network.vpc_cidr, "VpcName": ctx.spec.name,
-              "Description": f"stack {ctx.spec.name}", "Tag": tags_for(ctx.spec, VPC)}
-    body = ctx.create(STEP, ctx.spec.name, "vpc", "CreateVpc", token_key(VPC), params,
-                      record=lambda b: ctx.state.set(VPC, b["VpcId"]))
+    params: dict[str, Any] = {
+        "RegionId": ctx.region,
+        "CidrBlock": ctx.spec.network.vpc_cidr,
+        "VpcName": ctx.spec.name,
+        "Description": f"stack {ctx.spec.name}",
+        "Tag": tags_for(ctx.spec, VPC),
+    }
+    body = ctx.create(
+        STEP, ctx.spec.name, "vpc", "CreateVpc", token_key(VPC), params, record=lambda b: ctx.state.set(VPC, b["VpcId"])
+    )
     vpc_id = body["VpcId"]
     log.info("vpc: created %s (%s)", vpc_id, ctx.spec.network.vpc_cidr)
     status = wait_vpc_available(ctx, vpc_id, expect=typical(ctx, "vpc.create"))
-    return (Vpc(vpc_id, ctx.spec.network.vpc_cidr, status, {t["Key"]: t["Value"] for t in params["Tag"]}),
-            Record(VPC, vpc_id, "created", status))
+    return (
+        Vpc(vpc_id, ctx.spec.network.vpc_cidr, status, {t["Key"]: t["Value"] for t in params["Tag"]}),
+        Record(VPC, vpc_id, "created", status),
+    )
 
 
 def describe_vpc(ctx: Context, vpc_id: str) -> Vpc | None:
-    return describe_one(ctx, STEP, vpc_id, "vpc", "DescribeVpcs", {"RegionId": ctx.region, "VpcId": vpc_id},
-                        ("Vpcs", "Vpc"), Vpc.from_api)
+    return describe_one(
+        ctx,
+        STEP,
+        vpc_id,
+        "vpc",
+        "DescribeVpcs",
+        {"RegionId": ctx.region, "VpcId": vpc_id},
+        ("Vpcs", "Vpc"),
+        Vpc.from_api,
+    )
 
 
 def wait_vpc_available(ctx: Context, vpc_id: str, expect: float = 0.0) -> str:
-    return wait_status(f"VPC {vpc_id}", lambda: describe_vpc(ctx, vpc_id), "Available", ctx.timeouts.network,
-                       expect=expect)
+    return wait_status(
+        f"VPC {vpc_id}", lambda: describe_vpc(ctx, vpc_id), "Available", ctx.timeouts.network, expect=expect
+    )
 
 
 def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
@@ -77,8 +126,15 @@ def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
         raise AssertionError(f"refusing to delete {vpc.id}: it lacks this stack's tags")
     try:
         # DependencyViolation.* while the vSwitches or the security group are still being released.
-        call_freed(ctx, STEP, vpc.id, "vpc", "DeleteVpc", {"RegionId": ctx.region, "VpcId": vpc.id},
-                   verify=lambda: describe_vpc(ctx, vpc.id) is None)
+        call_freed(
+            ctx,
+            STEP,
+            vpc.id,
+            "vpc",
+            "DeleteVpc",
+            {"RegionId": ctx.region, "VpcId": vpc.id},
+            verify=lambda: describe_vpc(ctx, vpc.id) is None,
+        )
     except NotFound:
         pass
     wait_gone(f"VPC {vpc.id}", lambda: describe_vpc(ctx, vpc.id), ctx.timeouts.gone, expect=typical(ctx, "vpc.delete"))

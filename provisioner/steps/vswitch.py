@@ -1,13 +1,28 @@
 """vSwitches, one per zone in use: found by tag, created with a ClientToken, waited Available; deleted."""
+
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ..errors import NotFound
 from ..resources import Vpc, VSwitch
 from ..tokens import token_key
-from .common import (VSWITCH, Context, Record, describe_one, describe_pages, owned, read_tags, tag_filter,
-                     call_freed, tags_for, typical, wait_gone, wait_status)
+from .common import (
+    VSWITCH,
+    Context,
+    Record,
+    call_freed,
+    describe_one,
+    describe_pages,
+    owned,
+    read_tags,
+    tag_filter,
+    tags_for,
+    typical,
+    wait_gone,
+    wait_status,
+)
 
 log = logging.getLogger(__name__)
 STEP = "vswitch"
@@ -15,8 +30,15 @@ STEP = "vswitch"
 
 def find_vswitches(ctx: Context) -> list[VSwitch]:
     """Every vSwitch tagged for this stack, oldest first (one DescribeVSwitches call)."""
-    items = describe_pages(ctx, STEP, "vpc", "DescribeVSwitches",
-                           {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, VSWITCH)}, ("VSwitches", "VSwitch"), 50)
+    items = describe_pages(
+        ctx,
+        STEP,
+        "vpc",
+        "DescribeVSwitches",
+        {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, VSWITCH)},
+        ("VSwitches", "VSwitch"),
+        50,
+    )
     found = [VSwitch.from_api(i) for i in items if owned(read_tags(i), ctx.spec, VSWITCH)]
     return sorted(found, key=lambda v: (v.created, v.id))
 
@@ -37,13 +59,26 @@ def ensure_vswitch(ctx: Context, vpc: Vpc, zone: str, found: list[VSwitch]) -> t
             current.status = wait_vswitch_available(ctx, current.id)
         return current, Record(VSWITCH, current.id, "existing", current.status, {"zone": zone})
     cidr = ctx.spec.vswitch_cidr(zone)
-    params = {"RegionId": ctx.region, "VpcId": vpc.id, "ZoneId": zone, "CidrBlock": cidr,
-              "VSwitchName": f"{ctx.spec.name}-{zone}", "Description": f"stack {ctx.spec.name}",
-              "Tag": tags_for(ctx.spec, VSWITCH)}
+    params: dict[str, Any] = {
+        "RegionId": ctx.region,
+        "VpcId": vpc.id,
+        "ZoneId": zone,
+        "CidrBlock": cidr,
+        "VSwitchName": f"{ctx.spec.name}-{zone}",
+        "Description": f"stack {ctx.spec.name}",
+        "Tag": tags_for(ctx.spec, VSWITCH),
+    }
     # Busy: IncorrectVpcStatus while the VPC settles, IncorrectVSwitchStatus ("VSwitch Creation
     # simultaneously is not supported") while another vSwitch of the VPC is being created.
-    body = ctx.create(STEP, f"{zone} {cidr}", "vpc", "CreateVSwitch", token_key(VSWITCH, 0, zone), params,
-                      record=lambda b: _remember(ctx, zone, b["VSwitchId"]))
+    body = ctx.create(
+        STEP,
+        f"{zone} {cidr}",
+        "vpc",
+        "CreateVSwitch",
+        token_key(VSWITCH, 0, zone),
+        params,
+        record=lambda b: _remember(ctx, zone, b["VSwitchId"]),
+    )
     vsw_id = body["VSwitchId"]
     log.info("vswitch: created %s in %s (%s)", vsw_id, zone, cidr)
     status = wait_vswitch_available(ctx, vsw_id, expect=typical(ctx, "vswitch.create"))
@@ -57,13 +92,22 @@ def _remember(ctx: Context, zone: str, vsw_id: str) -> None:
 
 
 def describe_vswitch(ctx: Context, vsw_id: str) -> VSwitch | None:
-    return describe_one(ctx, STEP, vsw_id, "vpc", "DescribeVSwitches", {"RegionId": ctx.region, "VSwitchId": vsw_id},
-                        ("VSwitches", "VSwitch"), VSwitch.from_api)
+    return describe_one(
+        ctx,
+        STEP,
+        vsw_id,
+        "vpc",
+        "DescribeVSwitches",
+        {"RegionId": ctx.region, "VSwitchId": vsw_id},
+        ("VSwitches", "VSwitch"),
+        VSwitch.from_api,
+    )
 
 
 def wait_vswitch_available(ctx: Context, vsw_id: str, expect: float = 0.0) -> str:
-    return wait_status(f"vSwitch {vsw_id}", lambda: describe_vswitch(ctx, vsw_id), "Available", ctx.timeouts.network,
-                       expect=expect)
+    return wait_status(
+        f"vSwitch {vsw_id}", lambda: describe_vswitch(ctx, vsw_id), "Available", ctx.timeouts.network, expect=expect
+    )
 
 
 def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
@@ -72,11 +116,22 @@ def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
         raise AssertionError(f"refusing to delete {vsw.id}: it lacks this stack's tags")
     try:
         # DependencyViolation while released instances or the SLB still hold addresses in it.
-        call_freed(ctx, STEP, vsw.id, "vpc", "DeleteVSwitch", {"RegionId": ctx.region, "VSwitchId": vsw.id},
-                   verify=lambda: describe_vswitch(ctx, vsw.id) is None)
+        call_freed(
+            ctx,
+            STEP,
+            vsw.id,
+            "vpc",
+            "DeleteVSwitch",
+            {"RegionId": ctx.region, "VSwitchId": vsw.id},
+            verify=lambda: describe_vswitch(ctx, vsw.id) is None,
+        )
     except NotFound:
         pass
-    wait_gone(f"vSwitch {vsw.id}", lambda: describe_vswitch(ctx, vsw.id), ctx.timeouts.gone,
-              expect=typical(ctx, "vswitch.delete"))
+    wait_gone(
+        f"vSwitch {vsw.id}",
+        lambda: describe_vswitch(ctx, vsw.id),
+        ctx.timeouts.gone,
+        expect=typical(ctx, "vswitch.delete"),
+    )
     ctx.state.update(lambda d: d["resources"].get(VSWITCH, {}).pop(vsw.zone, None))
     return Record(VSWITCH, vsw.id, "deleted", detail={"zone": vsw.zone})

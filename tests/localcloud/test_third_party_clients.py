@@ -9,7 +9,7 @@ import pytest
 from alibabacloud_ecs20140526 import models as em
 from alibabacloud_slb20140515 import models as sm
 
-from localcloud.ecs import answer_order
+from localcloud.ecs.responses import answer_order
 from localcloud.slb import answer_order as slb_order
 from localcloud.vpc import answer_order as vpc_order
 from tests.conftest import REGION, sdk_config

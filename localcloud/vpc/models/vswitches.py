@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ... import catalog, tags
 from ...core import iso_seconds, new_id
-from ...ecs.lifecycle import lingering
+from ...ecs.models.lifecycle import lingering
 from ...errors import DryRunOperation, MissingParameter
 from .. import answer_order
 from ..exceptions import (DependencyViolation, IncorrectVpcStatus, IncorrectVSwitchStatus, InvalidVSwitchIdNotFound,

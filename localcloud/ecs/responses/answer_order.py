@@ -1,7 +1,7 @@
 """Field order of ECS answers, copied from the documented sample answers (CHOICES.md, "answer field order")."""
 from __future__ import annotations
 
-from ..core import in_order, ordered  # noqa: F401  (ordered: the decorator the render functions use)
+from ...core import in_order, ordered  # noqa: F401  (ordered: the decorator the render functions use)
 
 # DescribeInstances' documented JSON sample (Alibaba Cloud API reference, DescribeInstances, "JSON format"), then the
 # fields the sample omits in our own order. EipAddress and InnerIpAddress come before PublicIpAddress.

@@ -2,12 +2,33 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Any
 
-from .. import catalog
-from ..core import action, paginate
-from ..errors import CloudError
-from ..params import Params
-from .common import dry_run_passed, tag_filters
+from ... import catalog
+from ...core import action, paginate
+from ...errors import DryRunOperation, MissingParameter
+from ...params import Params
+from ..exceptions import (
+    DestinationResourceRequired,
+    InstanceTypeRequiredForSystemDisk,
+    InvalidAcceptLanguageNotFound,
+    InvalidArchitecture,
+    InvalidDestinationResource,
+    InvalidImageInstanceType,
+    InvalidImageOwnerAliasValueNotSupported,
+    InvalidInstanceChargeType,
+    InvalidInstanceChargeTypeNotFound,
+    InvalidIoOptimized,
+    InvalidNetworkCategory,
+    InvalidOSType,
+    InvalidParamMemory,
+    InvalidParamTypeAndCpuMemConflict,
+    InvalidRegionId,
+    InvalidSpotStrategy,
+    InvalidSpotStrategyValue,
+    InvalidUsage,
+)
+from .common import tag_filters
 
 LANGUAGES = ("zh-CN", "en-US", "ja")
 CHARGE_TYPES = ("PrePaid", "PostPaid")
@@ -20,7 +41,7 @@ DATA_DISK_RANGE = {"cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768), "c
 def _language(p: Params) -> str:
     lang = p.text("AcceptLanguage", default="zh-CN")
     if lang not in LANGUAGES:
-        raise CloudError("InvalidAcceptLanguage.NotFound", "The specified AcceptLanguage is not found.", 404)
+        raise InvalidAcceptLanguageNotFound()
     return lang
 
 
@@ -47,14 +68,13 @@ def describe_zones(cloud, p: Params) -> dict:
     region = cloud.region(p)
     lang = _language(p)
     if p.text("InstanceChargeType") not in (None,) + CHARGE_TYPES:
-        raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our "
-                         "records.", 404)
+        raise InvalidInstanceChargeTypeNotFound()
     if p.text("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
-        raise CloudError("InvalidSpotStrategy", "The specified SpotStrategy is not valid.", 400)
+        raise InvalidSpotStrategy()
     verbose = p.flag("Verbose", default=True)
     zones = []
     for zid, zone in sorted(catalog.zones(region).items()):
-        item = {"ZoneId": zid, "LocalName": _local_name(zone, lang), "ZoneType": "AvailabilityZone"}
+        item: dict[str, Any] = {"ZoneId": zid, "LocalName": _local_name(zone, lang), "ZoneType": "AvailabilityZone"}
         if verbose:
             types = _types_of(region, zid)
             disks = catalog.zone_disks(region, zid)
@@ -161,34 +181,31 @@ def describe_available_resource(cloud, p: Params) -> dict:
     # This API documents its own codes: Invalid.RegionId (404), Invalid.Param (400), Invalid.DestinationResource.
     region = p.text("RegionId")
     if region is None:
-        raise CloudError("MissingParameter", 'The input parameter "RegionId" that is mandatory for processing this '
-                         "request is not supplied.", 400)
+        raise MissingParameter(name="RegionId")
     if region not in catalog.REGIONS:
-        raise CloudError("Invalid.RegionId", "The specified RegionId is not valid.", 404)
+        raise InvalidRegionId()
     destination = p.text("DestinationResource")
     if destination is None:
-        raise CloudError("Invalid.Param", 'The parameter "DestinationResource" is required.', 400)
+        raise DestinationResourceRequired()
     if destination not in DESTINATIONS:
-        raise CloudError("Invalid.DestinationResource", "The specified DestinationResource is not valid.", 404)
+        raise InvalidDestinationResource()
     if p.text("InstanceChargeType") not in (None,) + CHARGE_TYPES:
-        raise CloudError("Invalid.InstanceChargeType", "The specified InstanceChargeType is not valid.", 400)
+        raise InvalidInstanceChargeType()
     if p.text("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
-        raise CloudError("Invalid.SpotStrategy", "The specified SpotStrategy is not valid.", 404)
+        raise InvalidSpotStrategyValue()
     if p.text("IoOptimized") not in (None, "none", "optimized"):
-        raise CloudError("Invalid.IoOptimized", "The specified IoOptimized is not valid.", 404)
+        raise InvalidIoOptimized()
     if p.text("NetworkCategory") not in (None, "vpc", "classic"):
-        raise CloudError("Invalid.NetworkCategory", "The specified NetworkCategory is not valid.", 404)
+        raise InvalidNetworkCategory()
     if "InstanceType" in p and ("Cores" in p or "Memory" in p):
-        raise CloudError("InvalidParam.TypeAndCpuMem.Conflict",
-                         "InstanceType cannot be specified together with Cores or Memory.", 403)
+        raise InvalidParamTypeAndCpuMemConflict()
     if destination == "SystemDisk" and "InstanceType" not in p:
-        raise CloudError("Invalid.Param", 'The parameter "InstanceType" is required when DestinationResource is '
-                         "SystemDisk.", 400)
+        raise InstanceTypeRequiredForSystemDisk()
     if "Memory" in p:
         try:
-            float(p.text("Memory"))
+            float(p.text("Memory") or "")   # "Memory" in p: never empty
         except ValueError:
-            raise CloudError("Invalid.Param", 'The specified parameter "Memory" is not valid.', 400) from None
+            raise InvalidParamMemory() from None
     zone_filter = p.text("ZoneId")
     zones = [z for z in sorted(catalog.zones(region)) if zone_filter in (None, z)]
     entries = [e for z in zones if (e := _zone_entry(cloud, region, z, destination, p)) is not None]
@@ -222,22 +239,20 @@ def render_image(image_id: str, img: dict) -> dict:
 def describe_images(cloud, p: Params) -> dict:
     region = cloud.region(p)
     if p.text("ImageOwnerAlias") not in (None, "system", "self", "others", "marketplace"):
-        raise CloudError("InvalidImageOwnerAlias.ValueNotSupported",
-                         'The specified parameter "ImageOwnerAlias" is not valid.', 400)
+        raise InvalidImageOwnerAliasValueNotSupported()
     os_type = p.text("OSType")
     if os_type not in (None, "windows", "linux"):
-        raise CloudError("InvalidOSType", 'The specified parameter "OSType" is not valid.', 404)
+        raise InvalidOSType()
     arch = p.text("Architecture")
     if arch not in (None, "i386", "x86_64", "arm64"):
-        raise CloudError("InvalidArchitecture", 'The specified parameter "Architecture" is not valid.', 404)
+        raise InvalidArchitecture()
     if p.text("Usage") not in (None, "instance", "none"):
-        raise CloudError("InvalidUsage", 'The specified parameter "Usage" is not valid.', 404)
+        raise InvalidUsage()
     itype = p.text("InstanceType")
     if itype is not None and itype not in catalog.INSTANCE_TYPES:
-        raise CloudError("InvalidInstanceType.ValueNotSupported",
-                         "The specified InstanceType does not exist or beyond the permitted range.", 400)
+        raise InvalidImageInstanceType()
     # Status defaults to Available; "ALL" or a list including Available shows the public images.
-    statuses = [s.strip() for s in p.text("Status", default="Available").split(",")]
+    statuses = [s.strip() for s in (p.text("Status") or "Available").split(",")]
     ids = [i.strip() for i in (p.text("ImageId") or "").split(",") if i.strip()]
     name = p.text("ImageName")
     family = p.text("ImageFamily")
@@ -260,6 +275,6 @@ def describe_images(cloud, p: Params) -> dict:
                 continue
             images.append(render_image(image_id, img))
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
     page_items, meta = paginate(images, p, default_size=10, max_size=100)
     return {**meta, "RegionId": region, "Images": {"Image": page_items}}

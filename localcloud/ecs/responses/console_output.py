@@ -5,9 +5,9 @@ import base64
 import re
 import time
 
-from ..core import action
-from ..params import Params
-from .common import get_instance
+from ...core import action
+from ...params import Params
+from ..models.common import get_instance
 
 # Formatting symbols RemoveSymbols strips: ANSI escape sequences and control characters but \t \n.
 _SYMBOLS = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")

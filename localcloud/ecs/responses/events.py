@@ -1,38 +1,19 @@
-"""Instance system events: the history kept for DescribeInstanceHistoryEvents (today only SystemFailure.Delete,
-recorded when the system fails to create an instance of a RunInstances call and releases it at once)."""
+"""DescribeInstanceHistoryEvents: the filters in, the system events out."""
 from __future__ import annotations
 
-from ..core import action, iso_seconds, new_id
-from ..errors import CloudError
-from ..params import Params
+from ...core import action, iso_seconds
+from ...errors import InvalidParameter
+from ...params import Params
+from ..models.events import CYCLE_STATUSES, DEFAULT_CYCLE, EVENT_TYPES, EVENTS_KEY, InstanceEvent
 from .common import page
 
-EVENT_TYPES = ("SystemMaintenance.Reboot", "SystemMaintenance.Redeploy", "SystemFailure.Reboot",
-               "SystemFailure.Redeploy", "SystemFailure.Delete", "InstanceFailure.Reboot", "InstanceExpiration.Stop",
-               "InstanceExpiration.Delete", "AccountUnbalanced.Stop", "AccountUnbalanced.Delete")
-CYCLE_STATUSES = ("Scheduled", "Avoided", "Executing", "Executed", "Canceled", "Failed", "Inquiring")
-# Without EventCycleStatus/InstanceEventCycleStatus only finished events are listed (API docs).
-DEFAULT_CYCLE = ("Avoided", "Executed", "Canceled", "Failed")
-EVENTS_KEY = "ecs:instance_events"
 # Numeric codes of the real answers (EventType.Code, EventCycleStatus.Code).
 _TYPE_CODES = {"SystemFailure.Delete": 36}
 _CYCLE_CODES = {"Scheduled": 1, "Avoided": 2, "Executing": 3, "Executed": 4, "Canceled": 5, "Failed": 6,
                 "Inquiring": 7}
 
 
-def system_failure_delete(cloud, instance: dict) -> dict:
-    """Record that the system released `instance` because its creation failed (an Executed event)."""
-    now = cloud.clock.now()
-    event = {"id": new_id("e", instance["region"]), "region": instance["region"], "instance_id": instance["id"],
-             "event_type": "SystemFailure.Delete", "cycle": "Executed", "published": now, "not_before": now,
-             "finished": now, "reason": "The instance failed to be created and was released by the system.",
-             "created": now}
-    # Kept in the store's metadata, not as a resource: events are history, not something to delete.
-    cloud.store.set_meta(EVENTS_KEY, list(cloud.store.meta(EVENTS_KEY, [])) + [event])
-    return event
-
-
-def render_event(event: dict) -> dict:
+def render_event(event: InstanceEvent) -> dict:
     return {
         "EventId": event["id"], "EventPublishTime": iso_seconds(event["published"]),
         "NotBefore": iso_seconds(event["not_before"]), "EventFinishTime": iso_seconds(event["finished"]),
@@ -50,7 +31,7 @@ def render_event(event: dict) -> dict:
 def _choices(values: list[str], allowed: tuple[str, ...], param: str) -> list[str]:
     for value in values:
         if value not in allowed:
-            raise CloudError("InvalidParameter", f'The specified parameter "{param}" is not valid.', 400)
+            raise InvalidParameter(param)
     return values
 
 
@@ -60,20 +41,23 @@ def describe_instance_history_events(cloud, p: Params) -> dict:
     events = [e for e in cloud.store.meta(EVENTS_KEY, []) if e["region"] == region]
     # InstanceEventType.N wins over EventType; InstanceEventCycleStatus.N over EventCycleStatus (API docs).
     types = _choices(p.items("InstanceEventType"), EVENT_TYPES, "InstanceEventType.N")
-    if not types and p.text("EventType") is not None:
-        types = _choices([p.text("EventType")], EVENT_TYPES, "EventType")
+    event_type = p.text("EventType")
+    if not types and event_type is not None:
+        types = _choices([event_type], EVENT_TYPES, "EventType")
     cycles = _choices(p.items("InstanceEventCycleStatus"), CYCLE_STATUSES, "InstanceEventCycleStatus.N")
-    if not cycles and p.text("EventCycleStatus") is not None:
-        cycles = _choices([p.text("EventCycleStatus")], CYCLE_STATUSES, "EventCycleStatus")
+    cycle = p.text("EventCycleStatus")
+    if not cycles and cycle is not None:
+        cycles = _choices([cycle], CYCLE_STATUSES, "EventCycleStatus")
     resource_type = p.text("ResourceType", default="instance")
     if resource_type not in ("instance", "ddh", "managedhost"):
-        raise CloudError("InvalidParameter", 'The specified parameter "ResourceType" is not valid.', 400)
+        raise InvalidParameter("ResourceType")
     if resource_type != "instance":
         events = []
     # ResourceId.N takes precedence over InstanceId (API docs).
-    ids = p.items("ResourceId") or ([p.text("InstanceId")] if p.text("InstanceId") else [])
+    instance_id = p.text("InstanceId")
+    ids = p.items("ResourceId") or ([instance_id] if instance_id else [])
     if len(ids) > 100:
-        raise CloudError("InvalidParameter", 'The specified parameter "ResourceId.N" is not valid.', 400)
+        raise InvalidParameter("ResourceId.N")
     event_ids = p.items("EventId")
     events = [e for e in events
               if (not types or e["event_type"] in types) and e["cycle"] in (cycles or DEFAULT_CYCLE)

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..core import action
-from ..errors import CloudError, missing
-from ..params import Params
-from . import lifecycle
-from .common import batch_dry_run_passed, dry_run_passed, get_instance
+from ...core import action
+from ...errors import CloudError, DryRunOperation, InvalidParameter, MissingParameter
+from ...params import Params
+from ..exceptions import DryRunSuccess, InvalidInstanceIdNotFound, InvalidInstanceIdsNotFound, TooManyInstanceIds
+from ..models import lifecycle
+from ..models.common import get_instance
+from ..models.instances import Instance
 
 
-def _single(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dict], None]) -> dict:
+def _single(cloud, p: Params, check: Callable[[Instance], None], apply: Callable[[Instance], None]) -> dict:
     instance = get_instance(cloud, p.text("InstanceId", required=True))
     check(instance)
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
     apply(instance)
     return {}
 
@@ -26,7 +28,7 @@ def start_instance(cloud, p: Params) -> dict:
 
 @action("ecs", "StopInstance")
 def stop_instance(cloud, p: Params) -> dict:
-    mode = lifecycle.stopped_mode(p)
+    mode = lifecycle.check_stopped_mode(p.text("StoppedMode") or "KeepCharging")
     return _single(cloud, p, lifecycle.check_stop, lambda i: lifecycle.stop(cloud, i, mode))
 
 
@@ -37,43 +39,42 @@ def reboot_instance(cloud, p: Params) -> dict:
 
 @action("ecs", "DeleteInstance")
 def delete_instance(cloud, p: Params) -> dict:
-    force = p.flag("Force", default=False)
+    force = bool(p.flag("Force", default=False))
     return _single(cloud, p, lambda i: lifecycle.check_delete(i, force), lambda i: lifecycle.release(cloud, i))
 
 
 def _ids(p: Params) -> list[str]:
     ids = list(dict.fromkeys(p.items("InstanceId")))
     if not ids:
-        raise missing("InstanceId")
+        raise MissingParameter(name="InstanceId")
     if len(ids) > 100:
-        raise CloudError("InvalidParameter", 'The specified parameter "InstanceId.N" is not valid: at most 100 '
-                         "instances.", 400)
+        raise TooManyInstanceIds()
     return ids
 
 
-def _response(instance: dict, previous: str, code: str = "200", message: str = "success") -> dict:
+def _response(instance: Instance, previous: str, code: str = "200", message: str = "success") -> dict:
     return {"InstanceId": instance["id"], "Code": code, "Message": message, "PreviousStatus": previous,
             "CurrentStatus": instance["status"]}
 
 
-def _batch(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dict], None]) -> dict:
+def _batch(cloud, p: Params, check: Callable[[Instance], None], apply: Callable[[Instance], None]) -> dict:
     """AllTogether (default): any failed check fails the whole call; SuccessFirst: one result per instance."""
     region = cloud.region(p)
     ids = _ids(p)
     mode = p.text("BatchOptimization", default="AllTogether")
     if mode not in ("AllTogether", "SuccessFirst"):
-        raise CloudError("InvalidParameter", 'The specified parameter "BatchOptimization" is not valid.', 400)
+        raise InvalidParameter("BatchOptimization")
     dry_run = p.flag("DryRun", default=False)
     results = []
     if mode == "SuccessFirst":
         if dry_run:
-            raise batch_dry_run_passed()   # SuccessFirst dry runs always answer DRYRUN.SUCCESS (SDK docs)
+            raise DryRunSuccess()   # SuccessFirst dry runs always answer DRYRUN.SUCCESS (SDK docs)
         for iid in ids:
             instance = cloud.store.get("instance", iid)
             if instance is None or instance["region"] != region:
-                results.append({"InstanceId": iid, "Code": "InvalidInstanceId.NotFound",
-                                "Message": "The specified InstanceId does not exist.", "PreviousStatus": "",
-                                "CurrentStatus": ""})
+                absent = InvalidInstanceIdNotFound()
+                results.append({"InstanceId": iid, "Code": absent.code, "Message": absent.message,
+                                "PreviousStatus": "", "CurrentStatus": ""})
                 continue
             previous = instance["status"]
             try:
@@ -88,7 +89,7 @@ def _batch(cloud, p: Params, check: Callable[[dict], None], apply: Callable[[dic
     for instance in instances:
         check(instance)
     if dry_run:
-        raise batch_dry_run_passed()
+        raise DryRunSuccess()
     for instance in instances:
         previous = instance["status"]
         apply(instance)
@@ -103,7 +104,7 @@ def start_instances(cloud, p: Params) -> dict:
 
 @action("ecs", "StopInstances")
 def stop_instances(cloud, p: Params) -> dict:
-    mode = lifecycle.stopped_mode(p)
+    mode = lifecycle.check_stopped_mode(p.text("StoppedMode") or "KeepCharging")
     return _batch(cloud, p, lifecycle.check_stop, lambda i: lifecycle.stop(cloud, i, mode))
 
 
@@ -116,11 +117,11 @@ def delete_instances(cloud, p: Params) -> dict:
     def delete():
         instances = [cloud.store.get("instance", iid) for iid in ids]
         if any(i is None or i["region"] != region for i in instances):
-            raise CloudError("InvalidInstanceIds.NotFound", "The specified InstanceIds does not exist.", 404)
+            raise InvalidInstanceIdsNotFound()
         for instance in instances:
             lifecycle.check_delete(instance, force)
         if p.flag("DryRun", default=False):
-            raise batch_dry_run_passed()
+            raise DryRunSuccess()
         for instance in instances:
             lifecycle.release(cloud, instance)
         return {}

@@ -3,12 +3,45 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import TypedDict
 
-from ..core import new_id
-from ..errors import CloudError, missing
-from ..params import Params
-from .common import RESOURCE_GROUP, check_description, check_name, get_security_group, parse_tags
+from ...core import new_id
+from ...errors import ApiError, InvalidParameter, MissingParameter
+from ..exceptions import (
+    AuthorizationLimitExceed,
+    IncorrectVpcStatus,
+    InvalidDestCidrIpMalformed,
+    InvalidDestGroupIdMismatch,
+    InvalidDestGroupIdNotFound,
+    InvalidIpProtocolMalformed,
+    InvalidIpProtocolValueNotSupported,
+    InvalidNicTypeValueNotSupported,
+    InvalidParamIpv6DestCidrIp,
+    InvalidParamIpv6SourceCidrIp,
+    InvalidParamPrefixListId,
+    InvalidParamSecurityGroupRuleId,
+    InvalidParamterConflict,
+    InvalidPolicyMalformed,
+    InvalidPriorityMalformed,
+    InvalidPriorityValueNotSupported,
+    InvalidRuleDescription,
+    InvalidSecurityGroupDescriptionMalformed,
+    InvalidSecurityGroupNameMalformed,
+    InvalidSecurityGroupTypeNotSupported,
+    InvalidSourceCidrIpMalformed,
+    InvalidSourceGroupIdMismatch,
+    InvalidSourceGroupIdNotFound,
+    InvalidSourcePortRangeMalformed,
+    InvalidVpcIdNotFound,
+    IpProtocolPortRangeMismatch,
+    MissingParameterDest,
+    MissingParameterSource,
+    QuotaExceedSecurityGroup,
+    SecurityGroupInUse,
+    SecurityGroupReferenced,
+)
 from . import prefix_lists
+from .common import RESOURCE_GROUP, check_description, check_name
 from .lifecycle import lingering
 
 MAX_GROUPS_PER_REGION = 100     # "100 security groups per region" (Security groups limits, DOCS21)
@@ -30,55 +63,103 @@ IDENTITY = ("direction", "ip_protocol", "port_range", "source_port_range", "nic_
             "source_prefix_list_id", "dest_prefix_list_id")
 
 
+class SecurityGroupRule(TypedDict, total=False):
+    """One rule of a group; `rule_id` and `created` are set when AuthorizeSecurityGroup(Egress) adds it."""
+
+    direction: str                   # ingress | egress
+    ip_protocol: str
+    port_range: str
+    source_port_range: str
+    policy: str                      # accept | drop
+    priority: int
+    nic_type: str
+    description: str
+    source_cidr: str
+    dest_cidr: str
+    ipv6_source_cidr: str
+    ipv6_dest_cidr: str
+    source_group_id: str
+    dest_group_id: str
+    source_prefix_list_id: str
+    dest_prefix_list_id: str
+    port_range_list_id: str
+    rule_id: str
+    created: float
+
+
+class SecurityGroup(TypedDict, total=False):
+    """A security group as kept in the store (kind "security_group")."""
+
+    id: str
+    region: str
+    vpc_id: str
+    group_type: str                  # normal | enterprise
+    name: str
+    description: str
+    created: float
+    tags: dict[str, str]
+    resource_group_id: str
+    inner_access_policy: str
+    rules: list[SecurityGroupRule]
+    _dependency_until: float         # a released instance's interface still holds the group until then
+
+
 # groups ---------------------------------------------------------------------------------------------------
-def create_security_group(cloud, region: str, p: Params) -> dict:
-    name = p.text("SecurityGroupName")
-    check_name(name, "InvalidSecurityGroupName.Malformed", "SecurityGroupName")
-    description = p.text("Description")
+def create_security_group(cloud, region: str, *, name: str | None = None, description: str | None = None,
+                          group_type: str = "normal", vpc_id: str | None = None, tags: dict[str, str] | None = None,
+                          resource_group_id: str = RESOURCE_GROUP) -> SecurityGroup:
+    check_name(name, InvalidSecurityGroupNameMalformed, "SecurityGroupName")
     check_description(description)
-    group_type = p.text("SecurityGroupType", default="normal")
     if group_type not in ("normal", "enterprise"):
-        raise CloudError("InvalidSecurityGroupType.NotSupported", 'The specified parameter "SecurityGroupType" is '
-                         "not valid.", 400)
-    vpc_id = p.text("VpcId")
+        raise InvalidSecurityGroupTypeNotSupported()
     if vpc_id is not None:
         vpc = cloud.store.get("vpc", vpc_id)
         if vpc is None or vpc["region"] != region:
-            raise CloudError("InvalidVpcId.NotFound", "The specified VpcId does not exist.", 404)
+            raise InvalidVpcIdNotFound()
         if vpc.get("status") != "Available":
-            raise CloudError("IncorrectVpcStatus", "Current VPC status does not support this operation.", 400)
-    new_tags = parse_tags(p)
+            raise IncorrectVpcStatus()
+    new_tags = dict(tags or {})
     if sum(1 for g in cloud.store.all("security_group") if g["region"] == region) >= MAX_GROUPS_PER_REGION:
-        raise CloudError("QuotaExceed.SecurityGroup", "The maximum number of security groups is reached.", 403)
-    group = {
+        raise QuotaExceedSecurityGroup()
+    group: SecurityGroup = {
         "id": new_id("sg", region), "region": region, "vpc_id": vpc_id or "", "group_type": group_type,
         "name": name or "", "description": description or "", "created": cloud.clock.now(), "tags": new_tags,
-        "resource_group_id": p.text("ResourceGroupId", default=RESOURCE_GROUP), "inner_access_policy": "Accept",
+        "resource_group_id": resource_group_id, "inner_access_policy": "Accept",
         "rules": [],
     }
     cloud.store.put("security_group", group)
     return group
 
 
+def modify_security_group_attribute(cloud, group: SecurityGroup, name: str | None, description: str | None) -> None:
+    """Name and description, both optional (ModifySecurityGroupAttribute docs)."""
+    check_name(name, InvalidSecurityGroupNameMalformed, "SecurityGroupName")
+    check_description(description, InvalidSecurityGroupDescriptionMalformed)
+    if name is not None:
+        group["name"] = name
+    if description is not None:
+        group["description"] = description
+    cloud.store.put("security_group", group)
+
+
 def members(cloud, group_id: str) -> list[dict]:
     return [i for i in cloud.store.all("instance") if group_id in i.get("security_group_ids", [])]
 
 
-def delete_security_group(cloud, group: dict) -> None:
+def delete_security_group(cloud, group: SecurityGroup) -> None:
     # DependencyViolation (403) while instances are members or another group's rule references this one.
     if members(cloud, group["id"]) or lingering(cloud, group):
         # Also for a while after the last member was released (its network interface is still going).
-        raise CloudError("DependencyViolation", "There is still instance(s) in the specified security group.", 403)
+        raise SecurityGroupInUse()
     for other in cloud.store.all("security_group"):
         if other["id"] != group["id"] and any(group["id"] in (r.get("source_group_id"), r.get("dest_group_id"))
                                               for r in other["rules"]):
-            raise CloudError("DependencyViolation", "The specified security group has been authorized in another one.",
-                             403)
+            raise SecurityGroupReferenced()
     cloud.release("security_group", group)
 
 
 # rules ----------------------------------------------------------------------------------------------------
-def _cidr(value: str | None, code: str, param: str, version: int) -> str:
+def _cidr(value: str | None, error: type[ApiError], param: str, version: int) -> str:
     if not value:
         return ""
     try:
@@ -86,68 +167,65 @@ def _cidr(value: str | None, code: str, param: str, version: int) -> str:
     except ValueError:
         net = None
     if net is None or net.version != version:
-        raise CloudError(code, f'The specified parameter "{param}" is not valid.', 400)
+        raise error(param=param)
     return value
 
 
-def _port_range(value: str | None, protocol: str, param: str, code: str) -> str:
+def _port_range(value: str | None, protocol: str, param: str, error: type[ApiError]) -> str:
     """TCP/UDP take `start/end` in 1-65535; ICMP, GRE and ALL only `-1/-1` (OperationDenied otherwise)."""
     if protocol in ("TCP", "UDP"):
         if value is None:
             if param == "SourcePortRange":
                 return ""
-            raise missing("PortRange")
+            raise MissingParameter(name="PortRange")
         match = _PORTS.match(value)
         if match and value == "-1/-1":
-            raise CloudError("OperationDenied",
-                             "The specified IpProtocol does not exist or IpProtocol and PortRange do not match.", 400)
+            raise IpProtocolPortRangeMismatch()
         if not match or not 1 <= int(match.group(1)) <= int(match.group(2)) <= 65535:
-            raise CloudError(code, f'The specified parameter "{param}" is not valid.', 400)
+            raise error(param=param)
         return value
     if value is None or value == "-1/-1":
         return "-1/-1" if param == "PortRange" else ""
-    raise CloudError("OperationDenied",
-                     "The specified IpProtocol does not exist or IpProtocol and PortRange do not match.", 400)
+    raise IpProtocolPortRangeMismatch()
 
 
-def parse_rule(cloud, group: dict, entry: dict[str, str], direction: str, revoke: bool = False) -> dict:
+def parse_rule(cloud, group: SecurityGroup, entry: dict[str, str], direction: str,
+               revoke: bool = False) -> SecurityGroupRule:
     """One Permissions.N entry (or the flat parameters) -> a validated rule dict (MODEL.md field names)."""
     raw_protocol = entry.get("IpProtocol") or None
     if raw_protocol is None:
-        raise missing("IpProtocol")
+        raise MissingParameter(name="IpProtocol")
     protocol = PROTOCOLS.get(raw_protocol.upper())
     if protocol is None:
-        raise CloudError("InvalidIpProtocol.ValueNotSupported", "The parameter IpProtocol must be specified with case "
-                         "insensitive TCP, UDP, ICMP, GRE or All.", 400)
-    port_range = _port_range(entry.get("PortRange") or None, protocol, "PortRange", "InvalidIpProtocol.Malformed")
+        raise InvalidIpProtocolValueNotSupported()
+    port_range = _port_range(entry.get("PortRange") or None, protocol, "PortRange", InvalidIpProtocolMalformed)
     source_ports = _port_range(entry.get("SourcePortRange") or None, protocol, "SourcePortRange",
-                               "InvalidSourcePortRange.Malformed")
+                               InvalidSourcePortRangeMalformed)
     policy = (entry.get("Policy") or "accept").lower()
     if policy not in ("accept", "drop"):
-        raise CloudError("InvalidPolicy.Malformed", 'The specified parameter "Policy" is not valid.', 400)
+        raise InvalidPolicyMalformed()
     try:
         priority = int(entry.get("Priority") or 1)
     except ValueError:
-        raise CloudError("InvalidPriority.Malformed", "The parameter Priority is invalid.", 400) from None
+        raise InvalidPriorityMalformed() from None
     if not 1 <= priority <= 100:
-        raise CloudError("InvalidPriority.ValueNotSupported", "The parameter Priority is invalid.", 400)
+        raise InvalidPriorityValueNotSupported()
     nic_type = entry.get("NicType") or "intranet"
     if nic_type not in ("internet", "intranet"):
-        raise CloudError("InvalidNicType.ValueNotSupported", "The specified NicType does not exist.", 400)
+        raise InvalidNicTypeValueNotSupported()
     if group["vpc_id"]:
         nic_type = "intranet"  # VPC groups only have intranet rules; other values are rewritten (SDK doc)
     description = entry.get("Description") or ""
     if len(description) > 512 or description.lower().startswith(("http://", "https://")):
-        raise CloudError("InvalidSecurityGroupDiscription.Malformed",
-                         "The specified security group rule description is not valid.", 400)
-    rule = {
+        raise InvalidRuleDescription()
+    rule: SecurityGroupRule = {
         "direction": direction, "ip_protocol": protocol, "port_range": port_range, "source_port_range": source_ports,
         "policy": policy, "priority": priority, "nic_type": nic_type, "description": description,
-        "source_cidr": _cidr(entry.get("SourceCidrIp"), "InvalidSourceCidrIp.Malformed", "SourceCidrIp", 4),
-        "dest_cidr": _cidr(entry.get("DestCidrIp"), "InvalidDestCidrIp.Malformed", "DestCidrIp", 4),
-        "ipv6_source_cidr": _cidr(entry.get("Ipv6SourceCidrIp"), "InvalidParam.Ipv6SourceCidrIp",
+        "source_cidr": _cidr(entry.get("SourceCidrIp"), InvalidSourceCidrIpMalformed, "SourceCidrIp", 4),
+        "dest_cidr": _cidr(entry.get("DestCidrIp"), InvalidDestCidrIpMalformed, "DestCidrIp", 4),
+        "ipv6_source_cidr": _cidr(entry.get("Ipv6SourceCidrIp"), InvalidParamIpv6SourceCidrIp,
                                   "Ipv6SourceCidrIp", 6),
-        "ipv6_dest_cidr": _cidr(entry.get("Ipv6DestCidrIp"), "InvalidParam.Ipv6DestCidrIp", "Ipv6DestCidrIp", 6),
+        "ipv6_dest_cidr": _cidr(entry.get("Ipv6DestCidrIp"), InvalidParamIpv6DestCidrIp, "Ipv6DestCidrIp", 6),
         "source_group_id": entry.get("SourceGroupId", "") if direction == "ingress" else "",
         "dest_group_id": entry.get("DestGroupId", "") if direction == "egress" else "",
         "source_prefix_list_id": entry.get("SourcePrefixListId", "") if direction == "ingress" else "",
@@ -157,62 +235,40 @@ def parse_rule(cloud, group: dict, entry: dict[str, str], direction: str, revoke
     if direction == "ingress":
         if not (rule["source_cidr"] or rule["ipv6_source_cidr"] or rule["source_group_id"]
                 or rule["source_prefix_list_id"]):
-            raise CloudError("MissingParameter.Source", "One of the parameters SourceCidrIp, SourceGroupId or "
-                             "SourcePrefixListId must be specified.", 400)
+            raise MissingParameterSource()
     elif not (rule["dest_cidr"] or rule["ipv6_dest_cidr"] or rule["dest_group_id"] or rule["dest_prefix_list_id"]):
-        raise CloudError("MissingParameter.Dest", "One of the parameters DestCidrIp, DestGroupId or DestPrefixListId "
-                         "must be specified.", 400)
+        raise MissingParameterDest()
     if not revoke:
         _check_references(cloud, group, rule, direction)
     return rule
 
 
-def _check_references(cloud, group: dict, rule: dict, direction: str) -> None:
+def _check_references(cloud, group: SecurityGroup, rule: SecurityGroupRule, direction: str) -> None:
     side = "Source" if direction == "ingress" else "Dest"
     other_id = rule["source_group_id"] or rule["dest_group_id"]
     if other_id:
         if other_id == group["id"]:
-            raise CloudError("InvalidParamter.Conflict",
-                             f"The specified SecurityGroupId should be different from the {side}GroupId.", 403)
+            raise InvalidParamterConflict(side=side)
         other = cloud.store.get("security_group", other_id)
         if other is None or other["region"] != group["region"]:
-            raise CloudError(f"Invalid{side}GroupId.NotFound",
-                             f"The {side}GroupId provided does not exist in our records.", 404)
+            raise (InvalidSourceGroupIdNotFound if side == "Source" else InvalidDestGroupIdNotFound)()
         if other["vpc_id"] != group["vpc_id"]:
-            raise CloudError(f"Invalid{side}GroupId.Mismatch",
-                             f"Specified security group and {side.lower()} group are not in the same VPC.", 400)
+            raise (InvalidSourceGroupIdMismatch if side == "Source" else InvalidDestGroupIdMismatch)()
     pl_id = rule["source_prefix_list_id"] or rule["dest_prefix_list_id"]
     if pl_id:
         prefix_lists.get_prefix_list(cloud, pl_id, group["region"])
         if rule["source_cidr"] or rule["dest_cidr"] or rule["ipv6_source_cidr"] or rule["ipv6_dest_cidr"]:
-            raise CloudError("InvalidParam.PrefixListId", "A prefix list cannot be combined with a CIDR block.", 400)
+            raise InvalidParamPrefixListId()
 
 
-def identity(rule: dict) -> tuple:
+def identity(rule: SecurityGroupRule) -> tuple:
     return tuple(rule.get(k, "") for k in IDENTITY)
 
 
-def permissions(p: Params, direction: str, required: bool = True) -> list[dict[str, str]]:
-    """Permissions.N.* entries, or one entry built from the deprecated flat parameters (never both)."""
-    fields = INGRESS_FIELDS if direction == "ingress" else EGRESS_FIELDS
-    entries = p.struct_list("Permissions")
-    flat = {f: p.raw[f] for f in fields if p.raw.get(f, "") != ""}
-    if entries and flat:
-        raise CloudError("InvalidParameter.Conflict", "The Permissions.N parameters cannot be combined with the "
-                         "deprecated flat rule parameters.", 400)
-    if len(entries) > MAX_PERMISSIONS_PER_CALL:
-        raise CloudError("InvalidParameter", 'The specified parameter "Permissions" is not valid. At most '
-                         f"{MAX_PERMISSIONS_PER_CALL} rules are allowed in one call.", 400)
-    if flat:
-        entries = [flat]
-    if not entries and required:
-        raise missing("Permissions.1.IpProtocol")
-    return entries
-
-
-def authorize(cloud, group: dict, p: Params, direction: str) -> None:
-    """Add rules; a rule identical to an existing one succeeds without being added again (ECS docs)."""
-    rules = [parse_rule(cloud, group, e, direction) for e in permissions(p, direction)]
+def authorize_security_group(cloud, group: SecurityGroup, entries: list[dict[str, str]], direction: str) -> None:
+    """AuthorizeSecurityGroup(Egress): add rules, each a Permissions.N entry by its API field names. A rule
+    identical to an existing one succeeds without being added again (ECS docs)."""
+    rules = [parse_rule(cloud, group, e, direction) for e in entries]
     seen = {identity(r) for r in group["rules"]}
     added = []
     for rule in rules:
@@ -221,8 +277,7 @@ def authorize(cloud, group: dict, p: Params, direction: str) -> None:
             seen.add(key)
             added.append(rule)
     if len(group["rules"]) + len(added) > MAX_RULES_PER_GROUP:
-        raise CloudError("AuthorizationLimitExceed", "The limit of authorization records in the security group "
-                         "reaches.", 403)
+        raise AuthorizationLimitExceed()
     now = cloud.clock.now()
     for rule in added:
         rule["rule_id"] = new_id("sgr", group["region"])
@@ -231,26 +286,20 @@ def authorize(cloud, group: dict, p: Params, direction: str) -> None:
     cloud.store.put("security_group", group)
 
 
-def revoke(cloud, group: dict, p: Params, direction: str) -> None:
+def revoke_security_group(cloud, group: SecurityGroup, rule_ids: set[str], entries: list[dict[str, str]],
+                          direction: str) -> None:
     """Remove rules by SecurityGroupRuleId.N or by their fields. A rule given by its fields that does not
     exist is ignored; a rule id that does not exist (in this direction) fails the call with
     InvalidParam.SecurityGroupRuleId (the rule the API has followed since 2024-07-08)."""
-    rule_ids = set(p.items("SecurityGroupRuleId"))
     if len(rule_ids) > MAX_PERMISSIONS_PER_CALL:
-        raise CloudError("InvalidParameter", 'The specified parameter "SecurityGroupRuleId" is not valid.', 400)
+        raise InvalidParameter("SecurityGroupRuleId")
     known = {r["rule_id"] for r in group["rules"] if r["direction"] == direction}
     unknown = sorted(rule_ids - known)
     if unknown:
-        raise CloudError("InvalidParam.SecurityGroupRuleId", f"The specified SecurityGroupRuleId {unknown[0]} does "
-                         "not exist in the security group.", 400)
-    entries = permissions(p, direction, required=not rule_ids)
+        raise InvalidParamSecurityGroupRuleId(rule_id=unknown[0])
     targets = {identity(parse_rule(cloud, group, e, direction, revoke=True)) for e in entries}
     kept = [r for r in group["rules"]
             if r["direction"] != direction or (r["rule_id"] not in rule_ids and identity(r) not in targets)]
     if len(kept) != len(group["rules"]):
         group["rules"] = kept
         cloud.store.put("security_group", group)
-
-
-def find(cloud, p: Params, region: str) -> dict:
-    return get_security_group(cloud, p.text("SecurityGroupId", required=True), region)

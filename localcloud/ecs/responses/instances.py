@@ -5,12 +5,26 @@ import calendar
 import re
 import time
 
-from .. import catalog, tags
-from ..core import action, iso_minutes, paginate, rendered_list
-from ..errors import CloudError
-from ..params import Params
-from . import answer_order, instance_models, lifecycle
-from .common import INSTANCE_STATUSES, creation_order, dry_run_passed, get_instance, page, tag_filters
+from ... import catalog, tags
+from ...core import action, iso_minutes, paginate, rendered_list
+from ...errors import DryRunOperation, InvalidParameter
+from ...params import Params
+from ..exceptions import (
+    InvalidFilterKeyNotFound,
+    InvalidFilterValue,
+    InvalidInstanceChargeTypeNotFound,
+    InvalidInternetChargeTypeFilter,
+    InvalidLockReasonNotFound,
+    InvalidNetworkTypeNotFound,
+    InvalidStatusNotFound,
+)
+from ..models import instances as instance_models
+from ..models import lifecycle
+from ..models.common import INSTANCE_STATUSES, creation_order, get_instance
+from ..models.instances import Instance
+from . import answer_order
+from .common import page, tag_filters
+from .run_request import read_run_request
 
 NEVER_EXPIRES = "2099-12-31T15:59Z"    # ExpiredTime of pay-as-you-go instances in real responses
 LOCK_REASONS = ("financial", "security", "recycling", "dedicatedhostfinancial", "refunded")
@@ -21,14 +35,14 @@ def run_instances(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        ids = instance_models.run_instances(cloud, region, p)
+        ids = instance_models.run_instances(cloud, region, read_run_request(p))
         return {"InstanceIdSets": {"InstanceIdSet": ids}}
 
     return cloud.idempotent("ecs", "RunInstances", p, create)
 
 
 @answer_order.ordered(answer_order.INSTANCE, answer_order.INSTANCE_NESTED)
-def render_instance(cloud, obj: dict) -> dict:
+def render_instance(cloud, obj: Instance) -> dict:
     spec = catalog.INSTANCE_TYPES[obj["instance_type"]]
     image = catalog.IMAGES.get(obj["image_id"], {})
     public = [obj["public_ip"]] if obj.get("public_ip") else []
@@ -99,12 +113,11 @@ def _creation_filter(p: Params) -> tuple[float | None, float | None]:
     for entry in p.struct_list("Filter"):
         key, value = entry.get("Key", ""), entry.get("Value", "")
         if key not in ("CreationStartTime", "CreationEndTime"):
-            raise CloudError("InvalidFilterKey.NotFound", "The specified Filter.N.Key does not exist.", 404)
+            raise InvalidFilterKeyNotFound()
         try:
             stamp = float(calendar.timegm(time.strptime(value, "%Y-%m-%dT%H:%MZ")))
         except ValueError:
-            raise CloudError("InvalidFilterValue", f"The specified Filter.N.Value {value!r} is not valid.",
-                             400) from None
+            raise InvalidFilterValue(value=value) from None
         if key == "CreationStartTime":
             start = stamp
         else:
@@ -126,18 +139,16 @@ def describe_instances(cloud, p: Params) -> dict:
         found = [i for i in found if i["id"] in wanted]
     status = p.text("Status")
     if status is not None and status not in INSTANCE_STATUSES:
-        raise CloudError("InvalidStatus.NotFound", "The specified Status is not found.", 404)
+        raise InvalidStatusNotFound()
     if p.text("InstanceChargeType") not in (None, "PostPaid", "PrePaid"):
-        raise CloudError("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our "
-                         "records.", 404)
+        raise InvalidInstanceChargeTypeNotFound()
     if p.text("InternetChargeType") not in (None, "PayByTraffic", "PayByBandwidth"):
-        raise CloudError("InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is not "
-                         "valid.", 404)
+        raise InvalidInternetChargeTypeFilter()
     if p.text("InstanceNetworkType") not in (None, "vpc", "classic"):
-        raise CloudError("InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found.", 404)
+        raise InvalidNetworkTypeNotFound()
     lock = p.text("LockReason")
     if lock is not None and lock.lower() not in LOCK_REASONS:
-        raise CloudError("InvalidLockReason.NotFound", "The specified LockReason is not found.", 404)
+        raise InvalidLockReasonNotFound()
     exact = {"VpcId": "vpc_id", "VSwitchId": "vswitch_id", "ZoneId": "zone", "Status": "status",
              "InstanceType": "instance_type", "ImageId": "image_id", "KeyPairName": "key_pair_name",
              "ResourceGroupId": "resource_group_id", "InstanceChargeType": "charge_type",
@@ -173,7 +184,7 @@ def describe_instances(cloud, p: Params) -> dict:
     filters = tag_filters(p)
     found = [i for i in found if tags.matches(i, filters)]
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
     found.sort(key=creation_order)
     chunk, meta = page(found, p)
     # Each instance's entry is encoded once and kept until the instance changes (the store drops it).
@@ -186,7 +197,7 @@ def describe_instance_status(cloud, p: Params) -> dict:
     region = cloud.region(p)
     ids = p.items("InstanceId")
     if len(ids) > 100:
-        raise CloudError("InvalidParameter", 'The specified parameter "InstanceId.N" is not valid.', 400)
+        raise InvalidParameter("InstanceId.N")
     found = [i for i in cloud.store.all("instance") if i["region"] == region]
     if ids:
         found = [i for i in found if i["id"] in set(ids)]
@@ -209,7 +220,13 @@ def describe_user_data(cloud, p: Params) -> dict:
 @action("ecs", "ModifyInstanceAttribute")
 def modify_instance_attribute(cloud, p: Params) -> dict:
     instance = get_instance(cloud, p.text("InstanceId", required=True))
-    lifecycle.modify_attribute(cloud, instance, p)
+    password = p.text("Password")
+    lifecycle.modify_instance_attribute(
+        cloud, instance, name=p.text("InstanceName"), description=p.text("Description"), host_name=p.text("HostName"),
+        password=password,
+        password_inherit=bool(password is not None and p.flag("PasswordInherit", default=False)),
+        user_data=(p.text("UserData") or "") if "UserData" in p else None,
+        security_group_ids=p.items("SecurityGroupIds"), deletion_protection=p.flag("DeletionProtection"))
     return {}
 
 
@@ -229,11 +246,7 @@ def create_instance(cloud, p: Params) -> dict:
     def create():
         p.text("SecurityGroupId", required=True)
         raw = {k: v for k, v in p.raw.items() if k.split(".", 1)[0] not in _RUN_ONLY}
-        instance_id = instance_models.run_instances(cloud, region, Params(raw))[0]
-        instance = cloud.store.get("instance", instance_id)
-        instance["public_ip"] = ""
-        instance["stopped_mode"] = "KeepCharging"
-        cloud.schedule("instance", instance, [("instance.pending", "status", "Stopped")])
+        instance_id = instance_models.create_instance(cloud, region, read_run_request(Params(raw)))
         return {"InstanceId": instance_id, "OrderId": "", "TradePrice": 0.0}
 
     return cloud.idempotent("ecs", "CreateInstance", p, create)

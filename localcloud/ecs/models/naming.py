@@ -3,18 +3,13 @@ from __future__ import annotations
 
 import re
 
-from ..errors import CloudError
+from ..exceptions import InvalidHostNameMalformed, InvalidInstanceNameCustomMalformed, InvalidInstanceNameMalformed
 from .common import check_name
 
 _PATTERN = re.compile(r"^(?P<prefix>.+?)\[(?P<body>[^\[\]]*)\](?P<suffix>.*)$")
 _BODY = re.compile(r"^(?P<begin>\d*)(?:,(?P<bits>\d*))?$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 PLACEHOLDER = "${instance_id}"
-
-
-def _custom_malformed() -> CloudError:
-    return CloudError("InvalidInstanceName.CustomMalformed", "Customized section of instance or host name is invalid, "
-                      "please use valid format: [], [,], [m,], [,n], [m,n].", 400)
 
 
 def expand(pattern: str | None, amount: int, unique_suffix: bool) -> list[str | None]:
@@ -33,14 +28,14 @@ def expand(pattern: str | None, amount: int, unique_suffix: bool) -> list[str | 
         return [pattern] * amount
     body = _BODY.match(match.group("body"))
     if body is None:
-        raise _custom_malformed()
+        raise InvalidInstanceNameCustomMalformed()
     begin = int(body.group("begin") or 0)
     bits = int(body.group("bits") or 6)
     if begin > 999999 or not 1 <= bits <= 6:
-        raise _custom_malformed()
+        raise InvalidInstanceNameCustomMalformed()
     if len(str(begin)) > bits:
         bits = 6
-    names = []
+    names: list[str | None] = []
     for i in range(amount):
         number = min(begin + i, 999999)
         name = f"{match.group('prefix')}{number:0{bits}d}{match.group('suffix')}"
@@ -56,9 +51,9 @@ def check_instance_name(name: str | None) -> None:
         return
     match = _PATTERN.match(name)
     probe = f"{match.group('prefix')}0{match.group('suffix')}" if match else name
-    check_name(probe, "InvalidInstanceName.Malformed", "InstanceName", leading_letter=False)
+    check_name(probe, InvalidInstanceNameMalformed, "InstanceName", leading_letter=False)
     if len(name) > 128:
-        raise CloudError("InvalidInstanceName.Malformed", 'The specified parameter "InstanceName" is not valid.', 400)
+        raise InvalidInstanceNameMalformed(param="InstanceName")
 
 
 def check_host_name(name: str | None, param: str = "HostName") -> None:
@@ -71,7 +66,7 @@ def check_host_name(name: str | None, param: str = "HostName") -> None:
     probe = probe.replace(PLACEHOLDER, "i-bp1abcdefghijklmnopq")
     ok = 2 <= len(probe) <= 64 and "--" not in probe and all(_SEGMENT.match(s) for s in probe.split("."))
     if not ok:
-        raise CloudError("InvalidHostName.Malformed", f'The specified parameter "{param}" is not valid.', 400)
+        raise InvalidHostNameMalformed(param=param)
 
 
 def default_host_name(instance_id: str) -> str:

@@ -2,12 +2,24 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Any
 
-from .. import tags
-from ..core import action
-from ..errors import CloudError
-from ..params import Params
-from .common import creation_order
+from ... import tags
+from ...core import action
+from ...params import Params
+from ..exceptions import (
+    DuplicateTagKey,
+    InvalidParameterTagValue,
+    InvalidResourceIdNotFound,
+    InvalidResourceTypeNotFound,
+    MissingParameterResourceType,
+    MissingParameterTags,
+    NumberExceedResourceIds,
+    NumberExceedTags,
+    OperationDeniedQuotaExceed,
+    TagWithTagFilter,
+)
+from ..models.common import creation_order
 
 # ResourceType -> our kind. The other documented types (snapshot, image, eni, keypair, ...) are valid but no
 # resource of theirs exists here, so their ids are never found.
@@ -21,26 +33,20 @@ MAX_RESOURCES = 50
 def _resource_type(p: Params) -> str:
     value = p.text("ResourceType")
     if value is None:
-        raise CloudError("MissingParameter.ResourceType", 'The input parameter "ResourceType" that is mandatory for '
-                         "processing this request is not supplied.", 404)
+        raise MissingParameterResourceType()
     rtype = value.lower()
     if rtype not in KINDS and rtype not in OTHER_TYPES:
-        raise CloudError("InvalidResourceType.NotFound", "The specified ResourceType is not found.", 404)
+        raise InvalidResourceTypeNotFound()
     return rtype
 
 
 def _resource_ids(p: Params, required: bool) -> list[str]:
-    return tags.resource_ids(p, required, MAX_RESOURCES, CloudError(
-        "NumberExceed.ResourceIds", f"The maximum number of ResourceIds is exceeded. Valid : {MAX_RESOURCES}", 400),
+    return tags.resource_ids(p, required, MAX_RESOURCES, NumberExceedResourceIds(limit=MAX_RESOURCES),
         missing_name="ResourceId.1", unique=True)
 
 
-def _not_found(rid: str) -> CloudError:
-    return CloudError("InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.", 404)
-
-
-def _resources(cloud, region: str, rtype: str, ids: list[str]) -> list[tuple[str | None, dict]]:
-    return tags.in_region(cloud, KINDS.get(rtype), region, ids, _not_found)
+def _resources(cloud, region: str, rtype: str, ids: list[str]) -> list[tuple[str | None, dict[str, Any]]]:
+    return tags.in_region(cloud, KINDS.get(rtype), region, ids, lambda rid: InvalidResourceIdNotFound())
 
 
 @action("ecs", "TagResources")
@@ -50,16 +56,14 @@ def tag_resources(cloud, p: Params) -> dict:
     ids = _resource_ids(p, required=True)
     entries = p.struct_list("Tag")
     if not entries:
-        raise CloudError("MissingParameter.Tags", 'The input parameter "Tag" that is mandatory for processing this '
-                         "request is not supplied.", 404)
+        raise MissingParameterTags()
     if len(entries) > tags.MAX_TAGS:
-        raise CloudError("NumberExceed.Tags", f"The maximum number of Tags is exceeded. Valid : {tags.MAX_TAGS}", 400)
+        raise NumberExceedTags(what='Tags', limit=tags.MAX_TAGS)
     keys = [e.get("Key", "") for e in entries]
     if len(keys) != len(set(keys)):
-        raise CloudError("Duplicate.TagKey", "The Tag.N.Key contains duplicate keys.", 400)
+        raise DuplicateTagKey(name='Tag')
     new = tags.parse_tags(p)
-    tags.add_to_each(cloud, _resources(cloud, region, rtype, ids), new, CloudError(
-        "OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range.", 400))
+    tags.add_to_each(cloud, _resources(cloud, region, rtype, ids), new, OperationDeniedQuotaExceed())
     return {}
 
 
@@ -70,8 +74,7 @@ def untag_resources(cloud, p: Params) -> dict:
     ids = _resource_ids(p, required=True)
     keys = p.items("TagKey")
     if len(keys) > tags.MAX_TAGS:
-        raise CloudError("NumberExceed.Tags", f"The maximum number of TagKeys is exceeded. Valid : {tags.MAX_TAGS}",
-                         400)
+        raise NumberExceedTags(what='TagKeys', limit=tags.MAX_TAGS)
     tags.remove_from_each(cloud, _resources(cloud, region, rtype, ids), p, keys)
     return {}
 
@@ -88,11 +91,11 @@ def list_tag_resources(cloud, p: Params) -> dict:
     filters = p.struct_list("Tag")
     tag_filter = p.struct_list("TagFilter")
     if len(filters) > tags.MAX_TAGS:
-        raise CloudError("NumberExceed.Tags", f"The maximum number of Tags is exceeded. Valid : {tags.MAX_TAGS}", 400)
+        raise NumberExceedTags(what='Tags', limit=tags.MAX_TAGS)
     if any(f.get("Value") and not f.get("Key") for f in filters):
-        raise CloudError("InvalidParameter.TagValue", "A Tag.N.Value was given without its Tag.N.Key.", 400)
+        raise InvalidParameterTagValue()
     if filters and tag_filter:
-        raise CloudError("InvalidParameter", "Tag.N and TagFilter.N cannot be used together.", 400)
+        raise TagWithTagFilter()
     kind = KINDS.get(rtype)
     objs = [o for o in cloud.store.all(kind) if o["region"] == region] if kind else []
     if ids:

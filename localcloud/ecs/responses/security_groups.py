@@ -1,13 +1,19 @@
 """Security group actions: Create/Describe/DescribeAttribute/Delete and Authorize/Revoke (ingress and egress)."""
 from __future__ import annotations
 
-from .. import tags
-from ..core import action, iso_seconds, rendered_list
-from ..errors import CloudError
-from ..params import Params
-from . import answer_order, sg_models
-from .common import (check_description, check_name, creation_order, dry_run_passed, get_security_group, page,
-                     tag_filters, token_page)
+from ... import tags
+from ...core import action, iso_seconds, rendered_list
+from ...errors import DryRunOperation, InvalidParameter, MissingParameter
+from ...params import Params
+from ..exceptions import (
+    InvalidNicTypeValueNotSupported,
+    InvalidParameterConflict,
+)
+from ..models import security_groups as sg_models
+from ..models.common import RESOURCE_GROUP, creation_order, get_security_group
+from ..models.security_groups import SecurityGroup, SecurityGroupRule
+from . import answer_order
+from .common import page, parse_tags, tag_filters, token_page
 
 BASIC_GROUP_CAPACITY = 2000   # instances per basic group (Security group limits); enterprise: 65536
 ENTERPRISE_GROUP_CAPACITY = 65536
@@ -18,13 +24,17 @@ def create_security_group(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        return {"SecurityGroupId": sg_models.create_security_group(cloud, region, p)["id"]}
+        group = sg_models.create_security_group(
+            cloud, region, name=p.text("SecurityGroupName"), description=p.text("Description"),
+            group_type=p.text("SecurityGroupType") or "normal", vpc_id=p.text("VpcId"), tags=parse_tags(p),
+            resource_group_id=p.text("ResourceGroupId") or RESOURCE_GROUP)
+        return {"SecurityGroupId": group["id"]}
 
     return cloud.idempotent("ecs", "CreateSecurityGroup", p, create)
 
 
 @answer_order.ordered(answer_order.SECURITY_GROUP)
-def render_group(cloud, group: dict) -> dict:
+def render_group(cloud, group: SecurityGroup) -> dict:
     ecs_count = len(sg_models.members(cloud, group["id"]))
     capacity = BASIC_GROUP_CAPACITY if group["group_type"] == "normal" else ENTERPRISE_GROUP_CAPACITY
     return {
@@ -60,7 +70,7 @@ def describe_security_groups(cloud, p: Params) -> dict:
     filters = tag_filters(p)
     groups = [g for g in groups if tags.matches(g, filters)]
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
     groups.sort(key=creation_order)
     # PageSize 1-50 (DOCS21); MaxResults up to 100; TotalCount is not returned with NextToken paging.
     chunk, meta = page(groups, p, page_max=50, token_min=1, token_max=100, total_with_token=False)
@@ -70,8 +80,8 @@ def describe_security_groups(cloud, p: Params) -> dict:
     return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": entries}}
 
 
-def render_rule(cloud, group: dict, rule: dict) -> dict:
-    def group_name(group_id: str) -> str:
+def render_rule(cloud, group: SecurityGroup, rule: SecurityGroupRule) -> dict:
+    def group_name(group_id: str | None) -> str:
         other = cloud.store.get("security_group", group_id) if group_id else None
         return other["name"] if other else ""
 
@@ -95,13 +105,13 @@ def render_rule(cloud, group: dict, rule: dict) -> dict:
 @action("ecs", "DescribeSecurityGroupAttribute")
 def describe_security_group_attribute(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    group = sg_models.find(cloud, p, region)
+    group = _find(cloud, p, region)
     direction = p.text("Direction", default="all")
     if direction not in ("all", "ingress", "egress"):
-        raise CloudError("InvalidParameter", 'The specified parameter "Direction" is not valid.', 400)
+        raise InvalidParameter("Direction")
     nic_type = p.text("NicType")
     if nic_type not in (None, "internet", "intranet"):
-        raise CloudError("InvalidNicType.ValueNotSupported", "The specified NicType does not exist.", 400)
+        raise InvalidNicTypeValueNotSupported()
     if group["vpc_id"]:
         nic_type = None  # VPC groups: internet or empty both mean intranet, which every rule is
     rules = [r for r in group["rules"] if direction in ("all", r["direction"]) and nic_type in (None, r["nic_type"])]
@@ -116,16 +126,51 @@ def describe_security_group_attribute(cloud, p: Params) -> dict:
 @action("ecs", "DeleteSecurityGroup")
 def delete_security_group(cloud, p: Params) -> dict:
     region = cloud.region(p)
-    sg_models.delete_security_group(cloud, sg_models.find(cloud, p, region))
+    sg_models.delete_security_group(cloud, _find(cloud, p, region))
     return {}
 
 
-def _rule_change(cloud, p: Params, name: str, change, direction: str) -> dict:
+def _find(cloud, p: Params, region: str) -> SecurityGroup:
+    return get_security_group(cloud, p.text("SecurityGroupId", required=True), region)
+
+
+def _permissions(p: Params, direction: str, required: bool = True) -> list[dict[str, str]]:
+    """Permissions.N.* entries, or one entry built from the deprecated flat parameters (never both)."""
+    fields = sg_models.INGRESS_FIELDS if direction == "ingress" else sg_models.EGRESS_FIELDS
+    entries = p.struct_list("Permissions")
+    flat = {f: p.raw[f] for f in fields if p.raw.get(f, "") != ""}
+    if entries and flat:
+        raise InvalidParameterConflict()
+    if len(entries) > sg_models.MAX_PERMISSIONS_PER_CALL:
+        limit = sg_models.MAX_PERMISSIONS_PER_CALL
+        raise InvalidParameter("Permissions", f"At most {limit} rules are allowed in one call.")
+    if flat:
+        entries = [flat]
+    if not entries and required:
+        raise MissingParameter(name="Permissions.1.IpProtocol")
+    return entries
+
+
+
+def _authorize(cloud, p: Params, name: str, direction: str) -> dict:
     region = cloud.region(p)
-    group = sg_models.find(cloud, p, region)
+    group = _find(cloud, p, region)
 
     def apply():
-        change(cloud, group, p, direction)
+        sg_models.authorize_security_group(cloud, group, _permissions(p, direction), direction)
+        return {}
+
+    return cloud.idempotent("ecs", name, p, apply)
+
+
+def _revoke(cloud, p: Params, name: str, direction: str) -> dict:
+    region = cloud.region(p)
+    group = _find(cloud, p, region)
+
+    def apply():
+        rule_ids = set(p.items("SecurityGroupRuleId"))
+        sg_models.revoke_security_group(cloud, group, rule_ids, _permissions(p, direction, required=not rule_ids),
+                                        direction)
         return {}
 
     return cloud.idempotent("ecs", name, p, apply)
@@ -133,22 +178,22 @@ def _rule_change(cloud, p: Params, name: str, change, direction: str) -> dict:
 
 @action("ecs", "AuthorizeSecurityGroup")
 def authorize_security_group(cloud, p: Params) -> dict:
-    return _rule_change(cloud, p, "AuthorizeSecurityGroup", sg_models.authorize, "ingress")
+    return _authorize(cloud, p, "AuthorizeSecurityGroup", "ingress")
 
 
 @action("ecs", "AuthorizeSecurityGroupEgress")
 def authorize_security_group_egress(cloud, p: Params) -> dict:
-    return _rule_change(cloud, p, "AuthorizeSecurityGroupEgress", sg_models.authorize, "egress")
+    return _authorize(cloud, p, "AuthorizeSecurityGroupEgress", "egress")
 
 
 @action("ecs", "RevokeSecurityGroup")
 def revoke_security_group(cloud, p: Params) -> dict:
-    return _rule_change(cloud, p, "RevokeSecurityGroup", sg_models.revoke, "ingress")
+    return _revoke(cloud, p, "RevokeSecurityGroup", "ingress")
 
 
 @action("ecs", "RevokeSecurityGroupEgress")
 def revoke_security_group_egress(cloud, p: Params) -> dict:
-    return _rule_change(cloud, p, "RevokeSecurityGroupEgress", sg_models.revoke, "egress")
+    return _revoke(cloud, p, "RevokeSecurityGroupEgress", "egress")
 
 
 @action("ecs", "ModifySecurityGroupAttribute")
@@ -157,12 +202,5 @@ def modify_security_group_attribute(cloud, p: Params) -> dict:
     `InvalidSecurityGroupName.Malformed` and `InvalidSecurityGroupDiscription.Malformed`, typo included)."""
     region = cloud.region(p)
     group = get_security_group(cloud, p.text("SecurityGroupId", required=True), region)
-    name, description = p.text("SecurityGroupName"), p.text("Description")
-    check_name(name, "InvalidSecurityGroupName.Malformed", "SecurityGroupName")
-    check_description(description, "InvalidSecurityGroupDiscription.Malformed")
-    if name is not None:
-        group["name"] = name
-    if description is not None:
-        group["description"] = description
-    cloud.store.put("security_group", group)
+    sg_models.modify_security_group_attribute(cloud, group, p.text("SecurityGroupName"), p.text("Description"))
     return {}

@@ -1,17 +1,45 @@
-"""Disk actions: CreateDisk, DescribeDisks, AttachDisk, DetachDisk, DeleteDisk."""
+"""Disk actions: CreateDisk, DescribeDisks, AttachDisk, DetachDisk, DeleteDisk, ResizeDisk, ModifyDiskAttribute."""
 from __future__ import annotations
 
-from .. import tags
-from ..core import action, iso_seconds, rendered_list
-from ..errors import CloudError
-from ..params import Params
-from . import answer_order, disk_models
-from .common import (ALL_DISK_CATEGORIES, DISK_STATUSES, check_description, check_name, creation_order,
-                     dry_run_passed, get_disk, incorrect_disk_status, page, tag_filters)
+from ... import tags
+from ...core import action, iso_seconds, rendered_list
+from ...errors import DryRunOperation, InvalidParameter, MissingParameter
+from ...params import Params
+from ..exceptions import (
+    ExclusiveParameters,
+    InvalidCategoryValueNotSupported,
+    InvalidDiskChargeTypeNotFound,
+    InvalidDiskIdsMalformed,
+    InvalidDiskTypeValueNotSupported,
+    InvalidSizeValueNotSupported,
+    InvalidStatusValueNotSupported,
+)
+from ..models import disks as disk_models
+from ..models.common import (
+    ALL_DISK_CATEGORIES,
+    DISK_STATUSES,
+    RESOURCE_GROUP,
+    creation_order,
+)
+from ..models.disks import Disk
+from . import answer_order
+from .common import page, parse_tags, tag_filters
 
 NEVER_EXPIRES = "2999-09-08T16:00Z"   # ExpiredTime of pay-as-you-go disks in real responses
 _IOPS = {"cloud": (100, 0, 300), "cloud_efficiency": (1800, 50, 5000), "cloud_ssd": (1800, 30, 25000),
          "cloud_essd": (1800, 50, 50000), "cloud_auto": (1800, 50, 50000), "cloud_essd_entry": (1800, 8, 6000)}
+
+
+def _required(p: Params, name: str) -> str:
+    return p.text(name, required=True) or ""   # required: MissingParameter for an absent or empty value
+
+
+def encrypted_flag(value: str | None, name: str) -> bool:
+    """`Encrypted` (any case): anything but true/false is InvalidParameter naming the parameter."""
+    if value not in (None, "") and value.lower() not in ("true", "false"):
+        raise InvalidParameter(name)
+    return value is not None and value.lower() == "true"
+
 
 
 @action("ecs", "CreateDisk")
@@ -19,12 +47,19 @@ def create_disk(cloud, p: Params) -> dict:
     region = cloud.region(p)
 
     def create():
-        return {"DiskId": disk_models.create_disk(cloud, region, p)["id"]}
+        disk = disk_models.create_disk(
+            cloud, region, zone_id=p.text("ZoneId"), instance_id=p.text("InstanceId"),
+            category=p.text("DiskCategory") or "cloud", performance_level_name=p.text("PerformanceLevel"),
+            snapshot_id=p.text("SnapshotId"), size=p.integer("Size", code=InvalidSizeValueNotSupported.code),
+            name=p.text("DiskName"), description=p.text("Description"), tags=parse_tags(p),
+            encrypted=encrypted_flag(p.text("Encrypted"), "Encrypted"), kms_key_id=p.text("KMSKeyId"),
+            resource_group_id=p.text("ResourceGroupId") or RESOURCE_GROUP)
+        return {"DiskId": disk["id"]}
 
     return cloud.idempotent("ecs", "CreateDisk", p, create)
 
 
-def _iops(disk: dict) -> int:
+def _iops(disk: Disk) -> int:
     base, per_gib, cap = _IOPS.get(disk["category"], (1800, 50, 50000))
     return min(base + per_gib * disk["size"], cap)
 
@@ -34,7 +69,7 @@ def _stamp(value) -> str:
 
 
 @answer_order.ordered(answer_order.DISK)
-def render_disk(disk: dict) -> dict:
+def render_disk(disk: Disk) -> dict:
     iops = _iops(disk)
     attached = disk["status"] in ("In_use", "Attaching", "Detaching") and disk.get("instance_id")
     return {
@@ -68,20 +103,20 @@ def describe_disks(cloud, p: Params) -> dict:
     ids = p.id_list("DiskIds")
     if ids is not None:
         if len(ids) > 100:
-            raise CloudError("InvalidDiskIds.Malformed", "The amount of specified disk Ids exceeds the limit.", 403)
+            raise InvalidDiskIdsMalformed()
         wanted = set(ids)
         disks = [d for d in disks if d["id"] in wanted]
     disk_type = p.text("DiskType", default="all")
     if disk_type not in ("all", "system", "data"):
-        raise CloudError("InvalidDiskType.ValueNotSupported", "The specified disk type is not supported.", 400)
+        raise InvalidDiskTypeValueNotSupported()
     category = p.text("Category", default="all")
     if category != "all" and category not in ALL_DISK_CATEGORIES:
-        raise CloudError("InvalidCategory.ValueNotSupported", "The specified disk category is not supported.", 400)
+        raise InvalidCategoryValueNotSupported()
     status = p.text("Status", default="All")
     if status != "All" and status not in DISK_STATUSES:
-        raise CloudError("InvalidStatus.ValueNotSupported", "The specified disk status is not supported.", 400)
+        raise InvalidStatusValueNotSupported()
     if p.text("DiskChargeType") not in (None, "PostPaid", "PrePaid"):
-        raise CloudError("InvalidDiskChargeType.NotFound", "The specified DiskChargeType is not found.", 404)
+        raise InvalidDiskChargeTypeNotFound()
     if disk_type != "all":
         disks = [d for d in disks if d["type"] == disk_type]
     if category != "all":
@@ -96,13 +131,13 @@ def describe_disks(cloud, p: Params) -> dict:
     if p.text("DiskChargeType") == "PrePaid":
         disks = []
     for param, field in (("Portable", "portable"), ("DeleteWithInstance", "delete_with_instance")):
-        value = p.flag(param)
-        if value is not None:
-            disks = [d for d in disks if bool(d.get(field)) == value]
+        flag = p.flag(param)
+        if flag is not None:
+            disks = [d for d in disks if bool(d.get(field)) == flag]
     filters = tag_filters(p)
     disks = [d for d in disks if tags.matches(d, filters)]
     if p.flag("DryRun", default=False):
-        raise dry_run_passed()
+        raise DryRunOperation()
     disks.sort(key=creation_order)
     chunk, meta = page(disks, p, token_min=10, token_max=500)
     return {**meta, "Disks": {"Disk": rendered_list(cloud, "disk", chunk, "DescribeDisks", render_disk)}}
@@ -110,20 +145,36 @@ def describe_disks(cloud, p: Params) -> dict:
 
 @action("ecs", "AttachDisk")
 def attach_disk(cloud, p: Params) -> dict:
-    disk_models.attach(cloud, p)
+    disk_models.attach_disk(cloud, _required(p, "InstanceId"), _required(p, "DiskId"),
+                            bootable=bool(p.flag("Bootable", default=False)), device=p.text("Device"),
+                            delete_with_instance=bool(p.flag("DeleteWithInstance", default=False)))
     return {}
 
 
 @action("ecs", "DetachDisk")
 def detach_disk(cloud, p: Params) -> dict:
-    disk_models.detach(cloud, p)
+    disk_models.detach_disk(cloud, _required(p, "InstanceId"), _required(p, "DiskId"),
+                            delete_with_instance=bool(p.flag("DeleteWithInstance", default=False)))
     return {}
 
 
 @action("ecs", "DeleteDisk")
 def delete_disk(cloud, p: Params) -> dict:
-    disk_models.delete(cloud, p)
+    disk_models.delete_disk(cloud, _required(p, "DiskId"))
     return {}
+
+
+@action("ecs", "ResizeDisk")
+def resize_disk(cloud, p: Params) -> dict:
+    region = cloud.region(p, required=False)
+
+    def resize():
+        disk_models.resize_disk(cloud, region, _required(p, "DiskId"),
+                                p.integer("NewSize", required=True, code=InvalidParameter.code) or 0,
+                                p.text("Type", default="offline", choices=("offline", "online")) or "offline")
+        return {}
+
+    return cloud.idempotent("ecs", "ResizeDisk", p, resize)
 
 
 @action("ecs", "ModifyDiskAttribute")
@@ -133,33 +184,14 @@ def modify_disk_attribute(cloud, p: Params) -> dict:
     region = cloud.region(p, required=False)
     single, many = p.text("DiskId"), p.items("DiskIds")
     if single and many:
-        raise CloudError("InvalidParameter", "DiskId and DiskIds.N cannot be specified together.", 400)
+        raise ExclusiveParameters(first='DiskId', second='DiskIds.N')
     if not single and not many:
-        raise CloudError("MissingParameter", 'The input parameter "DiskId" that is mandatory for processing this '
-                         "request is not supplied.", 400)
+        raise MissingParameter(name="DiskId")
     if len(many) > 100:
-        raise CloudError("InvalidDiskIds.Malformed", "The amount of specified disk Ids exceeds the limit.", 403)
-    name, description = p.text("DiskName"), p.text("Description")
-    check_name(name, "InvalidDiskName.Malformed", "DiskName")
-    check_description(description)
-    flags = {field: p.flag(param) for param, field in (("DeleteWithInstance", "delete_with_instance"),
-                                                       ("DeleteAutoSnapshot", "delete_auto_snapshot"),
-                                                       ("EnableAutoSnapshot", "enable_auto_snapshot"),
-                                                       ("BurstingEnabled", "bursting_enabled"))}
-    if name is None and description is None and all(v is None for v in flags.values()):
-        raise CloudError("NoAttributeToModify", "No attribute to be modified in this request.", 400)
-    disks = [get_disk(cloud, disk_id, region) for disk_id in ([single] if single else list(dict.fromkeys(many)))]
-    for disk in disks:
-        if disk["status"] == "Creating":
-            raise incorrect_disk_status()
-        # DeleteWithInstance=false is refused for a basic ("cloud") disk that cannot be detached (the docs' rule).
-        if flags["delete_with_instance"] is False and disk["category"] == "cloud" and not disk.get("portable"):
-            raise CloudError("DiskNotPortable", "The specified disk is not a portable disk.", 403)
-    for disk in disks:
-        if name is not None:
-            disk["name"] = name
-        if description is not None:
-            disk["description"] = description
-        disk.update({field: value for field, value in flags.items() if value is not None})
-        cloud.store.put("disk", disk)
+        raise InvalidDiskIdsMalformed()
+    disk_models.modify_disk_attribute(
+        cloud, region, [single] if single else list(dict.fromkeys(many)), name=p.text("DiskName"),
+        description=p.text("Description"), delete_with_instance=p.flag("DeleteWithInstance"),
+        delete_auto_snapshot=p.flag("DeleteAutoSnapshot"), enable_auto_snapshot=p.flag("EnableAutoSnapshot"),
+        bursting_enabled=p.flag("BurstingEnabled"))
     return {}

@@ -1,0 +1,1 @@
+"""ECS models: the state and logic of each resource, with typed arguments."""

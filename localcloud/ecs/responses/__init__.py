@@ -1,0 +1,1 @@
+"""ECS responses: wire parameters in, JSON answers out; one module per resource."""
