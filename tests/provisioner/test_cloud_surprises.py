@@ -123,7 +123,9 @@ def test_teardown_waits_out_dependencies_that_linger_after_the_release(run, cont
     assert control.resources() == {}
     errors = control.stats()["actions"]["ecs:DeleteSecurityGroup"]["errors"]
     assert errors.get("DependencyViolation", 0) > 10
-    assert 300 <= sum(virtual_sleep) < 600
+    # The sleeps waited the linger out: 300 s of the emulator's clock, which also runs in real time, so the sleeps
+    # add up to 300 s less the seconds the calls took (a loaded machine's), and stop well short of the 600 s budget.
+    assert 270 <= sum(virtual_sleep) < 600
 
 
 def test_a_dependency_lingering_past_ten_minutes_fails_teardown_after_ten_minutes_not_60_attempts(
