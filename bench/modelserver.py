@@ -1,6 +1,7 @@
 """Model server start-up: seconds from process start to /v2/health/ready, first start (trains and saves the
 model) and restart on the same model dir (loads it from disk). The serving test checks the restart loads the
 saved model; this prints how long it takes (the figure once asserted as < 3 s)."""
+
 from __future__ import annotations
 
 import socket
@@ -26,9 +27,12 @@ def seconds_to_ready(model_dir: str, timeout: float = 120.0) -> float:
     """Start the model server on model_dir, time it until ready, stop it."""
     port = _free_port()
     began = time.monotonic()
-    process = subprocess.Popen([sys.executable, modelserver.__file__, "--host", "127.0.0.1", "--port", str(port),
-                                "--model-dir", model_dir], env={"FLEET_INSTANCE_ID": "i-bench", "PATH": "/usr/bin:/bin"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, modelserver.__file__, "--host", "127.0.0.1", "--port", str(port), "--model-dir", model_dir],
+        env={"FLEET_INSTANCE_ID": "i-bench", "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while time.monotonic() - began < timeout:
             if process.poll() is not None:
@@ -51,8 +55,10 @@ def main() -> None:
         first = seconds_to_ready(model_dir)
         restarts = sorted(seconds_to_ready(model_dir) for _ in range(RESTARTS))
     print(f"first start (train + save): {first:.2f} s to ready")
-    print(f"restart (load from disk):   {restarts[len(restarts) // 2]:.2f} s to ready, median of {RESTARTS}"
-          f" (min {restarts[0]:.2f}, max {restarts[-1]:.2f})")
+    print(
+        f"restart (load from disk):   {restarts[len(restarts) // 2]:.2f} s to ready, median of {RESTARTS}"
+        f" (min {restarts[0]:.2f}, max {restarts[-1]:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -360,7 +360,7 @@ def _retire(ctx: Context, lb: LoadBalancer, old: list[Instance], result: Rollout
 
 def _move_disk(ctx: Context, lb: LoadBalancer, old: list[Instance], new_ids: list[str], result: RolloutResult) -> None:
     """attach: first: the old holder leaves the SLB (drained), its data disk is detached and attached to
-    the new holder. Meanwhile the other instances serve (with count 1, nothing does: README)."""
+    the new holder. Meanwhile the other instances serve (with count 1, nothing does: docs/day2.md)."""
     from .steps import disks as disk_step
 
     holder = next((i for i in old if i.tags.get(instance_step.TAG_DATA_DISK) == "yes"), None)

@@ -1,5 +1,7 @@
 """Fixtures shared by every test folder (helpers live in tests/helpers.py): an emulator on a free port
-(instant transitions), reset before each test, and the real SDK clients pointed at it. Loopback only: proxies unset, ECS metadata disabled."""
+(instant transitions), reset before each test, and the real SDK clients pointed at it.
+Loopback only: proxies unset, ECS metadata disabled."""
+
 from __future__ import annotations
 
 import os

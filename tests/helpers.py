@@ -1,5 +1,6 @@
 """Helpers shared by every test folder: the emulator's credentials and control API client, SDK configuration,
 one `eventually()` for all polling, and the local runtime's process probes. Fixtures live in conftest.py."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ from localcloud import credentials as lc_credentials
 REGION = "cn-hangzhou"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_STACK = os.path.join(ROOT, "stacks", "default.yaml")
-_SERVERS: dict = {}          # emulator URL -> the in-process server started there (tests' own fixtures)
+_SERVERS: dict = {}  # emulator URL -> the in-process server started there (tests' own fixtures)
 
 
 def eventually(predicate, what: str, timeout: float = 15.0, interval: float = 0.05):
@@ -56,8 +57,12 @@ class Control:
 
     def request(self, method: str, path: str, body: dict | None = None) -> dict:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + "/_localcloud/" + path, data=data, method=method,
-                                     headers={lc_credentials.TOKEN_HEADER: credentials_for(self.url).control_token})
+        req = urllib.request.Request(
+            self.url + "/_localcloud/" + path,
+            data=data,
+            method=method,
+            headers={lc_credentials.TOKEN_HEADER: credentials_for(self.url).control_token},
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 
@@ -86,8 +91,14 @@ def sdk_config(url: str, **extra):
 
     host = url.split("://", 1)[1]
     creds = credentials_for(url)
-    return Config(access_key_id=creds.access_key_id, access_key_secret=creds.access_key_secret,
-                  endpoint=host, protocol="http", region_id=REGION, **extra)
+    return Config(
+        access_key_id=creds.access_key_id,
+        access_key_secret=creds.access_key_secret,
+        endpoint=host,
+        protocol="http",
+        region_id=REGION,
+        **extra,
+    )
 
 
 def process_gone(pid: int) -> bool:

@@ -1,4 +1,5 @@
 """The shared polling helper: eventually() returns the first truthy value, or fails naming what it waited for."""
+
 from __future__ import annotations
 
 import pytest

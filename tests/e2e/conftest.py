@@ -1,5 +1,6 @@
 """Fixtures for the end-to-end serving tests (helpers live in tests/e2e/helpers.py): an emulator with its
 local runtime on (real model server processes, real loopback balancers) and the provisioner's CLI in-process."""
+
 from __future__ import annotations
 
 import types
@@ -18,8 +19,14 @@ def cloud(runtime_server, tmp_path):
 
     control = fresh_runtime(runtime_server, HEALTH_SCALE)
     config = sdk_config(runtime_server.url)
-    c = types.SimpleNamespace(url=runtime_server.url, control=control, ecs=EcsClient(config),
-                              slb=SlbClient(config), tmp=tmp_path, state=str(tmp_path / "state.json"))
+    c = types.SimpleNamespace(
+        url=runtime_server.url,
+        control=control,
+        ecs=EcsClient(config),
+        slb=SlbClient(config),
+        tmp=tmp_path,
+        state=str(tmp_path / "state.json"),
+    )
     c.stack = lambda **changes: write_stack(tmp_path, **changes)
     c.cli = lambda *args, **kw: run_cli(c, *args, **kw)
     yield c

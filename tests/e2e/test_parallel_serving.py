@@ -1,6 +1,7 @@
 """Parallel serving end to end on localcloud: the provisioner stands up the stack, real model server
 processes answer through the real loopback balancer at the endpoint it prints, and the fleet survives
 a crash, a scale-down and a scale-up under a steady stream of inference requests."""
+
 from __future__ import annotations
 
 import functools
@@ -36,8 +37,9 @@ def workloads(c) -> dict[str, dict]:
 
 
 def health(c, lb_id: str) -> dict[str, str]:
-    rows = c.slb.describe_health_status(slb_models.DescribeHealthStatusRequest(
-        region_id=REGION, load_balancer_id=lb_id, listener_port=80)).body.backend_servers.backend_server
+    rows = c.slb.describe_health_status(
+        slb_models.DescribeHealthStatusRequest(region_id=REGION, load_balancer_id=lb_id, listener_port=80)
+    ).body.backend_servers.backend_server
     return {r.server_id: r.server_health_status for r in rows}
 
 
@@ -77,7 +79,7 @@ def test_provision_prints_an_endpoint_whose_300_answers_are_correct_and_spread_o
     client, served, wrong = Client(endpoint), Counter(), []
     rows = iris_rows(600)
     for n in range(300):
-        batch = rows[2 * n:2 * n + 2]
+        batch = rows[2 * n : 2 * n + 2]
         answer = client.infer(batch)
         served[answer.instance] += 1
         if answer.status != 200 or answer.predict != oracle.predict(batch, model_dirs.get(answer.instance)):
@@ -85,7 +87,7 @@ def test_provision_prints_an_endpoint_whose_300_answers_are_correct_and_spread_o
     client.close()
     assert wrong == []
     assert set(served) == set(model_dirs) and len(served) == 3
-    assert min(served.values()) >= 60, served            # each backend served at least 20 %
+    assert min(served.values()) >= 60, served  # each backend served at least 20 %
 
 
 def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brings_it_back(cloud, oracle):
@@ -97,8 +99,10 @@ def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brin
         stream.wait_for(100)
         cloud.control.request("POST", "runtime/kill", {"instance_id": victim, "signal": "KILL"})
         # Out within eventually()'s deadline (no wall-clock assertion: the machine is shared).
-        out_at = eventually(lambda: health(cloud, lb_id)[victim] == "abnormal" and time.monotonic(),
-                            "the health check to take the dead backend out")
+        out_at = eventually(
+            lambda: health(cloud, lb_id)[victim] == "abnormal" and time.monotonic(),
+            "the health check to take the dead backend out",
+        )
         stream.wait_for(100)
         answers = stream.stop()
     failed = oracle.wrong(answers)
@@ -112,7 +116,8 @@ def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brin
     healed = cloud.cli("reconcile", stack, "--unhealthy-grace", "0")
     assert healed.exit_code == 0, healed.stderr[-3000:]
     assert {"id": victim, "action": "rebooted"}.items() <= next(
-        a for a in healed.doc["actions"] if a.get("id") == victim).items()
+        a for a in healed.doc["actions"] if a.get("id") == victim
+    ).items()
     assert health(cloud, lb_id)[victim] == "normal"
     served = Counter(Client(doc["endpoint"]).infer(iris_rows(1, seed=n)).instance for n in range(30))
     assert served[victim] == 10
@@ -122,8 +127,10 @@ def test_a_crashed_server_costs_at_most_one_percent_then_none_and_reconcile_brin
     assert cloud.cli("teardown", stack).exit_code == 0
     # The runtime stops released workloads from its worker loop (SIGTERM, then SIGKILL after 5 s), a moment
     # after the API has released them, as a VM's processes end a moment after it is released.
-    eventually(lambda: (lambda left: (left["instances"], left["listeners"]) == ([], []))(runtime(cloud)),
-               "the runtime to stop every workload and balancer")
+    eventually(
+        lambda: (lambda left: (left["instances"], left["listeners"]) == ([], []))(runtime(cloud)),
+        "the runtime to stop every workload and balancer",
+    )
     eventually(lambda: pids_alive(pids) == [], "every server process to exit")
 
 

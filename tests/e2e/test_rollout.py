@@ -1,5 +1,6 @@
 """Rollout rules of provision: when it waits for health checks (and for how long), where the endpoint
 comes from, what the sample request is, and the drain period of a scale-down."""
+
 from __future__ import annotations
 
 import json
@@ -104,6 +105,6 @@ def test_provision_fails_naming_the_backends_that_never_pass_the_health_check(cl
     with engine.open_run(spec, resolve(spec.target, None, cloud.url), cloud.state, "provision") as ctx:
         ctx.timeouts.healthy = 3
         with pytest.raises(WaitTimeout, match=r"backend\(s\) .* to pass the health check.*0/1 normal; i-\w+ abnormal"):
-            engine.provision(ctx)       # gives up after its health timeout (pytest-timeout bounds the run)
+            engine.provision(ctx)  # gives up after its health timeout (pytest-timeout bounds the run)
     with open(cloud.state) as handle:
-        assert json.load(handle)["rollout"] == "pending"     # the next provision waits again
+        assert json.load(handle)["rollout"] == "pending"  # the next provision waits again

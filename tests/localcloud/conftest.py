@@ -1,5 +1,6 @@
 """Fixtures of the emulator tests beyond tests/conftest.py: a test network, and a timed emulator whose clock
 the tests move (helpers live in tests/localcloud/helpers.py)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Helpers of the emulator tests (fixtures live in conftest.py): API error capture and checks, SDK model
 completeness, a test network, and the ECS and SLB tests' requests (instances, disks, running backends)."""
+
 from __future__ import annotations
 
 import functools
@@ -53,8 +54,14 @@ def tag_rows(body) -> list[tuple]:
     return [(r.resource_id, r.resource_type, r.tag_key, r.tag_value) for r in body.tag_resources.tag_resource]
 
 
-def make_network(ecs, vpc, control: Control | None = None, vpc_cidr: str = "10.0.0.0/16",
-                 vsw_cidr: str = "10.0.1.0/24", zone: str = ZONE) -> types.SimpleNamespace:
+def make_network(
+    ecs,
+    vpc,
+    control: Control | None = None,
+    vpc_cidr: str = "10.0.0.0/16",
+    vsw_cidr: str = "10.0.1.0/24",
+    zone: str = ZONE,
+) -> types.SimpleNamespace:
     """A VPC, one vSwitch and one security group, through the VPC and ECS SDKs.
 
     With `control` (a timed emulator) the clock is moved past the VPC and vSwitch creation times.
@@ -62,26 +69,35 @@ def make_network(ecs, vpc, control: Control | None = None, vpc_cidr: str = "10.0
     vpc_id = vpc.create_vpc(vm.CreateVpcRequest(region_id=REGION, cidr_block=vpc_cidr)).body.vpc_id
     if control:
         control.advance(10)
-    vsw_id = vpc.create_vswitch(vm.CreateVSwitchRequest(region_id=REGION, vpc_id=vpc_id, zone_id=zone,
-                                                        cidr_block=vsw_cidr)).body.v_switch_id
+    vsw_id = vpc.create_vswitch(
+        vm.CreateVSwitchRequest(region_id=REGION, vpc_id=vpc_id, zone_id=zone, cidr_block=vsw_cidr)
+    ).body.v_switch_id
     if control:
         control.advance(10)
-    sg_id = ecs.create_security_group(em.CreateSecurityGroupRequest(region_id=REGION, vpc_id=vpc_id,
-                                                                    security_group_name="web")).body.security_group_id
+    sg_id = ecs.create_security_group(
+        em.CreateSecurityGroupRequest(region_id=REGION, vpc_id=vpc_id, security_group_name="web")
+    ).body.security_group_id
     return types.SimpleNamespace(vpc_id=vpc_id, vsw_id=vsw_id, sg_id=sg_id, zone=zone)
 
 
 def add_vswitch(vpc, net, cidr: str, zone: str = ZONE, control: Control | None = None) -> str:
-    vsw_id = vpc.create_vswitch(vm.CreateVSwitchRequest(region_id=REGION, vpc_id=net.vpc_id, zone_id=zone,
-                                                        cidr_block=cidr)).body.v_switch_id
+    vsw_id = vpc.create_vswitch(
+        vm.CreateVSwitchRequest(region_id=REGION, vpc_id=net.vpc_id, zone_id=zone, cidr_block=cidr)
+    ).body.v_switch_id
     if control:
         control.advance(10)
     return vsw_id
 
 
 def run_request(net, amount: int = 1, **kwargs) -> em.RunInstancesRequest:
-    args = {"region_id": REGION, "image_id": IMAGE, "instance_type": TYPE, "v_switch_id": net.vsw_id,
-            "security_group_id": net.sg_id, "amount": amount}
+    args = {
+        "region_id": REGION,
+        "image_id": IMAGE,
+        "instance_type": TYPE,
+        "v_switch_id": net.vsw_id,
+        "security_group_id": net.sg_id,
+        "amount": amount,
+    }
     args.update(kwargs)
     return em.RunInstancesRequest(**args)
 
@@ -114,8 +130,9 @@ def disk(ecs, disk_id: str):
 
 
 def create_disk(ecs, zone: str = ZONE, size: int = 40, category: str = "cloud_essd", **kwargs) -> str:
-    return ecs.create_disk(em.CreateDiskRequest(region_id=REGION, zone_id=zone, size=size, disk_category=category,
-                                                **kwargs)).body.disk_id
+    return ecs.create_disk(
+        em.CreateDiskRequest(region_id=REGION, zone_id=zone, size=size, disk_category=category, **kwargs)
+    ).body.disk_id
 
 
 def slb_network(vpc, ecs, cidr="10.0.0.0/16"):
@@ -125,11 +142,22 @@ def slb_network(vpc, ecs, cidr="10.0.0.0/16"):
 
 def run_running(ecs, net, amount=1) -> list[str]:
     """Instances started by RunInstances on the instant emulator, checked Running (backends for the SLB tests)."""
-    ids = ecs.run_instances(em.RunInstancesRequest(
-        region_id=REGION, image_id=IMAGE, instance_type=TYPE, security_group_id=net.sg_id,
-        v_switch_id=net.vsw_id, amount=amount)).body.instance_id_sets.instance_id_set
-    statuses = {i.status for i in ecs.describe_instances(em.DescribeInstancesRequest(
-        region_id=REGION, instance_ids=json.dumps(ids))).body.instances.instance}
+    ids = ecs.run_instances(
+        em.RunInstancesRequest(
+            region_id=REGION,
+            image_id=IMAGE,
+            instance_type=TYPE,
+            security_group_id=net.sg_id,
+            v_switch_id=net.vsw_id,
+            amount=amount,
+        )
+    ).body.instance_id_sets.instance_id_set
+    statuses = {
+        i.status
+        for i in ecs.describe_instances(
+            em.DescribeInstancesRequest(region_id=REGION, instance_ids=json.dumps(ids))
+        ).body.instances.instance
+    }
     assert statuses == {"Running"}
     return ids
 

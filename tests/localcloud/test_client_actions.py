@@ -1,5 +1,6 @@
 """Actions third-party clients call besides the provisioner's: CreateInstance, DescribeInstanceAttribute,
 ModifyDiskAttribute, ModifySecurityGroupAttribute (ECS) and ModifyVpcAttribute (VPC), through the official SDKs."""
+
 from __future__ import annotations
 
 from alibabacloud_ecs20140526 import models as em
@@ -21,16 +22,26 @@ from tests.localcloud.helpers import (
 
 
 def create_instance(ecs, net, **kwargs) -> str:
-    args = {"region_id": REGION, "image_id": IMAGE, "instance_type": TYPE, "v_switch_id": net.vsw_id,
-            "security_group_id": net.sg_id}
+    args = {
+        "region_id": REGION,
+        "image_id": IMAGE,
+        "instance_type": TYPE,
+        "v_switch_id": net.vsw_id,
+        "security_group_id": net.sg_id,
+    }
     args.update(kwargs)
     return ecs.create_instance(em.CreateInstanceRequest(**args)).body.instance_id
 
 
 # CreateInstance ---------------------------------------------------------------------------------------------
 def test_create_instance_makes_one_stopped_instance_without_a_public_ip(ecs, net):
-    instance_id = create_instance(ecs, net, internet_max_bandwidth_out=5, instance_name="old-style",
-                                  tag=[em.CreateInstanceRequestTag(key="app", value="web")])
+    instance_id = create_instance(
+        ecs,
+        net,
+        internet_max_bandwidth_out=5,
+        instance_name="old-style",
+        tag=[em.CreateInstanceRequestTag(key="app", value="web")],
+    )
     found = instance(ecs, instance_id)
     assert found.status == "Stopped"
     assert found.public_ip_address.ip_address == []
@@ -41,7 +52,7 @@ def test_create_instance_makes_one_stopped_instance_without_a_public_ip(ecs, net
 
 def test_create_instance_then_start_instance_runs_it(ecs, net):
     instance_id = create_instance(ecs, net)
-    instance(ecs, instance_id)   # the instant emulator completes Pending -> Stopped at the next request
+    instance(ecs, instance_id)  # the instant emulator completes Pending -> Stopped at the next request
     ecs.start_instance(em.StartInstanceRequest(instance_id=instance_id))
     instance(ecs, instance_id)
     assert instance(ecs, instance_id).status == "Running"
@@ -64,17 +75,20 @@ def test_create_instance_with_an_unknown_image_is_not_found(ecs, net):
     assert instances(ecs) == []
 
 
-
 # DescribeInstanceAttribute -------------------------------------------------------------------------------------
 def test_describe_instance_attribute_answers_every_model_field(ecs, net):
     instance_id = run(ecs, net)[0]
     body = ecs.describe_instance_attribute(em.DescribeInstanceAttributeRequest(instance_id=instance_id)).body
     assert_complete(body)
     assert (body.instance_id, body.vpc_attributes.vpc_id, body.vpc_attributes.v_switch_id) == (
-        instance_id, net.vpc_id, net.vsw_id)
+        instance_id,
+        net.vpc_id,
+        net.vsw_id,
+    )
     assert body.security_group_ids.security_group_id == [net.sg_id]
-    assert body.vpc_attributes.private_ip_address.ip_address == [instance(ecs, instance_id).vpc_attributes
-                                                                 .private_ip_address.ip_address[0]]
+    assert body.vpc_attributes.private_ip_address.ip_address == [
+        instance(ecs, instance_id).vpc_attributes.private_ip_address.ip_address[0]
+    ]
 
 
 def test_describe_instance_attribute_of_an_unknown_instance_is_not_found(ecs):
@@ -89,11 +103,21 @@ def modify_disk(ecs, **kwargs):
 
 def test_modify_disk_attribute_renames_and_keeps_the_disk_on_release(ecs):
     disk_id = create_disk(ecs)
-    modify_disk(ecs, disk_id=disk_id, disk_name="model-data", description="the model files",
-                delete_with_instance=False, delete_auto_snapshot=False)
+    modify_disk(
+        ecs,
+        disk_id=disk_id,
+        disk_name="model-data",
+        description="the model files",
+        delete_with_instance=False,
+        delete_auto_snapshot=False,
+    )
     found = disk(ecs, disk_id)
     assert (found.disk_name, found.description, found.delete_with_instance, found.delete_auto_snapshot) == (
-        "model-data", "the model files", False, False)
+        "model-data",
+        "the model files",
+        False,
+        False,
+    )
 
 
 def test_modify_disk_attribute_changes_several_disks_at_once(ecs):
@@ -125,14 +149,16 @@ def test_modify_disk_attribute_without_a_disk_is_missing_parameter(ecs):
 
 # ModifySecurityGroupAttribute ---------------------------------------------------------------------------------
 def modify_group(ecs, group_id, **kwargs):
-    return ecs.modify_security_group_attribute(em.ModifySecurityGroupAttributeRequest(
-        region_id=REGION, security_group_id=group_id, **kwargs))
+    return ecs.modify_security_group_attribute(
+        em.ModifySecurityGroupAttributeRequest(region_id=REGION, security_group_id=group_id, **kwargs)
+    )
 
 
 def test_modify_security_group_attribute_renames_the_group(ecs, net):
     modify_group(ecs, net.sg_id, security_group_name="web-2", description="only HTTP in")
-    body = ecs.describe_security_group_attribute(em.DescribeSecurityGroupAttributeRequest(
-        region_id=REGION, security_group_id=net.sg_id)).body
+    body = ecs.describe_security_group_attribute(
+        em.DescribeSecurityGroupAttributeRequest(region_id=REGION, security_group_id=net.sg_id)
+    ).body
     assert (body.security_group_name, body.description) == ("web-2", "only HTTP in")
 
 
@@ -147,8 +173,9 @@ def test_modify_security_group_attribute_with_a_bad_description_is_malformed(ecs
 
 
 def test_modify_security_group_attribute_of_an_unknown_group_is_not_found(ecs):
-    assert_error(error_of(modify_group, ecs, "sg-nope", security_group_name="web"),
-                 "InvalidSecurityGroupId.NotFound", 404)
+    assert_error(
+        error_of(modify_group, ecs, "sg-nope", security_group_name="web"), "InvalidSecurityGroupId.NotFound", 404
+    )
 
 
 # ModifyVpcAttribute -------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """The control API (/_localcloud/), call statistics, and deterministic fault injection."""
+
 from __future__ import annotations
 
 import time
@@ -12,8 +13,9 @@ from tests.helpers import REGION, Control
 
 
 def create_vpc(client, token=None, name="v"):
-    return client.create_vpc(vpc_models.CreateVpcRequest(
-        region_id=REGION, cidr_block="10.0.0.0/16", vpc_name=name, client_token=token)).body.vpc_id
+    return client.create_vpc(
+        vpc_models.CreateVpcRequest(region_id=REGION, cidr_block="10.0.0.0/16", vpc_name=name, client_token=token)
+    ).body.vpc_id
 
 
 def describe_vpcs(client):
@@ -37,7 +39,10 @@ def test_stats_count_calls_per_action_and_errors_per_code(vpc, control):
     assert stats["mutating"] == 1
     assert stats["actions"]["vpc:CreateVpc"]["calls"] == 1
     assert stats["actions"]["vpc:DescribeVpcs"] == {
-        "calls": 2, "errors": {"InvalidRegionId.NotFound": 1}, "mutating": False}
+        "calls": 2,
+        "errors": {"InvalidRegionId.NotFound": 1},
+        "mutating": False,
+    }
 
 
 def test_stats_reset_starts_counting_again(vpc, control):
@@ -102,8 +107,9 @@ def test_dropped_connection_reaches_the_sdk_as_a_network_error_and_changes_nothi
 
 def test_commit_then_drop_creates_the_resource_and_a_retry_with_the_same_token_returns_it(vpc, control):
     control.faults(rules=[{"action": "CreateVpc", "commit_drop": 1.0}])
-    with pytest.raises(Exception):
+    with pytest.raises(Exception) as info:  # the connection closed unanswered: a network error, no API code
         create_vpc(vpc, token="commit-drop-1")
+    assert getattr(info.value, "code", None) is None
     control.faults()
     existing = describe_vpcs(vpc)
     assert existing.total_count == 1
@@ -140,7 +146,7 @@ def test_added_latency_delays_the_answer(vpc, control, monkeypatch):
     monkeypatch.setattr(server_module, "time", Clock())
     control.faults(rules=[{"action": "DescribeVpcs", "latency_ms": 300}])
     describe_vpcs(vpc)
-    assert delays == [0.3]      # the answer was held back 300 ms (observed, not timed)
+    assert delays == [0.3]  # the answer was held back 300 ms (observed, not timed)
 
 
 def test_fault_rates_outside_zero_to_one_are_refused(control):

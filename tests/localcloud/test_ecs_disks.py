@@ -1,4 +1,5 @@
 """ECS disks through the official SDK: CreateDisk, DescribeDisks, Attach/Detach/Delete, statuses and errors."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,13 @@ def test_create_disk_is_described_complete_and_available(ecs):
     found = disk(ecs, disk_id)
     assert_complete(found, allow=("data_source", "placement"))
     assert (found.zone_id, found.category, found.size, found.type, found.status, found.portable) == (
-        ZONE, "cloud_essd", 100, "data", "Available", True)
+        ZONE,
+        "cloud_essd",
+        100,
+        "data",
+        "Available",
+        True,
+    )
     assert (found.instance_id, found.device, found.disk_name, found.performance_level) == ("", "", "models", "PL1")
     assert [(t.tag_key, t.tag_value) for t in found.tags.tag] == [("role", "data")]
     assert len(found.creation_time) == len("2024-01-01T00:00:00Z")
@@ -109,8 +116,7 @@ def test_detach_goes_detaching_then_available(timed):
     assert (found.status, found.instance_id) == ("Detaching", iid)
     timed.control.advance(DURATIONS["disk.detach"])
     found = disk(timed.ecs, disk_id)
-    assert (found.status, found.instance_id, found.device, found.delete_with_instance) == ("Available", "", "",
-                                                                                          False)
+    assert (found.status, found.instance_id, found.device, found.delete_with_instance) == ("Available", "", "", False)
 
 
 def test_attach_a_disk_of_another_zone_is_resources_not_in_same_zone(ecs, net):
@@ -226,7 +232,8 @@ def test_describe_disks_with_more_than_100_ids_is_malformed(ecs):
 def test_describe_disks_pages_with_next_token(ecs):
     created = [create_disk(ecs) for _ in range(12)]
     first = ecs.describe_disks(em.DescribeDisksRequest(region_id=REGION, max_results=10)).body
-    second = ecs.describe_disks(em.DescribeDisksRequest(region_id=REGION, max_results=10,
-                                                        next_token=first.next_token)).body
+    second = ecs.describe_disks(
+        em.DescribeDisksRequest(region_id=REGION, max_results=10, next_token=first.next_token)
+    ).body
     assert [d.disk_id for d in first.disks.disk + second.disks.disk] == created
     assert second.next_token == ""

@@ -1,4 +1,5 @@
 """Local runtime: a running SLB listener balances across healthy backends by weight, with health checks."""
+
 from __future__ import annotations
 
 import functools
@@ -54,8 +55,12 @@ def fleet(stage, runtime, weights: dict[str, int], port: int = 80, **health) -> 
 
 def in_flight(runtime) -> dict[str, int]:
     """Requests the balancers are relaying now, by backend."""
-    return {b["server_id"]: b["in_flight"] for lst in runtime.describe()["listeners"] for b in lst["backends"]
-            if b["in_flight"]}
+    return {
+        b["server_id"]: b["in_flight"]
+        for lst in runtime.describe()["listeners"]
+        for b in lst["backends"]
+        if b["in_flight"]
+    }
 
 
 def get(url: str, timeout: float = 5.0) -> tuple[int, dict, bytes]:
@@ -99,7 +104,7 @@ def test_status_codes_headers_and_bodies_pass_through_on_one_keep_alive_connecti
     assert (resp.status, resp.getheader("Content-Type"), resp.read()) == (201, "application/json", b'{"x": [1, 2]}')
     sock = conn.sock
     conn.request("GET", "/")
-    assert conn.getresponse().read() and conn.sock is sock     # still the same client connection
+    assert conn.getresponse().read() and conn.sock is sock  # still the same client connection
     conn.close()
 
 
@@ -110,8 +115,7 @@ def test_concurrent_requests_are_served_in_parallel(stage, runtime):
     for thread in threads:
         thread.start()
     # In parallel: the balancer relays several at once (relaying one at a time, at most one would be in flight).
-    eventually(lambda: sum(in_flight(runtime).values()) >= 3, "three or more requests in flight at once",
-               interval=0.01)
+    eventually(lambda: sum(in_flight(runtime).values()) >= 3, "three or more requests in flight at once", interval=0.01)
     for thread in threads:
         thread.join()
     assert results == [200] * 8
@@ -120,10 +124,12 @@ def test_concurrent_requests_are_served_in_parallel(stage, runtime):
 def test_weight_zero_drains_at_once_and_in_flight_requests_finish(stage, runtime):
     url = fleet(stage, runtime, {"i-1": 100, "i-2": 100})
     slow = {}
-    thread = threading.Thread(target=lambda: slow.update(zip(("status", "headers", "body"), get(url + "/slow?s=1"))))
+    thread = threading.Thread(
+        target=lambda: slow.update(zip(("status", "headers", "body"), get(url + "/slow?s=1"), strict=False))
+    )
     thread.start()
     eventually(lambda: in_flight(runtime), "the slow request in flight at a backend")
-    draining = "i-1" if served_by(url, 1) == {"i-2": 1} else "i-2"   # WRR alternates: the slow one went elsewhere
+    draining = "i-1" if served_by(url, 1) == {"i-2": 1} else "i-2"  # WRR alternates: the slow one went elsewhere
     stage.set_weights(LB, {"i-1": 0 if draining == "i-1" else 100, "i-2": 0 if draining == "i-2" else 100})
     assert set(served_by(url, 10)) == {"i-1", "i-2"} - {draining}
     thread.join()
@@ -140,17 +146,17 @@ def test_killed_backend_is_taken_out_by_the_health_check(stage, runtime):
 
 def test_requests_to_a_dead_backend_still_in_rotation_fail_over(stage, runtime, emulator):
     url = fleet(stage, runtime, {"i-1": 100, "i-2": 100})
-    emulator.cloud.runtime.config.update({"health_interval_scale": 10})   # the check will not notice for a while
+    emulator.cloud.runtime.config.update({"health_interval_scale": 10})  # the check will not notice for a while
     runtime.kill("i-2", 9)
     statuses = [get(url + "/")[0] for _ in range(20)]
-    assert runtime.health(LB, 80, "i-2") == "normal"     # still in rotation ...
-    assert statuses == [200] * 20                        # ... but every request was retried on i-1
+    assert runtime.health(LB, 80, "i-2") == "normal"  # still in rotation ...
+    assert statuses == [200] * 20  # ... but every request was retried on i-1
 
 
 def test_failing_health_code_marks_the_backend_abnormal(stage, runtime):
     url = fleet(stage, runtime, {"i-1": 100, "i-2": 100})
     model_dir = next(w["model_dir"] for w in runtime.describe()["instances"] if w["instance_id"] == "i-1")
-    open(os.path.join(model_dir, "sick"), "w").close()      # the demo's /health now answers 500
+    open(os.path.join(model_dir, "sick"), "w").close()  # the demo's /health now answers 500
     eventually(lambda: runtime.health(LB, 80, "i-1") == "abnormal", "a 500 to fail the check")
     assert served_by(url, 4) == {"i-2": 4}
 
@@ -169,9 +175,11 @@ def test_health_check_off_reports_unavailable_and_keeps_every_backend(stage, run
     stage.load_balancer(LB, ADDRESS, {"i-1": 100, "i-2": 100})
     stage.listener(LB, 80, 8000, enabled=False)
     url = eventually(lambda: runtime.listener_url(LB, 80), "the listener")
-    eventually(lambda: len(runtime.describe()["instances"]) == 2
-               and all(answers(f"http://{w['address']}:8000/") for w in runtime.describe()["instances"]),
-               "both workloads")
+    eventually(
+        lambda: len(runtime.describe()["instances"]) == 2
+        and all(answers(f"http://{w['address']}:8000/") for w in runtime.describe()["instances"]),
+        "both workloads",
+    )
     assert runtime.health(LB, 80, "i-1") == "unavailable"
     assert served_by(url, 4) == {"i-1": 2, "i-2": 2}
 

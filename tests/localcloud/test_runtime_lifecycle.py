@@ -1,4 +1,5 @@
 """Local runtime and the emulator's own life: workloads resume on start and never outlive the emulator."""
+
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,8 +33,10 @@ def seed(data_dir: str, *instance_ids: str) -> None:
     """Leave Running instances in a data dir, as an emulator that was stopped would."""
     store = Store(os.path.join(data_dir, "localcloud.sqlite3"))
     for iid in instance_ids:
-        store.put("instance", {"id": iid, "region": "cn-hangzhou", "status": "Running",
-                               "user_data": demo_user_data(), "tags": {}})
+        store.put(
+            "instance",
+            {"id": iid, "region": "cn-hangzhou", "status": "Running", "user_data": demo_user_data(), "tags": {}},
+        )
     store.commit()
     store.close()
 
@@ -40,11 +44,18 @@ def seed(data_dir: str, *instance_ids: str) -> None:
 def serve(data_dir: str, *extra: str) -> tuple[subprocess.Popen, str]:
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
-    log = open(os.path.join(data_dir, "serve.log"), "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "localcloud", "serve", "--port", "0", "--data-dir", data_dir,
-                             "--instant", *extra], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(os.path.join(data_dir, "serve.log"), "ab") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "localcloud", "serve", "--port", "0", "--data-dir", data_dir, "--instant", *extra],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     state = os.path.join(data_dir, "localcloud.json")
-    url = eventually(lambda: os.path.exists(state) and json.load(open(state))["url"], "the emulator to listen")
+    url = eventually(
+        lambda: os.path.exists(state) and json.loads(Path(state).read_text())["url"], "the emulator to listen"
+    )
     return proc, url
 
 
@@ -53,8 +64,11 @@ def workloads(url: str) -> list[dict]:
 
 
 def running_pids(url: str, count: int) -> list[int]:
-    return eventually(lambda: len([w for w in workloads(url) if w["state"] == "running"]) == count
-                      and [w["pid"] for w in workloads(url)], f"{count} workloads")
+    return eventually(
+        lambda: len([w for w in workloads(url) if w["state"] == "running"]) == count
+        and [w["pid"] for w in workloads(url)],
+        f"{count} workloads",
+    )
 
 
 def test_instances_running_at_start_get_their_workloads_back(tmp_path):

@@ -1,4 +1,5 @@
 """Local runtime: a Running instance runs the workload its user data declares; stop/reboot/delete follow."""
+
 from __future__ import annotations
 
 import functools
@@ -7,6 +8,7 @@ import os
 import stat
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +44,7 @@ def workload(runtime, iid: str) -> dict | None:
 
 def serving(runtime, iid: str) -> dict:
     """Wait until the instance's workload answers on its address; returns its description."""
+
     def answers():
         info = workload(runtime, iid)
         if not info or info["state"] != "running":
@@ -51,6 +54,7 @@ def serving(runtime, iid: str) -> dict:
                 return info if resp.status == 200 else None
         except OSError:
             return None
+
     return eventually(answers, f"{iid}'s workload to answer")
 
 
@@ -60,8 +64,8 @@ def test_running_instance_serves_its_workload_on_its_own_loopback_address(stage,
     assert info["address"].startswith("127.77.")
     with urllib.request.urlopen(f"http://{info['address']}:8000/", timeout=5) as resp:
         body = json.loads(resp.read())
-    assert body["instance"] == "i-one"           # FLEET_INSTANCE_ID
-    assert body["greeting"] == "bonjour"         # env from the manifest
+    assert body["instance"] == "i-one"  # FLEET_INSTANCE_ID
+    assert body["greeting"] == "bonjour"  # env from the manifest
     assert info["state"] == "running" and info["pid"] > 0 and os.path.exists(info["log_path"])
 
 
@@ -80,8 +84,8 @@ def test_write_files_land_under_the_instance_root_with_their_permissions(stage, 
     assert stat.S_IMODE(os.stat(script).st_mode) == 0o755
     assert stat.S_IMODE(os.stat(manifest).st_mode) == 0o644
     with open(script) as handle:
-        assert "ThreadingHTTPServer" in handle.read()     # b64 content decoded
-    assert json.load(open(manifest))["port"] == 8000
+        assert "ThreadingHTTPServer" in handle.read()  # b64 content decoded
+    assert json.loads(Path(manifest).read_text())["port"] == 8000
 
 
 def test_stopping_the_instance_stops_its_workload(stage, runtime):
@@ -104,7 +108,7 @@ def test_starting_a_stopped_instance_runs_its_workload_again(stage, runtime):
 def test_reboot_restarts_the_workload_even_when_both_transitions_fire_at_once(stage, runtime):
     stage.instance("i-reboot", demo_user_data())
     first = serving(runtime, "i-reboot")["pid"]
-    stage.status("instance", "i-reboot", "Starting", "Running")   # RebootInstance in instant mode
+    stage.status("instance", "i-reboot", "Starting", "Running")  # RebootInstance in instant mode
     eventually(lambda: process_gone(first), "the old process to end")
     info = serving(runtime, "i-reboot")
     assert info["pid"] != first and info["boot"] == 1
@@ -124,10 +128,12 @@ def test_killed_workload_stays_dead_until_the_instance_reboots(stage, runtime, e
     stage.instance("i-crash", demo_user_data())
     info = serving(runtime, "i-crash")
     assert runtime.kill("i-crash", 9)["pid"] == info["pid"]
-    dead = eventually(lambda: (workload(runtime, "i-crash") or {}).get("state") == "exited" and workload(runtime, "i-crash"),
-                      "the crash to be noticed")
+    dead = eventually(
+        lambda: (workload(runtime, "i-crash") or {}).get("state") == "exited" and workload(runtime, "i-crash"),
+        "the crash to be noticed",
+    )
     assert "exited with code -9" in dead["last_error"]
-    helpers.after_passes(runtime)   # a few reconcile rounds: nothing restarts it
+    helpers.after_passes(runtime)  # a few reconcile rounds: nothing restarts it
     assert workload(runtime, "i-crash")["state"] == "exited"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://{info['address']}:8000/", timeout=2)

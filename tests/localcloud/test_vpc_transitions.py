@@ -1,4 +1,5 @@
 """VPC and vSwitch status machines on a timed emulator (speed 1), moved by the control API, never by sleeping."""
+
 from __future__ import annotations
 
 import pytest
@@ -120,7 +121,7 @@ def test_a_deleted_vpc_is_pending_then_gone_and_a_token_retry_succeeds(timed, re
     req = m.DeleteVpcRequest(region_id=REGION, vpc_id=ready_vpc, client_token="del-1")
     client.delete_vpc(req)
     assert vpc_status(client, ready_vpc) == "Pending"
-    client.delete_vpc(req)           # the retry of a delete that went through is answered as the first
+    client.delete_vpc(req)  # the retry of a delete that went through is answered as the first
     err = error_of(client.delete_vpc, m.DeleteVpcRequest(region_id=REGION, vpc_id=ready_vpc))
     assert (err.code, err.status_code) == ("IncorrectVpcStatus", 400)
     control.advance(5)

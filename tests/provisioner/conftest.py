@@ -1,6 +1,7 @@
 """Fixtures for the provisioner tests (helpers live in tests/provisioner/helpers.py): stack files, the CLI
 in-process (click's CliRunner) or as a subprocess pointed at the shared emulator, a step context, and the
 cloud as the SDK and control API see it."""
+
 from __future__ import annotations
 
 import json
@@ -20,6 +21,7 @@ from tests.provisioner.helpers import ROOT, Result, load_default, merged, subpro
 @pytest.fixture
 def write_stack(tmp_path):
     """write_stack(name="x", instances={"count": 5}) -> path of a stack file based on stacks/default.yaml."""
+
     def write(filename: str = "stack.yaml", **changes) -> str:
         data = merged(load_default(), changes)
         path = tmp_path / filename
@@ -63,10 +65,23 @@ def spawn(emulator, tmp_path):
     procs = []
 
     def start(command: str, stack: str, state_path: str, *extra: str) -> subprocess.Popen:
-        args = [sys.executable, "-m", "provisioner", command, "--stack", stack, "--endpoint", emulator.url,
-                "--state", state_path, "--json", *extra]
-        proc = subprocess.Popen(args, cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        args = [
+            sys.executable,
+            "-m",
+            "provisioner",
+            command,
+            "--stack",
+            stack,
+            "--endpoint",
+            emulator.url,
+            "--state",
+            state_path,
+            "--json",
+            *extra,
+        ]
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         procs.append(proc)
         return proc
 

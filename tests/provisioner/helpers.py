@@ -3,6 +3,7 @@ the environment of a subprocess run, the emulator's resources tagged for a stack
 ECS, VPC or SLB action through the official SDK clients), and the convergence check of the reconcile, crash,
 soak and neighbour tests (exactly what the stack asks for, nothing left over, a valid state; the count of
 mutating calls that took effect)."""
+
 from __future__ import annotations
 
 import copy
@@ -16,12 +17,13 @@ from provisioner import TOOL
 from provisioner.spec import load_stack
 from provisioner.state import State
 from provisioner.steps import security_group as sg_step
-from tests.helpers import DEFAULT_STACK, REGION, ROOT  # noqa: F401 (the provisioner tests import them from here)
+from tests.helpers import DEFAULT_STACK, REGION, ROOT
 
 
 @dataclass
 class Result:
     """What the in-process CLI run (the `run` fixture) gives back."""
+
     exit_code: int
     doc: dict | None
     stdout: str
@@ -57,8 +59,12 @@ def tagged(control, stack_name: str) -> dict[str, list[dict]]:
     """Every resource the emulator holds with this stack's tags, by kind (GET /_localcloud/resources)."""
     out: dict[str, list[dict]] = {}
     for kind, items in control.resources().items():
-        mine = [o for o in items if (o.get("tags") or {}).get("fleet:stack") == stack_name
-                and (o.get("tags") or {}).get("managed-by") == TOOL]
+        mine = [
+            o
+            for o in items
+            if (o.get("tags") or {}).get("fleet:stack") == stack_name
+            and (o.get("tags") or {}).get("managed-by") == TOOL
+        ]
         if mine:
             out[kind] = mine
     return out
@@ -76,8 +82,11 @@ class Console:
     def __call__(self, product: str, action: str, **params) -> dict:
         client = self.clients[product]
         models = importlib.import_module(PACKAGES[product] + ".models")
-        methods = {name.replace("_", "").lower(): name for name in dir(client)
-                   if not name.startswith("_") and not name.endswith(("_async", "_with_options"))}
+        methods = {
+            name.replace("_", "").lower(): name
+            for name in dir(client)
+            if not name.startswith("_") and not name.endswith(("_async", "_with_options"))
+        }
         request = getattr(models, action + "Request")().from_map(params)
         return getattr(client, methods[action.lower()])(request).body.to_map()
 
@@ -94,7 +103,7 @@ class Console:
         return inst
 
     def non_holder(self) -> dict:
-        return [i for i in self.mine("instance") if i["tags"].get("fleet:data-disk") != "yes"][0]
+        return next(i for i in self.mine("instance") if i["tags"].get("fleet:data-disk") != "yes")
 
     def data_disk(self) -> dict:
         [disk] = [d for d in self.mine("disk") if d["type"] == "data"]
@@ -102,7 +111,7 @@ class Console:
 
     def delete_instances(self, ids: list[str]) -> None:
         self("ecs", "DeleteInstances", RegionId=REGION, InstanceId=ids, Force=True)
-        self("ecs", "DescribeInstances", RegionId=REGION)       # instant mode: released at the next request
+        self("ecs", "DescribeInstances", RegionId=REGION)  # instant mode: released at the next request
 
 
 ONE_EACH = ("vpc", "vswitch", "security_group", "load_balancer", "listener")
@@ -132,8 +141,15 @@ def problems(control, stack_path: str, state_path: str | None = None, foreign: s
     out: list[str] = []
     n = spec.instances.count
     data = 0 if spec.data_disk is None else (1 if spec.data_disk.attach == "first" else n)
-    want = {"vpc": 1, "vswitch": 1, "security_group": 1, "load_balancer": 1, "listener": 1, "instance": n,
-            "disk": n + data}
+    want = {
+        "vpc": 1,
+        "vswitch": 1,
+        "security_group": 1,
+        "load_balancer": 1,
+        "listener": 1,
+        "instance": n,
+        "disk": n + data,
+    }
     have = {kind: len(items) for kind, items in found.items() if items}
     if have.get("vserver_group") == 1:        # a serving.port rollout moved the backends there (server_group.py)
         want["vserver_group"] = 1
@@ -148,13 +164,22 @@ def problems(control, stack_path: str, state_path: str | None = None, foreign: s
     out += [f"instance {i['id']} is {i['status']}" for i in instances if i["status"] != "Running"]
     vsw = [v["id"] for v in mine.get("vswitch", [])]
     groups = [g["id"] for g in mine.get("security_group", [])]
-    out += [f"instance {i['id']} outside the stack's network" for i in instances
-            if i["vswitch_id"] not in vsw or not set(i["security_group_ids"]) <= set(groups)]
+    out += [
+        f"instance {i['id']} outside the stack's network"
+        for i in instances
+        if i["vswitch_id"] not in vsw or not set(i["security_group_ids"]) <= set(groups)
+    ]
     disks = [d for d in mine.get("disk", []) if d["type"] == "data"]
-    out += [f"data disk {d['id']} is {d['status']} on {d['instance_id'] or 'nothing'}" for d in disks
-            if d["status"] != "In_use" or d["instance_id"] not in ids]
-    out += [f"data disk {d['id']} has the role {d['tags'].get('fleet:role')!r}" for d in disks
-            if d["tags"].get("fleet:role") != "data-disk"]
+    out += [
+        f"data disk {d['id']} is {d['status']} on {d['instance_id'] or 'nothing'}"
+        for d in disks
+        if d["status"] != "In_use" or d["instance_id"] not in ids
+    ]
+    out += [
+        f"data disk {d['id']} has the role {d['tags'].get('fleet:role')!r}"
+        for d in disks
+        if d["tags"].get("fleet:role") != "data-disk"
+    ]
     if spec.data_disk is not None and spec.data_disk.attach == "first" and disks:
         holder = [i["id"] for i in instances if i["tags"].get("fleet:data-disk") == "yes"]
         if [d["instance_id"] for d in disks] != holder:
@@ -181,12 +206,18 @@ def problems(control, stack_path: str, state_path: str | None = None, foreign: s
         hc = lst["health_check"]
         port = spec.serving.port if not lst.get("vserver_group_id") else lst["backend_port"]
         if (lst["status"], lst["backend_port"], hc["uri"], hc["healthy_threshold"]) != (
-                "running", port, spec.load_balancer.health_check.uri,
-                spec.load_balancer.health_check.healthy_threshold):
+            "running",
+            port,
+            spec.load_balancer.health_check.uri,
+            spec.load_balancer.health_check.healthy_threshold,
+        ):
             out.append(f"listener {lst['id']}: {lst['status']} -> {lst['backend_port']}, health check {hc}")
     for group in mine.get("security_group", []):
-        rules = {(r["ip_protocol"].upper(), r["port_range"], r["source_cidr"]) for r in group["rules"]
-                 if r["direction"] == "ingress"}
+        rules = {
+            (r["ip_protocol"].upper(), r["port_range"], r["source_cidr"])
+            for r in group["rules"]
+            if r["direction"] == "ingress"
+        }
         wanted = {(r.protocol, r.port_range, r.source) for r in sg_step.desired_rules(spec)}
         if rules != wanted:
             out.append(f"ingress rules {sorted(rules)}, want {sorted(wanted)}")
@@ -199,7 +230,7 @@ def state_problems(state_path: str, stack: str, mine: dict) -> list[str]:
     """The state file loads, and every id it names exists and carries the stack's tags."""
     if not os.path.exists(state_path):
         return ["no state file"]
-    state = State.load(state_path, stack)        # raises when the file is not valid
+    state = State.load(state_path, stack)  # raises when the file is not valid
     res = state.data["resources"]
     out = []
     for kind, role in (("vpc", "vpc"), ("security_group", "security-group"), ("load_balancer", "load-balancer")):

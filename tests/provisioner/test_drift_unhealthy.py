@@ -2,6 +2,7 @@
 runtime on, the SLB's health check marks its backend abnormal; reconcile reboots the instance (the
 runtime restarts the workload on reboot, as a VM's boot restarts the unit), unless it started less
 than the grace period ago; then a second reconcile finds nothing to do."""
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,10 @@ def no_sleep(monkeypatch):
 @pytest.fixture
 def cloud(runtime_server, run, write_stack):
     control = fresh_runtime(runtime_server, 0.2)
-    stack = write_stack(instances={"count": 2}, load_balancer={
-        "health_check": {"interval": 1, "healthy_threshold": 2, "unhealthy_threshold": 2}})
+    stack = write_stack(
+        instances={"count": 2},
+        load_balancer={"health_check": {"interval": 1, "healthy_threshold": 2, "unhealthy_threshold": 2}},
+    )
 
     def cli(command: str, *extra: str):
         return run(command, stack, "--endpoint", runtime_server.url, *extra)
@@ -52,7 +55,7 @@ def test_a_dead_server_is_rebooted_by_reconcile_once_past_the_grace(cloud):
     eventually(lambda: health(control).get(victim) == "abnormal", "the SLB to mark the dead backend")
 
     control.request("POST", "stats/reset")
-    young = cli("reconcile")                       # default grace: it booted seconds ago, leave it
+    young = cli("reconcile")  # default grace: it booted seconds ago, leave it
     assert (young.exit_code, young.doc["drift"]) == (0, [])
     assert any(victim in note and "grace" in note for note in young.doc["notes"])
     check = cli("reconcile", "--check", "--unhealthy-grace", "0")

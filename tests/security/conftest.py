@@ -1,4 +1,5 @@
 """Fixtures of the security tests (helpers live in tests/security/helpers.py)."""
+
 from __future__ import annotations
 
 import pytest

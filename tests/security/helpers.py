@@ -1,6 +1,7 @@
 """Helpers of the security tests (fixtures live in conftest.py): raw HTTP exchanges with the emulator and its
 answers parsed; the default stack as a dict, stack files, and the CLI run in-process against the shared emulator
 with the API calls it made counted."""
+
 from __future__ import annotations
 
 import copy

@@ -1,4 +1,5 @@
 """The model server as the instance runs it: `python modelserver.py` under uvicorn on a loopback port."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -27,8 +28,7 @@ def get(url: str) -> tuple[int, dict, dict]:
 
 
 def post(url: str, body: dict) -> tuple[int, dict, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as r:
             return r.status, dict(r.headers), json.loads(r.read())
@@ -38,14 +38,25 @@ def post(url: str, body: dict) -> tuple[int, dict, dict]:
 
 def start(model_dir, port: int, instance: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, modelserver.__file__, "--host", "127.0.0.1", "--port", str(port),
-         "--model-dir", str(model_dir)],
+        [
+            sys.executable,
+            modelserver.__file__,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--model-dir",
+            str(model_dir),
+        ],
         env={"FLEET_INSTANCE_ID": instance, "PATH": "/usr/bin:/bin"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_ready(base: str, process: subprocess.Popen, deadline_s: float) -> None:
     """Until /v2/health/ready says 200; fails if the process dies or the deadline passes."""
+
     def ready() -> bool:
         assert process.poll() is None, process.stderr.read().decode()
         try:
@@ -82,8 +93,8 @@ def test_a_restarted_server_loads_the_saved_model_instead_of_retraining(server, 
         process.terminate()
         process.wait(10)
     log = process.stderr.read().decode()
-    assert "ready from" in log and "training" not in log     # loaded, not trained (bench/modelserver.py times it)
-    assert (saved.read_bytes(), saved.stat().st_mtime_ns) == before      # and the saved model was not rewritten
+    assert "ready from" in log and "training" not in log  # loaded, not trained (bench/modelserver.py times it)
+    assert (saved.read_bytes(), saved.stat().st_mtime_ns) == before  # and the saved model was not rewritten
 
 
 def test_concurrent_requests_all_get_the_models_answer(server):
