@@ -4,7 +4,8 @@ Exit codes: 0 done (plan: nothing to change; reconcile: in sync or healed); 1 fa
 held, invalid state, wait timed out); 2 bad usage or an invalid stack file (nothing was called);
 3 reconcile --check: drift found (promote: 0 done, 1 a batch failed its health check and was rolled back;
 rollback: 0 the canary was removed, 1 no rollout is under way); 4 plan: changes are pending;
-75 reconcile: skipped, another run holds the lock (EX_TEMPFAIL). With --json, stdout carries exactly one JSON document; logs go to stderr.
+75 reconcile: skipped, another run holds the lock (EX_TEMPFAIL).
+With --json, stdout carries exactly one JSON document; logs go to stderr.
 """
 
 from __future__ import annotations
