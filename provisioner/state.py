@@ -172,7 +172,7 @@ class State:
                 self.data["resources"][role] = value
             self.save()
 
-    def update(self, fn: Callable[[dict[str, Any]], None]) -> None:
+    def update(self, fn: Callable[[dict[str, Any]], object]) -> None:
         """Change the document under the lock with `fn(data)`, then save."""
         with self._lock:
             fn(self.data)
