@@ -107,7 +107,7 @@ def user_data(ctx: Context, with_disk: bool) -> str:
 
 
 def instance_tags(ctx: Context, with_disk: bool) -> list[dict[str, Any]]:
-    tags = tags_for(ctx.spec, INSTANCE) + [template_tag(ctx.spec)]
+    tags = [*tags_for(ctx.spec, INSTANCE), template_tag(ctx.spec)]
     if with_disk:
         tags.append({"Key": TAG_DATA_DISK, "Value": "yes"})
     return tags
@@ -182,7 +182,7 @@ def batches(ctx: Context, need: int, holder: bool, free: int = 0) -> list[tuple[
         reuse = min(need, free)
         return split(reuse, True, False) + split(need - reuse, True, True)
     if not holder:
-        return [(1, True, free == 0)] + split(need - 1, False, False)
+        return [(1, True, free == 0), *split(need - 1, False, False)]
     return split(need, False, False)
 
 
