@@ -26,12 +26,12 @@ without a duplicate and without leaking an instance.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import base64
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import rollout as health_rules
 from .errors import NotFound, ProvisionerError, WaitTimeout
@@ -41,7 +41,7 @@ from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps.common import INSTANCE, Context, Record, chunks
 from .steps.precheck import zones_for
-from .template import (TEMPLATE_TAG, differing, instance_template, legacy_matches, template_of)
+from .template import TEMPLATE_TAG, differing, instance_template, legacy_matches, template_of
 from .tokens import token_key
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,8 @@ def roll_out(ctx: Context, lb: LoadBalancer, instances: list[Instance], group: S
     return result if result.batches else None
 
 
-def _new_batch(ctx: Context, digest: str, outdated: list[Instance], current: list[Instance], previous: dict[str, Any] | None,
+def _new_batch(ctx: Context, digest: str, outdated: list[Instance], current: list[Instance],
+               previous: dict[str, Any] | None,
                promote: bool) -> dict[str, Any] | None:
     if not outdated:
         return None
@@ -245,7 +246,8 @@ def _run_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any], alive: dict[st
     return False
 
 
-def _create(ctx: Context, e: dict[str, Any], amount: int, with_disk: bool, vswitch_for: Callable[[str], VSwitch], group: SecurityGroup) -> list[str]:
+def _create(ctx: Context, e: dict[str, Any], amount: int, with_disk: bool, vswitch_for: Callable[[str], VSwitch],
+            group: SecurityGroup) -> list[str]:
     """RunInstances for the batch, its ClientToken written ahead under the batch's key (template, number):
     a rerun after a crash replays it and the cloud answers with the same ids."""
     refusals = []
@@ -273,7 +275,8 @@ def _create(ctx: Context, e: dict[str, Any], amount: int, with_disk: bool, vswit
     raise ProvisionerError(f"rollout: no zone of the stack can supply {ctx.spec.instances.type}: {'; '.join(refusals)}")
 
 
-def _weights(ctx: Context, e: dict[str, Any], old: list[Instance], alive: dict[str, Instance], new_ids: list[str]) -> dict[str, int]:
+def _weights(ctx: Context, e: dict[str, Any], old: list[Instance], alive: dict[str, Instance],
+             new_ids: list[str]) -> dict[str, int]:
     """Weights of the new backends (and of the old ones, for a canary): the canary gets `weight` percent."""
     canary = ctx.spec.rollout.canary
     if not e.get("canary") or canary is None:
