@@ -1,11 +1,11 @@
-"""`python -m bench [emulator|provisioner|rollout|serving|all]`: print the project's figures."""
+"""`python -m bench [emulator|provisioner|rollout|serving|modelserver|all]`: print the project's figures."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-SECTIONS = ["emulator", "provisioner", "rollout", "serving"]
+SECTIONS = ["emulator", "provisioner", "rollout", "serving", "modelserver"]
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,5 @@
 """`python -m localcloud serve ...`"""
+
 from .cli import main
 
 if __name__ == "__main__":

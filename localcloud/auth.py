@@ -1,4 +1,5 @@
 """Signature verification: ACS3-HMAC-SHA256 (new SDK default) and RPC HMAC-SHA1 (legacy SDK, new SDK v2)."""
+
 from __future__ import annotations
 
 import base64
@@ -10,10 +11,21 @@ import time
 from calendar import timegm
 from urllib.parse import parse_qsl, quote
 
-from .errors import (IncompleteSignature, InvalidAccessKeyIdNotFound, InvalidContentSHA256, InvalidSignatureMethod,
-                     InvalidSignatureVersion, InvalidTimeStampExpired, InvalidTimeStampFormat, MissingParameter,
-                     SignatureDoesNotMatch, SignatureNonceUsed, SignatureNotMatched, SignedHeaderMissing,
-                     UnsupportedSignatureAlgorithm)
+from .errors import (
+    IncompleteSignature,
+    InvalidAccessKeyIdNotFound,
+    InvalidContentSHA256,
+    InvalidSignatureMethod,
+    InvalidSignatureVersion,
+    InvalidTimeStampExpired,
+    InvalidTimeStampFormat,
+    MissingParameter,
+    SignatureDoesNotMatch,
+    SignatureNonceUsed,
+    SignatureNotMatched,
+    SignedHeaderMissing,
+    UnsupportedSignatureAlgorithm,
+)
 
 # The real gateway accepts a request whose timestamp is within 15 minutes of its clock and refuses a
 # nonce seen within the same 15 minutes (Alibaba "signature mechanism" docs; choice recorded in CHOICES.md).
@@ -79,8 +91,15 @@ class Verifier:
             raise InvalidAccessKeyIdNotFound()
         return secret
 
-    def verify(self, method: str, path: str, raw_query: str, headers: dict[str, str], body: bytes,
-               form_params: list[tuple[str, str]]) -> str:
+    def verify(
+        self,
+        method: str,
+        path: str,
+        raw_query: str,
+        headers: dict[str, str],
+        body: bytes,
+        form_params: list[tuple[str, str]],
+    ) -> str:
         """Return the caller's AccessKeyId or raise the gateway's error. `headers` are lower-cased."""
         auth = headers.get("authorization", "")
         if auth.startswith("ACS3-"):

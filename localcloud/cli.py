@@ -1,5 +1,6 @@
 """Command line: `localcloud serve --port PORT --data-dir DIR [--speed X | --instant] [--no-runtime]`,
 `localcloud credentials --data-dir DIR` (the data dir's key pair as `export` lines)."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,7 @@ import threading
 
 from . import credentials
 
-STATE_FILE = "localcloud.json"   # {pid, url, port}: written once the socket listens (readiness)
+STATE_FILE = "localcloud.json"  # {pid, url, port}: written once the socket listens (readiness)
 PID_FILE = "localcloud.pid"
 
 
@@ -23,11 +24,13 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=18080, help="TCP port (0 picks a free one); default 18080")
     serve.add_argument("--data-dir", default=".localcloud", help="where the SQLite state lives")
     speed = serve.add_mutually_exclusive_group()
-    speed.add_argument("--speed", type=float, default=1.0,
-                       help="divide the realistic transition durations by this factor (default 1)")
+    speed.add_argument(
+        "--speed", type=float, default=1.0, help="divide the realistic transition durations by this factor (default 1)"
+    )
     speed.add_argument("--instant", action="store_true", help="complete every transition at once")
-    serve.add_argument("--no-runtime", action="store_true",
-                       help="do not run instances' serving workloads or SLB listeners locally")
+    serve.add_argument(
+        "--no-runtime", action="store_true", help="do not run instances' serving workloads or SLB listeners locally"
+    )
     serve.add_argument("--log-level", default="INFO")
     creds = sub.add_parser("credentials", help="print the data dir's key pair as `export ALIBABA_CLOUD_...` lines")
     creds.add_argument("--data-dir", default=".localcloud", help="the emulator's data dir (default .localcloud)")
@@ -36,8 +39,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(print_credentials(args.data_dir))
     if args.speed <= 0:
         parser.error("--speed must be > 0")
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s localcloud %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s localcloud %(levelname)s %(message)s"
+    )
     sys.exit(serve_forever(args))
 
 
@@ -54,10 +58,11 @@ def print_credentials(data_dir: str) -> int:
 def serve_forever(args) -> int:
     from .server import Emulator, Server
 
-    os.umask(0o077)     # every file the emulator and its runtime create is its owner's only
+    os.umask(0o077)  # every file the emulator and its runtime create is its owner's only
     try:
-        emulator = Emulator(args.data_dir, speed=args.speed, instant=args.instant,
-                            runtime=False if args.no_runtime else None)
+        emulator = Emulator(
+            args.data_dir, speed=args.speed, instant=args.instant, runtime=False if args.no_runtime else None
+        )
     except (RuntimeError, credentials.CredentialsError) as err:
         print(f"localcloud: {err}", file=sys.stderr)
         return 2
@@ -73,8 +78,13 @@ def serve_forever(args) -> int:
     emulator.http_server = server
     _attach_runtime(emulator, server)
     emulator.start()
-    info = {"pid": os.getpid(), "url": server.url, "port": server.server_address[1],
-            "data_dir": os.path.abspath(args.data_dir), "access_key_id": emulator.credentials.access_key_id}
+    info = {
+        "pid": os.getpid(),
+        "url": server.url,
+        "port": server.server_address[1],
+        "data_dir": os.path.abspath(args.data_dir),
+        "access_key_id": emulator.credentials.access_key_id,
+    }
     _write(os.path.join(args.data_dir, PID_FILE), f"{os.getpid()}\n")
     _write(os.path.join(args.data_dir, STATE_FILE), json.dumps(info) + "\n")
 
@@ -84,10 +94,18 @@ def serve_forever(args) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    logging.info("serving on %s (data dir %s, speed %s%s)", server.url, args.data_dir, args.speed,
-                 ", instant" if args.instant else "")
-    logging.info("keys: `localcloud credentials --data-dir %s` prints them (access key id %s)", args.data_dir,
-                 emulator.credentials.access_key_id)
+    logging.info(
+        "serving on %s (data dir %s, speed %s%s)",
+        server.url,
+        args.data_dir,
+        args.speed,
+        ", instant" if args.instant else "",
+    )
+    logging.info(
+        "keys: `localcloud credentials --data-dir %s` prints them (access key id %s)",
+        args.data_dir,
+        emulator.credentials.access_key_id,
+    )
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

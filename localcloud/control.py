@@ -1,6 +1,7 @@
 """The control API under /_localcloud/: outside Alibaba's namespace, loopback only, and (except the
 readiness probe GET /_localcloud/health) only for who can read the data dir's control token
 (`X-Localcloud-Token`, localcloud/credentials.py). Every input is checked before anything changes."""
+
 from __future__ import annotations
 
 import hmac
@@ -9,14 +10,14 @@ import logging
 import math
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from .core import public
 from .credentials import KEY_FILE, TOKEN_HEADER, proof
 
 log = logging.getLogger(__name__)
-PUBLIC = {("GET", "/_localcloud/health")}   # readiness: pid and data dir, nothing secret
+PUBLIC = {("GET", "/_localcloud/health")}  # readiness: pid and data dir, nothing secret
 
 # (method, path) -> fn(emulator, body: dict) -> (status, dict). Extensions may add routes.
 ROUTES: dict[tuple[str, str], Callable] = {}
@@ -39,8 +40,13 @@ def handle(handler, split, body: bytes) -> None:
     path = split.path.rstrip("/")
     if (handler.command, path) not in PUBLIC and not authorized(handler.emu, handler.headers):
         where = os.path.join(handler.emu.data_dir, KEY_FILE) if handler.emu.data_dir else "the emulator's memory"
-        handler.send_json(403, {"error": f"the control API needs the {TOKEN_HEADER} header: the control_token "
-                                         f"in {where}, readable by the data dir's owner only"})
+        handler.send_json(
+            403,
+            {
+                "error": f"the control API needs the {TOKEN_HEADER} header: the control_token "
+                f"in {where}, readable by the data dir's owner only"
+            },
+        )
         return
     func = ROUTES.get((handler.command, path))
     if func is None:
@@ -62,7 +68,7 @@ def handle(handler, split, body: bytes) -> None:
     except (ValueError, TypeError) as err:
         handler.send_json(400, {"error": str(err)})
         return
-    except Exception:       # a bug of ours: an answer, and the trace in the log
+    except Exception:  # a bug of ours: an answer, and the trace in the log
         log.exception("control route %s %s failed", handler.command, path)
         handler.send_json(500, {"error": "internal error (see the emulator's log)"})
         return
@@ -83,7 +89,7 @@ def check_killable(pid) -> int:
         raise ValueError(f"pid {pid} is not a running process") from None
     except OSError:
         owner = None
-    if owner is None:                      # no /proc: ask the kernel whether we may signal it
+    if owner is None:  # no /proc: ask the kernel whether we may signal it
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -96,6 +102,7 @@ def check_killable(pid) -> int:
 
 
 # input checks: each names the field; a route checks everything before it changes anything ------------
+
 
 def number(data: dict, name: str, lo: float, hi: float, default=None, integer: bool = False):
     value = data.get(name, default)
@@ -118,13 +125,16 @@ def _string_list(data: dict, name: str, pairs: bool = False) -> list:
     items = data[name]
     ok = isinstance(items, list) and len(items) <= 1000
     if ok and pairs:
-        ok = all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) and 0 < len(x) <= 128 for x in p)
-                 for p in items)
+        ok = all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) and 0 < len(x) <= 128 for x in p)
+            for p in items
+        )
     elif ok:
         ok = all(isinstance(x, str) and 0 < len(x) <= 256 for x in items)
     if not ok:
-        raise ValueError(f"{name} must be a list of " + ("[zone_id, instance_type] string pairs" if pairs
-                                                          else "strings"))
+        raise ValueError(
+            f"{name} must be a list of " + ("[zone_id, instance_type] string pairs" if pairs else "strings")
+        )
     return [list(p) for p in items] if pairs else list(items)
 
 
@@ -150,7 +160,7 @@ def checked_config(data: dict) -> dict:
             out[name] = _string_list(data, name)
         elif data[name] is None and defaults[name] is None:
             out[name] = None
-        else:          # numbers (seconds, counts): finite and not negative
+        else:  # numbers (seconds, counts): finite and not negative
             out[name] = number(data, name, 0, 10 * 365 * 86400)
     return out
 
@@ -168,7 +178,7 @@ def checked_faults(data: dict) -> dict:
             raise ValueError(f"rules[{i}] must be an object")
         action = rule.get("action", "*")
         if not isinstance(action, str) or not 0 < len(action) <= 128:
-            raise ValueError(f"rules[{i}].action must be \"*\", an action or product:action")
+            raise ValueError(f'rules[{i}].action must be "*", an action or product:action')
         for name in ("throttle", "error", "drop", "commit_drop", "refuse"):
             if name in rule:
                 number(rule, name, 0, 1)
@@ -176,9 +186,12 @@ def checked_faults(data: dict) -> dict:
             if name in rule:
                 number(rule, name, 0, 600_000)
         codes = rule.get("codes", [])
-        if not isinstance(codes, list) or len(codes) > 50 or not all(isinstance(c, str) and len(c) <= 128
-                                                                     for c in codes):
-            raise ValueError(f"rules[{i}].codes must be a list of \"Code\" or \"Code:status\" strings")
+        if (
+            not isinstance(codes, list)
+            or len(codes) > 50
+            or not all(isinstance(c, str) and len(c) <= 128 for c in codes)
+        ):
+            raise ValueError(f'rules[{i}].codes must be a list of "Code" or "Code:status" strings')
     lag = data.get("read_lag", {})
     if not isinstance(lag, dict):
         raise ValueError("read_lag must be an object of kind -> seconds")
@@ -189,8 +202,14 @@ def checked_faults(data: dict) -> dict:
 
 @route("GET", "/_localcloud/health")
 def health(emu, _, query: str = ""):
-    out = {"ok": True, "pid": os.getpid(), "data_dir": os.path.abspath(emu.data_dir) if emu.data_dir else None,
-           "speed": emu.clock.speed, "instant": emu.clock.instant, "runtime": emu.cloud.config.runtime}
+    out = {
+        "ok": True,
+        "pid": os.getpid(),
+        "data_dir": os.path.abspath(emu.data_dir) if emu.data_dir else None,
+        "speed": emu.clock.speed,
+        "instant": emu.clock.instant,
+        "runtime": emu.cloud.config.runtime,
+    }
     challenge = dict(parse_qsl(query)).get("challenge", "")
     if 0 < len(challenge) <= 128:
         out["proof"] = proof(emu.credentials.control_token, challenge)

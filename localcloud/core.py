@@ -1,4 +1,5 @@
 """The emulated cloud: action registry, dispatch, ClientToken idempotency, status timelines, hooks."""
+
 from __future__ import annotations
 
 import functools
@@ -7,8 +8,9 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 from . import catalog
 from .encoding import EncodedList, dumps
@@ -32,14 +34,14 @@ PRODUCT_NAMES = {"ecs": "Ecs", "vpc": "Vpc", "slb": "Slb"}
 class ActionSpec:
     product: str
     name: str
-    func: Callable[["Cloud", Params], dict]
+    func: Callable[[Cloud, Params], dict]
     mutating: bool
 
 
 # (product, action) -> spec. Products register at import time with @action.
 ACTIONS: dict[tuple[str, str], ActionSpec] = {}
 # kind -> handler(cloud, obj) run when a timeline step releases the resource.
-RELEASE_HANDLERS: dict[str, Callable[["Cloud", Any], None]] = {}
+RELEASE_HANDLERS: dict[str, Callable[[Cloud, Any], None]] = {}
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,22 +95,27 @@ def iso_seconds(ts: float) -> str:
 class Config:
     """Knobs settable at start and through PUT /_localcloud/config."""
 
-    instance_quota: int = 200                      # instances per region (ECS "quota" error past it)
-    no_stock: list[list[str]] = field(default_factory=list)   # [[zone_id, instance_type], ...]
-    token_ttl: float = 24 * 3600.0                 # ClientToken memory (undocumented; our choice)
-    runtime: bool = True                           # run serving workloads locally (issue 5)
+    instance_quota: int = 200  # instances per region (ECS "quota" error past it)
+    no_stock: list[list[str]] = field(default_factory=list)  # [[zone_id, instance_type], ...]
+    token_ttl: float = 24 * 3600.0  # ClientToken memory (undocumented; our choice)
+    runtime: bool = True  # run serving workloads locally (issue 5)
     low_stock: list[list[str]] = field(default_factory=list)  # [[zone_id, instance_type], ...]: ClosedWithStock
-    closed_zones: list[str] = field(default_factory=list)     # zones the account may not buy in (ZoneNotAllowed)
-    retired_images: list[str] = field(default_factory=list)   # public image ids retired from now on
-    dependency_linger: float | None = None         # seconds a released instance still blocks its SG/vSwitch/VPC
-                                                   # (None: the latency profile's figure, 0 under --instant)
+    closed_zones: list[str] = field(default_factory=list)  # zones the account may not buy in (ZoneNotAllowed)
+    retired_images: list[str] = field(default_factory=list)  # public image ids retired from now on
+    dependency_linger: float | None = None  # seconds a released instance still blocks its SG/vSwitch/VPC
+    # (None: the latency profile's figure, 0 under --instant)
 
     def to_dict(self) -> dict:
-        return {"instance_quota": self.instance_quota, "no_stock": self.no_stock,
-                "token_ttl": self.token_ttl, "runtime": self.runtime, "low_stock": self.low_stock,
-                "closed_zones": self.closed_zones,
-                "retired_images": self.retired_images,
-                "dependency_linger": self.dependency_linger}
+        return {
+            "instance_quota": self.instance_quota,
+            "no_stock": self.no_stock,
+            "token_ttl": self.token_ttl,
+            "runtime": self.runtime,
+            "low_stock": self.low_stock,
+            "closed_zones": self.closed_zones,
+            "retired_images": self.retired_images,
+            "dependency_linger": self.dependency_linger,
+        }
 
     def update(self, data: dict) -> None:
         for key, value in data.items():
@@ -133,8 +140,8 @@ class Cloud:
         self.lock = threading.RLock()
         self.listeners: list[Callable[[str, dict, str, Any, Any], None]] = []
         self.account_id = "1234567890123456"
-        self.runtime: Runtime | None = None     # the local runtime attaches itself (localcloud.runtime.attach)
-        self.faults: Faults | None = None       # model-level fault knobs (read lag, lost instances)
+        self.runtime: Runtime | None = None  # the local runtime attaches itself (localcloud.runtime.attach)
+        self.faults: Faults | None = None  # model-level fault knobs (read lag, lost instances)
 
     # dispatch --------------------------------------------------------------------------------
     def call(self, product: str, name: str, raw: dict[str, str]) -> dict:
@@ -165,8 +172,9 @@ class Cloud:
         return region
 
     # ClientToken -------------------------------------------------------------------------------
-    def idempotent(self, product: str, name: str, p: Params, create: Callable[[], dict],
-                   token_param: str = "ClientToken") -> dict:
+    def idempotent(
+        self, product: str, name: str, p: Params, create: Callable[[], dict], token_param: str = "ClientToken"
+    ) -> dict:
         """Same token + same parameters -> the first result; other parameters -> mismatch.
 
         Only successful calls record the token (choice: a token whose first call was refused can be
@@ -190,8 +198,9 @@ class Cloud:
         return result
 
     # status timelines ------------------------------------------------------------------------
-    def schedule(self, kind: str, obj: Resource, steps: list[tuple[str, str | None, Any]],
-                 replace: bool = True) -> None:
+    def schedule(
+        self, kind: str, obj: Resource, steps: list[tuple[str, str | None, Any]], replace: bool = True
+    ) -> None:
         """Queue `[(duration_key, field, value), ...]`; each step fires its duration after the previous.
 
         A step with field "__release__" removes the resource (and runs its release handler).
@@ -259,8 +268,14 @@ class Cloud:
         self.store.commit()
 
 
-def rendered_list(cloud: Cloud, kind: str, objs: list[R], view: str, render: Callable[[R], dict[str, Any]],
-                  depends: tuple[str, ...] = ()) -> EncodedList:
+def rendered_list(
+    cloud: Cloud,
+    kind: str,
+    objs: list[R],
+    view: str,
+    render: Callable[[R], dict[str, Any]],
+    depends: tuple[str, ...] = (),
+) -> EncodedList:
     """The answer's list of resources, each encoded once and kept by the store until it (or a resource of
     a kind in `depends`, which `render` also reads) changes; the server splices the texts in."""
     return EncodedList([cloud.store.rendered(kind, obj, view, lambda o: dumps(render(o)), depends) for obj in objs])
@@ -271,17 +286,19 @@ def public(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if not k.startswith("_")}
 
 
-def paginate(items: list, p: Params, default_size: int = 10, max_size: int = 100,
-             code: str | None = None) -> tuple[list, dict]:
+def paginate(
+    items: list, p: Params, default_size: int = 10, max_size: int = 100, code: str | None = None
+) -> tuple[list, dict]:
     """PageNumber/PageSize paging; returns the page and {TotalCount, PageNumber, PageSize}."""
     number = p.integer("PageNumber", default=1, min=1, max=10**9, code=code)
     size = p.integer("PageSize", default=default_size, min=1, max=max_size, code=code)
     start = (number - 1) * size
-    return items[start:start + size], {"TotalCount": len(items), "PageNumber": number, "PageSize": size}
+    return items[start : start + size], {"TotalCount": len(items), "PageNumber": number, "PageSize": size}
 
 
-def next_token_page(items: list, p: Params, default_size: int = 10, max_size: int = 100,
-                    size_param: str = "MaxResults") -> tuple[list, dict]:
+def next_token_page(
+    items: list, p: Params, default_size: int = 10, max_size: int = 100, size_param: str = "MaxResults"
+) -> tuple[list, dict]:
     """NextToken/MaxResults paging; `NextToken` is "" on the last page, as the real answers have it (CHOICES.md)."""
     size = p.integer(size_param, default=default_size, min=1, max=max_size)
     token = p.text("NextToken")
@@ -293,7 +310,7 @@ def next_token_page(items: list, p: Params, default_size: int = 10, max_size: in
             raise InvalidNextToken() from None
         if start < 0 or start > len(items):
             raise InvalidNextToken()
-    page = items[start:start + size]
+    page = items[start : start + size]
     meta: dict[str, Any] = {"NextToken": format(start + size, "x") if start + size < len(items) else ""}
     return page, meta
 
@@ -313,8 +330,7 @@ def in_order(body: dict, order: tuple[str, ...], nested: dict | None = None) -> 
         if len(spec) == 2 and isinstance(spec[1], tuple):
             item, item_order = spec
             if isinstance(value, dict) and isinstance(value.get(item), list):
-                out[key] = {**value, item: [in_order(v, item_order) if isinstance(v, dict) else v
-                                            for v in value[item]]}
+                out[key] = {**value, item: [in_order(v, item_order) if isinstance(v, dict) else v for v in value[item]]}
         elif isinstance(value, dict):
             out[key] = in_order(value, spec)
     return out

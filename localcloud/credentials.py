@@ -6,6 +6,7 @@ LOCALCLOUD_ACCESS_KEY_ID/_SECRET when both are set) and a random control token, 
 `localcloud credentials` read them from there; the control API (/_localcloud/...) wants the token in
 the `X-Localcloud-Token` header.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,15 +36,19 @@ class Credentials:
 
     def exports(self) -> str:
         """Shell lines for people who use the SDKs or the aliyun CLI by hand."""
-        return (f"export ALIBABA_CLOUD_ACCESS_KEY_ID={self.access_key_id}\n"
-                f"export ALIBABA_CLOUD_ACCESS_KEY_SECRET={self.access_key_secret}\n")
+        return (
+            f"export ALIBABA_CLOUD_ACCESS_KEY_ID={self.access_key_id}\n"
+            f"export ALIBABA_CLOUD_ACCESS_KEY_SECRET={self.access_key_secret}\n"
+        )
 
 
 def generate() -> Credentials:
     """A fresh pair shaped like Alibaba's (LTAI + 20 characters; a 30-character secret) and a token."""
-    return Credentials("LTAI" + "".join(secrets.choice(_ALNUM) for _ in range(20)),
-                       "".join(secrets.choice(_ALNUM) for _ in range(30)),
-                       secrets.token_urlsafe(32))
+    return Credentials(
+        "LTAI" + "".join(secrets.choice(_ALNUM) for _ in range(20)),
+        "".join(secrets.choice(_ALNUM) for _ in range(30)),
+        secrets.token_urlsafe(32),
+    )
 
 
 def _from_env(base: Credentials, env) -> Credentials:
@@ -118,7 +123,6 @@ def read(data_dir: str) -> Credentials:
             raise CredentialsError(f"{path} must be a regular file only its owner can read (mode 0600)")
         try:
             data = json.loads(handle.read(65536))
-            return Credentials(str(data["access_key_id"]), str(data["access_key_secret"]),
-                               str(data["control_token"]))
+            return Credentials(str(data["access_key_id"]), str(data["access_key_secret"]), str(data["control_token"]))
         except (ValueError, KeyError, TypeError):
             raise CredentialsError(f"{path} is not a localcloud key file") from None

@@ -1,5 +1,6 @@
 """JSON answers: exactly the bytes of the standard encoder (`json.dumps(body, ensure_ascii=False)`),
 with resources that were encoded once (the store keeps them until they change) spliced in as text."""
+
 from __future__ import annotations
 
 import json

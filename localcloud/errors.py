@@ -12,6 +12,7 @@ HTTP status and the message template are class data, and keyword arguments fill 
 The errors every product shares (missing or invalid parameters, throttling, 5xx, dry runs) live here.
 `CloudError(code, message, status)` still builds an error from loose values, for codes read from data (fault rules).
 """
+
 from __future__ import annotations
 
 from typing import Any, ClassVar

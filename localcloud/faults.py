@@ -1,5 +1,6 @@
 """Fault injection, deterministic under a seed: throttling, 5xx, busy or refusing answers, latency, dropped
 connections, reads that lag behind a create, and instances lost right after RunInstances."""
+
 from __future__ import annotations
 
 import random
@@ -9,15 +10,15 @@ from dataclasses import asdict, dataclass, field, fields
 
 @dataclass
 class FaultRule:
-    action: str = "*"             # "*", "RunInstances" or "ecs:RunInstances"
-    throttle: float = 0.0         # rate of 400 Throttling.User
-    error: float = 0.0            # rate of 5xx (ServiceUnavailable 503 / InternalError 500)
-    drop: float = 0.0             # connection closed before the request is processed
-    commit_drop: float = 0.0      # the request takes effect, then the connection is closed unanswered
-    latency_ms: float = 0.0       # added to every matching request
-    jitter_ms: float = 0.0        # plus uniform(0, jitter_ms)
-    refuse: float = 0.0           # rate of an answer with one of `codes` (nothing happens)
-    codes: list = field(default_factory=list)   # "Code" or "Code:status"; default: the product's busy codes
+    action: str = "*"  # "*", "RunInstances" or "ecs:RunInstances"
+    throttle: float = 0.0  # rate of 400 Throttling.User
+    error: float = 0.0  # rate of 5xx (ServiceUnavailable 503 / InternalError 500)
+    drop: float = 0.0  # connection closed before the request is processed
+    commit_drop: float = 0.0  # the request takes effect, then the connection is closed unanswered
+    latency_ms: float = 0.0  # added to every matching request
+    jitter_ms: float = 0.0  # plus uniform(0, jitter_ms)
+    refuse: float = 0.0  # rate of an answer with one of `codes` (nothing happens)
+    codes: list = field(default_factory=list)  # "Code" or "Code:status"; default: the product's busy codes
     # Per instance of a RunInstances call: the system fails to create it and releases it at once, with a
     # SystemFailure.Delete history event; its id is returned but never shows up in DescribeInstances.
     lose: float = 0.0
@@ -32,14 +33,19 @@ class FaultRule:
 # Busy answers of reads and writes while a CLB or listener is being configured: Terraform retries these on
 # reads (`SlbIsBusy`); statuses from the SLB common error codes (vpc-slb-api.md).
 BUSY_CODES = {
-    "slb": [("ServiceIsConfiguring", 400, "A previous configuration is pending; please try again later."),
-            ("OperationBusy", 400, "The operation is busy; please try again later."),
-            ("BackendServer.configuring", 409,
-             "A previous configuration of the load balancer is pending; please try again later."),
-            ("ServiceIsStopping", 409, "The specified Listener is stopping, please retry later.")],
+    "slb": [
+        ("ServiceIsConfiguring", 400, "A previous configuration is pending; please try again later."),
+        ("OperationBusy", 400, "The operation is busy; please try again later."),
+        (
+            "BackendServer.configuring",
+            409,
+            "A previous configuration of the load balancer is pending; please try again later.",
+        ),
+        ("ServiceIsStopping", 409, "The specified Listener is stopping, please retry later."),
+    ],
 }
 KNOWN_STATUS = {code: status for entries in BUSY_CODES.values() for code, status, _ in entries}
-READ_LAG_KINDS = ("listener",)     # kinds whose new resources reads may not see at once
+READ_LAG_KINDS = ("listener",)  # kinds whose new resources reads may not see at once
 
 
 def _parse_code(raw: str) -> tuple[str, int, str]:
@@ -58,9 +64,9 @@ def _parse_code(raw: str) -> tuple[str, int, str]:
 @dataclass
 class Decision:
     latency_s: float = 0.0
-    before: str | None = None     # "throttle" | "error" | "drop" | "refuse"
+    before: str | None = None  # "throttle" | "error" | "drop" | "refuse"
     commit_drop: bool = False
-    answer: tuple[str, int, str] | None = None     # (code, status, message) of a "refuse"
+    answer: tuple[str, int, str] | None = None  # (code, status, message) of a "refuse"
 
 
 class Faults:
@@ -98,8 +104,12 @@ class Faults:
 
     def describe(self) -> dict:
         with self._lock:
-            return {"seed": self.seed, "rules": [asdict(r) for r in self.rules], "read_lag": dict(self.read_lag),
-                    "injected": dict(self.injected)}
+            return {
+                "seed": self.seed,
+                "rules": [asdict(r) for r in self.rules],
+                "read_lag": dict(self.read_lag),
+                "injected": dict(self.injected),
+            }
 
     def lag(self, kind: str) -> float:
         """Seconds after its creation during which reads do not see a new resource of this kind."""
@@ -121,11 +131,11 @@ class Faults:
                     break
                 roll -= rate
             if decision.before == "refuse":
-                choices = ([_parse_code(c) for c in rule.codes] if rule.codes else BUSY_CODES.get(product, []))
+                choices = [_parse_code(c) for c in rule.codes] if rule.codes else BUSY_CODES.get(product, [])
                 if choices:
                     decision.answer = choices[rng.randrange(len(choices))]
                 else:
-                    decision.before = None        # no busy code for this product and none given
+                    decision.before = None  # no busy code for this product and none given
             if decision.before is None and rng.random() < rule.commit_drop:
                 decision.commit_drop = True
             for name in (decision.before, "commit_drop" if decision.commit_drop else None):

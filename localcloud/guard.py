@@ -1,5 +1,6 @@
 """HTTP hygiene of the emulator's front: who may talk to it, how long and how much, and an answer in the
 API's JSON error format for every malformed request (CHOICES.md "Security (localcloud)")."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -13,9 +14,9 @@ from http.server import BaseHTTPRequestHandler
 
 from .errors import BadRequest, CloudError, Forbidden, RequestEntityTooLarge
 
-MAX_BODY_BYTES = 1 << 20        # 1 MiB: an RPC call is a few KB (UserData is at most 32 KB base64)
-IDLE_TIMEOUT_S = 60.0           # a connection silent this long (between or within requests) is closed
-MAX_CONNECTIONS = 512           # open connections (one thread each) beyond which new ones are turned away
+MAX_BODY_BYTES = 1 << 20  # 1 MiB: an RPC call is a few KB (UserData is at most 32 KB base64)
+IDLE_TIMEOUT_S = 60.0  # a connection silent this long (between or within requests) is closed
+MAX_CONNECTIONS = 512  # open connections (one thread each) beyond which new ones are turned away
 
 # Statuses the HTTP parser (http.server) answers by itself, and the code each carries in our JSON.
 _PARSER_CODES = {
@@ -24,7 +25,7 @@ _PARSER_CODES = {
     413: (413, "RequestEntityTooLarge"),
     414: (414, "RequestURITooLong"),
     431: (431, "RequestHeaderFieldsTooLarge"),
-    501: (403, "UnsupportedHTTPMethod"),    # the ECS error table: UnsupportedHTTPMethod is a 403
+    501: (403, "UnsupportedHTTPMethod"),  # the ECS error table: UnsupportedHTTPMethod is a 403
     505: (505, "HTTPVersionNotSupported"),
 }
 
@@ -47,8 +48,13 @@ def loopback_host(value: str) -> bool:
 def error_document(code: str, message: str, request_id: str | None = None, host: str = "localcloud") -> dict:
     """The body the real gateway sends with an error (the SDKs read Code and Message from it)."""
     request_id = request_id or str(uuid.uuid4()).upper()
-    return {"RequestId": request_id, "HostId": host, "Code": code, "Message": message,
-            "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&requestId={request_id}"}
+    return {
+        "RequestId": request_id,
+        "HostId": host,
+        "Code": code,
+        "Message": message,
+        "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&requestId={request_id}",
+    }
 
 
 class ConnectionCap:
@@ -63,8 +69,10 @@ class ConnectionCap:
         if not self._slots.acquire(blocking=False):
             doc = error_document("ServiceUnavailable", "Too many open connections; retry later.")
             body = json.dumps(doc).encode()
-            head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json;charset=utf-8\r\n"
-                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+            head = (
+                f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json;charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            ).encode()
             try:
                 request.settimeout(1.0)
                 request.sendall(head + body)
@@ -88,10 +96,10 @@ class ConnectionCap:
 class GuardedHandler(BaseHTTPRequestHandler):
     """Timeouts, request screening and JSON errors for the parser's own refusals."""
 
-    default_request_version = "HTTP/1.0"   # so that even a refused first line gets a status line
+    default_request_version = "HTTP/1.0"  # so that even a refused first line gets a status line
 
     def setup(self):
-        self.timeout = getattr(self.server, "idle_timeout", IDLE_TIMEOUT_S)   # socket read/idle timeout
+        self.timeout = getattr(self.server, "idle_timeout", IDLE_TIMEOUT_S)  # socket read/idle timeout
         super().setup()
 
     def handle_one_request(self):
@@ -99,10 +107,10 @@ class GuardedHandler(BaseHTTPRequestHandler):
         connection quietly (nothing was asked); a request that stalls half-way gets 408 RequestTimeout."""
         try:
             if not self.rfile.peek(1):
-                self.close_connection = True          # the client closed: nothing to answer
+                self.close_connection = True  # the client closed: nothing to answer
                 return
         except (TimeoutError, OSError):
-            self.close_connection = True              # idle past the timeout: free the thread
+            self.close_connection = True  # idle past the timeout: free the thread
             return
         self.requestline, self.request_version, self.command = "", "HTTP/1.0", ""
         try:
@@ -121,8 +129,9 @@ class GuardedHandler(BaseHTTPRequestHandler):
         except TimeoutError:
             self.log_error("request timed out")
             try:
-                self.send_error(HTTPStatus.REQUEST_TIMEOUT, "The request was not complete within "
-                                f"{self.timeout:g} s.")
+                self.send_error(
+                    HTTPStatus.REQUEST_TIMEOUT, "The request was not complete within " f"{self.timeout:g} s."
+                )
             except OSError:
                 pass
             self.close_connection = True
@@ -141,7 +150,7 @@ class GuardedHandler(BaseHTTPRequestHandler):
         """The parser's refusals (bad request line, headers too long, unknown method...) as the API's
         JSON error, and the connection closed (what follows in the stream cannot be trusted)."""
         if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
-            self.request_version = "HTTP/1.0"       # an answer always has a status line
+            self.request_version = "HTTP/1.0"  # an answer always has a status line
         status, name = _PARSER_CODES.get(int(code), (int(code), "BadRequest"))
         text = message or HTTPStatus(int(code)).phrase
         self.log_error("code %d, message %s", int(code), text)

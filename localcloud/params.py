@@ -1,18 +1,29 @@
 """Request parameters: the flattened `Name.N.Field` wire form, typed getters that raise the real errors."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from typing import Any, Iterable, Literal, overload
+from collections.abc import Iterable
+from typing import Any, Literal, overload
 
 from .errors import CloudError, InvalidParameter, MissingParameter
 
 # Keys that belong to the signing protocol, never to the business call (sdk-wire-protocol.md §9).
 PROTOCOL_KEYS = frozenset(
     {
-        "Action", "Version", "Format", "Timestamp", "SignatureMethod", "SignatureVersion",
-        "SignatureNonce", "SignatureType", "AccessKeyId", "Signature", "SecurityToken",
+        "Action",
+        "Version",
+        "Format",
+        "Timestamp",
+        "SignatureMethod",
+        "SignatureVersion",
+        "SignatureNonce",
+        "SignatureType",
+        "AccessKeyId",
+        "Signature",
+        "SecurityToken",
     }
 )
 
@@ -30,19 +41,44 @@ class Params:
 
     # scalars -----------------------------------------------------------------------------
     @overload
-    def text(self, name: str, required: Literal[True], default: str | None = None,
-             max_len: int | None = None, choices: Iterable[str] | None = None) -> str: ...
+    def text(
+        self,
+        name: str,
+        required: Literal[True],
+        default: str | None = None,
+        max_len: int | None = None,
+        choices: Iterable[str] | None = None,
+    ) -> str: ...
 
     @overload
-    def text(self, name: str, required: bool = False, *, default: str,
-             max_len: int | None = None, choices: Iterable[str] | None = None) -> str: ...
+    def text(
+        self,
+        name: str,
+        required: bool = False,
+        *,
+        default: str,
+        max_len: int | None = None,
+        choices: Iterable[str] | None = None,
+    ) -> str: ...
 
     @overload
-    def text(self, name: str, required: bool = False, default: None = None,
-             max_len: int | None = None, choices: Iterable[str] | None = None) -> str | None: ...
+    def text(
+        self,
+        name: str,
+        required: bool = False,
+        default: None = None,
+        max_len: int | None = None,
+        choices: Iterable[str] | None = None,
+    ) -> str | None: ...
 
-    def text(self, name: str, required: bool = False, default: str | None = None,
-             max_len: int | None = None, choices: Iterable[str] | None = None) -> str | None:
+    def text(
+        self,
+        name: str,
+        required: bool = False,
+        default: str | None = None,
+        max_len: int | None = None,
+        choices: Iterable[str] | None = None,
+    ) -> str | None:
         value = self.raw.get(name)
         if value is None or value == "":
             if required:
@@ -55,19 +91,48 @@ class Params:
         return value
 
     @overload
-    def integer(self, name: str, required: Literal[True], default: int | None = None,
-                min: int | None = None, max: int | None = None, code: str | None = None) -> int: ...
+    def integer(
+        self,
+        name: str,
+        required: Literal[True],
+        default: int | None = None,
+        min: int | None = None,
+        max: int | None = None,
+        code: str | None = None,
+    ) -> int: ...
 
     @overload
-    def integer(self, name: str, required: bool = False, *, default: int,
-                min: int | None = None, max: int | None = None, code: str | None = None) -> int: ...
+    def integer(
+        self,
+        name: str,
+        required: bool = False,
+        *,
+        default: int,
+        min: int | None = None,
+        max: int | None = None,
+        code: str | None = None,
+    ) -> int: ...
 
     @overload
-    def integer(self, name: str, required: bool = False, default: None = None,
-                min: int | None = None, max: int | None = None, code: str | None = None) -> int | None: ...
+    def integer(
+        self,
+        name: str,
+        required: bool = False,
+        default: None = None,
+        min: int | None = None,
+        max: int | None = None,
+        code: str | None = None,
+    ) -> int | None: ...
 
-    def integer(self, name: str, required: bool = False, default: int | None = None,
-                min: int | None = None, max: int | None = None, code: str | None = None) -> int | None:
+    def integer(
+        self,
+        name: str,
+        required: bool = False,
+        default: int | None = None,
+        min: int | None = None,
+        max: int | None = None,
+        code: str | None = None,
+    ) -> int | None:
         value = self.raw.get(name)
         if value is None or value == "":
             if required:
@@ -126,7 +191,7 @@ class Params:
         prefix = name + "."
         for key, value in self.raw.items():
             if key.startswith(prefix):
-                rest = key[len(prefix):]
+                rest = key[len(prefix) :]
                 if _INDEX.match(rest):
                     found[int(rest)] = value
         return [found[i] for i in sorted(found)]
@@ -134,8 +199,9 @@ class Params:
     def struct(self, name: str) -> dict[str, str]:
         """`Name.Field` -> {Field: value}."""
         prefix = name + "."
-        return {k[len(prefix):]: v for k, v in self.raw.items()
-                if k.startswith(prefix) and "." not in k[len(prefix):]}
+        return {
+            k[len(prefix) :]: v for k, v in self.raw.items() if k.startswith(prefix) and "." not in k[len(prefix) :]
+        }
 
     def struct_list(self, name: str) -> list[dict[str, str]]:
         """`Name.N.Field` -> [{Field: value}, ...] ordered by N."""
@@ -144,7 +210,7 @@ class Params:
         for key, value in self.raw.items():
             if not key.startswith(prefix):
                 continue
-            index, _, field = key[len(prefix):].partition(".")
+            index, _, field = key[len(prefix) :].partition(".")
             if _INDEX.match(index) and field:
                 found.setdefault(int(index), {})[field] = value
         return [found[i] for i in sorted(found)]

@@ -6,25 +6,26 @@ minute ("about a minute", DetachDisk docs) but usually ~10 s; a CLB listener sta
 seconds. Released resources vanish after a short release phase. Chosen from the reference docs and
 Terraform's wait timeouts; recorded in CHOICES.md.
 """
+
 from __future__ import annotations
 
 DURATIONS: dict[str, float] = {
-    "vpc.create": 3.0,            # Pending -> Available
-    "vswitch.create": 3.0,        # Pending -> Available
+    "vpc.create": 3.0,  # Pending -> Available
+    "vswitch.create": 3.0,  # Pending -> Available
     "vpc.delete": 2.0,
     "vswitch.delete": 2.0,
-    "instance.pending": 8.0,      # Pending -> Starting (scheduling, disks)
-    "instance.starting": 25.0,    # Starting -> Running (boot)
-    "instance.stopping": 10.0,    # Stopping -> Stopped
-    "instance.release": 5.0,      # delete -> gone
+    "instance.pending": 8.0,  # Pending -> Starting (scheduling, disks)
+    "instance.starting": 25.0,  # Starting -> Running (boot)
+    "instance.stopping": 10.0,  # Stopping -> Stopped
+    "instance.release": 5.0,  # delete -> gone
     # After an instance is gone its ENI is still being released: its security group, vSwitch and VPC answer
     # DependencyViolation meanwhile (minutes on the real cloud; Terraform allows 10 min for those deletes).
     "dependency.linger": 90.0,
-    "disk.create": 5.0,           # Creating -> Available
-    "disk.attach": 5.0,           # Attaching -> In_use
-    "disk.detach": 10.0,          # Detaching -> Available
+    "disk.create": 5.0,  # Creating -> Available
+    "disk.attach": 5.0,  # Attaching -> In_use
+    "disk.detach": 10.0,  # Detaching -> Available
     "slb.create": 2.0,
-    "listener.start": 2.0,        # starting -> running
+    "listener.start": 2.0,  # starting -> running
     "listener.stop": 1.0,
 }
 

@@ -1,4 +1,5 @@
 """HTTP front: parses RPC requests, verifies signatures, routes to products, renders bodies and errors."""
+
 from __future__ import annotations
 
 import fcntl
@@ -16,8 +17,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import control, core, credentials, encoding
 from .auth import Verifier
-from .errors import (BadRequest, CloudError, InternalError, InvalidActionNotFound, InvalidVersion, MissingParameter,
-                     ServiceUnavailable, Throttling)
+from .errors import (
+    BadRequest,
+    CloudError,
+    InternalError,
+    InvalidActionNotFound,
+    InvalidVersion,
+    MissingParameter,
+    ServiceUnavailable,
+    Throttling,
+)
 from .faults import Faults
 from .guard import IDLE_TIMEOUT_S, ConnectionCap, GuardedHandler, error_document
 from .profile import Clock
@@ -57,21 +66,31 @@ class Stats:
 
     def snapshot(self) -> dict:
         with self._lock:
-            return {"total": self.total, "mutating": self.mutating, "since": self.since,
-                    "actions": json.loads(json.dumps(self.actions))}
+            return {
+                "total": self.total,
+                "mutating": self.mutating,
+                "since": self.since,
+                "actions": json.loads(json.dumps(self.actions)),
+            }
 
 
 class Emulator:
     """One emulator: the cloud model, the verifier, faults, stats and the background ticker."""
 
-    def __init__(self, data_dir: str | None, speed: float = 1.0, instant: bool = False,
-                 runtime: bool | None = None, keys: dict[str, str] | None = None):
+    def __init__(
+        self,
+        data_dir: str | None,
+        speed: float = 1.0,
+        instant: bool = False,
+        runtime: bool | None = None,
+        keys: dict[str, str] | None = None,
+    ):
         load_products()
         self.data_dir = data_dir
         self._lockfile: IO[str] | None = None
-        self.http_server: Server | None = None       # set by the CLI; the control API reads its address
+        self.http_server: Server | None = None  # set by the CLI; the control API reads its address
         if data_dir:
-            credentials.private_dir(data_dir)       # 0700: only its owner may read the keys, store and workloads
+            credentials.private_dir(data_dir)  # 0700: only its owner may read the keys, store and workloads
             self._take_lock(data_dir)
         # No well-known keys: the data dir's own random pair and control token (localcloud/credentials.py).
         self.credentials = credentials.load_or_create(data_dir)
@@ -81,16 +100,17 @@ class Emulator:
         if saved_offset:
             self.clock.offset = float(saved_offset)
         self.cloud = core.Cloud(self.store, self.clock)
-        try:        # a config stored by an older, unchecked version must not break every call
+        try:  # a config stored by an older, unchecked version must not break every call
             control.checked_config(self.cloud.config.to_dict())
         except ValueError as err:
             log.warning("stored config refused (%s): defaults restored", err)
             self.cloud.config = core.Config()
         if runtime is not None:
             self.cloud.config.runtime = runtime
-        self.cloud.runtime = None        # the local runtime attaches itself (localcloud.runtime.attach)
-        self.verifier = Verifier(keys if keys is not None else
-                                 {self.credentials.access_key_id: self.credentials.access_key_secret})
+        self.cloud.runtime = None  # the local runtime attaches itself (localcloud.runtime.attach)
+        self.verifier = Verifier(
+            keys if keys is not None else {self.credentials.access_key_id: self.credentials.access_key_secret}
+        )
         self.faults = Faults()
         # Models read model-level knobs from it: the read lag (a new listener not yet visible) and the lost
         # instances of RunInstances, drawn from the same seeded RNG.
@@ -159,7 +179,7 @@ class Emulator:
             self.store.clear()
             self.clock.offset = 0.0
             self.cloud.config = core.Config(runtime=self.cloud.config.runtime)
-        for ext in self.extensions:   # after the clear: an extension in step with the store restarts nothing
+        for ext in self.extensions:  # after the clear: an extension in step with the store restarts nothing
             ext.reset()
         self.faults.configure({})
         self.stats.reset()
@@ -187,7 +207,7 @@ class Emulator:
 class Handler(GuardedHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # one JSON body per answer: do not let Nagle hold its tail
-    disable_nagle_algorithm = True   # headers and body are separate writes: avoid 40 ms delayed-ACK stalls
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms delayed-ACK stalls
     server_version = "localcloud"
     sys_version = ""
 
@@ -212,7 +232,7 @@ class Handler(GuardedHandler):
 
     # plumbing --------------------------------------------------------------------------------
     def send_json(self, status: int, body: dict, extra_headers: dict | None = None) -> None:
-        data = encoding.encode(body)     # = json.dumps(body, ensure_ascii=False), cached resources spliced in
+        data = encoding.encode(body)  # = json.dumps(body, ensure_ascii=False), cached resources spliced in
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -231,7 +251,7 @@ class Handler(GuardedHandler):
 
     def _handle(self) -> None:
         try:
-            refused = self.screen()      # Origin, Host, framing and size (localcloud/guard.py)
+            refused = self.screen()  # Origin, Host, framing and size (localcloud/guard.py)
             if refused is not None:
                 self.close_connection = True
                 raise refused
@@ -241,7 +261,7 @@ class Handler(GuardedHandler):
             except ValueError:
                 raise BadRequest(reason="The request target is not a valid URL path.") from None
         except CloudError as err:
-            self.send_document(err.status, error_document(err.code, err.message))   # and close
+            self.send_document(err.status, error_document(err.code, err.message))  # and close
             return
         if split.path.startswith("/_localcloud"):
             control.handle(self, split, body)
@@ -311,13 +331,19 @@ class Handler(GuardedHandler):
             failure = InternalError()
             code, status, message = failure.code, failure.status, failure.message
         self.emu.stats.record(product or "?", action or "?", bool(spec and spec.mutating), code)
-        self.send_json(status, {
-            "RequestId": request_id,
-            "HostId": host,
-            "Code": code,
-            "Message": message,
-            "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&product={core.PRODUCT_NAMES.get(product, '')}&requestId={request_id}",
-        })
+        self.send_json(
+            status,
+            {
+                "RequestId": request_id,
+                "HostId": host,
+                "Code": code,
+                "Message": message,
+                "Recommend": (
+                    f"https://api.aliyun.com/troubleshoot?q={code}"
+                    f"&product={core.PRODUCT_NAMES.get(product, '')}&requestId={request_id}"
+                ),
+            },
+        )
 
 
 class Server(ConnectionCap, ThreadingHTTPServer):
@@ -325,10 +351,11 @@ class Server(ConnectionCap, ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0,
-                 idle_timeout: float = IDLE_TIMEOUT_S):
+    def __init__(
+        self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0, idle_timeout: float = IDLE_TIMEOUT_S
+    ):
         self.emulator = emulator
-        self.idle_timeout = idle_timeout   # read and idle timeout of every connection (guard.py)
+        self.idle_timeout = idle_timeout  # read and idle timeout of every connection (guard.py)
         super().__init__((host, port), Handler)
 
     @property
@@ -341,7 +368,7 @@ def serve_in_thread(data_dir: str | None = None, port: int = 0, **kwargs) -> tup
     """Start an emulator on 127.0.0.1 in this process (tests, benchmarks). Stop with `stop(server)`."""
     emulator = Emulator(data_dir, **kwargs)
     server = Server(emulator, port=port)
-    if emulator.cloud.config.runtime:   # runtime=False (the test fixtures' default) keeps it off
+    if emulator.cloud.config.runtime:  # runtime=False (the test fixtures' default) keeps it off
         from . import runtime
 
         runtime.attach(emulator, server)

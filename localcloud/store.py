@@ -1,12 +1,14 @@
 """Resource storage: in-memory dicts written through to SQLite so that state survives a restart, and
 the cache of rendered (encoded) resources that every change of a resource invalidates."""
+
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
 import threading
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 # A stored resource: a plain dict, or one of the products' TypedDict shapes of it (vpc/models/vpcs.py `Vpc`, ...).
 Resource = Mapping[str, Any]
@@ -51,7 +53,7 @@ class Store:
         self._dirty_meta: set[str] = set()
         self._rendered: dict[tuple[str, str], dict[str, tuple[tuple, Any]]] = {}
         self._generations: dict[str, int] = {}
-        self.render_cache = True          # False: every answer is built afresh (tests compare the two)
+        self.render_cache = True  # False: every answer is built afresh (tests compare the two)
         for kind, rid, data in self._db.execute("SELECT kind, id, data FROM resources"):
             self._data.setdefault(kind, {})[rid] = json.loads(data)
         for key, data in self._db.execute("SELECT key, data FROM meta"):
@@ -83,8 +85,7 @@ class Store:
         self._rendered.pop((kind, rid), None)
         self._generations[kind] = self._generations.get(kind, 0) + 1
 
-    def rendered(self, kind: str, obj: R, view: str, build: Callable[[R], Any],
-                 depends: tuple[str, ...] = ()) -> Any:
+    def rendered(self, kind: str, obj: R, view: str, build: Callable[[R], Any], depends: tuple[str, ...] = ()) -> Any:
         """`build(obj)` for the answer `view` of a resource, kept until the resource (or a resource of a
         kind in `depends`, which the answer also reads) changes."""
         if not self.render_cache:

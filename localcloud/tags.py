@@ -1,21 +1,30 @@
 """Tags shared by every product: parsing `Tag.N.Key/Value`, limits, filters, and the tag API pieces."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from .core import next_token_page
-from .errors import (CloudError, EmptyTagValue, InvalidTagCount, InvalidTagKeyMalformed, InvalidTagValueMalformed,
-                     MissingParameter, TooManyTagFilters)
+from .errors import (
+    CloudError,
+    EmptyTagValue,
+    InvalidTagCount,
+    InvalidTagKeyMalformed,
+    InvalidTagValueMalformed,
+    MissingParameter,
+    TooManyTagFilters,
+)
 from .params import Params
 from .store import R
 
 if TYPE_CHECKING:
     from .core import Cloud
 
-MAX_TAGS = 20          # tags per resource (ECS, VPC and SLB docs)
+MAX_TAGS = 20  # tags per resource (ECS, VPC and SLB docs)
 MAX_KEY_LEN = 128
 MAX_VALUE_LEN = 128
-LIST_PAGE = 50         # ListTagResources: 50 rows a page at most (ECS, VPC and SLB)
+LIST_PAGE = 50  # ListTagResources: 50 rows a page at most (ECS, VPC and SLB)
 
 
 def parse_tags(p: Params, name: str = "Tag", max_items: int = MAX_TAGS, require_value: bool = False) -> dict[str, str]:
@@ -29,11 +38,19 @@ def parse_tags(p: Params, name: str = "Tag", max_items: int = MAX_TAGS, require_
         value = entry.get("Value", "")
         if not key:
             raise InvalidTagKeyMalformed(name=name, reason="it must not be empty.")
-        if (len(key) > MAX_KEY_LEN or key.lower().startswith(("aliyun", "acs:"))
-                or "http://" in key or "https://" in key):
+        if (
+            len(key) > MAX_KEY_LEN
+            or key.lower().startswith(("aliyun", "acs:"))
+            or "http://" in key
+            or "https://" in key
+        ):
             raise InvalidTagKeyMalformed(name=name, reason=f"{key!r}.")
-        if (len(value) > MAX_VALUE_LEN or value.lower().startswith(("aliyun", "acs:"))
-                or "http://" in value or "https://" in value):
+        if (
+            len(value) > MAX_VALUE_LEN
+            or value.lower().startswith(("aliyun", "acs:"))
+            or "http://" in value
+            or "https://" in value
+        ):
             raise InvalidTagValueMalformed(name=name, reason=f"{value!r}.")
         if require_value and not value:
             raise EmptyTagValue(name=name)
@@ -76,8 +93,14 @@ def reserved(text: str) -> bool:
 
 # TagResources / UntagResources / ListTagResources: the same steps in every product, each product giving
 # its own error codes, ResourceId.N limit and ResourceType names. -----------------------------------------
-def resource_ids(p: Params, required: bool, limit: int, too_many: CloudError, missing_name: str = "ResourceId.N",
-                 unique: bool = False) -> list[str]:
+def resource_ids(
+    p: Params,
+    required: bool,
+    limit: int,
+    too_many: CloudError,
+    missing_name: str = "ResourceId.N",
+    unique: bool = False,
+) -> list[str]:
     """`ResourceId.N`: with `required` at least one (MissingParameter), at most `limit` (else `too_many`)."""
     ids = p.items("ResourceId")
     if unique:
@@ -89,8 +112,9 @@ def resource_ids(p: Params, required: bool, limit: int, too_many: CloudError, mi
     return ids
 
 
-def in_region(cloud: Cloud, kind: str | None, region: str, ids: list[str],
-              not_found: Callable[[str], CloudError]) -> list[tuple[str | None, dict[str, Any]]]:
+def in_region(
+    cloud: Cloud, kind: str | None, region: str, ids: list[str], not_found: Callable[[str], CloudError]
+) -> list[tuple[str | None, dict[str, Any]]]:
     """`(kind, resource)` for every id; `kind` None (a documented type not emulated) finds nothing."""
     found = []
     for rid in ids:
@@ -101,8 +125,9 @@ def in_region(cloud: Cloud, kind: str | None, region: str, ids: list[str],
     return found
 
 
-def add_to_each(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], new: dict[str, str],
-                over_limit: CloudError) -> None:
+def add_to_each(
+    cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], new: dict[str, str], over_limit: CloudError
+) -> None:
     """TagResources: every resource is checked against MAX_TAGS (else `over_limit`) before any changes."""
     merged = []
     for _, obj in found:
@@ -110,20 +135,22 @@ def add_to_each(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any
         if len(result) > MAX_TAGS:
             raise over_limit
         merged.append(result)
-    for (kind, obj), result in zip(found, merged):
-        if kind is not None:        # a documented type that is not emulated finds nothing (in_region)
+    for (kind, obj), result in zip(found, merged, strict=False):
+        if kind is not None:  # a documented type that is not emulated finds nothing (in_region)
             cast(dict, obj)["tags"] = result
             cloud.store.put(kind, obj)
 
 
-def remove_from_each(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], p: Params,
-                     keys: list[str]) -> None:
+def remove_from_each(
+    cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], p: Params, keys: list[str]
+) -> None:
     """UntagResources: drop `TagKey.N`; `All=true` drops every tag, but only when no TagKey.N is given."""
     untag(cloud, found, keys, bool(p.flag("All", default=False)))
 
 
-def untag(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], keys: list[str],
-          remove_all: bool) -> None:
+def untag(
+    cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], keys: list[str], remove_all: bool
+) -> None:
     """Drop `keys` from each resource, or every tag with `remove_all` (honoured only when `keys` is empty)."""
     remove_all = remove_all and not keys
     for kind, obj in found:
@@ -134,11 +161,14 @@ def untag(cloud: Cloud, found: Sequence[tuple[str | None, Mapping[str, Any]]], k
             cloud.store.put(kind, obj)
 
 
-def tag_resource_page(p: Params, resources: Sequence[tuple[str, Mapping[str, Any]]], rtype: str,
-                      sort_keys: bool = True) -> dict[str, Any]:
+def tag_resource_page(
+    p: Params, resources: Sequence[tuple[str, Mapping[str, Any]]], rtype: str, sort_keys: bool = True
+) -> dict[str, Any]:
     """ListTagResources: one `{ResourceId, ResourceType, TagKey, TagValue}` row per tag, NextToken-paged."""
-    rows = [{"ResourceId": rid, "ResourceType": rtype, "TagKey": k, "TagValue": v}
-            for rid, obj in resources
-            for k, v in (sorted((obj.get("tags") or {}).items()) if sort_keys else (obj.get("tags") or {}).items())]
+    rows = [
+        {"ResourceId": rid, "ResourceType": rtype, "TagKey": k, "TagValue": v}
+        for rid, obj in resources
+        for k, v in (sorted((obj.get("tags") or {}).items()) if sort_keys else (obj.get("tags") or {}).items())
+    ]
     page, meta = next_token_page(rows, p, default_size=LIST_PAGE, max_size=LIST_PAGE)
     return {**meta, "TagResources": {"TagResource": page}}

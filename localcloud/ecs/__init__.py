@@ -1,6 +1,7 @@
 """ECS product of localcloud (version 2014-05-26): importing the response modules registers their actions."""
-from .models import lifecycle  # noqa: F401  (registers the instance release handler)
-from .responses import (  # noqa: F401
+
+from .models import lifecycle
+from .responses import (
     catalog,
     console_output,
     disks,

@@ -4,6 +4,7 @@ Keyword arguments fill the template (see localcloud/errors.py). The errors every
 (MissingParameter, InvalidParameter, DryRunOperation, ...) live in localcloud/errors.py. A code the API
 answers with several messages has one class per message, named after what it reports.
 """
+
 from __future__ import annotations
 
 from ..errors import ApiError
@@ -11,15 +12,19 @@ from ..errors import ApiError
 
 class MalformedParameter(ApiError):
     """Base of the `Invalid*.Malformed`-style codes whose message names the parameter."""
+
     status = 400
     template = 'The specified parameter "{param}" is not valid.'
 
 
 class IncorrectInstanceStatus(ApiError):
     """Worded as the observed real message; `expected` is the comma separated list of statuses."""
+
     code, status = "IncorrectInstanceStatus", 403
-    template = ("The current status of the resource does not support this operation. Status of the specified instance "
-                "is {current} but the expected status is in ({expected}).")
+    template = (
+        "The current status of the resource does not support this operation. Status of the specified instance "
+        "is {current} but the expected status is in ({expected})."
+    )
 
     def __init__(self, current: str, expected: tuple[str, ...]):
         super().__init__(current=current, expected=", ".join(expected))
@@ -77,6 +82,7 @@ class DiskTypeNotResizable(ApiError):
 
 class DryRunSuccess(ApiError):
     """StartInstances/StopInstances/DeleteInstances document `DRYRUN.SUCCESS` instead of DryRunOperation."""
+
     code, status = "DRYRUN.SUCCESS", 400
     template = "This request is a dryrun request with successful result."
 
@@ -177,8 +183,10 @@ class InvalidDataDiskCategoryValueNotSupported(ApiError):
 
 class InvalidDataDiskSizeValueNotSupported(ApiError):
     code, status = "InvalidDataDiskSize.ValueNotSupported", 400
-    template = ("The specified DataDisk.{n}.Size beyond the permitted range, or the capacity of snapshot exceeds the "
-                "size limit of the specified disk category.")
+    template = (
+        "The specified DataDisk.{n}.Size beyond the permitted range, or the capacity of snapshot exceeds the "
+        "size limit of the specified disk category."
+    )
 
 
 class InvalidDataDiskSnapshotIdNotFound(ApiError):
@@ -318,8 +326,10 @@ class InvalidInstanceIdsNotFound(ApiError):
 
 class InvalidInstanceNameCustomMalformed(ApiError):
     code, status = "InvalidInstanceName.CustomMalformed", 400
-    template = ("Customized section of instance or host name is invalid, please use valid format: [], [,], [m,], "
-                "[,n], [m,n].")
+    template = (
+        "Customized section of instance or host name is invalid, please use valid format: [], [,], [m,], "
+        "[,n], [m,n]."
+    )
 
 
 class InvalidInstanceNameMalformed(MalformedParameter):
@@ -730,8 +740,10 @@ class NumberExceedTags(ApiError):
 
 class OperationDeniedNoStock(ApiError):
     code, status = "OperationDenied.NoStock", 403
-    template = ("The resource is out of stock in the specified zone. Please try other types, or choose other regions "
-                "and zones.")
+    template = (
+        "The resource is out of stock in the specified zone. Please try other types, or choose other regions "
+        "and zones."
+    )
 
 
 class OperationDeniedQuotaExceed(ApiError):

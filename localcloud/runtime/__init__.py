@@ -13,9 +13,10 @@ Each `running` listener of an active load balancer gets a balancer on `<address>
 proxy or TCP relay), smooth weighted round robin over the backends with weight > 0 that pass the
 listener's health checks. `GET /_localcloud/runtime` shows it all; CHOICES.md "runtime" lists the choices.
 """
+
 from __future__ import annotations
 
-from . import routes  # noqa: F401  (registers the /_localcloud/runtime control routes)
+from . import routes
 from .runtime import Runtime, RuntimeConfig
 
 __all__ = ["Runtime", "RuntimeConfig", "attach"]

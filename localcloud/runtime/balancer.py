@@ -1,4 +1,5 @@
 """The SLB data plane on loopback: a threaded HTTP reverse proxy and a TCP relay, weighted round robin."""
+
 from __future__ import annotations
 
 import collections
@@ -8,14 +9,24 @@ import selectors
 import socket
 import socketserver
 import threading
-from typing import cast
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 
 log = logging.getLogger(__name__)
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-              "te", "trailer", "trailers", "transfer-encoding", "upgrade",
-              "expect"}   # 100-continue is answered by the balancer itself (BaseHTTPRequestHandler)
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "expect",
+}  # 100-continue is answered by the balancer itself (BaseHTTPRequestHandler)
 CONNECT_TIMEOUT = 3.0
 CHUNK = 64 * 1024
 
@@ -88,8 +99,15 @@ class ConnectionPool:
             conn.close()
 
 
-def exchange(pool: ConnectionPool, target: tuple[str, int], method: str, path: str, body: bytes | None,
-             headers: list[tuple[str, str]], request_timeout: float):
+def exchange(
+    pool: ConnectionPool,
+    target: tuple[str, int],
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: list[tuple[str, str]],
+    request_timeout: float,
+):
     """Send one request to a backend; returns (conn, response) with the response headers read.
 
     A pooled connection the backend closed meanwhile is retried once on a fresh connection (the
@@ -136,10 +154,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
     """One client connection (HTTP/1.1 keep-alive): each request goes to a backend picked per request."""
 
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True   # headers and body go out as separate writes: no delayed-ACK stalls
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no delayed-ACK stalls
 
     def setup(self):
-        self.timeout = self.server.balancer.idle_timeout   # IdleTimeout: idle keep-alive connections close
+        self.timeout = self.server.balancer.idle_timeout  # IdleTimeout: idle keep-alive connections close
         super().setup()
 
     def log_message(self, fmt, *args):
@@ -176,9 +194,11 @@ class ProxyHandler(BaseHTTPRequestHandler):
             self._answer(400, "Bad Request")
             return
         connection_tokens = {t.strip().lower() for t in self.headers.get("Connection", "").split(",")}
-        headers = [(k, v) for k, v in self.headers.items()
-                   if k.lower() not in HOP_BY_HOP and k.lower() not in connection_tokens
-                   and k.lower() != "content-length"]
+        headers = [
+            (k, v)
+            for k, v in self.headers.items()
+            if k.lower() not in HOP_BY_HOP and k.lower() not in connection_tokens and k.lower() != "content-length"
+        ]
         if self.headers.get("Host") is None:
             headers.append(("Host", f"{self.server.server_address[0]}:{self.server.server_address[1]}"))
         # XForwardedFor is on by default on CLB HTTP listeners: append the client address.
@@ -198,16 +218,22 @@ class ProxyHandler(BaseHTTPRequestHandler):
             balancer.track(server_id, +1)
             try:
                 try:
-                    conn, resp = exchange(balancer.pool, target, self.command, self.path, body, headers,
-                                          balancer.request_timeout)
+                    conn, resp = exchange(
+                        balancer.pool, target, self.command, self.path, body, headers, balancer.request_timeout
+                    )
                 except BackendTimeout:
                     self._answer(504, "Gateway Time-out")
                     return
                 except Unreachable as err:
                     tried.add(server_id)
-                    log.info("slb %s: backend %s failed (%s)%s", balancer.listener.key, server_id, err,
-                             "; retrying on another" if len(tried) < 2 else "")
-                    if len(tried) >= 2:   # one retry only (our choice; CHOICES.md "runtime")
+                    log.info(
+                        "slb %s: backend %s failed (%s)%s",
+                        balancer.listener.key,
+                        server_id,
+                        err,
+                        "; retrying on another" if len(tried) < 2 else "",
+                    )
+                    if len(tried) >= 2:  # one retry only (our choice; CHOICES.md "runtime")
                         self._answer(502, "Bad Gateway")
                         return
                     continue
@@ -229,7 +255,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 self._end_headers()
                 resp.read()
             elif resp.length is not None and resp.length <= CHUNK:
-                self._end_headers(resp.read())   # small body: one write with the headers
+                self._end_headers(resp.read())  # small body: one write with the headers
             elif resp.length is not None:
                 self._end_headers()
                 while True:
@@ -243,7 +269,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 while data := resp.read1(CHUNK):
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                 self.wfile.write(b"0\r\n\r\n")
-            else:   # an HTTP/1.0 client and a body of unknown length: close-delimited
+            else:  # an HTTP/1.0 client and a body of unknown length: close-delimited
                 self.close_connection = True
                 self._end_headers()
                 while data := resp.read1(CHUNK):
@@ -264,12 +290,14 @@ class ProxyHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         elif self.request_version == "HTTP/1.0":
             self.send_header("Connection", "keep-alive")
-        self._headers_buffer.append(b"\r\n" + body)   # BaseHTTPRequestHandler.end_headers, plus the body
+        self._headers_buffer.append(b"\r\n" + body)  # BaseHTTPRequestHandler.end_headers, plus the body
         self.flush_headers()
 
     def _answer(self, status: int, reason: str) -> None:
-        body = (f"<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
-                f"</h1></center><hr><center>localcloud SLB</center></body></html>\n").encode()
+        body = (
+            f"<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
+            f"</h1></center><hr><center>localcloud SLB</center></body></html>\n"
+        ).encode()
         try:
             self.send_response(status, reason)
             self.send_header("Content-Type", "text/html")
@@ -319,7 +347,7 @@ class RelayHandler(socketserver.BaseRequestHandler):
             while open_reads:
                 events = sel.select(timeout=idle)
                 if not events:
-                    return   # EstablishedTimeout: an idle connection is closed
+                    return  # EstablishedTimeout: an idle connection is closed
                 for key, _ in events:
                     src = cast(socket.socket, key.fileobj)
                     try:
@@ -398,8 +426,7 @@ class TCPFront(_Tracking, socketserver.ThreadingTCPServer):
 class Balancer:
     """One listener's front server on `address`, falling back to a free port when the port is not ours to bind."""
 
-    def __init__(self, listener, address: str, port: int, protocol: str, idle_timeout: float,
-                 request_timeout: float):
+    def __init__(self, listener, address: str, port: int, protocol: str, idle_timeout: float, request_timeout: float):
         self.listener = listener
         self.protocol = protocol
         self.idle_timeout = idle_timeout
@@ -423,8 +450,9 @@ class Balancer:
                 self.server = front(("127.0.0.1", 0), self)
             log.warning("SLB listener %s: %s", listener.key, self.note)
         self.address, self.port = str(self.server.server_address[0]), self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        daemon=True, name=f"slb-{listener.key}")
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True, name=f"slb-{listener.key}"
+        )
         self._thread.start()
 
     @property

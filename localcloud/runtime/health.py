@@ -1,4 +1,5 @@
 """SLB health checks: per backend, HTTP or TCP probes counted against the listener's thresholds."""
+
 from __future__ import annotations
 
 import http.client
@@ -30,11 +31,11 @@ class HealthSettings:
     """A listener's health_check dict (MODEL.md) with the real API's defaults filled in."""
 
     enabled: bool = True
-    kind: str = "http"                 # http (HTTP listeners; TCP with HealthCheckType=http) or tcp
+    kind: str = "http"  # http (HTTP listeners; TCP with HealthCheckType=http) or tcp
     uri: str = "/"
-    connect_port: int | None = None    # None: the listener's backend port
-    interval: float = 2.0              # HealthCheckInterval, 1-50 s
-    timeout: float = 5.0               # HealthCheckTimeout / HealthCheckConnectTimeout
+    connect_port: int | None = None  # None: the listener's backend port
+    interval: float = 2.0  # HealthCheckInterval, 1-50 s
+    timeout: float = 5.0  # HealthCheckTimeout / HealthCheckConnectTimeout
     healthy_threshold: int = 3
     unhealthy_threshold: int = 3
     http_codes: tuple = ("http_2xx",)
@@ -42,7 +43,7 @@ class HealthSettings:
     domain: str | None = None
 
     @classmethod
-    def from_listener(cls, listener: dict) -> "HealthSettings":
+    def from_listener(cls, listener: dict) -> HealthSettings:
         hc = listener.get("health_check") or {}
         protocol = str(listener.get("protocol") or "http").lower()
         kind = str(hc.get("type") or ("tcp" if protocol in ("tcp", "udp") else "http")).lower()
@@ -107,8 +108,15 @@ def probe(settings: HealthSettings, host: str, port: int, timeout: float) -> str
         return None
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        conn.request(settings.method, settings.uri, headers={
-            "Host": settings.domain or host, "User-Agent": "localcloud-slb-healthcheck", "Connection": "close"})
+        conn.request(
+            settings.method,
+            settings.uri,
+            headers={
+                "Host": settings.domain or host,
+                "User-Agent": "localcloud-slb-healthcheck",
+                "Connection": "close",
+            },
+        )
         resp = conn.getresponse()
         resp.read()
         code = f"http_{resp.status // 100}xx"
@@ -129,8 +137,7 @@ class Checker:
         self.server_id = server_id
         self.state = BackendHealth()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name=f"slb-health-{listener.key}-{server_id}")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"slb-health-{listener.key}-{server_id}")
 
     def start(self) -> None:
         self._thread.start()
@@ -151,11 +158,16 @@ class Checker:
             try:
                 host, port = self.listener.health_target(self.server_id)
                 error = probe(settings, host, port, timeout)
-            except Exception as err:  # never let a checker die silently
+            except Exception as err:  # noqa: BLE001 - never let a checker die silently
                 error = f"{err.__class__.__name__}: {err}"
             if self._stop.is_set():
                 return
             if self.state.record(error is None, error, settings):
-                log.info("SLB %s backend %s is now %s%s", self.listener.key, self.server_id,
-                         self.state.status, f" ({error})" if error else "")
+                log.info(
+                    "SLB %s backend %s is now %s%s",
+                    self.listener.key,
+                    self.server_id,
+                    self.state.status,
+                    f" ({error})" if error else "",
+                )
             self._stop.wait(interval)

@@ -1,4 +1,5 @@
 """One running SLB listener locally: its balancer, its backends' health checkers, and the rotation."""
+
 from __future__ import annotations
 
 import logging
@@ -16,10 +17,15 @@ def identity(listener: dict, lb: dict) -> tuple:
     server group and a vServer group (or changing a group) takes effect on the running balancer, as on
     the real SLB, without a new listening socket.
     """
-    return (listener.get("load_balancer_id"), as_int(listener.get("port"), 0),
-            str(listener.get("protocol") or "http").lower(),
-            lb.get("address"), as_int(listener.get("idle_timeout"), 15), as_int(listener.get("request_timeout"), 60),
-            as_int(listener.get("established_timeout"), 900))
+    return (
+        listener.get("load_balancer_id"),
+        as_int(listener.get("port"), 0),
+        str(listener.get("protocol") or "http").lower(),
+        lb.get("address"),
+        as_int(listener.get("idle_timeout"), 15),
+        as_int(listener.get("request_timeout"), 60),
+        as_int(listener.get("established_timeout"), 900),
+    )
 
 
 def member_key(server_id: str, port: int) -> str:
@@ -52,9 +58,14 @@ class ListenerRuntime:
         self.scheduler = str(listener.get("scheduler") or "wrr").lower()
         self.checkers: dict[str, Checker] = {}
         protocol = "http" if self.protocol in ("http", "https") else "tcp"
-        self.balancer = Balancer(self, address or "127.0.0.1", self.port, protocol,
-                                 idle_timeout=float(idle if protocol == "http" else established),
-                                 request_timeout=float(request))
+        self.balancer = Balancer(
+            self,
+            address or "127.0.0.1",
+            self.port,
+            protocol,
+            idle_timeout=float(idle if protocol == "http" else established),
+            request_timeout=float(request),
+        )
 
     # the reconciler keeps these in step with the store ---------------------------------------
     def update(self, listener: dict) -> None:
@@ -73,7 +84,7 @@ class ListenerRuntime:
             server_ids = {m["key"] for m in self.members()}
         gone = [sid for sid in self.checkers if sid not in server_ids]
         self._drop_checkers(gone)
-        for sid in gone:   # idle keep-alive connections to a removed backend are not needed any more
+        for sid in gone:  # idle keep-alive connections to a removed backend are not needed any more
             self.balancer.pool.drop(self.target(sid))
         if not self.settings.enabled:
             return
@@ -103,8 +114,11 @@ class ListenerRuntime:
             owner = store.get("vserver_group", self.vserver_group_id)
         else:
             owner = store.get("load_balancer", self.lb_id)
-        return [b for b in list((owner or {}).get("backends") or [])
-                if store.get("instance", b.get("server_id")) is not None]
+        return [
+            b
+            for b in list((owner or {}).get("backends") or [])
+            if store.get("instance", b.get("server_id")) is not None
+        ]
 
     def members(self) -> list[dict]:
         """[{key, server_id, port, weight}]: a vServer group member on its own port, else the listener's port."""
@@ -113,8 +127,14 @@ class ListenerRuntime:
             sid = backend.get("server_id")
             port = as_int(backend.get("port"), 0) if self.vserver_group_id else self.backend_port
             if sid and port:
-                out.append({"key": member_key(sid, port), "server_id": sid, "port": port,
-                            "weight": as_int(backend.get("weight"), 100)})
+                out.append(
+                    {
+                        "key": member_key(sid, port),
+                        "server_id": sid,
+                        "port": port,
+                        "weight": as_int(backend.get("weight"), 100),
+                    }
+                )
         return out
 
     def candidates(self) -> list[tuple[str, int]]:
@@ -141,7 +161,7 @@ class ListenerRuntime:
 
     def health(self, server_id: str, port: int | None = None) -> str:
         if not self.settings.enabled:
-            return "unavailable"   # DescribeHealthStatus: no health check configured
+            return "unavailable"  # DescribeHealthStatus: no health check configured
         checker = self.checkers.get(member_key(server_id, port or self.backend_port))
         return checker.state.status if checker else "abnormal"
 
@@ -150,21 +170,42 @@ class ListenerRuntime:
         for member in self.members():
             sid, key = member["server_id"], member["key"]
             checker = self.checkers.get(key)
-            backends.append({
-                "server_id": sid, "weight": member["weight"], "health": self.health(sid, member["port"]),
-                "address": self.runtime.addresses.known(sid), "port": member["port"],
-                "served": self.balancer.served.get(key, 0), "in_flight": self.balancer.in_flight.get(key, 0),
-                "checks": checker.state.checks if checker else 0,
-                "last_check_error": checker.state.last_error if checker else None,
-            })
+            backends.append(
+                {
+                    "server_id": sid,
+                    "weight": member["weight"],
+                    "health": self.health(sid, member["port"]),
+                    "address": self.runtime.addresses.known(sid),
+                    "port": member["port"],
+                    "served": self.balancer.served.get(key, 0),
+                    "in_flight": self.balancer.in_flight.get(key, 0),
+                    "checks": checker.state.checks if checker else 0,
+                    "last_check_error": checker.state.last_error if checker else None,
+                }
+            )
         s = self.settings
         return {
-            "id": self.key, "load_balancer_id": self.lb_id, "port": self.port, "protocol": self.protocol,
-            "backend_port": self.backend_port, "vserver_group_id": self.vserver_group_id, "url": self.balancer.url, "address": self.balancer.address,
-            "bound_port": self.balancer.port, "note": self.balancer.note, "scheduler": self.scheduler,
-            "health_check": {"enabled": s.enabled, "type": s.kind, "uri": s.uri, "connect_port": s.connect_port,
-                             "interval": s.interval, "timeout": s.timeout,
-                             "healthy_threshold": s.healthy_threshold,
-                             "unhealthy_threshold": s.unhealthy_threshold, "http_codes": list(s.http_codes)},
+            "id": self.key,
+            "load_balancer_id": self.lb_id,
+            "port": self.port,
+            "protocol": self.protocol,
+            "backend_port": self.backend_port,
+            "vserver_group_id": self.vserver_group_id,
+            "url": self.balancer.url,
+            "address": self.balancer.address,
+            "bound_port": self.balancer.port,
+            "note": self.balancer.note,
+            "scheduler": self.scheduler,
+            "health_check": {
+                "enabled": s.enabled,
+                "type": s.kind,
+                "uri": s.uri,
+                "connect_port": s.connect_port,
+                "interval": s.interval,
+                "timeout": s.timeout,
+                "healthy_threshold": s.healthy_threshold,
+                "unhealthy_threshold": s.unhealthy_threshold,
+                "http_codes": list(s.http_codes),
+            },
             "backends": backends,
         }

@@ -1,4 +1,5 @@
 """Control routes of the local runtime under /_localcloud/runtime (state, knobs, crash simulation)."""
+
 from __future__ import annotations
 
 import signal
@@ -46,7 +47,9 @@ def runtime_kill(emu, data):
         raise ValueError("instance_id is required (a string of at most 64 characters)")
     name = data.get("signal", "KILL")
     try:
-        signum = int(name) if str(name).isdigit() else int(getattr(signal, "SIG" + str(name).upper().removeprefix("SIG")))
+        signum = (
+            int(name) if str(name).isdigit() else int(getattr(signal, "SIG" + str(name).upper().removeprefix("SIG")))
+        )
     except (AttributeError, ValueError):
         raise ValueError(f"unknown signal {str(name)[:40]!r}") from None
     if signum not in signal.valid_signals() or signum == 0:

@@ -1,4 +1,5 @@
 """The local runtime: runs Running instances' workloads and started SLB listeners, in step with the store."""
+
 from __future__ import annotations
 
 import atexit
@@ -17,7 +18,7 @@ from .workload import Addresses, Workload, stop_all
 log = logging.getLogger(__name__)
 
 SCALE_ENV = "LOCALCLOUD_HEALTH_INTERVAL_SCALE"
-CONSOLE_LIMIT = 64 * 1024     # GetInstanceConsoleOutput: the last 64 KiB of the workload's output (CHOICES.md)
+CONSOLE_LIMIT = 64 * 1024  # GetInstanceConsoleOutput: the last 64 KiB of the workload's output (CHOICES.md)
 
 
 def _env_scale() -> float:
@@ -32,8 +33,8 @@ def _env_scale() -> float:
 class RuntimeConfig:
     """Knobs of the runtime (GET/PUT /_localcloud/runtime/config); reset restores the defaults."""
 
-    health_interval_scale: float = field(default_factory=_env_scale)   # multiplies listeners' intervals
-    stop_timeout: float = 5.0                                          # SIGTERM -> SIGKILL bound, seconds
+    health_interval_scale: float = field(default_factory=_env_scale)  # multiplies listeners' intervals
+    stop_timeout: float = 5.0  # SIGTERM -> SIGKILL bound, seconds
 
     def to_dict(self) -> dict:
         return {"health_interval_scale": self.health_interval_scale, "stop_timeout": self.stop_timeout}
@@ -53,12 +54,12 @@ class RuntimeConfig:
 
 @dataclass
 class Snapshot:
-    instances: dict = field(default_factory=dict)    # id -> {status, user_data}
-    data_disks: dict = field(default_factory=dict)   # instance id -> [disk id, ...] in device order
+    instances: dict = field(default_factory=dict)  # id -> {status, user_data}
+    data_disks: dict = field(default_factory=dict)  # instance id -> [disk id, ...] in device order
     disk_ids: set = field(default_factory=set)
-    lbs: dict = field(default_factory=dict)          # id -> {address, status, backends: [server ids]}
-    listeners: dict = field(default_factory=dict)    # id -> listener dict (copy)
-    boots: dict = field(default_factory=dict)        # instance id -> boot counter
+    lbs: dict = field(default_factory=dict)  # id -> {address, status, backends: [server ids]}
+    listeners: dict = field(default_factory=dict)  # id -> listener dict (copy)
+    boots: dict = field(default_factory=dict)  # instance id -> boot counter
 
 
 class Runtime:
@@ -74,7 +75,7 @@ class Runtime:
         self.emulator = emulator
         self.cloud = emulator.cloud
         self._tmp = None
-        self.identity = sandbox.identity()       # whom workloads run as, with which interpreter
+        self.identity = sandbox.identity()  # whom workloads run as, with which interpreter
         if emulator.data_dir:
             self.base_dir = sandbox.base_dir(os.path.abspath(emulator.data_dir), self.identity)
         else:
@@ -89,6 +90,7 @@ class Runtime:
         self._mutex = threading.RLock()
         self._wake = threading.Event()
         self._closed = False
+        self.passes = 0  # reconcile passes done: tests count them to show that nothing happened meanwhile
         self.cloud.listeners.append(self.on_change)
         self._worker = threading.Thread(target=self._run, name="localcloud-runtime", daemon=True)
         self._worker.start()
@@ -99,7 +101,7 @@ class Runtime:
         mode = 0o711 if self.identity.switches else 0o700
         for path in (self.base_dir, os.path.join(self.base_dir, "instances"), os.path.join(self.base_dir, "disks")):
             if path == self.base_dir and not self._tmp and not self.identity.switches:
-                continue                      # the data dir itself: 0700, made by the emulator
+                continue  # the data dir itself: 0700, made by the emulator
             os.makedirs(path, mode=mode, exist_ok=True)
             os.chmod(path, mode)
 
@@ -109,7 +111,7 @@ class Runtime:
         listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
         return listener.health(server_id, port) if listener else "unavailable"
 
-    health_of = health   # the name MODEL.md's resource table uses
+    health_of = health  # the name MODEL.md's resource table uses
 
     def listener_url(self, lb_id: str, listener_port: int) -> str | None:
         listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
@@ -141,7 +143,7 @@ class Runtime:
         """Stop every process and balancer and forget every instance's files (the store was cleared)."""
         with self._mutex:
             self._teardown()
-            with self.cloud.lock:   # on_change writes it under the cloud's lock
+            with self.cloud.lock:  # on_change writes it under the cloud's lock
                 self._boots.clear()
             self._listener_errors.clear()
             for sub in ("instances", "disks"):
@@ -175,8 +177,7 @@ class Runtime:
 
     # events (called under cloud.lock: record and wake, nothing slow) --------------------------
     def on_change(self, kind: str, obj: dict, fld: str, old, new) -> None:
-        if kind == "instance" and ((fld == "status" and old == "Running" and new != "Running")
-                                   or fld == "__release__"):
+        if kind == "instance" and ((fld == "status" and old == "Running" and new != "Running") or fld == "__release__"):
             # Leaving Running ends this boot (Stop, Reboot's Running -> Starting -> Running, release):
             # counting boots lets the worker see a reboot even when both steps fired in one tick.
             self._boots[obj["id"]] = self._boots.get(obj["id"], 0) + 1
@@ -193,6 +194,7 @@ class Runtime:
                 with self._mutex:
                     if not self._closed:
                         self.reconcile()
+                        self.passes += 1
             except Exception:
                 log.exception("runtime reconcile failed")
 
@@ -210,9 +212,15 @@ class Runtime:
             for _, _, disk_id, instance_id in sorted(disks):
                 snap.data_disks.setdefault(instance_id, []).append(disk_id)
             for lb in store.all("load_balancer"):
-                snap.lbs[lb["id"]] = {"address": lb.get("address"), "status": lb.get("status"),
-                                      "backends": [b.get("server_id") for b in lb.get("backends") or []
-                                                   if store.get("instance", b.get("server_id")) is not None]}
+                snap.lbs[lb["id"]] = {
+                    "address": lb.get("address"),
+                    "status": lb.get("status"),
+                    "backends": [
+                        b.get("server_id")
+                        for b in lb.get("backends") or []
+                        if store.get("instance", b.get("server_id")) is not None
+                    ],
+                }
             for listener in store.all("listener"):
                 copy = {k: v for k, v in listener.items() if not k.startswith("_")}
                 copy["health_check"] = dict(listener.get("health_check") or {})
@@ -231,7 +239,7 @@ class Runtime:
         for iid, workload in list(self.workloads.items()):
             workload.poll()
             inst = snap.instances.get(iid)
-            ended = (inst is None or inst["status"] != "Running" or snap.boots.get(iid, 0) != workload.generation)
+            ended = inst is None or inst["status"] != "Running" or snap.boots.get(iid, 0) != workload.generation
             if ended and workload.state in ("running", "stopping", "waiting"):
                 to_stop.append(workload)
         if to_stop:
@@ -294,7 +302,7 @@ class Runtime:
     def _close_listener(self, key: str) -> None:
         running = self.listeners.get(key)
         if running is not None:
-            running.close()       # before it leaves the table: listener_url() is None only once it is closed
+            running.close()  # before it leaves the table: listener_url() is None only once it is closed
             del self.listeners[key]
             log.info("SLB listener %s stopped locally", key)
 
@@ -314,11 +322,15 @@ class Runtime:
             for workload in self.workloads.values():
                 workload.poll()
             return {
-                "enabled": True, "base_dir": self.base_dir, "config": self.config.to_dict(),
-                "user": self.identity.name, "python": self.identity.python,
+                "enabled": True,
+                "base_dir": self.base_dir,
+                "config": self.config.to_dict(),
+                "user": self.identity.name,
+                "python": self.identity.python,
                 "instances": [w.describe() for w in self.workloads.values()],
                 "listeners": [lst.describe() for lst in self.listeners.values()],
                 "listener_errors": dict(self._listener_errors),
+                "passes": self.passes,
             }
 
     def kill(self, instance_id: str, signum: int) -> dict | None:

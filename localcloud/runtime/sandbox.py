@@ -12,6 +12,7 @@ environment they get (CHOICES.md "Security (localcloud)").
 - Always a clean environment: the manifest's env, PATH (the workload interpreter first), HOME (the
   instance root), LANG and FLEET_INSTANCE_ID; nothing of the emulator's (no ALIBABA_CLOUD_* keys).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 USER_ENV = "LOCALCLOUD_WORKLOAD_USER"
 DEFAULT_USER = "localcloud-workload"
 SHARED_ROOT = "/var/lib/localcloud"
-OWNER_FILE = "data_dir"           # in each workload base: the data dir it belongs to
+OWNER_FILE = "data_dir"  # in each workload base: the data dir it belongs to
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _LOCK = threading.Lock()
 
@@ -130,10 +131,22 @@ def _workload_user() -> pwd.struct_passwd:
     except KeyError:
         entry = None
         if name == DEFAULT_USER and shutil.which("useradd"):
-            made = subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
-                                   "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
-                                  capture_output=True, text=True)
-            if made.returncode in (0, 9):      # 9: someone created it meanwhile
+            made = subprocess.run(
+                [
+                    "useradd",
+                    "--system",
+                    "--user-group",
+                    "--no-create-home",
+                    "--home-dir",
+                    "/nonexistent",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    name,
+                ],
+                capture_output=True,
+                text=True,
+            )
+            if made.returncode in (0, 9):  # 9: someone created it meanwhile
                 entry = pwd.getpwnam(name)
                 log.info("created the system user %s for workloads", name)
             else:
@@ -148,8 +161,16 @@ def _workload_user() -> pwd.struct_passwd:
 
 def _can_run(python: str, uid: int, gid: int) -> bool:
     try:
-        done = subprocess.run([python, "-I", "-c", "import json, ssl"], user=uid, group=gid, extra_groups=[],
-                              capture_output=True, timeout=30, env={"PATH": SYSTEM_PATH}, cwd="/")
+        done = subprocess.run(
+            [python, "-I", "-c", "import json, ssl"],
+            user=uid,
+            group=gid,
+            extra_groups=[],
+            capture_output=True,
+            timeout=30,
+            env={"PATH": SYSTEM_PATH},
+            cwd="/",
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
@@ -173,7 +194,7 @@ def workload_venv(uid: int, gid: int, sites: list[str], shared_root: str) -> str
     (a checkout under /root) is mirrored into the venv with hard links (a copy across file systems)."""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     readable = {d: _can_read(d, uid, gid) for d in sites}
-    stamp = [f"{d}:{readable[d] or os.stat(d).st_mtime_ns}" for d in sites]   # a mirror follows installs
+    stamp = [f"{d}:{readable[d] or os.stat(d).st_mtime_ns}" for d in sites]  # a mirror follows installs
     tag = hashlib.sha256("\n".join([version, *stamp]).encode()).hexdigest()[:12]
     venv = os.path.join(shared_root, f"python-{version}-{tag}")
     python = os.path.join(venv, "bin", "python")
@@ -189,9 +210,13 @@ def workload_venv(uid: int, gid: int, sites: list[str], shared_root: str) -> str
     tmp = f"{venv}.tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     subprocess.run([candidate, "-m", "venv", "--without-pip", tmp], check=True, capture_output=True, timeout=120)
-    purelib = subprocess.run([os.path.join(tmp, "bin", "python"), "-c",
-                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+    purelib = subprocess.run(
+        [os.path.join(tmp, "bin", "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
     added = []
     for n, site_dir in enumerate(sites):
         if readable[site_dir]:
@@ -215,7 +240,7 @@ def workload_venv(uid: int, gid: int, sites: list[str], shared_root: str) -> str
     os.chmod(tmp, 0o755)
     try:
         os.rename(tmp, venv)
-    except OSError:                 # another emulator made it first
+    except OSError:  # another emulator made it first
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("workloads run with %s (python%s for user %s)", python, version, uid)
     return python
@@ -223,18 +248,24 @@ def workload_venv(uid: int, gid: int, sites: list[str], shared_root: str) -> str
 
 def _mirror(source: str, target: str) -> None:
     """Hard links of every file of `source` under `target` (a copy when linking is not possible)."""
+
     def link_or_copy(src, dst):
         try:
             os.link(src, dst)
         except OSError:
             shutil.copy2(src, dst)
+
     shutil.copytree(source, target, symlinks=True, copy_function=link_or_copy)
 
 
 def _same_version(python: str, version: str) -> bool:
     try:
-        out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=30).stdout.strip()
+        out = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return False
     return out == version
@@ -242,7 +273,11 @@ def _same_version(python: str, version: str) -> bool:
 
 def _can_read(path: str, uid: int, gid: int) -> bool:
     try:
-        return subprocess.run(["/bin/ls", path], user=uid, group=gid, extra_groups=[], capture_output=True,
-                               timeout=30, cwd="/").returncode == 0
+        return (
+            subprocess.run(
+                ["/bin/ls", path], user=uid, group=gid, extra_groups=[], capture_output=True, timeout=30, cwd="/"
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.SubprocessError):
         return False

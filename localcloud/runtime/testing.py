@@ -1,4 +1,5 @@
 """A tiny workload for tests: user data whose #cloud-config declares a 30-line HTTP server."""
+
 from __future__ import annotations
 
 import base64
@@ -6,7 +7,7 @@ import json
 
 import yaml
 
-DEMO_SERVER = '''\
+DEMO_SERVER = """\
 import json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -50,22 +51,40 @@ class Handler(BaseHTTPRequestHandler):
 
 ThreadingHTTPServer.daemon_threads = True
 ThreadingHTTPServer((host, port), Handler).serve_forever()
-'''
+"""
 
 
-def demo_cloud_config(port: int = 8000, greeting: str = "hello", b64: bool = True,
-                      disk_wait: float | None = None) -> str:
+def demo_cloud_config(
+    port: int = 8000, greeting: str = "hello", b64: bool = True, disk_wait: float | None = None
+) -> str:
     """#cloud-config whose write_files hold the demo server and /etc/fleet/workload.json
     (with `disk_wait`, the manifest asks to wait that many seconds for a data disk)."""
-    manifest = {"name": "demo", "command": ["{python}", "{root}/opt/demo/server.py", "{host}", "{port}", "{model_dir}"],
-                "port": port, "health_path": "/health", "env": {"GREETING": greeting}, "model_dir": "/mnt/model"}
+    manifest = {
+        "name": "demo",
+        "command": ["{python}", "{root}/opt/demo/server.py", "{host}", "{port}", "{model_dir}"],
+        "port": port,
+        "health_path": "/health",
+        "env": {"GREETING": greeting},
+        "model_dir": "/mnt/model",
+    }
     if disk_wait is not None:
         manifest["data_disk"] = {"wait_seconds": disk_wait}
-    server = ({"path": "/opt/demo/server.py", "encoding": "b64", "permissions": "0755",
-               "content": base64.b64encode(DEMO_SERVER.encode()).decode()} if b64 else
-              {"path": "/opt/demo/server.py", "permissions": "0755", "content": DEMO_SERVER})
-    doc = {"write_files": [server, {"path": "/etc/fleet/workload.json", "permissions": "0644",
-                                    "content": json.dumps(manifest)}]}
+    server = (
+        {
+            "path": "/opt/demo/server.py",
+            "encoding": "b64",
+            "permissions": "0755",
+            "content": base64.b64encode(DEMO_SERVER.encode()).decode(),
+        }
+        if b64
+        else {"path": "/opt/demo/server.py", "permissions": "0755", "content": DEMO_SERVER}
+    )
+    doc = {
+        "write_files": [
+            server,
+            {"path": "/etc/fleet/workload.json", "permissions": "0644", "content": json.dumps(manifest)},
+        ]
+    }
     return "#cloud-config\n" + yaml.safe_dump(doc, sort_keys=False)
 
 
@@ -88,28 +107,77 @@ class Stage:
         return obj
 
     def instance(self, iid: str, user_data: str | None = None, status: str = "Running") -> dict:
-        self._put("instance", {"id": iid, "region": "cn-hangzhou", "status": "Pending", "user_data": user_data,
-                               "tags": {}, "private_ip": "192.168.0.10"})
+        self._put(
+            "instance",
+            {
+                "id": iid,
+                "region": "cn-hangzhou",
+                "status": "Pending",
+                "user_data": user_data,
+                "tags": {},
+                "private_ip": "192.168.0.10",
+            },
+        )
         self.status("instance", iid, *(["Starting", status] if status == "Running" else [status]))
         return self.cloud.store.get("instance", iid)
 
     def disk(self, disk_id: str, instance_id: str = "", device: str = "/dev/xvdb") -> dict:
-        return self._put("disk", {"id": disk_id, "region": "cn-hangzhou", "type": "data", "size": 20,
-                                  "status": "In_use" if instance_id else "Available", "instance_id": instance_id,
-                                  "device": device if instance_id else "", "category": "cloud_essd", "tags": {}})
+        return self._put(
+            "disk",
+            {
+                "id": disk_id,
+                "region": "cn-hangzhou",
+                "type": "data",
+                "size": 20,
+                "status": "In_use" if instance_id else "Available",
+                "instance_id": instance_id,
+                "device": device if instance_id else "",
+                "category": "cloud_essd",
+                "tags": {},
+            },
+        )
 
     def load_balancer(self, lb_id: str, address: str, backends: dict[str, int]) -> dict:
-        return self._put("load_balancer", {
-            "id": lb_id, "region": "cn-hangzhou", "address": address, "status": "active", "tags": {},
-            "backends": [{"server_id": sid, "weight": w, "type": "ecs", "description": ""} for sid, w in backends.items()]})
+        return self._put(
+            "load_balancer",
+            {
+                "id": lb_id,
+                "region": "cn-hangzhou",
+                "address": address,
+                "status": "active",
+                "tags": {},
+                "backends": [
+                    {"server_id": sid, "weight": w, "type": "ecs", "description": ""} for sid, w in backends.items()
+                ],
+            },
+        )
 
-    def listener(self, lb_id: str, port: int, backend_port: int, protocol: str = "http", status: str = "running",
-                 **health) -> dict:
-        check = {"enabled": True, "uri": "/health", "connect_port": None, "interval": 1, "timeout": 2,
-                 "healthy_threshold": 2, "unhealthy_threshold": 2, "http_codes": ["http_2xx"]}
+    def listener(
+        self, lb_id: str, port: int, backend_port: int, protocol: str = "http", status: str = "running", **health
+    ) -> dict:
+        check = {
+            "enabled": True,
+            "uri": "/health",
+            "connect_port": None,
+            "interval": 1,
+            "timeout": 2,
+            "healthy_threshold": 2,
+            "unhealthy_threshold": 2,
+            "http_codes": ["http_2xx"],
+        }
         check.update(health)
-        self._put("listener", {"id": f"{lb_id}:{port}", "load_balancer_id": lb_id, "port": port, "protocol": protocol,
-                               "backend_port": backend_port, "status": "stopped", "health_check": check})
+        self._put(
+            "listener",
+            {
+                "id": f"{lb_id}:{port}",
+                "load_balancer_id": lb_id,
+                "port": port,
+                "protocol": protocol,
+                "backend_port": backend_port,
+                "status": "stopped",
+                "health_check": check,
+            },
+        )
         if status != "stopped":
             self.status("listener", f"{lb_id}:{port}", status)
         return self.cloud.store.get("listener", f"{lb_id}:{port}")
@@ -130,8 +198,9 @@ class Stage:
     def set_weights(self, lb_id: str, weights: dict[str, int]) -> None:
         with self.cloud.lock:
             lb = self.cloud.store.get("load_balancer", lb_id)
-            lb["backends"] = [{"server_id": sid, "weight": w, "type": "ecs", "description": ""}
-                              for sid, w in weights.items()]
+            lb["backends"] = [
+                {"server_id": sid, "weight": w, "type": "ecs", "description": ""} for sid, w in weights.items()
+            ]
             self.cloud.store.put("load_balancer", lb)
             self.cloud.store.commit()
 

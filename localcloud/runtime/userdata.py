@@ -1,4 +1,5 @@
 """User data as cloud-init reads it: base64 (optionally gzip), #cloud-config or MIME multipart, write_files."""
+
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,7 @@ import zlib
 import yaml
 
 MANIFEST_PATH = "/etc/fleet/workload.json"
-MAX_DECOMPRESSED = 16 << 20     # a gzip bomb in user data stops here (cloud-init has no such limit; ours)
+MAX_DECOMPRESSED = 16 << 20  # a gzip bomb in user data stops here (cloud-init has no such limit; ours)
 
 
 class UserDataError(ValueError):
@@ -191,7 +192,7 @@ def open_dirs(root: str, parts: list[str], create: bool = False, owner=None) -> 
             try:
                 sub = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
             except OSError as err:
-                where = "/" + "/".join(parts[:i + 1])
+                where = "/" + "/".join(parts[: i + 1])
                 raise UserDataError(f"{where} is not a directory (or is a symlink): {err.strerror}") from None
             if made and owner is not None:
                 owner(sub)
@@ -209,7 +210,7 @@ def _open_file(dir_fd: int, name: str, mode: int, append: bool, vm_path: str) ->
         flags |= os.O_APPEND
     else:
         try:
-            os.unlink(name, dir_fd=dir_fd)     # a fresh inode: never write through a planted hard link
+            os.unlink(name, dir_fd=dir_fd)  # a fresh inode: never write through a planted hard link
         except FileNotFoundError:
             pass
         except OSError as err:
@@ -264,9 +265,13 @@ def read_manifest(root: str) -> dict:
     if disk is not None:
         wait = disk.get("wait_seconds", 0) if isinstance(disk, dict) else None
         if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait <= 3600:
-            raise UserDataError(f"{MANIFEST_PATH}: data_disk must be {{\"wait_seconds\": 0-3600}}")
-    return {**manifest, "command": [str(a) for a in command], "port": port,
-            "env": {str(k): "" if v is None else str(v) for k, v in env.items()}}
+            raise UserDataError(f'{MANIFEST_PATH}: data_disk must be {{"wait_seconds": 0-3600}}')
+    return {
+        **manifest,
+        "command": [str(a) for a in command],
+        "port": port,
+        "env": {str(k): "" if v is None else str(v) for k, v in env.items()},
+    }
 
 
 def expand(text: str, values: dict[str, str]) -> str:

@@ -1,4 +1,5 @@
 """One instance's workload: its loopback address, root directory, and the local process its user data declares."""
+
 from __future__ import annotations
 
 import hashlib
@@ -64,7 +65,7 @@ class Addresses:
             else:
                 raise RuntimeError("127.77.0.0/16 is exhausted")
             home = os.path.join(self.base_dir, "instances", instance_id)
-            os.makedirs(home, mode=0o711, exist_ok=True)   # the emulator's: its root/ is the workload's
+            os.makedirs(home, mode=0o711, exist_ok=True)  # the emulator's: its root/ is the workload's
             os.chmod(home, 0o711)
             fd = os.open(os.path.join(home, "address"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "w") as handle:
@@ -100,8 +101,9 @@ def _listdir(path: str) -> list[str]:
 class Workload:
     """The process of one boot of one instance (`generation` counts the instance's reboots)."""
 
-    def __init__(self, instance_id: str, generation: int, home: str, address: str,
-                 identity: sandbox.Identity | None = None):
+    def __init__(
+        self, instance_id: str, generation: int, home: str, address: str, identity: sandbox.Identity | None = None
+    ):
         self.identity = identity or sandbox.Identity(None, None, "", sys.executable)
         self.instance_id = instance_id
         self.generation = generation
@@ -109,7 +111,7 @@ class Workload:
         self.root = os.path.join(home, "root")
         self.address = address
         self.log_path = os.path.join(home, "workload.log")
-        self.state = "none"          # none | waiting | running | exited | stopping | stopped | failed
+        self.state = "none"  # none | waiting | running | exited | stopping | stopped | failed
         self.last_error: str | None = None
         self.port: int | None = None
         self.name: str | None = None
@@ -118,8 +120,8 @@ class Workload:
         self.proc: subprocess.Popen | None = None
         self.started_at: float | None = None
         self.returncode: int | None = None
-        self.manifest: dict | None = None      # kept while waiting for a data disk
-        self.wait_until: float | None = None   # time.monotonic() when the wait for a data disk ends
+        self.manifest: dict | None = None  # kept while waiting for a data disk
+        self.wait_until: float | None = None  # time.monotonic() when the wait for a data disk ends
 
     # start -----------------------------------------------------------------------------------
     def start(self, user_data_b64: str | None, model_dir: str, disk_attached: bool = True) -> None:
@@ -150,7 +152,7 @@ class Workload:
         """Start a waiting workload: with the data disk that arrived, or without one once the wait expired."""
         manifest, self.manifest = self.manifest, None
         if manifest is None:
-            return                  # not waiting (a second resume of the same boot)
+            return  # not waiting (a second resume of the same boot)
         if not disk_attached:
             log.warning("instance %s: no data disk after the wait; starting without one", self.instance_id)
         try:
@@ -171,7 +173,7 @@ class Workload:
         os.makedirs(self.root, exist_ok=True)
         if os.path.islink(self.root):
             raise OSError(f"{self.root} is a symlink")
-        self.identity.own(self.root)               # the instance's filesystem: its workload user's, 0700
+        self.identity.own(self.root)  # the instance's filesystem: its workload user's, 0700
         userdata.write_files(doc, self.root, owner=self._own_fd)
         return userdata.read_manifest(self.root)
 
@@ -197,29 +199,52 @@ class Workload:
         self.name = manifest.get("name")
         self.health_path = manifest.get("health_path")
         python = self.identity.python
-        values = {"python": python, "host": self.address, "port": str(self.port),
-                  "model_dir": model_dir, "root": self.root}
+        values = {
+            "python": python,
+            "host": self.address,
+            "port": str(self.port),
+            "model_dir": model_dir,
+            "root": self.root,
+        }
         argv = [userdata.expand(arg, values) for arg in manifest["command"]]
         # A clean environment: the manifest's env and a minimal PATH/HOME/LANG, never the emulator's.
-        env = sandbox.environment(self.identity, {key: userdata.expand(value, values)
-                                                  for key, value in manifest["env"].items()},
-                                  self.instance_id, home=self.root)
+        env = sandbox.environment(
+            self.identity,
+            {key: userdata.expand(value, values) for key, value in manifest["env"].items()},
+            self.instance_id,
+            home=self.root,
+        )
         if shutil.which(argv[0], path=env.get("PATH")) is None:
             raise userdata.UserDataError(f"command not found: {argv[0]}")
         log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with os.fdopen(log_fd, "ab") as out:
-            out.write(f"--- localcloud: start {self.instance_id} boot {self.generation} at "
-                      f"{time.strftime('%Y-%m-%dT%H:%M:%S')} as {self.identity.name or 'the emulator user'}: "
-                      f"{argv}\n".encode())
+            out.write(
+                f"--- localcloud: start {self.instance_id} boot {self.generation} at "
+                f"{time.strftime('%Y-%m-%dT%H:%M:%S')} as {self.identity.name or 'the emulator user'}: "
+                f"{argv}\n".encode()
+            )
             out.flush()
             if sys.platform.startswith("linux"):
                 argv = [python, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), *argv]
-            self.proc = subprocess.Popen(argv, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                         **self.identity.popen_args())
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=self.root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                **self.identity.popen_args(),
+            )
         self.state, self.last_error, self.started_at = "running", None, time.time()
-        log.info("instance %s: workload %s started (pid %s) on %s:%s", self.instance_id,
-                 self.name or "", self.proc.pid, self.address, self.port)
+        log.info(
+            "instance %s: workload %s started (pid %s) on %s:%s",
+            self.instance_id,
+            self.name or "",
+            self.proc.pid,
+            self.address,
+            self.port,
+        )
 
     # watch and stop --------------------------------------------------------------------------
     @property
@@ -257,7 +282,7 @@ class Workload:
             self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             log.warning("instance %s: workload ignored SIGTERM, killing it", self.instance_id)
-        _signal_group(self.proc.pid, signal.SIGKILL)   # also catches children left behind
+        _signal_group(self.proc.pid, signal.SIGKILL)  # also catches children left behind
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -272,11 +297,22 @@ class Workload:
             _signal_group(self.proc.pid, signum)
 
     def describe(self) -> dict:
-        return {"instance_id": self.instance_id, "address": self.address, "port": self.port,
-                "pid": self.pid, "state": self.state, "last_error": self.last_error,
-                "log_path": self.log_path, "root": self.root, "model_dir": self.model_dir,
-                "name": self.name, "health_path": self.health_path, "boot": self.generation,
-                "started_at": self.started_at, "returncode": self.returncode}
+        return {
+            "instance_id": self.instance_id,
+            "address": self.address,
+            "port": self.port,
+            "pid": self.pid,
+            "state": self.state,
+            "last_error": self.last_error,
+            "log_path": self.log_path,
+            "root": self.root,
+            "model_dir": self.model_dir,
+            "name": self.name,
+            "health_path": self.health_path,
+            "boot": self.generation,
+            "started_at": self.started_at,
+            "returncode": self.returncode,
+        }
 
 
 def stop_all(workloads: list[Workload], grace: float) -> None:
@@ -290,6 +326,6 @@ def stop_all(workloads: list[Workload], grace: float) -> None:
 
 def _signal_group(pid: int, signum: int) -> None:
     try:
-        os.killpg(pid, signum)    # start_new_session: the workload leads its own group (pgid == pid)
+        os.killpg(pid, signum)  # start_new_session: the workload leads its own group (pgid == pid)
     except (ProcessLookupError, PermissionError):
         pass

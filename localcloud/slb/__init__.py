@@ -1,2 +1,10 @@
 """SLB / Classic Load Balancer product of localcloud (version 2014-05-15)."""
-from .responses import backends, control, listeners, load_balancers, tags, vserver_groups  # noqa: F401  (registers the actions)
+
+from .responses import (
+    backends,
+    control,
+    listeners,
+    load_balancers,
+    tags,
+    vserver_groups,
+)

@@ -1,4 +1,5 @@
 """Errors of the SLB / CLB product (2014-05-15): one class per Alibaba code and message the CLB API returns."""
+
 from __future__ import annotations
 
 from ..errors import ApiError
@@ -205,8 +206,9 @@ class ListenerConfiguring(ApiError):
 class ObtainIpFail(ApiError):
     # Backends must be running ECS instances (AddBackendServers docstring).
     code, status = "ObtainIpFail", 400
-    template = ("Failed to obtain the IP address: some of the specified backend servers do not exist or are not "
-                "running.")
+    template = (
+        "Failed to obtain the IP address: some of the specified backend servers do not exist or are not " "running."
+    )
 
 
 class InvalidBackendServersInconsistent(ApiError):

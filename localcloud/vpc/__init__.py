@@ -1,2 +1,3 @@
 """VPC product of localcloud (version 2016-04-28)."""
-from .responses import tags, vpcs, vswitches  # noqa: F401  (registers the actions)
+
+from .responses import tags, vpcs, vswitches

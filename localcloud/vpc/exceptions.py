@@ -1,4 +1,5 @@
 """Errors of the VPC product (2016-04-28): one class per Alibaba code and message the VPC API returns."""
+
 from __future__ import annotations
 
 from ..errors import ApiError

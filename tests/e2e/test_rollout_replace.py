@@ -1,11 +1,12 @@
 """Day 2 end to end: a changed stack reaches a serving fleet through a rolling replacement
 (provisioner/replace.py), under a steady stream of inference requests through the real local balancer."""
+
 from __future__ import annotations
 
-import yaml
 import pytest
+import yaml
 
-from e2e_support import Stream
+from tests.e2e.helpers import Stream
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -75,9 +76,10 @@ def test_new_type_and_env_roll_out_with_no_failed_request_and_only_new_instances
     assert len(new) == 2 and not (new & old)
     assert result.doc["rollout"]["replaced"] and set(result.doc["rollout"]["replaced"]) == old
     assert {a.instance for a in answers[tail_start:]} <= new
-    assert set(instances(cloud)) & old == set()          # the old ones are gone from the cloud
-    running = cloud.ecs.describe_instances(__import__("alibabacloud_ecs20140526.models", fromlist=["x"])
-                                           .DescribeInstancesRequest(region_id="cn-hangzhou")).body.instances.instance
+    assert set(instances(cloud)) & old == set()  # the old ones are gone from the cloud
+    running = cloud.ecs.describe_instances(
+        __import__("alibabacloud_ecs20140526.models", fromlist=["x"]).DescribeInstancesRequest(region_id="cn-hangzhou")
+    ).body.instances.instance
     assert {i.instance_id for i in running} == new
     assert {i.instance_type for i in running} == {"ecs.g7.xlarge"}
     # The data disk (attach: first) moved to the replacement of its holder.
@@ -104,18 +106,23 @@ def test_a_version_whose_server_exits_at_start_is_rolled_back_and_named_with_its
     assert "batch 0" in message and "rolled back" in message
     assert "fatal: cannot load model v3" in message
     assert failed(answers) == [], failed(answers)[:3]
-    assert set(instances(cloud)) == old                   # the new ones were deleted, the old ones serve
+    assert set(instances(cloud)) == old  # the new ones were deleted, the old ones serve
     assert {a.instance for a in answers} <= old
     named = {word.strip(",():'") for word in message.split() if word.startswith("i-")}
     assert named - old, "the failed batch's new instances are named"
-    assert set(planned_replacements(cloud, stack)) == old        # still to do: the rollout was rolled back
+    assert set(planned_replacements(cloud, stack)) == old  # still to do: the rollout was rolled back
 
 
 def test_a_canary_at_ten_percent_gets_its_share_then_promote_finishes_the_rollout(cloud):
     stack, doc = provisioned(cloud, count=3)
     old = set(doc["instances"])
-    edit(stack, lambda d: (d["serving"].__setitem__("server", {"env": {"MODEL_VERSION": "canary"}}),
-                           d.__setitem__("rollout", {"canary": {"instances": 1, "weight": 10, "hold": True}})))
+    edit(
+        stack,
+        lambda d: (
+            d["serving"].__setitem__("server", {"env": {"MODEL_VERSION": "canary"}}),
+            d.__setitem__("rollout", {"canary": {"instances": 1, "weight": 10, "hold": True}}),
+        ),
+    )
     assert planned_replacements(cloud, stack) == {i: ["serving.server.env"] for i in old}
     with Stream(doc["endpoint"], threads=2) as stream:
         stream.wait_for(10)
@@ -129,7 +136,7 @@ def test_a_canary_at_ten_percent_gets_its_share_then_promote_finishes_the_rollou
         assert abs(roles["canary"]["traffic_percent"] - 10) <= 5
         start = stream.count()
         stream.wait_for(600)
-        window = stream.answers[start:stream.count()]
+        window = stream.answers[start : stream.count()]
         promoted = cloud.cli("promote", stack)
         assert promoted.exit_code == 0, promoted.stderr[-3000:]
         stream.wait_for(20)
@@ -148,8 +155,13 @@ def test_a_canary_at_ten_percent_gets_its_share_then_promote_finishes_the_rollou
 def test_rollback_removes_a_held_canary_and_the_old_fleet_serves_alone(cloud):
     stack, doc = provisioned(cloud, count=2)
     old = set(doc["instances"])
-    edit(stack, lambda d: (d["serving"].__setitem__("server", {"env": {"MODEL_VERSION": "canary"}}),
-                           d.__setitem__("rollout", {"canary": {"instances": 1, "weight": 20}})))
+    edit(
+        stack,
+        lambda d: (
+            d["serving"].__setitem__("server", {"env": {"MODEL_VERSION": "canary"}}),
+            d.__setitem__("rollout", {"canary": {"instances": 1, "weight": 20}}),
+        ),
+    )
     held = cloud.cli("provision", stack)
     assert held.exit_code == 0 and held.doc["rollout"]["held"], held.stderr[-3000:]
     with Stream(doc["endpoint"], threads=2) as stream:
@@ -161,6 +173,6 @@ def test_rollback_removes_a_held_canary_and_the_old_fleet_serves_alone(cloud):
     assert back.doc["rolled_back"] == held.doc["rollout"]["canary"]
     assert failed(answers) == []
     assert set(instances(cloud)) == old
-    again = cloud.cli("provision", stack)           # the rejected template is not started again
+    again = cloud.cli("provision", stack)  # the rejected template is not started again
     assert again.exit_code == 0 and set(again.doc["instances"]) == old
-    assert cloud.cli("rollback", stack).exit_code == 1       # nothing left to roll back
+    assert cloud.cli("rollback", stack).exit_code == 1  # nothing left to roll back

@@ -1,13 +1,13 @@
 """ECS catalogue actions through the official SDK: DescribeRegions, DescribeZones, DescribeAvailableResource,
 DescribeImages."""
+
 from __future__ import annotations
 
 from alibabacloud_ecs20140526 import models as em
 
 from localcloud import catalog
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, assert_error, error_of
-from tests.localcloud.test_ecs_support import IMAGE
+from tests.helpers import REGION
+from tests.localcloud.helpers import IMAGE, assert_complete, assert_error, error_of
 
 
 def available(ecs, **kwargs):
@@ -24,7 +24,10 @@ def test_describe_regions_lists_every_catalogue_region_with_its_endpoint(ecs):
     assert {r.region_id for r in regions} == set(catalog.REGIONS)
     hangzhou = next(r for r in regions if r.region_id == "cn-hangzhou")
     assert (hangzhou.local_name, hangzhou.region_endpoint, hangzhou.status) == (
-        "华东1（杭州）", "ecs.cn-hangzhou.aliyuncs.com", "available")
+        "华东1（杭州）",
+        "ecs.cn-hangzhou.aliyuncs.com",
+        "available",
+    )
 
 
 def test_describe_regions_in_english_gives_english_names(ecs):
@@ -101,8 +104,10 @@ def test_available_resource_with_an_unknown_destination_is_invalid_destination_r
 
 
 def test_available_resource_of_an_unknown_region_is_invalid_region_id(ecs):
-    err = error_of(ecs.describe_available_resource,
-                   em.DescribeAvailableResourceRequest(region_id="mars-north-1", destination_resource="Zone"))
+    err = error_of(
+        ecs.describe_available_resource,
+        em.DescribeAvailableResourceRequest(region_id="mars-north-1", destination_resource="Zone"),
+    )
     assert_error(err, "Invalid.RegionId", 404)
 
 

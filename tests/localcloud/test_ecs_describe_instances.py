@@ -1,4 +1,5 @@
 """DescribeInstances, DescribeInstanceStatus, DescribeUserData and ModifyInstanceAttribute through the official SDK."""
+
 from __future__ import annotations
 
 import json
@@ -6,9 +7,8 @@ import json
 import pytest
 from alibabacloud_ecs20140526 import models as em
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of, make_network
-from tests.localcloud.test_ecs_support import instance, net, run  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, error_of, instance, make_network, run
 
 
 def describe(ecs, **kwargs):
@@ -135,8 +135,7 @@ def test_describe_instance_status_pages_by_at_most_50(ecs, net):
     assert {s.status for s in body.instance_statuses.instance_status} == {"Running"}
     err = error_of(ecs.describe_instance_status, em.DescribeInstanceStatusRequest(region_id=REGION, page_size=51))
     assert_error(err, "InvalidParameter", 400)
-    some = ecs.describe_instance_status(em.DescribeInstanceStatusRequest(region_id=REGION,
-                                                                         instance_id=ids[:2])).body
+    some = ecs.describe_instance_status(em.DescribeInstanceStatusRequest(region_id=REGION, instance_id=ids[:2])).body
     assert [s.instance_id for s in some.instance_statuses.instance_status] == ids[:2]
 
 
@@ -159,11 +158,14 @@ def modify(ecs, iid, **kwargs):
 
 def test_modify_instance_attribute_changes_name_description_and_protection(ecs, net):
     iid = run(ecs, net)[0]
-    modify(ecs, iid, instance_name="renamed", description="the web tier", deletion_protection=True,
-           host_name="web-1")
+    modify(ecs, iid, instance_name="renamed", description="the web tier", deletion_protection=True, host_name="web-1")
     found = instance(ecs, iid)
     assert (found.instance_name, found.description, found.deletion_protection, found.host_name) == (
-        "renamed", "the web tier", True, "web-1")
+        "renamed",
+        "the web tier",
+        True,
+        "web-1",
+    )
 
 
 def test_modify_instance_attribute_replaces_the_security_groups(ecs, net):

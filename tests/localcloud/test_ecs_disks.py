@@ -1,4 +1,5 @@
 """ECS disks through the official SDK: CreateDisk, DescribeDisks, Attach/Detach/Delete, statuses and errors."""
+
 from __future__ import annotations
 
 import json
@@ -6,9 +7,8 @@ import json
 from alibabacloud_ecs20140526 import models as em
 
 from localcloud.profile import DURATIONS
-from tests.conftest import REGION
-from tests.localcloud.support import ZONE, assert_complete, assert_error, error_of
-from tests.localcloud.test_ecs_support import create_disk, disk, disks, net, run, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import ZONE, assert_complete, assert_error, create_disk, disk, disks, error_of, run
 
 
 def attach(ecs, instance_id, disk_id, **kwargs):
@@ -29,7 +29,13 @@ def test_create_disk_is_described_complete_and_available(ecs):
     found = disk(ecs, disk_id)
     assert_complete(found, allow=("data_source", "placement"))
     assert (found.zone_id, found.category, found.size, found.type, found.status, found.portable) == (
-        ZONE, "cloud_essd", 100, "data", "Available", True)
+        ZONE,
+        "cloud_essd",
+        100,
+        "data",
+        "Available",
+        True,
+    )
     assert (found.instance_id, found.device, found.disk_name, found.performance_level) == ("", "", "models", "PL1")
     assert [(t.tag_key, t.tag_value) for t in found.tags.tag] == [("role", "data")]
     assert len(found.creation_time) == len("2024-01-01T00:00:00Z")
@@ -110,8 +116,7 @@ def test_detach_goes_detaching_then_available(timed):
     assert (found.status, found.instance_id) == ("Detaching", iid)
     timed.control.advance(DURATIONS["disk.detach"])
     found = disk(timed.ecs, disk_id)
-    assert (found.status, found.instance_id, found.device, found.delete_with_instance) == ("Available", "", "",
-                                                                                          False)
+    assert (found.status, found.instance_id, found.device, found.delete_with_instance) == ("Available", "", "", False)
 
 
 def test_attach_a_disk_of_another_zone_is_resources_not_in_same_zone(ecs, net):
@@ -227,7 +232,8 @@ def test_describe_disks_with_more_than_100_ids_is_malformed(ecs):
 def test_describe_disks_pages_with_next_token(ecs):
     created = [create_disk(ecs) for _ in range(12)]
     first = ecs.describe_disks(em.DescribeDisksRequest(region_id=REGION, max_results=10)).body
-    second = ecs.describe_disks(em.DescribeDisksRequest(region_id=REGION, max_results=10,
-                                                        next_token=first.next_token)).body
+    second = ecs.describe_disks(
+        em.DescribeDisksRequest(region_id=REGION, max_results=10, next_token=first.next_token)
+    ).body
     assert [d.disk_id for d in first.disks.disk + second.disks.disk] == created
     assert second.next_token == ""

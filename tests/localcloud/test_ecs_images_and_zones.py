@@ -1,13 +1,13 @@
 """Today's catalogue through the official SDK: image families and retired image versions, and zones that do
 not sell every instance type or disk category (DescribeAvailableResource, RunInstances, CreateDisk)."""
+
 from __future__ import annotations
 
 from alibabacloud_ecs20140526 import models as em
 
 from localcloud import catalog
-from tests.conftest import REGION
-from tests.localcloud.support import add_vswitch, assert_error, error_of
-from tests.localcloud.test_ecs_support import create_disk, instance, net, run, run_request  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import add_vswitch, assert_error, create_disk, error_of, instance, run, run_request
 
 FAMILY = "acs:ubuntu_22_04_x64"
 NEWEST = "ubuntu_22_04_x64_20G_alibase_20250722.vhd"
@@ -24,14 +24,16 @@ def available(ecs, **kwargs):
 
 
 def leaves(zone) -> dict:
-    return {r.value: r.status_category
-            for r in zone.available_resources.available_resource[0].supported_resources.supported_resource}
+    return {
+        r.value: r.status_category
+        for r in zone.available_resources.available_resource[0].supported_resources.supported_resource
+    }
 
 
 # images ---------------------------------------------------------------------------------------------------
 def test_describe_images_by_family_lists_the_familys_images_newest_first(ecs):
     found = images(ecs, image_family=FAMILY).images.image
-    assert [i.image_id for i in found][0] == NEWEST
+    assert next(i.image_id for i in found) == NEWEST
     assert {i.image_family for i in found} == {FAMILY} and len(found) == 2
     assert found[0].creation_time > found[1].creation_time
 
@@ -55,7 +57,8 @@ def test_a_retired_image_is_not_found_and_not_listed(ecs, net):
 def test_retiring_the_newest_image_makes_the_family_fall_back_to_the_previous_one(ecs, net, control):
     control.config(retired_images=[NEWEST])
     assert [i.image_id for i in images(ecs, image_family=FAMILY).images.image] == [
-        "ubuntu_22_04_x64_20G_alibase_20240130.vhd"]
+        "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
+    ]
     [iid] = run(ecs, net, image_id=None, image_family=FAMILY)
     assert instance(ecs, iid).image_id == "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
     err = error_of(ecs.run_instances, run_request(net, image_id=NEWEST))
@@ -72,8 +75,13 @@ def test_available_resource_lists_only_the_disk_categories_a_zone_sells(ecs):
     data = available(ecs, destination_resource="DataDisk", resource_type="disk")
     assert "cloud_ssd" in leaves(data["cn-hangzhou-i"]) and "cloud_ssd" not in leaves(data["cn-hangzhou-k"])
     assert leaves(data["cn-hangzhou-k"])["cloud_essd"] == "WithStock"
-    system = available(ecs, destination_resource="SystemDisk", instance_type="ecs.g7.large",
-                       resource_type="instance", system_disk_category="cloud_ssd")
+    system = available(
+        ecs,
+        destination_resource="SystemDisk",
+        instance_type="ecs.g7.large",
+        resource_type="instance",
+        system_disk_category="cloud_ssd",
+    )
     assert set(system) == {"cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j"}
 
 
@@ -90,11 +98,15 @@ def test_run_instances_of_an_offline_type_is_instance_type_offline(ecs, vpc, net
 
 def test_run_instances_with_a_disk_category_the_zone_does_not_sell_is_category_not_supported(ecs, vpc, net):
     vsw_k = add_vswitch(vpc, net, "10.0.2.0/24", zone="cn-hangzhou-k")
-    err = error_of(ecs.run_instances, run_request(
-        net, v_switch_id=vsw_k, system_disk=em.RunInstancesRequestSystemDisk(category="cloud_ssd")))
+    err = error_of(
+        ecs.run_instances,
+        run_request(net, v_switch_id=vsw_k, system_disk=em.RunInstancesRequestSystemDisk(category="cloud_ssd")),
+    )
     assert_error(err, "CategoryNotSupported", 403)
-    err = error_of(ecs.run_instances, run_request(
-        net, v_switch_id=vsw_k, data_disk=[em.RunInstancesRequestDataDisk(category="cloud_ssd", size=40)]))
+    err = error_of(
+        ecs.run_instances,
+        run_request(net, v_switch_id=vsw_k, data_disk=[em.RunInstancesRequestDataDisk(category="cloud_ssd", size=40)]),
+    )
     assert_error(err, "CategoryNotSupported", 403)
 
 

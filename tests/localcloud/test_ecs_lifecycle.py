@@ -1,16 +1,19 @@
 """The instance status machine through the official SDK: timed transitions (clock moved by the control API,
 never slept), status preconditions, batches, release and what it does to disks."""
+
 from __future__ import annotations
 
 from alibabacloud_ecs20140526 import models as em
 
 from localcloud.profile import DURATIONS
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of
-from tests.localcloud.test_ecs_support import disks, instances, net, run, status_of, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, disks, error_of, instances, run, status_of
 
-PENDING, STARTING, STOPPING = DURATIONS["instance.pending"], DURATIONS["instance.starting"], \
-    DURATIONS["instance.stopping"]
+PENDING, STARTING, STOPPING = (
+    DURATIONS["instance.pending"],
+    DURATIONS["instance.starting"],
+    DURATIONS["instance.stopping"],
+)
 RELEASE = DURATIONS["instance.release"]
 
 
@@ -117,9 +120,13 @@ def test_start_while_stopping_is_incorrect_instance_status(timed):
 
 
 def test_release_takes_delete_with_instance_disks_and_frees_the_others(timed):
-    iid = running(timed, data_disk=[em.RunInstancesRequestDataDisk(size=40, category="cloud_essd"),
-                                    em.RunInstancesRequestDataDisk(size=40, category="cloud_essd",
-                                                                   delete_with_instance=False)])
+    iid = running(
+        timed,
+        data_disk=[
+            em.RunInstancesRequestDataDisk(size=40, category="cloud_essd"),
+            em.RunInstancesRequestDataDisk(size=40, category="cloud_essd", delete_with_instance=False),
+        ],
+    )
     kept = [d.disk_id for d in disks(timed.ecs, instance_id=iid) if not d.delete_with_instance]
     delete(timed.ecs, iid, force=True)
     timed.control.advance(RELEASE)
@@ -181,7 +188,8 @@ def test_stop_instances_all_together_stops_every_instance(ecs, net):
     body = ecs.stop_instances(em.StopInstancesRequest(region_id=REGION, instance_id=ids)).body
     answers = body.instance_responses.instance_response
     assert [(a.instance_id, a.code, a.previous_status, a.current_status) for a in answers] == [
-        (i, "200", "Running", "Stopping") for i in ids]
+        (i, "200", "Running", "Stopping") for i in ids
+    ]
     assert {i.status for i in instances(ecs)} == {"Stopped"}
 
 
@@ -196,8 +204,9 @@ def test_start_instances_all_together_fails_whole_when_one_is_running(ecs, net):
 def test_start_instances_success_first_reports_each_instance(ecs, net):
     ids = run(ecs, net, amount=2)
     stop(ecs, ids[0])
-    body = ecs.start_instances(em.StartInstancesRequest(region_id=REGION, instance_id=ids,
-                                                        batch_optimization="SuccessFirst")).body
+    body = ecs.start_instances(
+        em.StartInstancesRequest(region_id=REGION, instance_id=ids, batch_optimization="SuccessFirst")
+    ).body
     codes = {a.instance_id: a.code for a in body.instance_responses.instance_response}
     assert codes == {ids[0]: "200", ids[1]: "IncorrectInstanceStatus"}
     assert status_of(ecs, ids[0]) == "Running"
@@ -218,16 +227,18 @@ def test_delete_instances_releases_them_all(ecs, net):
 
 def test_delete_instances_with_an_unknown_id_is_invalid_instance_ids_not_found(ecs, net):
     ids = run(ecs, net)
-    err = error_of(ecs.delete_instances, em.DeleteInstancesRequest(region_id=REGION, instance_id=ids + ["i-gone"],
-                                                                   force=True))
+    err = error_of(
+        ecs.delete_instances, em.DeleteInstancesRequest(region_id=REGION, instance_id=[*ids, "i-gone"], force=True)
+    )
     assert_error(err, "InvalidInstanceIds.NotFound", 404)
     assert status_of(ecs, ids[0]) == "Running"
 
 
 def test_delete_instances_dry_run_deletes_nothing(ecs, net):
     ids = run(ecs, net)
-    err = error_of(ecs.delete_instances, em.DeleteInstancesRequest(region_id=REGION, instance_id=ids, force=True,
-                                                                   dry_run=True))
+    err = error_of(
+        ecs.delete_instances, em.DeleteInstancesRequest(region_id=REGION, instance_id=ids, force=True, dry_run=True)
+    )
     assert_error(err, "DRYRUN.SUCCESS", 400)
     assert len(instances(ecs)) == 1
 
@@ -236,5 +247,5 @@ def test_delete_instances_with_a_client_token_replays_the_first_answer(ecs, net)
     ids = run(ecs, net)
     request = em.DeleteInstancesRequest(region_id=REGION, instance_id=ids, force=True, client_token="del-1")
     ecs.delete_instances(request)
-    ecs.delete_instances(request)   # a retry after a lost answer: same token, same success
+    ecs.delete_instances(request)  # a retry after a lost answer: same token, same success
     assert instances(ecs) == []

@@ -1,13 +1,13 @@
 """ECS ResizeDisk (grow a disk in place) and GetInstanceConsoleOutput through the official SDK (runtime off)."""
+
 from __future__ import annotations
 
 import base64
 
 from alibabacloud_ecs20140526 import models as em
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of
-from tests.localcloud.test_ecs_support import create_disk, disk, disks, net, run, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, create_disk, disk, disks, error_of, run
 
 
 def resize(ecs, disk_id, new_size, **kwargs):
@@ -65,14 +65,15 @@ def test_a_creating_disk_cannot_be_resized(timed):
 def test_resize_with_a_client_token_is_idempotent(ecs):
     disk_id = create_disk(ecs, size=40)
     resize(ecs, disk_id, 60, client_token="grow-1")
-    resize(ecs, disk_id, 60, client_token="grow-1")         # the retry answers as the first call did
+    resize(ecs, disk_id, 60, client_token="grow-1")  # the retry answers as the first call did
     assert disk(ecs, disk_id).size == 60
     assert_error(error_of(resize, ecs, disk_id, 80, client_token="grow-1"), "IdempotentParameterMismatch", 400)
 
 
 def console(ecs, iid, **kwargs):
-    return ecs.get_instance_console_output(em.GetInstanceConsoleOutputRequest(region_id=REGION, instance_id=iid,
-                                                                               **kwargs)).body
+    return ecs.get_instance_console_output(
+        em.GetInstanceConsoleOutputRequest(region_id=REGION, instance_id=iid, **kwargs)
+    ).body
 
 
 def test_console_output_without_a_local_runtime_is_empty(ecs, net):

@@ -1,13 +1,25 @@
 """RunInstances through the official SDK: placement, addresses, disks, names, validation, quota, stock, tokens."""
+
 from __future__ import annotations
 
 import base64
 
 from alibabacloud_ecs20140526 import models as em
 
-from tests.conftest import REGION
-from tests.localcloud.support import ZONE, add_vswitch, assert_complete, assert_error, error_of, make_network
-from tests.localcloud.test_ecs_support import disks, instance, instances, net, run, run_request, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import (
+    ZONE,
+    add_vswitch,
+    assert_complete,
+    assert_error,
+    disks,
+    error_of,
+    instance,
+    instances,
+    make_network,
+    run,
+    run_request,
+)
 
 
 def run_error(ecs, net, amount=1, **kwargs):
@@ -21,8 +33,7 @@ def test_run_instances_creates_amount_instances_in_the_vswitch_zone(ecs, net):
     found = instances(ecs, vpc_id=net.vpc_id)
     assert [i.instance_id for i in found] == ids
     assert {i.zone_id for i in found} == {ZONE}
-    assert [i.vpc_attributes.private_ip_address.ip_address for i in found] == [["10.0.1.1"], ["10.0.1.2"],
-                                                                               ["10.0.1.3"]]
+    assert [i.vpc_attributes.private_ip_address.ip_address for i in found] == [["10.0.1.1"], ["10.0.1.2"], ["10.0.1.3"]]
 
 
 def test_described_instance_has_every_field_of_the_sdk_model(ecs, net):
@@ -30,7 +41,12 @@ def test_described_instance_has_every_field_of_the_sdk_model(ecs, net):
     found = instance(ecs, iid)
     assert_complete(found)
     assert (found.instance_type, found.cpu, found.memory, found.image_id, found.instance_network_type) == (
-        "ecs.g7.large", 2, 8192, "ubuntu_22_04_x64_20G_alibase_20240130.vhd", "vpc")
+        "ecs.g7.large",
+        2,
+        8192,
+        "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
+        "vpc",
+    )
     assert found.security_group_ids.security_group_id == [net.sg_id]
     assert found.vpc_attributes.v_switch_id == net.vsw_id
     assert [(t.tag_key, t.tag_value) for t in found.tags.tag] == [("app", "web")]
@@ -46,15 +62,22 @@ def test_instance_with_outbound_bandwidth_gets_a_public_address(ecs, net):
 
 
 def test_instances_come_with_a_system_disk_and_their_data_disks(ecs, net):
-    iid = run(ecs, net, tag=[em.RunInstancesRequestTag(key="app", value="web")],
-              system_disk=em.RunInstancesRequestSystemDisk(category="cloud_essd", size=60),
-              data_disk=[em.RunInstancesRequestDataDisk(size=100, category="cloud_essd"),
-                         em.RunInstancesRequestDataDisk(size=50, category="cloud_ssd", delete_with_instance=False)])[0]
+    iid = run(
+        ecs,
+        net,
+        tag=[em.RunInstancesRequestTag(key="app", value="web")],
+        system_disk=em.RunInstancesRequestSystemDisk(category="cloud_essd", size=60),
+        data_disk=[
+            em.RunInstancesRequestDataDisk(size=100, category="cloud_essd"),
+            em.RunInstancesRequestDataDisk(size=50, category="cloud_ssd", delete_with_instance=False),
+        ],
+    )[0]
     found = disks(ecs, instance_id=iid)
     assert [(d.type, d.category, d.size, d.device, d.status, d.delete_with_instance) for d in found] == [
         ("system", "cloud_essd", 60, "/dev/xvda", "In_use", True),
         ("data", "cloud_essd", 100, "/dev/xvdb", "In_use", True),
-        ("data", "cloud_ssd", 50, "/dev/xvdc", "In_use", False)]
+        ("data", "cloud_ssd", 50, "/dev/xvdc", "In_use", False),
+    ]
     assert all([(t.tag_key, t.tag_value) for t in d.tags.tag] == [("app", "web")] for d in found)
     assert found[0].image_id == "ubuntu_22_04_x64_20G_alibase_20240130.vhd" and found[0].zone_id == ZONE
 
@@ -89,8 +112,7 @@ def test_default_names_come_from_the_instance_id(ecs, net):
 
 def test_explicit_private_ip_gives_consecutive_addresses(ecs, net):
     ids = run(ecs, net, amount=2, private_ip_address="10.0.1.50")
-    assert [instance(ecs, i).vpc_attributes.private_ip_address.ip_address[0] for i in ids] == ["10.0.1.50",
-                                                                                                "10.0.1.51"]
+    assert [instance(ecs, i).vpc_attributes.private_ip_address.ip_address[0] for i in ids] == ["10.0.1.50", "10.0.1.51"]
     err = run_error(ecs, net, private_ip_address="10.0.1.51")
     assert_error(err, "InvalidPrivateIpAddress.Duplicated", 400)
     err = run_error(ecs, net, private_ip_address="10.0.2.5")
@@ -104,7 +126,11 @@ def test_exhausted_vswitch_is_quota_exceeded_private_ip_address(ecs, vpc, net):
     assert_error(err, "QuotaExceeded.PrivateIpAddress", 400)
     ids = run(ecs, net, amount=4)
     assert sorted(instance(ecs, i).vpc_attributes.private_ip_address.ip_address[0] for i in ids) == [
-        "10.0.9.1", "10.0.9.2", "10.0.9.3", "10.0.9.4"]
+        "10.0.9.1",
+        "10.0.9.2",
+        "10.0.9.3",
+        "10.0.9.4",
+    ]
     assert_error(run_error(ecs, net), "QuotaExceeded.PrivateIpAddress", 400)
 
 
@@ -155,7 +181,7 @@ def test_run_with_a_zone_other_than_the_vswitch_zone_is_a_mismatch(ecs, net):
 
 
 def test_run_in_a_vswitch_still_pending_is_incorrect_vswitch_status(timed):
-    timed.net.vsw_id = add_vswitch(timed.vpc, timed.net, "10.0.7.0/24")   # the clock is not moved: Pending
+    timed.net.vsw_id = add_vswitch(timed.vpc, timed.net, "10.0.7.0/24")  # the clock is not moved: Pending
     err = run_error(timed.ecs, timed.net)
     assert_error(err, "IncorrectVSwitchStatus", 400)
 
@@ -177,7 +203,7 @@ def test_run_with_a_security_group_of_another_vpc_is_a_mismatch(ecs, vpc, net):
 
 
 def test_run_a_type_the_zone_does_not_sell_is_zone_not_supported(ecs, vpc, net):
-    net.vsw_id = add_vswitch(vpc, net, "10.0.5.0/24", zone="cn-hangzhou-k")   # zone k sells no GPU type
+    net.vsw_id = add_vswitch(vpc, net, "10.0.5.0/24", zone="cn-hangzhou-k")  # zone k sells no GPU type
     err = run_error(ecs, net, instance_type="ecs.gn6i-c4g1.xlarge")
     assert_error(err, "InvalidInstanceType.ZoneNotSupported", 403)
 
@@ -217,8 +243,12 @@ def test_malformed_name_pattern_is_custom_malformed(ecs, net):
 
 
 def test_system_disk_smaller_than_the_image_is_refused(ecs, net):
-    err = run_error(ecs, net, image_id="aliyun_3_x64_20G_alibase_20240528.vhd",
-                    system_disk=em.RunInstancesRequestSystemDisk(size=30))
+    err = run_error(
+        ecs,
+        net,
+        image_id="aliyun_3_x64_20G_alibase_20240528.vhd",
+        system_disk=em.RunInstancesRequestSystemDisk(size=30),
+    )
     assert_error(err, "InvalidSystemDiskSize.LessThanImageSize", 404)
 
 
@@ -288,7 +318,7 @@ def test_legacy_sdk_runs_and_describes_instances_with_hmac_sha1(emulator, ecs, n
     from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
     from aliyunsdkecs.request.v20140526.RunInstancesRequest import RunInstancesRequest
 
-    from tests.conftest import credentials_for
+    from tests.helpers import credentials_for
 
     creds = credentials_for(emulator.url)
     client = AcsClient(creds.access_key_id, creds.access_key_secret, REGION)

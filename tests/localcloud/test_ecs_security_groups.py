@@ -1,17 +1,18 @@
 """ECS security groups through the official SDK: create/describe/delete, rules in and out, limits, idempotency."""
+
 from __future__ import annotations
 
 from alibabacloud_ecs20140526 import models as em
 from alibabacloud_vpc20160428 import models as vm
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, assert_error, error_of, make_network
-from tests.localcloud.test_ecs_support import net, run, timed  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_complete, assert_error, error_of, make_network, run
 
 
 def create_group(ecs, vpc_id, **kwargs):
-    return ecs.create_security_group(em.CreateSecurityGroupRequest(region_id=REGION, vpc_id=vpc_id,
-                                                                   **kwargs)).body.security_group_id
+    return ecs.create_security_group(
+        em.CreateSecurityGroupRequest(region_id=REGION, vpc_id=vpc_id, **kwargs)
+    ).body.security_group_id
 
 
 def groups(ecs, **kwargs):
@@ -19,8 +20,9 @@ def groups(ecs, **kwargs):
 
 
 def attribute(ecs, group_id, **kwargs):
-    return ecs.describe_security_group_attribute(em.DescribeSecurityGroupAttributeRequest(
-        region_id=REGION, security_group_id=group_id, **kwargs)).body
+    return ecs.describe_security_group_attribute(
+        em.DescribeSecurityGroupAttributeRequest(region_id=REGION, security_group_id=group_id, **kwargs)
+    ).body
 
 
 def rules(ecs, group_id, **kwargs):
@@ -34,8 +36,11 @@ def ingress(**kwargs):
 
 
 def authorize(ecs, group_id, *permissions, **kwargs):
-    return ecs.authorize_security_group(em.AuthorizeSecurityGroupRequest(
-        region_id=REGION, security_group_id=group_id, permissions=list(permissions) or None, **kwargs))
+    return ecs.authorize_security_group(
+        em.AuthorizeSecurityGroupRequest(
+            region_id=REGION, security_group_id=group_id, permissions=list(permissions) or None, **kwargs
+        )
+    )
 
 
 def authorize_error(ecs, group_id, **fields):
@@ -44,14 +49,23 @@ def authorize_error(ecs, group_id, **fields):
 
 # create / describe ------------------------------------------------------------------------------------
 def test_create_security_group_is_described_with_its_tags(ecs, net):
-    group_id = create_group(ecs, net.vpc_id, security_group_name="db", description="database tier",
-                            tag=[em.CreateSecurityGroupRequestTag(key="stack", value="s1")])
+    group_id = create_group(
+        ecs,
+        net.vpc_id,
+        security_group_name="db",
+        description="database tier",
+        tag=[em.CreateSecurityGroupRequestTag(key="stack", value="s1")],
+    )
     found = groups(ecs, security_group_ids=f'["{group_id}"]').security_groups.security_group
     assert len(found) == 1
-    assert_complete(found[0], allow=("service_id",))   # ServiceID only describes service-managed groups
+    assert_complete(found[0], allow=("service_id",))  # ServiceID only describes service-managed groups
     group = found[0]
     assert (group.security_group_name, group.description, group.vpc_id, group.security_group_type) == (
-        "db", "database tier", net.vpc_id, "normal")
+        "db",
+        "database tier",
+        net.vpc_id,
+        "normal",
+    )
     assert [(t.tag_key, t.tag_value) for t in group.tags.tag] == [("stack", "s1")]
     assert group.creation_time.endswith("Z") and len(group.creation_time) == 20
 
@@ -103,7 +117,7 @@ def test_create_security_group_twice_with_one_token_creates_once(ecs, net, contr
     first = create_group(ecs, net.vpc_id, client_token="sg-token-1", security_group_name="same")
     second = create_group(ecs, net.vpc_id, client_token="sg-token-1", security_group_name="same")
     assert first == second
-    assert groups(ecs).total_count == 2   # the network's group and this one
+    assert groups(ecs).total_count == 2  # the network's group and this one
     err = error_of(create_group, ecs, net.vpc_id, client_token="sg-token-1", security_group_name="other")
     assert_error(err, "IdempotentParameterMismatch", 400)
 
@@ -122,26 +136,39 @@ def test_describe_attribute_of_an_unknown_group_is_not_found(ecs):
 
 # rules --------------------------------------------------------------------------------------------------
 def test_authorize_with_permissions_adds_ingress_rules_as_described(ecs, net):
-    authorize(ecs, net.sg_id, ingress(), ingress(ip_protocol="udp", port_range="53/53", priority="5",
-                                                  policy="drop", description="dns"))
+    authorize(
+        ecs,
+        net.sg_id,
+        ingress(),
+        ingress(ip_protocol="udp", port_range="53/53", priority="5", policy="drop", description="dns"),
+    )
     found = rules(ecs, net.sg_id)
     assert_complete(found[0])
     assert [(r.ip_protocol, r.port_range, r.policy, r.priority, r.direction, r.nic_type) for r in found] == [
-        ("TCP", "80/80", "Accept", "1", "ingress", "intranet"), ("UDP", "53/53", "Drop", "5", "ingress", "intranet")]
+        ("TCP", "80/80", "Accept", "1", "ingress", "intranet"),
+        ("UDP", "53/53", "Drop", "5", "ingress", "intranet"),
+    ]
     assert found[1].description == "dns" and found[0].security_group_rule_id.startswith("sgr-")
 
 
 def test_authorize_with_the_deprecated_flat_parameters_adds_one_rule(ecs, net):
-    ecs.authorize_security_group(em.AuthorizeSecurityGroupRequest(
-        region_id=REGION, security_group_id=net.sg_id, ip_protocol="TCP", port_range="22/22",
-        source_cidr_ip="10.0.0.0/8"))
+    ecs.authorize_security_group(
+        em.AuthorizeSecurityGroupRequest(
+            region_id=REGION,
+            security_group_id=net.sg_id,
+            ip_protocol="TCP",
+            port_range="22/22",
+            source_cidr_ip="10.0.0.0/8",
+        )
+    )
     found = rules(ecs, net.sg_id)
     assert [(r.port_range, r.source_cidr_ip) for r in found] == [("22/22", "10.0.0.0/8")]
 
 
 def test_authorize_mixing_flat_and_permissions_is_refused(ecs, net):
-    err = error_of(authorize, ecs, net.sg_id, ingress(), ip_protocol="TCP", port_range="22/22",
-                   source_cidr_ip="10.0.0.0/8")
+    err = error_of(
+        authorize, ecs, net.sg_id, ingress(), ip_protocol="TCP", port_range="22/22", source_cidr_ip="10.0.0.0/8"
+    )
     assert_error(err, "InvalidParameter.Conflict", 400)
 
 
@@ -153,12 +180,21 @@ def test_authorize_a_duplicate_rule_succeeds_without_a_second_rule(ecs, net):
 
 def test_authorize_egress_is_kept_apart_from_ingress(ecs, net):
     authorize(ecs, net.sg_id, ingress())
-    ecs.authorize_security_group_egress(em.AuthorizeSecurityGroupEgressRequest(
-        region_id=REGION, security_group_id=net.sg_id, permissions=[em.AuthorizeSecurityGroupEgressRequestPermissions(
-            ip_protocol="all", port_range="-1/-1", dest_cidr_ip="0.0.0.0/0")]))
+    ecs.authorize_security_group_egress(
+        em.AuthorizeSecurityGroupEgressRequest(
+            region_id=REGION,
+            security_group_id=net.sg_id,
+            permissions=[
+                em.AuthorizeSecurityGroupEgressRequestPermissions(
+                    ip_protocol="all", port_range="-1/-1", dest_cidr_ip="0.0.0.0/0"
+                )
+            ],
+        )
+    )
     egress = rules(ecs, net.sg_id, direction="egress")
     assert [(r.direction, r.ip_protocol, r.port_range, r.dest_cidr_ip) for r in egress] == [
-        ("egress", "ALL", "-1/-1", "0.0.0.0/0")]
+        ("egress", "ALL", "-1/-1", "0.0.0.0/0")
+    ]
     assert len(rules(ecs, net.sg_id)) == 2
 
 
@@ -230,36 +266,65 @@ def test_authorize_with_one_client_token_applies_once(ecs, net):
 
 def test_revoke_by_permission_removes_the_matching_rule(ecs, net):
     authorize(ecs, net.sg_id, ingress(), ingress(port_range="443/443"))
-    ecs.revoke_security_group(em.RevokeSecurityGroupRequest(
-        region_id=REGION, security_group_id=net.sg_id, permissions=[em.RevokeSecurityGroupRequestPermissions(
-            ip_protocol="TCP", port_range="80/80", source_cidr_ip="0.0.0.0/0")]))
+    ecs.revoke_security_group(
+        em.RevokeSecurityGroupRequest(
+            region_id=REGION,
+            security_group_id=net.sg_id,
+            permissions=[
+                em.RevokeSecurityGroupRequestPermissions(
+                    ip_protocol="TCP", port_range="80/80", source_cidr_ip="0.0.0.0/0"
+                )
+            ],
+        )
+    )
     assert [r.port_range for r in rules(ecs, net.sg_id)] == ["443/443"]
 
 
 def test_revoke_by_rule_id_removes_that_rule(ecs, net):
     authorize(ecs, net.sg_id, ingress(), ingress(port_range="443/443"))
     first = rules(ecs, net.sg_id)[0].security_group_rule_id
-    ecs.revoke_security_group(em.RevokeSecurityGroupRequest(region_id=REGION, security_group_id=net.sg_id,
-                                                            security_group_rule_id=[first]))
+    ecs.revoke_security_group(
+        em.RevokeSecurityGroupRequest(region_id=REGION, security_group_id=net.sg_id, security_group_rule_id=[first])
+    )
     assert [r.port_range for r in rules(ecs, net.sg_id)] == ["443/443"]
 
 
 def test_revoke_a_rule_that_does_not_exist_succeeds_and_removes_nothing(ecs, net):
     authorize(ecs, net.sg_id, ingress())
-    ecs.revoke_security_group(em.RevokeSecurityGroupRequest(
-        region_id=REGION, security_group_id=net.sg_id, permissions=[em.RevokeSecurityGroupRequestPermissions(
-            ip_protocol="TCP", port_range="8080/8080", source_cidr_ip="0.0.0.0/0")]))
+    ecs.revoke_security_group(
+        em.RevokeSecurityGroupRequest(
+            region_id=REGION,
+            security_group_id=net.sg_id,
+            permissions=[
+                em.RevokeSecurityGroupRequestPermissions(
+                    ip_protocol="TCP", port_range="8080/8080", source_cidr_ip="0.0.0.0/0"
+                )
+            ],
+        )
+    )
     assert len(rules(ecs, net.sg_id)) == 1
 
 
 def test_revoke_egress_leaves_ingress_rules(ecs, net):
     authorize(ecs, net.sg_id, ingress(source_cidr_ip="0.0.0.0/0"))
-    ecs.authorize_security_group_egress(em.AuthorizeSecurityGroupEgressRequest(
-        region_id=REGION, security_group_id=net.sg_id, ip_protocol="tcp", port_range="80/80",
-        dest_cidr_ip="0.0.0.0/0"))
-    ecs.revoke_security_group_egress(em.RevokeSecurityGroupEgressRequest(
-        region_id=REGION, security_group_id=net.sg_id, ip_protocol="tcp", port_range="80/80",
-        dest_cidr_ip="0.0.0.0/0"))
+    ecs.authorize_security_group_egress(
+        em.AuthorizeSecurityGroupEgressRequest(
+            region_id=REGION,
+            security_group_id=net.sg_id,
+            ip_protocol="tcp",
+            port_range="80/80",
+            dest_cidr_ip="0.0.0.0/0",
+        )
+    )
+    ecs.revoke_security_group_egress(
+        em.RevokeSecurityGroupEgressRequest(
+            region_id=REGION,
+            security_group_id=net.sg_id,
+            ip_protocol="tcp",
+            port_range="80/80",
+            dest_cidr_ip="0.0.0.0/0",
+        )
+    )
     assert [r.direction for r in rules(ecs, net.sg_id)] == ["ingress"]
 
 
@@ -274,22 +339,25 @@ def test_delete_security_group_removes_it(ecs, net):
 
 def test_delete_security_group_with_instances_is_dependency_violation(ecs, net):
     run(ecs, net)
-    err = error_of(ecs.delete_security_group, em.DeleteSecurityGroupRequest(region_id=REGION,
-                                                                             security_group_id=net.sg_id))
+    err = error_of(
+        ecs.delete_security_group, em.DeleteSecurityGroupRequest(region_id=REGION, security_group_id=net.sg_id)
+    )
     assert_error(err, "DependencyViolation", 403, "instance")
 
 
 def test_delete_security_group_referenced_by_another_is_dependency_violation(ecs, net):
     other = create_group(ecs, net.vpc_id)
     authorize(ecs, other, ingress(source_cidr_ip=None, source_group_id=net.sg_id))
-    err = error_of(ecs.delete_security_group, em.DeleteSecurityGroupRequest(region_id=REGION,
-                                                                             security_group_id=net.sg_id))
+    err = error_of(
+        ecs.delete_security_group, em.DeleteSecurityGroupRequest(region_id=REGION, security_group_id=net.sg_id)
+    )
     assert_error(err, "DependencyViolation", 403, "authorized in another")
 
 
 def test_delete_an_unknown_security_group_is_not_found(ecs):
-    err = error_of(ecs.delete_security_group, em.DeleteSecurityGroupRequest(region_id=REGION,
-                                                                             security_group_id="sg-nothere"))
+    err = error_of(
+        ecs.delete_security_group, em.DeleteSecurityGroupRequest(region_id=REGION, security_group_id="sg-nothere")
+    )
     assert_error(err, "InvalidSecurityGroupId.NotFound", 404)
 
 

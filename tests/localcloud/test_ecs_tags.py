@@ -1,34 +1,45 @@
 """ECS TagResources, UntagResources and ListTagResources through the official SDK."""
+
 from __future__ import annotations
 
 from alibabacloud_ecs20140526 import models as em
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of, tag_rows
-from tests.localcloud.test_ecs_support import create_disk, instance, net, run  # noqa: F401
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, create_disk, error_of, instance, run, tag_rows
 
 
 def tag(ecs, resource_type, ids, pairs):
-    return ecs.tag_resources(em.TagResourcesRequest(
-        region_id=REGION, resource_type=resource_type, resource_id=ids,
-        tag=[em.TagResourcesRequestTag(key=k, value=v) for k, v in pairs]))
+    return ecs.tag_resources(
+        em.TagResourcesRequest(
+            region_id=REGION,
+            resource_type=resource_type,
+            resource_id=ids,
+            tag=[em.TagResourcesRequestTag(key=k, value=v) for k, v in pairs],
+        )
+    )
 
 
 def untag(ecs, resource_type, ids, keys=None, remove_all=None):
-    return ecs.untag_resources(em.UntagResourcesRequest(region_id=REGION, resource_type=resource_type,
-                                                        resource_id=ids, tag_key=keys, all=remove_all))
+    return ecs.untag_resources(
+        em.UntagResourcesRequest(
+            region_id=REGION, resource_type=resource_type, resource_id=ids, tag_key=keys, all=remove_all
+        )
+    )
 
 
 def listing(ecs, resource_type, **kwargs):
-    return ecs.list_tag_resources(em.ListTagResourcesRequest(region_id=REGION, resource_type=resource_type,
-                                                             **kwargs)).body
+    return ecs.list_tag_resources(
+        em.ListTagResourcesRequest(region_id=REGION, resource_type=resource_type, **kwargs)
+    ).body
 
 
 def test_tag_resources_on_an_instance_shows_in_list_and_describe(ecs, net):
     iid = run(ecs, net)[0]
     tag(ecs, "instance", [iid], [("env", "prod"), ("team", "ml")])
     assert tag_rows(listing(ecs, "instance", resource_id=[iid])) == [
-        (iid, "instance", "env", "prod"), (iid, "instance", "team", "ml")]
+        (iid, "instance", "env", "prod"),
+        (iid, "instance", "team", "ml"),
+    ]
     assert [(t.tag_key, t.tag_value) for t in instance(ecs, iid).tags.tag] == [("env", "prod"), ("team", "ml")]
 
 
@@ -36,7 +47,8 @@ def test_tag_resources_overwrites_the_value_of_an_existing_key(ecs, net):
     tag(ecs, "securitygroup", [net.sg_id], [("env", "dev")])
     tag(ecs, "securitygroup", [net.sg_id], [("env", "prod")])
     assert tag_rows(listing(ecs, "securitygroup", resource_id=[net.sg_id])) == [
-        (net.sg_id, "securitygroup", "env", "prod")]
+        (net.sg_id, "securitygroup", "env", "prod")
+    ]
 
 
 def test_tag_resources_on_disks(ecs):
@@ -49,10 +61,17 @@ def test_list_tag_resources_filters_by_tag(ecs, net):
     ids = run(ecs, net, amount=3)
     tag(ecs, "instance", ids[:2], [("stack", "a")])
     tag(ecs, "instance", ids[1:], [("role", "gpu")])
-    assert {p[0] for p in tag_rows(listing(ecs, "instance", tag=[em.ListTagResourcesRequestTag(key="stack")]))} == \
-        set(ids[:2])
-    both = listing(ecs, "instance", tag=[em.ListTagResourcesRequestTag(key="stack", value="a"),
-                                         em.ListTagResourcesRequestTag(key="role", value="gpu")])
+    assert {p[0] for p in tag_rows(listing(ecs, "instance", tag=[em.ListTagResourcesRequestTag(key="stack")]))} == set(
+        ids[:2]
+    )
+    both = listing(
+        ecs,
+        "instance",
+        tag=[
+            em.ListTagResourcesRequestTag(key="stack", value="a"),
+            em.ListTagResourcesRequestTag(key="role", value="gpu"),
+        ],
+    )
     assert {p[0] for p in tag_rows(both)} == {ids[1]}
 
 
@@ -128,8 +147,9 @@ def test_reserved_key_prefix_is_malformed(ecs, net):
 
 def test_list_tag_resources_tag_filter_matches_any_of_the_values(ecs, net):
     ids = run(ecs, net, amount=3)
-    for iid, env in zip(ids, ("dev", "test", "prod")):
+    for iid, env in zip(ids, ("dev", "test", "prod"), strict=False):
         tag(ecs, "instance", [iid], [("env", env)])
-    body = listing(ecs, "instance", tag_filter=[em.ListTagResourcesRequestTagFilter(tag_key="env",
-                                                                                    tag_values=["dev", "prod"])])
+    body = listing(
+        ecs, "instance", tag_filter=[em.ListTagResourcesRequestTagFilter(tag_key="env", tag_values=["dev", "prod"])]
+    )
     assert {p[0] for p in tag_rows(body)} == {ids[0], ids[2]}

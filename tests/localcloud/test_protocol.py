@@ -1,4 +1,5 @@
 """The wire protocol through the real SDKs: both signature schemes, auth errors, routing, error bodies."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
 from localcloud.auth import Verifier
-from tests.conftest import REGION, credentials_for, sdk_config
+from tests.helpers import REGION, credentials_for, sdk_config
 
 
 def describe_vpcs(client):
@@ -125,13 +126,16 @@ def test_access_keys_come_from_the_environment(monkeypatch):
 
 def test_verifier_matches_the_documented_v3_test_vector():
     headers = {
-        "host": "ecs.cn-hangzhou.aliyuncs.com", "x-acs-version": "2014-05-26", "x-acs-action": "RunInstances",
-        "x-acs-date": "2026-01-01T00:00:00Z", "x-acs-signature-nonce": "0123456789abcdef0123456789abcdef",
+        "host": "ecs.cn-hangzhou.aliyuncs.com",
+        "x-acs-version": "2014-05-26",
+        "x-acs-action": "RunInstances",
+        "x-acs-date": "2026-01-01T00:00:00Z",
+        "x-acs-signature-nonce": "0123456789abcdef0123456789abcdef",
         "accept": "application/json",
         "x-acs-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "authorization": "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=accept;host;x-acs-action;"
-                         "x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,"
-                         "Signature=3cd71d28a786a99f8fe44f1a0b7e3f6c752b01a9d2152377df1f8862e02c2eee",
+        "x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,"
+        "Signature=3cd71d28a786a99f8fe44f1a0b7e3f6c752b01a9d2152377df1f8862e02c2eee",
     }
     verifier = Verifier({"testid": "testsecret"})
     import localcloud.auth as auth

@@ -1,6 +1,7 @@
 """Cached answers are byte for byte the answers built afresh: the Describe lists served from the store's
 cache of encoded resources (and spliced into the body) equal, after every kind of change, the same
 request answered with the cache off."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,14 +17,18 @@ from alibabacloud_ecs20140526 import models as em
 from alibabacloud_slb20140515 import models as sm
 
 from localcloud import encoding
-from tests.conftest import REGION, credentials_for
-from tests.localcloud.support import make_network
-from tests.localcloud.test_ecs_support import IMAGE, TYPE
+from tests.helpers import REGION, credentials_for
+from tests.localcloud.helpers import IMAGE, TYPE, make_network
 
 ECS, VPC, SLB = "2014-05-26", "2016-04-28", "2014-05-15"
-VIEWS = [(ECS, "DescribeInstances", {"PageSize": 100}), (ECS, "DescribeDisks", {"MaxResults": 500}),
-         (ECS, "DescribeSecurityGroups", {}), (VPC, "DescribeVpcs", {}), (VPC, "DescribeVSwitches", {}),
-         (SLB, "DescribeLoadBalancers", {})]
+VIEWS = [
+    (ECS, "DescribeInstances", {"PageSize": 100}),
+    (ECS, "DescribeDisks", {"MaxResults": 500}),
+    (ECS, "DescribeSecurityGroups", {}),
+    (VPC, "DescribeVpcs", {}),
+    (VPC, "DescribeVSwitches", {}),
+    (SLB, "DescribeLoadBalancers", {}),
+]
 _REQUEST_ID = re.compile(rb'^\{"RequestId": "[0-9A-F-]+", ')
 
 
@@ -32,18 +37,32 @@ def raw_answer(url: str, version: str, action: str, params: dict) -> bytes:
     host = url.split("://", 1)[1]
     creds = credentials_for(url)
     params = {"RegionId": REGION, **params}
-    headers = {"host": host, "x-acs-action": action, "x-acs-version": version,
-               "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-               "x-acs-signature-nonce": uuid.uuid4().hex, "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
-               "accept": "application/json"}
+    headers = {
+        "host": host,
+        "x-acs-action": action,
+        "x-acs-version": version,
+        "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "x-acs-signature-nonce": uuid.uuid4().hex,
+        "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
+        "accept": "application/json",
+    }
     signed = sorted(headers)
     query = "&".join(f"{k}={quote(str(v), safe='~')}" for k, v in sorted(params.items()))
-    canonical = "\n".join(["POST", "/", query, "".join(f"{h}:{headers[h]}\n" for h in signed), ";".join(signed),
-                           headers["x-acs-content-sha256"]])
+    canonical = "\n".join(
+        [
+            "POST",
+            "/",
+            query,
+            "".join(f"{h}:{headers[h]}\n" for h in signed),
+            ";".join(signed),
+            headers["x-acs-content-sha256"],
+        ]
+    )
     to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
     signature = hmac.new(creds.access_key_secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-    headers["Authorization"] = (f"ACS3-HMAC-SHA256 Credential={creds.access_key_id},"
-                                f"SignedHeaders={';'.join(signed)},Signature={signature}")
+    headers["Authorization"] = (
+        f"ACS3-HMAC-SHA256 Credential={creds.access_key_id}," f"SignedHeaders={';'.join(signed)},Signature={signature}"
+    )
     conn = http.client.HTTPConnection(host, timeout=10)
     try:
         conn.request("POST", "/?" + urlencode(params), body=b"", headers=headers)
@@ -85,14 +104,24 @@ def assert_cached_equals_fresh(emulator) -> dict[str, bytes]:
 @pytest.fixture
 def stack(emulator, ecs, vpc, slb, control):
     net = make_network(ecs, vpc, control)
-    ids = ecs.run_instances(em.RunInstancesRequest(
-        region_id=REGION, image_id=IMAGE, instance_type=TYPE, v_switch_id=net.vsw_id, security_group_id=net.sg_id,
-        amount=3, instance_name="node", tag=[em.RunInstancesRequestTag(key="app", value="web")],
-        data_disk=[em.RunInstancesRequestDataDisk(size=40, category="cloud_ssd", delete_with_instance=False)])
+    ids = ecs.run_instances(
+        em.RunInstancesRequest(
+            region_id=REGION,
+            image_id=IMAGE,
+            instance_type=TYPE,
+            v_switch_id=net.vsw_id,
+            security_group_id=net.sg_id,
+            amount=3,
+            instance_name="node",
+            tag=[em.RunInstancesRequestTag(key="app", value="web")],
+            data_disk=[em.RunInstancesRequestDataDisk(size=40, category="cloud_ssd", delete_with_instance=False)],
+        )
     ).body.instance_id_sets.instance_id_set
-    lb_id = slb.create_load_balancer(sm.CreateLoadBalancerRequest(region_id=REGION, address_type="intranet",
-                                                                  instance_charge_type="PayByCLCU",
-                                                                  v_switch_id=net.vsw_id)).body.load_balancer_id
+    lb_id = slb.create_load_balancer(
+        sm.CreateLoadBalancerRequest(
+            region_id=REGION, address_type="intranet", instance_charge_type="PayByCLCU", v_switch_id=net.vsw_id
+        )
+    ).body.load_balancer_id
     control.advance(60)
     return net, ids, lb_id
 
@@ -102,8 +131,14 @@ def test_cached_answers_equal_fresh_ones_across_create_tag_stop_rename_and_delet
     created = assert_cached_equals_fresh(emulator)
     assert created["DescribeInstances"].count(b'"InstanceId"') == 3
 
-    ecs.tag_resources(em.TagResourcesRequest(region_id=REGION, resource_type="instance", resource_id=ids[:2],
-                                             tag=[em.TagResourcesRequestTag(key="tier", value="gold")]))
+    ecs.tag_resources(
+        em.TagResourcesRequest(
+            region_id=REGION,
+            resource_type="instance",
+            resource_id=ids[:2],
+            tag=[em.TagResourcesRequestTag(key="tier", value="gold")],
+        )
+    )
     tagged = assert_cached_equals_fresh(emulator)
     assert tagged["DescribeInstances"].count(b'"tier"') == 2
 
@@ -120,14 +155,14 @@ def test_cached_answers_equal_fresh_ones_across_create_tag_stop_rename_and_delet
     control.advance(60)
     deleted = assert_cached_equals_fresh(emulator)
     assert deleted["DescribeInstances"].count(b'"InstanceId"') == 2
-    assert deleted["DescribeDisks"].count(b'"Status": "Available"') == 1       # its kept data disk
-    assert deleted["DescribeSecurityGroups"] != renamed["DescribeSecurityGroups"]   # EcsCount 3 -> 2
+    assert deleted["DescribeDisks"].count(b'"Status": "Available"') == 1  # its kept data disk
+    assert deleted["DescribeSecurityGroups"] != renamed["DescribeSecurityGroups"]  # EcsCount 3 -> 2
 
 
 def test_an_answer_depending_on_another_kind_is_rebuilt_when_that_kind_changes(emulator, vpc, control, stack):
     net, _, _ = stack
     before = assert_cached_equals_fresh(emulator)["DescribeVpcs"]
-    from tests.localcloud.support import add_vswitch
+    from tests.localcloud.helpers import add_vswitch
 
     add_vswitch(vpc, net, "10.0.2.0/24", control=control)
     after = assert_cached_equals_fresh(emulator)["DescribeVpcs"]

@@ -1,4 +1,5 @@
 """Local runtime and the emulator's own life: workloads resume on start and never outlive the emulator."""
+
 from __future__ import annotations
 
 import json
@@ -6,15 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 import pytest
 
 import localcloud
 from localcloud.runtime.testing import demo_user_data
 from localcloud.store import Store
-from tests.conftest import Control
-from tests.runtime_support import wait_until
+from tests.helpers import Control, eventually
 
 pytestmark = pytest.mark.timeout(60)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(localcloud.__file__)))
@@ -33,8 +33,10 @@ def seed(data_dir: str, *instance_ids: str) -> None:
     """Leave Running instances in a data dir, as an emulator that was stopped would."""
     store = Store(os.path.join(data_dir, "localcloud.sqlite3"))
     for iid in instance_ids:
-        store.put("instance", {"id": iid, "region": "cn-hangzhou", "status": "Running",
-                               "user_data": demo_user_data(), "tags": {}})
+        store.put(
+            "instance",
+            {"id": iid, "region": "cn-hangzhou", "status": "Running", "user_data": demo_user_data(), "tags": {}},
+        )
     store.commit()
     store.close()
 
@@ -42,11 +44,18 @@ def seed(data_dir: str, *instance_ids: str) -> None:
 def serve(data_dir: str, *extra: str) -> tuple[subprocess.Popen, str]:
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
-    log = open(os.path.join(data_dir, "serve.log"), "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "localcloud", "serve", "--port", "0", "--data-dir", data_dir,
-                             "--instant", *extra], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(os.path.join(data_dir, "serve.log"), "ab") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "localcloud", "serve", "--port", "0", "--data-dir", data_dir, "--instant", *extra],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     state = os.path.join(data_dir, "localcloud.json")
-    url = wait_until(lambda: os.path.exists(state) and json.load(open(state))["url"], "the emulator to listen")
+    url = eventually(
+        lambda: os.path.exists(state) and json.loads(Path(state).read_text())["url"], "the emulator to listen"
+    )
     return proc, url
 
 
@@ -55,8 +64,11 @@ def workloads(url: str) -> list[dict]:
 
 
 def running_pids(url: str, count: int) -> list[int]:
-    return wait_until(lambda: len([w for w in workloads(url) if w["state"] == "running"]) == count
-                      and [w["pid"] for w in workloads(url)], f"{count} workloads")
+    return eventually(
+        lambda: len([w for w in workloads(url) if w["state"] == "running"]) == count
+        and [w["pid"] for w in workloads(url)],
+        f"{count} workloads",
+    )
 
 
 def test_instances_running_at_start_get_their_workloads_back(tmp_path):
@@ -85,7 +97,7 @@ def test_a_sigkilled_emulator_leaves_no_workload_behind(tmp_path):
     pids = running_pids(url, 1)
     proc.kill()
     proc.wait(timeout=10)
-    wait_until(lambda: not [pid for pid in pids if alive(pid)], "the workload to die with the emulator", timeout=5)
+    eventually(lambda: not [pid for pid in pids if alive(pid)], "the workload to die with the emulator", timeout=5)
 
 
 def test_no_runtime_flag_runs_nothing(tmp_path):

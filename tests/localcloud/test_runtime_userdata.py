@@ -1,4 +1,5 @@
 """Local runtime: user data read as cloud-init reads it (encodings, MIME parts, write_files, the manifest)."""
+
 from __future__ import annotations
 
 import base64
@@ -8,6 +9,7 @@ import os
 import stat
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from pathlib import Path
 
 import pytest
 
@@ -45,15 +47,22 @@ def test_a_shell_script_is_not_a_cloud_config():
 
 
 def test_write_files_decodes_gz_b64_appends_and_applies_permissions(tmp_path):
-    doc = {"write_files": [
-        {"path": "/etc/a.txt", "content": b64(gzip.compress(b"zipped")), "encoding": "gz+b64", "permissions": "0600"},
-        {"path": "/etc/b.txt", "content": "one\n", "permissions": 0o640},   # YAML 0640 arrives as an int
-        {"path": "/etc/b.txt", "content": "two\n", "append": True, "permissions": "0640"},
-    ]}
+    doc = {
+        "write_files": [
+            {
+                "path": "/etc/a.txt",
+                "content": b64(gzip.compress(b"zipped")),
+                "encoding": "gz+b64",
+                "permissions": "0600",
+            },
+            {"path": "/etc/b.txt", "content": "one\n", "permissions": 0o640},  # YAML 0640 arrives as an int
+            {"path": "/etc/b.txt", "content": "two\n", "append": True, "permissions": "0640"},
+        ]
+    }
     userdata.write_files(doc, str(tmp_path))
-    assert open(tmp_path / "etc/a.txt", "rb").read() == b"zipped"
+    assert Path(tmp_path / "etc/a.txt").read_bytes() == b"zipped"
     assert stat.S_IMODE(os.stat(tmp_path / "etc/a.txt").st_mode) == 0o600
-    assert open(tmp_path / "etc/b.txt").read() == "one\ntwo\n"
+    assert Path(tmp_path / "etc/b.txt").read_text() == "one\ntwo\n"
     assert stat.S_IMODE(os.stat(tmp_path / "etc/b.txt").st_mode) == 0o640
 
 
@@ -87,4 +96,6 @@ def test_manifest_needs_a_command_and_a_port(tmp_path):
 
 def test_placeholders_expand_and_other_braces_stay():
     values = {"python": "/usr/bin/python3", "host": "127.77.0.1", "port": "8000", "model_dir": "/d", "root": "/r"}
-    assert userdata.expand("{root}/opt/x --bind {host}:{port} {json}", values) == "/r/opt/x --bind 127.77.0.1:8000 {json}"
+    assert (
+        userdata.expand("{root}/opt/x --bind {host}:{port} {json}", values) == "/r/opt/x --bind 127.77.0.1:8000 {json}"
+    )

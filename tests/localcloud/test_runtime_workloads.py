@@ -1,24 +1,24 @@
 """Local runtime: a Running instance runs the workload its user data declares; stop/reboot/delete follow."""
+
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
-import functools
-import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from localcloud.runtime.testing import Stage, demo_user_data
-from tests import runtime_support
-from tests.conftest import Control
-from tests.runtime_support import process_gone
+from tests import helpers
+from tests.helpers import Control, process_gone
 
 pytestmark = pytest.mark.timeout(60)
 
-wait_until = functools.partial(runtime_support.wait_until, timeout=10.0, interval=0.02)
+eventually = functools.partial(helpers.eventually, timeout=10.0, interval=0.02)
 
 
 @pytest.fixture
@@ -44,6 +44,7 @@ def workload(runtime, iid: str) -> dict | None:
 
 def serving(runtime, iid: str) -> dict:
     """Wait until the instance's workload answers on its address; returns its description."""
+
     def answers():
         info = workload(runtime, iid)
         if not info or info["state"] != "running":
@@ -53,7 +54,8 @@ def serving(runtime, iid: str) -> dict:
                 return info if resp.status == 200 else None
         except OSError:
             return None
-    return wait_until(answers, f"{iid}'s workload to answer")
+
+    return eventually(answers, f"{iid}'s workload to answer")
 
 
 def test_running_instance_serves_its_workload_on_its_own_loopback_address(stage, runtime):
@@ -62,8 +64,8 @@ def test_running_instance_serves_its_workload_on_its_own_loopback_address(stage,
     assert info["address"].startswith("127.77.")
     with urllib.request.urlopen(f"http://{info['address']}:8000/", timeout=5) as resp:
         body = json.loads(resp.read())
-    assert body["instance"] == "i-one"           # FLEET_INSTANCE_ID
-    assert body["greeting"] == "bonjour"         # env from the manifest
+    assert body["instance"] == "i-one"  # FLEET_INSTANCE_ID
+    assert body["greeting"] == "bonjour"  # env from the manifest
     assert info["state"] == "running" and info["pid"] > 0 and os.path.exists(info["log_path"])
 
 
@@ -82,15 +84,15 @@ def test_write_files_land_under_the_instance_root_with_their_permissions(stage, 
     assert stat.S_IMODE(os.stat(script).st_mode) == 0o755
     assert stat.S_IMODE(os.stat(manifest).st_mode) == 0o644
     with open(script) as handle:
-        assert "ThreadingHTTPServer" in handle.read()     # b64 content decoded
-    assert json.load(open(manifest))["port"] == 8000
+        assert "ThreadingHTTPServer" in handle.read()  # b64 content decoded
+    assert json.loads(Path(manifest).read_text())["port"] == 8000
 
 
 def test_stopping_the_instance_stops_its_workload(stage, runtime):
     stage.instance("i-stop", demo_user_data())
     pid = serving(runtime, "i-stop")["pid"]
     stage.status("instance", "i-stop", "Stopping", "Stopped")
-    wait_until(lambda: process_gone(pid), "the workload process to end")
+    eventually(lambda: process_gone(pid), "the workload process to end")
     assert workload(runtime, "i-stop")["state"] == "stopped"
 
 
@@ -98,7 +100,7 @@ def test_starting_a_stopped_instance_runs_its_workload_again(stage, runtime):
     stage.instance("i-restart", demo_user_data())
     first = serving(runtime, "i-restart")["pid"]
     stage.status("instance", "i-restart", "Stopping", "Stopped")
-    wait_until(lambda: process_gone(first), "the workload process to end")
+    eventually(lambda: process_gone(first), "the workload process to end")
     stage.status("instance", "i-restart", "Starting", "Running")
     assert serving(runtime, "i-restart")["pid"] != first
 
@@ -106,8 +108,8 @@ def test_starting_a_stopped_instance_runs_its_workload_again(stage, runtime):
 def test_reboot_restarts_the_workload_even_when_both_transitions_fire_at_once(stage, runtime):
     stage.instance("i-reboot", demo_user_data())
     first = serving(runtime, "i-reboot")["pid"]
-    stage.status("instance", "i-reboot", "Starting", "Running")   # RebootInstance in instant mode
-    wait_until(lambda: process_gone(first), "the old process to end")
+    stage.status("instance", "i-reboot", "Starting", "Running")  # RebootInstance in instant mode
+    eventually(lambda: process_gone(first), "the old process to end")
     info = serving(runtime, "i-reboot")
     assert info["pid"] != first and info["boot"] == 1
 
@@ -117,8 +119,8 @@ def test_deleting_the_instance_stops_its_workload_and_removes_its_root(stage, ru
     info = serving(runtime, "i-del")
     stage.status("instance", "i-del", "Stopping", "Stopped")
     stage.release("instance", "i-del")
-    wait_until(lambda: process_gone(info["pid"]), "the workload process to end")
-    wait_until(lambda: not os.path.exists(info["root"]), "the instance directory to go")
+    eventually(lambda: process_gone(info["pid"]), "the workload process to end")
+    eventually(lambda: not os.path.exists(info["root"]), "the instance directory to go")
     assert workload(runtime, "i-del") is None
 
 
@@ -126,10 +128,12 @@ def test_killed_workload_stays_dead_until_the_instance_reboots(stage, runtime, e
     stage.instance("i-crash", demo_user_data())
     info = serving(runtime, "i-crash")
     assert runtime.kill("i-crash", 9)["pid"] == info["pid"]
-    dead = wait_until(lambda: (workload(runtime, "i-crash") or {}).get("state") == "exited" and workload(runtime, "i-crash"),
-                      "the crash to be noticed")
+    dead = eventually(
+        lambda: (workload(runtime, "i-crash") or {}).get("state") == "exited" and workload(runtime, "i-crash"),
+        "the crash to be noticed",
+    )
     assert "exited with code -9" in dead["last_error"]
-    time.sleep(0.6)   # a few reconcile rounds: nothing restarts it
+    helpers.after_passes(runtime)  # a few reconcile rounds: nothing restarts it
     assert workload(runtime, "i-crash")["state"] == "exited"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://{info['address']}:8000/", timeout=2)
@@ -139,7 +143,7 @@ def test_killed_workload_stays_dead_until_the_instance_reboots(stage, runtime, e
 
 def test_instance_without_user_data_runs_nothing_and_says_why(stage, runtime):
     stage.instance("i-empty", None)
-    info = wait_until(lambda: workload(runtime, "i-empty"), "the instance to be seen")
+    info = eventually(lambda: workload(runtime, "i-empty"), "the instance to be seen")
     assert info["state"] == "none" and info["pid"] is None
     assert info["last_error"] == "the instance has no user data"
 
@@ -149,7 +153,7 @@ def test_user_data_without_a_manifest_runs_nothing_and_says_why(stage, runtime):
 
     doc = "#cloud-config\nwrite_files:\n  - path: /etc/motd\n    content: hi\n"
     stage.instance("i-nomanifest", base64.b64encode(doc.encode()).decode())
-    info = wait_until(lambda: workload(runtime, "i-nomanifest"), "the instance to be seen")
+    info = eventually(lambda: workload(runtime, "i-nomanifest"), "the instance to be seen")
     assert info["state"] == "none"
     assert "no /etc/fleet/workload.json" in info["last_error"]
 

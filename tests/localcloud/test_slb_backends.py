@@ -1,4 +1,5 @@
 """SLB backend servers and health through the official SDKs, with instances started by ECS RunInstances."""
+
 from __future__ import annotations
 
 import json
@@ -7,25 +8,10 @@ import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import error_of, make_network
-
-IMAGE = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
-
-
-def network(vpc, ecs, cidr="10.0.0.0/16"):
-    """A VPC with one vSwitch (zone h) and a security group."""
-    return make_network(ecs, vpc, vpc_cidr=cidr, vsw_cidr=cidr.replace("0.0/16", "1.0/24"), zone="cn-hangzhou-h")
-
-
-def run(ecs, net, amount=1) -> list[str]:
-    ids = ecs.run_instances(ecs_models.RunInstancesRequest(
-        region_id=REGION, image_id=IMAGE, instance_type="ecs.g7.large", security_group_id=net.sg_id,
-        v_switch_id=net.vsw_id, amount=amount)).body.instance_id_sets.instance_id_set
-    statuses = {i.status for i in ecs.describe_instances(ecs_models.DescribeInstancesRequest(
-        region_id=REGION, instance_ids=json.dumps(ids))).body.instances.instance}
-    assert statuses == {"Running"}
-    return ids
+from tests.helpers import REGION
+from tests.localcloud.helpers import error_of
+from tests.localcloud.helpers import run_running as run
+from tests.localcloud.helpers import slb_network as network
 
 
 @pytest.fixture
@@ -35,7 +21,9 @@ def net(vpc, ecs):
 
 @pytest.fixture
 def lb_id(slb, net):
-    body = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU", v_switch_id=net.vsw_id)).body
+    body = slb.create_load_balancer(
+        m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU", v_switch_id=net.vsw_id)
+    ).body
     return body.load_balancer_id
 
 
@@ -54,8 +42,10 @@ def attached(slb, lb_id):
 
 def health(slb, lb_id, port=None):
     body = slb.describe_health_status(m.DescribeHealthStatusRequest(load_balancer_id=lb_id, listener_port=port)).body
-    return [(b.server_id, b.listener_port, b.port, b.protocol, b.server_health_status)
-            for b in body.backend_servers.backend_server]
+    return [
+        (b.server_id, b.listener_port, b.port, b.protocol, b.server_health_status)
+        for b in body.backend_servers.backend_server
+    ]
 
 
 def test_add_backend_servers_echoes_the_full_list_with_string_weights(slb, ecs, net, lb_id):
@@ -63,8 +53,10 @@ def test_add_backend_servers_echoes_the_full_list_with_string_weights(slb, ecs, 
     add(slb, lb_id, servers((a, 50)))
     body = add(slb, lb_id, servers((b, 100)))
     assert body.load_balancer_id == lb_id
-    assert [(s.server_id, s.weight, s.type) for s in body.backend_servers.backend_server] == \
-        [(a, "50", "ecs"), (b, "100", "ecs")]
+    assert [(s.server_id, s.weight, s.type) for s in body.backend_servers.backend_server] == [
+        (a, "50", "ecs"),
+        (b, "100", "ecs"),
+    ]
     assert attached(slb, lb_id) == {a: 50, b: 100}
 
 
@@ -128,7 +120,7 @@ def test_an_unknown_instance_is_404_and_nothing_is_added(slb, ecs, net, lb_id):
 def test_a_stopped_instance_cannot_be_added(slb, ecs, net, lb_id):
     (a,) = run(ecs, net)
     ecs.stop_instance(ecs_models.StopInstanceRequest(instance_id=a))
-    ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION))   # lets Stopping finish
+    ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION))  # lets Stopping finish
     err = error_of(add, slb, lb_id, servers((a, 100)))
     assert (err.code, err.status_code) == ("ObtainIpFail", 400)
 
@@ -141,7 +133,9 @@ def test_an_instance_of_another_vpc_cannot_back_a_vpc_load_balancer(slb, ecs, vp
 
 
 def test_an_internet_load_balancer_takes_servers_of_one_vpc(slb, ecs, vpc, net):
-    lb_id = slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")).body.load_balancer_id
+    lb_id = slb.create_load_balancer(
+        m.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU")
+    ).body.load_balancer_id
     (a,) = run(ecs, net)
     (b,) = run(ecs, network(vpc, ecs, "10.1.0.0/16"))
     add(slb, lb_id, servers((a, 100)))
@@ -157,8 +151,11 @@ def test_backends_of_an_unknown_load_balancer_is_404(slb):
 def test_remove_backend_servers_echoes_the_rest_with_integer_weights(slb, ecs, net, lb_id):
     a, b = run(ecs, net, 2)
     add(slb, lb_id, servers((a, 50), (b, 60)))
-    body = slb.remove_backend_servers(m.RemoveBackendServersRequest(
-        load_balancer_id=lb_id, backend_servers=json.dumps([{"ServerId": a}, {"ServerId": "i-never-added"}]))).body
+    body = slb.remove_backend_servers(
+        m.RemoveBackendServersRequest(
+            load_balancer_id=lb_id, backend_servers=json.dumps([{"ServerId": a}, {"ServerId": "i-never-added"}])
+        )
+    ).body
     assert [(s.server_id, s.weight) for s in body.backend_servers.backend_server] == [(b, 60)]
     assert attached(slb, lb_id) == {b: 60}
 
@@ -171,15 +168,17 @@ def test_remove_backend_servers_needs_the_list(slb, lb_id):
 def test_set_backend_servers_changes_weights_of_attached_servers(slb, ecs, net, lb_id):
     a, b = run(ecs, net, 2)
     add(slb, lb_id, servers((a, 50), (b, 60)))
-    body = slb.set_backend_servers(m.SetBackendServersRequest(load_balancer_id=lb_id,
-                                                              backend_servers=servers((a, 5)))).body
+    body = slb.set_backend_servers(
+        m.SetBackendServersRequest(load_balancer_id=lb_id, backend_servers=servers((a, 5)))
+    ).body
     assert [(s.server_id, s.weight) for s in body.backend_servers.backend_server] == [(a, "5"), (b, "60")]
 
 
 def test_set_backend_servers_on_a_server_not_attached_is_invalid(slb, ecs, net, lb_id):
     (a,) = run(ecs, net)
-    err = error_of(slb.set_backend_servers, m.SetBackendServersRequest(load_balancer_id=lb_id,
-                                                                       backend_servers=servers((a, 5))))
+    err = error_of(
+        slb.set_backend_servers, m.SetBackendServersRequest(load_balancer_id=lb_id, backend_servers=servers((a, 5)))
+    )
     assert (err.code, err.status_code) == ("InvalidParameter", 400)
 
 
@@ -187,13 +186,16 @@ def test_a_released_instance_leaves_the_backend_list(slb, ecs, net, lb_id):
     a, b = run(ecs, net, 2)
     add(slb, lb_id, servers((a, 50), (b, 60)))
     ecs.delete_instance(ecs_models.DeleteInstanceRequest(instance_id=a, force=True))
-    ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION))   # the release completes
+    ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION))  # the release completes
     assert attached(slb, lb_id) == {b: 60}
 
 
 def http_listener(slb, lb_id, port=80, health_check="on"):
-    slb.create_load_balancer_httplistener(m.CreateLoadBalancerHTTPListenerRequest(
-        load_balancer_id=lb_id, listener_port=port, backend_server_port=8080, health_check=health_check))
+    slb.create_load_balancer_httplistener(
+        m.CreateLoadBalancerHTTPListenerRequest(
+            load_balancer_id=lb_id, listener_port=port, backend_server_port=8080, health_check=health_check
+        )
+    )
 
 
 def test_health_is_unavailable_while_the_listener_is_stopped(slb, ecs, net, lb_id):

@@ -1,12 +1,13 @@
 """CLB billing through the official SDK: pay-by-specification is no longer sold, pay-by-LCU is reported
 truthfully, and an old pay-by-specification instance can be converted (ModifyLoadBalancerInstanceChargeType)."""
+
 from __future__ import annotations
 
 import pytest
 from alibabacloud_slb20140515 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_error, error_of
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_error, error_of
 
 
 def create(slb, **kw):
@@ -23,13 +24,20 @@ def listed(slb, lb_id):
 
 
 def modify(slb, lb_id, **kw):
-    return slb.modify_load_balancer_instance_charge_type(m.ModifyLoadBalancerInstanceChargeTypeRequest(
-        region_id=REGION, load_balancer_id=lb_id, **kw))
+    return slb.modify_load_balancer_instance_charge_type(
+        m.ModifyLoadBalancerInstanceChargeTypeRequest(region_id=REGION, load_balancer_id=lb_id, **kw)
+    )
 
 
-@pytest.mark.parametrize("kw", [{}, {"instance_charge_type": "PayBySpec"},
-                                {"instance_charge_type": "PayBySpec", "load_balancer_spec": "slb.s1.small"},
-                                {"load_balancer_spec": "slb.s2.small"}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"instance_charge_type": "PayBySpec"},
+        {"instance_charge_type": "PayBySpec", "load_balancer_spec": "slb.s1.small"},
+        {"load_balancer_spec": "slb.s2.small"},
+    ],
+)
 def test_a_new_pay_by_spec_load_balancer_is_refused_naming_the_reason(slb, control, kw):
     err = error_of(create, slb, **kw)
     assert_error(err, "Operation.NotAllowed", 400, "no longer available for purchase")
@@ -51,7 +59,10 @@ def test_a_pay_by_lcu_load_balancer_reports_its_charge_type_in_both_describes(sl
     lb_id = create(slb, instance_charge_type="PayByCLCU").load_balancer_id
     for body in (attribute(slb, lb_id), listed(slb, lb_id)):
         assert (body.instance_charge_type, body.load_balancer_spec, body.internet_charge_type) == (
-            "PayByCLCU", "slb.lcu.elastic", "paybytraffic")
+            "PayByCLCU",
+            "slb.lcu.elastic",
+            "paybytraffic",
+        )
 
 
 def test_a_legacy_pay_by_spec_load_balancer_reads_as_such(slb, control):
@@ -67,22 +78,32 @@ def test_modify_instance_charge_type_converts_a_legacy_load_balancer_to_pay_by_l
     modify(slb, lb_id, instance_charge_type="PayByCLCU", internet_charge_type="paybytraffic")
     body = attribute(slb, lb_id)
     assert (body.instance_charge_type, body.load_balancer_spec, body.load_balancer_status) == (
-        "PayByCLCU", "slb.lcu.elastic", "active")
-    modify(slb, lb_id, instance_charge_type="PayByCLCU")        # already pay-by-LCU: nothing to change
+        "PayByCLCU",
+        "slb.lcu.elastic",
+        "active",
+    )
+    modify(slb, lb_id, instance_charge_type="PayByCLCU")  # already pay-by-LCU: nothing to change
     assert attribute(slb, lb_id).instance_charge_type == "PayByCLCU"
 
 
 def test_modify_back_to_pay_by_spec_is_refused(slb):
     lb_id = create(slb, instance_charge_type="PayByCLCU").load_balancer_id
-    assert_error(error_of(modify, slb, lb_id, instance_charge_type="PayBySpec"), "Operation.NotAllowed", 400,
-                 "cannot be changed from pay-by-LCU to pay-by-specification")
+    assert_error(
+        error_of(modify, slb, lb_id, instance_charge_type="PayBySpec"),
+        "Operation.NotAllowed",
+        400,
+        "cannot be changed from pay-by-LCU to pay-by-specification",
+    )
 
 
-@pytest.mark.parametrize("kw, code, status", [
-    ({}, "MissingParameter", 400),
-    ({"instance_charge_type": "PayByWhatever"}, "InvalidParameter", 400),
-    ({"instance_charge_type": "PayByCLCU", "internet_charge_type": "paybybandwidth"}, "InvalidParameter", 400),
-])
+@pytest.mark.parametrize(
+    "kw, code, status",
+    [
+        ({}, "MissingParameter", 400),
+        ({"instance_charge_type": "PayByWhatever"}, "InvalidParameter", 400),
+        ({"instance_charge_type": "PayByCLCU", "internet_charge_type": "paybybandwidth"}, "InvalidParameter", 400),
+    ],
+)
 def test_modify_instance_charge_type_checks_its_parameters(slb, kw, code, status):
     lb_id = create(slb, instance_charge_type="PayByCLCU").load_balancer_id
     err = error_of(modify, slb, lb_id, **kw)

@@ -1,4 +1,5 @@
 """SLB 2014-05-15 instance actions through the official SDK: create, describe, delete, status, protection."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -7,20 +8,23 @@ import pytest
 from alibabacloud_slb20140515 import models as m
 from alibabacloud_vpc20160428 import models as vpc_models
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, error_of
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_complete, error_of
 
 
 @pytest.fixture
 def vswitch(vpc):
     vpc_id = vpc.create_vpc(vpc_models.CreateVpcRequest(region_id=REGION, cidr_block="10.0.0.0/16")).body.vpc_id
-    vsw_id = vpc.create_vswitch(vpc_models.CreateVSwitchRequest(vpc_id=vpc_id, zone_id="cn-hangzhou-i",
-                                                                cidr_block="10.0.1.0/24")).body.v_switch_id
+    vsw_id = vpc.create_vswitch(
+        vpc_models.CreateVSwitchRequest(vpc_id=vpc_id, zone_id="cn-hangzhou-i", cidr_block="10.0.1.0/24")
+    ).body.v_switch_id
     return vpc_id, vsw_id
 
 
 def create(slb, **kw):
-    return slb.create_load_balancer(m.CreateLoadBalancerRequest(region_id=REGION, **{"instance_charge_type": "PayByCLCU", **kw})).body
+    return slb.create_load_balancer(
+        m.CreateLoadBalancerRequest(region_id=REGION, **{"instance_charge_type": "PayByCLCU", **kw})
+    ).body
 
 
 def attribute(slb, lb_id):
@@ -48,8 +52,12 @@ def test_create_in_a_vswitch_defaults_to_intranet_in_that_vpc(slb, vswitch):
 
 
 def test_describe_load_balancer_attribute_fills_every_field(slb):
-    lb_id = create(slb, load_balancer_name="web", tag=[m.CreateLoadBalancerRequestTag(key="stack", value="s1")],
-                   delete_protection="on").load_balancer_id
+    lb_id = create(
+        slb,
+        load_balancer_name="web",
+        tag=[m.CreateLoadBalancerRequestTag(key="stack", value="s1")],
+        delete_protection="on",
+    ).load_balancer_id
     body = attribute(slb, lb_id)
     assert_complete(body)
     assert (body.load_balancer_status, body.delete_protection, body.address_type) == ("active", "on", "internet")
@@ -98,11 +106,17 @@ def test_create_with_an_address_outside_the_vswitch_is_refused(slb, vswitch):
     assert err.data["Message"] == "Illegal parameter. The IP address is not in subnet."
 
 
-@pytest.mark.parametrize("kw", [{"load_balancer_spec": "slb.s9.huge"}, {"address_type": "public"},
-                                {"load_balancer_name": "n" * 81}, {"bandwidth": 5121},
-                                {"internet_charge_type": "PayByTraffic"}, {"master_zone_id": "cn-beijing-h"}])
-
-
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"load_balancer_spec": "slb.s9.huge"},
+        {"address_type": "public"},
+        {"load_balancer_name": "n" * 81},
+        {"bandwidth": 5121},
+        {"internet_charge_type": "PayByTraffic"},
+        {"master_zone_id": "cn-beijing-h"},
+    ],
+)
 def test_create_with_an_invalid_parameter_is_invalid_parameter(slb, kw):
     err = error_of(create, slb, **kw)
     assert (err.code, err.status_code) == ("InvalidParameter", 400)
@@ -161,8 +175,11 @@ def test_describe_attribute_of_an_unknown_load_balancer_is_404(slb):
 
 def test_delete_load_balancer_removes_it_with_its_listeners(slb, emulator):
     lb_id = create(slb).load_balancer_id
-    slb.create_load_balancer_tcplistener(m.CreateLoadBalancerTCPListenerRequest(
-        load_balancer_id=lb_id, listener_port=80, backend_server_port=80, bandwidth=-1))
+    slb.create_load_balancer_tcplistener(
+        m.CreateLoadBalancerTCPListenerRequest(
+            load_balancer_id=lb_id, listener_port=80, backend_server_port=80, bandwidth=-1
+        )
+    )
     slb.delete_load_balancer(m.DeleteLoadBalancerRequest(load_balancer_id=lb_id))
     assert describe(slb).total_count == 0
     assert error_of(attribute, slb, lb_id).code == "InvalidLoadBalancerId.NotFound"
@@ -184,34 +201,43 @@ def test_delete_a_protected_load_balancer_is_refused(slb):
 
 def test_turning_protection_off_allows_the_delete(slb):
     lb_id = create(slb).load_balancer_id
-    slb.set_load_balancer_delete_protection(m.SetLoadBalancerDeleteProtectionRequest(
-        region_id=REGION, load_balancer_id=lb_id, delete_protection="on"))
+    slb.set_load_balancer_delete_protection(
+        m.SetLoadBalancerDeleteProtectionRequest(region_id=REGION, load_balancer_id=lb_id, delete_protection="on")
+    )
     assert attribute(slb, lb_id).delete_protection == "on"
-    slb.set_load_balancer_delete_protection(m.SetLoadBalancerDeleteProtectionRequest(
-        region_id=REGION, load_balancer_id=lb_id, delete_protection="off"))
+    slb.set_load_balancer_delete_protection(
+        m.SetLoadBalancerDeleteProtectionRequest(region_id=REGION, load_balancer_id=lb_id, delete_protection="off")
+    )
     slb.delete_load_balancer(m.DeleteLoadBalancerRequest(load_balancer_id=lb_id))
     assert describe(slb).total_count == 0
 
 
 def test_set_delete_protection_needs_a_region_and_a_valid_value(slb):
     lb_id = create(slb).load_balancer_id
-    err = error_of(slb.set_load_balancer_delete_protection,
-                   m.SetLoadBalancerDeleteProtectionRequest(load_balancer_id=lb_id, delete_protection="on"))
+    err = error_of(
+        slb.set_load_balancer_delete_protection,
+        m.SetLoadBalancerDeleteProtectionRequest(load_balancer_id=lb_id, delete_protection="on"),
+    )
     assert (err.code, err.status_code) == ("MissingParameter", 400)
-    err = error_of(slb.set_load_balancer_delete_protection, m.SetLoadBalancerDeleteProtectionRequest(
-        region_id=REGION, load_balancer_id=lb_id, delete_protection="yes"))
+    err = error_of(
+        slb.set_load_balancer_delete_protection,
+        m.SetLoadBalancerDeleteProtectionRequest(region_id=REGION, load_balancer_id=lb_id, delete_protection="yes"),
+    )
     assert (err.code, err.status_code) == ("InvalidParameter", 400)
 
 
 def test_set_load_balancer_status_toggles_active_and_inactive(slb):
     lb_id = create(slb).load_balancer_id
-    slb.set_load_balancer_status(m.SetLoadBalancerStatusRequest(load_balancer_id=lb_id,
-                                                                load_balancer_status="inactive"))
+    slb.set_load_balancer_status(
+        m.SetLoadBalancerStatusRequest(load_balancer_id=lb_id, load_balancer_status="inactive")
+    )
     assert attribute(slb, lb_id).load_balancer_status == "inactive"
     slb.set_load_balancer_status(m.SetLoadBalancerStatusRequest(load_balancer_id=lb_id, load_balancer_status="active"))
     assert attribute(slb, lb_id).load_balancer_status == "active"
-    err = error_of(slb.set_load_balancer_status, m.SetLoadBalancerStatusRequest(load_balancer_id=lb_id,
-                                                                                load_balancer_status="locked"))
+    err = error_of(
+        slb.set_load_balancer_status,
+        m.SetLoadBalancerStatusRequest(load_balancer_id=lb_id, load_balancer_status="locked"),
+    )
     assert (err.code, err.status_code) == ("InvalidParameter", 400)
 
 
@@ -225,6 +251,8 @@ def test_set_load_balancer_name_renames_it(slb):
 
 def test_delete_protection_of_a_subscription_instance_is_unsupported(slb):
     lb_id = create(slb, pay_type="PrePay").load_balancer_id
-    err = error_of(slb.set_load_balancer_delete_protection, m.SetLoadBalancerDeleteProtectionRequest(
-        region_id=REGION, load_balancer_id=lb_id, delete_protection="on"))
+    err = error_of(
+        slb.set_load_balancer_delete_protection,
+        m.SetLoadBalancerDeleteProtectionRequest(region_id=REGION, load_balancer_id=lb_id, delete_protection="on"),
+    )
     assert (err.code, err.status_code) == ("OperationUnsupported.DeleteProtectionForPrePayInstance", 400)

@@ -1,6 +1,7 @@
 """Third-party clients read localcloud's answers: footmark (the Python library behind the Ansible alicloud
 collection, on the legacy HMAC-SHA1 SDK) describes every resource a stack has, and answers keep the field
 order of the documented sample answers, which footmark depends on."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,8 @@ from alibabacloud_slb20140515 import models as sm
 from localcloud.ecs.responses import answer_order
 from localcloud.slb import answer_order as slb_order
 from localcloud.vpc import answer_order as vpc_order
-from tests.conftest import REGION, sdk_config
-from tests.localcloud.test_ecs_support import create_disk, net, run  # noqa: F401
+from tests.helpers import REGION, sdk_config
+from tests.localcloud.helpers import create_disk, run
 
 
 @pytest.fixture
@@ -26,20 +27,24 @@ def legacy(emulator):
     for product in ("ecs", "vpc", "slb"):
         resolver.put_endpoint_entry(REGION, product, host)
     cfg = sdk_config(emulator.url)
-    yield {"acs_access_key_id": cfg.access_key_id, "acs_secret_access_key": cfg.access_key_secret,
-           "region": REGION}
+    yield {"acs_access_key_id": cfg.access_key_id, "acs_secret_access_key": cfg.access_key_secret, "region": REGION}
     resolver.reset()
 
 
 @pytest.fixture
-def stack(ecs, slb, net):  # noqa: F811
+def stack(ecs, slb, net):
     instance_id = run(ecs, net)[0]
     disk_id = create_disk(ecs, zone=net.zone)
-    lb_id = slb.create_load_balancer(sm.CreateLoadBalancerRequest(
-        region_id=REGION, v_switch_id=net.vsw_id, address_type="intranet",
-        instance_charge_type="PayByCLCU")).body.load_balancer_id
-    slb.create_load_balancer_httplistener(sm.CreateLoadBalancerHTTPListenerRequest(
-        load_balancer_id=lb_id, listener_port=80, backend_server_port=8080, bandwidth=-1, health_check="on"))
+    lb_id = slb.create_load_balancer(
+        sm.CreateLoadBalancerRequest(
+            region_id=REGION, v_switch_id=net.vsw_id, address_type="intranet", instance_charge_type="PayByCLCU"
+        )
+    ).body.load_balancer_id
+    slb.create_load_balancer_httplistener(
+        sm.CreateLoadBalancerHTTPListenerRequest(
+            load_balancer_id=lb_id, listener_port=80, backend_server_port=8080, bandwidth=-1, health_check="on"
+        )
+    )
     return {"net": net, "instance": instance_id, "disk": disk_id, "lb": lb_id}
 
 
@@ -114,10 +119,15 @@ def test_footmark_modifies_vpc_group_and_disk_attributes(legacy, stack, ecs, vpc
     conn = ECSConnection(**legacy)
     assert conn.modify_security_group_attribute(security_group_id=stack["net"].sg_id, security_group_name="web-2")
     assert conn.modify_disk_attribute(disk_id=stack["disk"], disk_name="model-data")
-    assert vpc.describe_vpc_attribute(vm.DescribeVpcAttributeRequest(
-        region_id=REGION, vpc_id=stack["net"].vpc_id)).body.vpc_name == "fleet-renamed"
-    group = ecs.describe_security_group_attribute(em.DescribeSecurityGroupAttributeRequest(
-        region_id=REGION, security_group_id=stack["net"].sg_id)).body
+    assert (
+        vpc.describe_vpc_attribute(
+            vm.DescribeVpcAttributeRequest(region_id=REGION, vpc_id=stack["net"].vpc_id)
+        ).body.vpc_name
+        == "fleet-renamed"
+    )
+    group = ecs.describe_security_group_attribute(
+        em.DescribeSecurityGroupAttributeRequest(region_id=REGION, security_group_id=stack["net"].sg_id)
+    ).body
     assert group.security_group_name == "web-2"
     disks = ecs.describe_disks(em.DescribeDisksRequest(region_id=REGION, disk_ids=json.dumps([stack["disk"]])))
     assert disks.body.disks.disk[0].disk_name == "model-data"
@@ -151,16 +161,19 @@ def _in_sample_order(obj: dict, order: tuple[str, ...]) -> None:
     """The keys the documented sample names come first, in the sample's order."""
     keys = list(obj)
     named = [k for k in order if k in obj]
-    assert keys[:len(named)] == named, keys
+    assert keys[: len(named)] == named, keys
 
 
-@pytest.mark.parametrize("version, action, path, order", [
-    ("2014-05-26", "DescribeDisks", ("Disks", "Disk"), answer_order.DISK),
-    ("2014-05-26", "DescribeSecurityGroups", ("SecurityGroups", "SecurityGroup"), answer_order.SECURITY_GROUP),
-    ("2016-04-28", "DescribeVpcs", ("Vpcs", "Vpc"), vpc_order.VPC),
-    ("2016-04-28", "DescribeVSwitches", ("VSwitches", "VSwitch"), vpc_order.VSWITCH),
-    ("2014-05-15", "DescribeLoadBalancers", ("LoadBalancers", "LoadBalancer"), slb_order.LOAD_BALANCER),
-])
+@pytest.mark.parametrize(
+    "version, action, path, order",
+    [
+        ("2014-05-26", "DescribeDisks", ("Disks", "Disk"), answer_order.DISK),
+        ("2014-05-26", "DescribeSecurityGroups", ("SecurityGroups", "SecurityGroup"), answer_order.SECURITY_GROUP),
+        ("2016-04-28", "DescribeVpcs", ("Vpcs", "Vpc"), vpc_order.VPC),
+        ("2016-04-28", "DescribeVSwitches", ("VSwitches", "VSwitch"), vpc_order.VSWITCH),
+        ("2014-05-15", "DescribeLoadBalancers", ("LoadBalancers", "LoadBalancer"), slb_order.LOAD_BALANCER),
+    ],
+)
 def test_describe_lists_keep_the_documented_field_order(legacy, stack, version, action, path, order):
     body = _raw(legacy, version, action)
     items = body[path[0]][path[1]]
@@ -170,13 +183,17 @@ def test_describe_lists_keep_the_documented_field_order(legacy, stack, version, 
 
 
 def test_load_balancer_listener_and_health_answers_keep_the_documented_field_order(legacy, stack, slb):
-    slb.add_backend_servers(sm.AddBackendServersRequest(
-        load_balancer_id=stack["lb"], backend_servers=json.dumps([{"ServerId": stack["instance"], "Weight": "100"}])))
+    slb.add_backend_servers(
+        sm.AddBackendServersRequest(
+            load_balancer_id=stack["lb"], backend_servers=json.dumps([{"ServerId": stack["instance"], "Weight": "100"}])
+        )
+    )
     attribute = _raw(legacy, "2014-05-15", "DescribeLoadBalancerAttribute", LoadBalancerId=stack["lb"])
     _in_sample_order({k: v for k, v in attribute.items() if k != "RequestId"}, slb_order.LOAD_BALANCER_ATTRIBUTE)
     assert list(attribute["BackendServers"]["BackendServer"][0])[:4] == ["Type", "Description", "ServerId", "Weight"]
-    listener = _raw(legacy, "2014-05-15", "DescribeLoadBalancerHTTPListenerAttribute", LoadBalancerId=stack["lb"],
-                    ListenerPort="80")
+    listener = _raw(
+        legacy, "2014-05-15", "DescribeLoadBalancerHTTPListenerAttribute", LoadBalancerId=stack["lb"], ListenerPort="80"
+    )
     _in_sample_order({k: v for k, v in listener.items() if k != "RequestId"}, slb_order.HTTP_LISTENER)
     health = _raw(legacy, "2014-05-15", "DescribeHealthStatus", LoadBalancerId=stack["lb"])
     row = health["BackendServers"]["BackendServer"][0]
@@ -184,10 +201,17 @@ def test_load_balancer_listener_and_health_answers_keep_the_documented_field_ord
 
 
 def test_describe_security_group_attribute_keeps_the_documented_field_order(legacy, stack, ecs):
-    ecs.authorize_security_group(em.AuthorizeSecurityGroupRequest(
-        region_id=REGION, security_group_id=stack["net"].sg_id, ip_protocol="TCP", port_range="80/80",
-        source_cidr_ip="0.0.0.0/0"))
+    ecs.authorize_security_group(
+        em.AuthorizeSecurityGroupRequest(
+            region_id=REGION,
+            security_group_id=stack["net"].sg_id,
+            ip_protocol="TCP",
+            port_range="80/80",
+            source_cidr_ip="0.0.0.0/0",
+        )
+    )
     body = _raw(legacy, "2014-05-26", "DescribeSecurityGroupAttribute", SecurityGroupId=stack["net"].sg_id)
-    _in_sample_order({k: v for k, v in body.items() if k not in ("RequestId", "NextToken")},
-                     answer_order.SECURITY_GROUP_ATTRIBUTE)
+    _in_sample_order(
+        {k: v for k, v in body.items() if k not in ("RequestId", "NextToken")}, answer_order.SECURITY_GROUP_ATTRIBUTE
+    )
     _in_sample_order(body["Permissions"]["Permission"][0], answer_order.PERMISSION)

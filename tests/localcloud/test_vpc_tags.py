@@ -1,11 +1,12 @@
 """VPC-family tags through the official SDK: TagResources, UnTagResources, ListTagResources."""
+
 from __future__ import annotations
 
 import pytest
 from alibabacloud_vpc20160428 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import error_of, tag_rows
+from tests.helpers import REGION
+from tests.localcloud.helpers import error_of, tag_rows
 
 
 @pytest.fixture
@@ -14,15 +15,26 @@ def vpc_id(vpc):
 
 
 def tag(vpc, ids, pairs, rtype="VPC"):
-    return vpc.tag_resources(m.TagResourcesRequest(
-        region_id=REGION, resource_type=rtype, resource_id=list(ids),
-        tag=[m.TagResourcesRequestTag(key=k, value=v) for k, v in pairs]))
+    return vpc.tag_resources(
+        m.TagResourcesRequest(
+            region_id=REGION,
+            resource_type=rtype,
+            resource_id=list(ids),
+            tag=[m.TagResourcesRequestTag(key=k, value=v) for k, v in pairs],
+        )
+    )
 
 
 def listed(vpc, rtype="VPC", ids=None, filters=None, **kw):
-    return vpc.list_tag_resources(m.ListTagResourcesRequest(
-        region_id=REGION, resource_type=rtype, resource_id=ids,
-        tag=[m.ListTagResourcesRequestTag(key=k, value=v) for k, v in (filters or [])] or None, **kw)).body
+    return vpc.list_tag_resources(
+        m.ListTagResourcesRequest(
+            region_id=REGION,
+            resource_type=rtype,
+            resource_id=ids,
+            tag=[m.ListTagResourcesRequestTag(key=k, value=v) for k, v in (filters or [])] or None,
+            **kw,
+        )
+    ).body
 
 
 def vpc_tags(vpc, vpc_id):
@@ -44,8 +56,9 @@ def test_tag_resources_overwrites_the_value_of_an_existing_key(vpc, vpc_id):
 
 
 def test_resource_type_is_case_insensitive_and_covers_vswitches(vpc, vpc_id):
-    vsw_id = vpc.create_vswitch(m.CreateVSwitchRequest(vpc_id=vpc_id, zone_id="cn-hangzhou-h",
-                                                       cidr_block="10.0.1.0/24")).body.v_switch_id
+    vsw_id = vpc.create_vswitch(
+        m.CreateVSwitchRequest(vpc_id=vpc_id, zone_id="cn-hangzhou-h", cidr_block="10.0.1.0/24")
+    ).body.v_switch_id
     tag(vpc, [vsw_id], [("tier", "web")], rtype="vswitch")
     assert tag_rows(listed(vpc, "VSwitch", ids=[vsw_id])) == [(vsw_id, "VSWITCH", "tier", "web")]
     body = vpc.describe_vswitch_attributes(m.DescribeVSwitchAttributesRequest(v_switch_id=vsw_id)).body
@@ -65,8 +78,10 @@ def test_more_than_20_tags_in_one_call_is_size_limit_exceeded(vpc, vpc_id):
 
 
 def test_create_vpc_with_21_tags_is_refused(vpc):
-    err = error_of(vpc.create_vpc, m.CreateVpcRequest(
-        region_id=REGION, tag=[m.CreateVpcRequestTag(key=f"k{i}", value="v") for i in range(21)]))
+    err = error_of(
+        vpc.create_vpc,
+        m.CreateVpcRequest(region_id=REGION, tag=[m.CreateVpcRequestTag(key=f"k{i}", value="v") for i in range(21)]),
+    )
     assert (err.code, err.status_code) == ("SizeLimitExceeded.TagNum", 400)
 
 
@@ -100,15 +115,15 @@ def test_an_unknown_resource_type_is_invalid_parameter(vpc, vpc_id):
 
 def test_untag_resources_removes_the_named_keys(vpc, vpc_id):
     tag(vpc, [vpc_id], [("a", "1"), ("b", "2")])
-    vpc.un_tag_resources(m.UnTagResourcesRequest(region_id=REGION, resource_type="VPC", resource_id=[vpc_id],
-                                                 tag_key=["a", "missing"]))
+    vpc.un_tag_resources(
+        m.UnTagResourcesRequest(region_id=REGION, resource_type="VPC", resource_id=[vpc_id], tag_key=["a", "missing"])
+    )
     assert vpc_tags(vpc, vpc_id) == {"b": "2"}
 
 
 def test_untag_resources_with_all_removes_every_tag(vpc, vpc_id):
     tag(vpc, [vpc_id], [("a", "1"), ("b", "2")])
-    vpc.un_tag_resources(m.UnTagResourcesRequest(region_id=REGION, resource_type="VPC", resource_id=[vpc_id],
-                                                 all=True))
+    vpc.un_tag_resources(m.UnTagResourcesRequest(region_id=REGION, resource_type="VPC", resource_id=[vpc_id], all=True))
     assert vpc_tags(vpc, vpc_id) == {}
 
 
@@ -122,8 +137,10 @@ def test_list_tag_resources_by_tag_finds_the_tagged_resources(vpc, vpc_id):
     other = vpc.create_vpc(m.CreateVpcRequest(region_id=REGION, cidr_block="10.1.0.0/16")).body.vpc_id
     tag(vpc, [vpc_id], [("stack", "s1"), ("role", "web")])
     tag(vpc, [other], [("stack", "s2")])
-    assert tag_rows(listed(vpc, filters=[("stack", "s1")])) == [(vpc_id, "VPC", "role", "web"),
-                                                              (vpc_id, "VPC", "stack", "s1")]
+    assert tag_rows(listed(vpc, filters=[("stack", "s1")])) == [
+        (vpc_id, "VPC", "role", "web"),
+        (vpc_id, "VPC", "stack", "s1"),
+    ]
     assert {r[0] for r in tag_rows(listed(vpc, filters=[("stack", None)]))} == {vpc_id, other}
 
 

@@ -1,11 +1,12 @@
 """VPC 2016-04-28 VPC actions through the official SDK: create, describe, delete, CIDR rules, tokens."""
+
 from __future__ import annotations
 
 import pytest
 from alibabacloud_vpc20160428 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, error_of
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_complete, error_of
 
 
 def create_vpc(vpc, cidr="10.0.0.0/16", **kw):
@@ -27,12 +28,17 @@ def test_create_vpc_returns_its_router_and_route_table(vpc):
 
 
 def test_describe_vpc_attribute_fills_every_field_of_the_model(vpc):
-    vpc_id = create_vpc(vpc, vpc_name="main", description="the main one",
-                        tag=[m.CreateVpcRequestTag(key="stack", value="s1")])
+    vpc_id = create_vpc(
+        vpc, vpc_name="main", description="the main one", tag=[m.CreateVpcRequestTag(key="stack", value="s1")]
+    )
     body = attribute(vpc, vpc_id)
     assert_complete(body)
-    assert (body.vpc_id, body.vpc_name, body.description, body.cidr_block) == (vpc_id, "main", "the main one",
-                                                                              "10.0.0.0/16")
+    assert (body.vpc_id, body.vpc_name, body.description, body.cidr_block) == (
+        vpc_id,
+        "main",
+        "the main one",
+        "10.0.0.0/16",
+    )
     assert body.status == "Available" and body.region_id == REGION and body.is_default is False
     assert [(t.key, t.value) for t in body.tags.tag] == [("stack", "s1")]
     assert isinstance(body.owner_id, int)
@@ -57,10 +63,20 @@ def test_create_vpc_accepts_private_ranges_and_allowed_custom_ranges(vpc, cidr):
     assert attribute(vpc, create_vpc(vpc, cidr)).cidr_block == cidr
 
 
-@pytest.mark.parametrize("cidr", ["10.0.0.0/29", "10.0.0.0/7", "100.64.0.0/16", "127.0.0.0/8",
-                                  "169.254.0.0/16", "224.0.0.0/8", "10.0.0.1/16", "10.0.0.0", "not-a-cidr"])
-
-
+@pytest.mark.parametrize(
+    "cidr",
+    [
+        "10.0.0.0/29",
+        "10.0.0.0/7",
+        "100.64.0.0/16",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "224.0.0.0/8",
+        "10.0.0.1/16",
+        "10.0.0.0",
+        "not-a-cidr",
+    ],
+)
 def test_create_vpc_with_a_disallowed_cidr_block_is_invalid_parameter(vpc, cidr):
     err = error_of(create_vpc, vpc, cidr)
     assert (err.code, err.status_code) == ("InvalidParameter", 400)
@@ -183,10 +199,21 @@ def test_delete_vpc_with_vswitch_is_dependency_violation(vpc):
 def test_delete_vpc_with_security_group_is_dependency_violation(vpc, emulator):
     vpc_id = create_vpc(vpc)
     cloud = emulator.emulator.cloud
-    with cloud.lock:      # a security group as the ECS product stores it (MODEL.md)
-        cloud.store.put("security_group", {"id": "sg-bp1test", "region": REGION, "vpc_id": vpc_id, "rules": [],
-                                           "group_type": "normal", "tags": {}, "created": 0, "name": "",
-                                           "description": ""})
+    with cloud.lock:  # a security group as the ECS product stores it (MODEL.md)
+        cloud.store.put(
+            "security_group",
+            {
+                "id": "sg-bp1test",
+                "region": REGION,
+                "vpc_id": vpc_id,
+                "rules": [],
+                "group_type": "normal",
+                "tags": {},
+                "created": 0,
+                "name": "",
+                "description": "",
+            },
+        )
         cloud.store.commit()
     err = error_of(vpc.delete_vpc, m.DeleteVpcRequest(region_id=REGION, vpc_id=vpc_id))
     assert (err.code, err.status_code) == ("DependencyViolation.SecurityGroup", 400)

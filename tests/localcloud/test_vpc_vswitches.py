@@ -1,12 +1,13 @@
 """VPC 2016-04-28 vSwitch actions through the official SDK: CIDR rules, zones, quota, dependencies, paging."""
+
 from __future__ import annotations
 
 import pytest
 from alibabacloud_slb20140515 import models as slb_models
 from alibabacloud_vpc20160428 import models as m
 
-from tests.conftest import REGION
-from tests.localcloud.support import assert_complete, error_of
+from tests.helpers import REGION
+from tests.localcloud.helpers import assert_complete, error_of
 
 ZONE = "cn-hangzhou-h"
 
@@ -17,8 +18,9 @@ def vpc_id(vpc):
 
 
 def create(vpc, vpc_id, cidr="10.0.1.0/24", zone=ZONE, **kw):
-    return vpc.create_vswitch(m.CreateVSwitchRequest(vpc_id=vpc_id, zone_id=zone, cidr_block=cidr,
-                                                     **kw)).body.v_switch_id
+    return vpc.create_vswitch(
+        m.CreateVSwitchRequest(vpc_id=vpc_id, zone_id=zone, cidr_block=cidr, **kw)
+    ).body.v_switch_id
 
 
 def attributes(vpc, vsw_id, **kw):
@@ -33,15 +35,32 @@ def put_instance(emulator, vsw_id, vpc_id, iid="i-bp1test"):
     """An instance as the ECS product stores it (MODEL.md), so the vSwitch has a dependant."""
     cloud = emulator.emulator.cloud
     with cloud.lock:
-        cloud.store.put("instance", {"id": iid, "region": REGION, "zone": ZONE, "status": "Running",
-                                     "vpc_id": vpc_id, "vswitch_id": vsw_id, "private_ip": "10.0.1.10",
-                                     "security_group_ids": [], "tags": {}, "created": 0})
+        cloud.store.put(
+            "instance",
+            {
+                "id": iid,
+                "region": REGION,
+                "zone": ZONE,
+                "status": "Running",
+                "vpc_id": vpc_id,
+                "vswitch_id": vsw_id,
+                "private_ip": "10.0.1.10",
+                "security_group_ids": [],
+                "tags": {},
+                "created": 0,
+            },
+        )
         cloud.store.commit()
 
 
 def test_create_vswitch_and_describe_attributes_fill_every_field(vpc, vpc_id):
-    vsw_id = create(vpc, vpc_id, v_switch_name="web", description="web tier",
-                    tag=[m.CreateVSwitchRequestTag(key="stack", value="s1")])
+    vsw_id = create(
+        vpc,
+        vpc_id,
+        v_switch_name="web",
+        description="web tier",
+        tag=[m.CreateVSwitchRequestTag(key="stack", value="s1")],
+    )
     body = attributes(vpc, vsw_id)
     assert_complete(body)
     assert (body.v_switch_id, body.vpc_id, body.zone_id, body.cidr_block) == (vsw_id, vpc_id, ZONE, "10.0.1.0/24")
@@ -193,8 +212,11 @@ def test_delete_vswitch_with_an_instance_is_dependency_violation(vpc, vpc_id, em
 
 def test_delete_vswitch_with_a_load_balancer_is_dependency_violation(vpc, vpc_id, slb):
     vsw_id = create(vpc, vpc_id)
-    slb.create_load_balancer(slb_models.CreateLoadBalancerRequest(region_id=REGION, instance_charge_type="PayByCLCU", v_switch_id=vsw_id,
-                                                                  address_type="intranet"))
+    slb.create_load_balancer(
+        slb_models.CreateLoadBalancerRequest(
+            region_id=REGION, instance_charge_type="PayByCLCU", v_switch_id=vsw_id, address_type="intranet"
+        )
+    )
     err = error_of(vpc.delete_vswitch, m.DeleteVSwitchRequest(v_switch_id=vsw_id))
     assert (err.code, err.status_code) == ("DependencyViolation", 400)
 

@@ -1,11 +1,12 @@
-"""Fixtures for the provisioner tests: stack files, the CLI in-process (click's CliRunner) or as a
-subprocess pointed at the shared emulator, a step context, and the cloud as the SDK and control API see it."""
+"""Fixtures for the provisioner tests (helpers live in tests/provisioner/helpers.py): stack files, the CLI
+in-process (click's CliRunner) or as a subprocess pointed at the shared emulator, a step context, and the
+cloud as the SDK and control API see it."""
+
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -14,12 +15,13 @@ from click.testing import CliRunner
 from provisioner import retry
 from provisioner.cli import cli
 from provisioner.steps import common
-from provisioner_support import ROOT, load_default, merged, subprocess_env  # noqa: F401
+from tests.provisioner.helpers import ROOT, Result, load_default, merged, subprocess_env
 
 
 @pytest.fixture
 def write_stack(tmp_path):
     """write_stack(name="x", instances={"count": 5}) -> path of a stack file based on stacks/default.yaml."""
+
     def write(filename: str = "stack.yaml", **changes) -> str:
         data = merged(load_default(), changes)
         path = tmp_path / filename
@@ -34,14 +36,6 @@ def no_sleep(monkeypatch):
     """Retries and waits never really sleep in these tests (the emulator runs in instant mode)."""
     monkeypatch.setattr(retry, "sleep", lambda seconds: None)
     monkeypatch.setattr(common, "sleep", lambda seconds: None)
-
-
-@dataclass
-class Result:
-    exit_code: int
-    doc: dict | None
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture
@@ -71,10 +65,23 @@ def spawn(emulator, tmp_path):
     procs = []
 
     def start(command: str, stack: str, state_path: str, *extra: str) -> subprocess.Popen:
-        args = [sys.executable, "-m", "provisioner", command, "--stack", stack, "--endpoint", emulator.url,
-                "--state", state_path, "--json", *extra]
-        proc = subprocess.Popen(args, cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        args = [
+            sys.executable,
+            "-m",
+            "provisioner",
+            command,
+            "--stack",
+            stack,
+            "--endpoint",
+            emulator.url,
+            "--state",
+            state_path,
+            "--json",
+            *extra,
+        ]
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         procs.append(proc)
         return proc
 
@@ -94,7 +101,7 @@ def make_ctx(emulator, tmp_path):
     from provisioner.steps.common import Context
     from provisioner.target import resolve
     from provisioner.tokens import TokenBook
-    from provisioner_support import DEFAULT_STACK
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     def make(stack_path: str = DEFAULT_STACK, endpoint: str | None = None) -> Context:
         spec = load_stack(stack_path)

@@ -1,4 +1,5 @@
 """Progress on stderr: one rewritten line on a terminal, thinned plain lines elsewhere."""
+
 from __future__ import annotations
 
 import io

@@ -1,15 +1,16 @@
 """Runs as separate processes: one killed with SIGKILL mid-provision (or mid-teardown) and run again
 converges with no duplicate and no leftover; two runs at once never interleave."""
+
 from __future__ import annotations
 
 import json
 import signal
-import time
 
 import pytest
 
 from provisioner.state import State
-from provisioner_support import DEFAULT_STACK, tagged
+from tests.helpers import eventually
+from tests.provisioner.helpers import DEFAULT_STACK, tagged
 
 STACK = "fleet-default"
 # What the default stack is in the emulator: kind -> count (disks: 3 system + 1 data).
@@ -24,16 +25,15 @@ def counts(control) -> dict[str, int]:
 def kill_after_mutating_call(emulator, proc, k: int, timeout: float = 90.0) -> bool:
     """SIGKILL `proc` as soon as the emulator has carried out its k-th mutating call."""
     stats = emulator.emulator.stats
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def killed_or_exited() -> str | None:
         if stats.mutating >= k:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
-            return True
-        if proc.poll() is not None:
-            return False
-        time.sleep(0.001)
-    raise AssertionError(f"the run made fewer than {k} mutating calls in {timeout}s")
+            return "killed"
+        return "exited" if proc.poll() is not None else None
+
+    return eventually(killed_or_exited, f"the run's mutating call {k}", timeout=timeout, interval=0.001) == "killed"
 
 
 @pytest.mark.parametrize("k", [1, 4, 8, 11])
@@ -43,7 +43,7 @@ def test_provision_killed_after_mutating_call_k_then_rerun_converges(emulator, c
     proc = spawn("provision", DEFAULT_STACK, run.state_path)
     assert kill_after_mutating_call(emulator, proc, k), "the run finished before it could be killed"
     assert proc.returncode == -signal.SIGKILL
-    State.load(run.state_path, STACK)          # whatever moment it died, the state file is whole
+    State.load(run.state_path, STACK)  # whatever moment it died, the state file is whole
     control.faults()
     result = run("provision", DEFAULT_STACK)
     assert result.exit_code == 0, result.stderr
@@ -70,10 +70,8 @@ def test_teardown_killed_after_mutating_call_k_then_rerun_leaves_nothing(emulato
 def test_a_second_run_while_the_first_holds_the_lock_fails_naming_the_holder(emulator, control, spawn, run):
     first = spawn("provision", DEFAULT_STACK, run.state_path)
     stats = emulator.emulator.stats
-    deadline = time.monotonic() + 60
-    while stats.mutating < 1 and time.monotonic() < deadline:
-        time.sleep(0.002)
-    first.send_signal(signal.SIGSTOP)          # freeze it while it holds the lock
+    eventually(lambda: stats.mutating >= 1, "the first run's first mutating call", timeout=60, interval=0.002)
+    first.send_signal(signal.SIGSTOP)  # freeze it while it holds the lock
     try:
         second = spawn("provision", DEFAULT_STACK, run.state_path)
         out, err = second.communicate(timeout=60)
@@ -122,11 +120,11 @@ def test_a_create_that_took_effect_but_is_not_visible_yet_is_replayed_not_repeat
     with pytest.raises(Died):
         instance_step.ensure_instances(ctx, [], lambda zone: vsw, group)
     first = {i["id"] for i in control.resources()["instance"]}
-    assert len(first) == 1                                  # the first RunInstances (the disk holder) took effect
+    assert len(first) == 1  # the first RunInstances (the disk holder) took effect
 
-    again = make_ctx()                                      # a new run, same state file
+    again = make_ctx()  # a new run, same state file
     result = instance_step.ensure_instances(again, [], lambda zone: vsw, group)
     assert len(result.ids) == 3
     assert {i["id"] for i in control.resources()["instance"]} == set(result.ids)
     assert first <= set(result.ids)
-    assert control.stats()["actions"]["ecs:RunInstances"]["calls"] == 3   # 1 + the replay + the other 2
+    assert control.stats()["actions"]["ecs:RunInstances"]["calls"] == 3  # 1 + the replay + the other 2

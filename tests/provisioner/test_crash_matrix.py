@@ -2,6 +2,7 @@
 effect); then, for EVERY k, the provisioner process is SIGKILLed by the emulator right after its k-th
 mutating call took effect (PUT /_localcloud/kill_after), before it sees the answer, and a rerun must
 converge: exactly the stack (or nothing), no duplicate, nothing left over, the state file valid."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,7 @@ from click.testing import CliRunner
 from localcloud.server import serve_in_thread, stop
 from provisioner.cli import cli
 from provisioner.state import State
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import effective_mutations, problems
+from tests.provisioner.helpers import DEFAULT_STACK, effective_mutations, problems
 
 pytestmark = pytest.mark.timeout(120)
 STACK = "fleet-default"
@@ -31,8 +31,16 @@ def clean_counts() -> dict[str, int]:
             try:
                 for command in ("provision", "teardown"):
                     server.emulator.stats.reset()
-                    args = [command, "--stack", DEFAULT_STACK, "--endpoint", server.url,
-                            "--state", os.path.join(tmp, "state.json"), "--json"]
+                    args = [
+                        command,
+                        "--stack",
+                        DEFAULT_STACK,
+                        "--endpoint",
+                        server.url,
+                        "--state",
+                        os.path.join(tmp, "state.json"),
+                        "--json",
+                    ]
                     result = CliRunner().invoke(cli, args + (["--yes"] if command == "teardown" else []))
                     assert result.exit_code == 0, result.output
                     _COUNTS[command] = effective_mutations(server.emulator.stats.snapshot())
@@ -55,7 +63,7 @@ def kill_at(control, spawn, command: str, state_path: str, k: int) -> None:
     assert proc.returncode == -signal.SIGKILL, f"{command} ended by itself before its mutating call {k}"
     assert effective_mutations(control.stats()) >= k
     if os.path.exists(state_path):
-        State.load(state_path, STACK)               # never half-written, whatever moment it died
+        State.load(state_path, STACK)  # never half-written, whatever moment it died
 
 
 def test_a_clean_run_is_counted_before_the_matrix_is_built():
@@ -69,7 +77,7 @@ def test_provision_killed_after_each_mutating_call_then_rerun_converges(control,
     result = run("provision", DEFAULT_STACK)
     assert result.exit_code == 0, result.stderr
     assert problems(control, DEFAULT_STACK, run.state_path) == []
-    assert run("plan", DEFAULT_STACK).exit_code == 0          # nothing pending: no duplicate to remove
+    assert run("plan", DEFAULT_STACK).exit_code == 0  # nothing pending: no duplicate to remove
 
 
 def test_teardown_killed_after_each_mutating_call_then_rerun_leaves_nothing(control, spawn, run, teardown_k):

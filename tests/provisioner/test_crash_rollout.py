@@ -2,6 +2,7 @@
 server env changes (every instance is outdated), and the rollout's provision is SIGKILLed by the emulator
 right after EACH of its mutating calls (PUT /_localcloud/kill_after); the rerun must finish the rollout:
 exactly the stack, every instance of the new template, no duplicate, nothing leaked, the state valid."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,7 @@ from provisioner.cli import cli
 from provisioner.spec import load_stack
 from provisioner.state import State
 from provisioner.template import TEMPLATE_TAG, template_of
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import effective_mutations, problems
+from tests.provisioner.helpers import DEFAULT_STACK, effective_mutations, problems
 
 pytestmark = pytest.mark.timeout(120)
 STACK = "fleet-default"
@@ -83,7 +83,7 @@ def test_rollout_killed_after_each_mutating_call_then_rerun_finishes_it(control,
     control.request("PUT", "kill_after", {"pid": proc.pid, "mutating_calls": rollout_k})
     proc.wait(timeout=90)
     assert proc.returncode == -signal.SIGKILL, "the rollout ended by itself before its mutating call"
-    State.load(run.state_path, STACK)                 # never half-written
+    State.load(run.state_path, STACK)  # never half-written
     result = run("provision", changed)
     assert result.exit_code == 0, result.stderr
     assert problems(control, changed, run.state_path) == []
@@ -91,7 +91,7 @@ def test_rollout_killed_after_each_mutating_call_then_rerun_finishes_it(control,
     instances = [i for i in control.resources().get("instance", [])]
     assert len(instances) == 3 and {i["tags"].get(TEMPLATE_TAG) for i in instances} == {digest}
     assert not ({i["id"] for i in instances} & old)
-    assert State.load(run.state_path, STACK).rollout() is None        # the rollout is finished
+    assert State.load(run.state_path, STACK).rollout() is None  # the rollout is finished
 
 
 @pytest.mark.parametrize("k", [1, 6])
@@ -103,7 +103,7 @@ def test_reconcile_finishes_a_rollout_a_killed_provision_left(control, spawn, ru
     proc.wait(timeout=90)
     assert proc.returncode == -signal.SIGKILL
     assert State.load(run.state_path, STACK).rollout()["active"] is True
-    result = run("reconcile", changed)             # rollout.on_reconcile is "finish" by default
+    result = run("reconcile", changed)  # rollout.on_reconcile is "finish" by default
     assert result.exit_code == 0, result.stderr
     assert problems(control, changed, run.state_path) == []
     digest = template_of(load_stack(changed)).digest

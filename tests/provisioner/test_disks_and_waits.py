@@ -1,12 +1,13 @@
 """The data disk comes with RunInstances and gets its role once the instance runs; teardown releases the
 instances without detaching their disks first; waits do not poll before a transition's typical end."""
+
 from __future__ import annotations
 
 import pytest
 
 from provisioner.steps import common
 from provisioner.target import time_scale
-from provisioner_support import DEFAULT_STACK, tagged
+from tests.provisioner.helpers import DEFAULT_STACK, tagged
 
 STACK = "fleet-default"
 
@@ -24,15 +25,25 @@ def test_provision_creates_the_data_disk_with_the_holder_and_gives_it_its_role(r
     assert result.exit_code == 0, result.stderr
     calls = mutating(control)
     assert "CreateDisk" not in calls and "AttachDisk" not in calls
-    assert calls["RunInstances"] == 2 and calls["TagResources"] == 1     # the holder alone, then the rest
+    assert calls["RunInstances"] == 2 and calls["TagResources"] == 1  # the holder alone, then the rest
     [disk] = data_disks(control)
     holder = [i["id"] for i in tagged(control, STACK)["instance"] if i["tags"].get("fleet:data-disk") == "yes"]
     assert [disk["instance_id"]] == holder
     assert (disk["status"], disk["size"], disk["category"], disk["delete_with_instance"]) == (
-        "In_use", 40, "cloud_ssd", False)
+        "In_use",
+        40,
+        "cloud_ssd",
+        False,
+    )
     assert (disk["tags"]["fleet:role"], disk["name"]) == ("data-disk", "fleet-default-data")
-    assert {"role": "data-disk", "id": disk["id"], "action": "created", "status": "In_use",
-            "instance": holder[0], "zone": disk["zone"]} in result.doc["resources"]
+    assert {
+        "role": "data-disk",
+        "id": disk["id"],
+        "action": "created",
+        "status": "In_use",
+        "instance": holder[0],
+        "zone": disk["zone"],
+    } in result.doc["resources"]
 
 
 def test_each_mode_instances_come_with_their_own_disks_in_one_runinstances(run, control, write_stack):
@@ -52,8 +63,14 @@ def test_a_disk_left_with_the_instance_role_by_a_dead_run_is_adopted_not_duplica
     assert run("provision", DEFAULT_STACK).exit_code == 0
     [disk] = data_disks(control)
     # What a run killed between RunInstances and the retag leaves: the instance's tags on the disk.
-    ecs.tag_resources(em.TagResourcesRequest(region_id="cn-hangzhou", resource_type="disk", resource_id=[disk["id"]],
-                                             tag=[em.TagResourcesRequestTag(key="fleet:role", value="instance")]))
+    ecs.tag_resources(
+        em.TagResourcesRequest(
+            region_id="cn-hangzhou",
+            resource_type="disk",
+            resource_id=[disk["id"]],
+            tag=[em.TagResourcesRequestTag(key="fleet:role", value="instance")],
+        )
+    )
     control.request("POST", "stats/reset")
     assert run("provision", DEFAULT_STACK).exit_code == 0
     assert mutating(control) == {"TagResources": 1}
@@ -65,8 +82,9 @@ def test_a_replacement_holder_gets_the_surviving_disk_by_attach(run, control, ec
 
     assert run("provision", DEFAULT_STACK).exit_code == 0
     [disk] = data_disks(control)
-    ecs.delete_instances(em.DeleteInstancesRequest(region_id="cn-hangzhou", instance_id=[disk["instance_id"]],
-                                                   force=True))
+    ecs.delete_instances(
+        em.DeleteInstancesRequest(region_id="cn-hangzhou", instance_id=[disk["instance_id"]], force=True)
+    )
     control.advance(60)
     control.request("POST", "stats/reset")
     assert run("provision", DEFAULT_STACK).exit_code == 0
@@ -121,9 +139,14 @@ def test_a_wait_with_nothing_expected_polls_at_once():
     assert seen == [1]
 
 
-@pytest.mark.parametrize("info, scale", [({"speed": 1.0, "instant": False}, 1.0),
-                                         ({"speed": 4.0, "instant": False}, 0.25),
-                                         ({"speed": 1.0, "instant": True}, 0.0)])
+@pytest.mark.parametrize(
+    "info, scale",
+    [
+        ({"speed": 1.0, "instant": False}, 1.0),
+        ({"speed": 4.0, "instant": False}, 0.25),
+        ({"speed": 1.0, "instant": True}, 0.0),
+    ],
+)
 def test_localcloud_speed_scales_the_typical_durations(info, scale):
     assert time_scale(info) == scale
 
@@ -131,21 +154,22 @@ def test_localcloud_speed_scales_the_typical_durations(info, scale):
 def test_the_instant_test_emulator_without_runtime_needs_no_initial_wait(make_ctx):
     ctx = make_ctx()
     assert common.typical(ctx, "instance.boot") == 0.0
-    assert ctx.cloud.target.health_scale == 0.0        # no runtime: a Running backend is healthy at once
+    assert ctx.cloud.target.health_scale == 0.0  # no runtime: a Running backend is healthy at once
 
 
 def test_teardown_tries_a_lingering_delete_again_only_when_the_network_interfaces_are_typically_gone(
-        run, control, monkeypatch):
+    run, control, monkeypatch
+):
     """Released instances keep their group and vSwitch busy (DependencyViolation) while their ENIs go: one
     attempt at once, the next when that typically ends (90 s), not a busy retry every few seconds."""
     from provisioner import retry, target
 
     assert run("provision", DEFAULT_STACK).exit_code == 0
     control.config(dependency_linger=60)
-    monkeypatch.setattr(target, "time_scale", lambda info: 1.0)         # the real cloud's durations
+    monkeypatch.setattr(target, "time_scale", lambda info: 1.0)  # the real cloud's durations
     slept = []
 
-    def virtual(seconds):                                               # sleeping moves the emulator's clock
+    def virtual(seconds):  # sleeping moves the emulator's clock
         slept.append(seconds)
         control.advance(seconds)
 
@@ -156,6 +180,6 @@ def test_teardown_tries_a_lingering_delete_again_only_when_the_network_interface
     assert control.resources() == {}
     actions = control.stats()["actions"]
     refused = sum(a["errors"].get("DependencyViolation", 0) for a in actions.values())
-    assert 1 <= refused <= 3, actions                   # at most the first attempt of each delete
+    assert 1 <= refused <= 3, actions  # at most the first attempt of each delete
     assert actions["ecs:DeleteSecurityGroup"]["calls"] <= 2 and actions["vpc:DeleteVSwitch"]["calls"] <= 2
     assert 90.0 in [round(s) for s in slept]

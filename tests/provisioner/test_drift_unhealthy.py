@@ -2,6 +2,7 @@
 runtime on, the SLB's health check marks its backend abnormal; reconcile reboots the instance (the
 runtime restarts the workload on reboot, as a VM's boot restarts the unit), unless it started less
 than the grace period ago; then a second reconcile finds nothing to do."""
+
 from __future__ import annotations
 
 import functools
@@ -11,11 +12,11 @@ import pytest
 
 from provisioner import retry
 from provisioner.steps import common
-from tests import runtime_support
-from tests.runtime_support import fresh_runtime
+from tests import helpers
+from tests.helpers import fresh_runtime
 
 pytestmark = pytest.mark.timeout(90)
-wait_until = functools.partial(runtime_support.wait_until, timeout=20.0)
+eventually = functools.partial(helpers.eventually, timeout=20.0)
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +29,10 @@ def no_sleep(monkeypatch):
 @pytest.fixture
 def cloud(runtime_server, run, write_stack):
     control = fresh_runtime(runtime_server, 0.2)
-    stack = write_stack(instances={"count": 2}, load_balancer={
-        "health_check": {"interval": 1, "healthy_threshold": 2, "unhealthy_threshold": 2}})
+    stack = write_stack(
+        instances={"count": 2},
+        load_balancer={"health_check": {"interval": 1, "healthy_threshold": 2, "unhealthy_threshold": 2}},
+    )
 
     def cli(command: str, *extra: str):
         return run(command, stack, "--endpoint", runtime_server.url, *extra)
@@ -49,10 +52,10 @@ def test_a_dead_server_is_rebooted_by_reconcile_once_past_the_grace(cloud):
     assert provisioned.exit_code == 0, provisioned.stderr[-2000:]
     victim = provisioned.doc["instances"][1]
     control.request("POST", "runtime/kill", {"instance_id": victim, "signal": "KILL"})
-    wait_until(lambda: health(control).get(victim) == "abnormal", "the SLB to mark the dead backend")
+    eventually(lambda: health(control).get(victim) == "abnormal", "the SLB to mark the dead backend")
 
     control.request("POST", "stats/reset")
-    young = cli("reconcile")                       # default grace: it booted seconds ago, leave it
+    young = cli("reconcile")  # default grace: it booted seconds ago, leave it
     assert (young.exit_code, young.doc["drift"]) == (0, [])
     assert any(victim in note and "grace" in note for note in young.doc["notes"])
     check = cli("reconcile", "--check", "--unhealthy-grace", "0")

@@ -1,13 +1,12 @@
 """Fault soak: with 30% throttling, 10% 5xx, 5% commit-then-drop (the call takes effect, its answer is
 lost) and latency jitter on every API call, provision, reconcile (healing drift) and teardown converge
 with no duplicate and nothing left over. The API calls each phase spent are printed."""
+
 from __future__ import annotations
 
 import pytest
 
-from console_support import REGION, Console
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import effective_mutations, problems
+from tests.provisioner.helpers import DEFAULT_STACK, REGION, Console, effective_mutations, problems
 
 pytestmark = pytest.mark.timeout(120)
 FAULTS = [{"action": "*", "throttle": 0.30, "error": 0.10, "commit_drop": 0.05, "latency_ms": 1, "jitter_ms": 15}]
@@ -32,8 +31,10 @@ def test_provision_reconcile_and_teardown_converge_under_faults(seed, run, contr
         control.faults()
         assert result.exit_code == 0, result.stderr[-3000:]
         label = f"{name} {' '.join(args)}".strip()
-        spent.append(f"{label:<18} {stats['total']:>3} calls, {stats['mutating']:>2} mutating attempts"
-                     f" ({effective_mutations(stats):>2} took effect); faults {dict(sorted(injected.items()))}")
+        spent.append(
+            f"{label:<18} {stats['total']:>3} calls, {stats['mutating']:>2} mutating attempts"
+            f" ({effective_mutations(stats):>2} took effect); faults {dict(sorted(injected.items()))}"
+        )
         return result.doc
 
     phase("provision")
@@ -41,8 +42,15 @@ def test_provision_reconcile_and_teardown_converge_under_faults(seed, run, contr
     # Drift, made at the console without faults: a deleted instance, a stopped one, an opened port.
     console.delete_instances([console.holder()["id"]])
     console("ecs", "StopInstances", RegionId=REGION, InstanceId=[console.non_holder()["id"]])
-    console("ecs", "AuthorizeSecurityGroup", RegionId=REGION, SecurityGroupId=console.one("security_group")["id"],
-            IpProtocol="TCP", PortRange="22/22", SourceCidrIp="0.0.0.0/0")
+    console(
+        "ecs",
+        "AuthorizeSecurityGroup",
+        RegionId=REGION,
+        SecurityGroupId=console.one("security_group")["id"],
+        IpProtocol="TCP",
+        PortRange="22/22",
+        SourceCidrIp="0.0.0.0/0",
+    )
     healed = phase("reconcile")
     assert healed["outcome"] == "healed"
     assert problems(control, DEFAULT_STACK, run.state_path) == []

@@ -1,14 +1,14 @@
 """Identity by id first, tags second: resources whose tags were removed at the console are still found by
 the ids in the state file (provision, plan, status, teardown), get their tags back, and are never
 duplicated or left billing; teardown stops before any delete when deletion protection is on."""
+
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from console_support import REGION, Console
-from reconcile_support import problems
+from tests.provisioner.helpers import REGION, Console, problems
 
 pytestmark = pytest.mark.timeout(120)
 KEYS = ("fleet:stack", "fleet:role", "managed-by")
@@ -25,8 +25,11 @@ def untag(c: Console, product: str, rtype: str, rid: str) -> None:
 
 
 def strip_network_and_slb(c: Console) -> dict[str, str]:
-    ids = {"vpc": c.one("vpc")["id"], "security_group": c.one("security_group")["id"],
-           "load_balancer": c.one("load_balancer")["id"]}
+    ids = {
+        "vpc": c.one("vpc")["id"],
+        "security_group": c.one("security_group")["id"],
+        "load_balancer": c.one("load_balancer")["id"],
+    }
     untag(c, "vpc", "VPC", ids["vpc"])
     untag(c, "ecs", "securitygroup", ids["security_group"])
     untag(c, "slb", "instance", ids["load_balancer"])
@@ -42,7 +45,7 @@ def test_provision_after_tags_were_stripped_restores_them_and_creates_nothing(ru
     assert res.exit_code == 0, res.stderr
     found = control.resources()
     for kind, ident in ids.items():
-        assert [o["id"] for o in found[kind]] == [ident]                 # no second VPC, group or SLB
+        assert [o["id"] for o in found[kind]] == [ident]  # no second VPC, group or SLB
         assert {k: v for k, v in found[kind][0]["tags"].items() if k in KEYS}["fleet:stack"] == "fleet-default"
     actions = control.stats()["actions"]
     assert not any(actions.get(a) for a in ("vpc:CreateVpc", "ecs:CreateSecurityGroup", "slb:CreateLoadBalancer"))
@@ -100,8 +103,7 @@ def test_teardown_stops_before_any_delete_when_an_instance_is_protected(run, wri
     assert control.stats()["mutating"] == 0 and os.path.exists(run.state_path)
 
 
-def test_teardown_keeps_the_state_file_while_a_listed_id_still_exists(run, write_stack, control, console,
-                                                                     monkeypatch):
+def test_teardown_keeps_the_state_file_while_a_listed_id_still_exists(run, write_stack, control, console, monkeypatch):
     from provisioner.steps import load_balancer as lb_step
 
     stack = write_stack()

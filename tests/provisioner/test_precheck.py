@@ -1,6 +1,7 @@
 """The provisioner against today's catalogue: image families resolved and shown by plan, and the
 DescribeAvailableResource pre-check that skips zones not selling the type or disk categories before any
 create; "not sold here" codes at create time fail over to the next zone."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,7 @@ from provisioner.steps import instances as instance_step
 from provisioner.steps import security_group as sg_step
 from provisioner.steps import vpc as vpc_step
 from provisioner.steps import vswitch as vswitch_step
-from provisioner_support import DEFAULT_STACK, tagged
-from reconcile_support import problems
+from tests.provisioner.helpers import DEFAULT_STACK, problems, tagged
 
 pytestmark = pytest.mark.timeout(60)
 STACK = "fleet-default"
@@ -19,6 +19,8 @@ STACK = "fleet-default"
 
 def instances_of(control) -> list[dict]:
     return tagged(control, STACK).get("instance", [])
+
+
 NEWEST = "ubuntu_22_04_x64_20G_alibase_20250722.vhd"
 
 
@@ -48,7 +50,7 @@ def test_a_zone_that_does_not_sell_the_data_disk_category_is_skipped_before_any_
     plan = run("plan", path)
     assert plan.exit_code == 4
     creates = {c["role"]: c["detail"] for c in plan.doc["changes"] if c["action"] == "create"}
-    assert creates["vswitch"] == "cn-hangzhou-i 10.0.0.0/24"          # the second zone's block of the stack
+    assert creates["vswitch"] == "cn-hangzhou-i 10.0.0.0/24"  # the second zone's block of the stack
     assert creates["instance"] == "ecs.g7.large in cn-hangzhou-i"
     result = run("provision", path)
     assert result.exit_code == 0, result.stderr
@@ -62,18 +64,20 @@ def test_a_zone_that_does_not_sell_the_data_disk_category_is_skipped_before_any_
 
 
 def test_no_zone_selling_the_type_fails_before_any_create_naming_what_is_missing_where(run, control, write_stack):
-    result = run("provision", write_stack(zones=["cn-hangzhou-k"], instances={"type": "ecs.g6.large"},
-                                          data_disk=None))
+    result = run("provision", write_stack(zones=["cn-hangzhou-k"], instances={"type": "ecs.g6.large"}, data_disk=None))
     assert result.exit_code == 1
-    assert result.doc["error"]["message"] == ("zones: no zone of the stack can serve it (DescribeAvailableResource): "
-                                              "cn-hangzhou-k: instance type ecs.g6.large is not sold there")
+    assert result.doc["error"]["message"] == (
+        "zones: no zone of the stack can serve it (DescribeAvailableResource): "
+        "cn-hangzhou-k: instance type ecs.g6.large is not sold there"
+    )
     assert control.resources() == {} and control.stats()["mutating"] == 0
 
 
 def test_a_not_sold_here_code_at_create_time_fails_over_to_the_next_zone(make_ctx, control, write_stack):
     """Without the pre-check (or when the catalogue changed since), InstanceType.Offline is like no stock."""
-    ctx = make_ctx(write_stack(zones=["cn-hangzhou-k", "cn-hangzhou-i"], instances={"type": "ecs.g6.large"},
-                               data_disk=None))
+    ctx = make_ctx(
+        write_stack(zones=["cn-hangzhou-k", "cn-hangzhou-i"], instances={"type": "ecs.g6.large"}, data_disk=None)
+    )
     vpc, _ = vpc_step.ensure_vpc(ctx, [])
     group, _ = sg_step.ensure_security_group(ctx, vpc, [])
     switches = {}
@@ -121,11 +125,14 @@ def test_a_zone_closed_to_the_account_fails_over_at_create_time(run, control):
     assert again.exit_code == 0 and again.doc["api_calls"]["mutating"] == 0
 
 
-@pytest.mark.parametrize("instances,message", [
-    ({"image": "ubuntu_22_04_x64_20G_alibase_20240130.vhd"}, "give exactly one of instances.image_family"),
-    ({"image_family": None}, "give exactly one of instances.image_family"),
-    ({"image_family": "9lives"}, "must be an image family name"),
-])
+@pytest.mark.parametrize(
+    "instances,message",
+    [
+        ({"image": "ubuntu_22_04_x64_20G_alibase_20240130.vhd"}, "give exactly one of instances.image_family"),
+        ({"image_family": None}, "give exactly one of instances.image_family"),
+        ({"image_family": "9lives"}, "must be an image family name"),
+    ],
+)
 def test_the_stack_names_exactly_one_image_or_family(run, control, write_stack, instances, message):
     result = run("plan", write_stack(instances=instances))
     assert result.exit_code == 2

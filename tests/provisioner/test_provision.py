@@ -1,18 +1,19 @@
 """provision, plan, status and teardown end to end through the CLI, checked through the official SDKs
 and the emulator's own counters (not through the provisioner's state)."""
+
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_slb20140515 import models as slb_models
 from alibabacloud_vpc20160428 import models as vpc_models
-
 from click.testing import CliRunner
 
 from provisioner.cli import cli
-from provisioner_support import tagged
+from tests.provisioner.helpers import tagged
 
 REGION = "cn-hangzhou"
 STACK = "fleet-default"
@@ -24,24 +25,37 @@ def tag_filter(stack: str = STACK):
 
 def cloud_view(ecs, vpc, slb, stack: str = STACK) -> dict:
     """What a user sees of the stack through the SDKs, found by the stack tag."""
-    vpcs = vpc.describe_vpcs(vpc_models.DescribeVpcsRequest().from_map(
-        {"RegionId": REGION, "Tag": tag_filter(stack), "PageSize": 50})).body.vpcs.vpc
-    vsws = vpc.describe_vswitches(vpc_models.DescribeVSwitchesRequest().from_map(
-        {"RegionId": REGION, "Tag": tag_filter(stack), "PageSize": 50})).body.v_switches.v_switch
-    groups = ecs.describe_security_groups(ecs_models.DescribeSecurityGroupsRequest().from_map(
-        {"RegionId": REGION, "Tag": tag_filter(stack)})).body.security_groups.security_group
-    instances = ecs.describe_instances(ecs_models.DescribeInstancesRequest().from_map(
-        {"RegionId": REGION, "Tag": tag_filter(stack), "PageSize": 100})).body.instances.instance
-    disks = ecs.describe_disks(ecs_models.DescribeDisksRequest().from_map(
-        {"RegionId": REGION, "Tag": tag_filter(stack), "DiskType": "data", "PageSize": 100})).body.disks.disk
-    lbs = slb.describe_load_balancers(slb_models.DescribeLoadBalancersRequest().from_map(
-        {"RegionId": REGION, "Tag": tag_filter(stack), "PageNumber": 1, "PageSize": 100})).body.load_balancers.load_balancer
+    vpcs = vpc.describe_vpcs(
+        vpc_models.DescribeVpcsRequest().from_map({"RegionId": REGION, "Tag": tag_filter(stack), "PageSize": 50})
+    ).body.vpcs.vpc
+    vsws = vpc.describe_vswitches(
+        vpc_models.DescribeVSwitchesRequest().from_map({"RegionId": REGION, "Tag": tag_filter(stack), "PageSize": 50})
+    ).body.v_switches.v_switch
+    groups = ecs.describe_security_groups(
+        ecs_models.DescribeSecurityGroupsRequest().from_map({"RegionId": REGION, "Tag": tag_filter(stack)})
+    ).body.security_groups.security_group
+    instances = ecs.describe_instances(
+        ecs_models.DescribeInstancesRequest().from_map({"RegionId": REGION, "Tag": tag_filter(stack), "PageSize": 100})
+    ).body.instances.instance
+    disks = ecs.describe_disks(
+        ecs_models.DescribeDisksRequest().from_map(
+            {"RegionId": REGION, "Tag": tag_filter(stack), "DiskType": "data", "PageSize": 100}
+        )
+    ).body.disks.disk
+    lbs = slb.describe_load_balancers(
+        slb_models.DescribeLoadBalancersRequest().from_map(
+            {"RegionId": REGION, "Tag": tag_filter(stack), "PageNumber": 1, "PageSize": 100}
+        )
+    ).body.load_balancers.load_balancer
     return {"vpcs": vpcs, "vswitches": vsws, "groups": groups, "instances": instances, "disks": disks, "lbs": lbs}
 
 
 def ingress(ecs, group_id: str) -> set[tuple]:
-    perms = ecs.describe_security_group_attribute(ecs_models.DescribeSecurityGroupAttributeRequest(
-        region_id=REGION, security_group_id=group_id, direction="ingress")).body.permissions.permission
+    perms = ecs.describe_security_group_attribute(
+        ecs_models.DescribeSecurityGroupAttributeRequest(
+            region_id=REGION, security_group_id=group_id, direction="ingress"
+        )
+    ).body.permissions.permission
     return {(p.ip_protocol.upper(), p.port_range, p.source_cidr_ip) for p in perms}
 
 
@@ -63,12 +77,15 @@ def test_provision_builds_the_default_stack(run, ecs, vpc, slb, control):
     assert [(d.size, d.category, d.status) for d in disks] == [(40, "cloud_ssd", "In_use")]
     assert disks[0].instance_id in {i.instance_id for i in instances}
     [lb] = view["lbs"]
-    attr = slb.describe_load_balancer_attribute(slb_models.DescribeLoadBalancerAttributeRequest(
-        region_id=REGION, load_balancer_id=lb.load_balancer_id)).body
+    attr = slb.describe_load_balancer_attribute(
+        slb_models.DescribeLoadBalancerAttributeRequest(region_id=REGION, load_balancer_id=lb.load_balancer_id)
+    ).body
     assert {b.server_id for b in attr.backend_servers.backend_server} == {i.instance_id for i in instances}
     listener = slb.describe_load_balancer_httplistener_attribute(
         slb_models.DescribeLoadBalancerHTTPListenerAttributeRequest(
-            region_id=REGION, load_balancer_id=lb.load_balancer_id, listener_port=80)).body
+            region_id=REGION, load_balancer_id=lb.load_balancer_id, listener_port=80
+        )
+    ).body
     assert (listener.status, listener.backend_server_port, listener.health_check) == ("running", 8080, "on")
     assert listener.health_check_uri == "/v2/health/ready"
     assert result.doc["endpoint"] == f"http://{lb.address}:80/"
@@ -79,8 +96,11 @@ def test_the_data_disk_sits_on_the_instance_whose_user_data_mounts_it(run, ecs, 
     assert run("provision", _default()).exit_code == 0
     view = cloud_view(ecs, vpc, slb)
     holder = view["disks"][0].instance_id
-    marked = [i.instance_id for i in view["instances"]
-              if {t.tag_key: t.tag_value for t in i.tags.tag}.get("fleet:data-disk") == "yes"]
+    marked = [
+        i.instance_id
+        for i in view["instances"]
+        if {t.tag_key: t.tag_value for t in i.tags.tag}.get("fleet:data-disk") == "yes"
+    ]
     assert marked == [holder]
 
 
@@ -110,8 +130,15 @@ def test_plan_before_provision_lists_creations_and_exits_4_without_mutating(run,
     assert result.exit_code == 4
     assert result.doc["pending"] is True
     created = {c["role"]: c["count"] for c in result.doc["changes"] if c["action"] == "create"}
-    assert created == {"vpc": 1, "vswitch": 1, "security-group": 1, "instance": 3, "data-disk": 1,
-                       "load-balancer": 1, "listener": 1}
+    assert created == {
+        "vpc": 1,
+        "vswitch": 1,
+        "security-group": 1,
+        "instance": 3,
+        "data-disk": 1,
+        "load-balancer": 1,
+        "listener": 1,
+    }
     assert control.stats()["mutating"] == 0
     assert not os.path.exists(run.state_path)
 
@@ -154,7 +181,7 @@ def test_status_in_plain_text_prints_the_endpoint(run):
 
 def test_json_output_is_one_document_and_logs_go_to_stderr(run):
     result = run("provision", _default())
-    json.loads(result.stdout)             # exactly one document, nothing else on stdout
+    json.loads(result.stdout)  # exactly one document, nothing else on stdout
     assert "RunInstances created" in result.stderr
 
 
@@ -184,9 +211,13 @@ def test_teardown_without_yes_off_a_terminal_refuses_before_any_call(control):
 
 
 def test_teardown_spares_another_stacks_resources(run, write_stack, control):
-    other = write_stack("other.yaml", name="neighbour", network={"vpc_cidr": "172.16.0.0/16",
-                                                                 "vswitch_cidr": "172.16.1.0/24"},
-                        instances={"count": 1}, data_disk=None)
+    other = write_stack(
+        "other.yaml",
+        name="neighbour",
+        network={"vpc_cidr": "172.16.0.0/16", "vswitch_cidr": "172.16.1.0/24"},
+        instances={"count": 1},
+        data_disk=None,
+    )
     assert run("provision", other, state_path=run.state_path + ".other").exit_code == 0
     assert run("provision", _default()).exit_code == 0
     assert run("teardown", _default()).exit_code == 0
@@ -195,7 +226,7 @@ def test_teardown_spares_another_stacks_resources(run, write_stack, control):
 
 
 def _default() -> str:
-    from provisioner_support import DEFAULT_STACK
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     return DEFAULT_STACK
 
@@ -207,4 +238,4 @@ def test_with_the_state_file_lost_provision_finds_everything_by_tag_and_creates_
     result = run("provision", _default())
     assert result.exit_code == 0
     assert control.stats()["mutating"] == 0
-    assert json.load(open(run.state_path))["resources"]["instance"] == sorted(result.doc["instances"])
+    assert json.loads(Path(run.state_path).read_text())["resources"]["instance"] == sorted(result.doc["instances"])

@@ -2,6 +2,7 @@
 provision (a pay-by-LCU CLB), check, provision again (no change), tear down. Skipped unless FLEET_E2E_REAL=1 and
 credentials are in the environment. It creates billable
 resources (pay-as-you-go, for minutes) and always tears them down."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from provisioner.cli import cli
-from provisioner_support import ROOT
+from tests.provisioner.helpers import ROOT
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FLEET_E2E_REAL") != "1"
@@ -53,7 +54,7 @@ def test_real_cloud_provision_is_idempotent_and_teardown_leaves_nothing(tmp_path
         assert doc["precheck"]["image_id"] and doc["precheck"]["image_family"] == data["instances"]["image_family"]
         assert doc["precheck"]["zones"] and set(doc["precheck"]["zones"]) <= set(data["zones"])
         [lb] = [r for r in doc["resources"] if r["role"] == "load-balancer"]
-        assert (lb["action"], lb["billing"]) == ("created", "PayByCLCU")       # pay-by-spec is no longer sold
+        assert (lb["action"], lb["billing"]) == ("created", "PayByCLCU")  # pay-by-spec is no longer sold
         code, doc, err = cli_run("provision")
         assert code == 0 and doc["api_calls"]["mutating"] == 0 and doc["api_calls"]["total"] <= 10, doc
         code, doc, err = cli_run("status")
@@ -64,4 +65,4 @@ def test_real_cloud_provision_is_idempotent_and_teardown_leaves_nothing(tmp_path
         code, doc, err = cli_run("teardown", "--yes")
         assert code == 0, err
     code, doc, err = cli_run("plan")
-    assert code == 4 and not any(c["action"] == "delete" for c in doc["changes"])   # nothing of the stack left
+    assert code == 4 and not any(c["action"] == "delete" for c in doc["changes"])  # nothing of the stack left

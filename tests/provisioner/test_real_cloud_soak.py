@@ -4,14 +4,13 @@ security groups, vSwitches and VPCs that stay busy (DependencyViolation) for 2 m
 are released. Provision, a reconcile healing drift (a lost disk holder, a console rule from another group) and
 teardown converge with no duplicate and nothing left over. Retry sleeps move the emulator's clock (no test
 sleeps). The API calls each phase spent are printed."""
+
 from __future__ import annotations
 
 import pytest
 
-from console_support import REGION, Console
 from provisioner import retry
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import effective_mutations, problems
+from tests.provisioner.helpers import DEFAULT_STACK, REGION, Console, effective_mutations, problems
 
 pytestmark = pytest.mark.timeout(180)
 BASE = {"throttle": 0.30, "error": 0.10, "commit_drop": 0.05, "latency_ms": 1, "jitter_ms": 15}
@@ -20,8 +19,9 @@ LINGER_S = 120
 
 
 @pytest.mark.parametrize("seed", [3, 7])
-def test_provision_reconcile_and_teardown_converge_with_real_cloud_behaviours(seed, run, control, ecs, vpc, slb,
-                                                                             capsys, monkeypatch):
+def test_provision_reconcile_and_teardown_converge_with_real_cloud_behaviours(
+    seed, run, control, ecs, vpc, slb, capsys, monkeypatch
+):
     console = Console(ecs, vpc, slb, control)
     monkeypatch.setattr(retry, "sleep", lambda seconds: control.advance(seconds))
     control.config(dependency_linger=LINGER_S)
@@ -37,31 +37,45 @@ def test_provision_reconcile_and_teardown_converge_with_real_cloud_behaviours(se
         control.faults()
         assert result.exit_code == 0, result.stderr[-3000:]
         lost += injected.get("lose", 0)
-        busy = sum(n for a in stats["actions"].values() for code, n in a["errors"].items()
-                   if code.startswith("DependencyViolation"))
+        busy = sum(
+            n
+            for a in stats["actions"].values()
+            for code, n in a["errors"].items()
+            if code.startswith("DependencyViolation")
+        )
         label = f"{name} {' '.join(args)}".strip()
-        spent.append(f"{label:<18} {stats['total']:>3} calls, {stats['mutating']:>2} mutating attempts"
-                     f" ({effective_mutations(stats):>2} took effect); faults {dict(sorted(injected.items()))},"
-                     f" DependencyViolation answers {busy}")
+        spent.append(
+            f"{label:<18} {stats['total']:>3} calls, {stats['mutating']:>2} mutating attempts"
+            f" ({effective_mutations(stats):>2} took effect); faults {dict(sorted(injected.items()))},"
+            f" DependencyViolation answers {busy}"
+        )
         return result.doc
 
     phase("provision")
     assert problems(control, DEFAULT_STACK, run.state_path) == []
     console.delete_instances([console.holder()["id"]])
-    other = console("ecs", "CreateSecurityGroup", RegionId=REGION, VpcId=console.one("vpc")["id"],
-                    SecurityGroupName="bastion")["SecurityGroupId"]
-    console("ecs", "AuthorizeSecurityGroup", RegionId=REGION, SecurityGroupId=console.one("security_group")["id"],
-            Permissions=[{"IpProtocol": "TCP", "PortRange": "22/22", "SourceGroupId": other}])
+    other = console(
+        "ecs", "CreateSecurityGroup", RegionId=REGION, VpcId=console.one("vpc")["id"], SecurityGroupName="bastion"
+    )["SecurityGroupId"]
+    console(
+        "ecs",
+        "AuthorizeSecurityGroup",
+        RegionId=REGION,
+        SecurityGroupId=console.one("security_group")["id"],
+        Permissions=[{"IpProtocol": "TCP", "PortRange": "22/22", "SourceGroupId": other}],
+    )
     healed = phase("reconcile")
     assert healed["outcome"] == "healed" and healed["security_findings"]
     assert problems(control, DEFAULT_STACK, run.state_path, foreign={other}) == []
-    console("ecs", "DeleteSecurityGroup", RegionId=REGION, SecurityGroupId=other)   # no rule refers to it now
+    console("ecs", "DeleteSecurityGroup", RegionId=REGION, SecurityGroupId=other)  # no rule refers to it now
     assert phase("reconcile", "--check")["drift"] == []
     phase("teardown", "--yes")
     assert control.resources() == {}
-    assert lost >= 1                     # the seed does make the system lose instances
+    assert lost >= 1  # the seed does make the system lose instances
     with capsys.disabled():
-        print(f"\n[real-cloud soak, seed {seed}] the usual faults + 30% of new instances lost at creation"
-              f" ({lost} lost) + {LINGER_S} s of lingering dependencies")
+        print(
+            f"\n[real-cloud soak, seed {seed}] the usual faults + 30% of new instances lost at creation"
+            f" ({lost} lost) + {LINGER_S} s of lingering dependencies"
+        )
         for line in spent:
             print("  " + line)

@@ -1,12 +1,11 @@
 """Console rules of every source kind (another security group, a prefix list, IPv6) are revoked by their
 SecurityGroupRuleId and reported as security findings; the stack's own rules are kept."""
+
 from __future__ import annotations
 
 import pytest
 
-from console_support import REGION, Console
-from provisioner_support import DEFAULT_STACK
-from reconcile_support import problems
+from tests.provisioner.helpers import DEFAULT_STACK, REGION, Console, problems
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -26,20 +25,33 @@ def _foreign_group(c: Console) -> str:
 
 
 def _prefix_list(c: Console) -> str:
-    return c("ecs", "CreatePrefixList", RegionId=REGION, AddressFamily="IPv4", PrefixListName="office",
-             MaxEntries=5, Entry=[{"Cidr": "203.0.113.0/24"}])["PrefixListId"]
+    return c(
+        "ecs",
+        "CreatePrefixList",
+        RegionId=REGION,
+        AddressFamily="IPv4",
+        PrefixListName="office",
+        MaxEntries=5,
+        Entry=[{"Cidr": "203.0.113.0/24"}],
+    )["PrefixListId"]
 
 
 def _ingress(c: Console) -> list[dict]:
-    return c("ecs", "DescribeSecurityGroupAttribute", RegionId=REGION, SecurityGroupId=_group(c),
-             Direction="ingress")["Permissions"]["Permission"]
+    return c("ecs", "DescribeSecurityGroupAttribute", RegionId=REGION, SecurityGroupId=_group(c), Direction="ingress")[
+        "Permissions"
+    ]["Permission"]
 
 
 def test_a_console_rule_from_another_group_is_revoked_and_reported(run, control, console):
     assert run("provision", DEFAULT_STACK).exit_code == 0
     other = _foreign_group(console)
-    console("ecs", "AuthorizeSecurityGroup", RegionId=REGION, SecurityGroupId=_group(console),
-            Permissions=[{"IpProtocol": "TCP", "PortRange": "22/22", "SourceGroupId": other}])
+    console(
+        "ecs",
+        "AuthorizeSecurityGroup",
+        RegionId=REGION,
+        SecurityGroupId=_group(console),
+        Permissions=[{"IpProtocol": "TCP", "PortRange": "22/22", "SourceGroupId": other}],
+    )
     own = {p["SecurityGroupRuleId"] for p in _ingress(console) if not p["SourceGroupId"]}
 
     result = run("reconcile", DEFAULT_STACK, as_json=False)
@@ -48,7 +60,7 @@ def test_a_console_rule_from_another_group_is_revoked_and_reported(run, control,
     assert f"22/22 from group {other}" in line and "revoke" in line
     left = _ingress(console)
     assert not any(p["SourceGroupId"] for p in left)
-    assert {p["SecurityGroupRuleId"] for p in left} == own          # the stack's rules were not touched
+    assert {p["SecurityGroupRuleId"] for p in left} == own  # the stack's rules were not touched
     assert problems(control, DEFAULT_STACK, run.state_path, foreign={other}) == []
     again = run("reconcile", DEFAULT_STACK)
     assert (again.exit_code, again.doc["drift"]) == (0, [])
@@ -63,8 +75,13 @@ def test_console_rules_from_a_prefix_list_or_ipv6_are_revoked_by_rule_id(run, co
         foreign.add(source["SourcePrefixListId"])
     else:
         source = {"Ipv6SourceCidrIp": "2001:db8::/32"}
-    console("ecs", "AuthorizeSecurityGroup", RegionId=REGION, SecurityGroupId=_group(console),
-            Permissions=[{"IpProtocol": "TCP", "PortRange": "8080/8080", **source}])
+    console(
+        "ecs",
+        "AuthorizeSecurityGroup",
+        RegionId=REGION,
+        SecurityGroupId=_group(console),
+        Permissions=[{"IpProtocol": "TCP", "PortRange": "8080/8080", **source}],
+    )
     assert len(_ingress(console)) == 3
 
     check = run("reconcile", DEFAULT_STACK, "--check")
@@ -81,8 +98,13 @@ def test_console_rules_from_a_prefix_list_or_ipv6_are_revoked_by_rule_id(run, co
 def test_provision_also_revokes_a_rule_from_another_group(run, control, console):
     assert run("provision", DEFAULT_STACK).exit_code == 0
     other = _foreign_group(console)
-    console("ecs", "AuthorizeSecurityGroup", RegionId=REGION, SecurityGroupId=_group(console),
-            Permissions=[{"IpProtocol": "TCP", "PortRange": "8080/8080", "SourceGroupId": other}])
+    console(
+        "ecs",
+        "AuthorizeSecurityGroup",
+        RegionId=REGION,
+        SecurityGroupId=_group(console),
+        Permissions=[{"IpProtocol": "TCP", "PortRange": "8080/8080", "SourceGroupId": other}],
+    )
     result = run("provision", DEFAULT_STACK)
     assert result.exit_code == 0, result.stderr
     assert not any(p["SourceGroupId"] for p in _ingress(console))

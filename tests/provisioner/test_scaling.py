@@ -1,11 +1,12 @@
 """Scaling changes the instance count and nothing else; zone failover on NoStock; per-instance disks."""
+
 from __future__ import annotations
 
 import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 
 from provisioner.cloud import Cloud
-from provisioner_support import DEFAULT_STACK, tagged
+from tests.provisioner.helpers import DEFAULT_STACK, tagged
 
 STACK = "fleet-default"
 
@@ -46,7 +47,8 @@ def test_scale_up_adds_instances_in_one_call_and_changes_nothing_else(run, contr
 
 
 def test_scale_down_drains_and_removes_from_the_slb_first_then_deletes_and_keeps_the_disk_holder(
-        run, control, write_stack, call_log):
+    run, control, write_stack, call_log
+):
     assert run("provision", write_stack(instances={"count": 4})).exit_code == 0
     [disk] = [d for d in tagged(control, STACK)["disk"] if d["type"] == "data"]
     instances_before = instances_of(control)
@@ -58,8 +60,9 @@ def test_scale_down_drains_and_removes_from_the_slb_first_then_deletes_and_keeps
     actions = [a for a, _ in call_log]
     assert actions.index("SetBackendServers") < actions.index("RemoveBackendServers") < actions.index("DeleteInstances")
     drained = next(r for r in result.doc["resources"] if r.get("drained"))
-    assert sorted(drained["drained"]) == sorted(i["id"] for i in instances_before if i["id"] not in
-                                                {x["id"] for x in instances_of(control)})
+    assert sorted(drained["drained"]) == sorted(
+        i["id"] for i in instances_before if i["id"] not in {x["id"] for x in instances_of(control)}
+    )
     left = {i["id"] for i in instances_of(control)}
     assert len(left) == 2 and disk["instance_id"] in left
     [lb] = tagged(control, STACK)["load_balancer"]
@@ -118,7 +121,7 @@ def test_no_stock_anywhere_fails_before_any_create_naming_what_is_missing_where(
 
 def test_a_fatal_error_names_the_step_the_resource_the_code_and_the_request_id(run, control, write_stack):
     assert run("provision", DEFAULT_STACK).exit_code == 0
-    control.config(instance_quota=3)     # a scale-up beyond the account's quota: refused, not retried
+    control.config(instance_quota=3)  # a scale-up beyond the account's quota: refused, not retried
     control.request("POST", "stats/reset")
     result = run("provision", write_stack(instances={"count": 4}))
     assert result.exit_code == 1
@@ -133,6 +136,7 @@ def test_a_fatal_error_names_the_step_the_resource_the_code_and_the_request_id(r
 
 def test_an_image_id_that_no_longer_exists_fails_before_any_create_naming_the_field(run, control, write_stack):
     from localcloud import catalog
+
     retired = catalog.RETIRED_IMAGES[0]
     result = run("provision", write_stack(instances={"image": retired, "image_family": None}))
     assert result.exit_code == 1
@@ -154,7 +158,7 @@ def test_a_stopped_instance_is_started_again(run, control, ecs):
 
 
 def test_intranet_stack_with_its_own_server_puts_the_slb_in_the_vswitch(run, control):
-    from provisioner_support import ROOT
+    from tests.provisioner.helpers import ROOT
 
     path = f"{ROOT}/stacks/intranet-custom-server.yaml"
     result = run("provision", path)
@@ -172,10 +176,10 @@ def test_a_large_fleet_is_created_100_per_runinstances_and_added_20_backends_per
     path = write_stack(instances={"count": 120})
     assert run("provision", path).exit_code == 0
     actions = {k: v["calls"] for k, v in control.stats()["actions"].items()}
-    assert actions["ecs:RunInstances"] == 3               # the disk holder, then 100, then 19
-    assert actions["slb:AddBackendServers"] == 6          # 120 backends, 20 per call
+    assert actions["ecs:RunInstances"] == 3  # the disk holder, then 100, then 19
+    assert actions["slb:AddBackendServers"] == 6  # 120 backends, 20 per call
     assert len(instances_of(control)) == 120
     control.request("POST", "stats/reset")
     assert run("provision", path).exit_code == 0
     stats = control.stats()
-    assert stats["mutating"] == 0 and stats["total"] == 10      # DescribeInstances needs a second page
+    assert stats["mutating"] == 0 and stats["total"] == 10  # DescribeInstances needs a second page

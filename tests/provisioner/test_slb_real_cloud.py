@@ -1,6 +1,7 @@
 """The SLB as today's cloud has it, against localcloud: CLBs are pay-by-LCU (a legacy pay-by-spec one is
 kept), a refused CreateLoadBalancer costs no instance, a replaced listener leaves the CLB active, a new
 listener that is not readable at once and busy SLB reads do not fail a run."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,8 @@ import os
 
 import pytest
 
-from console_support import REGION, Console
 from provisioner.steps import common
-from reconcile_support import problems
+from tests.provisioner.helpers import REGION, Console, problems
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -62,7 +62,7 @@ def test_a_legacy_pay_by_spec_slb_is_kept_and_plan_says_it_can_be_converted(run,
     [record] = [r for r in again.doc["resources"] if r["role"] == "load-balancer"]
     assert "ModifyLoadBalancerInstanceChargeType" in record["billing"]
     check = run("reconcile", stack, "--check")
-    assert check.exit_code == 0 and check.doc["drift"] == []          # kept: not drift, a note
+    assert check.exit_code == 0 and check.doc["drift"] == []  # kept: not drift, a note
     assert any("ModifyLoadBalancerInstanceChargeType" in note for note in check.doc["notes"])
 
 
@@ -74,16 +74,19 @@ def test_a_refused_create_load_balancer_leaves_no_instance(run, write_stack, con
     assert "instance" not in control.resources() and "disk" not in control.resources()
     assert calls(control, "ecs:RunInstances") == 0
     with open(run.state_path, encoding="utf-8") as handle:
-        json.load(handle)                       # the state file stays valid
+        json.load(handle)  # the state file stays valid
     control.faults()
     stack = write_stack()
-    assert run("provision", stack).exit_code == 0       # the rerun finishes the stack, nothing twice
+    assert run("provision", stack).exit_code == 0  # the rerun finishes the stack, nothing twice
     assert problems(control, stack, run.state_path) == []
 
 
 def test_an_intranet_slb_refused_leaves_no_instance_either(run, write_stack, control):
-    control.faults(rules=[{"action": "slb:CreateLoadBalancerHTTPListener", "refuse": 1.0,
-                           "codes": ["ListenerNumberOverLimit:400"]}])
+    control.faults(
+        rules=[
+            {"action": "slb:CreateLoadBalancerHTTPListener", "refuse": 1.0, "codes": ["ListenerNumberOverLimit:400"]}
+        ]
+    )
     res = run("provision", write_stack(load_balancer={"address_type": "intranet"}))
     assert res.exit_code == 1 and "ListenerNumberOverLimit" in res.stderr
     assert "instance" not in control.resources()
@@ -98,9 +101,12 @@ def test_after_a_listener_change_the_slb_is_active(run, write_stack, control, co
     lb = console.one("load_balancer")
     assert lb["status"] == "active"
     port = change.get("load_balancer", {}).get("listener_port", 80)
-    [listener] = console.mine("listener")              # a listener on the old port is gone
+    [listener] = console.mine("listener")  # a listener on the old port is gone
     assert (listener["port"], listener["status"], listener["backend_port"]) == (
-        port, "running", change.get("serving", {}).get("port", 8080))
+        port,
+        "running",
+        change.get("serving", {}).get("port", 8080),
+    )
     assert problems(control, changed, run.state_path) == []
 
 
@@ -118,14 +124,14 @@ def test_a_moved_listener_port_is_planned_and_checked_as_the_old_listener_delete
     plan = run("plan", moved)
     assert plan.exit_code == 4
     assert {(c["action"], c["id"]) for c in plan.doc["changes"] if c["role"] == "listener"} >= {
-        ("delete", f"{lb_id}:80")}
+        ("delete", f"{lb_id}:80")
+    }
     check = run("reconcile", moved, "--check")
     assert check.exit_code == 3
     assert any(d["kind"] == "surplus" and d["id"] == f"{lb_id}:80" for d in check.doc["drift"])
 
 
-def test_a_new_listener_that_is_not_readable_at_once_does_not_fail_provision(run, write_stack, control,
-                                                                               monkeypatch):
+def test_a_new_listener_that_is_not_readable_at_once_does_not_fail_provision(run, write_stack, control, monkeypatch):
     control.faults(read_lag={"listener": 5})
     # A poll's sleep moves the emulator's clock instead of waiting.
     monkeypatch.setattr(common, "sleep", lambda seconds: control.advance(seconds))
@@ -133,16 +139,21 @@ def test_a_new_listener_that_is_not_readable_at_once_does_not_fail_provision(run
     res = run("provision", stack)
     assert res.exit_code == 0, res.stderr
     errors = control.stats()["actions"].get("slb:StartLoadBalancerListener", {}).get("errors", {})
-    assert errors == {}                          # never started before it was readable
+    assert errors == {}  # never started before it was readable
     assert problems(control, stack, run.state_path) == []
 
 
 def test_busy_slb_reads_are_retried(run, write_stack, control):
-    control.faults(seed=5, rules=[{"action": "slb:DescribeLoadBalancerAttribute", "refuse": 0.6},
-                                  {"action": "slb:DescribeLoadBalancerListeners", "refuse": 0.6}])
+    control.faults(
+        seed=5,
+        rules=[
+            {"action": "slb:DescribeLoadBalancerAttribute", "refuse": 0.6},
+            {"action": "slb:DescribeLoadBalancerListeners", "refuse": 0.6},
+        ],
+    )
     stack = write_stack()
     assert run("provision", stack).exit_code == 0
-    assert run("provision", stack).exit_code == 0          # the no-op run reads the SLB's backends and listener
+    assert run("provision", stack).exit_code == 0  # the no-op run reads the SLB's backends and listener
     injected = control.request("GET", "faults")["injected"].get("refuse", 0)
     assert injected > 0
     errors = control.stats()["actions"]["slb:DescribeLoadBalancerAttribute"]["errors"]
@@ -174,8 +185,10 @@ def test_slb_faults_soak_converges(seed, run, write_stack, control, monkeypatch)
     """The fault soak's mix plus busy SLB reads and a 3 s listener read lag: provision, a listener replacement
     (new serving port) and teardown converge, with the SLB active and nothing left over."""
     base = {"throttle": 0.25, "error": 0.05, "commit_drop": 0.05}
-    rules = [{"action": "*", **base}] + [{"action": f"slb:{a}", **base, "refuse": 0.3} for a in (
-        "DescribeLoadBalancerAttribute", "DescribeLoadBalancerListeners")]
+    rules = [{"action": "*", **base}] + [
+        {"action": f"slb:{a}", **base, "refuse": 0.3}
+        for a in ("DescribeLoadBalancerAttribute", "DescribeLoadBalancerListeners")
+    ]
     monkeypatch.setattr(common, "sleep", lambda seconds: control.advance(seconds))
     first, changed = write_stack(), write_stack("changed.yaml", serving={"port": 9090})
     for stack in (first, changed):
@@ -199,16 +212,16 @@ def test_listener_not_found_on_start_right_after_the_create_is_not_fatal(make_ct
     control.faults(read_lag={"listener": 4})
     monkeypatch.setattr(common, "sleep", lambda seconds: control.advance(seconds))
     # A read already lists the new listener while Start still answers ListenerNotFound (404).
-    monkeypatch.setattr(lb_step, "wait_listener_visible",
-                        lambda ctx, lb_id, port: Listener(port, "http", "stopped", 8080))
+    monkeypatch.setattr(
+        lb_step, "wait_listener_visible", lambda ctx, lb_id, port: Listener(port, "http", "stopped", 8080)
+    )
     record = lb_step.ensure_listener(ctx, lb)
     assert (record.action, record.status) == ("created", "running")
     errors = control.stats()["actions"]["slb:StartLoadBalancerListener"]["errors"]
     assert errors.get("ListenerNotFound", 0) >= 1
 
 
-def test_a_listener_create_whose_answer_was_lost_and_is_not_readable_yet_is_not_fatal(make_ctx, control,
-                                                                                     monkeypatch):
+def test_a_listener_create_whose_answer_was_lost_and_is_not_readable_yet_is_not_fatal(make_ctx, control, monkeypatch):
     """The soak's case, pinned: the create takes effect, its answer is lost, the listener is not readable yet (so
     the verify misses it) and the retry answers ListenerAlreadyExists: that is our own listener, not an error."""
     from provisioner import errors

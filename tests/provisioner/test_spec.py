@@ -1,5 +1,6 @@
 """The stack file: the shipped stacks load; each kind of mistake is refused before any API call, naming
 the field, with exit code 2."""
+
 from __future__ import annotations
 
 import glob
@@ -9,8 +10,7 @@ import pytest
 
 from provisioner.errors import SpecError
 from provisioner.spec import load_stack, parse_stack
-
-from provisioner_support import ROOT, load_default, merged
+from tests.provisioner.helpers import ROOT, load_default, merged
 
 
 def test_every_shipped_stack_file_is_valid():
@@ -30,9 +30,17 @@ def test_default_stack_is_the_project_starting_point():
 
 
 def test_extra_zones_get_vswitch_blocks_of_the_same_size_inside_the_vpc():
-    spec = parse_stack(_yaml(merged(load_default(), {"zones": ["cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"],
-                                                     "network": {"vpc_cidr": "10.0.0.0/16",
-                                                                 "vswitch_cidr": "10.0.1.0/24"}})))
+    spec = parse_stack(
+        _yaml(
+            merged(
+                load_default(),
+                {
+                    "zones": ["cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"],
+                    "network": {"vpc_cidr": "10.0.0.0/16", "vswitch_cidr": "10.0.1.0/24"},
+                },
+            )
+        )
+    )
     assert [spec.vswitch_cidr(z) for z in spec.zones] == ["10.0.1.0/24", "10.0.0.0/24", "10.0.2.0/24"]
 
 
@@ -68,8 +76,11 @@ BAD_STACKS = [
     ({"access": {"serving_cidrs": [""]}}, "access.serving_cidrs[0]", "not a valid CIDR"),
     ({"data_disk": {"attach": "all"}}, "data_disk.attach", "first, each"),
     ({"data_disk": {"size_gib": 10}}, "data_disk.size_gib", "between 20 and 32768"),
-    ({"load_balancer": {"health_check": {"http_codes": ["http_200"]}}}, "load_balancer.health_check.http_codes[0]",
-     "http_2xx"),
+    (
+        {"load_balancer": {"health_check": {"http_codes": ["http_200"]}}},
+        "load_balancer.health_check.http_codes[0]",
+        "http_2xx",
+    ),
     ({"load_balancer": {"health_check": {"interval": 60}}}, "load_balancer.health_check.interval", "between 1 and 50"),
     ({"load_balancer": {"address_type": "public"}}, "load_balancer.address_type", "internet, intranet"),
     ({"serving": {"port": 22}}, "serving.port", "SSH"),

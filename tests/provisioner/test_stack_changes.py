@@ -4,6 +4,7 @@ changes), rolled out (plan lists `replace` naming the field, provision replaces,
 (exit 2 naming the field, no API call at all) or applied to the next operation (plan says so, provision
 records it without a mutating call). The list of fields comes from the spec dataclasses, so a new field
 without a class (and a case here) fails."""
+
 from __future__ import annotations
 
 import json
@@ -22,13 +23,16 @@ CONTAINER = {"container": "registry.example.com/model-server:1"}
 CASES: dict[str, tuple[dict, str, str]] = {
     "name": ({"name": "fleet-renamed"}, REFUSED, ""),
     "region": ({"region": "cn-shanghai", "zones": ["cn-shanghai-a"]}, REFUSED, ""),
-    "zones": ({"zones": ZONES + ["cn-hangzhou-h"]}, NEXT, ""),
+    "zones": ({"zones": [*ZONES, "cn-hangzhou-h"]}, NEXT, ""),
     "network.vpc_cidr": ({"network": {"vpc_cidr": "10.0.0.0/8"}}, REFUSED, ""),
     "network.vswitch_cidr": ({"network": {"vswitch_cidr": "10.0.2.0/24"}}, REFUSED, ""),
     "instances.count": ({"instances": {"count": 4}}, IN_PLACE, "RunInstances"),
     "instances.type": ({"instances": {"type": "ecs.g7.xlarge"}}, ROLLOUT, ""),
-    "instances.image": ({"instances": {"image": "ubuntu_22_04_x64_20G_alibase_20250722.vhd", "image_family": None}},
-                        ROLLOUT, ""),
+    "instances.image": (
+        {"instances": {"image": "ubuntu_22_04_x64_20G_alibase_20250722.vhd", "image_family": None}},
+        ROLLOUT,
+        "",
+    ),
     "instances.image_family": ({"instances": {"image_family": "acs:debian_12_x64"}}, ROLLOUT, ""),
     "instances.system_disk.category": ({"instances": {"system_disk": {"category": "cloud_auto"}}}, ROLLOUT, ""),
     "instances.system_disk.size_gib": ({"instances": {"system_disk": {"size_gib": 60}}}, ROLLOUT, ""),
@@ -38,44 +42,72 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "serving.port": ({"serving": {"port": 8081}}, ROLLOUT, ""),
     "serving.health_path": ({"serving": {"health_path": "/v2/health/live"}}, ROLLOUT, ""),
     "serving.user_data": ({"serving": {"user_data": "#!/bin/sh\necho serving\n"}}, ROLLOUT, ""),
-    "serving.server.command": ({"serving": {"server": {"command": ["{python}", "-m", "http.server", "{port}"]}}},
-                               ROLLOUT, ""),
+    "serving.server.command": (
+        {"serving": {"server": {"command": ["{python}", "-m", "http.server", "{port}"]}}},
+        ROLLOUT,
+        "",
+    ),
     "serving.server.container": ({"serving": {"server": CONTAINER}}, ROLLOUT, ""),
     "serving.server.env": ({"serving": {"server": {"env": {"MODEL_VERSION": "2"}}}}, ROLLOUT, ""),
     "serving.server.args": ({"serving": {"server": {**CONTAINER, "args": ["--workers", "2"]}}}, ROLLOUT, ""),
     "serving.server.container_port": ({"serving": {"server": {**CONTAINER, "container_port": 9000}}}, ROLLOUT, ""),
     "serving.server.gpus": ({"serving": {"server": {**CONTAINER, "gpus": "all"}}}, ROLLOUT, ""),
-    "serving.server.pip": ({"serving": {"server": {"command": ["{python}", "-m", "http.server", "{port}"],
-                                                  "pip": ["requests==2.32.3"]}}}, ROLLOUT, ""),
+    "serving.server.pip": (
+        {"serving": {"server": {"command": ["{python}", "-m", "http.server", "{port}"], "pip": ["requests==2.32.3"]}}},
+        ROLLOUT,
+        "",
+    ),
     "serving.model_dir": ({"serving": {"model_dir": "/mnt/models"}}, ROLLOUT, ""),
     "serving.mirror.apt": ({"serving": {"mirror": {"apt": "http://mirror.example.com/ubuntu/"}}}, ROLLOUT, ""),
     "serving.mirror.pip": ({"serving": {"mirror": {"pip": "http://mirror.example.com/pypi/"}}}, ROLLOUT, ""),
-    "serving.mirror.apt_security": ({"serving": {"mirror": {"apt_security": "http://mirror.example.com/sec/"}}},
-                                    ROLLOUT, ""),
+    "serving.mirror.apt_security": (
+        {"serving": {"mirror": {"apt_security": "http://mirror.example.com/sec/"}}},
+        ROLLOUT,
+        "",
+    ),
     "serving.mirror.registry": ({"serving": {"mirror": {"registry": "http://mirror.example.com/"}}}, ROLLOUT, ""),
-    "load_balancer.listener_port": ({"load_balancer": {"listener_port": 8000}}, IN_PLACE,
-                                    "CreateLoadBalancerHTTPListener"),
-    "load_balancer.billing": ({}, IN_PLACE, "ModifyLoadBalancerInstanceChargeType"),      # one value sold today
+    "load_balancer.listener_port": (
+        {"load_balancer": {"listener_port": 8000}},
+        IN_PLACE,
+        "CreateLoadBalancerHTTPListener",
+    ),
+    "load_balancer.billing": ({}, IN_PLACE, "ModifyLoadBalancerInstanceChargeType"),  # one value sold today
     "load_balancer.address_type": ({"load_balancer": {"address_type": "intranet"}}, REFUSED, ""),
-    "load_balancer.health_check.uri": ({"load_balancer": {"health_check": {"uri": "/v2/health/live"}}}, IN_PLACE,
-                                       "SetLoadBalancerHTTPListenerAttribute"),
-    "load_balancer.health_check.interval": ({"load_balancer": {"health_check": {"interval": 5}}}, IN_PLACE,
-                                            "SetLoadBalancerHTTPListenerAttribute"),
-    "load_balancer.health_check.timeout": ({"load_balancer": {"health_check": {"timeout": 7}}}, IN_PLACE,
-                                           "SetLoadBalancerHTTPListenerAttribute"),
-    "load_balancer.health_check.healthy_threshold": ({"load_balancer": {"health_check": {"healthy_threshold": 4}}},
-                                                     IN_PLACE, "SetLoadBalancerHTTPListenerAttribute"),
+    "load_balancer.health_check.uri": (
+        {"load_balancer": {"health_check": {"uri": "/v2/health/live"}}},
+        IN_PLACE,
+        "SetLoadBalancerHTTPListenerAttribute",
+    ),
+    "load_balancer.health_check.interval": (
+        {"load_balancer": {"health_check": {"interval": 5}}},
+        IN_PLACE,
+        "SetLoadBalancerHTTPListenerAttribute",
+    ),
+    "load_balancer.health_check.timeout": (
+        {"load_balancer": {"health_check": {"timeout": 7}}},
+        IN_PLACE,
+        "SetLoadBalancerHTTPListenerAttribute",
+    ),
+    "load_balancer.health_check.healthy_threshold": (
+        {"load_balancer": {"health_check": {"healthy_threshold": 4}}},
+        IN_PLACE,
+        "SetLoadBalancerHTTPListenerAttribute",
+    ),
     "load_balancer.health_check.unhealthy_threshold": (
-        {"load_balancer": {"health_check": {"unhealthy_threshold": 4}}}, IN_PLACE,
-        "SetLoadBalancerHTTPListenerAttribute"),
-    "load_balancer.health_check.http_codes": ({"load_balancer": {"health_check": {"http_codes": ["http_2xx",
-                                                                                                  "http_3xx"]}}},
-                                              IN_PLACE, "SetLoadBalancerHTTPListenerAttribute"),
+        {"load_balancer": {"health_check": {"unhealthy_threshold": 4}}},
+        IN_PLACE,
+        "SetLoadBalancerHTTPListenerAttribute",
+    ),
+    "load_balancer.health_check.http_codes": (
+        {"load_balancer": {"health_check": {"http_codes": ["http_2xx", "http_3xx"]}}},
+        IN_PLACE,
+        "SetLoadBalancerHTTPListenerAttribute",
+    ),
     "load_balancer.drain_seconds": ({"load_balancer": {"drain_seconds": 30}}, NEXT, ""),
     "access.admin_cidrs": ({"access": {"admin_cidrs": ["203.0.113.0/24"]}}, IN_PLACE, "AuthorizeSecurityGroup"),
     "access.serving_cidrs": ({"access": {"serving_cidrs": ["198.51.100.0/24"]}}, IN_PLACE, "AuthorizeSecurityGroup"),
     "access.key_pair": ({"access": {"key_pair": "fleet-admin"}}, ROLLOUT, ""),
-    "target.kind": ({}, NEXT, ""),            # alibaba: not reachable from a test; classified below
+    "target.kind": ({}, NEXT, ""),  # alibaba: not reachable from a test; classified below
     "target.endpoint": ({"target": {"endpoint": "http://127.0.0.1:9"}}, NEXT, ""),
     "rollout.max_surge": ({"rollout": {"max_surge": 2}}, NEXT, ""),
     "rollout.max_unavailable": ({"rollout": {"max_unavailable": 1}}, NEXT, ""),
@@ -143,8 +175,7 @@ def _no_changes(run, path: str) -> None:
 
 
 @pytest.mark.parametrize("field", _by(IN_PLACE))
-def test_an_in_place_field_is_planned_applied_with_its_api_then_settled(field, provisioned, run, write_stack,
-                                                                         control):
+def test_an_in_place_field_is_planned_applied_with_its_api_then_settled(field, provisioned, run, write_stack, control):
     changes, _, api = CASES[field]
     path = write_stack("changed.yaml", **changes)
     plan = run("plan", path)
@@ -168,7 +199,7 @@ def test_a_template_field_is_planned_as_replace_of_every_instance(field, provisi
     assert plan.exit_code == 4, plan.stderr
     replaced = [c for c in plan.doc["changes"] if c["action"] == "replace" and c["role"] == INSTANCE]
     assert len(replaced) == 3, plan.doc["changes"]
-    for change in replaced:     # the field, or the section the template keeps whole (serving.mirror)
+    for change in replaced:  # the field, or the section the template keeps whole (serving.mirror)
         named = [f["field"] for f in change["fields"] if field == f["field"] or field.startswith(f["field"] + ".")]
         assert named, change
         assert named[0] in change["detail"]
@@ -187,8 +218,9 @@ def test_a_template_field_is_rolled_out_by_provision_then_settled(field, provisi
 
 
 @pytest.mark.parametrize("field", _by(REFUSED) + [f"{f} (direction)" for f in REFUSALS])
-def test_a_refused_change_exits_2_naming_the_field_before_any_api_call(field, provisioned, run, write_stack,
-                                                                        control, tmp_path):
+def test_a_refused_change_exits_2_naming_the_field_before_any_api_call(
+    field, provisioned, run, write_stack, control, tmp_path
+):
     name = field.removesuffix(" (direction)")
     changes = REFUSALS[name] if field.endswith("(direction)") else CASES[name][0]
     path = write_stack("changed.yaml", **changes)
@@ -202,8 +234,9 @@ def test_a_refused_change_exits_2_naming_the_field_before_any_api_call(field, pr
 
 
 @pytest.mark.parametrize("field", _by(NEXT))
-def test_a_next_operation_field_is_planned_and_recorded_without_a_mutating_call(field, provisioned, run,
-                                                                                 write_stack, control):
+def test_a_next_operation_field_is_planned_and_recorded_without_a_mutating_call(
+    field, provisioned, run, write_stack, control
+):
     changes, _, _ = CASES[field]
     path = write_stack("changed.yaml", **changes)
     plan = run("plan", path, as_json=False)
@@ -232,7 +265,8 @@ def test_plan_never_says_no_changes_when_the_file_changed_and_the_cloud_has_it(p
 
 
 def test_reconcile_check_reports_outdated_instances_and_reconcile_starts_no_rollout_by_default(
-        provisioned, run, write_stack):
+    provisioned, run, write_stack
+):
     path = write_stack("changed.yaml", instances={"type": "ecs.g7.xlarge"})
     check = run("reconcile", path, "--check")
     assert check.exit_code == 3, check.stdout
@@ -241,8 +275,8 @@ def test_reconcile_check_reports_outdated_instances_and_reconcile_starts_no_roll
     before = {r["id"] for r in run("status", path).doc["resources"] if r["role"] == INSTANCE}
     assert run("reconcile", path).exit_code == 0
     after = {r["id"] for r in run("status", path).doc["resources"] if r["role"] == INSTANCE}
-    assert after == before                       # rollout.on_reconcile: finish (the default)
-    assert run("plan", path).exit_code == 4      # the replacement is still pending, and says so
+    assert after == before  # rollout.on_reconcile: finish (the default)
+    assert run("plan", path).exit_code == 4  # the replacement is still pending, and says so
     started = write_stack("start.yaml", instances={"type": "ecs.g7.xlarge"}, rollout={"on_reconcile": "start"})
     assert run("reconcile", started).exit_code == 0
     now = {r["id"] for r in run("status", started).doc["resources"] if r["role"] == INSTANCE}
@@ -250,17 +284,26 @@ def test_reconcile_check_reports_outdated_instances_and_reconcile_starts_no_roll
     _no_changes(run, started)
 
 
-@pytest.mark.parametrize("role, action, params, api", [
-    ("load-balancer", "SetLoadBalancerName", {"LoadBalancerName": "renamed-by-hand"}, "SetLoadBalancerName"),
-    ("vpc", "ModifyVpcAttribute", {"VpcName": "renamed-by-hand"}, "ModifyVpcAttribute"),
-])
-def test_a_name_changed_outside_the_stack_is_planned_and_restored_in_place(role, action, params, api, provisioned,
-                                                                           run, make_ctx, control):
+@pytest.mark.parametrize(
+    "role, action, params, api",
+    [
+        ("load-balancer", "SetLoadBalancerName", {"LoadBalancerName": "renamed-by-hand"}, "SetLoadBalancerName"),
+        ("vpc", "ModifyVpcAttribute", {"VpcName": "renamed-by-hand"}, "ModifyVpcAttribute"),
+    ],
+)
+def test_a_name_changed_outside_the_stack_is_planned_and_restored_in_place(
+    role, action, params, api, provisioned, run, make_ctx, control
+):
     ctx = make_ctx(provisioned)
     ident = next(r["id"] for r in run("status", provisioned).doc["resources"] if r["role"] == role)
     key = {"load-balancer": "LoadBalancerId", "vpc": "VpcId"}[role]
-    ctx.call("test", ident, "slb" if role == "load-balancer" else "vpc", action,
-             {"RegionId": ctx.region, key: ident, **params})
+    ctx.call(
+        "test",
+        ident,
+        "slb" if role == "load-balancer" else "vpc",
+        action,
+        {"RegionId": ctx.region, key: ident, **params},
+    )
     plan = run("plan", provisioned)
     assert plan.exit_code == 4
     [change] = [c for c in plan.doc["changes"] if c["role"] == role]
@@ -274,7 +317,8 @@ def test_a_name_changed_outside_the_stack_is_planned_and_restored_in_place(role,
 
 
 def test_a_port_change_opens_the_new_port_first_and_closes_the_old_after_the_last_old_instance(
-        provisioned, run, write_stack, make_ctx):
+    provisioned, run, write_stack, make_ctx
+):
     path = write_stack("changed.yaml", serving={"port": 8081})
     plan = run("plan", path)
     [group] = [c for c in plan.doc["changes"] if c["role"] == "security-group"]
@@ -282,6 +326,7 @@ def test_a_port_change_opens_the_new_port_first_and_closes_the_old_after_the_las
     assert run("provision", path).exit_code == 0
     ctx = make_ctx(path)
     from provisioner import observe
+
     snap = observe.snapshot(ctx)
     ports = {r.port_range for r in snap.security_groups[0].rules}
     assert ports == {"8081/8081"}

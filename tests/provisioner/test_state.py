@@ -1,5 +1,6 @@
 """The state file and the lock: atomic 0600 writes, invalid files kept, the holder named, dead holders
 taken over; ClientTokens deterministic, written ahead and reused."""
+
 from __future__ import annotations
 
 import errno
@@ -9,13 +10,14 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from provisioner.errors import LockHeld, StateError
-from provisioner.state import State, StackLock, atomic_write_json, new_document
+from provisioner.state import StackLock, State, atomic_write_json, new_document
 from provisioner.tokens import MAX_TOKEN_LEN, TokenBook, derive, token_key
-from provisioner_support import subprocess_env
+from tests.provisioner.helpers import subprocess_env
 
 
 def test_state_is_written_with_mode_0600_and_no_temporary_file_left(tmp_path):
@@ -23,7 +25,7 @@ def test_state_is_written_with_mode_0600_and_no_temporary_file_left(tmp_path):
     state.set("vpc", "vpc-1")
     assert stat.S_IMODE(os.stat(state.path).st_mode) == 0o600
     assert os.listdir(tmp_path) == ["s.json"]
-    assert json.loads(open(state.path).read())["resources"] == {"vpc": "vpc-1"}
+    assert json.loads(Path(state.path).read_text())["resources"] == {"vpc": "vpc-1"}
 
 
 def test_a_write_that_fails_before_the_rename_leaves_the_old_document(tmp_path, monkeypatch):
@@ -34,21 +36,23 @@ def test_a_write_that_fails_before_the_rename_leaves_the_old_document(tmp_path, 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(StateError) as caught:       # an operational failure: one clear line, exit 1
+    with pytest.raises(StateError) as caught:  # an operational failure: one clear line, exit 1
         atomic_write_json(path, {"n": 2, "big": "x" * 100_000})
     assert "No space left on device (ENOSPC)" in str(caught.value) and path in str(caught.value)
-    assert json.loads(open(path).read()) == {"n": 1}
+    assert json.loads(Path(path).read_text()) == {"n": 1}
     assert os.listdir(tmp_path) == ["s.json"]
 
 
 def test_the_state_file_is_never_half_written_when_the_writer_is_killed(tmp_path):
     """A process rewrites a large state as fast as it can; SIGKILL at many moments; the file always parses."""
     path = tmp_path / "s.json"
-    writer = ("import sys; from provisioner.state import atomic_write_json\n"
-              "n = 0\n"
-              "while True:\n"
-              "    n += 1\n"
-              "    atomic_write_json(sys.argv[1], {'n': n, 'pad': ['x' * 200] * 2000})\n")
+    writer = (
+        "import sys; from provisioner.state import atomic_write_json\n"
+        "n = 0\n"
+        "while True:\n"
+        "    n += 1\n"
+        "    atomic_write_json(sys.argv[1], {'n': n, 'pad': ['x' * 200] * 2000})\n"
+    )
     for delay in (0.3, 0.45, 0.6, 0.75):
         proc = subprocess.Popen([sys.executable, "-c", writer, str(path)], env=subprocess_env())
         time.sleep(delay)
@@ -85,7 +89,7 @@ def test_a_state_from_a_newer_schema_is_refused(tmp_path):
 
 
 def test_provision_refuses_an_invalid_state_file_with_exit_1_and_keeps_it(run, control):
-    from provisioner_support import DEFAULT_STACK
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     os.makedirs(os.path.dirname(run.state_path), exist_ok=True)
     with open(run.state_path, "w") as handle:
@@ -93,25 +97,27 @@ def test_provision_refuses_an_invalid_state_file_with_exit_1_and_keeps_it(run, c
     result = run("provision", DEFAULT_STACK)
     assert result.exit_code == 1
     assert "not valid JSON" in result.doc["error"]["message"]
-    assert open(run.state_path).read() == "not json"
+    assert Path(run.state_path).read_text() == "not json"
     assert control.stats()["mutating"] == 0
 
 
 def test_second_lock_holder_is_refused_naming_the_first(tmp_path):
     path = str(tmp_path / "demo.lock")
-    with StackLock(path, "provision"):
-        with pytest.raises(LockHeld) as info:
-            StackLock(path, "teardown").acquire()
+    with StackLock(path, "provision"), pytest.raises(LockHeld) as info:
+        StackLock(path, "teardown").acquire()
     assert info.value.holder["pid"] == os.getpid()
     assert f"pid {os.getpid()}" in str(info.value) and "provision" in str(info.value)
 
 
 def test_a_lock_left_by_a_killed_process_is_taken_over(tmp_path):
     path = str(tmp_path / "demo.lock")
-    holder = ("import sys, time; from provisioner.state import StackLock\n"
-              "lock = StackLock(sys.argv[1], 'provision'); lock.acquire(); print('held', flush=True); time.sleep(60)\n")
-    proc = subprocess.Popen([sys.executable, "-c", holder, path], env=subprocess_env(), stdout=subprocess.PIPE,
-                            text=True)
+    holder = (
+        "import sys, time; from provisioner.state import StackLock\n"
+        "lock = StackLock(sys.argv[1], 'provision'); lock.acquire(); print('held', flush=True); time.sleep(60)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", holder, path], env=subprocess_env(), stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "held"
     with pytest.raises(LockHeld) as info:
         StackLock(path, "provision").acquire()
@@ -120,7 +126,7 @@ def test_a_lock_left_by_a_killed_process_is_taken_over(tmp_path):
     proc.wait()
     lock = StackLock(path, "provision")
     lock.acquire()
-    assert json.loads(open(path).read())["pid"] == os.getpid()
+    assert json.loads(Path(path).read_text())["pid"] == os.getpid()
     lock.release()
 
 
@@ -137,7 +143,7 @@ def test_a_create_is_written_ahead_and_its_token_reused_until_it_succeeds(tmp_pa
     state = State.load(str(tmp_path / "s.json"), "demo")
     book = TokenBook(state, "demo")
     first = book.begin("vpc/0/", "CreateVpc", {"CidrBlock": "10.0.0.0/16"})
-    on_disk = json.loads(open(state.path).read())
+    on_disk = json.loads(Path(state.path).read_text())
     assert on_disk["pending"]["vpc/0/"]["token"] == first
     # The run dies here; the next run asks for the same create and gets the same token.
     again = TokenBook(State.load(state.path, "demo"), "demo").begin("vpc/0/", "CreateVpc", {"CidrBlock": "10.0.0.0/16"})
@@ -166,16 +172,17 @@ def test_a_new_state_gets_a_new_epoch_so_old_tokens_never_come_back(tmp_path):
     one = State.load(str(tmp_path / "a.json"), "demo")
     two = State.load(str(tmp_path / "b.json"), "demo")
     assert one.epoch != two.epoch
-    assert TokenBook(one, "demo").begin("vpc/0/", "CreateVpc", {}) != TokenBook(two, "demo").begin("vpc/0/", "CreateVpc", {})
+    assert TokenBook(one, "demo").begin("vpc/0/", "CreateVpc", {}) != TokenBook(two, "demo").begin(
+        "vpc/0/", "CreateVpc", {}
+    )
 
 
 def test_the_state_holds_no_secret(run, emulator, tmp_path):
-    from provisioner_support import DEFAULT_STACK
-
-    from tests.conftest import credentials_for
+    from tests.helpers import credentials_for
+    from tests.provisioner.helpers import DEFAULT_STACK
 
     assert run("provision", DEFAULT_STACK).exit_code == 0
-    text = open(run.state_path).read()
+    text = Path(run.state_path).read_text()
     assert credentials_for(emulator.url).access_key_secret not in text and "LTAI" not in text
     doc = json.loads(text)
     assert doc["pending"] == {}

@@ -1,14 +1,14 @@
 """State loss: with the state file deleted after a provision, the next run (reconcile, provision or
 teardown) rebuilds the state from the cloud's tags and creates nothing twice."""
+
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
-from console_support import Console
-from provisioner_support import DEFAULT_STACK, tagged
-from reconcile_support import problems, state_problems
+from tests.provisioner.helpers import DEFAULT_STACK, Console, problems, state_problems, tagged
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -27,7 +27,7 @@ def test_reconcile_rebuilds_a_lost_state_from_the_tags_and_creates_nothing(lost,
     assert (result.exit_code, result.doc["outcome"]) == (0, "in-sync"), result.stderr
     assert "rebuilt from the resources tagged for the stack" in result.stderr
     assert control.stats()["mutating"] == 0
-    assert problems(control, DEFAULT_STACK, lost.state_path) == []     # the state names exactly the cloud's ids
+    assert problems(control, DEFAULT_STACK, lost.state_path) == []  # the state names exactly the cloud's ids
 
 
 def test_check_with_a_lost_state_changes_nothing_and_writes_no_state(lost, control):
@@ -63,9 +63,9 @@ def test_teardown_with_a_lost_state_finds_everything_by_tag(lost, control):
 
 def test_the_rebuilt_state_is_what_a_provision_would_have_written(lost, control, run):
     assert lost("reconcile", DEFAULT_STACK).exit_code == 0
-    rebuilt = open(lost.state_path).read()
+    rebuilt = Path(lost.state_path).read_text()
     assert state_problems(lost.state_path, "fleet-default", tagged(control, "fleet-default")) == []
     control.request("POST", "stats/reset")
     assert run("reconcile", DEFAULT_STACK).doc["outcome"] == "in-sync"
     assert control.stats()["mutating"] == 0
-    assert open(lost.state_path).read() == rebuilt                 # an in-sync run leaves the file alone
+    assert Path(lost.state_path).read_text() == rebuilt  # an in-sync run leaves the file alone

@@ -1,5 +1,6 @@
 """Where the calls go: a given emulator, the default one (reused or started in the background, never
 through a proxy), and credentials that never come from or go to the state."""
+
 from __future__ import annotations
 
 import os
@@ -7,11 +8,12 @@ import socket
 
 import pytest
 
-from provisioner import emulator as lc, target
+from provisioner import emulator as lc
+from provisioner import target
 from provisioner.errors import TargetError
 from provisioner.spec import Target
-from provisioner_support import DEFAULT_STACK
-from tests.conftest import credentials_for
+from tests.helpers import credentials_for
+from tests.provisioner.helpers import DEFAULT_STACK
 
 
 def free_port() -> int:
@@ -62,7 +64,7 @@ def test_the_default_emulator_is_started_in_the_background_then_reused(tmp_path,
     port = free_port()
     monkeypatch.setattr(target, "DEFAULT_PORT", port)
     monkeypatch.setattr(target, "DEFAULT_ENDPOINT", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")       # must not be used for loopback
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # must not be used for loopback
     data_dir = str(tmp_path / "lc")
     started = target.resolve(None, None, None, data_dir=data_dir)
     try:

@@ -1,4 +1,5 @@
 """The instance template: which stack fields make it, and that only those change its digest."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -6,7 +7,6 @@ import dataclasses
 import pytest
 
 from provisioner.errors import SpecError
-
 from provisioner.spec import parse_stack
 from provisioner.template import UNKNOWN_FIELD, differing, template_of
 
@@ -38,17 +38,20 @@ def test_an_instance_from_before_templates_differs_in_an_unknown_field():
     assert differing(None, template_of(parse_stack(STACK)).fields) == [UNKNOWN_FIELD]
 
 
-@pytest.mark.parametrize("rollout, field, words", [
-    ("{max_surge: -1}", "rollout.max_surge", "count (0-500) or a percentage"),
-    ("{max_surge: 150%}", "rollout.max_surge", "percentage"),
-    ("{max_surge: 0, max_unavailable: 0}", "rollout.max_surge", "cannot both be 0"),
-    ("{health_timeout: 1}", "rollout.health_timeout", "between 10 and 7200"),
-    ("{on_reconcile: always}", "rollout.on_reconcile", "finish, start"),
-    ("{canary: {instances: 3, weight: 10}}", "rollout.canary.instances", "at most instances.count (2)"),
-    ("{canary: {instances: 1, weight: 100}}", "rollout.canary.weight", "between 1 and 99"),
-    ("{canary: {instances: 1, hold: maybe}}", "rollout.canary.hold", "true or false"),
-    ("{batch_size: 2}", "rollout.batch_size", "unknown key"),
-])
+@pytest.mark.parametrize(
+    "rollout, field, words",
+    [
+        ("{max_surge: -1}", "rollout.max_surge", "count (0-500) or a percentage"),
+        ("{max_surge: 150%}", "rollout.max_surge", "percentage"),
+        ("{max_surge: 0, max_unavailable: 0}", "rollout.max_surge", "cannot both be 0"),
+        ("{health_timeout: 1}", "rollout.health_timeout", "between 10 and 7200"),
+        ("{on_reconcile: always}", "rollout.on_reconcile", "finish, start"),
+        ("{canary: {instances: 3, weight: 10}}", "rollout.canary.instances", "at most instances.count (2)"),
+        ("{canary: {instances: 1, weight: 100}}", "rollout.canary.weight", "between 1 and 99"),
+        ("{canary: {instances: 1, hold: maybe}}", "rollout.canary.hold", "true or false"),
+        ("{batch_size: 2}", "rollout.batch_size", "unknown key"),
+    ],
+)
 def test_a_bad_rollout_policy_is_refused_naming_the_field(rollout, field, words):
     with pytest.raises(SpecError) as err:
         parse_stack(STACK + f"rollout: {rollout}\n")
@@ -57,6 +60,6 @@ def test_a_bad_rollout_policy_is_refused_naming_the_field(rollout, field, words)
 
 def test_rollout_amounts_take_counts_and_percentages_of_the_fleet():
     policy = parse_stack(STACK + "rollout: {max_surge: 50%, max_unavailable: 25%}\n").rollout
-    assert (policy.surge(10), policy.unavailable(10)) == (5, 2)       # surge rounds up, unavailable down
+    assert (policy.surge(10), policy.unavailable(10)) == (5, 2)  # surge rounds up, unavailable down
     default = parse_stack(STACK).rollout
     assert (default.surge(3), default.unavailable(3), default.on_reconcile) == (1, 0, "finish")

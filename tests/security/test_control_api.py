@@ -1,5 +1,6 @@
 """The control API: only for the holder of the data dir's token; kill_after signals only our own
 processes; every input is checked and a bad one changes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ import urllib.error
 import pytest
 
 from localcloud.server import serve_in_thread, stop
-from tests.conftest import Control
-from tests.security.conftest import control_headers, exchange, parse, request_bytes
+from tests.helpers import Control
+from tests.security.helpers import control_headers, exchange, parse, request_bytes
 
 
 def control_call(url, method, path, body=None, token=True):
@@ -27,20 +28,27 @@ def http_error(func, *args, **kwargs) -> urllib.error.HTTPError:
     return info.value
 
 
-@pytest.mark.parametrize("method,path,body", [
-    ("POST", "reset", None), ("POST", "shutdown", None), ("GET", "resources", None),
-    ("PUT", "kill_after", {"pid": 2, "mutating_calls": 1}), ("PUT", "config", {"instance_quota": 0}),
-    ("PUT", "faults", {"rules": [{"drop": 1.0}]}), ("POST", "advance", {"seconds": 3600}),
-    ("GET", "runtime", None),
-])
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("POST", "reset", None),
+        ("POST", "shutdown", None),
+        ("GET", "resources", None),
+        ("PUT", "kill_after", {"pid": 2, "mutating_calls": 1}),
+        ("PUT", "config", {"instance_quota": 0}),
+        ("PUT", "faults", {"rules": [{"drop": 1.0}]}),
+        ("POST", "advance", {"seconds": 3600}),
+        ("GET", "runtime", None),
+    ],
+)
 def test_every_control_route_without_the_token_is_refused(url, control, method, path, body):
     control.config(instance_quota=7)
     answer = control_call(url, method, path, body, token=False)
     assert answer.status == 403
     assert "X-Localcloud-Token" in answer.json()["error"]
-    assert control.request("GET", "config")["instance_quota"] == 7        # nothing changed
+    assert control.request("GET", "config")["instance_quota"] == 7  # nothing changed
     assert control.request("GET", "faults")["rules"] == []
-    assert control.request("GET", "health")["ok"] is True                 # still serving
+    assert control.request("GET", "health")["ok"] is True  # still serving
 
 
 def test_a_wrong_token_is_refused(url):
@@ -56,10 +64,17 @@ def test_the_readiness_probe_is_public_and_tells_no_secret(url, emulator):
     assert creds.control_token not in text and creds.access_key_secret not in text
 
 
-@pytest.mark.parametrize("pid,reason", [
-    (-1, "greater than 1"), (0, "greater than 1"), (1, "greater than 1"), ("12", "integer"), (True, "integer"),
-    (2**31 + 5, "pid must be"),
-])
+@pytest.mark.parametrize(
+    "pid,reason",
+    [
+        (-1, "greater than 1"),
+        (0, "greater than 1"),
+        (1, "greater than 1"),
+        ("12", "integer"),
+        (True, "integer"),
+        (2**31 + 5, "pid must be"),
+    ],
+)
 def test_kill_after_refuses_pids_that_are_not_a_single_process(control, pid, reason):
     err = http_error(control.request, "PUT", "kill_after", {"pid": pid, "mutating_calls": 1})
     assert err.code == 400
@@ -74,8 +89,7 @@ def test_kill_after_refuses_the_emulator_itself(control):
 def test_kill_after_refuses_a_process_of_another_user(control):
     if os.geteuid() != 0:
         pytest.skip("needs root to start a process as another user")
-    other = subprocess.Popen(["sleep", "60"], user=65534, group=65534,
-                             extra_groups=[], cwd="/")
+    other = subprocess.Popen(["sleep", "60"], user=65534, group=65534, extra_groups=[], cwd="/")
     try:
         err = http_error(control.request, "PUT", "kill_after", {"pid": other.pid, "mutating_calls": 1})
         assert err.code == 400 and "another user" in json.loads(err.read())["error"]
@@ -94,13 +108,20 @@ def test_kill_after_accepts_a_child_of_the_emulators_user(control):
         child.wait()
 
 
-@pytest.mark.parametrize("config,field", [
-    ({"instance_quota": "lots"}, "instance_quota"), ({"instance_quota": -1}, "instance_quota"),
-    ({"instance_quota": 2.5}, "instance_quota"), ({"token_ttl": 0}, "token_ttl"),
-    ({"token_ttl": "1h"}, "token_ttl"), ({"runtime": "yes"}, "runtime"),
-    ({"no_stock": "cn-hangzhou-i"}, "no_stock"), ({"no_stock": [["a", "b", "c"]]}, "no_stock"),
-    ({"instance_quota": 5, "no_such_knob": 1}, "no_such_knob"),
-])
+@pytest.mark.parametrize(
+    "config,field",
+    [
+        ({"instance_quota": "lots"}, "instance_quota"),
+        ({"instance_quota": -1}, "instance_quota"),
+        ({"instance_quota": 2.5}, "instance_quota"),
+        ({"token_ttl": 0}, "token_ttl"),
+        ({"token_ttl": "1h"}, "token_ttl"),
+        ({"runtime": "yes"}, "runtime"),
+        ({"no_stock": "cn-hangzhou-i"}, "no_stock"),
+        ({"no_stock": [["a", "b", "c"]]}, "no_stock"),
+        ({"instance_quota": 5, "no_such_knob": 1}, "no_such_knob"),
+    ],
+)
 def test_a_bad_config_value_is_a_400_naming_it_and_nothing_is_stored(control, emulator, config, field):
     before = control.request("GET", "config")
     err = http_error(control.config, **config)
@@ -111,7 +132,7 @@ def test_a_bad_config_value_is_a_400_naming_it_and_nothing_is_stored(control, em
 
 def test_a_refused_config_is_not_there_after_a_restart(tmp_path):
     server, _ = serve_in_thread(str(tmp_path), instant=True, runtime=False)
-    from tests.conftest import remember
+    from tests.helpers import remember
 
     try:
         http_error(Control(remember(server).url).config, instance_quota="lots")
@@ -137,11 +158,18 @@ def test_a_bad_config_stored_by_an_older_version_is_replaced_by_the_defaults(tmp
         stop(server)
 
 
-@pytest.mark.parametrize("faults,field", [
-    ({"rules": [{"latency_ms": "slow"}]}, "latency_ms"), ({"rules": [{"throttle": 2}]}, "throttle"),
-    ({"rules": [{"drop": -0.5}]}, "drop"), ({"rules": [{"action": 7}]}, "action"),
-    ({"rules": [{"oops": 1}]}, "oops"), ({"rules": "all"}, "rules"), ({"seed": "x"}, "seed"),
-])
+@pytest.mark.parametrize(
+    "faults,field",
+    [
+        ({"rules": [{"latency_ms": "slow"}]}, "latency_ms"),
+        ({"rules": [{"throttle": 2}]}, "throttle"),
+        ({"rules": [{"drop": -0.5}]}, "drop"),
+        ({"rules": [{"action": 7}]}, "action"),
+        ({"rules": [{"oops": 1}]}, "oops"),
+        ({"rules": "all"}, "rules"),
+        ({"seed": "x"}, "seed"),
+    ],
+)
 def test_a_bad_fault_rule_is_a_400_naming_it_and_changes_nothing(control, faults, field):
     control.faults(rules=[{"action": "DescribeVpcs", "throttle": 0.5}])
     before = control.request("GET", "faults")
@@ -171,9 +199,15 @@ def runtime_control(runtime_server):
     return Control(runtime_server.url)
 
 
-@pytest.mark.parametrize("body,field", [({"stop_timeout": "long"}, "stop_timeout"),
-                                        ({"health_interval_scale": 0.5, "stop_timeout": -1}, "stop_timeout"),
-                                        ({"stop_timeout": True}, "stop_timeout"), ({"nap": 1}, "nap")])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"stop_timeout": "long"}, "stop_timeout"),
+        ({"health_interval_scale": 0.5, "stop_timeout": -1}, "stop_timeout"),
+        ({"stop_timeout": True}, "stop_timeout"),
+        ({"nap": 1}, "nap"),
+    ],
+)
 def test_a_bad_runtime_config_is_a_400_and_changes_nothing(runtime_control, body, field):
     before = runtime_control.request("GET", "runtime/config")
     err = http_error(runtime_control.request, "PUT", "runtime/config", body)
@@ -181,9 +215,14 @@ def test_a_bad_runtime_config_is_a_400_and_changes_nothing(runtime_control, body
     assert runtime_control.request("GET", "runtime/config") == before
 
 
-@pytest.mark.parametrize("body,words", [({"instance_id": "i-x", "signal": "99999"}, "not a signal"),
-                                        ({"instance_id": "i-x", "signal": "NOPE"}, "unknown signal"),
-                                        ({"instance_id": 5}, "instance_id")])
+@pytest.mark.parametrize(
+    "body,words",
+    [
+        ({"instance_id": "i-x", "signal": "99999"}, "not a signal"),
+        ({"instance_id": "i-x", "signal": "NOPE"}, "unknown signal"),
+        ({"instance_id": 5}, "instance_id"),
+    ],
+)
 def test_a_bad_runtime_kill_is_a_400(runtime_control, body, words):
     err = http_error(runtime_control.request, "POST", "runtime/kill", body)
     assert err.code == 400 and words in json.loads(err.read())["error"]

@@ -1,5 +1,6 @@
 """No well-known keys: each data dir gets its own random pair and control token, in files only its owner
 can read; `localcloud credentials` prints the pair; the provisioner finds it through the emulator."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ from localcloud import credentials
 from localcloud.server import serve_in_thread, stop
 from provisioner import emulator as lc
 from provisioner.errors import TargetError
-from tests.conftest import REGION, sdk_config
+from tests.helpers import REGION, sdk_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -28,8 +29,9 @@ def mode(path) -> int:
 
 
 def run_cli(*args, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "localcloud", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "localcloud", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def test_two_data_dirs_get_two_random_key_pairs_only_their_owner_can_read(tmp_path, monkeypatch):
@@ -41,7 +43,7 @@ def test_two_data_dirs_get_two_random_key_pairs_only_their_owner_can_read(tmp_pa
         one, two = first.emulator.credentials, second.emulator.credentials
         assert one.access_key_id != two.access_key_id and one.access_key_secret != two.access_key_secret
         assert one.control_token != two.control_token
-        assert "LTAIlocalcloudtest" not in (one.access_key_id, two.access_key_id)   # the old published pair
+        assert "LTAIlocalcloudtest" not in (one.access_key_id, two.access_key_id)  # the old published pair
         assert one.access_key_id.startswith("LTAI") and len(one.access_key_secret) >= 30
         for data_dir in (tmp_path / "a", tmp_path / "b"):
             assert mode(data_dir) == 0o700
@@ -68,8 +70,10 @@ def test_the_environment_pair_replaces_the_stored_one(tmp_path, monkeypatch):
     server, _ = serve_in_thread(str(tmp_path), instant=True, runtime=False)
     try:
         stored = credentials.read(str(tmp_path))
-        assert (stored.access_key_id, stored.access_key_secret) == ("LTAIfromtheenvironment",
-                                                                     "a-secret-from-the-environment")
+        assert (stored.access_key_id, stored.access_key_secret) == (
+            "LTAIfromtheenvironment",
+            "a-secret-from-the-environment",
+        )
         assert server.emulator.verifier.keys == {"LTAIfromtheenvironment": "a-secret-from-the-environment"}
     finally:
         stop(server)
@@ -86,16 +90,32 @@ def test_the_old_published_pair_is_refused(emulator):
 def test_every_file_of_a_served_data_dir_is_its_owners_only(tmp_path):
     data_dir = tmp_path / "lc"
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    proc = subprocess.Popen([sys.executable, "-m", "localcloud", "serve", "--port", "0", "--data-dir", str(data_dir),
-                             "--instant", "--no-runtime"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "localcloud",
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--instant",
+            "--no-runtime",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     try:
-        from tests.runtime_support import wait_until
+        from tests.helpers import eventually
 
-        wait_until(lambda: (data_dir / "localcloud.json").exists(), "the emulator to listen", timeout=30)
+        eventually(lambda: (data_dir / "localcloud.json").exists(), "the emulator to listen", timeout=30)
         info = json.loads((data_dir / "localcloud.json").read_text())
-        VpcClient(sdk_config(info["url"])).create_vpc(vpc_models.CreateVpcRequest(region_id=REGION,
-                                                                                   cidr_block="10.0.0.0/16"))
+        VpcClient(sdk_config(info["url"])).create_vpc(
+            vpc_models.CreateVpcRequest(region_id=REGION, cidr_block="10.0.0.0/16")
+        )
         names = sorted(os.listdir(data_dir))
         assert {"credentials.json", "localcloud.sqlite3", "localcloud.json", "localcloud.pid"} <= set(names)
         assert mode(data_dir) == 0o700
@@ -133,8 +153,10 @@ def test_a_key_file_others_can_read_is_refused(tmp_path):
 def test_the_provisioner_reads_the_keys_of_the_emulator_that_answers(emulator):
     keys = lc.keys_of(emulator.url)
     assert (keys.access_key_id, keys.access_key_secret, keys.control_token) == (
-        emulator.emulator.credentials.access_key_id, emulator.emulator.credentials.access_key_secret,
-        emulator.emulator.credentials.control_token)
+        emulator.emulator.credentials.access_key_id,
+        emulator.emulator.credentials.access_key_secret,
+        emulator.emulator.credentials.control_token,
+    )
     assert keys.access_key_secret not in repr(keys)
 
 

@@ -1,5 +1,6 @@
 """No browser or DNS-rebinding path: a request with an Origin header, or naming a Host that is not
 loopback, is refused in the gateway's error format before anything runs, even when correctly signed."""
+
 from __future__ import annotations
 
 import base64
@@ -11,8 +12,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import credentials_for
-from tests.security.conftest import control_headers, exchange, is_api_error, parse, request_bytes
+from tests.helpers import credentials_for
+from tests.security.helpers import control_headers, exchange, is_api_error, parse, request_bytes
 
 
 def pe(value: str) -> str:
@@ -22,10 +23,18 @@ def pe(value: str) -> str:
 def signed_create_vpc(url: str) -> str:
     """A correctly signed (RPC HMAC-SHA1) CreateVpc as a path with its query string."""
     creds = credentials_for(url)
-    params = {"Action": "CreateVpc", "Version": "2016-04-28", "RegionId": "cn-hangzhou", "CidrBlock": "10.9.0.0/16",
-              "AccessKeyId": creds.access_key_id, "SignatureMethod": "HMAC-SHA1", "SignatureVersion": "1.0",
-              "SignatureNonce": uuid.uuid4().hex, "Timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "Format": "JSON"}
+    params = {
+        "Action": "CreateVpc",
+        "Version": "2016-04-28",
+        "RegionId": "cn-hangzhou",
+        "CidrBlock": "10.9.0.0/16",
+        "AccessKeyId": creds.access_key_id,
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureVersion": "1.0",
+        "SignatureNonce": uuid.uuid4().hex,
+        "Timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "Format": "JSON",
+    }
     canon = "&".join(f"{pe(k)}={pe(v)}" for k, v in sorted(params.items()))
     to_sign = f"POST&{pe('/')}&{pe(canon)}"
     digest = hmac.new((creds.access_key_secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()
@@ -59,8 +68,18 @@ def test_a_control_call_with_an_origin_header_is_refused_even_with_the_token(url
     assert control.request("GET", "config")["instance_quota"] == 9
 
 
-@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:18080", "10.0.0.1", "localhost.evil.example",
-                                  "127.0.0.1.nip.io", "0.0.0.0:80", ""])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "attacker.example",
+        "attacker.example:18080",
+        "10.0.0.1",
+        "localhost.evil.example",
+        "127.0.0.1.nip.io",
+        "0.0.0.0:80",
+        "",
+    ],
+)
 def test_a_host_that_is_not_loopback_is_refused_and_runs_nothing(url, emulator, host):
     answer = parse(exchange(url, request_bytes(url, "POST", signed_create_vpc(url), headers={"Host": host})))
     assert answer.status == 403
@@ -68,8 +87,9 @@ def test_a_host_that_is_not_loopback_is_refused_and_runs_nothing(url, emulator, 
     assert vpcs(emulator) == []
 
 
-@pytest.mark.parametrize("host", ["localhost", "LOCALHOST:18080", "127.0.0.1", "127.0.0.1:1", "127.9.8.7:443",
-                                  "[::1]", "[::1]:18080"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "LOCALHOST:18080", "127.0.0.1", "127.0.0.1:1", "127.9.8.7:443", "[::1]", "[::1]:18080"]
+)
 def test_loopback_hosts_with_any_port_are_served(url, emulator, host):
     answer = parse(exchange(url, request_bytes(url, "POST", signed_create_vpc(url), headers={"Host": host})))
     assert answer.status == 200, answer.body

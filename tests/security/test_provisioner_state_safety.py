@@ -1,6 +1,7 @@
 """The state and the lock: never opened through a symlink, state/ created 0700, operating-system failures
 (read-only folder, disk full, permission denied) end in exit 1 with one line and, with --json, one JSON
 document; reconcile --log-json still writes its line; the lock messages tell a live holder from a dead one."""
+
 from __future__ import annotations
 
 import errno
@@ -17,8 +18,8 @@ import yaml
 
 from provisioner import state as state_module
 from provisioner.errors import LockHeld, StateError
-from provisioner.state import State, StackLock, atomic_write_json, lock_advice
-from sec_provisioner_support import run_cli, with_changes
+from provisioner.state import StackLock, State, atomic_write_json, lock_advice
+from tests.security.helpers import run_cli, with_changes
 
 
 @pytest.fixture
@@ -53,7 +54,9 @@ def test_provision_with_a_symlinked_lock_exits_1_and_truncates_nothing(emulator,
     victim.write_text("keep me\n")
     (tmp_path / "st").mkdir()
     (tmp_path / "st" / "s.lock").symlink_to(victim)
-    result = run_cli(emulator, ["provision", "--stack", stack_file, "--state", str(tmp_path / "st" / "s.json"), "--json"])
+    result = run_cli(
+        emulator, ["provision", "--stack", stack_file, "--state", str(tmp_path / "st" / "s.json"), "--json"]
+    )
     assert result.exception is None
     assert result.exit_code == 1 and "symbolic link" in result.doc["error"]["message"]
     assert victim.read_text() == "keep me\n" and result.api_calls == 0
@@ -80,8 +83,9 @@ def failing_os_open(monkeypatch, directory: str, code: int):
 
 
 @pytest.mark.parametrize("code, name", [(errno.EROFS, "EROFS"), (errno.EACCES, "EACCES")])
-def test_a_read_only_or_forbidden_state_folder_is_exit_1_with_one_line_and_json(code, name, emulator, tmp_path,
-                                                                                stack_file, monkeypatch):
+def test_a_read_only_or_forbidden_state_folder_is_exit_1_with_one_line_and_json(
+    code, name, emulator, tmp_path, stack_file, monkeypatch
+):
     folder = tmp_path / "st"
     folder.mkdir()
     failing_os_open(monkeypatch, str(folder), code)
@@ -127,11 +131,14 @@ def test_reconcile_on_a_full_disk_still_writes_its_log_json_line(emulator, tmp_p
     state = tmp_path / "st" / "s.json"
     first = run_cli(emulator, ["provision", "--stack", stack_file, "--state", str(state), "--json"])
     assert first.exit_code == 0, first.stderr
-    state.unlink()                       # reconcile rebuilds it from the tags: it must write the state
+    state.unlink()  # reconcile rebuilds it from the tags: it must write the state
     failing_fsync_of_temporary_files(monkeypatch)
     log = tmp_path / "reconcile.jsonl"
-    result = run_cli(emulator, ["reconcile", "--stack", stack_file, "--state", str(state), "--json",
-                                "--log-json", str(log)], reset=False)
+    result = run_cli(
+        emulator,
+        ["reconcile", "--stack", stack_file, "--state", str(state), "--json", "--log-json", str(log)],
+        reset=False,
+    )
     assert result.exception is None, result.exception
     assert result.exit_code == 1 and result.doc["outcome"] == "failed"
     line = json.loads(log.read_text().splitlines()[-1])
@@ -141,13 +148,15 @@ def test_reconcile_on_a_full_disk_still_writes_its_log_json_line(emulator, tmp_p
 
 def holder_process(lock_path: str, named_pid: int | None = None) -> subprocess.Popen:
     """A process that holds the flock on lock_path and writes `named_pid` (default: its own) in it."""
-    code = ("import fcntl, json, os, socket, sys, time\n"
-            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
-            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-            "pid = int(sys.argv[2]) if len(sys.argv) > 2 else os.getpid()\n"
-            "os.write(fd, json.dumps({'pid': pid, 'host': socket.gethostname(), 'command': 'provision'}).encode())\n"
-            "print('held', flush=True)\n"
-            "sys.stdin.read()\n")
+    code = (
+        "import fcntl, json, os, socket, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "pid = int(sys.argv[2]) if len(sys.argv) > 2 else os.getpid()\n"
+        "os.write(fd, json.dumps({'pid': pid, 'host': socket.gethostname(), 'command': 'provision'}).encode())\n"
+        "print('held', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
     args = [sys.executable, "-c", code, lock_path] + ([str(named_pid)] if named_pid else [])
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"
@@ -177,7 +186,7 @@ def test_a_held_lock_whose_holder_runs_is_called_still_running(tmp_path):
 def test_a_held_lock_naming_a_dead_pid_is_not_called_still_running(tmp_path):
     path = str(tmp_path / "s.lock")
     gone = dead_pid()
-    holder = holder_process(path, named_pid=gone)     # e.g. a child that inherited its parent's lock
+    holder = holder_process(path, named_pid=gone)  # e.g. a child that inherited its parent's lock
     try:
         with pytest.raises(LockHeld) as caught:
             StackLock(path, "provision").acquire()
@@ -239,7 +248,7 @@ def test_a_state_file_that_is_a_fifo_is_refused_without_hanging(tmp_path):
 def test_the_default_state_folder_shipped_open_is_made_private_but_a_given_one_is_left(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "state").mkdir(mode=0o755)
-    os.chmod(tmp_path / "state", 0o755)           # as a checkout leaves it (state/.gitkeep)
+    os.chmod(tmp_path / "state", 0o755)  # as a checkout leaves it (state/.gitkeep)
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o777)
@@ -249,8 +258,9 @@ def test_the_default_state_folder_shipped_open_is_made_private_but_a_given_one_i
     assert stat.S_IMODE(os.stat(shared).st_mode) == 0o777
 
 
-def test_an_unexpected_error_still_gives_exit_1_one_json_document_and_the_log_json_line(emulator, tmp_path,
-                                                                                         stack_file, monkeypatch):
+def test_an_unexpected_error_still_gives_exit_1_one_json_document_and_the_log_json_line(
+    emulator, tmp_path, stack_file, monkeypatch
+):
     from provisioner import engine, reconcile
 
     def broken(*args, **kwargs):
@@ -262,7 +272,9 @@ def test_an_unexpected_error_still_gives_exit_1_one_json_document_and_the_log_js
     assert result.exception is None and result.exit_code == 1
     assert result.doc["error"]["message"].startswith("internal error: RuntimeError: a bug")
     log = tmp_path / "r.jsonl"
-    result = run_cli(emulator, ["reconcile", "--stack", stack_file, "--state", str(tmp_path / "s.json"), "--json",
-                                "--log-json", str(log)])
+    result = run_cli(
+        emulator,
+        ["reconcile", "--stack", stack_file, "--state", str(tmp_path / "s.json"), "--json", "--log-json", str(log)],
+    )
     assert result.exception is None and result.exit_code == 1 and result.doc["outcome"] == "failed"
     assert json.loads(log.read_text())["error"]["type"] == "RuntimeError"

@@ -1,6 +1,7 @@
 """Arbitrary stack documents, through the real CLI (`plan --json` against localcloud): every one ends in a
 documented exit code with one JSON document and no traceback, and an invalid one (exit 2) makes no API
 call. plan's success codes are 0 (nothing to change) and 4 (changes pending)."""
+
 from __future__ import annotations
 
 import json
@@ -9,35 +10,93 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sec_provisioner_support import default_stack, run_cli
+from tests.security.helpers import default_stack, run_cli
 
 # Every field path of a stack, plus unknown ones, where a generated value is put.
-PATHS = [("name",), ("data_disk", "attach"), ("region",), ("zones",), ("network",), ("network", "vpc_cidr"), ("network", "vswitch_cidr"),
-         ("instances",), ("instances", "count"), ("instances", "type"), ("instances", "image"),
-         ("instances", "system_disk"), ("instances", "system_disk", "size_gib"), ("data_disk",),
-         ("data_disk", "size_gib"), ("data_disk", "attach"), ("serving",), ("serving", "port"),
-         ("serving", "health_path"), ("serving", "model_dir"), ("serving", "user_data"), ("serving", "server"),
-         ("serving", "server", "command"), ("serving", "server", "pip"), ("serving", "server", "env"),
-         ("serving", "server", "container"), ("serving", "server", "args"), ("serving", "mirror"),
-         ("serving", "mirror", "pip"), ("load_balancer", "health_check", "http_codes"),
-         ("load_balancer", "drain_seconds"), ("access", "admin_cidrs"), ("access", "serving_cidrs"),
-         ("access", "key_pair"), ("target",), ("target", "kind"), ("unknown",), ("serving", "unknown")]
+PATHS = [
+    ("name",),
+    ("data_disk", "attach"),
+    ("region",),
+    ("zones",),
+    ("network",),
+    ("network", "vpc_cidr"),
+    ("network", "vswitch_cidr"),
+    ("instances",),
+    ("instances", "count"),
+    ("instances", "type"),
+    ("instances", "image"),
+    ("instances", "system_disk"),
+    ("instances", "system_disk", "size_gib"),
+    ("data_disk",),
+    ("data_disk", "size_gib"),
+    ("data_disk", "attach"),
+    ("serving",),
+    ("serving", "port"),
+    ("serving", "health_path"),
+    ("serving", "model_dir"),
+    ("serving", "user_data"),
+    ("serving", "server"),
+    ("serving", "server", "command"),
+    ("serving", "server", "pip"),
+    ("serving", "server", "env"),
+    ("serving", "server", "container"),
+    ("serving", "server", "args"),
+    ("serving", "mirror"),
+    ("serving", "mirror", "pip"),
+    ("load_balancer", "health_check", "http_codes"),
+    ("load_balancer", "drain_seconds"),
+    ("access", "admin_cidrs"),
+    ("access", "serving_cidrs"),
+    ("access", "key_pair"),
+    ("target",),
+    ("target", "kind"),
+    ("unknown",),
+    ("serving", "unknown"),
+]
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**30, max_value=10**30),
-                    st.floats(allow_nan=True), st.text(max_size=30),
-                    st.sampled_from(["cn-hangzhou-i", "10.0.0.0/8", "100.64.0.0/10", "/mnt/model", "/etc", "fleet\n",
-                                     "-r /etc/shadow", "http://mirrors.cloud.aliyuncs.com/pypi/simple/", "none"]))
-VALUES = st.recursive(SCALARS, lambda children: st.one_of(
-    st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)), max_leaves=12)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "cn-hangzhou-i",
+            "10.0.0.0/8",
+            "100.64.0.0/10",
+            "/mnt/model",
+            "/etc",
+            "fleet\n",
+            "-r /etc/shadow",
+            "http://mirrors.cloud.aliyuncs.com/pypi/simple/",
+            "none",
+        ]
+    ),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 # Plausible values per path, so that a fair share of documents is valid and reaches the cloud (read-only).
-PLAUSIBLE = {("name",): ["ab", "fleet-x1"], ("instances", "count"): [1, 2], ("serving", "port"): [9000, 22],
-             ("serving", "model_dir"): ["/srv/m", "/data/x"], ("serving", "health_path"): ["/healthz", "/a?b&c"],
-             ("serving", "server", "command"): [["{python}", "-c", "import sys\nprint(sys.argv)\n", "$(id)\n`x`"]],
-             ("serving", "server", "pip"): [["numpy>=1.26,<2"], ["requests; python_version >= '3.8'"]],
-             ("serving", "server", "env"): [{"A": "line\nbootcmd: [id]"}], ("serving", "mirror", "pip"): ["none"],
-             ("access", "admin_cidrs"): [["203.0.113.0/24"], ["100.64.1.0/24"]], ("data_disk", "attach"): ["each"]}
+PLAUSIBLE = {
+    ("name",): ["ab", "fleet-x1"],
+    ("instances", "count"): [1, 2],
+    ("serving", "port"): [9000, 22],
+    ("serving", "model_dir"): ["/srv/m", "/data/x"],
+    ("serving", "health_path"): ["/healthz", "/a?b&c"],
+    ("serving", "server", "command"): [["{python}", "-c", "import sys\nprint(sys.argv)\n", "$(id)\n`x`"]],
+    ("serving", "server", "pip"): [["numpy>=1.26,<2"], ["requests; python_version >= '3.8'"]],
+    ("serving", "server", "env"): [{"A": "line\nbootcmd: [id]"}],
+    ("serving", "mirror", "pip"): ["none"],
+    ("access", "admin_cidrs"): [["203.0.113.0/24"], ["100.64.1.0/24"]],
+    ("data_disk", "attach"): ["each"],
+}
 
 
 def put(doc: dict, path: tuple, value) -> dict:
@@ -55,9 +114,26 @@ def stack_documents(draw) -> bytes:
     kind = draw(st.sampled_from(["mutated", "mutated", "mutated", "raw", "tagged"]))
     if kind == "raw":
         return draw(st.binary(max_size=200))
-    if kind == "tagged":       # an explicit YAML tag on an arbitrary value, somewhere in the default stack
-        tag = draw(st.sampled_from(["!!timestamp", "!!int", "!!bool", "!!float", "!!binary", "!!set", "!!omap",
-                                    "!!str", "!!null", "!!map", "!!seq", "!foo", "!!python/name:os.system"]))
+    if kind == "tagged":  # an explicit YAML tag on an arbitrary value, somewhere in the default stack
+        tag = draw(
+            st.sampled_from(
+                [
+                    "!!timestamp",
+                    "!!int",
+                    "!!bool",
+                    "!!float",
+                    "!!binary",
+                    "!!set",
+                    "!!omap",
+                    "!!str",
+                    "!!null",
+                    "!!map",
+                    "!!seq",
+                    "!foo",
+                    "!!python/name:os.system",
+                ]
+            )
+        )
         text = yaml.safe_dump(default_stack())
         line = draw(st.sampled_from([ln for ln in text.splitlines() if ": " in ln]))
         key = line.split(": ", 1)[0]
@@ -71,8 +147,9 @@ def stack_documents(draw) -> bytes:
     return yaml.safe_dump(doc, allow_unicode=draw(st.booleans())).encode()
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(content=stack_documents())
 def test_any_stack_document_ends_in_a_documented_exit_and_exit_2_calls_nothing(content, emulator, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")
@@ -88,4 +165,4 @@ def test_any_stack_document_ends_in_a_documented_exit_and_exit_2_calls_nothing(c
         assert result.api_calls == 0
         assert doc["ok"] is False and doc["error"]["type"] == "SpecError"
         assert len(doc["error"]["message"]) < 1000
-    assert not (folder / "s.json").exists()         # plan never writes a state
+    assert not (folder / "s.json").exists()  # plan never writes a state

@@ -1,5 +1,6 @@
 """The stack loader bounds what it reads and turns every problem into exit 2 naming the field or the line,
 with no API call, no traceback, and no huge value echoed back."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,7 @@ import yaml
 from provisioner.errors import SpecError
 from provisioner.spec import load_stack, parse_stack
 from provisioner.stackfile import MAX_BYTES
-from sec_provisioner_support import default_stack, run_cli, with_changes
+from tests.security.helpers import default_stack, run_cli, with_changes
 
 
 def dump(data) -> str:
@@ -41,8 +42,10 @@ def test_a_zone_with_a_newline_is_refused():
 
 def test_an_alias_bomb_is_refused_at_once_naming_the_line():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
-    text = bomb + dump(default_stack()).replace("count: 3", "count: *j")   # 9 * 4**9 items, unexpanded
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(9)
+    )
+    text = bomb + dump(default_stack()).replace("count: 3", "count: *j")  # 9 * 4**9 items, unexpanded
     err = refused(text)
     assert "anchors (&a)" in str(err) and "line 1," in str(err)
 

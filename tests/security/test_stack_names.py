@@ -1,5 +1,6 @@
 """Every name and description the provisioner sends keeps to the cloud's character rules, checked before
 any call; the names the steps really send are the ones checked."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -10,7 +11,7 @@ import yaml
 from provisioner import names
 from provisioner.errors import SpecError
 from provisioner.spec import parse_stack
-from sec_provisioner_support import run_cli, with_changes
+from tests.security.helpers import run_cli, with_changes
 
 
 def test_every_derived_name_of_the_default_stack_keeps_to_its_rule():
@@ -33,7 +34,9 @@ def test_the_listener_description_has_no_space():
 
 def test_a_gpus_value_with_a_newline_is_refused():
     with pytest.raises(SpecError) as caught:
-        parse_stack(yaml.safe_dump(with_changes({"serving": {"server": {"container": "img", "gpus": "all\nbootcmd: [id]"}}})))
+        parse_stack(
+            yaml.safe_dump(with_changes({"serving": {"server": {"container": "img", "gpus": "all\nbootcmd: [id]"}}}))
+        )
     assert caught.value.field == "serving.server.gpus"
 
 

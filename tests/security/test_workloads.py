@@ -1,6 +1,7 @@
 """Workloads run with the least privilege: not as root, in a clean environment, owning only their
 instance's directories, before and after an emulator restart; nothing the runtime writes as root
 follows a link a workload planted; released loopback addresses are reused."""
+
 from __future__ import annotations
 
 import functools
@@ -10,6 +11,7 @@ import os
 import stat
 import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -17,12 +19,12 @@ from localcloud import credentials
 from localcloud.runtime.testing import Stage, demo_user_data
 from localcloud.runtime.workload import Addresses
 from localcloud.server import serve_in_thread, stop
-from tests import runtime_support
+from tests import helpers
 
 pytestmark = pytest.mark.timeout(120)
-wait_until = functools.partial(runtime_support.wait_until, timeout=30.0, interval=0.05)
+eventually = functools.partial(helpers.eventually, timeout=30.0, interval=0.05)
 ROOT = os.geteuid() == 0
-ALLOWED_ENV = {"PATH", "HOME", "LANG", "FLEET_INSTANCE_ID", "GREETING"}    # GREETING: the demo manifest's env
+ALLOWED_ENV = {"PATH", "HOME", "LANG", "FLEET_INSTANCE_ID", "GREETING"}  # GREETING: the demo manifest's env
 
 
 @pytest.fixture
@@ -49,7 +51,8 @@ def serving(runtime, iid: str) -> dict:
                 return info if resp.status == 200 else None
         except OSError:
             return None
-    return wait_until(answers, f"{iid}'s workload to answer")
+
+    return eventually(answers, f"{iid}'s workload to answer")
 
 
 def process_uid(pid: int) -> int:
@@ -105,12 +108,12 @@ def test_the_workload_owns_only_its_instance_root_and_the_runtime_keeps_the_rest
     root = os.stat(info["root"], follow_symlinks=False)
     assert (root.st_uid, stat.S_IMODE(root.st_mode)) == (uid, 0o700)
     home = os.path.dirname(info["root"])
-    for name in ("address", "workload.log"):          # what the runtime trusts stays the emulator's
+    for name in ("address", "workload.log"):  # what the runtime trusts stays the emulator's
         st = os.stat(os.path.join(home, name))
         assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (os.geteuid(), 0o600)
     assert os.stat(home).st_uid == os.geteuid()
     if ROOT:
-        assert not info["root"].startswith(emulator.data_dir)    # the 0700 data dir is out of its reach
+        assert not info["root"].startswith(emulator.data_dir)  # the 0700 data dir is out of its reach
 
 
 def test_the_data_dir_key_file_and_control_api_are_out_of_a_workloads_reach(emulator, runtime_server):
@@ -128,10 +131,18 @@ def test_the_data_dir_key_file_and_control_api_are_out_of_a_workloads_reach(emul
         "req = urllib.request.Request(sys.argv[2] + '/_localcloud/reset', method='POST', data=b'')\n"
         "try:\n    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req); out['reset'] = 200\n"
         "except urllib.error.HTTPError as err:\n    out['reset'] = err.code\n"
-        "print(json.dumps(out))\n")
-    done = subprocess.run([identity.python, "-c", probe, os.path.join(data_dir, credentials.KEY_FILE),
-                           runtime_server.url], user=identity.uid, group=identity.gid, extra_groups=[],
-                          capture_output=True, text=True, timeout=60, cwd="/")
+        "print(json.dumps(out))\n"
+    )
+    done = subprocess.run(
+        [identity.python, "-c", probe, os.path.join(data_dir, credentials.KEY_FILE), runtime_server.url],
+        user=identity.uid,
+        group=identity.gid,
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"key_file": "denied", "reset": 403}
 
@@ -151,8 +162,9 @@ def test_a_symlink_planted_in_the_instance_root_is_not_followed_at_the_next_boot
     os.unlink(manifest)
     os.symlink(victim, manifest)
     reboot(stage, "i-link")
-    wait_until(lambda: (w := serving(emulator.cloud.runtime, "i-link")) and w["boot"] == info["boot"] + 1,
-               "the second boot")
+    eventually(
+        lambda: (w := serving(emulator.cloud.runtime, "i-link")) and w["boot"] == info["boot"] + 1, "the second boot"
+    )
     assert victim.read_text() == "precious"
     assert not os.path.islink(manifest)
 
@@ -174,7 +186,7 @@ def test_a_symlinked_directory_in_the_instance_root_stops_the_boot_and_writes_no
         w = next((w for w in emulator.cloud.runtime.describe()["instances"] if w["instance_id"] == "i-dirlink"), None)
         return w if w and w["boot"] == info["boot"] + 1 and w["state"] == "none" else None
 
-    assert "symlink" in wait_until(refused, "the boot to be refused")["last_error"]
+    assert "symlink" in eventually(refused, "the boot to be refused")["last_error"]
     assert os.listdir(elsewhere) == []
 
 
@@ -183,22 +195,25 @@ def test_a_hard_link_planted_in_the_instance_root_is_replaced_not_written_throug
     stage.instance("i-hard", demo_user_data())
     info = serving(emulator.cloud.runtime, "i-hard")
     manifest = os.path.join(info["root"], "etc", "fleet", "workload.json")
-    victim = os.path.join(os.path.dirname(info["root"]), "victim")     # same file system as the root
+    victim = os.path.join(os.path.dirname(info["root"]), "victim")  # same file system as the root
     with open(victim, "w") as handle:
         handle.write("precious")
     os.unlink(manifest)
     os.link(victim, manifest)
     reboot(stage, "i-hard")
-    wait_until(lambda: (w := serving(emulator.cloud.runtime, "i-hard")) and w["boot"] == info["boot"] + 1,
-               "the second boot")
-    assert open(victim).read() == "precious"
+    eventually(
+        lambda: (w := serving(emulator.cloud.runtime, "i-hard")) and w["boot"] == info["boot"] + 1, "the second boot"
+    )
+    assert Path(victim).read_text() == "precious"
     assert os.stat(manifest).st_nlink == 1
 
 
 def same_address_id(instance_id: str) -> str:
     """Another instance id whose address seed is the same as `instance_id`'s (found by search)."""
+
     def seed(iid):
         return int.from_bytes(hashlib.sha256(iid.encode()).digest()[:4], "big") % (256 * 254)
+
     target = seed(instance_id)
     return next(f"i-probe{n}" for n in range(10**7) if seed(f"i-probe{n}") == target)
 
@@ -207,11 +222,11 @@ def test_a_released_address_is_given_to_the_next_instance_that_wants_it(tmp_path
     addresses = Addresses(str(tmp_path))
     first = addresses.of("i-first")
     twin = same_address_id("i-first")
-    assert addresses.of(twin) != first          # taken: the twin steps to the next free address
-    addresses = Addresses(str(tmp_path))        # as after a restart
+    assert addresses.of(twin) != first  # taken: the twin steps to the next free address
+    addresses = Addresses(str(tmp_path))  # as after a restart
     addresses.release("i-first")
     addresses.release(twin)
-    assert addresses.of(twin) == first          # free again: reused
+    assert addresses.of(twin) == first  # free again: reused
 
 
 def test_releasing_an_instance_frees_its_address_in_the_runtime(emulator):
@@ -221,7 +236,7 @@ def test_releasing_an_instance_frees_its_address_in_the_runtime(emulator):
     runtime = emulator.cloud.runtime
     assert runtime.addresses.known("i-gone")
     stage.release("instance", "i-gone")
-    wait_until(lambda: runtime.addresses.known("i-gone") is None, "the address to be released")
+    eventually(lambda: runtime.addresses.known("i-gone") is None, "the address to be released")
 
 
 def test_workload_dirs_of_a_deleted_data_dir_are_removed_at_the_next_start(tmp_path):
@@ -257,7 +272,7 @@ def test_packages_the_workload_user_cannot_read_are_mirrored_into_its_venv(tmp_p
 
     if not ROOT:
         pytest.skip("only root switches workloads to another user")
-    hidden = tmp_path / "hidden"                   # under pytest's 0700 temp dir: others cannot enter
+    hidden = tmp_path / "hidden"  # under pytest's 0700 temp dir: others cannot enter
     (hidden / "site").mkdir(parents=True)
     (hidden / "site" / "probe_pkg.py").write_text("ANSWER = 42\n")
     user = sandbox.identity()
@@ -266,8 +281,16 @@ def test_packages_the_workload_user_cannot_read_are_mirrored_into_its_venv(tmp_p
         os.chmod(shared, 0o711)
         python = sandbox.workload_venv(user.uid, user.gid, [str(hidden / "site")], shared)
         assert python.startswith(shared)
-        done = subprocess.run([python, "-c", "import probe_pkg; print(probe_pkg.ANSWER)"], user=user.uid,
-                              group=user.gid, extra_groups=[], capture_output=True, text=True, timeout=60, cwd="/")
+        done = subprocess.run(
+            [python, "-c", "import probe_pkg; print(probe_pkg.ANSWER)"],
+            user=user.uid,
+            group=user.gid,
+            extra_groups=[],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd="/",
+        )
         assert (done.returncode, done.stdout.strip()) == (0, "42"), done.stderr
     finally:
         shutil.rmtree(shared, ignore_errors=True)

@@ -1,4 +1,5 @@
 """Fixtures for the serving tests: a trained model directory and a v2 test client."""
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,7 @@ from provisioner.serving import modelserver
 # what the project installs, so import it here quietly (later imports reuse the loaded module).
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    import starlette.testclient  # noqa: F401
+    import starlette.testclient
 
 
 @pytest.fixture(scope="session")

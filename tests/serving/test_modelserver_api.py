@@ -1,13 +1,13 @@
 """The model server's Open Inference Protocol v2 endpoints, through starlette's TestClient."""
-from __future__ import annotations
 
-import time
+from __future__ import annotations
 
 import pytest
 from sklearn.datasets import load_iris
 from starlette.testclient import TestClient
 
 from provisioner.serving import modelserver
+from tests.helpers import eventually
 
 ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
 
@@ -40,9 +40,7 @@ def test_ready_is_503_until_the_model_is_loaded_then_200(trained_dir):
 def test_startup_loads_the_model_in_the_background(trained_dir):
     app = modelserver.create_app(trained_dir)
     with TestClient(app) as c:
-        deadline = time.monotonic() + 20
-        while c.get("/v2/health/ready").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(lambda: c.get("/v2/health/ready").status_code == 200, "the model loaded", timeout=20)
         assert c.get("/v2/health/ready").status_code == 200
 
 
@@ -69,8 +67,10 @@ def test_infer_answers_equal_the_models_own_prediction_for_every_iris_row(client
 
 def test_infer_takes_flat_data_in_row_major_order(client, trained_dir):
     flat = [v for row in ROWS for v in row]
-    response = client.post("/v2/models/iris/infer", json={
-        "inputs": [{"name": "input-0", "shape": [3, 4], "datatype": "FP64", "data": flat}]})
+    response = client.post(
+        "/v2/models/iris/infer",
+        json={"inputs": [{"name": "input-0", "shape": [3, 4], "datatype": "FP64", "data": flat}]},
+    )
     assert response.status_code == 200
     assert response.json()["outputs"][0]["data"] == modelserver.predict(trained_dir, ROWS)
 
@@ -98,8 +98,9 @@ def test_infer_through_the_version_path(client):
 
 
 def test_infer_of_an_empty_batch_returns_empty_outputs(client):
-    response = client.post("/v2/models/iris/infer", json={
-        "inputs": [{"name": "input-0", "shape": [0, 4], "datatype": "FP32", "data": []}]})
+    response = client.post(
+        "/v2/models/iris/infer", json={"inputs": [{"name": "input-0", "shape": [0, 4], "datatype": "FP32", "data": []}]}
+    )
     assert response.status_code == 200
     assert [o["shape"] for o in response.json()["outputs"]] == [[0], [0, 3]]
 
@@ -136,23 +137,40 @@ BAD_BODIES = [
     ({"inputs": [{"name": "input-0"}, {"name": "input-1"}]}, "'inputs' holds 2 tensors"),
     ({"inputs": ["x"]}, "'inputs[0]'"),
     ({"inputs": [{"name": "pixels", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]}, "'inputs[0].name'"),
-    ({"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "BYTES", "data": [1, 2, 3, 4]}]},
-     "'inputs[0].datatype'"),
+    (
+        {"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "BYTES", "data": [1, 2, 3, 4]}]},
+        "'inputs[0].datatype'",
+    ),
     ({"inputs": [{"name": "input-0", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}, "'inputs[0].shape'"),
     ({"inputs": [{"name": "input-0", "shape": "1x4", "datatype": "FP32", "data": [1, 2, 3, 4]}]}, "'inputs[0].shape'"),
-    ({"inputs": [{"name": "input-0", "shape": [-1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]},
-     "'inputs[0].shape'"),
+    (
+        {"inputs": [{"name": "input-0", "shape": [-1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]},
+        "'inputs[0].shape'",
+    ),
     ({"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP32"}]}, "'inputs[0].data' is missing"),
-    ({"inputs": [{"name": "input-0", "shape": [2, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]},
-     "'inputs[0].data' holds 4 values"),
-    ({"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP32", "data": [1, "2", 3, 4]}]},
-     "'inputs[0].data' holds \"2\""),
-    ({"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP32", "data": [1, True, 3, 4]}]},
-     "'inputs[0].data' holds true"),
-    ({"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "INT32", "data": [1, 2.5, 3, 4]}]},
-     "'inputs[0].data' holds 2.5"),
-    ({"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}],
-      "outputs": [{"name": "logits"}]}, "'outputs[0].name'"),
+    (
+        {"inputs": [{"name": "input-0", "shape": [2, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]},
+        "'inputs[0].data' holds 4 values",
+    ),
+    (
+        {"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP32", "data": [1, "2", 3, 4]}]},
+        "'inputs[0].data' holds \"2\"",
+    ),
+    (
+        {"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP32", "data": [1, True, 3, 4]}]},
+        "'inputs[0].data' holds true",
+    ),
+    (
+        {"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "INT32", "data": [1, 2.5, 3, 4]}]},
+        "'inputs[0].data' holds 2.5",
+    ),
+    (
+        {
+            "inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}],
+            "outputs": [{"name": "logits"}],
+        },
+        "'outputs[0].name'",
+    ),
     ({"id": 7, "inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]}, "'id'"),
 ]
 
@@ -165,8 +183,10 @@ def test_bad_inference_input_is_400_naming_the_field(client, body, field):
 
 
 def test_non_finite_values_are_400(client):
-    response = client.post("/v2/models/iris/infer", content=b'{"inputs": [{"name": "input-0", "shape": [1, 4], '
-                                                             b'"datatype": "FP32", "data": [1, NaN, 3, 4]}]}')
+    response = client.post(
+        "/v2/models/iris/infer",
+        content=b'{"inputs": [{"name": "input-0", "shape": [1, 4], ' b'"datatype": "FP32", "data": [1, NaN, 3, 4]}]}',
+    )
     assert response.status_code == 400
     assert "'inputs[0].data' holds NaN" in response.json()["error"]
 
@@ -186,12 +206,16 @@ def test_model_metadata_lists_the_input_and_outputs_with_datatype_and_shape(clie
     body = client.get("/v2/models/iris").json()
     assert body["name"] == "iris" and body["versions"] == ["1"] and body["platform"] == "sklearn"
     assert body["inputs"] == [{"name": "input-0", "datatype": "FP32", "shape": [-1, 4]}]
-    assert body["outputs"] == [{"name": "predict", "datatype": "INT64", "shape": [-1]},
-                               {"name": "predict_proba", "datatype": "FP64", "shape": [-1, 3]}]
+    assert body["outputs"] == [
+        {"name": "predict", "datatype": "INT64", "shape": [-1]},
+        {"name": "predict_proba", "datatype": "FP64", "shape": [-1, 3]},
+    ]
 
 
-@pytest.mark.parametrize("method, path", [("GET", "/v2/health/ready"), ("POST", "/v2/models/iris/infer"),
-                                          ("GET", "/v2/models/nope"), ("GET", "/nowhere")])
+@pytest.mark.parametrize(
+    "method, path",
+    [("GET", "/v2/health/ready"), ("POST", "/v2/models/iris/infer"), ("GET", "/v2/models/nope"), ("GET", "/nowhere")],
+)
 def test_every_response_carries_the_instance_id(client, method, path):
     response = client.request(method, path, json=infer_body())
     assert response.headers["X-Fleet-Instance"] == "i-test"

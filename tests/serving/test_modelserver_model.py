@@ -1,4 +1,5 @@
 """The served model: trained once from the iris data scikit-learn ships, saved on the data disk, reloaded."""
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,7 @@ def test_a_torn_model_file_is_retrained_instead_of_failing(tmp_path):
 def test_the_model_is_really_trained_on_iris(trained_dir):
     iris = load_iris()
     predictions = modelserver.predict(trained_dir, iris.data.tolist())
-    accuracy = sum(int(p == t) for p, t in zip(predictions, iris.target)) / len(predictions)
+    accuracy = sum(int(p == t) for p, t in zip(predictions, iris.target, strict=False)) / len(predictions)
     assert accuracy > 0.95
 
 

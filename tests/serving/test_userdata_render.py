@@ -1,4 +1,5 @@
 """What the generated user data says: the manifest, the files, the unit, the commands, the limits."""
+
 from __future__ import annotations
 
 import base64
@@ -11,10 +12,17 @@ import yaml
 from provisioner.serving import userdata
 from provisioner.serving.userdata import ServerSettings, ServingSettings, UserDataError
 
-VLLM = {"port": 8000, "health_path": "/health", "model_dir": "/mnt/model",
-        "server": {"image": "vllm/vllm-openai:v0.6.3", "gpus": "all",
-                   "args": ["--model", "/mnt/model/qwen2.5-0.5b", "--port", "{port}"],
-                   "env": {"HF_HUB_OFFLINE": "1", "HF_HOME": "{model_dir}/hf"}}}
+VLLM = {
+    "port": 8000,
+    "health_path": "/health",
+    "model_dir": "/mnt/model",
+    "server": {
+        "image": "vllm/vllm-openai:v0.6.3",
+        "gpus": "all",
+        "args": ["--model", "/mnt/model/qwen2.5-0.5b", "--port", "{port}"],
+        "env": {"HF_HUB_OFFLINE": "1", "HF_HOME": "{model_dir}/hf"},
+    },
+}
 
 
 def document(serving=None, *, data_disk=True, role="model-server") -> dict:
@@ -51,10 +59,17 @@ def test_the_default_manifest_follows_the_runtime_contract():
     m = manifest(document({"port": 8080}))
     assert set(m) == {"name", "command", "port", "health_path", "env", "model_dir", "data_disk"}
     assert m["data_disk"] == {"wait_seconds": userdata.DATA_DISK_WAIT_SECONDS}
-    assert m["command"] == ["{python}", "{root}/opt/fleet/modelserver.py", "--host", "{host}",
-                            "--port", "{port}", "--model-dir", "{model_dir}"]
-    assert (m["name"], m["port"], m["health_path"], m["model_dir"]) == ("iris", 8080, "/v2/health/ready",
-                                                                         "/mnt/model")
+    assert m["command"] == [
+        "{python}",
+        "{root}/opt/fleet/modelserver.py",
+        "--host",
+        "{host}",
+        "--port",
+        "{port}",
+        "--model-dir",
+        "{model_dir}",
+    ]
+    assert (m["name"], m["port"], m["health_path"], m["model_dir"]) == ("iris", 8080, "/v2/health/ready", "/mnt/model")
     assert m["env"] == {"FLEET_ROLE": "model-server"}
 
 
@@ -77,9 +92,12 @@ def test_the_default_server_installs_its_pinned_requirements():
 
 
 def test_runcmd_prepares_the_disk_then_installs_then_starts_the_service():
-    assert document()["runcmd"] == [["/opt/fleet/prepare-data-disk"], ["/opt/fleet/install-server"],
-                                    ["systemctl", "daemon-reload"],
-                                    ["systemctl", "enable", "--now", "fleet-model.service"]]
+    assert document()["runcmd"] == [
+        ["/opt/fleet/prepare-data-disk"],
+        ["/opt/fleet/install-server"],
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "enable", "--now", "fleet-model.service"],
+    ]
 
 
 def test_the_disk_script_formats_only_a_blank_disk_with_a_label_and_mounts_by_uuid():
@@ -105,15 +123,28 @@ def test_without_a_data_disk_nothing_is_formatted_or_required_to_be_mounted():
 def test_the_unit_restarts_always_and_waits_for_the_model_mount():
     unit = files(document({"model_dir": "/srv/models"}))["/etc/systemd/system/fleet-model.service"]["content"]
     lines = unit.splitlines()
-    for line in ("RequiresMountsFor=/srv/models", "Restart=always", "ExecStart=/opt/fleet/run-workload",
-                 "User=fleet", "WantedBy=multi-user.target", "StartLimitIntervalSec=0"):
+    for line in (
+        "RequiresMountsFor=/srv/models",
+        "Restart=always",
+        "ExecStart=/opt/fleet/run-workload",
+        "User=fleet",
+        "WantedBy=multi-user.target",
+        "StartLimitIntervalSec=0",
+    ):
         assert line in lines
 
 
 def test_a_custom_command_is_rendered_into_the_manifest_with_its_requirements():
-    serving = {"port": 9000, "health_path": "/healthz", "name": "echo",
-               "server": {"command": ["{python}", "-m", "http.server", "--bind", "{host}", "{port}"],
-                          "pip": ["uvicorn>=0.29,<1"], "env": {"MODE": "fast"}}}
+    serving = {
+        "port": 9000,
+        "health_path": "/healthz",
+        "name": "echo",
+        "server": {
+            "command": ["{python}", "-m", "http.server", "--bind", "{host}", "{port}"],
+            "pip": ["uvicorn>=0.29,<1"],
+            "env": {"MODE": "fast"},
+        },
+    }
     doc = document(serving)
     m = manifest(doc)
     assert m["command"] == ["{python}", "-m", "http.server", "--bind", "{host}", "{port}"]
@@ -127,10 +158,29 @@ def test_a_container_image_becomes_the_docker_run_argv():
     doc = document(VLLM)
     m = manifest(doc)
     assert m["command"] == [
-        "docker", "run", "--rm", "--name", "fleet-model", "--publish", "{host}:{port}:8000",
-        "--volume", "{model_dir}:/mnt/model", "--env", "FLEET_INSTANCE_ID", "--env", "HF_HUB_OFFLINE",
-        "--env", "HF_HOME", "--gpus", "all", "vllm/vllm-openai:v0.6.3",
-        "--model", "/mnt/model/qwen2.5-0.5b", "--port", "{port}"]
+        "docker",
+        "run",
+        "--rm",
+        "--name",
+        "fleet-model",
+        "--publish",
+        "{host}:{port}:8000",
+        "--volume",
+        "{model_dir}:/mnt/model",
+        "--env",
+        "FLEET_INSTANCE_ID",
+        "--env",
+        "HF_HUB_OFFLINE",
+        "--env",
+        "HF_HOME",
+        "--gpus",
+        "all",
+        "vllm/vllm-openai:v0.6.3",
+        "--model",
+        "/mnt/model/qwen2.5-0.5b",
+        "--port",
+        "{port}",
+    ]
     assert m["env"]["HF_HOME"] == "{model_dir}/hf"
     assert m["health_path"] == "/health"
 
@@ -157,14 +207,24 @@ def test_env_values_stay_out_of_the_docker_argv():
 def test_a_mapping_a_dataclass_and_the_provisioner_spec_give_the_same_user_data():
     spec = pytest.importorskip("provisioner.spec")
     Server, Serving = spec.Server, spec.Serving
-    mirror = spec.Mirror()           # the spec's default: Alibaba Cloud's mirrors inside the VPC
-    as_dict = {"port": 8000, "health_path": "/health", "mirror": {"apt": mirror.apt, "pip": mirror.pip},
-               "server": {"image": "vllm/vllm-openai:v0.6.3", "env": {"A": "1"}}}
-    as_dataclass = ServingSettings(port=8000, health_path="/health", pip_index_url=mirror.pip, apt_mirror=mirror.apt,
-                                   server=ServerSettings(image="vllm/vllm-openai:v0.6.3", env={"A": "1"}))
+    mirror = spec.Mirror()  # the spec's default: Alibaba Cloud's mirrors inside the VPC
+    as_dict = {
+        "port": 8000,
+        "health_path": "/health",
+        "mirror": {"apt": mirror.apt, "pip": mirror.pip},
+        "server": {"image": "vllm/vllm-openai:v0.6.3", "env": {"A": "1"}},
+    }
+    as_dataclass = ServingSettings(
+        port=8000,
+        health_path="/health",
+        pip_index_url=mirror.pip,
+        apt_mirror=mirror.apt,
+        server=ServerSettings(image="vllm/vllm-openai:v0.6.3", env={"A": "1"}),
+    )
     as_spec = Serving(8000, "/health", None, Server(None, "vllm/vllm-openai:v0.6.3", (("A", "1"),)))
-    rendered = {userdata.build_user_data(s, instance_role="r", data_disk=True)
-                for s in (as_dict, as_dataclass, as_spec)}
+    rendered = {
+        userdata.build_user_data(s, instance_role="r", data_disk=True) for s in (as_dict, as_dataclass, as_spec)
+    }
     assert len(rendered) == 1
 
 
@@ -184,8 +244,7 @@ def test_user_data_over_32_kib_before_base64_is_refused_naming_the_field():
     fits = padded(userdata.MAX_USER_DATA_BYTES - base)
     assert len(base64.b64decode(userdata.build_user_data(fits, instance_role="r", data_disk=True))) == 32768
     with pytest.raises(UserDataError) as caught:
-        userdata.build_user_data(padded(userdata.MAX_USER_DATA_BYTES - base + 1), instance_role="r",
-                                 data_disk=True)
+        userdata.build_user_data(padded(userdata.MAX_USER_DATA_BYTES - base + 1), instance_role="r", data_disk=True)
     assert caught.value.field == "serving"
     assert "32769 bytes" in str(caught.value) and "UserData" in str(caught.value)
 

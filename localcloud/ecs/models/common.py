@@ -1,4 +1,5 @@
 """Shared ECS model helpers: name rules, lookups by id, creation order."""
+
 from __future__ import annotations
 
 import re
@@ -27,23 +28,36 @@ ALL_DISK_CATEGORIES = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "
 
 
 # names ------------------------------------------------------------------------------------------------
-_NAME = re.compile(r"^[^\W\d_][\w:.\-]*$")          # a Unicode letter first, then letters/digits/: _ . -
+_NAME = re.compile(r"^[^\W\d_][\w:.\-]*$")  # a Unicode letter first, then letters/digits/: _ . -
 _NAME_ANY_START = re.compile(r"^[\w:.\-]+$")
 
 
-def check_name(value: str | None, error: type[ApiError], param: str, min_len: int = 2, max_len: int = 128,
-               leading_letter: bool = True) -> None:
+def check_name(
+    value: str | None,
+    error: type[ApiError],
+    param: str,
+    min_len: int = 2,
+    max_len: int = 128,
+    leading_letter: bool = True,
+) -> None:
     """The common ECS name rule (SecurityGroupName, DiskName, InstanceName): `error` is the `Invalid*.Malformed`."""
     if value is None:
         return
     pattern = _NAME if leading_letter else _NAME_ANY_START
-    if (not min_len <= len(value) <= max_len or value.lower().startswith(("http://", "https://"))
-            or not pattern.match(value)):
+    if (
+        not min_len <= len(value) <= max_len
+        or value.lower().startswith(("http://", "https://"))
+        or not pattern.match(value)
+    ):
         raise error(param=param)
 
 
-def check_description(value: str | None, error: type[ApiError] = InvalidDescriptionMalformed,
-                      param: str = "Description", max_len: int = 256) -> None:
+def check_description(
+    value: str | None,
+    error: type[ApiError] = InvalidDescriptionMalformed,
+    param: str = "Description",
+    max_len: int = 256,
+) -> None:
     if value is None:
         return
     if not 2 <= len(value) <= max_len or value.lower().startswith(("http://", "https://")):

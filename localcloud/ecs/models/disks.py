@@ -1,4 +1,5 @@
 """Cloud disks: category and size rules, CreateDisk, Attach/Detach/Delete and their status machine."""
+
 from __future__ import annotations
 
 import string
@@ -51,14 +52,26 @@ from .common import (
 if TYPE_CHECKING:
     from .instances import Instance
 
-MAX_DATA_DISKS = 16                   # data disks per instance (AttachDisk / RunInstances docs)
+MAX_DATA_DISKS = 16  # data disks per instance (AttachDisk / RunInstances docs)
 LEVELS = ("PL0", "PL1", "PL2", "PL3")
 _ESSD_MIN = {"PL0": 1, "PL1": 20, "PL2": 461, "PL3": 1261}
 # GiB ranges per category (CreateDisk Size and RunInstances DataDisk.N.Size / SystemDisk.Size docs).
-DATA_RANGE = {"cloud": (5, 2000), "cloud_efficiency": (20, 32768), "cloud_ssd": (20, 32768),
-              "cloud_essd": (20, 65536), "cloud_auto": (1, 65536), "cloud_essd_entry": (10, 32768)}
-SYSTEM_RANGE = {"cloud": (20, 500), "cloud_efficiency": (20, 2048), "cloud_ssd": (20, 2048),
-                "cloud_essd": (20, 2048), "cloud_auto": (1, 2048), "cloud_essd_entry": (10, 2048)}
+DATA_RANGE = {
+    "cloud": (5, 2000),
+    "cloud_efficiency": (20, 32768),
+    "cloud_ssd": (20, 32768),
+    "cloud_essd": (20, 65536),
+    "cloud_auto": (1, 65536),
+    "cloud_essd_entry": (10, 32768),
+}
+SYSTEM_RANGE = {
+    "cloud": (20, 500),
+    "cloud_efficiency": (20, 2048),
+    "cloud_ssd": (20, 2048),
+    "cloud_essd": (20, 2048),
+    "cloud_auto": (1, 2048),
+    "cloud_essd_entry": (10, 2048),
+}
 
 
 class Disk(TypedDict, total=False):
@@ -67,19 +80,19 @@ class Disk(TypedDict, total=False):
     id: str
     region: str
     zone: str
-    size: int                        # GiB
+    size: int  # GiB
     category: str
-    type: str                        # system | data
-    instance_id: str                 # "" when detached
-    device: str                      # /dev/xvd?, "" when detached
+    type: str  # system | data
+    instance_id: str  # "" when detached
+    device: str  # /dev/xvd?, "" when detached
     delete_with_instance: bool
     portable: bool
-    status: str                      # Creating | Available | Attaching | In_use | Detaching
+    status: str  # Creating | Available | Attaching | In_use | Detaching
     created: float
     tags: dict[str, str]
     name: str
     description: str
-    performance_level: str           # PL0-PL3 for cloud_essd, else ""
+    performance_level: str  # PL0-PL3 for cloud_essd, else ""
     image_id: str
     attached_time: float | None
     detached_time: float | None
@@ -88,7 +101,7 @@ class Disk(TypedDict, total=False):
     _order: int
     encrypted: bool
     kms_key_id: str
-    delete_auto_snapshot: bool       # set by ModifyDiskAttribute only
+    delete_auto_snapshot: bool  # set by ModifyDiskAttribute only
     enable_auto_snapshot: bool
     bursting_enabled: bool
     _timeline: list
@@ -107,19 +120,54 @@ def performance_level(value: str | None, category: str) -> str:
     return (value or "PL1") if category == "cloud_essd" else ""
 
 
-def new_disk(cloud, region: str, zone: str, *, category: str, size: int, disk_type: str, status: str,
-             instance_id: str = "", device: str = "", delete_with_instance: bool = False, portable: bool = True,
-             level: str = "", name: str = "", description: str = "", image_id: str = "",
-             disk_tags: dict | None = None, order: int = 0, resource_group_id: str = RESOURCE_GROUP,
-             encryption: tuple[bool, str] = (False, "")) -> Disk:
+def new_disk(
+    cloud,
+    region: str,
+    zone: str,
+    *,
+    category: str,
+    size: int,
+    disk_type: str,
+    status: str,
+    instance_id: str = "",
+    device: str = "",
+    delete_with_instance: bool = False,
+    portable: bool = True,
+    level: str = "",
+    name: str = "",
+    description: str = "",
+    image_id: str = "",
+    disk_tags: dict | None = None,
+    order: int = 0,
+    resource_group_id: str = RESOURCE_GROUP,
+    encryption: tuple[bool, str] = (False, ""),
+) -> Disk:
     now = cloud.clock.now()
     disk: Disk = {
-        "id": new_id("d", region), "region": region, "zone": zone, "size": size, "category": category,
-        "type": disk_type, "instance_id": instance_id, "device": device, "delete_with_instance": delete_with_instance,
-        "portable": portable, "status": status, "created": now, "tags": dict(disk_tags or {}), "name": name,
-        "description": description, "performance_level": level, "image_id": image_id,
-        "attached_time": now if instance_id else None, "detached_time": None, "resource_group_id": resource_group_id,
-        "serial": str(uuid.uuid4()), "_order": order, "encrypted": encryption[0], "kms_key_id": encryption[1],
+        "id": new_id("d", region),
+        "region": region,
+        "zone": zone,
+        "size": size,
+        "category": category,
+        "type": disk_type,
+        "instance_id": instance_id,
+        "device": device,
+        "delete_with_instance": delete_with_instance,
+        "portable": portable,
+        "status": status,
+        "created": now,
+        "tags": dict(disk_tags or {}),
+        "name": name,
+        "description": description,
+        "performance_level": level,
+        "image_id": image_id,
+        "attached_time": now if instance_id else None,
+        "detached_time": None,
+        "resource_group_id": resource_group_id,
+        "serial": str(uuid.uuid4()),
+        "_order": order,
+        "encrypted": encryption[0],
+        "kms_key_id": encryption[1],
     }
     cloud.store.put("disk", disk)
     return disk
@@ -152,11 +200,23 @@ def default_kms_key(region: str) -> str:
 
 
 # CreateDisk ------------------------------------------------------------------------------------------------
-def create_disk(cloud, region: str, *, zone_id: str | None = None, instance_id: str | None = None,
-                category: str = "cloud", performance_level_name: str | None = None, snapshot_id: str | None = None,
-                size: int | None = None, name: str | None = None, description: str | None = None,
-                tags: dict[str, str] | None = None, encrypted: bool = False, kms_key_id: str | None = None,
-                resource_group_id: str = RESOURCE_GROUP) -> Disk:
+def create_disk(
+    cloud,
+    region: str,
+    *,
+    zone_id: str | None = None,
+    instance_id: str | None = None,
+    category: str = "cloud",
+    performance_level_name: str | None = None,
+    snapshot_id: str | None = None,
+    size: int | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    tags: dict[str, str] | None = None,
+    encrypted: bool = False,
+    kms_key_id: str | None = None,
+    resource_group_id: str = RESOURCE_GROUP,
+) -> Disk:
     """CreateDisk: a pay-as-you-go disk in a zone (Creating, then Available), or with InstanceId a subscription
     disk attached at once to that subscription instance."""
     zone = zone_of(region, zone_id)
@@ -191,21 +251,53 @@ def create_disk(cloud, region: str, *, zone_id: str | None = None, instance_id: 
     disk_tags = dict(tags or {})
     secret = encryption(region, encrypted, kms_key_id)
     if instance is not None:
-        disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="In_use",
-                        instance_id=instance["id"], device=next_device(cloud, instance["id"]), portable=False,
-                        level=level, name=name or "", description=description or "", disk_tags=disk_tags,
-                        encryption=secret)
+        disk = new_disk(
+            cloud,
+            region,
+            zone,
+            category=category,
+            size=size,
+            disk_type="data",
+            status="In_use",
+            instance_id=instance["id"],
+            device=next_device(cloud, instance["id"]),
+            portable=False,
+            level=level,
+            name=name or "",
+            description=description or "",
+            disk_tags=disk_tags,
+            encryption=secret,
+        )
         return disk
-    disk = new_disk(cloud, region, zone, category=category, size=size, disk_type="data", status="Creating",
-                    level=level, name=name or "", description=description or "", disk_tags=disk_tags,
-                    resource_group_id=resource_group_id, encryption=secret)
+    disk = new_disk(
+        cloud,
+        region,
+        zone,
+        category=category,
+        size=size,
+        disk_type="data",
+        status="Creating",
+        level=level,
+        name=name or "",
+        description=description or "",
+        disk_tags=disk_tags,
+        resource_group_id=resource_group_id,
+        encryption=secret,
+    )
     cloud.schedule("disk", disk, [("disk.create", "status", "Available")])
     return disk
 
 
 # Attach / Detach / Delete ---------------------------------------------------------------------------------
-def attach_disk(cloud, instance_id: str, disk_id: str, *, bootable: bool = False, device: str | None = None,
-                delete_with_instance: bool = False) -> None:
+def attach_disk(
+    cloud,
+    instance_id: str,
+    disk_id: str,
+    *,
+    bootable: bool = False,
+    device: str | None = None,
+    delete_with_instance: bool = False,
+) -> None:
     instance = get_instance(cloud, instance_id)
     disk = get_disk(cloud, disk_id)
     if bootable:
@@ -223,7 +315,7 @@ def attach_disk(cloud, instance_id: str, disk_id: str, *, bootable: bool = False
         raise InstanceDiskLimitExceeded()
     if device is not None:
         if len(device) != 9 or not device.startswith("/dev/xvd") or device[-1] not in string.ascii_lowercase[1:]:
-            raise InvalidDeviceMalformed(param='Device')
+            raise InvalidDeviceMalformed(param="Device")
         if device in {d["device"] for d in attached_disks(cloud, instance["id"])}:
             raise InvalidDeviceInUse()
     disk["device"] = device or next_device(cloud, instance["id"])
@@ -252,8 +344,9 @@ def detach_disk(cloud, instance_id: str, disk_id: str, delete_with_instance: boo
     disk["delete_with_instance"] = delete_with_instance
     disk["detached_time"] = cloud.clock.now()
     cloud.set_field("disk", disk, "status", "Detaching")
-    cloud.schedule("disk", disk, [("disk.detach", "instance_id", ""), (None, "device", ""),
-                                  (None, "status", "Available")])
+    cloud.schedule(
+        "disk", disk, [("disk.detach", "instance_id", ""), (None, "device", ""), (None, "status", "Available")]
+    )
 
 
 def delete_disk(cloud, disk_id: str) -> None:
@@ -267,15 +360,27 @@ def delete_disk(cloud, disk_id: str) -> None:
     cloud.release("disk", disk)
 
 
-def modify_disk_attribute(cloud, region: str | None, disk_ids: list[str], *, name: str | None = None,
-                          description: str | None = None, delete_with_instance: bool | None = None,
-                          delete_auto_snapshot: bool | None = None, enable_auto_snapshot: bool | None = None,
-                          bursting_enabled: bool | None = None) -> None:
+def modify_disk_attribute(
+    cloud,
+    region: str | None,
+    disk_ids: list[str],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    delete_with_instance: bool | None = None,
+    delete_auto_snapshot: bool | None = None,
+    enable_auto_snapshot: bool | None = None,
+    bursting_enabled: bool | None = None,
+) -> None:
     """ModifyDiskAttribute: every disk is checked before any changes (ModifyDiskAttribute docs); None: unchanged."""
     check_name(name, InvalidDiskNameMalformed, "DiskName")
     check_description(description)
-    flags = {"delete_with_instance": delete_with_instance, "delete_auto_snapshot": delete_auto_snapshot,
-             "enable_auto_snapshot": enable_auto_snapshot, "bursting_enabled": bursting_enabled}
+    flags = {
+        "delete_with_instance": delete_with_instance,
+        "delete_auto_snapshot": delete_auto_snapshot,
+        "enable_auto_snapshot": enable_auto_snapshot,
+        "bursting_enabled": bursting_enabled,
+    }
     if name is None and description is None and all(v is None for v in flags.values()):
         raise NoAttributeToModify()
     disks = [get_disk(cloud, disk_id, region) for disk_id in disk_ids]
@@ -332,7 +437,7 @@ def resize_disk(cloud, region: str | None, disk_id: str, new_size: int, mode: st
         raise InvalidDiskSizeTooSmall()
     _, high = size_range(disk["category"], disk.get("performance_level") or None, system=disk["type"] == "system")
     if new_size > high:
-        raise NewSizeAboveMax(high=high, category=disk['category'])
+        raise NewSizeAboveMax(high=high, category=disk["category"])
     if disk["status"] not in ("In_use", "Available"):
         raise DiskStatusNotResizable()
     if disk.get("instance_id"):

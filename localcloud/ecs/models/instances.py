@@ -1,12 +1,19 @@
 """RunInstances: validation in the real API's order, placement, private addresses, disks, names and tags."""
+
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+import sys
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NotRequired, TypedDict
+from typing import TYPE_CHECKING, TypedDict
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired
+else:  # python_requires >= 3.10
+    from typing_extensions import NotRequired
 
 from ... import catalog
 from ...core import new_id
@@ -63,22 +70,22 @@ from .common import (
 if TYPE_CHECKING:
     from .security_groups import SecurityGroup
 
-USER_DATA_MAX = 32 * 1024            # bytes before Base64 (current RunInstances docs; 16 KB in 2021, 64 KB in 2018)
+USER_DATA_MAX = 32 * 1024  # bytes before Base64 (current RunInstances docs; 16 KB in 2021, 64 KB in 2018)
 DEFAULT_SYSTEM_CATEGORY = "cloud_efficiency"
 _PASSWORD_SPECIALS = set("()`~!@#$%^&*-_+=|{}[]:;\"'<>,.?/")
 
 
 class Billing(TypedDict):
-    charge_type: str                 # PostPaid | PrePaid
+    charge_type: str  # PostPaid | PrePaid
     spot_strategy: str
-    internet_charge_type: str        # PayByTraffic | PayByBandwidth
+    internet_charge_type: str  # PayByTraffic | PayByBandwidth
     internet_max_bandwidth_out: int
     internet_max_bandwidth_in: int
 
 
 class _InstanceBookkeeping(TypedDict, total=False):
-    _timeline: list                  # pending status steps (localcloud.core.Cloud.schedule)
-    _releasing: bool                 # DeleteInstance(s) accepted; released when the timeline says so
+    _timeline: list  # pending status steps (localcloud.core.Cloud.schedule)
+    _releasing: bool  # DeleteInstance(s) accepted; released when the timeline says so
 
 
 class Instance(Billing, _InstanceBookkeeping):
@@ -93,20 +100,20 @@ class Instance(Billing, _InstanceBookkeeping):
     vswitch_id: str
     security_group_ids: list[str]
     private_ip: str
-    public_ip: str                   # "" without one
-    user_data: str                   # Base64, as given
+    public_ip: str  # "" without one
+    user_data: str  # Base64, as given
     host_name: str
     instance_name: str
     name: str
     description: str
     deletion_protection: bool
-    status: str                      # Pending | Starting | Running | Stopping | Stopped
+    status: str  # Pending | Starting | Running | Stopping | Stopped
     created: float
     started: float
     tags: dict[str, str]
     key_pair_name: str
     resource_group_id: str
-    stopped_mode: str                # KeepCharging | StopCharging while Stopped, else ""
+    stopped_mode: str  # KeepCharging | StopCharging while Stopped, else ""
     eni_id: str
     mac: str
     serial: str
@@ -114,7 +121,7 @@ class Instance(Billing, _InstanceBookkeeping):
     hpc_cluster_id: str
     deployment_set_id: str
     credit_specification: str
-    system_disk_id: NotRequired[str]    # set once the system disk exists
+    system_disk_id: NotRequired[str]  # set once the system disk exists
 
 
 @dataclass
@@ -220,8 +227,13 @@ def _system_disk(spec: DiskRequest, image: dict) -> dict:
             raise InvalidSystemDiskSizeMoreThanMaxSize()
     check_name(spec.name, InvalidDiskNameMalformed, "SystemDisk.DiskName")
     check_description(spec.description, InvalidDiskDescriptionMalformed, "SystemDisk.Description")
-    return {"category": category, "size": size, "level": level, "name": spec.name or "",
-            "description": spec.description or ""}
+    return {
+        "category": category,
+        "size": size,
+        "level": level,
+        "name": spec.name or "",
+        "description": spec.description or "",
+    }
 
 
 def _data_disks(entries: list[DiskRequest], region: str) -> list[dict]:
@@ -245,9 +257,18 @@ def _data_disks(entries: list[DiskRequest], region: str) -> list[dict]:
         if entry.device and not re.match(r"^/dev/xvd[b-z]$", entry.device):
             raise InvalidDeviceMalformed(param=f"DataDisk.{n}.Device")
         secret = disks.encryption(region, entry.encrypted, entry.kms_key_id)
-        out.append({"category": category, "size": entry.size, "level": level, "name": entry.name or "",
-                    "description": entry.description or "", "delete_with_instance": entry.delete_with_instance,
-                    "device": entry.device, "encryption": secret})
+        out.append(
+            {
+                "category": category,
+                "size": entry.size,
+                "level": level,
+                "name": entry.name or "",
+                "description": entry.description or "",
+                "delete_with_instance": entry.delete_with_instance,
+                "device": entry.device,
+                "encryption": secret,
+            }
+        )
     return out
 
 
@@ -269,8 +290,12 @@ def check_password(password: str | None, inherit: bool = False) -> None:
         return
     if inherit:
         raise InvalidPasswordParamMismatch()
-    kinds = [any(c.islower() for c in password), any(c.isupper() for c in password),
-             any(c.isdigit() for c in password), any(c in _PASSWORD_SPECIALS for c in password)]
+    kinds = [
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(c in _PASSWORD_SPECIALS for c in password),
+    ]
     allowed = all(c.isascii() and (c.isalnum() or c in _PASSWORD_SPECIALS) for c in password)
     if not 8 <= len(password) <= 30 or sum(kinds) < 3 or not allowed:
         raise InvalidPasswordMalformed()
@@ -294,8 +319,13 @@ def _billing(req: RunRequest) -> Billing:
         in_bw = 10 if out_bw <= 10 else out_bw
     if not 1 <= in_bw <= max(10, out_bw):
         raise InvalidInternetMaxBandwidthInMalformed()
-    return {"charge_type": charge, "spot_strategy": spot, "internet_charge_type": internet,
-            "internet_max_bandwidth_out": out_bw, "internet_max_bandwidth_in": in_bw}
+    return {
+        "charge_type": charge,
+        "spot_strategy": spot,
+        "internet_charge_type": internet,
+        "internet_max_bandwidth_out": out_bw,
+        "internet_max_bandwidth_in": in_bw,
+    }
 
 
 def _host_names(req: RunRequest) -> list[str | None]:
@@ -366,22 +396,57 @@ def run_instances(cloud, region: str, req: RunRequest) -> list[str]:
         host_name = hosts[index]
         host = host_name.replace(naming.PLACEHOLDER, iid) if host_name else naming.default_host_name(iid)
         instance: Instance = {
-            "id": iid, "region": region, "zone": zone, "instance_type": itype, "image_id": image_id,
-            "vpc_id": vsw["vpc_id"], "vswitch_id": vsw["id"], "security_group_ids": [g["id"] for g in groups],
-            "private_ip": addresses[index], "public_ip": public_ip, "user_data": user_data, "host_name": host,
-            "instance_name": names[index] or iid, "name": names[index] or iid, "description": req.description or "",
-            "deletion_protection": req.deletion_protection, "status": "Pending", "created": now, "started": now,
-            "tags": dict(req.tags), "key_pair_name": req.key_pair_name,
-            "resource_group_id": req.resource_group_id, "stopped_mode": "",
-            "eni_id": new_id("eni", region), "mac": placement.mac(), "serial": str(uuid.uuid4()), "_order": index,
-            "hpc_cluster_id": req.hpc_cluster_id, "deployment_set_id": req.deployment_set_id,
-            "credit_specification": req.credit_specification, **billing,
+            "id": iid,
+            "region": region,
+            "zone": zone,
+            "instance_type": itype,
+            "image_id": image_id,
+            "vpc_id": vsw["vpc_id"],
+            "vswitch_id": vsw["id"],
+            "security_group_ids": [g["id"] for g in groups],
+            "private_ip": addresses[index],
+            "public_ip": public_ip,
+            "user_data": user_data,
+            "host_name": host,
+            "instance_name": names[index] or iid,
+            "name": names[index] or iid,
+            "description": req.description or "",
+            "deletion_protection": req.deletion_protection,
+            "status": "Pending",
+            "created": now,
+            "started": now,
+            "tags": dict(req.tags),
+            "key_pair_name": req.key_pair_name,
+            "resource_group_id": req.resource_group_id,
+            "stopped_mode": "",
+            "eni_id": new_id("eni", region),
+            "mac": placement.mac(),
+            "serial": str(uuid.uuid4()),
+            "_order": index,
+            "hpc_cluster_id": req.hpc_cluster_id,
+            "deployment_set_id": req.deployment_set_id,
+            "credit_specification": req.credit_specification,
+            **billing,
         }
         system_disk = disks.new_disk(
-            cloud, region, zone, category=system["category"], size=system["size"], disk_type="system",
-            status="In_use", instance_id=iid, device="/dev/xvda", delete_with_instance=True, portable=False,
-            level=system["level"], name=system["name"], description=system["description"], image_id=image_id,
-            disk_tags=req.tags, order=index * 20)
+            cloud,
+            region,
+            zone,
+            category=system["category"],
+            size=system["size"],
+            disk_type="system",
+            status="In_use",
+            instance_id=iid,
+            device="/dev/xvda",
+            delete_with_instance=True,
+            portable=False,
+            level=system["level"],
+            name=system["name"],
+            description=system["description"],
+            image_id=image_id,
+            disk_tags=req.tags,
+            order=index * 20,
+        )
         instance["system_disk_id"] = system_disk["id"]
         taken: set[str] = {"/dev/xvda"}
         for n, spec_disk in enumerate(data, 1):
@@ -389,11 +454,23 @@ def run_instances(cloud, region: str, req: RunRequest) -> list[str]:
             device = device or disks.next_device(cloud, iid, taken)
             taken.add(device)
             disks.new_disk(
-                cloud, region, zone, category=spec_disk["category"], size=spec_disk["size"], disk_type="data",
-                status="In_use", instance_id=iid, device=device,
-                delete_with_instance=spec_disk["delete_with_instance"], level=spec_disk["level"],
-                name=spec_disk["name"], description=spec_disk["description"], disk_tags=req.tags,
-                order=index * 20 + n, encryption=spec_disk["encryption"])
+                cloud,
+                region,
+                zone,
+                category=spec_disk["category"],
+                size=spec_disk["size"],
+                disk_type="data",
+                status="In_use",
+                instance_id=iid,
+                device=device,
+                delete_with_instance=spec_disk["delete_with_instance"],
+                level=spec_disk["level"],
+                name=spec_disk["name"],
+                description=spec_disk["description"],
+                disk_tags=req.tags,
+                order=index * 20 + n,
+                encryption=spec_disk["encryption"],
+            )
         cloud.store.put("instance", instance)
         ids.append(iid)
         if _lost(cloud):
@@ -401,12 +478,15 @@ def run_instances(cloud, region: str, req: RunRequest) -> list[str]:
             # the answer but never in DescribeInstances (Terraform's ecs_instance_set checks for this event).
             events.system_failure_delete(cloud, instance)
             for disk in disks.attached_disks(cloud, iid):
-                cloud.release("disk", disk)      # made for a creation that failed: none is kept (CHOICES.md)
+                cloud.release("disk", disk)  # made for a creation that failed: none is kept (CHOICES.md)
             cloud.release("instance", instance)
             continue
         # Instances start on their own: Pending -> Starting -> Running (RunInstances docs).
-        cloud.schedule("instance", instance, [("instance.pending", "status", "Starting"),
-                                              ("instance.starting", "status", "Running")])
+        cloud.schedule(
+            "instance",
+            instance,
+            [("instance.pending", "status", "Starting"), ("instance.starting", "status", "Running")],
+        )
     return ids
 
 
@@ -437,7 +517,7 @@ def resolve_image(cloud, image_id: str | None, family: str | None) -> tuple[str,
     A retired public image answers like one that never existed: InvalidImageId.NotFound (404)."""
     retired = cloud.config.retired_images
     if image_id is not None and family is not None:
-        raise ExclusiveParameters(first='ImageId', second='ImageFamily')
+        raise ExclusiveParameters(first="ImageId", second="ImageFamily")
     if family is not None:
         found = catalog.image_of_family(family, retired)
         if found is None:

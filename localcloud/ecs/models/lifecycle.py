@@ -1,7 +1,9 @@
 """The instance status machine: start, stop, reboot, release and attribute changes, with their preconditions."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ...core import on_release
 from ...errors import InvalidParameter
@@ -34,8 +36,9 @@ def check_start_stock(cloud, instance: Instance) -> None:
     """StartInstance(s): a Stopped instance, and for one stopped in economical mode (StopCharging, whose vCPUs
     and memory were given back) stock of its type in its zone: else OperationDenied.NoStock (403)."""
     check_start(instance)
-    if instance.get("stopped_mode") == "StopCharging" and not cloud.config.has_stock(instance["zone"],
-                                                                                     instance["instance_type"]):
+    if instance.get("stopped_mode") == "StopCharging" and not cloud.config.has_stock(
+        instance["zone"], instance["instance_type"]
+    ):
         raise OperationDeniedNoStock()
 
 
@@ -127,11 +130,19 @@ def lingering(cloud, obj: Mapping[str, Any]) -> bool:
     return cloud.clock.now() < float(obj.get(LINGER_FIELD) or 0.0)
 
 
-def modify_instance_attribute(cloud, instance: Instance, *, name: str | None = None, description: str | None = None,
-                              host_name: str | None = None, password: str | None = None,
-                              password_inherit: bool = False, user_data: str | None = None,
-                              security_group_ids: list[str] | None = None,
-                              deletion_protection: bool | None = None) -> None:
+def modify_instance_attribute(
+    cloud,
+    instance: Instance,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    host_name: str | None = None,
+    password: str | None = None,
+    password_inherit: bool = False,
+    user_data: str | None = None,
+    security_group_ids: list[str] | None = None,
+    deletion_protection: bool | None = None,
+) -> None:
     """ModifyInstanceAttribute: validate every field first, then apply them together (None: unchanged)."""
     if name is not None and ("[" in name or "]" in name or "," in name):
         raise InvalidInstanceNameMalformed(param="InstanceName")

@@ -1,4 +1,5 @@
 """RunInstances naming: InstanceName/HostName rules, `prefix[begin,bits]suffix` sequences and UniqueSuffix."""
+
 from __future__ import annotations
 
 import re

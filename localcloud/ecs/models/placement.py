@@ -1,4 +1,5 @@
 """Addresses of new instances: private IPs in a vSwitch, stand-in public IPs and MAC addresses."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -12,7 +13,7 @@ from ..exceptions import (
     QuotaExceedPublicIp,
 )
 
-PUBLIC_POOL = ipaddress.ip_network("198.18.0.0/15")   # our stand-in for public addresses (never routed)
+PUBLIC_POOL = ipaddress.ip_network("198.18.0.0/15")  # our stand-in for public addresses (never routed)
 
 
 def _usable(vsw: dict) -> tuple[int, int]:
@@ -23,14 +24,17 @@ def _usable(vsw: dict) -> tuple[int, int]:
 
 def private_ips(cloud, vsw: dict, amount: int, first: str | None) -> list[str]:
     low, high = _usable(vsw)
-    used = {int(ipaddress.ip_address(i["private_ip"])) for i in cloud.store.all("instance")
-            if i.get("vswitch_id") == vsw["id"] and i.get("private_ip")}
+    used = {
+        int(ipaddress.ip_address(i["private_ip"]))
+        for i in cloud.store.all("instance")
+        if i.get("vswitch_id") == vsw["id"] and i.get("private_ip")
+    }
     if first is not None:
         try:
             start = int(ipaddress.IPv4Address(first))
         except ValueError:
             raise InvalidPrivateIpAddressMalformed() from None
-        wanted = list(range(start, start + amount))   # Amount > 1: consecutive addresses (RunInstances docs)
+        wanted = list(range(start, start + amount))  # Amount > 1: consecutive addresses (RunInstances docs)
         if any(not low <= a <= high for a in wanted):
             raise InvalidPrivateIpAddress()
         if any(a in used for a in wanted):

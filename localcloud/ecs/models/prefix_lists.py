@@ -1,5 +1,6 @@
 """ECS prefix lists: sets of CIDR blocks a security group rule can name as its source (SourcePrefixListId) or
 destination (DestPrefixListId); CreatePrefixList, DeletePrefixList and the lookups the rules use."""
+
 from __future__ import annotations
 
 from typing import TypedDict
@@ -20,7 +21,7 @@ class PrefixList(TypedDict):
     region: str
     name: str
     description: str
-    family: str                      # IPv4 | IPv6
+    family: str  # IPv4 | IPv6
     max_entries: int
     entries: list[PrefixListEntry]
     created: float
@@ -28,7 +29,7 @@ class PrefixList(TypedDict):
     resource_group_id: str
 
 
-MAX_ENTRIES = 200       # MaxEntries: 1-200 (CreatePrefixList docs)
+MAX_ENTRIES = 200  # MaxEntries: 1-200 (CreatePrefixList docs)
 
 
 def get_prefix_list(cloud, pl_id: str, region: str) -> PrefixList:
@@ -40,17 +41,39 @@ def get_prefix_list(cloud, pl_id: str, region: str) -> PrefixList:
 
 def associations(cloud, pl_id: str) -> list[str]:
     """Security groups with a rule naming the prefix list."""
-    return [g["id"] for g in cloud.store.all("security_group")
-            if any(pl_id in (r.get("source_prefix_list_id"), r.get("dest_prefix_list_id")) for r in g["rules"])]
+    return [
+        g["id"]
+        for g in cloud.store.all("security_group")
+        if any(pl_id in (r.get("source_prefix_list_id"), r.get("dest_prefix_list_id")) for r in g["rules"])
+    ]
 
 
-def create_prefix_list(cloud, region: str, *, name: str, description: str, family: str, max_entries: int,
-                       entries: list[PrefixListEntry], tags: dict[str, str], resource_group_id: str) -> PrefixList:
+def create_prefix_list(
+    cloud,
+    region: str,
+    *,
+    name: str,
+    description: str,
+    family: str,
+    max_entries: int,
+    entries: list[PrefixListEntry],
+    tags: dict[str, str],
+    resource_group_id: str,
+) -> PrefixList:
     if len(entries) > max_entries:
         raise InvalidParamEntryCount()
-    pl: PrefixList = {"id": new_id("pl", region), "region": region, "name": name, "description": description,
-          "family": family, "max_entries": max_entries, "entries": entries, "created": cloud.clock.now(),
-          "tags": tags, "resource_group_id": resource_group_id}
+    pl: PrefixList = {
+        "id": new_id("pl", region),
+        "region": region,
+        "name": name,
+        "description": description,
+        "family": family,
+        "max_entries": max_entries,
+        "entries": entries,
+        "created": cloud.clock.now(),
+        "tags": tags,
+        "resource_group_id": resource_group_id,
+    }
     cloud.store.put("prefix_list", pl)
     return pl
 

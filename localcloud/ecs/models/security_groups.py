@@ -1,4 +1,5 @@
 """Security groups: creation, rule validation, authorize/revoke (ingress and egress) and deletion rules."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -44,33 +45,77 @@ from . import prefix_lists
 from .common import RESOURCE_GROUP, check_description, check_name
 from .lifecycle import lingering
 
-MAX_GROUPS_PER_REGION = 100     # "100 security groups per region" (Security groups limits, DOCS21)
-MAX_RULES_PER_GROUP = 200       # inbound + outbound rules per group (AuthorizeSecurityGroup, 2021-2024 docs)
+MAX_GROUPS_PER_REGION = 100  # "100 security groups per region" (Security groups limits, DOCS21)
+MAX_RULES_PER_GROUP = 200  # inbound + outbound rules per group (AuthorizeSecurityGroup, 2021-2024 docs)
 MAX_PERMISSIONS_PER_CALL = 100  # Permissions.N, N 1-100
 PROTOCOLS = {"TCP": "TCP", "UDP": "UDP", "ICMP": "ICMP", "GRE": "GRE", "ALL": "ALL", "ICMPV6": "ICMPv6"}
 _PORTS = re.compile(r"^(-?\d+)/(-?\d+)$")
 
 # Rule fields of Permissions.N (and of the deprecated flat parameters), per direction.
-INGRESS_FIELDS = ("IpProtocol", "PortRange", "SourcePortRange", "Policy", "Priority", "NicType", "Description",
-                  "SourceCidrIp", "Ipv6SourceCidrIp", "SourceGroupId", "SourceGroupOwnerAccount",
-                  "SourceGroupOwnerId", "SourcePrefixListId", "DestCidrIp", "Ipv6DestCidrIp", "PortRangeListId")
-EGRESS_FIELDS = ("IpProtocol", "PortRange", "SourcePortRange", "Policy", "Priority", "NicType", "Description",
-                 "DestCidrIp", "Ipv6DestCidrIp", "DestGroupId", "DestGroupOwnerAccount", "DestGroupOwnerId",
-                 "DestPrefixListId", "SourceCidrIp", "Ipv6SourceCidrIp", "PortRangeListId")
+INGRESS_FIELDS = (
+    "IpProtocol",
+    "PortRange",
+    "SourcePortRange",
+    "Policy",
+    "Priority",
+    "NicType",
+    "Description",
+    "SourceCidrIp",
+    "Ipv6SourceCidrIp",
+    "SourceGroupId",
+    "SourceGroupOwnerAccount",
+    "SourceGroupOwnerId",
+    "SourcePrefixListId",
+    "DestCidrIp",
+    "Ipv6DestCidrIp",
+    "PortRangeListId",
+)
+EGRESS_FIELDS = (
+    "IpProtocol",
+    "PortRange",
+    "SourcePortRange",
+    "Policy",
+    "Priority",
+    "NicType",
+    "Description",
+    "DestCidrIp",
+    "Ipv6DestCidrIp",
+    "DestGroupId",
+    "DestGroupOwnerAccount",
+    "DestGroupOwnerId",
+    "DestPrefixListId",
+    "SourceCidrIp",
+    "Ipv6SourceCidrIp",
+    "PortRangeListId",
+)
 
-IDENTITY = ("direction", "ip_protocol", "port_range", "source_port_range", "nic_type", "policy", "priority",
-            "source_cidr", "dest_cidr", "ipv6_source_cidr", "ipv6_dest_cidr", "source_group_id", "dest_group_id",
-            "source_prefix_list_id", "dest_prefix_list_id")
+IDENTITY = (
+    "direction",
+    "ip_protocol",
+    "port_range",
+    "source_port_range",
+    "nic_type",
+    "policy",
+    "priority",
+    "source_cidr",
+    "dest_cidr",
+    "ipv6_source_cidr",
+    "ipv6_dest_cidr",
+    "source_group_id",
+    "dest_group_id",
+    "source_prefix_list_id",
+    "dest_prefix_list_id",
+)
 
 
 class SecurityGroupRule(TypedDict, total=False):
     """One rule of a group; `rule_id` and `created` are set when AuthorizeSecurityGroup(Egress) adds it."""
 
-    direction: str                   # ingress | egress
+    direction: str  # ingress | egress
     ip_protocol: str
     port_range: str
     source_port_range: str
-    policy: str                      # accept | drop
+    policy: str  # accept | drop
     priority: int
     nic_type: str
     description: str
@@ -93,7 +138,7 @@ class SecurityGroup(TypedDict, total=False):
     id: str
     region: str
     vpc_id: str
-    group_type: str                  # normal | enterprise
+    group_type: str  # normal | enterprise
     name: str
     description: str
     created: float
@@ -101,13 +146,21 @@ class SecurityGroup(TypedDict, total=False):
     resource_group_id: str
     inner_access_policy: str
     rules: list[SecurityGroupRule]
-    _dependency_until: float         # a released instance's interface still holds the group until then
+    _dependency_until: float  # a released instance's interface still holds the group until then
 
 
 # groups ---------------------------------------------------------------------------------------------------
-def create_security_group(cloud, region: str, *, name: str | None = None, description: str | None = None,
-                          group_type: str = "normal", vpc_id: str | None = None, tags: dict[str, str] | None = None,
-                          resource_group_id: str = RESOURCE_GROUP) -> SecurityGroup:
+def create_security_group(
+    cloud,
+    region: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    group_type: str = "normal",
+    vpc_id: str | None = None,
+    tags: dict[str, str] | None = None,
+    resource_group_id: str = RESOURCE_GROUP,
+) -> SecurityGroup:
     check_name(name, InvalidSecurityGroupNameMalformed, "SecurityGroupName")
     check_description(description)
     if group_type not in ("normal", "enterprise"):
@@ -122,9 +175,16 @@ def create_security_group(cloud, region: str, *, name: str | None = None, descri
     if sum(1 for g in cloud.store.all("security_group") if g["region"] == region) >= MAX_GROUPS_PER_REGION:
         raise QuotaExceedSecurityGroup()
     group: SecurityGroup = {
-        "id": new_id("sg", region), "region": region, "vpc_id": vpc_id or "", "group_type": group_type,
-        "name": name or "", "description": description or "", "created": cloud.clock.now(), "tags": new_tags,
-        "resource_group_id": resource_group_id, "inner_access_policy": "Accept",
+        "id": new_id("sg", region),
+        "region": region,
+        "vpc_id": vpc_id or "",
+        "group_type": group_type,
+        "name": name or "",
+        "description": description or "",
+        "created": cloud.clock.now(),
+        "tags": new_tags,
+        "resource_group_id": resource_group_id,
+        "inner_access_policy": "Accept",
         "rules": [],
     }
     cloud.store.put("security_group", group)
@@ -152,8 +212,9 @@ def delete_security_group(cloud, group: SecurityGroup) -> None:
         # Also for a while after the last member was released (its network interface is still going).
         raise SecurityGroupInUse()
     for other in cloud.store.all("security_group"):
-        if other["id"] != group["id"] and any(group["id"] in (r.get("source_group_id"), r.get("dest_group_id"))
-                                              for r in other["rules"]):
+        if other["id"] != group["id"] and any(
+            group["id"] in (r.get("source_group_id"), r.get("dest_group_id")) for r in other["rules"]
+        ):
             raise SecurityGroupReferenced()
     cloud.release("security_group", group)
 
@@ -189,8 +250,9 @@ def _port_range(value: str | None, protocol: str, param: str, error: type[ApiErr
     raise IpProtocolPortRangeMismatch()
 
 
-def parse_rule(cloud, group: SecurityGroup, entry: dict[str, str], direction: str,
-               revoke: bool = False) -> SecurityGroupRule:
+def parse_rule(
+    cloud, group: SecurityGroup, entry: dict[str, str], direction: str, revoke: bool = False
+) -> SecurityGroupRule:
     """One Permissions.N entry (or the flat parameters) -> a validated rule dict (MODEL.md field names)."""
     raw_protocol = entry.get("IpProtocol") or None
     if raw_protocol is None:
@@ -199,8 +261,9 @@ def parse_rule(cloud, group: SecurityGroup, entry: dict[str, str], direction: st
     if protocol is None:
         raise InvalidIpProtocolValueNotSupported()
     port_range = _port_range(entry.get("PortRange") or None, protocol, "PortRange", InvalidIpProtocolMalformed)
-    source_ports = _port_range(entry.get("SourcePortRange") or None, protocol, "SourcePortRange",
-                               InvalidSourcePortRangeMalformed)
+    source_ports = _port_range(
+        entry.get("SourcePortRange") or None, protocol, "SourcePortRange", InvalidSourcePortRangeMalformed
+    )
     policy = (entry.get("Policy") or "accept").lower()
     if policy not in ("accept", "drop"):
         raise InvalidPolicyMalformed()
@@ -219,12 +282,17 @@ def parse_rule(cloud, group: SecurityGroup, entry: dict[str, str], direction: st
     if len(description) > 512 or description.lower().startswith(("http://", "https://")):
         raise InvalidRuleDescription()
     rule: SecurityGroupRule = {
-        "direction": direction, "ip_protocol": protocol, "port_range": port_range, "source_port_range": source_ports,
-        "policy": policy, "priority": priority, "nic_type": nic_type, "description": description,
+        "direction": direction,
+        "ip_protocol": protocol,
+        "port_range": port_range,
+        "source_port_range": source_ports,
+        "policy": policy,
+        "priority": priority,
+        "nic_type": nic_type,
+        "description": description,
         "source_cidr": _cidr(entry.get("SourceCidrIp"), InvalidSourceCidrIpMalformed, "SourceCidrIp", 4),
         "dest_cidr": _cidr(entry.get("DestCidrIp"), InvalidDestCidrIpMalformed, "DestCidrIp", 4),
-        "ipv6_source_cidr": _cidr(entry.get("Ipv6SourceCidrIp"), InvalidParamIpv6SourceCidrIp,
-                                  "Ipv6SourceCidrIp", 6),
+        "ipv6_source_cidr": _cidr(entry.get("Ipv6SourceCidrIp"), InvalidParamIpv6SourceCidrIp, "Ipv6SourceCidrIp", 6),
         "ipv6_dest_cidr": _cidr(entry.get("Ipv6DestCidrIp"), InvalidParamIpv6DestCidrIp, "Ipv6DestCidrIp", 6),
         "source_group_id": entry.get("SourceGroupId", "") if direction == "ingress" else "",
         "dest_group_id": entry.get("DestGroupId", "") if direction == "egress" else "",
@@ -233,8 +301,9 @@ def parse_rule(cloud, group: SecurityGroup, entry: dict[str, str], direction: st
         "port_range_list_id": entry.get("PortRangeListId", ""),
     }
     if direction == "ingress":
-        if not (rule["source_cidr"] or rule["ipv6_source_cidr"] or rule["source_group_id"]
-                or rule["source_prefix_list_id"]):
+        if not (
+            rule["source_cidr"] or rule["ipv6_source_cidr"] or rule["source_group_id"] or rule["source_prefix_list_id"]
+        ):
             raise MissingParameterSource()
     elif not (rule["dest_cidr"] or rule["ipv6_dest_cidr"] or rule["dest_group_id"] or rule["dest_prefix_list_id"]):
         raise MissingParameterDest()
@@ -286,8 +355,9 @@ def authorize_security_group(cloud, group: SecurityGroup, entries: list[dict[str
     cloud.store.put("security_group", group)
 
 
-def revoke_security_group(cloud, group: SecurityGroup, rule_ids: set[str], entries: list[dict[str, str]],
-                          direction: str) -> None:
+def revoke_security_group(
+    cloud, group: SecurityGroup, rule_ids: set[str], entries: list[dict[str, str]], direction: str
+) -> None:
     """Remove rules by SecurityGroupRuleId.N or by their fields. A rule given by its fields that does not
     exist is ignored; a rule id that does not exist (in this direction) fails the call with
     InvalidParam.SecurityGroupRuleId (the rule the API has followed since 2024-07-08)."""
@@ -298,8 +368,11 @@ def revoke_security_group(cloud, group: SecurityGroup, rule_ids: set[str], entri
     if unknown:
         raise InvalidParamSecurityGroupRuleId(rule_id=unknown[0])
     targets = {identity(parse_rule(cloud, group, e, direction, revoke=True)) for e in entries}
-    kept = [r for r in group["rules"]
-            if r["direction"] != direction or (r["rule_id"] not in rule_ids and identity(r) not in targets)]
+    kept = [
+        r
+        for r in group["rules"]
+        if r["direction"] != direction or (r["rule_id"] not in rule_ids and identity(r) not in targets)
+    ]
     if len(kept) != len(group["rules"]):
         group["rules"] = kept
         cloud.store.put("security_group", group)

@@ -1,4 +1,5 @@
 """DescribeRegions, DescribeZones, DescribeAvailableResource and DescribeImages, answered from the catalogue."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -52,10 +53,12 @@ def _local_name(entry: dict, lang: str) -> str:
 @action("ecs", "DescribeRegions")
 def describe_regions(cloud, p: Params) -> dict:
     lang = _language(p)
-    p.text("InstanceChargeType", choices=CHARGE_TYPES + ("SpotWithPriceLimit", "SpotAsPriceGo"))
+    p.text("InstanceChargeType", choices=(*CHARGE_TYPES, "SpotWithPriceLimit", "SpotAsPriceGo"))
     p.text("ResourceType", choices=("instance", "disk", "reservedinstance", "scu"))
-    regions = [{"RegionId": rid, "LocalName": _local_name(r, lang), "RegionEndpoint": r["endpoint"],
-                "Status": "available"} for rid, r in catalog.REGIONS.items()]
+    regions = [
+        {"RegionId": rid, "LocalName": _local_name(r, lang), "RegionEndpoint": r["endpoint"], "Status": "available"}
+        for rid, r in catalog.REGIONS.items()
+    ]
     return {"Regions": {"Region": regions}}
 
 
@@ -67,9 +70,9 @@ def _types_of(region: str, zone: str) -> list[str]:
 def describe_zones(cloud, p: Params) -> dict:
     region = cloud.region(p)
     lang = _language(p)
-    if p.text("InstanceChargeType") not in (None,) + CHARGE_TYPES:
+    if p.text("InstanceChargeType") not in (None, *CHARGE_TYPES):
         raise InvalidInstanceChargeTypeNotFound()
-    if p.text("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
+    if p.text("SpotStrategy") not in (None, *SPOT_STRATEGIES):
         raise InvalidSpotStrategy()
     verbose = p.flag("Verbose", default=True)
     zones = []
@@ -79,24 +82,31 @@ def describe_zones(cloud, p: Params) -> dict:
             types = _types_of(region, zid)
             disks = catalog.zone_disks(region, zid)
             families = sorted({catalog.INSTANCE_TYPES[t]["family"] for t in types})
-            item.update({
-                "AvailableResourceCreation": {"ResourceTypes": ["VSwitch", "IoOptimized", "Instance", "Disk",
-                                                                "DedicatedHost"]},
-                "AvailableInstanceTypes": {"InstanceTypes": types},
-                "AvailableDiskCategories": {"DiskCategories": disks},
-                "AvailableVolumeCategories": {"VolumeCategories": []},
-                "AvailableDedicatedHostTypes": {"DedicatedHostType": []},
-                "DedicatedHostGenerations": {"DedicatedHostGeneration": []},
-                "AvailableResources": {"ResourcesInfo": [{
-                    "IoOptimized": True,
-                    "SystemDiskCategories": {"supportedSystemDiskCategory": disks},
-                    "DataDiskCategories": {"supportedDataDiskCategory": list(disks)},
-                    "InstanceTypes": {"supportedInstanceType": types},
-                    "InstanceTypeFamilies": {"supportedInstanceTypeFamily": families},
-                    "InstanceGenerations": {"supportedInstanceGeneration": ["ecs-3", "ecs-4"]},
-                    "NetworkTypes": {"supportedNetworkCategory": ["vpc"]},
-                }]},
-            })
+            item.update(
+                {
+                    "AvailableResourceCreation": {
+                        "ResourceTypes": ["VSwitch", "IoOptimized", "Instance", "Disk", "DedicatedHost"]
+                    },
+                    "AvailableInstanceTypes": {"InstanceTypes": types},
+                    "AvailableDiskCategories": {"DiskCategories": disks},
+                    "AvailableVolumeCategories": {"VolumeCategories": []},
+                    "AvailableDedicatedHostTypes": {"DedicatedHostType": []},
+                    "DedicatedHostGenerations": {"DedicatedHostGeneration": []},
+                    "AvailableResources": {
+                        "ResourcesInfo": [
+                            {
+                                "IoOptimized": True,
+                                "SystemDiskCategories": {"supportedSystemDiskCategory": disks},
+                                "DataDiskCategories": {"supportedDataDiskCategory": list(disks)},
+                                "InstanceTypes": {"supportedInstanceType": types},
+                                "InstanceTypeFamilies": {"supportedInstanceTypeFamily": families},
+                                "InstanceGenerations": {"supportedInstanceGeneration": ["ecs-3", "ecs-4"]},
+                                "NetworkTypes": {"supportedNetworkCategory": ["vpc"]},
+                            }
+                        ]
+                    },
+                }
+            )
         zones.append(item)
     return {"Zones": {"Zone": zones}}
 
@@ -141,8 +151,11 @@ def _matching_types(region: str, zone: str, p: Params) -> list[str]:
 def _disk_resources(region: str, zone: str, ranges: dict, wanted: str | None) -> list[dict]:
     """The disk categories this zone sells (optionally only `wanted`), with their size limits."""
     sold = catalog.zone_disks(region, zone)
-    return [_resource(cat, Min=lo, Max=hi, Unit="GiB") for cat, (lo, hi) in ranges.items()
-            if cat in sold and wanted in (None, cat)]
+    return [
+        _resource(cat, Min=lo, Max=hi, Unit="GiB")
+        for cat, (lo, hi) in ranges.items()
+        if cat in sold and wanted in (None, cat)
+    ]
 
 
 def _zone_entry(cloud, region: str, zone: str, destination: str, p: Params) -> dict | None:
@@ -152,8 +165,15 @@ def _zone_entry(cloud, region: str, zone: str, destination: str, p: Params) -> d
         return None
     in_stock = [t for t in types if cloud.config.has_stock(zone, t)]
     zone_available = bool(in_stock) if (filtered or destination in ("Zone", "InstanceType")) else True
-    kind = {"Zone": "Zone", "IoOptimized": "IoOptimized", "InstanceType": "InstanceType", "Network": "Network",
-            "ddh": "DedicatedHost", "SystemDisk": "SystemDisk", "DataDisk": "DataDisk"}[destination]
+    kind = {
+        "Zone": "Zone",
+        "IoOptimized": "IoOptimized",
+        "InstanceType": "InstanceType",
+        "Network": "Network",
+        "ddh": "DedicatedHost",
+        "SystemDisk": "SystemDisk",
+        "DataDisk": "DataDisk",
+    }[destination]
     if destination == "Zone":
         supported = [_resource(zone, zone_available)]
     elif destination == "InstanceType":
@@ -169,11 +189,17 @@ def _zone_entry(cloud, region: str, zone: str, destination: str, p: Params) -> d
     else:
         supported = []
     if destination in ("SystemDisk", "DataDisk") and not supported:
-        return None     # the zone sells none of the asked categories: not listed, as for an unsold type
+        return None  # the zone sells none of the asked categories: not listed, as for an unsold type
     status, category = _stock(zone_available)
-    return {"ZoneId": zone, "RegionId": region, "Status": status, "StatusCategory": category,
-            "AvailableResources": {"AvailableResource": [
-                {"Type": kind, "SupportedResources": {"SupportedResource": supported}}]}}
+    return {
+        "ZoneId": zone,
+        "RegionId": region,
+        "Status": status,
+        "StatusCategory": category,
+        "AvailableResources": {
+            "AvailableResource": [{"Type": kind, "SupportedResources": {"SupportedResource": supported}}]
+        },
+    }
 
 
 @action("ecs", "DescribeAvailableResource")
@@ -189,9 +215,9 @@ def describe_available_resource(cloud, p: Params) -> dict:
         raise DestinationResourceRequired()
     if destination not in DESTINATIONS:
         raise InvalidDestinationResource()
-    if p.text("InstanceChargeType") not in (None,) + CHARGE_TYPES:
+    if p.text("InstanceChargeType") not in (None, *CHARGE_TYPES):
         raise InvalidInstanceChargeType()
-    if p.text("SpotStrategy") not in (None,) + SPOT_STRATEGIES:
+    if p.text("SpotStrategy") not in (None, *SPOT_STRATEGIES):
         raise InvalidSpotStrategyValue()
     if p.text("IoOptimized") not in (None, "none", "optimized"):
         raise InvalidIoOptimized()
@@ -203,7 +229,7 @@ def describe_available_resource(cloud, p: Params) -> dict:
         raise InstanceTypeRequiredForSystemDisk()
     if "Memory" in p:
         try:
-            float(p.text("Memory") or "")   # "Memory" in p: never empty
+            float(p.text("Memory") or "")  # "Memory" in p: never empty
         except ValueError:
             raise InvalidParamMemory() from None
     zone_filter = p.text("ZoneId")
@@ -215,20 +241,60 @@ def describe_available_resource(cloud, p: Params) -> dict:
 # DescribeImages -------------------------------------------------------------------------------------------
 def render_image(image_id: str, img: dict) -> dict:
     return {
-        "ImageId": image_id, "ImageName": image_id, "ImageFamily": img.get("family", ""), "ImageVersion": "",
-        "ImageOwnerAlias": "system", "ImageOwnerId": 0, "OSType": img["os_type"], "OSName": img["os_name"],
-        "OSNameEn": img["os_name_en"], "Platform": img["platform"], "Architecture": img["architecture"],
-        "Size": img["size"], "Status": "Available", "CreationTime": img["creation_time"],
-        "Description": img["name"], "IsPublic": True, "IsCopied": False, "IsSelfShared": "", "IsSubscribed": False,
-        "IsSupportCloudinit": True, "IsSupportIoOptimized": True, "BootMode": "BIOS", "Usage": "instance",
-        "Usable": True, "Progress": "100%", "ProductCode": "", "ResourceGroupId": "", "SupplierName": "",
-        "LicenseType": "Auto", "LoginAsNonRootSupported": False,
-        "DiskDeviceMappings": {"DiskDeviceMapping": [{
-            "Device": "/dev/xvda", "Size": str(img["size"]), "Type": "system", "Format": "", "SnapshotId": "",
-            "ImportOSSBucket": "", "ImportOSSObject": "", "Progress": "100%", "RemainTime": 0, "Encrypted": False}]},
-        "Features": {"NvmeSupport": "supported", "ImdsSupport": "v2", "CpuOnlineUpgrade": "unsupported",
-                     "CpuOnlineDowngrade": "unsupported", "MemoryOnlineUpgrade": "unsupported",
-                     "MemoryOnlineDowngrade": "unsupported"},
+        "ImageId": image_id,
+        "ImageName": image_id,
+        "ImageFamily": img.get("family", ""),
+        "ImageVersion": "",
+        "ImageOwnerAlias": "system",
+        "ImageOwnerId": 0,
+        "OSType": img["os_type"],
+        "OSName": img["os_name"],
+        "OSNameEn": img["os_name_en"],
+        "Platform": img["platform"],
+        "Architecture": img["architecture"],
+        "Size": img["size"],
+        "Status": "Available",
+        "CreationTime": img["creation_time"],
+        "Description": img["name"],
+        "IsPublic": True,
+        "IsCopied": False,
+        "IsSelfShared": "",
+        "IsSubscribed": False,
+        "IsSupportCloudinit": True,
+        "IsSupportIoOptimized": True,
+        "BootMode": "BIOS",
+        "Usage": "instance",
+        "Usable": True,
+        "Progress": "100%",
+        "ProductCode": "",
+        "ResourceGroupId": "",
+        "SupplierName": "",
+        "LicenseType": "Auto",
+        "LoginAsNonRootSupported": False,
+        "DiskDeviceMappings": {
+            "DiskDeviceMapping": [
+                {
+                    "Device": "/dev/xvda",
+                    "Size": str(img["size"]),
+                    "Type": "system",
+                    "Format": "",
+                    "SnapshotId": "",
+                    "ImportOSSBucket": "",
+                    "ImportOSSObject": "",
+                    "Progress": "100%",
+                    "RemainTime": 0,
+                    "Encrypted": False,
+                }
+            ]
+        },
+        "Features": {
+            "NvmeSupport": "supported",
+            "ImdsSupport": "v2",
+            "CpuOnlineUpgrade": "unsupported",
+            "CpuOnlineDowngrade": "unsupported",
+            "MemoryOnlineUpgrade": "unsupported",
+            "MemoryOnlineDowngrade": "unsupported",
+        },
         "SecureBootOptions": {"SecureBootSupport": "false"},
         "DetectionOptions": {"Status": "Pass", "Items": {"Item": []}},
         "Tags": {"Tag": []},
@@ -258,14 +324,21 @@ def describe_images(cloud, p: Params) -> dict:
     family = p.text("ImageFamily")
     retired = cloud.config.retired_images
     images = []
-    if p.text("ImageOwnerAlias") in (None, "system") and ("Available" in statuses or "ALL" in statuses) \
-            and not tag_filters(p) and p.text("Usage") != "none":
+    if (
+        p.text("ImageOwnerAlias") in (None, "system")
+        and ("Available" in statuses or "ALL" in statuses)
+        and not tag_filters(p)
+        and p.text("Usage") != "none"
+    ):
         # A retired image is gone: not listed even by its id. With ImageFamily, the family's images come
         # newest first (the one RunInstances with ImageFamily would use leads).
         listed = sorted(catalog.IMAGES.items(), key=lambda kv: kv[0])
         if family is not None:
-            listed = sorted(((i, img) for i, img in listed if img.get("family") == family),
-                            key=lambda kv: kv[1]["creation_time"], reverse=True)
+            listed = sorted(
+                ((i, img) for i, img in listed if img.get("family") == family),
+                key=lambda kv: kv[1]["creation_time"],
+                reverse=True,
+            )
         for image_id, img in listed:
             if image_id in retired or (ids and image_id not in ids):
                 continue

@@ -1,4 +1,5 @@
 """Shared ECS response helpers: tags at creation, tag filters and the two paging styles (wire parameters in)."""
+
 from __future__ import annotations
 
 from ... import tags
@@ -32,8 +33,16 @@ def token_page(items: list, p: Params, default: int, low: int, high: int) -> tup
     return next_token_page(items, Params({**p.raw, "MaxResults": str(size)}), default_size=default, max_size=high)
 
 
-def page(items: list, p: Params, *, page_max: int = 100, token_min: int = 10, token_max: int = 100,
-         token_default: int = 10, total_with_token: bool = True) -> tuple[list, dict]:
+def page(
+    items: list,
+    p: Params,
+    *,
+    page_max: int = 100,
+    token_min: int = 10,
+    token_max: int = 100,
+    token_default: int = 10,
+    total_with_token: bool = True,
+) -> tuple[list, dict]:
     """Either PageNumber/PageSize (TotalCount, PageNumber, PageSize) or NextToken/MaxResults.
 
     With NextToken or MaxResults set, PageNumber/PageSize are ignored. `NextToken` is in every answer (the SDK
@@ -47,5 +56,9 @@ def page(items: list, p: Params, *, page_max: int = 100, token_min: int = 10, to
         return chunk, meta
     chunk, meta = paginate(items, p, default_size=10, max_size=page_max)
     # The documented samples list PageNumber, TotalCount, PageSize (CHOICES.md, answer field order).
-    return chunk, {"PageNumber": meta["PageNumber"], "TotalCount": meta["TotalCount"], "PageSize": meta["PageSize"],
-                   "NextToken": ""}
+    return chunk, {
+        "PageNumber": meta["PageNumber"],
+        "TotalCount": meta["TotalCount"],
+        "PageSize": meta["PageSize"],
+        "NextToken": "",
+    }

@@ -1,4 +1,5 @@
 """GetInstanceConsoleOutput: the instance's console log, Base64; locally the workload's stdout and stderr."""
+
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,7 @@ from ..models.common import get_instance
 
 # Formatting symbols RemoveSymbols strips: ANSI escape sequences and control characters but \t \n.
 _SYMBOLS = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
-_BEIJING = 8 * 3600       # LastUpdateTime is Beijing time, "yyyy-MM-dd HH:mm:ss" (API reference)
+_BEIJING = 8 * 3600  # LastUpdateTime is Beijing time, "yyyy-MM-dd HH:mm:ss" (API reference)
 
 
 def _stamp(ts: float) -> str:
@@ -33,5 +34,8 @@ def get_instance_console_output(cloud, p: Params) -> dict:
     if remove:
         data = _SYMBOLS.sub(b"", data.replace(b"\r\n", b"\n"))
     # Field order of the documented sample answer (LastUpdateTime, RequestId, InstanceId, ConsoleOutput).
-    return {"LastUpdateTime": _stamp(updated), "InstanceId": instance["id"],
-            "ConsoleOutput": base64.b64encode(data).decode("ascii")}
+    return {
+        "LastUpdateTime": _stamp(updated),
+        "InstanceId": instance["id"],
+        "ConsoleOutput": base64.b64encode(data).decode("ascii"),
+    }

@@ -1,4 +1,5 @@
 """DescribeInstanceHistoryEvents: the filters in, the system events out."""
+
 from __future__ import annotations
 
 from ...core import action, iso_seconds
@@ -9,22 +10,40 @@ from .common import page
 
 # Numeric codes of the real answers (EventType.Code, EventCycleStatus.Code).
 _TYPE_CODES = {"SystemFailure.Delete": 36}
-_CYCLE_CODES = {"Scheduled": 1, "Avoided": 2, "Executing": 3, "Executed": 4, "Canceled": 5, "Failed": 6,
-                "Inquiring": 7}
+_CYCLE_CODES = {"Scheduled": 1, "Avoided": 2, "Executing": 3, "Executed": 4, "Canceled": 5, "Failed": 6, "Inquiring": 7}
 
 
 def render_event(event: InstanceEvent) -> dict:
     return {
-        "EventId": event["id"], "EventPublishTime": iso_seconds(event["published"]),
-        "NotBefore": iso_seconds(event["not_before"]), "EventFinishTime": iso_seconds(event["finished"]),
-        "ResourceType": "instance", "ImpactLevel": "", "Reason": event["reason"], "ReasonCode": "",
+        "EventId": event["id"],
+        "EventPublishTime": iso_seconds(event["published"]),
+        "NotBefore": iso_seconds(event["not_before"]),
+        "EventFinishTime": iso_seconds(event["finished"]),
+        "ResourceType": "instance",
+        "ImpactLevel": "",
+        "Reason": event["reason"],
+        "ReasonCode": "",
         "InstanceId": event["instance_id"],
         "EventType": {"Code": _TYPE_CODES.get(event["event_type"], 0), "Name": event["event_type"]},
         "EventCycleStatus": {"Code": _CYCLE_CODES[event["cycle"]], "Name": event["cycle"]},
-        "ExtendedAttribute": {"Device": "", "DiskId": "", "HostId": "", "HostType": "", "OnlineRepairPolicy": "",
-                              "Rack": "", "PunishType": "", "PunishDomain": "", "PunishUrl": "", "Code": "",
-                              "CanAccept": "", "ResponseResult": "", "MetricName": "", "MetricValue": "",
-                              "InactiveDisks": {"InactiveDisk": []}, "MigrationOptions": {"MigrationOption": []}},
+        "ExtendedAttribute": {
+            "Device": "",
+            "DiskId": "",
+            "HostId": "",
+            "HostType": "",
+            "OnlineRepairPolicy": "",
+            "Rack": "",
+            "PunishType": "",
+            "PunishDomain": "",
+            "PunishUrl": "",
+            "Code": "",
+            "CanAccept": "",
+            "ResponseResult": "",
+            "MetricName": "",
+            "MetricValue": "",
+            "InactiveDisks": {"InactiveDisk": []},
+            "MigrationOptions": {"MigrationOption": []},
+        },
     }
 
 
@@ -59,9 +78,14 @@ def describe_instance_history_events(cloud, p: Params) -> dict:
     if len(ids) > 100:
         raise InvalidParameter("ResourceId.N")
     event_ids = p.items("EventId")
-    events = [e for e in events
-              if (not types or e["event_type"] in types) and e["cycle"] in (cycles or DEFAULT_CYCLE)
-              and (not ids or e["instance_id"] in ids) and (not event_ids or e["id"] in event_ids)]
-    events.sort(key=lambda e: (-e["published"], e["id"]))     # newest first
+    events = [
+        e
+        for e in events
+        if (not types or e["event_type"] in types)
+        and e["cycle"] in (cycles or DEFAULT_CYCLE)
+        and (not ids or e["instance_id"] in ids)
+        and (not event_ids or e["id"] in event_ids)
+    ]
+    events.sort(key=lambda e: (-e["published"], e["id"]))  # newest first
     chunk, meta = page(events, p, page_max=100, token_min=10, token_max=100)
     return {**meta, "InstanceSystemEventSet": {"InstanceSystemEventType": [render_event(e) for e in chunk]}}

@@ -1,7 +1,8 @@
 """Start/Stop/Reboot/Delete of instances, one at a time and in batches (InstanceId.N, BatchOptimization)."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ...core import action
 from ...errors import CloudError, DryRunOperation, InvalidParameter, MissingParameter
@@ -53,8 +54,13 @@ def _ids(p: Params) -> list[str]:
 
 
 def _response(instance: Instance, previous: str, code: str = "200", message: str = "success") -> dict:
-    return {"InstanceId": instance["id"], "Code": code, "Message": message, "PreviousStatus": previous,
-            "CurrentStatus": instance["status"]}
+    return {
+        "InstanceId": instance["id"],
+        "Code": code,
+        "Message": message,
+        "PreviousStatus": previous,
+        "CurrentStatus": instance["status"],
+    }
 
 
 def _batch(cloud, p: Params, check: Callable[[Instance], None], apply: Callable[[Instance], None]) -> dict:
@@ -68,13 +74,20 @@ def _batch(cloud, p: Params, check: Callable[[Instance], None], apply: Callable[
     results = []
     if mode == "SuccessFirst":
         if dry_run:
-            raise DryRunSuccess()   # SuccessFirst dry runs always answer DRYRUN.SUCCESS (SDK docs)
+            raise DryRunSuccess()  # SuccessFirst dry runs always answer DRYRUN.SUCCESS (SDK docs)
         for iid in ids:
             instance = cloud.store.get("instance", iid)
             if instance is None or instance["region"] != region:
                 absent = InvalidInstanceIdNotFound()
-                results.append({"InstanceId": iid, "Code": absent.code, "Message": absent.message,
-                                "PreviousStatus": "", "CurrentStatus": ""})
+                results.append(
+                    {
+                        "InstanceId": iid,
+                        "Code": absent.code,
+                        "Message": absent.message,
+                        "PreviousStatus": "",
+                        "CurrentStatus": "",
+                    }
+                )
                 continue
             previous = instance["status"]
             try:

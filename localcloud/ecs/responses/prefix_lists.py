@@ -1,4 +1,5 @@
 """CreatePrefixList, DescribePrefixLists and DeletePrefixList: parameters in, JSON out."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -37,8 +38,16 @@ def create_prefix_list(cloud, p: Params) -> dict:
                 raise InvalidParamCidr(n=n)
             entries.append({"cidr": str(net), "description": entry.get("Description", "")})
         pl = models.create_prefix_list(
-            cloud, region, name=name, description=description or "", family=family, max_entries=max_entries,
-            entries=entries, tags=parse_tags(p), resource_group_id=p.text("ResourceGroupId", default=RESOURCE_GROUP))
+            cloud,
+            region,
+            name=name,
+            description=description or "",
+            family=family,
+            max_entries=max_entries,
+            entries=entries,
+            tags=parse_tags(p),
+            resource_group_id=p.text("ResourceGroupId", default=RESOURCE_GROUP),
+        )
         return {"PrefixListId": pl["id"]}
 
     return cloud.idempotent("ecs", "CreatePrefixList", p, create)
@@ -58,11 +67,25 @@ def describe_prefix_lists(cloud, p: Params) -> dict:
     filters = tag_filters(p)
     found = sorted((pl for pl in found if tags.matches(pl, filters)), key=creation_order)
     chunk, meta = token_page(found, p, default=10, low=1, high=100)
-    return {**meta, "PrefixLists": {"PrefixList": [{
-        "PrefixListId": pl["id"], "PrefixListName": pl["name"], "AddressFamily": pl["family"],
-        "MaxEntries": pl["max_entries"], "Description": pl["description"], "CreationTime": iso_seconds(pl["created"]),
-        "AssociationCount": len(models.associations(cloud, pl["id"])), "ResourceGroupId": pl["resource_group_id"],
-        "Tags": tags.render(pl)} for pl in chunk]}}
+    return {
+        **meta,
+        "PrefixLists": {
+            "PrefixList": [
+                {
+                    "PrefixListId": pl["id"],
+                    "PrefixListName": pl["name"],
+                    "AddressFamily": pl["family"],
+                    "MaxEntries": pl["max_entries"],
+                    "Description": pl["description"],
+                    "CreationTime": iso_seconds(pl["created"]),
+                    "AssociationCount": len(models.associations(cloud, pl["id"])),
+                    "ResourceGroupId": pl["resource_group_id"],
+                    "Tags": tags.render(pl),
+                }
+                for pl in chunk
+            ]
+        },
+    }
 
 
 @action("ecs", "DeletePrefixList")

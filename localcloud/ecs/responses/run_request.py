@@ -1,4 +1,5 @@
 """RunInstances and CreateInstance parameters read into a typed `RunRequest` (the model checks their values)."""
+
 from __future__ import annotations
 
 from ...errors import InvalidParameter
@@ -24,9 +25,13 @@ def _system_disk(p: Params) -> DiskRequest:
         size = _int_or_none(spec["Size"])
         if size is None:
             raise InvalidSystemDiskSizeValueNotSupported()
-    return DiskRequest(category=spec.get("Category") or None, size=size,
-                       performance_level=spec.get("PerformanceLevel"), name=spec.get("DiskName"),
-                       description=spec.get("Description"))
+    return DiskRequest(
+        category=spec.get("Category") or None,
+        size=size,
+        performance_level=spec.get("PerformanceLevel"),
+        name=spec.get("DiskName"),
+        description=spec.get("Description"),
+    )
 
 
 def _data_disk(n: int, entry: dict[str, str]) -> DiskRequest:
@@ -34,11 +39,17 @@ def _data_disk(n: int, entry: dict[str, str]) -> DiskRequest:
     if delete_with not in ("true", "false"):
         raise InvalidParameter(f"DataDisk.{n}.DeleteWithInstance", "The value must be true or false.")
     return DiskRequest(
-        category=entry.get("Category") or None, size=_int_or_none(entry.get("Size")),   # None: MissingParameter
-        performance_level=entry.get("PerformanceLevel"), name=entry.get("DiskName"),
-        description=entry.get("Description"), snapshot_id=entry.get("SnapshotId") or None,
-        device=entry.get("Device", ""), delete_with_instance=delete_with == "true",
-        encrypted=encrypted_flag(entry.get("Encrypted"), f"DataDisk.{n}.Encrypted"), kms_key_id=entry.get("KMSKeyId"))
+        category=entry.get("Category") or None,
+        size=_int_or_none(entry.get("Size")),  # None: MissingParameter
+        performance_level=entry.get("PerformanceLevel"),
+        name=entry.get("DiskName"),
+        description=entry.get("Description"),
+        snapshot_id=entry.get("SnapshotId") or None,
+        device=entry.get("Device", ""),
+        delete_with_instance=delete_with == "true",
+        encrypted=encrypted_flag(entry.get("Encrypted"), f"DataDisk.{n}.Encrypted"),
+        kms_key_id=entry.get("KMSKeyId"),
+    )
 
 
 def read_run_request(p: Params) -> RunRequest:
@@ -48,16 +59,22 @@ def read_run_request(p: Params) -> RunRequest:
         instance_type=p.text("InstanceType"),
         amount=p.integer("Amount", default=1) or 0,
         min_amount=p.integer("MinAmount", code=InvalidMinAmountMalformed.code),
-        image_id=p.text("ImageId"), image_family=p.text("ImageFamily"),
-        security_group_id=p.text("SecurityGroupId"), security_group_ids=p.items("SecurityGroupIds"),
-        vswitch_id=p.text("VSwitchId"), zone_id=p.text("ZoneId"),
+        image_id=p.text("ImageId"),
+        image_family=p.text("ImageFamily"),
+        security_group_id=p.text("SecurityGroupId"),
+        security_group_ids=p.items("SecurityGroupIds"),
+        vswitch_id=p.text("VSwitchId"),
+        zone_id=p.text("ZoneId"),
         system_disk=_system_disk(p),
         data_disks=[_data_disk(n, entry) for n, entry in enumerate(p.struct_list("DataDisk"), 1)],
         user_data=p.text("UserData", default="") or "",
         unique_suffix=bool(p.flag("UniqueSuffix", default=False)),
-        instance_name=p.text("InstanceName"), host_name=p.text("HostName"), host_names=p.items("HostNames"),
+        instance_name=p.text("InstanceName"),
+        host_name=p.text("HostName"),
+        host_names=p.items("HostNames"),
         description=p.text("Description"),
-        password=p.text("Password"), password_inherit=bool(p.flag("PasswordInherit", default=False)),
+        password=p.text("Password"),
+        password_inherit=bool(p.flag("PasswordInherit", default=False)),
         charge_type=p.text("InstanceChargeType") or "PostPaid",
         spot_strategy=p.text("SpotStrategy") or "NoSpot",
         internet_charge_type=p.text("InternetChargeType") or "PayByTraffic",

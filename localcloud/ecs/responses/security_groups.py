@@ -1,4 +1,5 @@
 """Security group actions: Create/Describe/DescribeAttribute/Delete and Authorize/Revoke (ingress and egress)."""
+
 from __future__ import annotations
 
 from ... import tags
@@ -15,7 +16,7 @@ from ..models.security_groups import SecurityGroup, SecurityGroupRule
 from . import answer_order
 from .common import page, parse_tags, tag_filters, token_page
 
-BASIC_GROUP_CAPACITY = 2000   # instances per basic group (Security group limits); enterprise: 65536
+BASIC_GROUP_CAPACITY = 2000  # instances per basic group (Security group limits); enterprise: 65536
 ENTERPRISE_GROUP_CAPACITY = 65536
 
 
@@ -25,9 +26,15 @@ def create_security_group(cloud, p: Params) -> dict:
 
     def create():
         group = sg_models.create_security_group(
-            cloud, region, name=p.text("SecurityGroupName"), description=p.text("Description"),
-            group_type=p.text("SecurityGroupType") or "normal", vpc_id=p.text("VpcId"), tags=parse_tags(p),
-            resource_group_id=p.text("ResourceGroupId") or RESOURCE_GROUP)
+            cloud,
+            region,
+            name=p.text("SecurityGroupName"),
+            description=p.text("Description"),
+            group_type=p.text("SecurityGroupType") or "normal",
+            vpc_id=p.text("VpcId"),
+            tags=parse_tags(p),
+            resource_group_id=p.text("ResourceGroupId") or RESOURCE_GROUP,
+        )
         return {"SecurityGroupId": group["id"]}
 
     return cloud.idempotent("ecs", "CreateSecurityGroup", p, create)
@@ -38,12 +45,18 @@ def render_group(cloud, group: SecurityGroup) -> dict:
     ecs_count = len(sg_models.members(cloud, group["id"]))
     capacity = BASIC_GROUP_CAPACITY if group["group_type"] == "normal" else ENTERPRISE_GROUP_CAPACITY
     return {
-        "SecurityGroupId": group["id"], "SecurityGroupName": group["name"], "Description": group["description"],
-        "VpcId": group["vpc_id"], "SecurityGroupType": group["group_type"],
-        "CreationTime": iso_seconds(group["created"]), "ResourceGroupId": group["resource_group_id"],
+        "SecurityGroupId": group["id"],
+        "SecurityGroupName": group["name"],
+        "Description": group["description"],
+        "VpcId": group["vpc_id"],
+        "SecurityGroupType": group["group_type"],
+        "CreationTime": iso_seconds(group["created"]),
+        "ResourceGroupId": group["resource_group_id"],
         "RuleCount": len(group["rules"]),
         "GroupToGroupRuleCount": sum(1 for r in group["rules"] if r.get("source_group_id") or r.get("dest_group_id")),
-        "EcsCount": ecs_count, "AvailableInstanceAmount": max(0, capacity - ecs_count), "ServiceManaged": False,
+        "EcsCount": ecs_count,
+        "AvailableInstanceAmount": max(0, capacity - ecs_count),
+        "ServiceManaged": False,
         "Tags": tags.render(group),
     }
 
@@ -55,8 +68,12 @@ def describe_security_groups(cloud, p: Params) -> dict:
     ids = p.id_list("SecurityGroupIds", max_items=100)
     if ids is not None:
         groups = [g for g in groups if g["id"] in ids]
-    for param, field in (("SecurityGroupId", "id"), ("VpcId", "vpc_id"), ("SecurityGroupType", "group_type"),
-                         ("ResourceGroupId", "resource_group_id")):
+    for param, field in (
+        ("SecurityGroupId", "id"),
+        ("VpcId", "vpc_id"),
+        ("SecurityGroupType", "group_type"),
+        ("ResourceGroupId", "resource_group_id"),
+    ):
         value = p.text(param)
         if value is not None:
             groups = [g for g in groups if g[field] == value]
@@ -75,8 +92,14 @@ def describe_security_groups(cloud, p: Params) -> dict:
     # PageSize 1-50 (DOCS21); MaxResults up to 100; TotalCount is not returned with NextToken paging.
     chunk, meta = page(groups, p, page_max=50, token_min=1, token_max=100, total_with_token=False)
     # EcsCount reads the instances: an entry is rebuilt when any instance changes.
-    entries = rendered_list(cloud, "security_group", chunk, "DescribeSecurityGroups",
-                            lambda g: render_group(cloud, g), depends=("instance",))
+    entries = rendered_list(
+        cloud,
+        "security_group",
+        chunk,
+        "DescribeSecurityGroups",
+        lambda g: render_group(cloud, g),
+        depends=("instance",),
+    )
     return {**meta, "RegionId": region, "SecurityGroups": {"SecurityGroup": entries}}
 
 
@@ -86,19 +109,32 @@ def render_rule(cloud, group: SecurityGroup, rule: SecurityGroupRule) -> dict:
         return other["name"] if other else ""
 
     return {
-        "SecurityGroupRuleId": rule["rule_id"], "Direction": rule["direction"], "IpProtocol": rule["ip_protocol"],
-        "PortRange": rule["port_range"], "SourcePortRange": rule.get("source_port_range", ""),
-        "Policy": rule["policy"].capitalize(), "Priority": str(rule["priority"]), "NicType": rule["nic_type"],
-        "SourceCidrIp": rule.get("source_cidr", ""), "Ipv6SourceCidrIp": rule.get("ipv6_source_cidr", ""),
-        "SourceGroupId": rule.get("source_group_id", ""), "SourceGroupName": group_name(rule.get("source_group_id")),
+        "SecurityGroupRuleId": rule["rule_id"],
+        "Direction": rule["direction"],
+        "IpProtocol": rule["ip_protocol"],
+        "PortRange": rule["port_range"],
+        "SourcePortRange": rule.get("source_port_range", ""),
+        "Policy": rule["policy"].capitalize(),
+        "Priority": str(rule["priority"]),
+        "NicType": rule["nic_type"],
+        "SourceCidrIp": rule.get("source_cidr", ""),
+        "Ipv6SourceCidrIp": rule.get("ipv6_source_cidr", ""),
+        "SourceGroupId": rule.get("source_group_id", ""),
+        "SourceGroupName": group_name(rule.get("source_group_id")),
         "SourceGroupOwnerAccount": cloud.account_id if rule.get("source_group_id") else "",
-        "SourcePrefixListId": rule.get("source_prefix_list_id", ""), "SourcePrefixListName": "",
-        "DestCidrIp": rule.get("dest_cidr", ""), "Ipv6DestCidrIp": rule.get("ipv6_dest_cidr", ""),
-        "DestGroupId": rule.get("dest_group_id", ""), "DestGroupName": group_name(rule.get("dest_group_id")),
+        "SourcePrefixListId": rule.get("source_prefix_list_id", ""),
+        "SourcePrefixListName": "",
+        "DestCidrIp": rule.get("dest_cidr", ""),
+        "Ipv6DestCidrIp": rule.get("ipv6_dest_cidr", ""),
+        "DestGroupId": rule.get("dest_group_id", ""),
+        "DestGroupName": group_name(rule.get("dest_group_id")),
         "DestGroupOwnerAccount": cloud.account_id if rule.get("dest_group_id") else "",
-        "DestPrefixListId": rule.get("dest_prefix_list_id", ""), "DestPrefixListName": "",
-        "PortRangeListId": rule.get("port_range_list_id", ""), "PortRangeListName": "",
-        "Description": rule.get("description", ""), "CreateTime": iso_seconds(rule["created"]),
+        "DestPrefixListId": rule.get("dest_prefix_list_id", ""),
+        "DestPrefixListName": "",
+        "PortRangeListId": rule.get("port_range_list_id", ""),
+        "PortRangeListName": "",
+        "Description": rule.get("description", ""),
+        "CreateTime": iso_seconds(rule["created"]),
     }
 
 
@@ -116,10 +152,16 @@ def describe_security_group_attribute(cloud, p: Params) -> dict:
         nic_type = None  # VPC groups: internet or empty both mean intranet, which every rule is
     rules = [r for r in group["rules"] if direction in ("all", r["direction"]) and nic_type in (None, r["nic_type"])]
     chunk, meta = token_page(rules, p, default=500, low=10, high=1000)
-    body = {**meta, "SecurityGroupId": group["id"], "SecurityGroupName": group["name"],
-            "Description": group["description"], "VpcId": group["vpc_id"], "RegionId": region,
-            "InnerAccessPolicy": group.get("inner_access_policy", "Accept"),
-            "Permissions": {"Permission": [render_rule(cloud, group, r) for r in chunk]}}
+    body = {
+        **meta,
+        "SecurityGroupId": group["id"],
+        "SecurityGroupName": group["name"],
+        "Description": group["description"],
+        "VpcId": group["vpc_id"],
+        "RegionId": region,
+        "InnerAccessPolicy": group.get("inner_access_policy", "Accept"),
+        "Permissions": {"Permission": [render_rule(cloud, group, r) for r in chunk]},
+    }
     return answer_order.security_group_attribute(body)
 
 
@@ -151,7 +193,6 @@ def _permissions(p: Params, direction: str, required: bool = True) -> list[dict[
     return entries
 
 
-
 def _authorize(cloud, p: Params, name: str, direction: str) -> dict:
     region = cloud.region(p)
     group = _find(cloud, p, region)
@@ -169,8 +210,9 @@ def _revoke(cloud, p: Params, name: str, direction: str) -> dict:
 
     def apply():
         rule_ids = set(p.items("SecurityGroupRuleId"))
-        sg_models.revoke_security_group(cloud, group, rule_ids, _permissions(p, direction, required=not rule_ids),
-                                        direction)
+        sg_models.revoke_security_group(
+            cloud, group, rule_ids, _permissions(p, direction, required=not rule_ids), direction
+        )
         return {}
 
     return cloud.idempotent("ecs", name, p, apply)

@@ -1,4 +1,5 @@
 """ECS tag actions: TagResources, UntagResources, ListTagResources (instance, disk and securitygroup resources)."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -24,9 +25,24 @@ from ..models.common import creation_order
 # ResourceType -> our kind. The other documented types (snapshot, image, eni, keypair, ...) are valid but no
 # resource of theirs exists here, so their ids are never found.
 KINDS = {"instance": "instance", "disk": "disk", "securitygroup": "security_group"}
-OTHER_TYPES = ("snapshot", "image", "volume", "eni", "ddh", "ddhcluster", "keypair", "launchtemplate",
-               "reservedinstance", "snapshotpolicy", "elasticityassurance", "capacityreservation", "command",
-               "invocation", "activation", "managedinstance")
+OTHER_TYPES = (
+    "snapshot",
+    "image",
+    "volume",
+    "eni",
+    "ddh",
+    "ddhcluster",
+    "keypair",
+    "launchtemplate",
+    "reservedinstance",
+    "snapshotpolicy",
+    "elasticityassurance",
+    "capacityreservation",
+    "command",
+    "invocation",
+    "activation",
+    "managedinstance",
+)
 MAX_RESOURCES = 50
 
 
@@ -41,8 +57,14 @@ def _resource_type(p: Params) -> str:
 
 
 def _resource_ids(p: Params, required: bool) -> list[str]:
-    return tags.resource_ids(p, required, MAX_RESOURCES, NumberExceedResourceIds(limit=MAX_RESOURCES),
-        missing_name="ResourceId.1", unique=True)
+    return tags.resource_ids(
+        p,
+        required,
+        MAX_RESOURCES,
+        NumberExceedResourceIds(limit=MAX_RESOURCES),
+        missing_name="ResourceId.1",
+        unique=True,
+    )
 
 
 def _resources(cloud, region: str, rtype: str, ids: list[str]) -> list[tuple[str | None, dict[str, Any]]]:
@@ -58,10 +80,10 @@ def tag_resources(cloud, p: Params) -> dict:
     if not entries:
         raise MissingParameterTags()
     if len(entries) > tags.MAX_TAGS:
-        raise NumberExceedTags(what='Tags', limit=tags.MAX_TAGS)
+        raise NumberExceedTags(what="Tags", limit=tags.MAX_TAGS)
     keys = [e.get("Key", "") for e in entries]
     if len(keys) != len(set(keys)):
-        raise DuplicateTagKey(name='Tag')
+        raise DuplicateTagKey(name="Tag")
     new = tags.parse_tags(p)
     tags.add_to_each(cloud, _resources(cloud, region, rtype, ids), new, OperationDeniedQuotaExceed())
     return {}
@@ -74,7 +96,7 @@ def untag_resources(cloud, p: Params) -> dict:
     ids = _resource_ids(p, required=True)
     keys = p.items("TagKey")
     if len(keys) > tags.MAX_TAGS:
-        raise NumberExceedTags(what='TagKeys', limit=tags.MAX_TAGS)
+        raise NumberExceedTags(what="TagKeys", limit=tags.MAX_TAGS)
     tags.remove_from_each(cloud, _resources(cloud, region, rtype, ids), p, keys)
     return {}
 
@@ -91,7 +113,7 @@ def list_tag_resources(cloud, p: Params) -> dict:
     filters = p.struct_list("Tag")
     tag_filter = p.struct_list("TagFilter")
     if len(filters) > tags.MAX_TAGS:
-        raise NumberExceedTags(what='Tags', limit=tags.MAX_TAGS)
+        raise NumberExceedTags(what="Tags", limit=tags.MAX_TAGS)
     if any(f.get("Value") and not f.get("Key") for f in filters):
         raise InvalidParameterTagValue()
     if filters and tag_filter:
@@ -108,5 +130,9 @@ def list_tag_resources(cloud, p: Params) -> dict:
         objs = [o for o in objs if key in (o.get("tags") or {}) and _filter_values_match(o["tags"][key], values)]
     objs.sort(key=creation_order)
     # ECS's ListTagResources takes no MaxResults: pages are always 50 rows; tags keep the order they were added.
-    return tags.tag_resource_page(Params({k: v for k, v in p.raw.items() if k == "NextToken"}),
-                                  [(o["id"], o) for o in objs], rtype, sort_keys=False)
+    return tags.tag_resource_page(
+        Params({k: v for k, v in p.raw.items() if k == "NextToken"}),
+        [(o["id"], o) for o in objs],
+        rtype,
+        sort_keys=False,
+    )

@@ -1,10 +1,16 @@
 """CLB backend servers of the default server group: the documented checks, and DescribeHealthStatus health."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from ..exceptions import (CheckedListenerNotFound, InvalidBackendServers, InvalidBackendServersInconsistent,
-                          InvalidServerIdNotFound, ObtainIpFail)
+from ..exceptions import (
+    CheckedListenerNotFound,
+    InvalidBackendServers,
+    InvalidBackendServersInconsistent,
+    InvalidServerIdNotFound,
+    ObtainIpFail,
+)
 from .base import LB_KIND, listeners_of, live_backends
 
 if TYPE_CHECKING:
@@ -12,7 +18,7 @@ if TYPE_CHECKING:
     from .listeners import Listener
     from .load_balancers import Backend, LoadBalancer
 
-MAX_PER_CALL = 20          # Add/Remove/SetBackendServers (docstrings; TooManyBackendServers)
+MAX_PER_CALL = 20  # Add/Remove/SetBackendServers (docstrings; TooManyBackendServers)
 TYPES = ("ecs", "eni", "eci")
 
 
@@ -23,7 +29,7 @@ class BackendEntry(TypedDict, total=False):
     weight: int
     type: str
     description: str
-    port: int                 # vServer group members only
+    port: int  # vServer group members only
 
 
 def instance_of(cloud: Cloud, lb: LoadBalancer, server_id: str) -> dict[str, Any]:
@@ -66,11 +72,14 @@ def add_backend_servers(cloud: Cloud, lb: LoadBalancer, entries: list[BackendEnt
     check_network(cloud, lb, list(current) + [e["server_id"] for e in entries])
     for entry in entries:
         old = current.get(entry["server_id"])
-        if old is None:     # a new server: weight 100 and type ecs unless given
-            current[entry["server_id"]] = {"server_id": entry["server_id"], "weight": entry.get("weight", 100),
-                                           "type": entry.get("type", "ecs"),
-                                           "description": entry.get("description", "")}
-        else:               # adding an attached server updates it
+        if old is None:  # a new server: weight 100 and type ecs unless given
+            current[entry["server_id"]] = {
+                "server_id": entry["server_id"],
+                "weight": entry.get("weight", 100),
+                "type": entry.get("type", "ecs"),
+                "description": entry.get("description", ""),
+            }
+        else:  # adding an attached server updates it
             _update(old, entry)
     cloud.set_field(LB_KIND, lb, "backends", list(current.values()))
 
@@ -88,7 +97,8 @@ def set_backend_servers(cloud: Cloud, lb: LoadBalancer, entries: list[BackendEnt
         if entry["server_id"] not in current:
             instance_of(cloud, lb, entry["server_id"])
             raise InvalidBackendServers(
-                f"The backend server {entry['server_id']} is not attached to the load balancer.")
+                f"The backend server {entry['server_id']} is not attached to the load balancer."
+            )
     for entry in entries:
         _update(current[entry["server_id"]], entry)
     cloud.set_field(LB_KIND, lb, "backends", list(current.values()))
@@ -96,9 +106,17 @@ def set_backend_servers(cloud: Cloud, lb: LoadBalancer, entries: list[BackendEnt
 
 def render(cloud: Cloud, lb: LoadBalancer, weight_as_text: bool) -> dict[str, Any]:
     """The backend list the Add/Remove/Set responses echo (Weight is a string in Add/Set, an int in Remove)."""
-    return {"BackendServer": [{"ServerId": b["server_id"], "Type": b["type"], "Description": b["description"],
-                               "Weight": str(b["weight"]) if weight_as_text else int(b["weight"])}
-                              for b in live_backends(cloud, lb)]}
+    return {
+        "BackendServer": [
+            {
+                "ServerId": b["server_id"],
+                "Type": b["type"],
+                "Description": b["description"],
+                "Weight": str(b["weight"]) if weight_as_text else int(b["weight"]),
+            }
+            for b in live_backends(cloud, lb)
+        ]
+    }
 
 
 def health(cloud: Cloud, lb: LoadBalancer, listener: Listener, server_id: str, port: int | None = None) -> str:
@@ -109,14 +127,17 @@ def health(cloud: Cloud, lb: LoadBalancer, listener: Listener, server_id: str, p
             return runtime.health(lb["id"], listener["port"], server_id)
         return runtime.health(lb["id"], listener["port"], server_id, port)
     if listener["status"] != "running" or not listener["health_check"]["enabled"]:
-        return "unavailable"       # no health check has run (DescribeHealthStatus docs)
+        return "unavailable"  # no health check has run (DescribeHealthStatus docs)
     inst = cloud.store.get("instance", server_id) or {}
     return "normal" if inst.get("status") == "Running" else "abnormal"
 
 
 def health_rows(cloud: Cloud, lb: LoadBalancer, listen_port: int | None, protocol: str | None) -> list[dict[str, Any]]:
-    chosen = [x for x in listeners_of(cloud, lb["id"])
-              if (listen_port is None or x["port"] == listen_port) and (not protocol or x["protocol"] == protocol)]
+    chosen = [
+        x
+        for x in listeners_of(cloud, lb["id"])
+        if (listen_port is None or x["port"] == listen_port) and (not protocol or x["protocol"] == protocol)
+    ]
     if listen_port is not None and not chosen:
         raise CheckedListenerNotFound()
     rows = []
@@ -127,19 +148,34 @@ def health_rows(cloud: Cloud, lb: LoadBalancer, listen_port: int | None, protoco
             continue
         for b in live_backends(cloud, lb):
             inst = cloud.store.get("instance", b["server_id"]) or {}
-            rows.append({"ServerId": b["server_id"], "ServerIp": inst.get("private_ip", ""),
-                         "Port": x["backend_port"], "ListenerPort": x["port"], "Protocol": x["protocol"],
-                         "ServerHealthStatus": health(cloud, lb, x, b["server_id"])})
+            rows.append(
+                {
+                    "ServerId": b["server_id"],
+                    "ServerIp": inst.get("private_ip", ""),
+                    "Port": x["backend_port"],
+                    "ListenerPort": x["port"],
+                    "Protocol": x["protocol"],
+                    "ServerHealthStatus": health(cloud, lb, x, b["server_id"]),
+                }
+            )
     return rows
 
 
 def vserver_health_rows(cloud: Cloud, lb: LoadBalancer, listener: Listener) -> list[dict[str, Any]]:
-    from . import vserver_groups           # imported here: vserver_groups builds on this module
+    from . import vserver_groups  # imported here: vserver_groups builds on this module
+
     group = vserver_groups.find(cloud, listener["vserver_group_id"])
     rows = []
     for b in vserver_groups.live_members(cloud, group):
         inst = cloud.store.get("instance", b["server_id"]) or {}
-        rows.append({"ServerId": b["server_id"], "ServerIp": inst.get("private_ip", ""), "Port": int(b["port"]),
-                     "ListenerPort": listener["port"], "Protocol": listener["protocol"],
-                     "ServerHealthStatus": health(cloud, lb, listener, b["server_id"], int(b["port"]))})
+        rows.append(
+            {
+                "ServerId": b["server_id"],
+                "ServerIp": inst.get("private_ip", ""),
+                "Port": int(b["port"]),
+                "ListenerPort": listener["port"],
+                "Protocol": listener["protocol"],
+                "ServerHealthStatus": health(cloud, lb, listener, b["server_id"], int(b["port"])),
+            }
+        )
     return rows

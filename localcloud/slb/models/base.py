@@ -1,7 +1,9 @@
 """Kinds and lookups every SLB model shares (kept apart so that the models import no cycle)."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from ..exceptions import InvalidLoadBalancerIdNotFound
 
@@ -32,8 +34,10 @@ def listener_id(lb_id: str, port: int | str) -> str:
 
 
 def listeners_of(cloud: Cloud, lb_id: str) -> list[Listener]:
-    return sorted((cast("Listener", x) for x in cloud.store.all(LISTENER_KIND) if x["load_balancer_id"] == lb_id),
-                  key=lambda x: x["port"])
+    return sorted(
+        (cast("Listener", x) for x in cloud.store.all(LISTENER_KIND) if x["load_balancer_id"] == lb_id),
+        key=lambda x: x["port"],
+    )
 
 
 def visible(cloud: Cloud, listener: Mapping[str, Any]) -> bool:

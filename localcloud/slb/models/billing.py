@@ -1,4 +1,5 @@
 """CLB billing: the metering method (pay-by-LCU, legacy pay-by-specification) and the internet specification."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from .load_balancers import LoadBalancer
 
 SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large")
-MAX_BANDWIDTH = 5000        # Mbit/s (ModifyLoadBalancerInternetSpec Bandwidth: 1-5000)
+MAX_BANDWIDTH = 5000  # Mbit/s (ModifyLoadBalancerInternetSpec Bandwidth: 1-5000)
 
 
 def check_pay_as_you_go(charge: str | None, spec: str | None, internet_charge: str) -> str:
@@ -21,14 +22,19 @@ def check_pay_as_you_go(charge: str | None, spec: str | None, internet_charge: s
     docstring still says an omitted InstanceChargeType means PayBySpec, so that too is refused."""
     if charge in (None, "PayBySpec"):
         given = "InstanceChargeType PayBySpec" if charge else "no InstanceChargeType (the default is PayBySpec)"
-        raise OperationNotAllowed(reason=f"The request asks for a pay-by-specification instance ({given}"
-                                  + (f", LoadBalancerSpec {spec}" if spec else "") + "): pay-by-specification CLB "
-                                  "instances are no longer available for purchase since 2025-06-01; set "
-                                  "InstanceChargeType to PayByCLCU and omit LoadBalancerSpec.")
+        raise OperationNotAllowed(
+            reason=f"The request asks for a pay-by-specification instance ({given}"
+            + (f", LoadBalancerSpec {spec}" if spec else "")
+            + "): pay-by-specification CLB "
+            "instances are no longer available for purchase since 2025-06-01; set "
+            "InstanceChargeType to PayByCLCU and omit LoadBalancerSpec."
+        )
     if spec:
-        raise OperationNotAllowed(reason=f"LoadBalancerSpec {spec} applies only to pay-by-specification instances, "
-                                  "which are no longer available for purchase; a PayByCLCU instance takes no "
-                                  "LoadBalancerSpec.")
+        raise OperationNotAllowed(
+            reason=f"LoadBalancerSpec {spec} applies only to pay-by-specification instances, "
+            "which are no longer available for purchase; a PayByCLCU instance takes no "
+            "LoadBalancerSpec."
+        )
     if internet_charge != "paybytraffic":
         # "If PayType is PayOnDemand and InstanceChargeType is PayByCLCU, the only valid value is paybytraffic."
         raise OperationNotAllowed(reason="The InternetChargeType of a pay-by-LCU instance can only be paybytraffic.")
@@ -39,7 +45,8 @@ def change_to_pay_by_lcu(cloud: Cloud, lb: LoadBalancer, charge: str, internet_c
     """ModifyLoadBalancerInstanceChargeType: pay-by-specification -> pay-by-LCU, never back."""
     if charge == "PayBySpec":
         raise OperationNotAllowed(
-            reason="The metering method cannot be changed from pay-by-LCU to pay-by-specification.")
+            reason="The metering method cannot be changed from pay-by-LCU to pay-by-specification."
+        )
     if charge != "PayByCLCU":
         raise InvalidParameter("InstanceChargeType")
     if internet_charge not in (None, "paybytraffic"):

@@ -1,13 +1,21 @@
 """CLB listeners (HTTP, TCP): defaults, the documented cross-field checks, the status machine and the answers."""
+
 from __future__ import annotations
 
 import copy
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ...errors import DryRunOperation, MissingParameter
-from ..exceptions import (ListenerAlreadyExists, ListenerConfiguring, ListenerNotAllowed, ListenerNumberOverLimit,
-                          ReferenceNotFound, ServiceIsConfiguring, ServiceIsStopping,
-                          VServerGroupIdAndMasterSlaveMissMatch)
+from ..exceptions import (
+    ListenerAlreadyExists,
+    ListenerConfiguring,
+    ListenerNotAllowed,
+    ListenerNumberOverLimit,
+    ReferenceNotFound,
+    ServiceIsConfiguring,
+    ServiceIsStopping,
+    VServerGroupIdAndMasterSlaveMissMatch,
+)
 from . import vserver_groups
 from .base import LB_KIND, LISTENER_KIND, listener_id, listeners_of, render_tags
 
@@ -15,7 +23,7 @@ if TYPE_CHECKING:
     from ...core import Cloud
     from .load_balancers import LoadBalancer
 
-MAX_LISTENERS = 30                 # per instance, ListenerNumberOverLimit (DOCS-SLB common error codes)
+MAX_LISTENERS = 30  # per instance, ListenerNumberOverLimit (DOCS-SLB common error codes)
 
 
 class HealthCheck(TypedDict):
@@ -23,7 +31,7 @@ class HealthCheck(TypedDict):
     type: str
     uri: str
     domain: str
-    connect_port: int | None       # None: each backend's own port
+    connect_port: int | None  # None: each backend's own port
     http_codes: list[str]
     interval: int
     timeout: int
@@ -42,12 +50,12 @@ class Listener(TypedDict, total=False):
     region: str
     load_balancer_id: str
     port: int
-    protocol: str                  # http or tcp
-    backend_port: int              # 0 for a listener created on a vServer group
+    protocol: str  # http or tcp
+    backend_port: int  # 0 for a listener created on a vServer group
     created: float
     tags: dict[str, str]
     name: str
-    status: str                    # stopped -> starting -> running -> stopping -> stopped
+    status: str  # stopped -> starting -> running -> stopping -> stopped
     description: str
     scheduler: str
     bandwidth: int
@@ -84,32 +92,70 @@ class Listener(TypedDict, total=False):
 class GroupSwitches(TypedDict):
     """The switch parameters of Create/Set*Listener that act on the listener's server group (all optional)."""
 
-    vserver_group: str | None              # VServerGroup: on / off
-    vserver_group_id_given: bool           # VServerGroupId was sent
+    vserver_group: str | None  # VServerGroup: on / off
+    vserver_group_id_given: bool  # VServerGroupId was sent
     master_slave_server_group: str | None  # MasterSlaveServerGroup: on / off
 
 
-NO_SWITCHES: GroupSwitches = {"vserver_group": None, "vserver_group_id_given": False,
-                              "master_slave_server_group": None}
+NO_SWITCHES: GroupSwitches = {"vserver_group": None, "vserver_group_id_given": False, "master_slave_server_group": None}
 
 
 def defaults(protocol: str, backend_port: int | None) -> dict[str, Any]:
     health: HealthCheck = {
-        "enabled": protocol == "tcp", "type": protocol, "uri": "/" if protocol == "http" else "",
-        "domain": "", "connect_port": None, "http_codes": ["http_2xx"], "interval": 2,
-        "timeout": 5, "healthy_threshold": 3, "unhealthy_threshold": 3,
-        "method": ""}          # unset: the docs name no default (CHOICES.md)
-    out: dict[str, Any] = {"description": "", "scheduler": "wrr", "bandwidth": -1, "acl_status": "off",
-                           "acl_type": "", "acl_id": "", "vserver_group_id": "", "health_check": health}
+        "enabled": protocol == "tcp",
+        "type": protocol,
+        "uri": "/" if protocol == "http" else "",
+        "domain": "",
+        "connect_port": None,
+        "http_codes": ["http_2xx"],
+        "interval": 2,
+        "timeout": 5,
+        "healthy_threshold": 3,
+        "unhealthy_threshold": 3,
+        "method": "",
+    }  # unset: the docs name no default (CHOICES.md)
+    out: dict[str, Any] = {
+        "description": "",
+        "scheduler": "wrr",
+        "bandwidth": -1,
+        "acl_status": "off",
+        "acl_type": "",
+        "acl_id": "",
+        "vserver_group_id": "",
+        "health_check": health,
+    }
     if protocol == "http":
-        out.update({"sticky_session": "off", "sticky_session_type": "", "cookie_timeout": 0, "cookie": "",
-                    "idle_timeout": 15, "request_timeout": 60, "gzip": "on", "x_forwarded_for": "on",
-                    "xff_slbip": "off", "xff_slbid": "off", "xff_proto": "off", "xff_slbport": "off",
-                    "xff_client_src_port": "off", "listener_forward": "off", "forward_port": 0})
+        out.update(
+            {
+                "sticky_session": "off",
+                "sticky_session_type": "",
+                "cookie_timeout": 0,
+                "cookie": "",
+                "idle_timeout": 15,
+                "request_timeout": 60,
+                "gzip": "on",
+                "x_forwarded_for": "on",
+                "xff_slbip": "off",
+                "xff_slbid": "off",
+                "xff_proto": "off",
+                "xff_slbport": "off",
+                "xff_client_src_port": "off",
+                "listener_forward": "off",
+                "forward_port": 0,
+            }
+        )
     else:
-        out.update({"persistence_timeout": 0, "established_timeout": 900, "connection_drain": "off",
-                    "connection_drain_timeout": 0, "proxy_protocol_v2": False, "syn_proxy": "disable",
-                    "master_slave_server_group_id": ""})
+        out.update(
+            {
+                "persistence_timeout": 0,
+                "established_timeout": 900,
+                "connection_drain": "off",
+                "connection_drain_timeout": 0,
+                "proxy_protocol_v2": False,
+                "syn_proxy": "disable",
+                "master_slave_server_group_id": "",
+            }
+        )
     return out
 
 
@@ -159,13 +205,32 @@ def check_creatable(cloud: Cloud, lb: LoadBalancer, listen_port: int) -> None:
         raise ListenerNumberOverLimit()
 
 
-def create_listener(cloud: Cloud, lb: LoadBalancer, protocol: str, listen_port: int, backend_port: int | None,
-                    settings: dict[str, Any], switches: GroupSwitches, new_tags: dict[str, str]) -> Listener:
+def create_listener(
+    cloud: Cloud,
+    lb: LoadBalancer,
+    protocol: str,
+    listen_port: int,
+    backend_port: int | None,
+    settings: dict[str, Any],
+    switches: GroupSwitches,
+    new_tags: dict[str, str],
+) -> Listener:
     check_creatable(cloud, lb, listen_port)
-    listener = cast(Listener, {
-        "id": listener_id(lb["id"], listen_port), "region": lb["region"], "load_balancer_id": lb["id"],
-        "port": listen_port, "protocol": protocol, "backend_port": backend_port or 0, "created": cloud.clock.now(),
-        "tags": new_tags, "name": "", **defaults(protocol, backend_port)})
+    listener = cast(
+        Listener,
+        {
+            "id": listener_id(lb["id"], listen_port),
+            "region": lb["region"],
+            "load_balancer_id": lb["id"],
+            "port": listen_port,
+            "protocol": protocol,
+            "backend_port": backend_port or 0,
+            "created": cloud.clock.now(),
+            "tags": new_tags,
+            "name": "",
+            **defaults(protocol, backend_port),
+        },
+    )
     apply(listener, settings)
     check(cloud, listener, switches)
     # New listeners are stopped until StartLoadBalancerListener (create-listener docs).
@@ -174,8 +239,9 @@ def create_listener(cloud: Cloud, lb: LoadBalancer, protocol: str, listen_port: 
     return listener
 
 
-def set_listener_attribute(cloud: Cloud, listener: Listener, settings: dict[str, Any], switches: GroupSwitches,
-                           dry_run: bool = False) -> None:
+def set_listener_attribute(
+    cloud: Cloud, listener: Listener, settings: dict[str, Any], switches: GroupSwitches, dry_run: bool = False
+) -> None:
     """Set*ListenerAttribute: every change is checked on a copy, then all are applied together."""
     ensure_settled(listener)
     updated = copy.deepcopy(listener)
@@ -211,13 +277,13 @@ def stop_listener(cloud: Cloud, listener: Listener) -> None:
     if listener["status"] == "starting":
         raise ListenerConfiguring()
     if listener["status"] != "running":
-        return                      # stopping or stopped already: nothing to do
+        return  # stopping or stopped already: nothing to do
     cloud.set_field(LISTENER_KIND, listener, "status", "stopping")
     cloud.schedule(LISTENER_KIND, listener, [("listener.stop", "status", "stopped")])
 
 
 def delete_listener(cloud: Cloud, listener: Listener) -> None:
-    ensure_settled(listener)        # only stopped or running listeners can be deleted
+    ensure_settled(listener)  # only stopped or running listeners can be deleted
     cloud.release(LISTENER_KIND, listener)
     lb = cloud.store.get(LB_KIND, listener["load_balancer_id"])
     if lb is not None and not listeners_of(cloud, lb["id"]):
@@ -231,47 +297,77 @@ def delete_listener(cloud: Cloud, listener: Listener) -> None:
 def _health_fields(x: Listener) -> dict[str, Any]:
     hc = x["health_check"]
     # An unset connect port means the backend's own port (each member's port with a vServer group).
-    return {"HealthCheck": "on" if hc["enabled"] else "off",
-            "HealthCheckConnectPort": hc["connect_port"] or x["backend_port"],
-            "HealthCheckDomain": hc["domain"], "HealthCheckHttpCode": ",".join(hc["http_codes"]),
-            "HealthCheckInterval": hc["interval"], "HealthCheckMethod": hc["method"],
-            "HealthCheckURI": hc["uri"], "HealthyThreshold": hc["healthy_threshold"],
-            "UnhealthyThreshold": hc["unhealthy_threshold"]}
+    return {
+        "HealthCheck": "on" if hc["enabled"] else "off",
+        "HealthCheckConnectPort": hc["connect_port"] or x["backend_port"],
+        "HealthCheckDomain": hc["domain"],
+        "HealthCheckHttpCode": ",".join(hc["http_codes"]),
+        "HealthCheckInterval": hc["interval"],
+        "HealthCheckMethod": hc["method"],
+        "HealthCheckURI": hc["uri"],
+        "HealthyThreshold": hc["healthy_threshold"],
+        "UnhealthyThreshold": hc["unhealthy_threshold"],
+    }
 
 
 def _http_fields(x: Listener) -> dict[str, Any]:
-    return {"Cookie": x["cookie"], "CookieTimeout": x["cookie_timeout"], "ForwardPort": x["forward_port"],
-            "Gzip": x["gzip"], "HealthCheckTimeout": x["health_check"]["timeout"], "IdleTimeout": x["idle_timeout"],
-            "ListenerForward": x["listener_forward"], "RequestTimeout": x["request_timeout"],
-            "StickySession": x["sticky_session"], "StickySessionType": x["sticky_session_type"],
-            "XForwardedFor": x["x_forwarded_for"], "XForwardedFor_SLBIP": x["xff_slbip"],
-            "XForwardedFor_SLBID": x["xff_slbid"], "XForwardedFor_proto": x["xff_proto"],
-            "XForwardedFor_SLBPORT": x["xff_slbport"], "XForwardedFor_ClientSrcPort": x["xff_client_src_port"],
-            **_health_fields(x)}
+    return {
+        "Cookie": x["cookie"],
+        "CookieTimeout": x["cookie_timeout"],
+        "ForwardPort": x["forward_port"],
+        "Gzip": x["gzip"],
+        "HealthCheckTimeout": x["health_check"]["timeout"],
+        "IdleTimeout": x["idle_timeout"],
+        "ListenerForward": x["listener_forward"],
+        "RequestTimeout": x["request_timeout"],
+        "StickySession": x["sticky_session"],
+        "StickySessionType": x["sticky_session_type"],
+        "XForwardedFor": x["x_forwarded_for"],
+        "XForwardedFor_SLBIP": x["xff_slbip"],
+        "XForwardedFor_SLBID": x["xff_slbid"],
+        "XForwardedFor_proto": x["xff_proto"],
+        "XForwardedFor_SLBPORT": x["xff_slbport"],
+        "XForwardedFor_ClientSrcPort": x["xff_client_src_port"],
+        **_health_fields(x),
+    }
 
 
 def _tcp_fields(x: Listener) -> dict[str, Any]:
     hc = x["health_check"]
-    return {"ConnectionDrain": x["connection_drain"], "ConnectionDrainTimeout": x["connection_drain_timeout"],
-            "EstablishedTimeout": x["established_timeout"], "HealthCheckConnectTimeout": hc["timeout"],
-            "HealthCheckType": hc["type"], "MasterSlaveServerGroupId": x["master_slave_server_group_id"],
-            "PersistenceTimeout": x["persistence_timeout"], **_health_fields(x)}
+    return {
+        "ConnectionDrain": x["connection_drain"],
+        "ConnectionDrainTimeout": x["connection_drain_timeout"],
+        "EstablishedTimeout": x["established_timeout"],
+        "HealthCheckConnectTimeout": hc["timeout"],
+        "HealthCheckType": hc["type"],
+        "MasterSlaveServerGroupId": x["master_slave_server_group_id"],
+        "PersistenceTimeout": x["persistence_timeout"],
+        **_health_fields(x),
+    }
 
 
 def _head(x: Listener) -> dict[str, Any]:
-    head = {"LoadBalancerId": x["load_balancer_id"], "ListenerPort": x["port"], "BackendServerPort": x["backend_port"],
-            "Bandwidth": x["bandwidth"], "Scheduler": x["scheduler"], "Status": x["status"],
-            "Description": x["description"], "AclStatus": x["acl_status"], "AclType": x["acl_type"],
-            "AclId": x["acl_id"], "VServerGroupId": x["vserver_group_id"]}
+    head = {
+        "LoadBalancerId": x["load_balancer_id"],
+        "ListenerPort": x["port"],
+        "BackendServerPort": x["backend_port"],
+        "Bandwidth": x["bandwidth"],
+        "Scheduler": x["scheduler"],
+        "Status": x["status"],
+        "Description": x["description"],
+        "AclStatus": x["acl_status"],
+        "AclType": x["acl_type"],
+        "AclId": x["acl_id"],
+        "VServerGroupId": x["vserver_group_id"],
+    }
     if not x["backend_port"]:
-        del head["BackendServerPort"]        # omitted for a listener created on a vServer group (docs)
+        del head["BackendServerPort"]  # omitted for a listener created on a vServer group (docs)
     return head
 
 
 def render_attribute(x: Listener) -> dict[str, Any]:
     """The flat Describe{HTTP,TCP}ListenerAttribute body: every field of the SDK model, numbers as numbers."""
-    out = {**_head(x), "AclIds": {"AclId": [x["acl_id"]] if x["acl_id"] else []},
-           "Tags": {"Tag": render_tags(x)}}
+    out = {**_head(x), "AclIds": {"AclId": [x["acl_id"]] if x["acl_id"] else []}, "Tags": {"Tag": render_tags(x)}}
     if x["protocol"] == "http":
         out.update(_http_fields(x))
         out.update({"Rules": {"Rule": []}, "SecurityStatus": "off"})
@@ -283,12 +379,16 @@ def render_attribute(x: Listener) -> dict[str, Any]:
 
 def render_listing(x: Listener) -> dict[str, Any]:
     """One entry of DescribeLoadBalancerListeners `Listeners` (a bare list; tags and ACL ids unwrapped)."""
-    out = {**_head(x), "ListenerProtocol": x["protocol"], "AclIds": [x["acl_id"]] if x["acl_id"] else [],
-           "Tags": render_tags(x)}
+    out = {
+        **_head(x),
+        "ListenerProtocol": x["protocol"],
+        "AclIds": [x["acl_id"]] if x["acl_id"] else [],
+        "Tags": render_tags(x),
+    }
     if x["protocol"] == "http":
         out["HTTPListenerConfig"] = {**_http_fields(x), "HealthCheckType": "http", "HealthCheckHttpVersion": "HTTP1.1"}
     else:
         tcp = _tcp_fields(x)
-        tcp["ProxyProtocolV2Enabled"] = "true" if x["proxy_protocol_v2"] else "false"   # a string in this model
+        tcp["ProxyProtocolV2Enabled"] = "true" if x["proxy_protocol_v2"] else "false"  # a string in this model
         out["TCPListenerConfig"] = tcp
     return out

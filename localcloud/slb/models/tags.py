@@ -1,7 +1,9 @@
 """SLB tags: keys 1-64 characters and values up to 128; instances, listeners and vServer groups carry them."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ... import tags
 from ...errors import InvalidParameter
@@ -70,15 +72,15 @@ def tag_resources(cloud: Cloud, region: str, rtype: str, ids: list[str], new: di
     tags.add_to_each(cloud, found, new, TagCountLimit())
 
 
-def untag_resources(cloud: Cloud, region: str, rtype: str, ids: list[str], keys: list[str],
-                    remove_all: bool) -> None:
+def untag_resources(cloud: Cloud, region: str, rtype: str, ids: list[str], keys: list[str], remove_all: bool) -> None:
     if len(keys) > MAX_TAGS:
         raise InvalidParameterDetail(name="TagKey.N", detail=f"at most {MAX_TAGS} keys.")
     tags.untag(cloud, [find(cloud, region, rtype, rid) for rid in ids], keys, remove_all)
 
 
-def tagged_resources(cloud: Cloud, region: str, rtype: str, ids: list[str],
-                     filters: list[dict[str, str]]) -> list[tuple[str, Mapping[str, Any]]]:
+def tagged_resources(
+    cloud: Cloud, region: str, rtype: str, ids: list[str], filters: list[dict[str, str]]
+) -> list[tuple[str, Mapping[str, Any]]]:
     """ListTagResources: `(ResourceId, resource)` of the type in the region, oldest first."""
     objs: list[tuple[str, Mapping[str, Any]]]
     if rtype == "instance":

@@ -5,15 +5,23 @@ A vServer group (kind `vserver_group`, id `rsp-...`) belongs to one load balance
 different port is allowed, but same ECS instance with same port isn't"). A listener bound to a group
 forwards to the members, each on its own port (MODEL.md).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ...core import iso_seconds, new_id
 from ...errors import MissingParameter
-from ..exceptions import (BackendServerConfigConflict, BackendServerNumberOverLimit, InvalidBackendServers,
-                          NoBackendServerPort, RspoolVipExist, VipNotMatchRspool, VServerGroupNotFound,
-                          VServerGroupNumberOverLimit)
+from ..exceptions import (
+    BackendServerConfigConflict,
+    BackendServerNumberOverLimit,
+    InvalidBackendServers,
+    NoBackendServerPort,
+    RspoolVipExist,
+    VipNotMatchRspool,
+    VServerGroupNotFound,
+    VServerGroupNumberOverLimit,
+)
 from . import backends
 from .base import VSERVER_GROUP_KIND as KIND
 from .base import get_lb, listeners_of, render_tags
@@ -24,9 +32,9 @@ if TYPE_CHECKING:
     from .listeners import Listener
     from .load_balancers import LoadBalancer
 
-MAX_PER_CALL = backends.MAX_PER_CALL       # 20 servers per call (CreateVServerGroup / Add* docs)
-MAX_GROUPS = 50                            # per instance: the quota page names none; ours (CHOICES.md)
-MAX_MEMBERS = 200                          # per group: slb_quota_backendservers_num, 200 per instance (CLB quotas)
+MAX_PER_CALL = backends.MAX_PER_CALL  # 20 servers per call (CreateVServerGroup / Add* docs)
+MAX_GROUPS = 50  # per instance: the quota page names none; ours (CHOICES.md)
+MAX_MEMBERS = 200  # per group: slb_quota_backendservers_num, 200 per instance (CLB quotas)
 
 
 class Member(TypedDict):
@@ -62,8 +70,10 @@ def get(cloud: Cloud, group_id: str | None, region: str | None = None) -> VServe
 
 
 def groups_of(cloud: Cloud, lb_id: str) -> list[VServerGroup]:
-    return sorted((cast(VServerGroup, g) for g in cloud.store.all(KIND) if g["load_balancer_id"] == lb_id),
-                  key=lambda g: (g["created"], g["id"]))
+    return sorted(
+        (cast(VServerGroup, g) for g in cloud.store.all(KIND) if g["load_balancer_id"] == lb_id),
+        key=lambda g: (g["created"], g["id"]),
+    )
 
 
 def groups_in(cloud: Cloud, region: str) -> list[VServerGroup]:
@@ -91,24 +101,37 @@ def _key(b: Member | BackendEntry) -> tuple[str, int]:
 
 
 def _new_member(entry: BackendEntry) -> Member:
-    return {"server_id": entry["server_id"], "port": entry["port"], "weight": entry.get("weight", 100),
-            "type": entry.get("type", "ecs"), "description": entry.get("description", "")}
+    return {
+        "server_id": entry["server_id"],
+        "port": entry["port"],
+        "weight": entry.get("weight", 100),
+        "type": entry.get("type", "ecs"),
+        "description": entry.get("description", ""),
+    }
 
 
 def _store(cloud: Cloud, group: VServerGroup, members: list[Member]) -> None:
     if len(members) > MAX_MEMBERS:
         raise BackendServerNumberOverLimit(limit=MAX_MEMBERS)
-    cloud.set_field(KIND, group, "backends", members)     # notifies the local runtime
+    cloud.set_field(KIND, group, "backends", members)  # notifies the local runtime
 
 
-def create_vserver_group(cloud: Cloud, lb: LoadBalancer, group_name: str | None, entries: list[BackendEntry],
-                         new_tags: dict[str, str]) -> VServerGroup:
+def create_vserver_group(
+    cloud: Cloud, lb: LoadBalancer, group_name: str | None, entries: list[BackendEntry], new_tags: dict[str, str]
+) -> VServerGroup:
     if len(groups_of(cloud, lb["id"])) >= MAX_GROUPS:
         raise VServerGroupNumberOverLimit(limit=MAX_GROUPS)
     _check_servers(cloud, lb, entries)
     group: VServerGroup = {
-        "id": new_id("rsp", lb["region"]), "region": lb["region"], "load_balancer_id": lb["id"],
-        "created": cloud.clock.now(), "tags": new_tags, "name": group_name or "", "description": "", "backends": []}
+        "id": new_id("rsp", lb["region"]),
+        "region": lb["region"],
+        "load_balancer_id": lb["id"],
+        "created": cloud.clock.now(),
+        "tags": new_tags,
+        "name": group_name or "",
+        "description": "",
+        "backends": [],
+    }
     cloud.store.put(KIND, group)
     _store(cloud, group, [_new_member(e) for e in entries])
     return group
@@ -130,15 +153,17 @@ def remove_members(cloud: Cloud, group: VServerGroup, entries: list[BackendEntry
     _store(cloud, group, [b for b in live_members(cloud, group) if _key(b) not in gone])
 
 
-def set_vserver_group_attribute(cloud: Cloud, group: VServerGroup, group_name: str | None,
-                                entries: list[BackendEntry]) -> None:
+def set_vserver_group_attribute(
+    cloud: Cloud, group: VServerGroup, group_name: str | None, entries: list[BackendEntry]
+) -> None:
     """SetVServerGroupAttribute: the name, and the weight (and description) of members already in the group."""
     if entries:
         current = {_key(b): b.copy() for b in live_members(cloud, group)}
         for entry in entries:
             if _key(entry) not in current:
-                raise InvalidBackendServers(f"The backend server {entry['server_id']} with port {entry['port']} is "
-                                            "not in the vServer group.")
+                raise InvalidBackendServers(
+                    f"The backend server {entry['server_id']} with port {entry['port']} is " "not in the vServer group."
+                )
         for entry in entries:
             member = current[_key(entry)]
             if "weight" in entry:
@@ -157,8 +182,10 @@ def replace_members(cloud: Cloud, group: VServerGroup, old: list[BackendEntry], 
     current = {_key(b): b for b in live_members(cloud, group)}
     for entry in old:
         if _key(entry) not in current:
-            raise InvalidBackendServers(f"The backend server {entry['server_id']} with port {entry['port']} in "
-                                        "OldBackendServers is not in the vServer group.")
+            raise InvalidBackendServers(
+                f"The backend server {entry['server_id']} with port {entry['port']} in "
+                "OldBackendServers is not in the vServer group."
+            )
     _check_servers(cloud, lb, new)
     for key in [_key(e) for e in old]:
         current.pop(key, None)
@@ -213,8 +240,13 @@ def apply_switch(cloud: Cloud, listener: Listener, switch: str | None, group_id_
 def render_members(cloud: Cloud, group: VServerGroup, with_ip: bool = False) -> dict[str, Any]:
     out = []
     for b in live_members(cloud, group):
-        row: dict[str, Any] = {"ServerId": b["server_id"], "Port": int(b["port"]), "Weight": int(b["weight"]),
-                               "Type": b["type"], "Description": b["description"]}
+        row: dict[str, Any] = {
+            "ServerId": b["server_id"],
+            "Port": int(b["port"]),
+            "Weight": int(b["weight"]),
+            "Type": b["type"],
+            "Description": b["description"],
+        }
         if with_ip:
             row["ServerIp"] = (cloud.store.get("instance", b["server_id"]) or {}).get("private_ip", "")
         out.append(row)
@@ -222,21 +254,31 @@ def render_members(cloud: Cloud, group: VServerGroup, with_ip: bool = False) -> 
 
 
 def render_attribute(cloud: Cloud, group: VServerGroup) -> dict[str, Any]:
-    return {"VServerGroupId": group["id"], "VServerGroupName": group["name"],
-            "LoadBalancerId": group["load_balancer_id"], "CreateTime": iso_seconds(group["created"]),
-            "Tags": {"Tag": render_tags(group)}, "BackendServers": render_members(cloud, group, with_ip=True)}
+    return {
+        "VServerGroupId": group["id"],
+        "VServerGroupName": group["name"],
+        "LoadBalancerId": group["load_balancer_id"],
+        "CreateTime": iso_seconds(group["created"]),
+        "Tags": {"Tag": render_tags(group)},
+        "BackendServers": render_members(cloud, group, with_ip=True),
+    }
 
 
 def render_listing(cloud: Cloud, group: VServerGroup, include_listener: bool, include_rule: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"VServerGroupId": group["id"], "VServerGroupName": group["name"],
-                           "CreateTime": iso_seconds(group["created"]),
-                           "ServerCount": len(live_members(cloud, group)), "Tags": {"Tag": render_tags(group)}}
+    out: dict[str, Any] = {
+        "VServerGroupId": group["id"],
+        "VServerGroupName": group["name"],
+        "CreateTime": iso_seconds(group["created"]),
+        "ServerCount": len(live_members(cloud, group)),
+        "Tags": {"Tag": render_tags(group)},
+    }
     if include_listener or include_rule:
         assoc: dict[str, Any] = {}
         if include_listener:
-            assoc["Listeners"] = {"Listener": [{"Port": x["port"], "Protocol": x["protocol"]}
-                                               for x in users(cloud, group)]}
+            assoc["Listeners"] = {
+                "Listener": [{"Port": x["port"], "Protocol": x["protocol"]} for x in users(cloud, group)]
+            }
         if include_rule:
-            assoc["Rules"] = {"Rule": []}          # forwarding rules are not emulated
+            assoc["Rules"] = {"Rule": []}  # forwarding rules are not emulated
         out["AssociatedObjects"] = assoc
     return out

@@ -1,4 +1,5 @@
 """SLB 2014-05-15 actions (RPC): wire parameters in, response bodies out; the parameter forms SLB actions share."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,4 +1,5 @@
 """CLB backend actions: Add/Remove/SetBackendServers and DescribeHealthStatus; the `BackendServers` JSON forms."""
+
 from __future__ import annotations
 
 import json

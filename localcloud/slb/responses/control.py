@@ -1,4 +1,5 @@
 """SLB routes of the control API: test set-ups the public API can no longer make (a legacy CLB)."""
+
 from __future__ import annotations
 
 from ...control import route

@@ -2,10 +2,12 @@
 
 Each protocol's table maps a wire parameter to the listener field it sets and to the parser that checks it.
 """
+
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from ...core import action, next_token_page
 from ...errors import InvalidParameter, MissingParameter
@@ -49,6 +51,7 @@ def _text(limit: int) -> Parser:
         if value is not None and len(value) > limit:
             raise InvalidParameter(name)
         return value
+
     return parse
 
 
@@ -96,34 +99,45 @@ def _port(p: Params, name: str) -> int | None:
 
 
 COMMON: dict[str, tuple[str, Parser]] = {
-    "Bandwidth": ("bandwidth", _bandwidth), "Description": ("description", _text(256)),
-    "HealthCheckURI": ("health_check.uri", _uri), "HealthCheckDomain": ("health_check.domain", _text(80)),
+    "Bandwidth": ("bandwidth", _bandwidth),
+    "Description": ("description", _text(256)),
+    "HealthCheckURI": ("health_check.uri", _uri),
+    "HealthCheckDomain": ("health_check.domain", _text(80)),
     "HealthCheckConnectPort": ("health_check.connect_port", _port),
     "HealthCheckHttpCode": ("health_check.http_codes", _codes),
     "HealthCheckInterval": ("health_check.interval", _range(1, 50)),
     "HealthyThreshold": ("health_check.healthy_threshold", _range(2, 10)),
     "UnhealthyThreshold": ("health_check.unhealthy_threshold", _range(2, 10)),
     "HealthCheckMethod": ("health_check.method", _choice("head", "get")),
-    "AclStatus": ("acl_status", _choice("on", "off")), "AclType": ("acl_type", _choice("white", "black")),
-    "AclId": ("acl_id", _text(64)), "VServerGroupId": ("vserver_group_id", _text(64)),
+    "AclStatus": ("acl_status", _choice("on", "off")),
+    "AclType": ("acl_type", _choice("white", "black")),
+    "AclId": ("acl_id", _text(64)),
+    "VServerGroupId": ("vserver_group_id", _text(64)),
 }
 HTTP: dict[str, tuple[str, Parser]] = {
-    **COMMON, "Scheduler": ("scheduler", _choice("wrr", "rr")),
-    "HealthCheck": ("health_check.enabled", _on), "HealthCheckTimeout": ("health_check.timeout", _range(1, 300)),
+    **COMMON,
+    "Scheduler": ("scheduler", _choice("wrr", "rr")),
+    "HealthCheck": ("health_check.enabled", _on),
+    "HealthCheckTimeout": ("health_check.timeout", _range(1, 300)),
     "StickySession": ("sticky_session", _choice("on", "off")),
     "StickySessionType": ("sticky_session_type", _choice("insert", "server")),
-    "CookieTimeout": ("cookie_timeout", _range(1, 86400)), "Cookie": ("cookie", _cookie),
-    "IdleTimeout": ("idle_timeout", _range(1, 60)), "RequestTimeout": ("request_timeout", _range(1, 180)),
-    "Gzip": ("gzip", _choice("on", "off")), "XForwardedFor": ("x_forwarded_for", _choice("on", "off")),
+    "CookieTimeout": ("cookie_timeout", _range(1, 86400)),
+    "Cookie": ("cookie", _cookie),
+    "IdleTimeout": ("idle_timeout", _range(1, 60)),
+    "RequestTimeout": ("request_timeout", _range(1, 180)),
+    "Gzip": ("gzip", _choice("on", "off")),
+    "XForwardedFor": ("x_forwarded_for", _choice("on", "off")),
     "XForwardedFor_SLBIP": ("xff_slbip", _choice("on", "off")),
     "XForwardedFor_SLBID": ("xff_slbid", _choice("on", "off")),
     "XForwardedFor_proto": ("xff_proto", _choice("on", "off")),
     "XForwardedFor_SLBPORT": ("xff_slbport", _choice("on", "off")),
     "XForwardedFor_ClientSrcPort": ("xff_client_src_port", _choice("on", "off")),
-    "ListenerForward": ("listener_forward", _choice("on", "off")), "ForwardPort": ("forward_port", _port),
+    "ListenerForward": ("listener_forward", _choice("on", "off")),
+    "ForwardPort": ("forward_port", _port),
 }
 TCP: dict[str, tuple[str, Parser]] = {
-    **COMMON, "Scheduler": ("scheduler", _choice("wrr", "rr", "sch", "tch")),
+    **COMMON,
+    "Scheduler": ("scheduler", _choice("wrr", "rr", "sch", "tch")),
     # The SDK sends the TCP listener's interval as lower-case `healthCheckInterval`.
     "healthCheckInterval": ("health_check.interval", _range(1, 50)),
     "HealthCheckSwitch": ("health_check.enabled", _on),
@@ -151,9 +165,11 @@ def settings(p: Params, protocol: str) -> dict[str, Any]:
 
 
 def switches(p: Params) -> GroupSwitches:
-    return {"vserver_group": p.text("VServerGroup", choices=("on", "off")),
-            "vserver_group_id_given": bool(p.text("VServerGroupId")),
-            "master_slave_server_group": p.text("MasterSlaveServerGroup", choices=("on", "off"))}
+    return {
+        "vserver_group": p.text("VServerGroup", choices=("on", "off")),
+        "vserver_group_id_given": bool(p.text("VServerGroupId")),
+        "master_slave_server_group": p.text("MasterSlaveServerGroup", choices=("on", "off")),
+    }
 
 
 def _create(cloud: Cloud, p: Params, protocol: str) -> dict[str, Any]:
@@ -172,8 +188,9 @@ def _create(cloud: Cloud, p: Params, protocol: str) -> dict[str, Any]:
     description = p.text("Description")
     if description is not None and not _CREATE_DESCRIPTION.match(description):
         raise InvalidParameter("Description")
-    listeners.create_listener(cloud, lb, protocol, listen_port, backend_port, settings(p, protocol), switches(p),
-                              new_tags)
+    listeners.create_listener(
+        cloud, lb, protocol, listen_port, backend_port, settings(p, protocol), switches(p), new_tags
+    )
     return {}
 
 
@@ -187,8 +204,9 @@ def create_tcp_listener(cloud: Cloud, p: Params) -> dict[str, Any]:
     return _create(cloud, p, "tcp")
 
 
-def _listener(cloud: Cloud, p: Params, protocol: str | None,
-              not_found: Callable[[], Exception] = ResourceNotExist) -> Listener:
+def _listener(
+    cloud: Cloud, p: Params, protocol: str | None, not_found: Callable[[], Exception] = ResourceNotExist
+) -> Listener:
     """The listener on `ListenerPort`; the attribute APIs answer ResourceNotExist for a port without a listener
     of that protocol, the start/stop/delete APIs ListenerNotFound."""
     lb = wire.lb_from_params(cloud, p)
@@ -212,8 +230,9 @@ def describe_tcp_listener(cloud: Cloud, p: Params) -> dict[str, Any]:
 def _set(cloud: Cloud, p: Params, protocol: str) -> dict[str, Any]:
     found = _listener(cloud, p, protocol)
     listeners.ensure_settled(found)
-    listeners.set_listener_attribute(cloud, found, settings(p, protocol), switches(p),
-                                     dry_run=bool(p.flag("DryRun", default=False)))
+    listeners.set_listener_attribute(
+        cloud, found, settings(p, protocol), switches(p), dry_run=bool(p.flag("DryRun", default=False))
+    )
     return {}
 
 
@@ -249,8 +268,11 @@ def delete_listener(cloud: Cloud, p: Params) -> dict[str, Any]:
 def describe_listeners(cloud: Cloud, p: Params) -> dict[str, Any]:
     region = cloud.region(p, required=False)
     ids = wire.id_list(p, "LoadBalancerId", 10)
-    items = [cast(Listener, x) for x in cloud.store.all(LISTENER_KIND)
-             if (region is None or x["region"] == region) and visible(cloud, x)]
+    items = [
+        cast(Listener, x)
+        for x in cloud.store.all(LISTENER_KIND)
+        if (region is None or x["region"] == region) and visible(cloud, x)
+    ]
     if ids:
         items = [x for x in items if x["load_balancer_id"] in ids]
     protocol = p.text("ListenerProtocol", choices=("tcp", "udp", "http", "https"))
@@ -267,5 +289,9 @@ def describe_listeners(cloud: Cloud, p: Params) -> dict[str, Any]:
     items.sort(key=lambda x: (order.get(x["load_balancer_id"], (0, "")), x["port"]))
     page, meta = next_token_page(items, p, default_size=20, max_size=100)
     size = p.integer("MaxResults", default=20, min=1, max=100)
-    return {**meta, "TotalCount": len(items), "MaxResults": size,
-            "Listeners": [listeners.render_listing(x) for x in page]}
+    return {
+        **meta,
+        "TotalCount": len(items),
+        "MaxResults": size,
+        "Listeners": [listeners.render_listing(x) for x in page],
+    }

@@ -1,4 +1,5 @@
 """CLB instance actions: create, describe, delete, status, name, deletion protection and billing."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -28,40 +29,62 @@ def create_load_balancer(cloud: Cloud, p: Params) -> dict[str, Any]:
     def create() -> dict[str, Any]:
         vswitch_id = p.text("VSwitchId")
         # With a vSwitch the instance defaults to intranet (CreateLoadBalancer AddressType docstring).
-        address_type = p.text("AddressType", choices=("internet", "intranet"),
-                              default="intranet" if vswitch_id else "internet") or ""
+        address_type = (
+            p.text("AddressType", choices=("internet", "intranet"), default="intranet" if vswitch_id else "internet")
+            or ""
+        )
         if p.text("AddressIPVersion", default="ipv4", choices=("ipv4", "ipv6")) == "ipv6":
             raise Ipv6NotOffered()
         pay_type = p.text("PayType", default="PayOnDemand", choices=("PayOnDemand", "PrePay")) or ""
         charge = p.text("InstanceChargeType", choices=("PayBySpec", "PayByCLCU"))
         spec = p.text("LoadBalancerSpec", choices=billing.SPECS)
-        internet_charge = p.text("InternetChargeType", default="paybytraffic",
-                                 choices=("paybytraffic", "paybybandwidth")) or ""
+        internet_charge = (
+            p.text("InternetChargeType", default="paybytraffic", choices=("paybytraffic", "paybybandwidth")) or ""
+        )
         if pay_type == "PayOnDemand":
             # Pay-by-specification is no longer sold (2025-06-01): a new pay-as-you-go instance is pay-by-LCU.
             charge = billing.check_pay_as_you_go(charge, spec, internet_charge)
         else:
             charge = charge or "PayBySpec"
         settings: Settings = {
-            "name": _name(p), "address_type": address_type, "instance_charge_type": charge,
+            "name": _name(p),
+            "address_type": address_type,
+            "instance_charge_type": charge,
             "spec": spec if charge == "PayBySpec" else None,
             "internet_charge_type": internet_charge,
             "bandwidth": p.integer("Bandwidth", default=5120, min=1, max=5120) or 5120,
             "pay_type": pay_type,
             "resource_group_id": p.text("ResourceGroupId", default="rg-acfmlocalcloud") or "",
             "delete_protection": p.text("DeleteProtection", default="off", choices=("on", "off")) == "on",
-            "modification_protection_status": p.text("ModificationProtectionStatus", default="NonProtection",
-                                                     choices=("NonProtection", "ConsoleProtection")) or "",
+            "modification_protection_status": p.text(
+                "ModificationProtectionStatus", default="NonProtection", choices=("NonProtection", "ConsoleProtection")
+            )
+            or "",
             "modification_protection_reason": wire.text(p, "ModificationProtectionReason", 80) or "",
         }
         new_tags = wire.parse_tags(p)
         lb = load_balancers.create_load_balancer(
-            cloud, region, settings, new_tags, vswitch_id, p.text("VpcId"), p.text("Address"),
-            p.text("MasterZoneId"), p.text("SlaveZoneId"))
-        return {"LoadBalancerId": lb["id"], "LoadBalancerName": lb["name"], "Address": lb["address"],
-                "AddressIPVersion": lb["address_ip_version"], "NetworkType": lb["network_type"],
-                "VpcId": lb["vpc_id"], "VSwitchId": lb["vswitch_id"], "ResourceGroupId": lb["resource_group_id"],
-                "OrderId": lb["order_id"]}
+            cloud,
+            region,
+            settings,
+            new_tags,
+            vswitch_id,
+            p.text("VpcId"),
+            p.text("Address"),
+            p.text("MasterZoneId"),
+            p.text("SlaveZoneId"),
+        )
+        return {
+            "LoadBalancerId": lb["id"],
+            "LoadBalancerName": lb["name"],
+            "Address": lb["address"],
+            "AddressIPVersion": lb["address_ip_version"],
+            "NetworkType": lb["network_type"],
+            "VpcId": lb["vpc_id"],
+            "VSwitchId": lb["vswitch_id"],
+            "ResourceGroupId": lb["resource_group_id"],
+            "OrderId": lb["order_id"],
+        }
 
     return cloud.idempotent("slb", "CreateLoadBalancer", p, create)
 
@@ -82,11 +105,20 @@ def _tags_json_filter(lbs: list[LoadBalancer], p: Params) -> list[LoadBalancer]:
     return [lb for lb in lbs if all(k in lb["tags"] and (v in (None, "") or lb["tags"][k] == v) for k, v in pairs)]
 
 
-_FILTERS = (("LoadBalancerStatus", "status"), ("AddressType", "address_type"), ("Address", "address"),
-            ("AddressIPVersion", "address_ip_version"), ("NetworkType", "network_type"),
-            ("VpcId", "vpc_id"), ("VSwitchId", "vswitch_id"), ("MasterZoneId", "master_zone"),
-            ("SlaveZoneId", "slave_zone"), ("ResourceGroupId", "resource_group_id"),
-            ("InternetChargeType", "internet_charge_type"), ("PayType", "pay_type"))
+_FILTERS = (
+    ("LoadBalancerStatus", "status"),
+    ("AddressType", "address_type"),
+    ("Address", "address"),
+    ("AddressIPVersion", "address_ip_version"),
+    ("NetworkType", "network_type"),
+    ("VpcId", "vpc_id"),
+    ("VSwitchId", "vswitch_id"),
+    ("MasterZoneId", "master_zone"),
+    ("SlaveZoneId", "slave_zone"),
+    ("ResourceGroupId", "resource_group_id"),
+    ("InternetChargeType", "internet_charge_type"),
+    ("PayType", "pay_type"),
+)
 
 
 @action("slb", "DescribeLoadBalancers")
@@ -109,8 +141,14 @@ def describe_load_balancers(cloud: Cloud, p: Params) -> dict[str, Any]:
     addresses = p.text("ServerIntranetAddress")
     if addresses:
         wanted = {a.strip() for a in addresses.split(",")}
-        lbs = [lb for lb in lbs if any((cloud.store.get("instance", b["server_id"]) or {}).get("private_ip")
-                                       in wanted for b in live_backends(cloud, lb))]
+        lbs = [
+            lb
+            for lb in lbs
+            if any(
+                (cloud.store.get("instance", b["server_id"]) or {}).get("private_ip") in wanted
+                for b in live_backends(cloud, lb)
+            )
+        ]
     lbs = wire.tag_filter(_tags_json_filter(lbs, p), p)
     lbs.sort(key=lambda lb: (lb["created"], lb["id"]))
     if "PageSize" in p or "PageNumber" in p:
@@ -118,8 +156,9 @@ def describe_load_balancers(cloud: Cloud, p: Params) -> dict[str, Any]:
     else:
         # Without paging parameters every instance is returned (CHOICES.md).
         page, meta = lbs, {"TotalCount": len(lbs), "PageNumber": 1, "PageSize": max(len(lbs), 10)}
-    entries = rendered_list(cloud, LB_KIND, page, "DescribeLoadBalancers",
-                            lambda lb: load_balancers.render_lb(cloud, lb))
+    entries = rendered_list(
+        cloud, LB_KIND, page, "DescribeLoadBalancers", lambda lb: load_balancers.render_lb(cloud, lb)
+    )
     return {**meta, "LoadBalancers": {"LoadBalancer": entries}}
 
 
@@ -164,7 +203,7 @@ def modify_load_balancer_instance_charge_type(cloud: Cloud, p: Params) -> dict[s
     lb = get_lb(cloud, p.text("LoadBalancerId", required=True), region)
     charge = p.text("InstanceChargeType", required=True) or ""
     internet_charge = p.text("InternetChargeType")
-    p.text("LoadBalancerSpec", choices=billing.SPECS)        # "you do not need to set this parameter"
+    p.text("LoadBalancerSpec", choices=billing.SPECS)  # "you do not need to set this parameter"
     p.integer("Bandwidth", min=1, max=5120)
     billing.change_to_pay_by_lcu(cloud, lb, charge, internet_charge)
     return {}

@@ -1,4 +1,5 @@
 """SLB tag actions: TagResources / UntagResources / ListTagResources on instances, listeners and vServer groups."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -19,8 +20,12 @@ def _type(p: Params) -> str:
 
 
 def _ids(p: Params, required: bool) -> list[str]:
-    return shared.resource_ids(p, required, tags.MAX_RESOURCES, InvalidParameterDetail(
-        name="ResourceId.N", detail=f"at most {tags.MAX_RESOURCES} resources are allowed."))
+    return shared.resource_ids(
+        p,
+        required,
+        tags.MAX_RESOURCES,
+        InvalidParameterDetail(name="ResourceId.N", detail=f"at most {tags.MAX_RESOURCES} resources are allowed."),
+    )
 
 
 @action("slb", "TagResources")

@@ -1,4 +1,5 @@
 """CLB vServer group actions: create, describe, change members and weights, delete."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,7 @@ def _name(p: Params, required: bool = False) -> str | None:
 
 def _port(item: dict[str, Any]) -> int:
     raw = item.get("Port")
-    if raw in (None, ""):
+    if raw is None or raw == "":
         raise InvalidBackendServers("Port is required.")
     try:
         number = int(raw)
@@ -83,13 +84,16 @@ def describe_vserver_groups(cloud: Cloud, p: Params) -> dict[str, Any]:
     lb = wire.lb_from_params(cloud, p)
     groups = vsg.groups_of(cloud, lb["id"])
     description = p.text("Description")
-    if description:     # "The name of the vServer group" (the SDK docstring of Description)
+    if description:  # "The name of the vServer group" (the SDK docstring of Description)
         groups = [g for g in groups if g["name"] == description]
     groups = wire.tag_filter(groups, p)
     include_listener = bool(p.flag("IncludeListener", default=False))
     include_rule = bool(p.flag("IncludeRule", default=False))
-    return {"VServerGroups": {"VServerGroup": [vsg.render_listing(cloud, g, include_listener, include_rule)
-                                               for g in groups]}}
+    return {
+        "VServerGroups": {
+            "VServerGroup": [vsg.render_listing(cloud, g, include_listener, include_rule) for g in groups]
+        }
+    }
 
 
 @action("slb", "DescribeVServerGroupAttribute")

@@ -1,19 +1,27 @@
 """CIDR rules of VPCs and vSwitches (CreateVpc / CreateVSwitch), with the documented error codes."""
+
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterable
+from collections.abc import Iterable
 
-from ..exceptions import (CidrBlockNotInVpc, InvalidCidrBlockMalformed, InvalidCidrBlockMaskLength,
-                          InvalidCidrBlockOverlapped, InvalidUserCidrFormat, InvalidUserCidrMalformed,
-                          InvalidUserCidrQuota, InvalidVpcCidrBlock)
+from ..exceptions import (
+    CidrBlockNotInVpc,
+    InvalidCidrBlockMalformed,
+    InvalidCidrBlockMaskLength,
+    InvalidCidrBlockOverlapped,
+    InvalidUserCidrFormat,
+    InvalidUserCidrMalformed,
+    InvalidUserCidrQuota,
+    InvalidVpcCidrBlock,
+)
 
 # Ranges no VPC or vSwitch may use, "or their subnets" (CreateVpc / CreateVSwitch CidrBlock docstrings).
 FORBIDDEN = [ipaddress.IPv4Network(n) for n in ("100.64.0.0/10", "224.0.0.0/4", "127.0.0.0/8", "169.254.0.0/16")]
-DEFAULT_VPC_CIDR = "172.16.0.0/12"     # CreateVpc without CidrBlock (DOCS-VPC 2019)
-VPC_MASKS = (8, 28)                     # see CHOICES.md: the sources say 8-24, 8-28 and 16-28
+DEFAULT_VPC_CIDR = "172.16.0.0/12"  # CreateVpc without CidrBlock (DOCS-VPC 2019)
+VPC_MASKS = (8, 28)  # see CHOICES.md: the sources say 8-24, 8-28 and 16-28
 VSWITCH_MASKS = (16, 29)
-RESERVED_PER_VSWITCH = 4                # the first address and the last three (DOCS-VPC CreateVSwitch)
+RESERVED_PER_VSWITCH = 4  # the first address and the last three (DOCS-VPC CreateVSwitch)
 
 
 def parse(value: str) -> ipaddress.IPv4Network | None:
@@ -55,8 +63,7 @@ def check_user_cidrs(value: str | None) -> list[str]:
     return items
 
 
-def check_vswitch_cidr(value: str, vpc_net: ipaddress.IPv4Network,
-                       siblings: Iterable[str]) -> ipaddress.IPv4Network:
+def check_vswitch_cidr(value: str, vpc_net: ipaddress.IPv4Network, siblings: Iterable[str]) -> ipaddress.IPv4Network:
     """CreateVSwitch CidrBlock: well formed, mask 16-29, inside the VPC, no overlap with another vSwitch."""
     net = parse(value)
     if net is None or _forbidden(net):

@@ -1,4 +1,5 @@
 """VPCs: creation, attribute changes, the asynchronous status machine, dependency checks and the answers."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -9,8 +10,14 @@ from ...core import iso_seconds, new_id
 from ...ecs.models.lifecycle import lingering
 from ...errors import DryRunOperation
 from .. import answer_order
-from ..exceptions import (DependencyViolationInstance, DependencyViolationSecurityGroup, DependencyViolationVSwitch,
-                          IncorrectVpcStatus, InvalidCidrBlockMalformed, InvalidVpcIdNotFound)
+from ..exceptions import (
+    DependencyViolationInstance,
+    DependencyViolationSecurityGroup,
+    DependencyViolationVSwitch,
+    IncorrectVpcStatus,
+    InvalidCidrBlockMalformed,
+    InvalidVpcIdNotFound,
+)
 
 if TYPE_CHECKING:
     from ...core import Cloud
@@ -25,7 +32,7 @@ class Vpc(TypedDict, total=False):
     id: str
     region: str
     cidr: str
-    status: str               # Pending -> Available -> Pending (deleting) -> gone
+    status: str  # Pending -> Available -> Pending (deleting) -> gone
     name: str
     description: str
     vrouter_id: str
@@ -51,20 +58,38 @@ def vpcs_in(cloud: Cloud, region: str) -> list[Vpc]:
 
 def vswitches_of(cloud: Cloud, vpc_id: str) -> list[VSwitch]:
     """The vSwitches of a VPC, oldest first."""
-    return sorted((cast("VSwitch", s) for s in cloud.store.all("vswitch") if s.get("vpc_id") == vpc_id),
-                  key=lambda s: (s["created"], s["id"]))
+    return sorted(
+        (cast("VSwitch", s) for s in cloud.store.all("vswitch") if s.get("vpc_id") == vpc_id),
+        key=lambda s: (s["created"], s["id"]),
+    )
 
 
-def create_vpc(cloud: Cloud, region: str, cidr: str, name: str, description: str, new_tags: dict[str, str],
-               resource_group_id: str | None, user_cidrs: list[str], dry_run: bool = False) -> Vpc:
+def create_vpc(
+    cloud: Cloud,
+    region: str,
+    cidr: str,
+    name: str,
+    description: str,
+    new_tags: dict[str, str],
+    resource_group_id: str | None,
+    user_cidrs: list[str],
+    dry_run: bool = False,
+) -> Vpc:
     if dry_run:
         raise DryRunOperation()
     vpc: Vpc = {
-        "id": new_id("vpc", region), "region": region, "cidr": cidr, "status": "Pending",
-        "name": name, "description": description,
-        "vrouter_id": new_id("vrt", region), "route_table_id": new_id("vtb", region),
-        "resource_group_id": resource_group_id or DEFAULT_RESOURCE_GROUP, "user_cidrs": user_cidrs,
-        "created": cloud.clock.now(), "tags": new_tags,
+        "id": new_id("vpc", region),
+        "region": region,
+        "cidr": cidr,
+        "status": "Pending",
+        "name": name,
+        "description": description,
+        "vrouter_id": new_id("vrt", region),
+        "route_table_id": new_id("vtb", region),
+        "resource_group_id": resource_group_id or DEFAULT_RESOURCE_GROUP,
+        "user_cidrs": user_cidrs,
+        "created": cloud.clock.now(),
+        "tags": new_tags,
     }
     cloud.store.put("vpc", vpc)
     # CreateVpc is asynchronous: the VPC reads Pending, then Available (DescribeVpcAttribute Status).
@@ -72,14 +97,16 @@ def create_vpc(cloud: Cloud, region: str, cidr: str, name: str, description: str
     return vpc
 
 
-def modify_vpc_attribute(cloud: Cloud, vpc: Vpc, name: str | None, description: str | None,
-                         block: ipaddress.IPv4Network | None) -> None:
+def modify_vpc_attribute(
+    cloud: Cloud, vpc: Vpc, name: str | None, description: str | None, block: ipaddress.IPv4Network | None
+) -> None:
     """Name, description and IPv4 block of a VPC (ModifyVpcAttribute docs). The new block must still hold every
     vSwitch; one that does not is `InvalidCidrBlock.Malformed`, the documented code of a refused block (CHOICES.md)."""
     if vpc["status"] != "Available":
         raise IncorrectVpcStatus()
-    if block is not None and any(not ipaddress.IPv4Network(s["cidr"]).subnet_of(block)
-                                 for s in vswitches_of(cloud, vpc["id"])):
+    if block is not None and any(
+        not ipaddress.IPv4Network(s["cidr"]).subnet_of(block) for s in vswitches_of(cloud, vpc["id"])
+    ):
         raise InvalidCidrBlockMalformed()
     if name is not None:
         vpc["name"] = name
@@ -117,12 +144,23 @@ def delete_vpc(cloud: Cloud, vpc: Vpc, dry_run: bool = False) -> None:
 # answers ---------------------------------------------------------------------------------------
 def _vpc_common(cloud: Cloud, vpc: Vpc) -> dict[str, Any]:
     return {
-        "VpcId": vpc["id"], "RegionId": vpc["region"], "Status": vpc["status"], "VpcName": vpc["name"],
-        "Description": vpc["description"], "CidrBlock": vpc["cidr"], "VRouterId": vpc["vrouter_id"],
-        "CreationTime": iso_seconds(vpc["created"]), "IsDefault": False,
-        "ResourceGroupId": vpc["resource_group_id"], "OwnerId": int(cloud.account_id),
-        "DhcpOptionsSetId": "", "DhcpOptionsSetStatus": "", "DnsHostnameStatus": "DISABLED",
-        "EnabledIpv6": False, "Ipv6CidrBlock": "", "Ipv6CidrBlocks": {"Ipv6CidrBlock": []},
+        "VpcId": vpc["id"],
+        "RegionId": vpc["region"],
+        "Status": vpc["status"],
+        "VpcName": vpc["name"],
+        "Description": vpc["description"],
+        "CidrBlock": vpc["cidr"],
+        "VRouterId": vpc["vrouter_id"],
+        "CreationTime": iso_seconds(vpc["created"]),
+        "IsDefault": False,
+        "ResourceGroupId": vpc["resource_group_id"],
+        "OwnerId": int(cloud.account_id),
+        "DhcpOptionsSetId": "",
+        "DhcpOptionsSetStatus": "",
+        "DnsHostnameStatus": "DISABLED",
+        "EnabledIpv6": False,
+        "Ipv6CidrBlock": "",
+        "Ipv6CidrBlocks": {"Ipv6CidrBlock": []},
         "SecondaryCidrBlocks": {"SecondaryCidrBlock": []},
         "UserCidrs": {"UserCidr": list(vpc.get("user_cidrs") or [])},
         "VSwitchIds": {"VSwitchId": [s["id"] for s in vswitches_of(cloud, vpc["id"])]},
@@ -134,23 +172,36 @@ def _vpc_common(cloud: Cloud, vpc: Vpc) -> dict[str, Any]:
 def render_vpc(cloud: Cloud, vpc: Vpc) -> dict[str, Any]:
     """One entry of DescribeVpcs `Vpcs.Vpc`."""
     out = _vpc_common(cloud, vpc)
-    out.update({"CenStatus": "", "RouterTableIds": {"RouterTableIds": [vpc["route_table_id"]]},
-                "NatGatewayIds": {"NatGatewayIds": []}})
+    out.update(
+        {
+            "CenStatus": "",
+            "RouterTableIds": {"RouterTableIds": [vpc["route_table_id"]]},
+            "NatGatewayIds": {"NatGatewayIds": []},
+        }
+    )
     return out
 
 
 def render_vpc_attribute(cloud: Cloud, vpc: Vpc) -> dict[str, Any]:
     """The flat DescribeVpcAttribute body."""
     out = _vpc_common(cloud, vpc)
-    counts = [("VRouter", 1), ("RouteTable", 1),
-              ("VSwitch", len(vswitches_of(cloud, vpc["id"]))),
-              ("SecurityGroup", sum(1 for g in cloud.store.all("security_group") if g.get("vpc_id") == vpc["id"])),
-              ("ECS", sum(1 for i in cloud.store.all("instance") if i.get("vpc_id") == vpc["id"]))]
-    out.update({
-        "ClassicLinkEnabled": False, "Ipv4GatewayId": "", "SupportIpv4Gateway": False,
-        "AssociatedCens": {"AssociatedCen": []},
-        "AssociatedPropagationSources": {"AssociatedPropagationSources": []},
-        "CloudResources": {"CloudResourceSetType": [{"ResourceType": t, "ResourceCount": n}
-                                                    for t, n in counts if n]},
-    })
+    counts = [
+        ("VRouter", 1),
+        ("RouteTable", 1),
+        ("VSwitch", len(vswitches_of(cloud, vpc["id"]))),
+        ("SecurityGroup", sum(1 for g in cloud.store.all("security_group") if g.get("vpc_id") == vpc["id"])),
+        ("ECS", sum(1 for i in cloud.store.all("instance") if i.get("vpc_id") == vpc["id"])),
+    ]
+    out.update(
+        {
+            "ClassicLinkEnabled": False,
+            "Ipv4GatewayId": "",
+            "SupportIpv4Gateway": False,
+            "AssociatedCens": {"AssociatedCen": []},
+            "AssociatedPropagationSources": {"AssociatedPropagationSources": []},
+            "CloudResources": {
+                "CloudResourceSetType": [{"ResourceType": t, "ResourceCount": n} for t, n in counts if n]
+            },
+        }
+    )
     return out

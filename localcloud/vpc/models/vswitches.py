@@ -1,4 +1,5 @@
 """vSwitches: creation inside a VPC (one at a time), the status machine, dependency checks and the answers."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -9,16 +10,24 @@ from ...core import iso_seconds, new_id
 from ...ecs.models.lifecycle import lingering
 from ...errors import DryRunOperation, MissingParameter
 from .. import answer_order
-from ..exceptions import (DependencyViolation, IncorrectVpcStatus, IncorrectVSwitchStatus, InvalidVSwitchIdNotFound,
-                          InvalidZoneIdNotFound, OtherSubnetProcessing, QuotaExceededVSwitch,
-                          VSwitchCreationSimultaneous, VSwitchModifyingInVpc)
+from ..exceptions import (
+    DependencyViolation,
+    IncorrectVpcStatus,
+    IncorrectVSwitchStatus,
+    InvalidVSwitchIdNotFound,
+    InvalidZoneIdNotFound,
+    OtherSubnetProcessing,
+    QuotaExceededVSwitch,
+    VSwitchCreationSimultaneous,
+    VSwitchModifyingInVpc,
+)
 from . import cidr as cidrs
 from .vpcs import DEFAULT_RESOURCE_GROUP, Vpc, vswitches_of
 
 if TYPE_CHECKING:
     from ...core import Cloud
 
-VSWITCH_QUOTA = 24             # vSwitches per VPC (DOCS-VPC CreateVSwitch; a quota, see CHOICES.md)
+VSWITCH_QUOTA = 24  # vSwitches per VPC (DOCS-VPC CreateVSwitch; a quota, see CHOICES.md)
 
 
 class VSwitch(TypedDict, total=False):
@@ -29,7 +38,7 @@ class VSwitch(TypedDict, total=False):
     vpc_id: str
     zone: str
     cidr: str
-    status: str               # Pending -> Available -> Pending (deleting) -> gone
+    status: str  # Pending -> Available -> Pending (deleting) -> gone
     name: str
     description: str
     created: float
@@ -57,8 +66,17 @@ def _busy_sibling(cloud: Cloud, vpc_id: str, exclude: str = "") -> VSwitch | Non
     return None
 
 
-def create_vswitch(cloud: Cloud, vpc: Vpc, zone: str, cidr: str | None, mask: int | None, name: str,
-                   description: str, new_tags: dict[str, str], dry_run: bool = False) -> VSwitch:
+def create_vswitch(
+    cloud: Cloud,
+    vpc: Vpc,
+    zone: str,
+    cidr: str | None,
+    mask: int | None,
+    name: str,
+    description: str,
+    new_tags: dict[str, str],
+    dry_run: bool = False,
+) -> VSwitch:
     """CreateVSwitch: in a known zone of the VPC's region, one at a time per VPC, with a free block."""
     if zone not in catalog.zones(vpc["region"]):
         raise InvalidZoneIdNotFound()
@@ -94,12 +112,20 @@ def pick_vswitch_cidr(cloud: Cloud, vpc: Vpc, cidr: str | None, mask: int | None
     return cidrs.allocate(mask, vpc_net, siblings)
 
 
-def add_vswitch(cloud: Cloud, vpc: Vpc, zone: str, cidr: str, name: str, description: str,
-                new_tags: dict[str, str]) -> VSwitch:
+def add_vswitch(
+    cloud: Cloud, vpc: Vpc, zone: str, cidr: str, name: str, description: str, new_tags: dict[str, str]
+) -> VSwitch:
     vsw: VSwitch = {
-        "id": new_id("vsw", vpc["region"]), "region": vpc["region"], "vpc_id": vpc["id"], "zone": zone,
-        "cidr": cidr, "status": "Pending", "name": name, "description": description,
-        "created": cloud.clock.now(), "tags": new_tags,
+        "id": new_id("vsw", vpc["region"]),
+        "region": vpc["region"],
+        "vpc_id": vpc["id"],
+        "zone": zone,
+        "cidr": cidr,
+        "status": "Pending",
+        "name": name,
+        "description": description,
+        "created": cloud.clock.now(),
+        "tags": new_tags,
     }
     cloud.store.put("vswitch", vsw)
     cloud.schedule("vswitch", vsw, [("vswitch.create", "status", "Available")])
@@ -132,8 +158,11 @@ def delete_vswitch(cloud: Cloud, vsw: VSwitch, dry_run: bool = False) -> None:
 def used_addresses(cloud: Cloud, vsw_id: str) -> int:
     """Private addresses taken in a vSwitch: one per instance and per internal load balancer."""
     used = sum(1 for i in cloud.store.all("instance") if i.get("vswitch_id") == vsw_id)
-    used += sum(1 for lb in cloud.store.all("load_balancer")
-                if lb.get("vswitch_id") == vsw_id and lb.get("address_type") == "intranet")
+    used += sum(
+        1
+        for lb in cloud.store.all("load_balancer")
+        if lb.get("vswitch_id") == vsw_id and lb.get("address_type") == "intranet"
+    )
     return used
 
 
@@ -143,10 +172,20 @@ def render_vswitch(cloud: Cloud, vsw: VSwitch) -> dict[str, Any]:
     vpc = cloud.store.get("vpc", vsw["vpc_id"]) or {}
     free = max(0, cidrs.usable_addresses(vsw["cidr"]) - used_addresses(cloud, vsw["id"]))
     return {
-        "VSwitchId": vsw["id"], "VpcId": vsw["vpc_id"], "ZoneId": vsw["zone"], "Status": vsw["status"],
-        "CidrBlock": vsw["cidr"], "VSwitchName": vsw["name"], "Description": vsw["description"],
-        "CreationTime": iso_seconds(vsw["created"]), "AvailableIpAddressCount": free, "IsDefault": False,
-        "EnabledIpv6": False, "Ipv6CidrBlock": "", "NetworkAclId": "", "ShareType": "",
+        "VSwitchId": vsw["id"],
+        "VpcId": vsw["vpc_id"],
+        "ZoneId": vsw["zone"],
+        "Status": vsw["status"],
+        "CidrBlock": vsw["cidr"],
+        "VSwitchName": vsw["name"],
+        "Description": vsw["description"],
+        "CreationTime": iso_seconds(vsw["created"]),
+        "AvailableIpAddressCount": free,
+        "IsDefault": False,
+        "EnabledIpv6": False,
+        "Ipv6CidrBlock": "",
+        "NetworkAclId": "",
+        "ShareType": "",
         "OwnerId": int(cloud.account_id),
         "ResourceGroupId": vpc.get("resource_group_id", DEFAULT_RESOURCE_GROUP),
         "RouteTable": {"RouteTableId": vpc.get("route_table_id", ""), "RouteTableType": "System"},

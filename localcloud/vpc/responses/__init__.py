@@ -1,4 +1,5 @@
 """VPC 2016-04-28 actions (RPC): wire parameters in, response bodies out, in the SDK models' exact shapes."""
+
 from __future__ import annotations
 
 from ...params import Params

@@ -1,4 +1,5 @@
 """VPC-family tag actions (2016-04-28): TagResources, UnTagResources, ListTagResources."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,4 +1,5 @@
 """VPC actions: CreateVpc, DescribeVpcs, DescribeVpcAttribute, ModifyVpcAttribute, DeleteVpc."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -6,8 +7,12 @@ from typing import TYPE_CHECKING, Any
 from ... import tags
 from ...core import action, paginate, rendered_list
 from ...params import Params
-from ..exceptions import (InvalidCidrBlockMalformed, InvalidVpcCidrBlock, InvalidVpcDescriptionMalformed,
-                          InvalidVpcNameMalformed)
+from ..exceptions import (
+    InvalidCidrBlockMalformed,
+    InvalidVpcCidrBlock,
+    InvalidVpcDescriptionMalformed,
+    InvalidVpcNameMalformed,
+)
 from ..models import cidr as cidrs
 from ..models import vpcs
 from ..models.tags import check_tags
@@ -27,10 +32,15 @@ def create_vpc(cloud: Cloud, p: Params) -> dict[str, Any]:
         cidr = str(cidrs.check_vpc_cidr(p.text("CidrBlock") or cidrs.DEFAULT_VPC_CIDR))
         user_cidrs = cidrs.check_user_cidrs(p.text("UserCidr"))
         new_tags = check_tags(p.struct_list("Tag"))
-        vpc = vpcs.create_vpc(cloud, region, cidr, name, description, new_tags,
-                              p.text("ResourceGroupId"), user_cidrs, dry_run=dry_run(p))
-        return {"VpcId": vpc["id"], "VRouterId": vpc["vrouter_id"], "RouteTableId": vpc["route_table_id"],
-                "ResourceGroupId": vpc["resource_group_id"]}
+        vpc = vpcs.create_vpc(
+            cloud, region, cidr, name, description, new_tags, p.text("ResourceGroupId"), user_cidrs, dry_run=dry_run(p)
+        )
+        return {
+            "VpcId": vpc["id"],
+            "VRouterId": vpc["vrouter_id"],
+            "RouteTableId": vpc["route_table_id"],
+            "ResourceGroupId": vpc["resource_group_id"],
+        }
 
     return cloud.idempotent("vpc", "CreateVpc", p, create)
 
@@ -47,13 +57,14 @@ def describe_vpcs(cloud: Cloud, p: Params) -> dict[str, Any]:
     if p.text("ResourceGroupId") is not None:
         found = [v for v in found if v["resource_group_id"] == p.text("ResourceGroupId")]
     if p.flag("IsDefault") is True or p.flag("EnableIpv6") is True or p.text("DhcpOptionsSetId"):
-        found = []      # no default VPC, no IPv6 and no DHCP options sets are emulated
+        found = []  # no default VPC, no IPv6 and no DHCP options sets are emulated
     found = tags.filter_by_tags(found, p)
     found.sort(key=lambda v: (v["created"], v["id"]))
     page, meta = paginate(found, p, default_size=10, max_size=50)
     # VSwitchIds reads the vSwitches: an entry is rebuilt when any vSwitch changes.
-    entries = rendered_list(cloud, "vpc", page, "DescribeVpcs", lambda v: vpcs.render_vpc(cloud, v),
-                            depends=("vswitch",))
+    entries = rendered_list(
+        cloud, "vpc", page, "DescribeVpcs", lambda v: vpcs.render_vpc(cloud, v), depends=("vswitch",)
+    )
     return {**meta, "Vpcs": {"Vpc": entries}}
 
 
@@ -69,8 +80,7 @@ def modify_vpc_attribute(cloud: Cloud, p: Params) -> dict[str, Any]:
     region = cloud.region(p)
     vpc = vpcs.get_vpc(cloud, p.text("VpcId", required=True), region)
     name = text_field(p, "VpcName", 128, InvalidVpcNameMalformed) if "VpcName" in p else None
-    description = (text_field(p, "Description", 256, InvalidVpcDescriptionMalformed)
-                   if "Description" in p else None)
+    description = text_field(p, "Description", 256, InvalidVpcDescriptionMalformed) if "Description" in p else None
     block = None
     if "CidrBlock" in p:
         try:

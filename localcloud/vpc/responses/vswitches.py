@@ -1,4 +1,5 @@
 """vSwitch actions: CreateVSwitch, DescribeVSwitches, DescribeVSwitchAttributes, DeleteVSwitch."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -31,8 +32,7 @@ def create_vswitch(cloud: Cloud, p: Params) -> dict[str, Any]:
         description = text_field(p, "Description", 256, InvalidVSwitchDescriptionMalformed)
         new_tags = check_tags(p.struct_list("Tag"))
         vpc = vpcs.get_vpc(cloud, vpc_id, region)
-        vsw = vswitches.create_vswitch(cloud, vpc, zone, cidr, mask, name, description, new_tags,
-                                       dry_run=dry_run(p))
+        vsw = vswitches.create_vswitch(cloud, vpc, zone, cidr, mask, name, description, new_tags, dry_run=dry_run(p))
         return {"VSwitchId": vsw["id"]}
 
     return cloud.idempotent("vpc", "CreateVSwitch", p, create)
@@ -60,19 +60,31 @@ def describe_vswitches(cloud: Cloud, p: Params) -> dict[str, Any]:
     if p.text("VSwitchName") is not None:
         items = [s for s in items if s["name"] == p.text("VSwitchName")]
     if p.text("RouteTableId") is not None:
-        items = [s for s in items if (cloud.store.get("vpc", s["vpc_id"]) or {}).get("route_table_id")
-                 == p.text("RouteTableId")]
+        items = [
+            s
+            for s in items
+            if (cloud.store.get("vpc", s["vpc_id"]) or {}).get("route_table_id") == p.text("RouteTableId")
+        ]
     if p.text("ResourceGroupId") is not None:
-        items = [s for s in items if (cloud.store.get("vpc", s["vpc_id"]) or {}).get("resource_group_id")
-                 == p.text("ResourceGroupId")]
+        items = [
+            s
+            for s in items
+            if (cloud.store.get("vpc", s["vpc_id"]) or {}).get("resource_group_id") == p.text("ResourceGroupId")
+        ]
     if p.flag("IsDefault") is True or p.flag("EnableIpv6") is True:
         items = []
     items = tags.filter_by_tags(items, p)
     items.sort(key=lambda s: (s["created"], s["id"]))
     page, meta = paginate(items, p, default_size=10, max_size=50)
     # The VPC's route table and the addresses taken by instances and internal SLBs are read too.
-    entries = rendered_list(cloud, "vswitch", page, "DescribeVSwitches",
-                            lambda s: vswitches.render_vswitch(cloud, s), depends=("vpc", "instance", "load_balancer"))
+    entries = rendered_list(
+        cloud,
+        "vswitch",
+        page,
+        "DescribeVSwitches",
+        lambda s: vswitches.render_vswitch(cloud, s),
+        depends=("vpc", "instance", "load_balancer"),
+    )
     return {**meta, "VSwitches": {"VSwitch": entries}}
 
 

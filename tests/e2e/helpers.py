@@ -1,4 +1,6 @@
-"""A bounded inference load for the end-to-end tests: keep-alive clients in threads, every answer checked."""
+"""Helpers of the end-to-end tests (fixtures live in conftest.py): stack files, the CLI in-process, and a
+bounded inference load: keep-alive clients in threads, every answer checked."""
+
 from __future__ import annotations
 
 import http.client
@@ -7,15 +9,18 @@ import os
 import random
 import threading
 import time
+import types
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import yaml
+from click.testing import CliRunner
 
+from provisioner.cli import cli
 from provisioner.serving import modelserver
+from tests.helpers import DEFAULT_STACK, ROOT, eventually
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_STACK = os.path.join(ROOT, "stacks", "default.yaml")
+HEALTH_SCALE = 0.2  # the runtime's health checks run every interval x 0.2 real seconds
 
 
 def write_stack(directory, count: int = 3, drain_seconds: int = 1, name: str = "stack.yaml") -> str:
@@ -41,15 +46,16 @@ def iris_rows(n: int, seed: int = 5) -> list[list[float]]:
 
 
 def infer_body(rows) -> bytes:
-    return json.dumps({"inputs": [{"name": "input-0", "shape": [len(rows), 4], "datatype": "FP32",
-                                   "data": rows}]}).encode()
+    return json.dumps(
+        {"inputs": [{"name": "input-0", "shape": [len(rows), 4], "datatype": "FP32", "data": rows}]}
+    ).encode()
 
 
 @dataclass
 class Answer:
     started: float
     ended: float
-    status: int                  # 0: no HTTP answer at all
+    status: int  # 0: no HTTP answer at all
     instance: str | None
     predict: list | None
     rows: list
@@ -68,8 +74,9 @@ class Client:
         if self.conn is None:
             self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
-            self.conn.request("POST", "/v2/models/iris/infer", body=infer_body(rows),
-                              headers={"Content-Type": "application/json"})
+            self.conn.request(
+                "POST", "/v2/models/iris/infer", body=infer_body(rows), headers={"Content-Type": "application/json"}
+            )
             resp = self.conn.getresponse()
             data = resp.read()
         except (OSError, http.client.HTTPException):
@@ -98,7 +105,7 @@ class Stream:
         self._threads: list[threading.Thread] = []
         self.rows = iris_rows(400, seed=11)
 
-    def __enter__(self) -> "Stream":
+    def __enter__(self) -> Stream:
         for n in range(self.threads_n):
             thread = threading.Thread(target=self._run, args=(n,), daemon=True, name=f"stream-{n}")
             thread.start()
@@ -132,11 +139,12 @@ class Stream:
     def wait_for(self, n: int, timeout: float = 30.0) -> None:
         """Until at least n more answers arrived (the stream is really flowing)."""
         target = self.count() + n
-        deadline = time.monotonic() + timeout
-        while self.count() < target:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the stream stalled at {self.count()} answers")
-            time.sleep(0.02)
+        eventually(
+            lambda: self.count() >= target,
+            f"{n} more answers of the stream (it stalls?)",
+            timeout=timeout,
+            interval=0.02,
+        )
 
 
 class Oracle:
@@ -170,3 +178,17 @@ def pids_alive(pids) -> list[int]:
             continue
         alive.append(pid)
     return alive
+
+
+def run_cli(c, command: str, stack: str, *extra: str, as_json: bool = True):
+    args = [command, "--stack", stack, "--endpoint", c.url, "--state", c.state, *extra]
+    if as_json:
+        args.append("--json")
+    if command == "teardown":
+        args.append("--yes")
+    started = time.monotonic()
+    res = CliRunner().invoke(cli, args, catch_exceptions=False)
+    doc = json.loads(res.stdout) if as_json and res.stdout.strip() else None
+    return types.SimpleNamespace(
+        exit_code=res.exit_code, doc=doc, stdout=res.stdout, stderr=res.stderr, seconds=time.monotonic() - started
+    )

@@ -1,4 +1,6 @@
-"""Helpers shared by the serving tests: tool lookup, the cloud-config schema and its scripts, free ports, a VM root."""
+"""Helpers of the serving tests (fixtures live in conftest.py): tool lookup, the cloud-config schema and its
+scripts, free ports, a VM root."""
+
 from __future__ import annotations
 
 import base64
