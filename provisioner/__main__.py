@@ -1,4 +1,5 @@
 """`python -m provisioner ...` runs the CLI."""
+
 from .cli import main
 
 main()

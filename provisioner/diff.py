@@ -11,16 +11,25 @@ records at the end of every provision (State.applied_stack; the template fields 
 while outdated instances remain). `plan` prints `changes()`, `reconcile --check` reports the same field
 classes through drift.py, and `provision` applies them (engine.py, the steps, replace.py).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import ipaddress
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .errors import SpecError
 from .spec import Stack
+from .spec_rollout import Rollout
+
+if TYPE_CHECKING:  # imported at run time inside the functions: planning and observe import this module
+    from .observe import Snapshot
+    from .planning import Plan
+    from .resources import Instance
+    from .state import State
 
 IN_PLACE, ROLLOUT, REFUSED, NEXT = "in place", "rolled out", "refused", "next operation"
 # A vSwitch's first address and its last three are the system's (VPC CreateVSwitchCidrReservation notes).
@@ -32,21 +41,24 @@ class Rule:
     """How one field of the stack file reaches the cloud when it changes."""
 
     kind: str
-    api: str = ""                          # the API that applies it (IN_PLACE, ROLLOUT), or ""
-    why: str = ""                          # REFUSED: why; NEXT: what it applies to
-    refuse: Callable[[Any, Any], str] | None = None   # a conditional refusal: (old, new) -> reason or ""
+    api: str = ""  # the API that applies it (IN_PLACE, ROLLOUT), or ""
+    why: str = ""  # REFUSED: why; NEXT: what it applies to
+    refuse: Callable[[Any, Any], str] | None = None  # a conditional refusal: (old, new) -> reason or ""
 
 
 def _smaller(what: str) -> Callable[[Any, Any], str]:
-    return lambda old, new: (f"{what} cannot shrink ({old} -> {new} GiB): ECS disks only grow (ResizeDisk)"
-                             if new < old else "")
+    return lambda old, new: (
+        f"{what} cannot shrink ({old} -> {new} GiB): ECS disks only grow (ResizeDisk)" if new < old else ""
+    )
 
 
 def _zones_refusal(old: Any, new: Any) -> str:
     old, new = list(old or []), list(new or [])
-    if new[:len(old)] != old:
-        return (f"zones may only be appended to ({', '.join(old)} -> {', '.join(new)}): each zone's vSwitch CIDR"
-                " follows its place in the list, and the instances and vSwitches of a removed zone would be left")
+    if new[: len(old)] != old:
+        return (
+            f"zones may only be appended to ({', '.join(old)} -> {', '.join(new)}): each zone's vSwitch CIDR"
+            " follows its place in the list, and the instances and vSwitches of a removed zone would be left"
+        )
     return ""
 
 
@@ -56,10 +68,14 @@ _NAMED = "names and tags of every resource derive from it; a new name is a new s
 FIELDS: dict[str, Rule] = {
     "name": Rule(REFUSED, why=_NAMED),
     "region": Rule(REFUSED, why="resources cannot move between regions; a new region is a new stack"),
-    "zones": Rule(NEXT, why="new instances and vSwitches may use an appended zone; existing ones stay",
-                  refuse=_zones_refusal),
-    "network.vpc_cidr": Rule(REFUSED, why="a VPC's primary CIDR block cannot be changed (ModifyVpcAttribute has no"
-                                          " CidrBlock); a new CIDR is a new VPC and a new stack"),
+    "zones": Rule(
+        NEXT, why="new instances and vSwitches may use an appended zone; existing ones stay", refuse=_zones_refusal
+    ),
+    "network.vpc_cidr": Rule(
+        REFUSED,
+        why="a VPC's primary CIDR block cannot be changed (ModifyVpcAttribute has no"
+        " CidrBlock); a new CIDR is a new VPC and a new stack",
+    ),
     "network.vswitch_cidr": Rule(REFUSED, why="a vSwitch's CIDR block cannot be changed once created"),
     "instances.count": Rule(IN_PLACE, "RunInstances / DeleteInstances (scale up or down)"),
     "instances.type": Rule(ROLLOUT, _REPLACE),
@@ -67,15 +83,21 @@ FIELDS: dict[str, Rule] = {
     "instances.image_family": Rule(ROLLOUT, _REPLACE),
     "instances.system_disk.category": Rule(ROLLOUT, _REPLACE),
     "instances.system_disk.size_gib": Rule(ROLLOUT, _REPLACE, refuse=_smaller("instances.system_disk.size_gib")),
-    "data_disk": Rule(REFUSED, why="adding or removing the data disk changes where the model lives; teardown and"
-                                   " provision the stack again"),
+    "data_disk": Rule(
+        REFUSED,
+        why="adding or removing the data disk changes where the model lives; teardown and" " provision the stack again",
+    ),
     "data_disk.size_gib": Rule(IN_PLACE, "ResizeDisk (online)", refuse=_smaller("data_disk.size_gib")),
     "data_disk.category": Rule(REFUSED, why="the model lives on the disk: a new category would be a new, empty disk"),
-    "data_disk.attach": Rule(REFUSED, why="first <-> each changes which instances hold a disk and where the model"
-                                          " is; teardown and provision again"),
-    "serving": Rule(ROLLOUT, _REPLACE),       # every serving field is rendered into the user data
-    "load_balancer.listener_port": Rule(IN_PLACE, "CreateLoadBalancerHTTPListener on the new port, then"
-                                                  " DeleteLoadBalancerListener of the old one"),
+    "data_disk.attach": Rule(
+        REFUSED,
+        why="first <-> each changes which instances hold a disk and where the model"
+        " is; teardown and provision again",
+    ),
+    "serving": Rule(ROLLOUT, _REPLACE),  # every serving field is rendered into the user data
+    "load_balancer.listener_port": Rule(
+        IN_PLACE, "CreateLoadBalancerHTTPListener on the new port, then" " DeleteLoadBalancerListener of the old one"
+    ),
     "load_balancer.billing": Rule(IN_PLACE, "ModifyLoadBalancerInstanceChargeType"),
     "load_balancer.address_type": Rule(REFUSED, why="internet <-> intranet is a new SLB and a new endpoint"),
     "load_balancer.health_check": Rule(IN_PLACE, "SetLoadBalancerHTTPListenerAttribute"),
@@ -100,6 +122,7 @@ def rule_for(path: str) -> Rule | None:
 
 # --- the schema ----------------------------------------------------------------------------------------
 
+
 def _dataclass_of(hint: Any) -> Any:
     if dataclasses.is_dataclass(hint):
         return hint
@@ -111,7 +134,7 @@ def _dataclass_of(hint: Any) -> Any:
 
 def schema_fields(cls: Any = Stack, prefix: str = "") -> list[str]:
     """Every leaf field path of the stack schema, derived from the spec dataclasses recursively."""
-    hints = typing.get_type_hints(cls)      # each dataclass's own module resolves its annotations
+    hints = typing.get_type_hints(cls)  # each dataclass's own module resolves its annotations
     out: list[str] = []
     for f in dataclasses.fields(cls):
         path = f"{prefix}{f.name}"
@@ -130,11 +153,14 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    norm = (lambda v: [norm(x) for x in v] if isinstance(v, (list, tuple)) else v)
-    return norm(a) == norm(b)
+    def norm(v: Any) -> Any:
+        return [norm(x) for x in v] if isinstance(v, (list, tuple)) else v
+
+    return bool(norm(a) == norm(b))
 
 
 # --- field changes ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -152,9 +178,15 @@ class FieldChange:
     def text(self) -> str:
         return f"{self.field}: {_shown(self.old)} -> {_shown(self.new)}"
 
-    def to_dict(self) -> dict:
-        return {"field": self.field, "old": self.old, "new": self.new, "class": self.kind,
-                "api": self.rule.api, "why": self.rule.why}
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "old": self.old,
+            "new": self.new,
+            "class": self.kind,
+            "api": self.rule.api,
+            "why": self.rule.why,
+        }
 
 
 def _shown(value: Any) -> str:
@@ -162,7 +194,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def field_changes(applied: dict | None, spec: Stack) -> list[FieldChange]:
+def field_changes(applied: dict[str, Any] | None, spec: Stack) -> list[FieldChange]:
     """The fields that differ between the last applied stack (a Stack.to_dict) and this one."""
     if not applied:
         return []
@@ -202,7 +234,7 @@ def refusals(changes: list[FieldChange]) -> list[tuple[str, str]]:
 
 def surge(spec: Stack) -> int:
     """How many instances a rollout may add on top of the count (rollout.max_surge, or the canary's size)."""
-    policy = getattr(spec, "rollout", None)
+    policy: Rollout | None = getattr(spec, "rollout", None)
     if policy is None:
         return 1
     canary = policy.canary.instances if policy.canary is not None else 0
@@ -217,7 +249,7 @@ def capacity(spec: Stack) -> int:
     return block - VSWITCH_RESERVED - (1 if spec.load_balancer.address_type == "intranet" else 0)
 
 
-def check(spec: Stack, applied: dict | None) -> list[FieldChange]:
+def check(spec: Stack, applied: dict[str, Any] | None) -> list[FieldChange]:
     """Raise SpecError (exit 2, before any API call) for the first change that cannot be made; else the
     field changes since the last applied stack."""
     changes = field_changes(applied, spec)
@@ -228,14 +260,17 @@ def check(spec: Stack, applied: dict | None) -> list[FieldChange]:
         raise SpecError(field, f"cannot change ({change.text()}): {why}")
     room, need = capacity(spec), spec.instances.count + surge(spec)
     if need > room:
-        raise SpecError("instances.count", f"{spec.instances.count} instances and a rollout's surge of {surge(spec)}"
-                        f" need {need} private addresses, but network.vswitch_cidr"
-                        f" {spec.network.vswitch_cidr} holds {room} (its block less the {VSWITCH_RESERVED} addresses"
-                        " the cloud reserves in every vSwitch); lower the count, or use a larger block for a new stack")
+        raise SpecError(
+            "instances.count",
+            f"{spec.instances.count} instances and a rollout's surge of {surge(spec)}"
+            f" need {need} private addresses, but network.vswitch_cidr"
+            f" {spec.network.vswitch_cidr} holds {room} (its block less the {VSWITCH_RESERVED} addresses"
+            " the cloud reserves in every vSwitch); lower the count, or use a larger block for a new stack",
+        )
     return changes
 
 
-def fleet_ports(spec: Stack, instances: list, state) -> set[int]:
+def fleet_ports(spec: Stack, instances: list[Instance], state: State) -> set[int]:
     """The serving ports of the templates present in the fleet (by each instance's template tag and the
     fields the state recorded for it), and the stack's: a port rollout keeps the old port open until its
     last instance left. An instance without a known template counts with the last applied port."""
@@ -255,53 +290,78 @@ def fleet_ports(spec: Stack, instances: list, state) -> set[int]:
 
 # --- the one diff ------------------------------------------------------------------------------------
 
-def changes(spec: Stack, snap, state, zones: list[str] | None = None,
-            outdated: list[tuple[str, list[str]]] | None = None):
+
+def changes(
+    spec: Stack,
+    snap: Snapshot,
+    state: State,
+    zones: list[str] | None = None,
+    outdated: list[tuple[str, list[str]]] | None = None,
+) -> Plan:
     """The changes that bring the cloud to the stack: a planning.Plan (changes and notes) from the stack,
     the snapshot and the state. Pure: makes no call and writes nothing. Raises SpecError for a change that
     cannot be made (check()). `outdated`: (instance id, differing template fields) per instance whose
     template tag is not the stack's (replace.changes)."""
-    from . import planning          # planning holds the cloud-side comparison per resource
+    from . import planning  # planning holds the cloud-side comparison per resource
     from .steps.common import LOAD_BALANCER, VPC
 
     fields = check(spec, state.applied_stack)
     plan = planning.make_plan(spec, snap, state.get(VPC), state.get(LOAD_BALANCER), zones,
                               fleet_ports(spec, snap.instances, state), state=state)
     add = plan.changes.append
-    if outdated is None:        # no template tags read: the last applied stack says what changed
+    if outdated is None:  # no template tags read: the last applied stack says what changed
         rolled = [c for c in fields if c.kind == ROLLOUT]
         outdated = [(i.id, [c.field for c in rolled]) for i in snap.instances] if rolled else []
     add_replace(plan, spec, snap, state, outdated)
     for change in fields:
         if change.kind == NEXT:
-            add(planning.Change("change", "stack", "", f"{change.text()} (applies to the next operation:"
-                                f" {change.rule.why})", fields=[change.to_dict()]))
+            add(
+                planning.Change(
+                    "change",
+                    "stack",
+                    "",
+                    f"{change.text()} (applies to the next operation:" f" {change.rule.why})",
+                    fields=[change.to_dict()],
+                )
+            )
     in_place = [c for c in fields if c.kind == IN_PLACE]
-    for change in plan.changes:       # name the stack fields behind each cloud-side change
-        if not change.fields:
-            behind = [c.to_dict() for c in in_place if _role_of(c.field) == change.role]
+    for cloud_change in plan.changes:  # name the stack fields behind each cloud-side change
+        if not cloud_change.fields:
+            behind = [c.to_dict() for c in in_place if _role_of(c.field) == cloud_change.role]
             if behind:
-                change.fields = behind
-                change.api = change.api or behind[0]["api"]
+                cloud_change.fields = behind
+                cloud_change.api = cloud_change.api or behind[0]["api"]
     if in_place and not any(c.action != "replace" and c.role != "stack" for c in plan.changes):
         # The file changed, the cloud has it already (changed by hand, or a run stopped after applying it).
-        add(planning.Change("change", "stack", "", "; ".join(c.text() for c in in_place)
-                            + " (the cloud has it already; provision records it)",
-                            fields=[c.to_dict() for c in in_place]))
+        add(
+            planning.Change(
+                "change",
+                "stack",
+                "",
+                "; ".join(c.text() for c in in_place) + " (the cloud has it already; provision records it)",
+                fields=[c.to_dict() for c in in_place],
+            )
+        )
     return plan
 
 
 # The resource an in-place field lands on (planning's roles).
-_ROLE_OF = {"instances.count": "instance", "data_disk.size_gib": "data-disk", "load_balancer.listener_port": "listener",
-            "load_balancer.health_check": "listener", "load_balancer.billing": "load-balancer",
-            "access.admin_cidrs": "security-group", "access.serving_cidrs": "security-group"}
+_ROLE_OF = {
+    "instances.count": "instance",
+    "data_disk.size_gib": "data-disk",
+    "load_balancer.listener_port": "listener",
+    "load_balancer.health_check": "listener",
+    "load_balancer.billing": "load-balancer",
+    "access.admin_cidrs": "security-group",
+    "access.serving_cidrs": "security-group",
+}
 
 
 def _role_of(path: str) -> str | None:
     return _ROLE_OF.get(".".join(path.split(".")[:2]))
 
 
-def add_replace(plan, spec: Stack, snap, state, outdated: list[tuple[str, list[str]]]) -> None:
+def add_replace(plan: Plan, spec: Stack, snap: Snapshot, state: State, outdated: list[tuple[str, list[str]]]) -> None:
     """One `replace` per outdated instance, naming the template fields it differs in (old -> new)."""
     from . import planning
     from .steps.common import INSTANCE
@@ -314,15 +374,26 @@ def add_replace(plan, spec: Stack, snap, state, outdated: list[tuple[str, list[s
         if ident in leaving:
             continue
         old = state.template_fields(instance_template(tags.get(ident) or {}) or "") or {}
-        fields = [{"field": n, "old": old.get(n), "new": new.get(n), "class": ROLLOUT, "api": _REPLACE}
-                  for n in names]
-        detail = "; ".join(f"{f['field']}: {_shown(f['old'])} -> {_shown(f['new'])}" if f["old"] is not None
-                           else f["field"] for f in fields)
-        plan.changes.append(planning.Change("replace", INSTANCE, ident, detail, fields=fields,
-                                            api="RunInstances, then DeleteInstances (rolling, provisioner/replace.py)"))
+        fields: list[dict[str, Any]] = [
+            {"field": n, "old": old.get(n), "new": new.get(n), "class": ROLLOUT, "api": _REPLACE} for n in names
+        ]
+        detail = "; ".join(
+            f"{f['field']}: {_shown(f['old'])} -> {_shown(f['new'])}" if f["old"] is not None else f["field"]
+            for f in fields
+        )
+        plan.changes.append(
+            planning.Change(
+                "replace",
+                INSTANCE,
+                ident,
+                detail,
+                fields=fields,
+                api="RunInstances, then DeleteInstances (rolling, provisioner/replace.py)",
+            )
+        )
 
 
-def applied_after(applied: dict | None, spec: Stack, rolled_out: bool) -> dict:
+def applied_after(applied: dict[str, Any] | None, spec: Stack, rolled_out: bool) -> dict[str, Any]:
     """What to record as applied after a provision: the stack, except that the template fields keep their
     old values while outdated instances remain (so plan keeps listing their replacement)."""
     new = spec.to_dict()
@@ -334,7 +405,7 @@ def applied_after(applied: dict | None, spec: Stack, rolled_out: bool) -> dict:
     return new
 
 
-def _put(data: dict, path: str, value: Any) -> None:
+def _put(data: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = path.split(".")
     for key in parents:
         data = data.setdefault(key, {})
@@ -344,5 +415,5 @@ def _put(data: dict, path: str, value: Any) -> None:
 def reconcile_rolls_out(spec: Stack) -> bool:
     """Whether reconcile starts a rollout for a changed stack file (rollout.on_reconcile: start); a rollout
     under way is always finished."""
-    policy = getattr(spec, "rollout", None)
+    policy: Rollout | None = getattr(spec, "rollout", None)
     return getattr(policy, "on_reconcile", "finish") == "start"

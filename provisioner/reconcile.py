@@ -1,40 +1,52 @@
 """Reconcile: one run observes the stack, reports its drift, heals it (unless --check) and writes one
 summary. Built for cron: it never prompts, and skips at once when another run holds the lock."""
+
 from __future__ import annotations
 
 import json
 import logging
 import os
 import time
+from typing import Any
 
 from . import diff, drift, engine, rollout
 from .drift import Drift, View
 from .errors import WaitTimeout
-from .resources import LoadBalancer
+from .resources import Instance, LoadBalancer
 from .steps import identity
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
-from .steps.common import (DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, VPC, VSWITCH, Context,
-                           wait_for)
+from .steps.common import DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, VPC, VSWITCH, Context, wait_for
 
 log = logging.getLogger(__name__)
 
-EXIT_DRIFT = 3          # --check found drift
-EXIT_SKIPPED = 75       # EX_TEMPFAIL (sysexits.h): another run holds the lock; try again later
-DEFAULT_GRACE = 300.0   # an instance failing its health check is rebooted once it has been up this long
+EXIT_DRIFT = 3  # --check found drift
+EXIT_SKIPPED = 75  # EX_TEMPFAIL (sysexits.h): another run holds the lock; try again later
+DEFAULT_GRACE = 300.0  # an instance failing its health check is rebooted once it has been up this long
 
-def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -> dict:
+
+def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -> dict[str, Any]:
     """Observe, compare, heal (unless `check`), and return the run's summary."""
     started = time.monotonic()
-    diff.check(ctx.spec, ctx.state.applied_stack)      # a change that cannot be made: exit 2 before any call
+    diff.check(ctx.spec, ctx.state.applied_stack)  # a change that cannot be made: exit 2 before any call
     view = drift.observe_stack(ctx)
     observe_calls = ctx.cloud.stats.total
     if not view.deployed:
-        return _summary(ctx, started, check, "not-deployed", [], [
-            f"stack {ctx.spec.name} is not deployed (no state file and nothing tagged for it): nothing to"
-            " reconcile; `provision` creates it"], [], observe_calls)
+        return _summary(
+            ctx,
+            started,
+            check,
+            "not-deployed",
+            [],
+            [
+                f"stack {ctx.spec.name} is not deployed (no state file and nothing tagged for it): nothing to"
+                " reconcile; `provision` creates it"
+            ],
+            [],
+            observe_calls,
+        )
     if not ctx.state.existed:
         log.info("the state file %s is missing: rebuilt from the resources tagged for the stack", ctx.state.path)
     findings, notes = drift.detect(ctx, view, grace)
@@ -51,11 +63,11 @@ def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -
     return _summary(ctx, started, check, "healed", findings, notes + heal_notes, actions, observe_calls)
 
 
-def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict], list[str]]:
+def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict[str, Any]], list[str]]:
     """Fix what provision does not (tags, the SLB's status, stopping and failing instances), then run
     provision on the same snapshot, which creates, starts, attaches, re-adds and revokes the rest."""
     snap = view.snap
-    actions: list[dict] = []
+    actions: list[dict[str, Any]] = []
     notes: list[str] = []
     if view.untagged:
         actions += restore_tags(ctx, view)
@@ -69,8 +81,14 @@ def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict], l
     if lb is not None and any(f.kind == "inactive" for f in findings):
         # An SLB whose last listener was deleted turns inactive (SetLoadBalancerStatus docs); a new
         # listener does not turn it back.
-        ctx.call("reconcile", lb.id, "slb", "SetLoadBalancerStatus",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"}, busy=True)
+        ctx.call(
+            "reconcile",
+            lb.id,
+            "slb",
+            "SetLoadBalancerStatus",
+            {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"},
+            busy=True,
+        )
         lb.status = "active"
         actions.append({"role": LOAD_BALANCER, "id": lb.id, "action": "changed", "status": "active"})
     rebooted = [f.id for f in findings if f.kind == "unhealthy"]
@@ -80,14 +98,16 @@ def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict], l
         restarted_at = time.monotonic()
         for inst in snap.instances:
             if inst.id in rebooted:
-                inst.status = "Starting"      # provision waits for it before touching its backend
+                inst.status = "Starting"  # provision waits for it before touching its backend
         actions += [{"role": INSTANCE, "id": i, "action": "rebooted", "status": "Starting"} for i in rebooted]
-    result = engine.provision(ctx, snap, start_rollout=diff.reconcile_rolls_out(ctx.spec),
-                              restarted_at=restarted_at)
+    result = engine.provision(ctx, snap, start_rollout=diff.reconcile_rolls_out(ctx.spec), restarted_at=restarted_at)
     actions += [r for r in result["resources"] if r.get("action") != "existing"]
     # provision starts every stopped instance it keeps (its records list them as existing)
-    actions += [{"role": INSTANCE, "id": f.id, "action": "started", "status": "Running"}
-                for f in findings if f.kind == "stopped" and f.role == INSTANCE]
+    actions += [
+        {"role": INSTANCE, "id": f.id, "action": "started", "status": "Running"}
+        for f in findings
+        if f.kind == "stopped" and f.role == INSTANCE
+    ]
     if rebooted:
         lb = lb_step.pick(ctx, snap.load_balancers)
         try:
@@ -97,7 +117,7 @@ def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict], l
     return actions, notes
 
 
-def restore_tags(ctx: Context, view: View) -> list[dict]:
+def restore_tags(ctx: Context, view: View) -> list[dict[str, Any]]:
     """TagResources with the stack's tags on every resource the state lists that lost them."""
     return identity.restore_tags(ctx, view.snap)
 
@@ -122,8 +142,10 @@ def _record_known(ctx: Context, view: View) -> None:
     if lb is not None and not res.get(LISTENER) and lb.listener(ctx.spec.load_balancer.listener_port):
         res[LISTENER] = {"load_balancer": lb.id, "port": ctx.spec.load_balancer.listener_port}
     if snap.vswitches:
-        res[VSWITCH] = {**{s.zone: s.id for s in snap.vswitches if vpc is None or s.vpc_id == vpc.id},
-                        **(res.get(VSWITCH) or {})}
+        res[VSWITCH] = {
+            **{s.zone: s.id for s in snap.vswitches if vpc is None or s.vpc_id == vpc.id},
+            **(res.get(VSWITCH) or {}),
+        }
     if snap.instances:
         res[INSTANCE] = sorted(set(res.get(INSTANCE) or []) | {i.id for i in snap.instances})
     if snap.disks:
@@ -134,11 +156,11 @@ def _record_known(ctx: Context, view: View) -> None:
         ctx.state.update(lambda d: d.update(resources=data["resources"], spec_hash=data["spec_hash"]))
 
 
-def _wait_settled(ctx: Context, ids: list[str]) -> dict:
+def _wait_settled(ctx: Context, ids: list[str]) -> dict[str, Instance]:
     """Instances being stopped (by someone else) are waited until Stopped, so that they can be started."""
-    seen: dict = {}
+    seen: dict[str, Instance] = {}
 
-    def probe():
+    def probe() -> tuple[bool, str]:
         seen.clear()
         seen.update(instance_step.describe_instances(ctx, ids))
         busy = [i for i in ids if i in seen and seen[i].status == "Stopping"]
@@ -152,9 +174,16 @@ def _reboot(ctx: Context, instance_id: str) -> None:
     log.warning("reconcile: rebooting %s: Running, but its server fails the SLB health check", instance_id)
     # Busy: IncorrectInstanceStatus while it is still settling; a retry whose first answer was lost
     # finds it Starting (the reboot is under way), which the verify takes as done.
-    ctx.call("reconcile", instance_id, "ecs", "RebootInstance", {"InstanceId": instance_id}, busy=True,
-             verify=lambda: getattr(instance_step.describe_instances(ctx, [instance_id]).get(instance_id),
-                                    "status", "") == "Starting")
+    ctx.call(
+        "reconcile",
+        instance_id,
+        "ecs",
+        "RebootInstance",
+        {"InstanceId": instance_id},
+        busy=True,
+        verify=lambda: getattr(instance_step.describe_instances(ctx, [instance_id]).get(instance_id), "status", "")
+        == "Starting",
+    )
 
 
 def wait_healthy(ctx: Context, lb: LoadBalancer | None, ids: list[str]) -> None:
@@ -162,33 +191,59 @@ def wait_healthy(ctx: Context, lb: LoadBalancer | None, ids: list[str]) -> None:
     if lb is None:
         return
 
-    def probe():
+    def probe() -> tuple[bool, str]:
         health = drift.read_health(ctx, lb)
         good = [i for i in ids if health.get(i) == "normal"]
         return len(good) == len(ids), f"{len(good)}/{len(ids)} normal"
 
-    wait_for(f"{len(ids)} rebooted backend(s) to pass the health check", probe, ctx.timeouts.instances_running,
-             expect=rollout.health_expect(ctx))
+    wait_for(
+        f"{len(ids)} rebooted backend(s) to pass the health check",
+        probe,
+        ctx.timeouts.instances_running,
+        expect=rollout.health_expect(ctx),
+    )
 
 
 # --- the summary ---------------------------------------------------------------------------------------
 
-def _summary(ctx: Context, started: float, check: bool, outcome: str, findings: list[Drift], notes: list[str],
-             actions: list[dict], observe_calls: int) -> dict:
+
+def _summary(
+    ctx: Context,
+    started: float,
+    check: bool,
+    outcome: str,
+    findings: list[Drift],
+    notes: list[str],
+    actions: list[dict[str, Any]],
+    observe_calls: int,
+) -> dict[str, Any]:
     calls = ctx.cloud.stats.snapshot()
-    return {"command": "reconcile", "stack": ctx.spec.name, "region": ctx.spec.region,
-            "target": ctx.cloud.target.to_dict(), "state_file": ctx.state.path, "check": check, "ok": True,
-            "outcome": outcome, "drift_found": len(findings), "drift": [f.to_dict() for f in findings],
-            "security_findings": [f.line() for f in findings if f.security], "actions": actions,
-            "actions_taken": len(actions), "notes": notes, "api_calls": calls, "observe_calls": observe_calls,
-            "duration_s": round(time.monotonic() - started, 2)}
+    return {
+        "command": "reconcile",
+        "stack": ctx.spec.name,
+        "region": ctx.spec.region,
+        "target": ctx.cloud.target.to_dict(),
+        "state_file": ctx.state.path,
+        "check": check,
+        "ok": True,
+        "outcome": outcome,
+        "drift_found": len(findings),
+        "drift": [f.to_dict() for f in findings],
+        "security_findings": [f.line() for f in findings if f.security],
+        "actions": actions,
+        "actions_taken": len(actions),
+        "notes": notes,
+        "api_calls": calls,
+        "observe_calls": observe_calls,
+        "duration_s": round(time.monotonic() - started, 2),
+    }
 
 
-def exit_code(result: dict) -> int:
+def exit_code(result: dict[str, Any]) -> int:
     return EXIT_DRIFT if result.get("check") and result.get("drift_found") else 0
 
 
-def text(result: dict) -> list[str]:
+def text(result: dict[str, Any]) -> list[str]:
     """The human summary: one headline, then the drift, the actions and the notes, one per line."""
     calls = result.get("api_calls", {})
     cost = f"{calls.get('total', 0)} API calls, {calls.get('mutating', 0)} mutating, {result.get('duration_s', 0):.1f}s"
@@ -208,7 +263,7 @@ def text(result: dict) -> list[str]:
     return lines
 
 
-def append_log(path: str, record: dict) -> None:
+def append_log(path: str, record: dict[str, Any]) -> None:
     """Append one JSON line (O_APPEND, one write, so concurrent runs never interleave within a line)."""
     line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record}, sort_keys=True) + "\n"
     directory = os.path.dirname(os.path.abspath(path))

@@ -29,18 +29,20 @@ from __future__ import annotations
 import base64
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import rollout as health_rules
 from .errors import NotFound, ProvisionerError, WaitTimeout
-from .resources import Instance, LoadBalancer, SecurityGroup
+from .resources import Instance, LoadBalancer, SecurityGroup, VSwitch
 from .steps import common
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import server_group
 from .steps.common import INSTANCE, Context, Record
 from .steps.precheck import zones_for
-from .template import (TEMPLATE_TAG, differing, instance_template, legacy_matches, template_of)
+from .template import TEMPLATE_TAG, differing, instance_template, legacy_matches, template_of
 from .tokens import token_key
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ class RolloutResult:
     canary: list[str] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"template": self.template, "replaced": self.replaced, "created": self.created,
                 "batches": self.batches, "held": self.held, "canary": self.canary}
 
@@ -69,7 +71,7 @@ class RolloutFailed(ProvisionerError):
 
 # --- state -------------------------------------------------------------------------------------------
 
-def entry(ctx: Context) -> dict | None:
+def entry(ctx: Context) -> dict[str, Any] | None:
     return ctx.state.rollout()
 
 
@@ -131,7 +133,7 @@ def changes(ctx: Context, instances: list[Instance]) -> list[tuple[str, list[str
 # --- the rollout -------------------------------------------------------------------------------------
 
 def roll_out(ctx: Context, lb: LoadBalancer, instances: list[Instance], group: SecurityGroup,
-             vswitch_for, promote: bool = False) -> RolloutResult | None:
+             vswitch_for: Callable[[str], VSwitch], promote: bool = False) -> RolloutResult | None:
     """Replace every outdated instance (or finish the rollout a killed run left); None when nothing is
     outdated. `promote`: go on past a held canary."""
     tpl = template_of(ctx.spec)
@@ -192,8 +194,9 @@ def _to_group(ctx: Context, lb: LoadBalancer) -> None:
     server_group.migrate(ctx, lb, port, old_port or ctx.spec.serving.port)
 
 
-def _new_batch(ctx: Context, digest: str, outdated: list[Instance], current: list[Instance], previous: dict | None,
-               promote: bool) -> dict | None:
+def _new_batch(ctx: Context, digest: str, outdated: list[Instance], current: list[Instance],
+               previous: dict[str, Any] | None,
+               promote: bool) -> dict[str, Any] | None:
     if not outdated:
         return None
     policy, count = ctx.spec.rollout, ctx.spec.instances.count
@@ -213,8 +216,8 @@ def _new_batch(ctx: Context, digest: str, outdated: list[Instance], current: lis
     return e
 
 
-def _run_batch(ctx: Context, lb: LoadBalancer, e: dict, alive: dict[str, Instance], group: SecurityGroup,
-               vswitch_for, result: RolloutResult, promote: bool) -> bool:
+def _run_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any], alive: dict[str, Instance], group: SecurityGroup,
+               vswitch_for: Callable[[str], VSwitch], result: RolloutResult, promote: bool) -> bool:
     """One batch, from wherever a killed run left it. True when a canary now holds."""
     policy = ctx.spec.rollout
     old = [alive[i] for i in e["batch_old"] if i in alive]
@@ -261,7 +264,8 @@ def _run_batch(ctx: Context, lb: LoadBalancer, e: dict, alive: dict[str, Instanc
     return False
 
 
-def _create(ctx: Context, e: dict, amount: int, with_disk: bool, vswitch_for, group: SecurityGroup) -> list[str]:
+def _create(ctx: Context, e: dict[str, Any], amount: int, with_disk: bool, vswitch_for: Callable[[str], VSwitch],
+            group: SecurityGroup) -> list[str]:
     """RunInstances for the batch, its ClientToken written ahead under the batch's key (template, number):
     a rerun after a crash replays it and the cloud answers with the same ids."""
     refusals = []
@@ -271,7 +275,7 @@ def _create(ctx: Context, e: dict, amount: int, with_disk: bool, vswitch_for, gr
         params = instance_step.run_params(ctx, zone, vswitch_for(zone), group, amount, with_disk)
         key = token_key(INSTANCE, f"rollout-{e['template']}-{e['batch']}", zone)
 
-        def record(body, e=e):
+        def record(body: dict[str, Any], e: dict[str, Any] = e) -> None:
             ids = instance_step._ids_of(body)
             instance_step._remember(ctx, ids)
             e["new"] = ids
@@ -289,7 +293,8 @@ def _create(ctx: Context, e: dict, amount: int, with_disk: bool, vswitch_for, gr
     raise ProvisionerError(f"rollout: no zone of the stack can supply {ctx.spec.instances.type}: {'; '.join(refusals)}")
 
 
-def _weights(ctx: Context, e: dict, old: list[Instance], alive: dict[str, Instance], new_ids: list[str]) -> dict[str, int]:
+def _weights(ctx: Context, e: dict[str, Any], old: list[Instance], alive: dict[str, Instance],
+             new_ids: list[str]) -> dict[str, int]:
     """Weights of the new backends (and of the old ones, for a canary): the canary gets `weight` percent."""
     canary = ctx.spec.rollout.canary
     if not e.get("canary") or canary is None:
@@ -333,7 +338,7 @@ def _set_weights(ctx: Context, lb: LoadBalancer, weights_now: dict[str, int]) ->
 
 
 def _wait_healthy(ctx: Context, lb: LoadBalancer, ids: list[str], timeout: float) -> None:
-    def probe():
+    def probe() -> tuple[bool, str]:
         seen = health_rules.health(ctx, lb.id)
         bad = [i for i in ids if seen.get(i) != "normal"]
         return not bad, f"{len(ids) - len(bad)}/{len(ids)} normal" + (
@@ -391,7 +396,7 @@ def _retire_from_slb(ctx: Context, lb: LoadBalancer, old: list[Instance], result
         lb_step.remove_backends(ctx, lb, attached)
 
 
-def _roll_back(ctx: Context, lb: LoadBalancer, e: dict, new_ids: list[str], why: str) -> None:
+def _roll_back(ctx: Context, lb: LoadBalancer, e: dict[str, Any], new_ids: list[str], why: str) -> None:
     """The batch failed its health check: out of the SLB, deleted; the old fleet keeps serving."""
     logs = console_tails(ctx, new_ids)
     remove_new(ctx, lb, e, new_ids)
@@ -405,7 +410,7 @@ def _roll_back(ctx: Context, lb: LoadBalancer, e: dict, new_ids: list[str], why:
     raise RolloutFailed("\n".join(lines))
 
 
-def remove_new(ctx: Context, lb: LoadBalancer, e: dict, new_ids: list[str]) -> list[Record]:
+def remove_new(ctx: Context, lb: LoadBalancer, e: dict[str, Any], new_ids: list[str]) -> list[Record]:
     lb_step.read_backends(ctx, lb)
     attached = [i for i in new_ids if i in {b.server_id for b in lb.backends or []}]
     if attached:
@@ -436,7 +441,7 @@ def console_tails(ctx: Context, ids: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _abandon_batch(ctx: Context, lb: LoadBalancer, e: dict) -> dict | None:
+def _abandon_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any]) -> dict[str, Any] | None:
     """Keep whatever the batch created (its instances are counted again by template); start numbering on."""
     e = {**e, "batch_old": [], "new": None, "held": False, "canary": False}
     if e.get("weights"):
@@ -450,7 +455,7 @@ def _abandon_batch(ctx: Context, lb: LoadBalancer, e: dict) -> dict | None:
 
 # --- promote / rollback ------------------------------------------------------------------------------
 
-def rollback(ctx: Context, lb: LoadBalancer) -> dict:
+def rollback(ctx: Context, lb: LoadBalancer) -> dict[str, Any]:
     """Remove a held canary (or the batch a killed run left): out of the SLB, deleted; the template is
     marked rejected so provision leaves the fleet as it is until the stack file changes."""
     e = entry(ctx)
@@ -465,7 +470,7 @@ def rollback(ctx: Context, lb: LoadBalancer) -> dict:
 
 # --- status --------------------------------------------------------------------------------------------
 
-def fleet(ctx: Context, instances: list[Instance], lb: LoadBalancer | None) -> list[dict]:
+def fleet(ctx: Context, instances: list[Instance], lb: LoadBalancer | None) -> list[dict[str, Any]]:
     """The fleet by template: new (the stack's), canary (a held canary's), old (outdated), with the
     instances and the share of the traffic their backends' weights give them."""
     current = template_of(ctx.spec).digest

@@ -1,5 +1,6 @@
 """Rollout: a provision ends once every backend passes the SLB's health check; a scale-down drains a
 backend (weight 0, then a drain period) before it leaves the SLB; the endpoint URL and a sample request."""
+
 from __future__ import annotations
 
 import logging
@@ -12,33 +13,40 @@ from .steps.common import LISTENER, Context, Record
 
 log = logging.getLogger(__name__)
 STEP = "rollout"
-STATE_KEY = "rollout"          # "pending" in the state while a change awaits its health checks
+STATE_KEY = "rollout"  # "pending" in the state while a change awaits its health checks
 
 
 # --- health ----------------------------------------------------------------------------------------
+
 
 def health(ctx: Context, lb_id: str) -> dict[str, str]:
     """ServerHealthStatus per backend of the stack's listener (DescribeHealthStatus): normal, abnormal
     or unavailable (no health check has run: the listener is stopped or its check is off)."""
     try:
-        body = ctx.call(STEP, lb_id, "slb", "DescribeHealthStatus",
-                        {"RegionId": ctx.region, "LoadBalancerId": lb_id,
-                         "ListenerPort": ctx.spec.load_balancer.listener_port})
-    except NotFound:          # CheckedListenerNotFound: no listener on the port (yet)
+        body = ctx.call(
+            STEP,
+            lb_id,
+            "slb",
+            "DescribeHealthStatus",
+            {"RegionId": ctx.region, "LoadBalancerId": lb_id, "ListenerPort": ctx.spec.load_balancer.listener_port},
+        )
+    except NotFound:  # CheckedListenerNotFound: no listener on the port (yet)
         return {}
     servers = (body.get("BackendServers") or {}).get("BackendServer") or []
     return {s.get("ServerId"): s.get("ServerHealthStatus", "unknown") for s in servers}
 
 
-def begin(ctx: Context, lb: LoadBalancer, instance_ids: list[str], ours: set[str], created: list[str],
-          records: list[Record]) -> bool:
+def begin(
+    ctx: Context, lb: LoadBalancer, instance_ids: list[str], ours: set[str], created: list[str], records: list[Record]
+) -> bool:
     """Whether this run must wait for the health checks: it created or started instances, changes the
     backends or the listener, or an earlier run stopped before its backends were seen healthy. The
     mark is saved before the backends change, so a crash in between still waits on the next run."""
     add, remove, reweight = lb_step.backend_diff(lb, instance_ids, ours)
     listener_changed = any(r.role == LISTENER and r.action != "existing" for r in records)
-    pending = bool(created or add or remove or reweight or listener_changed
-                   or ctx.state.data.get(STATE_KEY) == "pending")
+    pending = bool(
+        created or add or remove or reweight or listener_changed or ctx.state.data.get(STATE_KEY) == "pending"
+    )
     if pending and ctx.state.data.get(STATE_KEY) != "pending":
         ctx.state.update(lambda d: d.__setitem__(STATE_KEY, "pending"))
     return pending
@@ -58,7 +66,7 @@ def wait_healthy(ctx: Context, lb: LoadBalancer, instance_ids: list[str], fresh:
     `interval`, so the first poll waits that long."""
     seen: dict[str, str] = {}
 
-    def probe():
+    def probe() -> tuple[bool, str]:
         seen.clear()
         seen.update(health(ctx, lb.id))
         bad = [i for i in instance_ids if seen.get(i) != "normal"]
@@ -68,14 +76,19 @@ def wait_healthy(ctx: Context, lb: LoadBalancer, instance_ids: list[str], fresh:
         return not bad, text
 
     if instance_ids:
-        common.wait_for(f"{len(instance_ids)} backend(s) of {lb.id} to pass the health check", probe,
-                        ctx.timeouts.healthy, expect=health_expect(ctx) if fresh else 0.0)
+        common.wait_for(
+            f"{len(instance_ids)} backend(s) of {lb.id} to pass the health check",
+            probe,
+            ctx.timeouts.healthy,
+            expect=health_expect(ctx) if fresh else 0.0,
+        )
         log.info("rollout: every backend of %s is healthy", lb.id)
     ctx.state.update(lambda d: d.pop(STATE_KEY, None))
     return dict(seen)
 
 
 # --- drain -----------------------------------------------------------------------------------------
+
 
 def drain(ctx: Context, lb: LoadBalancer, server_ids: list[str], running: set[str]) -> Record | None:
     """Take backends out of rotation before they are removed: weight 0 (SetBackendServers; the SLB sends
@@ -99,6 +112,7 @@ def drain(ctx: Context, lb: LoadBalancer, server_ids: list[str], running: set[st
 
 # --- endpoint --------------------------------------------------------------------------------------
 
+
 def address_url(ctx: Context, lb: LoadBalancer | None) -> str | None:
     """http://<Address>:<listener port>/ : the SLB's own address (what the real cloud serves on)."""
     if lb is None or not lb.address:
@@ -112,16 +126,18 @@ def endpoint(ctx: Context, lb: LoadBalancer | None) -> tuple[str | None, str | N
     cannot bind falls back to a free port), from GET /_localcloud/runtime."""
     url = address_url(ctx, lb)
     target = ctx.cloud.target
-    if url is None or target.kind != "localcloud" or not target.endpoint:
+    if lb is None or url is None or target.kind != "localcloud" or not target.endpoint:
         return url, None
     key = f"{lb.id}:{ctx.spec.load_balancer.listener_port}"
     try:
-        runtime = target.runtime_state()        # provisioner/emulator.py: the control API, with its token
+        runtime = target.runtime_state()  # provisioner/emulator.py: the control API, with its token
     except (OSError, ValueError, TargetError) as err:
         return url, f"could not ask localcloud where listener {key} serves ({err}); assuming the SLB address"
     if not runtime.get("enabled"):
-        return url, ("localcloud runs without its runtime (--no-runtime): no model server or balancer "
-                     "runs locally, so nothing answers at this endpoint")
+        return url, (
+            "localcloud runs without its runtime (--no-runtime): no model server or balancer "
+            "runs locally, so nothing answers at this endpoint"
+        )
     for listener in runtime.get("listeners") or []:
         if listener.get("id") == key and listener.get("url"):
             return listener["url"].rstrip("/") + "/", listener.get("note")
@@ -141,5 +157,6 @@ def sample_request(ctx: Context, url: str | None) -> str | None:
         return sample_curl(url, no_proxy=local)
     import shlex
 
-    return shlex.join(["curl", "-sS", *(["--noproxy", "*"] if local else []),
-                       url.rstrip("/") + ctx.spec.serving.health_path])
+    return shlex.join(
+        ["curl", "-sS", *(["--noproxy", "*"] if local else []), url.rstrip("/") + ctx.spec.serving.health_path]
+    )

@@ -1,13 +1,14 @@
 """The stack's `rollout` section: how outdated instances are replaced (provisioner/replace.py).
 
-    rollout:
-      max_surge: 1            # new instances created at once above count (a count, or "25%" of count)
-      max_unavailable: 0      # backends that may be out of service at once (count or percentage)
-      batch_pause_seconds: 0  # wait between two batches
-      health_timeout: 600     # seconds a batch has to pass the SLB's health check, else it is rolled back
-      on_reconcile: finish    # reconcile: "finish" a rollout under way only, or "start" one too
-      canary: {instances: 1, weight: 10, hold: true}
+rollout:
+  max_surge: 1            # new instances created at once above count (a count, or "25%" of count)
+  max_unavailable: 0      # backends that may be out of service at once (count or percentage)
+  batch_pause_seconds: 0  # wait between two batches
+  health_timeout: 600     # seconds a batch has to pass the SLB's health check, else it is rolled back
+  on_reconcile: finish    # reconcile: "finish" a rollout under way only, or "start" one too
+  canary: {instances: 1, weight: 10, hold: true}
 """
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,8 @@ _PERCENT = re.compile(r"(\d{1,3})%")
 @dataclass(frozen=True)
 class Canary:
     instances: int
-    weight: int                 # 1-100: the canary's share of the traffic, in percent
-    hold: bool = True           # stop after the canary batch until `provisioner promote`
+    weight: int  # 1-100: the canary's share of the traffic, in percent
+    hold: bool = True  # stop after the canary batch until `provisioner promote`
 
 
 @dataclass(frozen=True)
@@ -70,16 +71,16 @@ def parse_rollout(sec: Section | None, count: int) -> Rollout:
         return Rollout()
     surge = _amount(sec, "max_surge", "1")
     unavailable = _amount(sec, "max_unavailable", "0")
-    pause = sec.int("batch_pause_seconds", 0, 3600, default=0)
-    timeout = sec.int("health_timeout", 10, 7200, default=600)
-    on_reconcile = sec.str("on_reconcile", default="finish", choices=("finish", "start"))
+    pause = sec.integer("batch_pause_seconds", 0, 3600, default=0)
+    timeout = sec.integer("health_timeout", 10, 7200, default=600)
+    on_reconcile = sec.text("on_reconcile", default="finish", choices=("finish", "start"))
     canary = None
     csec = sec.section("canary")
     if csec is not None:
-        instances = csec.int("instances", 1, 500)
+        instances = csec.integer("instances", 1, 500)
         if instances > count:
             raise SpecError(csec.field("instances"), f"must be at most instances.count ({count})")
-        weight = csec.int("weight", 1, 99, default=10)
+        weight = csec.integer("weight", 1, 99, default=10)
         hold = csec._get("hold", False)
         if hold is None:
             hold = True
@@ -90,6 +91,8 @@ def parse_rollout(sec: Section | None, count: int) -> Rollout:
     sec.done()
     rollout = Rollout(surge, unavailable, pause, timeout, on_reconcile, canary)
     if rollout.surge(count) == 0 and rollout.unavailable(count) == 0:
-        raise SpecError(sec.field("max_surge"), "rollout.max_surge and rollout.max_unavailable cannot both be 0:"
-                                                " no instance could ever be replaced")
+        raise SpecError(
+            sec.field("max_surge"),
+            "rollout.max_surge and rollout.max_unavailable cannot both be 0:" " no instance could ever be replaced",
+        )
     return rollout

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Literal, overload
 
 from .errors import SpecError
 from .stackfile import cut
@@ -29,6 +29,40 @@ class Section:
         if value is None and required:
             raise SpecError(self.field(key), "is required")
         return value
+
+    # required (the default), or with a default: a str; optional without a default: str | None.
+    @overload
+    def text(
+        self,
+        key: str,
+        required: Literal[True] = ...,
+        default: str | None = ...,
+        choices: Collection[str] | None = ...,
+        pattern: re.Pattern[str] | None = ...,
+        hint: str = ...,
+    ) -> str: ...
+
+    @overload
+    def text(
+        self,
+        key: str,
+        required: bool,
+        default: str,
+        choices: Collection[str] | None = ...,
+        pattern: re.Pattern[str] | None = ...,
+        hint: str = ...,
+    ) -> str: ...
+
+    @overload
+    def text(
+        self,
+        key: str,
+        required: bool,
+        default: str | None = ...,
+        choices: Collection[str] | None = ...,
+        pattern: re.Pattern[str] | None = ...,
+        hint: str = ...,
+    ) -> str | None: ...
 
     def text(
         self,
@@ -58,6 +92,12 @@ class Section:
             return value
         raise SpecError(self.field(key), f"must be an integer between {lo} and {hi} (got {shown(value)})")
 
+    @overload
+    def section(self, key: str, required: Literal[True]) -> Section: ...
+
+    @overload
+    def section(self, key: str, required: bool = ...) -> Section | None: ...
+
     def section(self, key: str, required: bool = False) -> Section | None:
         value = self._get(key, required)
         if value is None:
@@ -79,11 +119,6 @@ class Section:
         if unknown:
             key = unknown[0]
             raise SpecError(self.field(key), f"unknown key (allowed here: {', '.join(self.used)})")
-
-    # The former names, which shadowed builtins, for the callers in spec.py until they use the new ones.
-    str = text
-    int = integer
-    list = items
 
 
 def shown(value: Any) -> str:

@@ -1,4 +1,5 @@
 """The stack's state file (ids, tokens, write-ahead creates) and the lock that keeps runs apart."""
+
 from __future__ import annotations
 
 import errno
@@ -11,7 +12,8 @@ import socket
 import stat
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from .errors import LockHeld, StackRenamed, StateError
 
@@ -19,15 +21,17 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 STATE_DIR = "state"
-MAX_STATE_BYTES = 64 * 1024 * 1024   # a state of 500 instances is about 100 KB
+MAX_STATE_BYTES = 64 * 1024 * 1024  # a state of 500 instances is about 100 KB
 # Neither the state nor the lock is ever opened through a symbolic link: a link planted in state/
 # would make a run truncate or overwrite the file it points to.
 _NOFOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
 def _symlink_error(path: str, what: str) -> StateError:
-    return StateError(f"the {what} {path} is a symbolic link; refusing to follow it (remove the link, or point"
-                      " --state at the real file)")
+    return StateError(
+        f"the {what} {path} is a symbolic link; refusing to follow it (remove the link, or point"
+        " --state at the real file)"
+    )
 
 
 def make_state_dir(directory: str) -> None:
@@ -59,7 +63,7 @@ def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def new_document(stack_name: str) -> dict:
+def new_document(stack_name: str) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "stack": stack_name,
@@ -82,7 +86,7 @@ class State:
     Never holds a secret.
     """
 
-    def __init__(self, path: str, data: dict, existed: bool):
+    def __init__(self, path: str, data: dict[str, Any], existed: bool):
         self.path = path
         self.data = data
         self.existed = existed
@@ -90,10 +94,10 @@ class State:
 
     # loading ---------------------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str, stack_name: str) -> "State":
+    def load(cls, path: str, stack_name: str) -> State:
         """Read the state; a missing file gives a fresh one. An invalid file raises and is left as it is."""
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)   # a FIFO must not hang the run
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)  # a FIFO must not hang the run
         except FileNotFoundError:
             return cls(path, new_document(stack_name), existed=False)
         except OSError as err:
@@ -113,13 +117,17 @@ class State:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise StateError(f"the state file {path} is not UTF-8 text; it was left untouched: fix it, or move it"
-                             " away to rebuild the state from the cloud's tags") from None
+            raise StateError(
+                f"the state file {path} is not UTF-8 text; it was left untouched: fix it, or move it"
+                " away to rebuild the state from the cloud's tags"
+            ) from None
         try:
             data = json.loads(text)
         except ValueError as err:
-            raise StateError(f"the state file {path} is not valid JSON ({err}); it was left untouched:"
-                             " fix it, or move it away to rebuild the state from the cloud's tags") from None
+            raise StateError(
+                f"the state file {path} is not valid JSON ({err}); it was left untouched:"
+                " fix it, or move it away to rebuild the state from the cloud's tags"
+            ) from None
         cls._check(path, data, stack_name)
         return cls(path, data, existed=True)
 
@@ -133,9 +141,11 @@ class State:
         elif data.get("stack") != stack_name:
             # The stack file's name changed (or another stack's state was given): names and tags of every
             # resource derive from the name, so it cannot change in place (provisioner/diff.py).
-            raise StackRenamed(f"the state file {path} belongs to stack {data.get('stack')!r}, not {stack_name!r}:"
-                               " a stack's name cannot change (every resource's names and tags derive from it);"
-                               " give the state file of this stack, or teardown and provision under the new name")
+            raise StackRenamed(
+                f"the state file {path} belongs to stack {data.get('stack')!r}, not {stack_name!r}:"
+                " a stack's name cannot change (every resource's names and tags derive from it);"
+                " give the state file of this stack, or teardown and provision under the new name"
+            )
         else:
             for key, kind in (("epoch", str), ("resources", dict), ("generations", dict), ("pending", dict)):
                 if not isinstance(data.get(key), kind):
@@ -147,7 +157,8 @@ class State:
     # access ----------------------------------------------------------------------------------------
     @property
     def epoch(self) -> str:
-        return self.data["epoch"]
+        epoch: str = self.data["epoch"]
+        return epoch
 
     def get(self, role: str, default: Any = None) -> Any:
         with self._lock:
@@ -161,20 +172,20 @@ class State:
                 self.data["resources"][role] = value
             self.save()
 
-    def update(self, fn: Callable[[dict], None]) -> None:
+    def update(self, fn: Callable[[dict[str, Any]], object]) -> None:
         """Change the document under the lock with `fn(data)`, then save."""
         with self._lock:
             fn(self.data)
             self.save()
 
     @property
-    def applied_stack(self) -> dict | None:
+    def applied_stack(self) -> dict[str, Any] | None:
         """The stack (Stack.to_dict) the last converged provision applied; None before the first one."""
         with self._lock:
             applied = self.data.get("applied_stack")
             return json.loads(json.dumps(applied)) if isinstance(applied, dict) else None
 
-    def set_applied_stack(self, stack: dict, spec_hash: str) -> None:
+    def set_applied_stack(self, stack: dict[str, Any], spec_hash: str) -> None:
         """Record the stack a provision converged to (with its hash), in one atomic write."""
         with self._lock:
             self.data["applied_stack"] = json.loads(json.dumps(stack))
@@ -190,16 +201,17 @@ class State:
             self.data["generations"][key] = self.generation(key) + 1
             self.save()
 
-    def pending(self, key: str) -> dict | None:
+    def pending(self, key: str) -> dict[str, Any] | None:
         with self._lock:
             entry = self.data["pending"].get(key)
             return dict(entry) if entry else None
 
-    def all_pending(self) -> dict[str, dict]:
+    def all_pending(self) -> dict[str, dict[str, Any]]:
         with self._lock:
-            return json.loads(json.dumps(self.data["pending"]))
+            copy: dict[str, dict[str, Any]] = json.loads(json.dumps(self.data["pending"]))
+            return copy
 
-    def set_pending(self, key: str, entry: dict) -> None:
+    def set_pending(self, key: str, entry: dict[str, Any]) -> None:
         with self._lock:
             self.data["pending"][key] = entry
             self.save()
@@ -226,13 +238,13 @@ class State:
                 templates[digest] = dict(fields)
                 self.save()
 
-    def rollout(self) -> dict | None:
+    def rollout(self) -> dict[str, Any] | None:
         """The rollout under way (replace.py writes it before each mutating step), or None."""
         with self._lock:
             entry = self.data.get("replacement")
             return json.loads(json.dumps(entry)) if isinstance(entry, dict) else None
 
-    def set_rollout(self, entry: dict | None) -> None:
+    def set_rollout(self, entry: dict[str, Any] | None) -> None:
         with self._lock:
             if entry is None:
                 self.data.pop("replacement", None)
@@ -264,7 +276,7 @@ class State:
             self.existed = False
 
 
-def atomic_write_json(path: str, data: dict) -> None:
+def atomic_write_json(path: str, data: dict[str, Any]) -> None:
     """Write JSON so that the file is always either the old or the new document, never half of one:
     a temporary file in the same directory (mode 0600), fsync, rename over, fsync the directory.
     An operating-system failure (read-only folder, disk full, permission denied) is a StateError that
@@ -281,13 +293,13 @@ def os_reason(err: OSError) -> str:
     return f"{err.strerror or err}" + (f" ({name})" if name else "")
 
 
-def _atomic_write_json(path: str, data: dict) -> None:
+def _atomic_write_json(path: str, data: dict[str, Any]) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     make_state_dir(directory)
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        os.unlink(tmp)              # a leftover of a killed run of the same pid; never written through
+        os.unlink(tmp)  # a leftover of a killed run of the same pid; never written through
     except FileNotFoundError:
         pass
     # O_EXCL with O_CREAT never follows a link; rename replaces a link at `path`, never its target.
@@ -323,7 +335,7 @@ class StackLock:
     def __init__(self, path: str, command: str):
         self.path = path
         self.command = command
-        self._handle = None
+        self._handle: TextIO | None = None
 
     def acquire(self) -> None:
         make_state_dir(os.path.dirname(os.path.abspath(self.path)))
@@ -345,14 +357,27 @@ class StackLock:
         if previous.get("pid"):
             alive = holder_alive(previous)
             if alive is True:
-                log.info("taking over the lock %s: pid %s (%s) named in it still runs but no longer holds it",
-                         self.path, previous.get("pid"), previous.get("command", "?"))
+                log.info(
+                    "taking over the lock %s: pid %s (%s) named in it still runs but no longer holds it",
+                    self.path,
+                    previous.get("pid"),
+                    previous.get("command", "?"),
+                )
             elif alive is False:
-                log.info("taking over the lock %s from pid %s (%s), which is gone",
-                         self.path, previous.get("pid"), previous.get("command", "?"))
+                log.info(
+                    "taking over the lock %s from pid %s (%s), which is gone",
+                    self.path,
+                    previous.get("pid"),
+                    previous.get("command", "?"),
+                )
             else:
-                log.info("taking over the lock %s, no longer held by pid %s on host %s (%s)", self.path,
-                         previous.get("pid"), previous.get("host", "?"), previous.get("command", "?"))
+                log.info(
+                    "taking over the lock %s, no longer held by pid %s on host %s (%s)",
+                    self.path,
+                    previous.get("pid"),
+                    previous.get("host", "?"),
+                    previous.get("command", "?"),
+                )
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "started": _now_iso()}
         try:
             handle.seek(0)
@@ -373,18 +398,18 @@ class StackLock:
             self._handle.seek(0)
             self._handle.truncate()
             self._handle.flush()
-        except OSError as err:          # a full or read-only disk: the flock goes anyway
+        except OSError as err:  # a full or read-only disk: the flock goes anyway
             log.warning("could not clear the lock file %s: %s", self.path, os_reason(err))
         finally:
             fcntl.flock(self._handle, fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None
 
-    def __enter__(self) -> "StackLock":
+    def __enter__(self) -> StackLock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 
@@ -393,7 +418,7 @@ def lock_path(state_path: str) -> str:
     return base + ".lock"
 
 
-def holder_alive(holder: dict) -> bool | None:
+def holder_alive(holder: dict[str, Any]) -> bool | None:
     """Whether the pid a lock names runs now: True, False, or None when it cannot be told (another host,
     no pid)."""
     pid = holder.get("pid")
@@ -406,25 +431,27 @@ def holder_alive(holder: dict) -> bool | None:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True             # it exists, owned by another user
+        return True  # it exists, owned by another user
     except OSError:
         return None
     return True
 
 
-def lock_advice(holder: dict) -> str:
+def lock_advice(holder: dict[str, Any]) -> str:
     """What to tell the user about a held lock, from whether its named holder still runs."""
     alive = holder.get("alive")
     pid = holder.get("pid", "?")
     if alive is True:
         return f"pid {pid} is still running; try again when it is done"
     if alive is False:
-        return (f"pid {pid} is gone, yet the lock is still held by a process that inherited it (one it started);"
-                " stop that process, then try again")
+        return (
+            f"pid {pid} is gone, yet the lock is still held by a process that inherited it (one it started);"
+            " stop that process, then try again"
+        )
     return "try again when that run is done"
 
 
-def _read_holder(handle) -> dict:
+def _read_holder(handle: TextIO) -> dict[str, Any]:
     try:
         handle.seek(0)
         text = handle.read(4096).strip()

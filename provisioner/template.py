@@ -17,15 +17,19 @@ renders now (`legacy_matches`); otherwise they are outdated and replaced with "(
 templates)" as the differing field. Adoption only records nothing: the tag is not added afterwards, so
 the check is repeated by each run (one DescribeUserData per untagged instance).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from typing import Any
+
+from .spec import Stack
 
 TEMPLATE_TAG = "fleet:template"
 UNKNOWN_FIELD = "(unknown: created before templates)"
-_LONG = 120          # values longer than this are kept as a digest
+_LONG = 120  # values longer than this are kept as a digest
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Template:
     fields: dict[str, str]
 
 
-def _text(value) -> str:
+def _text(value: Any) -> str:
     """A canonical text of a value: strings as is, anything else as sorted compact JSON; long ones hashed."""
     if isinstance(value, str):
         text = value
@@ -45,7 +49,7 @@ def _text(value) -> str:
     return text
 
 
-def template_fields(spec) -> dict[str, str]:
+def template_fields(spec: Stack) -> dict[str, str]:
     """The stack fields that make up an instance's template, as canonical texts."""
     inst, serving, server = spec.instances, spec.serving, spec.serving.server
     fields = {
@@ -77,7 +81,7 @@ def digest_of(fields: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:12]
 
 
-def template_of(spec) -> Template:
+def template_of(spec: Stack) -> Template:
     fields = template_fields(spec)
     return Template(digest_of(fields), fields)
 
@@ -90,18 +94,24 @@ def differing(old_fields: dict[str, str] | None, new_fields: dict[str, str]) -> 
     return [k for k in keys if old_fields.get(k) != new_fields.get(k)]
 
 
-def template_tag(spec) -> dict:
+def template_tag(spec: Stack) -> dict[str, str]:
     """The Tag.N entry RunInstances sets at creation."""
     return {"Key": TEMPLATE_TAG, "Value": template_of(spec).digest}
 
 
-def instance_template(tags: dict) -> str | None:
+def instance_template(tags: dict[str, str]) -> str | None:
     """The template digest an instance was created with (None: created before templates)."""
     return tags.get(TEMPLATE_TAG) or None
 
 
-def legacy_matches(spec, instance_type: str, image_id: str, expected_image: str | None, user_data_b64: str,
-                   expected_user_data_b64: str) -> bool:
+def legacy_matches(
+    spec: Stack,
+    instance_type: str,
+    image_id: str,
+    expected_image: str | None,
+    user_data_b64: str,
+    expected_user_data_b64: str,
+) -> bool:
     """Whether an untagged instance is the stack's current template: same type, same image (when the
     stack names an exact image, or the image its family resolves to now) and the same user data."""
     if instance_type != spec.instances.type:

@@ -1,11 +1,13 @@
 """What every step shares: the run context, identity tags, batched Describe paging, bounded waits."""
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from .. import TOOL
 from ..cloud import Cloud
@@ -22,9 +24,16 @@ TAG_MANAGED_BY = "managed-by"
 
 # Roles (the value of the role tag, also the state's keys).
 VPC, VSWITCH, SECURITY_GROUP, INSTANCE, DATA_DISK, LOAD_BALANCER, LISTENER = (
-    "vpc", "vswitch", "security-group", "instance", "data-disk", "load-balancer", "listener")
+    "vpc",
+    "vswitch",
+    "security-group",
+    "instance",
+    "data-disk",
+    "load-balancer",
+    "listener",
+)
 
-MAX_PAGES = 100           # a Describe never pages more than this (100 x 100 items)
+MAX_PAGES = 100  # a Describe never pages more than this (100 x 100 items)
 
 
 @dataclass
@@ -37,7 +46,7 @@ class Timeouts:
     disk: float = 300.0
     load_balancer: float = 300.0
     listener: float = 180.0
-    healthy: float = 900.0           # every backend passing the SLB health check (boot + install + load)
+    healthy: float = 900.0  # every backend passing the SLB health check (boot + install + load)
 
 
 @dataclass
@@ -53,18 +62,35 @@ class Context:
     # clock() when the network of instances this run released is typically free again (their ENIs go after
     # them): a security group, vSwitch or VPC delete retries its DependencyViolation only from then on.
     freed_at: float | None = None
-    precheck: Any = None          # steps.precheck.Precheck of this run (image and usable zones), when it ran
+    precheck: Any = None  # steps.precheck.Precheck of this run (image and usable zones), when it ran
 
     @property
     def region(self) -> str:
         return self.spec.region
 
-    def call(self, step: str, resource: str, product: str, action: str, params: dict, busy: bool = False,
-             verify: Callable[[], bool] | None = None) -> dict:
+    def call(
+        self,
+        step: str,
+        resource: str,
+        product: str,
+        action: str,
+        params: dict[str, Any],
+        busy: bool = False,
+        verify: Callable[[], bool] | None = None,
+    ) -> dict[str, Any]:
         return self.cloud.call(step, resource, product, action, params, busy=busy, verify=verify)
 
-    def create(self, step: str, resource: str, product: str, action: str, key: str, params: dict,
-               record: Callable[[dict], None], busy: bool = True) -> dict:
+    def create(
+        self,
+        step: str,
+        resource: str,
+        product: str,
+        action: str,
+        key: str,
+        params: dict[str, Any],
+        record: Callable[[dict[str, Any]], None],
+        busy: bool = True,
+    ) -> dict[str, Any]:
         """A create with a write-ahead ClientToken: saved in the state before the call, reused by every
         retry and by the next run if this one dies; a definite refusal retires the token. `record(body)`
         stores the new ids in the state before the token is retired, so no moment loses both."""
@@ -92,32 +118,36 @@ class Record:
 
     role: str
     id: str
-    action: str                  # "created", "existing", "deleted", "changed"
+    action: str  # "created", "existing", "deleted", "changed"
     status: str = ""
-    detail: dict = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"role": self.role, "id": self.id, "action": self.action, "status": self.status, **self.detail}
 
 
 # --- identity tags ------------------------------------------------------------------------------------
 
-def tags_for(spec: Stack, role: str) -> list[dict]:
+
+def tags_for(spec: Stack, role: str) -> list[dict[str, Any]]:
     """The tags every resource gets at creation: stack, role and managed-by."""
-    return [{"Key": TAG_STACK, "Value": spec.name}, {"Key": TAG_ROLE, "Value": role},
-            {"Key": TAG_MANAGED_BY, "Value": TOOL}]
+    return [
+        {"Key": TAG_STACK, "Value": spec.name},
+        {"Key": TAG_ROLE, "Value": role},
+        {"Key": TAG_MANAGED_BY, "Value": TOOL},
+    ]
 
 
-def tag_filter(spec: Stack, role: str | None = None) -> list[dict]:
+def tag_filter(spec: Stack, role: str | None = None) -> list[dict[str, Any]]:
     tags = [{"Key": TAG_STACK, "Value": spec.name}, {"Key": TAG_MANAGED_BY, "Value": TOOL}]
     if role:
         tags.append({"Key": TAG_ROLE, "Value": role})
     return tags
 
 
-def read_tags(item: dict) -> dict[str, str]:
+def read_tags(item: dict[str, Any]) -> dict[str, str]:
     """Tags of a Describe item: {Tags: {Tag: [{TagKey, TagValue}]}} (ECS, SLB) or {Key, Value} (VPC)."""
-    raw = (item.get("Tags") or {})
+    raw = item.get("Tags") or {}
     entries = raw.get("Tag") if isinstance(raw, dict) else raw
     out: dict[str, str] = {}
     for entry in entries or []:
@@ -136,18 +166,27 @@ def owned(tags: dict[str, str], spec: Stack, role: str | None = None) -> bool:
 
 # --- batched reads -------------------------------------------------------------------------------------
 
-def dig(data: dict, path: Iterable[str]) -> Any:
+
+def dig(data: dict[str, Any], path: Iterable[str]) -> Any:
+    node: Any = data
     for key in path:
-        if not isinstance(data, dict):
+        if not isinstance(node, dict):
             return None
-        data = data.get(key)
-    return data
+        node = node.get(key)
+    return node
 
 
-def describe_pages(ctx: Context, step: str, product: str, action: str, params: dict,
-                   items_path: tuple[str, ...], page_size: int) -> list[dict]:
+def describe_pages(
+    ctx: Context,
+    step: str,
+    product: str,
+    action: str,
+    params: dict[str, Any],
+    items_path: tuple[str, ...],
+    page_size: int,
+) -> list[dict[str, Any]]:
     """All items of a PageNumber/PageSize Describe: one call when everything fits in a page."""
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     for page in range(1, MAX_PAGES + 1):
         body = ctx.call(step, "", product, action, {**params, "PageNumber": page, "PageSize": page_size})
         batch = dig(body, items_path) or []
@@ -158,14 +197,22 @@ def describe_pages(ctx: Context, step: str, product: str, action: str, params: d
     raise WaitTimeout(f"{action} returned more than {MAX_PAGES} pages")
 
 
-def describe_tokens(ctx: Context, step: str, product: str, action: str, params: dict,
-                    items_path: tuple[str, ...], max_results: int) -> list[dict]:
+def describe_tokens(
+    ctx: Context,
+    step: str,
+    product: str,
+    action: str,
+    params: dict[str, Any],
+    items_path: tuple[str, ...],
+    max_results: int,
+) -> list[dict[str, Any]]:
     """All items of a NextToken/MaxResults Describe."""
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     token = None
     for _ in range(MAX_PAGES):
-        body = ctx.call(step, "", product, action,
-                        {**params, "MaxResults": max_results, **({"NextToken": token} if token else {})})
+        body = ctx.call(
+            step, "", product, action, {**params, "MaxResults": max_results, **({"NextToken": token} if token else {})}
+        )
         items.extend(dig(body, items_path) or [])
         token = body.get("NextToken")
         if not token:
@@ -173,15 +220,23 @@ def describe_tokens(ctx: Context, step: str, product: str, action: str, params: 
     raise WaitTimeout(f"{action} returned more than {MAX_PAGES} pages")
 
 
-def describe_one(ctx: Context, step: str, rid: str, product: str, action: str, params: dict,
-                 items_path: tuple[str, str], from_api: Callable[[dict], Any]) -> Any | None:
+def describe_one(
+    ctx: Context,
+    step: str,
+    rid: str,
+    product: str,
+    action: str,
+    params: dict[str, Any],
+    items_path: tuple[str, str],
+    from_api: Callable[[dict[str, Any]], Any],
+) -> Any | None:
     """The one resource a Describe* by id lists, parsed by `from_api`, or None when it is not listed."""
     items = dig(ctx.call(step, rid, product, action, params), items_path) or []
     return from_api(items[0]) if items else None
 
 
 def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 # --- waits ---------------------------------------------------------------------------------------------
@@ -192,18 +247,25 @@ def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 # or vSwitch settles in ~3 s and is released in ~2 s; a Force release takes ~5 s; a disk attaches in ~5 s
 # and detaches in ~10 s ("about a minute" at worst, DetachDisk docs); a CLB and its listener start in ~2 s.
 TYPICAL: dict[str, float] = {
-    "vpc.create": 3.0, "vswitch.create": 3.0, "vpc.delete": 2.0, "vswitch.delete": 2.0,
-    "instance.boot": 33.0,          # RunInstances -> Running
-    "instance.start": 25.0,         # StartInstances / RebootInstance -> Running
+    "vpc.create": 3.0,
+    "vswitch.create": 3.0,
+    "vpc.delete": 2.0,
+    "vswitch.delete": 2.0,
+    "instance.boot": 33.0,  # RunInstances -> Running
+    "instance.start": 25.0,  # StartInstances / RebootInstance -> Running
     "instance.stop": 10.0,
-    "instance.release": 5.0,        # DeleteInstances Force -> no longer listed
-    "eni.release": 90.0,            # then its ENI: its group, vSwitch and VPC answer DependencyViolation
-    "disk.create": 5.0, "disk.attach": 5.0, "disk.detach": 10.0,
-    "slb.create": 2.0, "listener.start": 2.0, "listener.stop": 1.0,
+    "instance.release": 5.0,  # DeleteInstances Force -> no longer listed
+    "eni.release": 90.0,  # then its ENI: its group, vSwitch and VPC answer DependencyViolation
+    "disk.create": 5.0,
+    "disk.attach": 5.0,
+    "disk.detach": 10.0,
+    "slb.create": 2.0,
+    "listener.start": 2.0,
+    "listener.stop": 1.0,
 }
 
 
-def typical(ctx: "Context", transition: str) -> float:
+def typical(ctx: Context, transition: str) -> float:
     """The typical duration of `transition` on this run's target (localcloud's speed scales it)."""
     return TYPICAL[transition] * getattr(ctx.cloud.target, "time_scale", 1.0)
 
@@ -222,8 +284,15 @@ def sleep_until(moment: float) -> None:
     sleep(max(0.0, moment - clock()))
 
 
-def call_freed(ctx: "Context", step: str, resource: str, product: str, action: str, params: dict,
-               verify: Callable[[], bool] | None = None) -> dict:
+def call_freed(
+    ctx: Context,
+    step: str,
+    resource: str,
+    product: str,
+    action: str,
+    params: dict[str, Any],
+    verify: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
     """A delete that instances this run released may still block (DependencyViolation while their ENIs are
     released, minutes at worst; Terraform allows 10 min): one attempt at once (nothing may hold it); if it
     is refused as busy, no other until `ctx.freed_at`, then the busy retry."""
@@ -232,14 +301,28 @@ def call_freed(ctx: "Context", step: str, resource: str, product: str, action: s
     try:
         return ctx.call(step, resource, product, action, params)
     except Busy as err:
-        log.info("%s: %s %s answered %s; trying again once the released instances' network interfaces are"
-                 " typically gone (%.0fs)", step, action, resource, err.code, ctx.freed_at - clock())
+        log.info(
+            "%s: %s %s answered %s; trying again once the released instances' network interfaces are"
+            " typically gone (%.0fs)",
+            step,
+            action,
+            resource,
+            err.code,
+            ctx.freed_at - clock(),
+        )
         sleep_until(ctx.freed_at)
     return ctx.call(step, resource, product, action, params, busy=True, verify=verify)
 
 
-def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float, expect: float = 0.0,
-             since: float | None = None, min_interval: float = 0.25, max_interval: float = 2.0) -> None:
+def wait_for(
+    what: str,
+    probe: Callable[[], tuple[bool, str]],
+    timeout: float,
+    expect: float = 0.0,
+    since: float | None = None,
+    min_interval: float = 0.25,
+    max_interval: float = 2.0,
+) -> None:
     """Poll `probe` (-> (done, what it saw)) until done or the deadline; never unbounded.
 
     `expect`: the transition's typical duration from `since` (time.monotonic() when the call that began it
@@ -269,11 +352,11 @@ def wait_for(what: str, probe: Callable[[], tuple[bool, str]], timeout: float, e
     raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {seen}")
 
 
-def wait_status(what: str, describe: Callable[[], Any | None], want: str, timeout: float,
-                expect: float = 0.0) -> str:
+def wait_status(what: str, describe: Callable[[], Any | None], want: str, timeout: float, expect: float = 0.0) -> str:
     """Poll `describe` (one resource or None) until its `.status` is `want`; returns `want`. `expect`:
     the transition's typical duration from now (no poll before)."""
-    def probe():
+
+    def probe() -> tuple[bool, str]:
         found = describe()
         status = found.status if found else "not visible yet"
         return status == want, status
@@ -284,7 +367,8 @@ def wait_status(what: str, describe: Callable[[], Any | None], want: str, timeou
 
 def wait_gone(what: str, describe: Callable[[], Any | None], timeout: float, expect: float = 0.0) -> None:
     """Poll `describe` (one resource or None) until the resource is no longer listed."""
-    def probe():
+
+    def probe() -> tuple[bool, str]:
         found = describe()
         return found is None, (found.status if found else "gone")
 

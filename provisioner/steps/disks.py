@@ -3,32 +3,46 @@ disk comes with its RunInstances (DataDisk.1, kept when the instance is released
 data-disk role; a free disk that survived its instance is attached to the replacement; a disk an
 existing instance lacks is created with a ClientToken and attached. On the way down the instances are
 released first (their disks come off with them), then the disks are deleted and waited gone."""
+
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from ..errors import NotFound
 from ..resources import Disk, Instance
 from ..spec import Stack
 from ..tokens import token_key
-from .common import (DATA_DISK, INSTANCE, TAG_ROLE, Context, Record, chunks, describe_pages, describe_tokens,
-                     owned, tag_filter, tags_for, typical, wait_for)
+from .common import (
+    DATA_DISK,
+    INSTANCE,
+    TAG_ROLE,
+    Context,
+    Record,
+    chunks,
+    describe_pages,
+    describe_tokens,
+    owned,
+    tag_filter,
+    tags_for,
+    typical,
+    wait_for,
+)
 from .instances import TAG_DATA_DISK
 
 log = logging.getLogger(__name__)
 STEP = "data-disk"
-MAX_IDS = 100                 # DescribeDisks DiskIds: at most 100
-MAX_TAG_IDS = 50              # ECS TagResources ResourceId.N: at most 50
+MAX_IDS = 100  # DescribeDisks DiskIds: at most 100
+MAX_TAG_IDS = 50  # ECS TagResources ResourceId.N: at most 50
 
 
 @dataclass
 class DiskPlan:
     """What the data disks need: new disks (for an instance), free disks to attach, surplus free disks."""
 
-    create: list[Instance] = field(default_factory=list)          # a new disk for each of these instances
+    create: list[Instance] = field(default_factory=list)  # a new disk for each of these instances
     attach: list[tuple[Disk, Instance]] = field(default_factory=list)
     surplus: list[Disk] = field(default_factory=list)
     ok: list[Disk] = field(default_factory=list)
@@ -47,9 +61,15 @@ def ours(ctx: Context, disk: Disk) -> bool:
 def find_disks(ctx: Context) -> list[Disk]:
     """Every data disk tagged for this stack (DescribeDisks with NextToken: 500 disks per call); the
     tag filter leaves out the role, so a disk made by RunInstances and not yet given its role is found."""
-    items = describe_tokens(ctx, STEP, "ecs", "DescribeDisks",
-                            {"RegionId": ctx.region, "DiskType": "data", "Tag": tag_filter(ctx.spec)},
-                            ("Disks", "Disk"), 500)
+    items = describe_tokens(
+        ctx,
+        STEP,
+        "ecs",
+        "DescribeDisks",
+        {"RegionId": ctx.region, "DiskType": "data", "Tag": tag_filter(ctx.spec)},
+        ("Disks", "Disk"),
+        500,
+    )
     found = [d for d in (Disk.from_api(i) for i in items) if ours(ctx, d)]
     return sorted(found, key=lambda d: (d.created, d.id))
 
@@ -57,14 +77,20 @@ def find_disks(ctx: Context) -> list[Disk]:
 def describe_disks(ctx: Context, ids: list[str]) -> dict[str, Disk]:
     out: dict[str, Disk] = {}
     for batch in chunks(sorted(set(ids)), MAX_IDS):
-        items = describe_pages(ctx, STEP, "ecs", "DescribeDisks",
-                               {"RegionId": ctx.region, "DiskIds": json.dumps(list(batch))}, ("Disks", "Disk"), 100)
+        items = describe_pages(
+            ctx,
+            STEP,
+            "ecs",
+            "DescribeDisks",
+            {"RegionId": ctx.region, "DiskIds": json.dumps(list(batch))},
+            ("Disks", "Disk"),
+            100,
+        )
         out.update((i["DiskId"], Disk.from_api(i)) for i in items)
     return out
 
 
-def plan_disks(spec: Stack, instances: list[Instance], disks: list[Disk],
-               pending: Iterable[str] = ()) -> DiskPlan:
+def plan_disks(spec: Stack, instances: list[Instance], disks: list[Disk], pending: Iterable[str] = ()) -> DiskPlan:
     """Match disks to instances: an attached disk stays; a free one goes to an instance of its zone that
     lacks one; the rest are created. Disks attached elsewhere are left alone. `pending`: instances whose
     disk their RunInstances created (they hold one)."""
@@ -114,14 +140,32 @@ def create_disks(ctx: Context, for_instances: list[Instance]) -> list[tuple[str,
 
     def create(inst: Instance) -> tuple[str, Instance]:
         index = inst.id if dd.attach == "each" else 0
-        params = {"RegionId": ctx.region, "ZoneId": inst.zone, "DiskCategory": dd.category, "Size": dd.size_gib,
-                  "DiskName": f"{ctx.spec.name}-data", "Description": f"stack {ctx.spec.name}: model data",
-                  "Tag": tags_for(ctx.spec, DATA_DISK)}
-        body = ctx.create(STEP, f"{dd.size_gib} GiB {dd.category} in {inst.zone}", "ecs", "CreateDisk",
-                          token_key(DATA_DISK, index, inst.zone), params,
-                          record=lambda b: _remember(ctx, b["DiskId"], ""))
-        log.info("data-disk: created %s (%d GiB %s) in %s for %s", body["DiskId"], dd.size_gib, dd.category,
-                 inst.zone, inst.id)
+        params = {
+            "RegionId": ctx.region,
+            "ZoneId": inst.zone,
+            "DiskCategory": dd.category,
+            "Size": dd.size_gib,
+            "DiskName": f"{ctx.spec.name}-data",
+            "Description": f"stack {ctx.spec.name}: model data",
+            "Tag": tags_for(ctx.spec, DATA_DISK),
+        }
+        body = ctx.create(
+            STEP,
+            f"{dd.size_gib} GiB {dd.category} in {inst.zone}",
+            "ecs",
+            "CreateDisk",
+            token_key(DATA_DISK, index, inst.zone),
+            params,
+            record=lambda b: _remember(ctx, b["DiskId"], ""),
+        )
+        log.info(
+            "data-disk: created %s (%d GiB %s) in %s for %s",
+            body["DiskId"],
+            dd.size_gib,
+            dd.category,
+            inst.zone,
+            inst.id,
+        )
         return body["DiskId"], inst
 
     return ctx.parallel(create, for_instances)
@@ -145,8 +189,15 @@ def attach_disks(ctx: Context, pairs: list[tuple[str, Instance]], available: Ite
             return disk is not None and disk.instance_id == inst.id
 
         # Busy: IncorrectInstanceStatus / IncorrectDiskStatus while either side is still settling.
-        ctx.call(STEP, f"{disk_id} -> {inst.id}", "ecs", "AttachDisk",
-                 {"InstanceId": inst.id, "DiskId": disk_id, "DeleteWithInstance": False}, busy=True, verify=attached)
+        ctx.call(
+            STEP,
+            f"{disk_id} -> {inst.id}",
+            "ecs",
+            "AttachDisk",
+            {"InstanceId": inst.id, "DiskId": disk_id, "DeleteWithInstance": False},
+            busy=True,
+            verify=attached,
+        )
         _remember(ctx, disk_id, inst.id)
         return Record(DATA_DISK, disk_id, "attached", detail={"instance": inst.id, "zone": inst.zone})
 
@@ -158,7 +209,7 @@ def attach_disks(ctx: Context, pairs: list[tuple[str, Instance]], available: Ite
 
 
 def wait_disks(ctx: Context, ids: list[str], status: str, what: str, expect: float = 0.0) -> None:
-    def probe():
+    def probe() -> tuple[bool, str]:
         seen = describe_disks(ctx, ids)
         ready = sum(1 for i in ids if i in seen and seen[i].status == status)
         return ready == len(ids), f"{ready}/{len(ids)} {status}"
@@ -187,15 +238,21 @@ def adopt(ctx: Context, disks: list[Disk], action: str = "existing") -> list[Rec
     for batch in chunks(retag, MAX_TAG_IDS):
         ids = [d.id for d in batch]
         # Tagging is a merge that overwrites the role; a retry after a lost answer sets the same tags again.
-        ctx.call(STEP, ", ".join(ids), "ecs", "TagResources",
-                 {"RegionId": ctx.region, "ResourceType": "disk", "ResourceId": ids,
-                  "Tag": tags_for(ctx.spec, DATA_DISK)}, busy=True)
+        ctx.call(
+            STEP,
+            ", ".join(ids),
+            "ecs",
+            "TagResources",
+            {"RegionId": ctx.region, "ResourceType": "disk", "ResourceId": ids, "Tag": tags_for(ctx.spec, DATA_DISK)},
+            busy=True,
+        )
         for disk in batch:
             disk.tags[TAG_ROLE] = DATA_DISK
     remember_found(ctx, disks)
     for disk in retag:
-        log.info("data-disk: %s (%d GiB %s) on %s in %s", disk.id, disk.size, disk.category, disk.instance_id,
-                 disk.zone)
+        log.info(
+            "data-disk: %s (%d GiB %s) on %s in %s", disk.id, disk.size, disk.category, disk.instance_id, disk.zone
+        )
     return [Record(DATA_DISK, d.id, action, d.status, {"instance": d.instance_id, "zone": d.zone}) for d in disks]
 
 
@@ -214,37 +271,54 @@ def delete_disks(ctx: Context, disks: list[Disk], released: Iterable[str] = ()) 
 
     def detach(disk: Disk) -> None:
         try:
-            ctx.call(STEP, f"{disk.id} from {disk.instance_id}", "ecs", "DetachDisk",
-                     {"InstanceId": disk.instance_id, "DiskId": disk.id}, busy=True,
-                     verify=lambda: not getattr(describe_disks(ctx, [disk.id]).get(disk.id), "instance_id", ""))
-        except NotFound:       # InvalidDisk.AlreadyDetached, or the instance/disk is gone
+            ctx.call(
+                STEP,
+                f"{disk.id} from {disk.instance_id}",
+                "ecs",
+                "DetachDisk",
+                {"InstanceId": disk.instance_id, "DiskId": disk.id},
+                busy=True,
+                verify=lambda: not getattr(describe_disks(ctx, [disk.id]).get(disk.id), "instance_id", ""),
+            )
+        except NotFound:  # InvalidDisk.AlreadyDetached, or the instance/disk is gone
             pass
 
     if attached:
         ctx.parallel(detach, attached)
         detaching = [d.id for d in attached]
 
-        def detached():
+        def detached() -> tuple[bool, str]:
             seen = describe_disks(ctx, detaching)
             busy = [d for d in seen.values() if d.status != "Available"]
             return not busy, f"{len(seen) - len(busy)}/{len(seen)} Available"
 
-        wait_for(f"{len(detaching)} data disk(s) to be detached", detached, ctx.timeouts.disk,
-                 expect=typical(ctx, "disk.detach"))
+        wait_for(
+            f"{len(detaching)} data disk(s) to be detached",
+            detached,
+            ctx.timeouts.disk,
+            expect=typical(ctx, "disk.detach"),
+        )
 
     def delete(disk: Disk) -> Record:
         # DeleteDisk of an id that no longer exists is ignored by ECS (success); Busy (IncorrectDiskStatus)
         # while still Detaching, or while a released instance lets go of it.
         try:
-            ctx.call(STEP, disk.id, "ecs", "DeleteDisk", {"DiskId": disk.id}, busy=True,
-                     verify=lambda: disk.id not in describe_disks(ctx, [disk.id]))
+            ctx.call(
+                STEP,
+                disk.id,
+                "ecs",
+                "DeleteDisk",
+                {"DiskId": disk.id},
+                busy=True,
+                verify=lambda: disk.id not in describe_disks(ctx, [disk.id]),
+            )
         except NotFound:
             pass
         return Record(DATA_DISK, disk.id, "deleted", detail={"zone": disk.zone})
 
     records = ctx.parallel(delete, disks)
 
-    def gone():
+    def gone() -> tuple[bool, str]:
         left = describe_disks(ctx, ids)
         return not left, f"{len(left)} still listed"
 
@@ -268,8 +342,18 @@ def grow_disks(ctx: Context, disks: list[Disk]) -> list[Record]:
     for disk in disks:
         # NewSize must exceed the current size (InvalidDiskSize.TooSmall): a retry after a lost answer
         # reads the disk and counts a grown one as done.
-        ctx.call(STEP, disk.id, "ecs", "ResizeDisk", {"DiskId": disk.id, "NewSize": size, "Type": "online"},
-                 busy=True, verify=lambda d=disk.id: (describe_disks(ctx, [d]).get(d) or disk).size >= size)
+        def grown(d: str = disk.id, disk: Disk = disk) -> bool:
+            return (describe_disks(ctx, [d]).get(d) or disk).size >= size
+
+        ctx.call(
+            STEP,
+            disk.id,
+            "ecs",
+            "ResizeDisk",
+            {"DiskId": disk.id, "NewSize": size, "Type": "online"},
+            busy=True,
+            verify=grown,
+        )
         log.info("data-disk: %s grown %d -> %d GiB (ResizeDisk online)", disk.id, disk.size, size)
         out.append(Record(DATA_DISK, disk.id, "changed", disk.status, {"size_gib": [disk.size, size]}))
         disk.size = size

@@ -2,6 +2,9 @@
 check (created, reconfigured, started) and its backends (added and removed 20 per call)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import json
 import logging
 
@@ -9,6 +12,7 @@ from .. import names
 from ..errors import CloudError, NotFound, SpecError, WaitTimeout
 from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
+from ..state import State
 from ..tokens import token_key
 from . import server_group
 from .common import (LISTENER, LOAD_BALANCER, MAX_PAGES, Context, Record, chunks, describe_pages, dig, owned,
@@ -28,15 +32,15 @@ LEGACY_CHARGE = "PayBySpec"
 CONVERT_ACTION = "ModifyLoadBalancerInstanceChargeType"
 
 
-def _read(ctx: Context, resource: str, action: str, params: dict) -> dict:
+def _read(ctx: Context, resource: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
     """An SLB read: while a CLB or listener is being configured, reads answer ServiceIsConfiguring,
     OperationBusy, BackendServer.configuring or ServiceIsStopping (Terraform's SlbIsBusy); those are retried."""
     return ctx.call(STEP, resource, "slb", action, params, busy=True)
 
 
-def _listed_listeners(ctx: Context, params: dict) -> list[dict]:
+def _listed_listeners(ctx: Context, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Every item of DescribeLoadBalancerListeners (NextToken pages), busy answers retried."""
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     token = None
     for _ in range(MAX_PAGES):
         body = _read(ctx, "", "DescribeLoadBalancerListeners",
@@ -113,7 +117,7 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
         if lb.address_type and lb.address_type != spec.load_balancer.address_type:
             log.warning("SLB %s is %s but the stack asks for %s; the address type cannot change in place",
                         lb.id, lb.address_type, spec.load_balancer.address_type)
-        detail = {"address": lb.address, "billing": lb.charge_type}
+        detail: dict[str, Any] = {"address": lb.address, "billing": lb.charge_type}
         action = "existing"
         if lb.name and lb.name != lb_name(spec):
             # Renamed outside the stack: SetLoadBalancerName restores it (in place, the endpoint stays).
@@ -130,7 +134,7 @@ def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwit
         return lb, Record(LOAD_BALANCER, lb.id, action, lb.status, detail)
     charge = CHARGE_TYPES[spec.load_balancer.billing]
     # Pay-by-LCU: no LoadBalancerSpec (it applies to pay-by-specification only), billed by traffic.
-    params = {"RegionId": ctx.region, "AddressType": spec.load_balancer.address_type,
+    params: dict[str, Any] = {"RegionId": ctx.region, "AddressType": spec.load_balancer.address_type,
               "InstanceChargeType": charge, "LoadBalancerName": lb_name(spec),
               "PayType": "PayOnDemand", "Tag": tags_for(spec, LOAD_BALANCER)}
     if spec.load_balancer.address_type == "intranet":
@@ -167,7 +171,7 @@ def wait_active(ctx: Context, lb_id: str, expect: float = 0.0) -> str:
 
 # --- listener ------------------------------------------------------------------------------------------
 
-def desired_health(spec: Stack) -> dict:
+def desired_health(spec: Stack) -> dict[str, Any]:
     hc = spec.load_balancer.health_check
     return {"HealthCheck": "on", "HealthCheckURI": hc.uri, "HealthCheckInterval": hc.interval,
             "HealthCheckTimeout": hc.timeout, "HealthyThreshold": hc.healthy_threshold,
@@ -184,7 +188,7 @@ HEALTH_PORT = "health_port"
 HEALTH_PORT_BACKEND = "backend"
 
 
-def port_rolls(state, lb_id: str) -> bool:
+def port_rolls(state: State, lb_id: str) -> bool:
     """A serving.port change of this SLB's listener is a rollout through the vServer group (server_group.py):
     the listener was created without HealthCheckConnectPort (the state says so), or already uses the group."""
     known = state.get(LISTENER) or {}
@@ -284,7 +288,7 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         start_listener(ctx, lb.id, port)
         action = "changed" if action == "existing" else action
         status = "starting"
-    detail: dict = {"backend_port": spec.serving.port}
+    detail: dict[str, Any] = {"backend_port": spec.serving.port}
     stale = stale_listeners(spec, lb)
     for old in stale:
         # The stack's listener port changed: its old listener goes once the new one exists (so the CLB never
@@ -362,7 +366,7 @@ def wait_listener_visible(ctx: Context, lb_id: str, port: int) -> Listener:
     API catching up, not an error)."""
     seen: list[Listener] = []
 
-    def probe():
+    def probe() -> tuple[bool, str]:
         found = _listener(ctx, lb_id, port)
         if found is not None:
             seen.append(found)
@@ -436,7 +440,7 @@ def remove_backends(ctx: Context, lb: LoadBalancer, ids: list[str]) -> None:
     lb.backends = [b for b in lb.backends or [] if b.server_id not in set(ids)]
 
 
-def _servers(ids, weights: dict[str, int] | None = None) -> str:
+def _servers(ids: Iterable[str], weights: dict[str, int] | None = None) -> str:
     weights = weights or {}
     return json.dumps([{"ServerId": i, "Weight": str(weights.get(i, WEIGHT)), "Type": "ecs"} for i in ids])
 
