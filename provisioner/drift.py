@@ -303,7 +303,7 @@ def _load_balancer(
         )
     if lb.status != "active":
         add(Drift(LOAD_BALANCER, lb.id, "inactive", f"status {lb.status or 'unknown'}", "SetLoadBalancerStatus active"))
-    kind, differs = lb_step.listener_diff(spec, lb.listener(port))
+    kind, differs = lb_step.listener_diff(spec, lb.listener(port), lb_step.port_rolls(ctx.state, lb.id))
     resource = f"{lb.id}:{port}"
     if kind == "create":
         known = ctx.state.get(LISTENER)

@@ -87,6 +87,7 @@ def make_plan(
     known_lb: str | None = None,
     zones: list[str] | None = None,
     ports: set[int] | None = None,
+    state: Any = None,
 ) -> Plan:
     """The cloud against the stack. `zones`: the zones the pre-check kept (stack order), when it ran; else
     the stack's. `ports`: the serving ports the fleet's templates use (provisioner/diff.py)."""
@@ -149,7 +150,7 @@ def make_plan(
         add(Change("change", INSTANCE, ", ".join(i.id for i in stopped), "start", count=len(stopped)))
 
     _plan_disks(spec, snap, survivors, victims, max(need, 0), add)
-    _plan_load_balancer(spec, snap, survivors, victims, max(need, 0), add)
+    _plan_load_balancer(spec, snap, survivors, victims, max(need, 0), add, state)
     lb = _stack_lb(snap, known_lb)
     if lb is not None and lb.charge_type == lb_step.LEGACY_CHARGE:
         plan.notes.append(
@@ -223,6 +224,7 @@ def _plan_load_balancer(
     victims: list[Instance],
     need: int,
     add: Callable[[Change], None],
+    state: Any = None,
 ) -> None:
     lbs = snap.load_balancers
     if not lbs:
@@ -243,16 +245,10 @@ def _plan_load_balancer(
         return
     lb = lbs[0]
     if lb.name and lb.name != lb_step.lb_name(spec):
-        add(
-            Change(
-                "change",
-                LOAD_BALANCER,
-                lb.id,
-                f"name {lb.name!r} -> {lb_step.lb_name(spec)!r} (renamed outside" " the stack)",
-                api="SetLoadBalancerName",
-            )
-        )
-    kind, differs = lb_step.listener_diff(spec, lb.listener(spec.load_balancer.listener_port))
+        add(Change("change", LOAD_BALANCER, lb.id, f"name {lb.name!r} -> {lb_step.lb_name(spec)!r} (renamed outside"
+                   " the stack)", api="SetLoadBalancerName"))
+    kind, differs = lb_step.listener_diff(spec, lb.listener(spec.load_balancer.listener_port),
+                                          state is not None and lb_step.port_rolls(state, lb.id))
     if kind == "create":
         add(Change("create", LISTENER, detail=f"HTTP {spec.load_balancer.listener_port} -> {spec.serving.port}"))
     elif kind in ("replace", "change", "start"):

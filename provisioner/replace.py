@@ -39,7 +39,8 @@ from .resources import Instance, LoadBalancer, SecurityGroup, VSwitch
 from .steps import common
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
-from .steps.common import INSTANCE, Context, Record, chunks
+from .steps import server_group
+from .steps.common import INSTANCE, Context, Record
 from .steps.precheck import zones_for
 from .template import TEMPLATE_TAG, differing, instance_template, legacy_matches, template_of
 from .tokens import token_key
@@ -152,6 +153,7 @@ def roll_out(ctx: Context, lb: LoadBalancer, instances: list[Instance], group: S
     policy = ctx.spec.rollout
     count = ctx.spec.instances.count
     lb_step.read_backends(ctx, lb)
+    _to_group(ctx, lb)
     for _ in range(count + 5):      # one batch per pass; bounded by the fleet's size
         alive = {i.id: i for i in instance_step.find_instances(ctx)}
         e = entry(ctx)
@@ -170,10 +172,26 @@ def roll_out(ctx: Context, lb: LoadBalancer, instances: list[Instance], group: S
             return result
         if policy.batch_pause_seconds and [i for i in outdated if i.id not in set(e["batch_old"])]:
             common.sleep(policy.batch_pause_seconds)
+    server_group.finish(ctx, lb)
     ctx.state.set_rollout(None)
     if result.batches:
         log.info("rollout: done, %d instance(s) replaced in %d batch(es)", len(result.replaced), result.batches)
     return result if result.batches else None
+
+
+def _to_group(ctx: Context, lb: LoadBalancer) -> None:
+    """serving.port changes: before the first new instance joins, the fleet moves into the stack's vServer group
+    (old members on the old port, new ones join on the new port; steps/server_group.py). A move a killed run
+    left half done is finished first."""
+    port = ctx.spec.load_balancer.listener_port
+    listener = lb.listener(port)
+    e = server_group.entry(ctx, lb)
+    if e is not None and e.get("stage") in ("bound", "moved"):
+        return
+    old_port = int(listener.backend_port) if listener is not None and listener.backend_port else None
+    if e is None and (old_port is None or old_port == ctx.spec.serving.port):
+        return
+    server_group.migrate(ctx, lb, port, old_port or ctx.spec.serving.port)
 
 
 def _new_batch(ctx: Context, digest: str, outdated: list[Instance], current: list[Instance],
@@ -301,10 +319,8 @@ def _add(ctx: Context, lb: LoadBalancer, new_ids: list[str], weights_now: dict[s
     old_changes = {i: w for i, w in weights_now.items() if i in current and current[i].weight != w}
     if old_changes:
         _set_weights(ctx, lb, old_changes)
-    for batch in chunks(adds, lb_step.MAX_BACKENDS):
-        ctx.call(STEP, lb.id, "slb", "AddBackendServers",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id,
-                  "BackendServers": _servers({i: weights_now.get(i, lb_step.WEIGHT) for i in batch})}, busy=True)
+    if adds:
+        lb_step.backend_call(ctx, lb, "add", {i: weights_now.get(i, lb_step.WEIGHT) for i in adds})
     wrong = {i: weights_now[i] for i in new_ids if i in current and current[i].weight != weights_now[i]}
     if wrong:
         _set_weights(ctx, lb, wrong)
@@ -314,19 +330,11 @@ def _add(ctx: Context, lb: LoadBalancer, new_ids: list[str], weights_now: dict[s
 def _set_weights(ctx: Context, lb: LoadBalancer, weights_now: dict[str, int]) -> None:
     attached = {b.server_id for b in lb.backends or []}
     items = [i for i in weights_now if i in attached]
-    for batch in chunks(items, lb_step.MAX_BACKENDS):
-        ctx.call(STEP, lb.id, "slb", "SetBackendServers",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id,
-                  "BackendServers": _servers({i: weights_now[i] for i in batch})}, busy=True)
+    if items:
+        lb_step.backend_call(ctx, lb, "set", {i: weights_now[i] for i in items})
     for b in lb.backends or []:
         if b.server_id in weights_now:
             b.weight = weights_now[b.server_id]
-
-
-def _servers(weights_now: dict[str, int]) -> str:
-    import json
-
-    return json.dumps([{"ServerId": i, "Weight": str(w), "Type": "ecs"} for i, w in weights_now.items()])
 
 
 def _wait_healthy(ctx: Context, lb: LoadBalancer, ids: list[str], timeout: float) -> None:

@@ -3,14 +3,13 @@ backend (weight 0, then a drain period) before it leaves the SLB; the endpoint U
 
 from __future__ import annotations
 
-import json
 import logging
 
 from .errors import NotFound, TargetError
 from .resources import LoadBalancer
 from .steps import common
 from .steps import load_balancer as lb_step
-from .steps.common import LISTENER, Context, Record, chunks
+from .steps.common import LISTENER, Context, Record
 
 log = logging.getLogger(__name__)
 STEP = "rollout"
@@ -98,16 +97,8 @@ def drain(ctx: Context, lb: LoadBalancer, server_ids: list[str], running: set[st
     current = {b.server_id: b for b in lb.backends or []}
     active = [i for i in server_ids if i in current and current[i].weight > 0 and i in running]
     idle = [i for i in server_ids if i in current and current[i].weight > 0 and i not in running]
-    for batch in chunks(active + idle, lb_step.MAX_BACKENDS):
-        servers = json.dumps([{"ServerId": i, "Weight": "0", "Type": "ecs"} for i in batch])
-        ctx.call(
-            STEP,
-            lb.id,
-            "slb",
-            "SetBackendServers",
-            {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": servers},
-            busy=True,
-        )
+    if active + idle:
+        lb_step.backend_call(ctx, lb, "set", {i: 0 for i in active + idle})
     for sid in active + idle:
         current[sid].weight = 0
     seconds = ctx.spec.load_balancer.drain_seconds

@@ -9,10 +9,12 @@ import json
 import logging
 
 from .. import names
-from ..errors import CloudError, NotFound, WaitTimeout
+from ..errors import CloudError, NotFound, SpecError, WaitTimeout
 from ..resources import Backend, Listener, LoadBalancer, VSwitch
 from ..spec import Stack
+from ..state import State
 from ..tokens import token_key
+from . import server_group
 from .common import (LISTENER, LOAD_BALANCER, MAX_PAGES, Context, Record, chunks, describe_pages, dig, owned,
                      read_tags, tag_filter, tags_for, typical, wait_for, wait_status)
 
@@ -59,8 +61,9 @@ def find_load_balancers(ctx: Context) -> list[LoadBalancer]:
     return sorted(found, key=lambda lb: (lb.created, lb.id))
 
 
-def read_backends(ctx: Context, lb: LoadBalancer) -> None:
-    """Backends and status of one SLB (DescribeLoadBalancerAttribute)."""
+def read_backends(ctx: Context, lb: LoadBalancer, default_group: bool = False) -> None:
+    """Backends and status of one SLB (DescribeLoadBalancerAttribute); once the stack serves from its vServer
+    group (a serving.port rollout, server_group.py), the backends are the group's members, unless `default_group`."""
     try:
         body = _read(ctx, lb.id, "DescribeLoadBalancerAttribute", {"RegionId": ctx.region, "LoadBalancerId": lb.id})
     except NotFound:
@@ -71,6 +74,22 @@ def read_backends(ctx: Context, lb: LoadBalancer) -> None:
     lb.address = body.get("Address") or lb.address
     lb.charge_type = body.get("InstanceChargeType") or lb.charge_type
     lb.delete_protection = body.get("DeleteProtection") or lb.delete_protection
+    group_id = None if default_group else server_group.in_use(ctx, lb)
+    if group_id:
+        lb.backends = server_group.read(ctx, group_id)
+
+
+def backend_call(ctx: Context, lb: LoadBalancer, verb: str, weights: dict[str, int]) -> None:
+    """add / set (weights) / remove backends, in the default group or, once in use, the stack's vServer group."""
+    group_id = server_group.in_use(ctx, lb)
+    if group_id:
+        server_group.call(ctx, lb, group_id, verb, weights)
+        return
+    action = {"add": "AddBackendServers", "set": "SetBackendServers", "remove": "RemoveBackendServers"}[verb]
+    for batch in chunks(list(weights), MAX_BACKENDS):
+        ctx.call(STEP, lb.id, "slb", action,
+                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch, weights)},
+                 busy=True)
 
 
 def read_listeners(ctx: Context, lbs: list[LoadBalancer]) -> None:
@@ -156,15 +175,34 @@ def desired_health(spec: Stack) -> dict[str, Any]:
     hc = spec.load_balancer.health_check
     return {"HealthCheck": "on", "HealthCheckURI": hc.uri, "HealthCheckInterval": hc.interval,
             "HealthCheckTimeout": hc.timeout, "HealthyThreshold": hc.healthy_threshold,
-            "UnhealthyThreshold": hc.unhealthy_threshold, "HealthCheckHttpCode": ",".join(hc.http_codes),
-            "HealthCheckConnectPort": spec.serving.port}
+            "UnhealthyThreshold": hc.unhealthy_threshold, "HealthCheckHttpCode": ",".join(hc.http_codes)}
 
 
-def listener_diff(spec: Stack, listener: Listener | None) -> tuple[str, list[str]]:
-    """("create" | "replace" | "change" | "start" | "ok", what differs) for the stack's listener."""
+# HealthCheckConnectPort is never sent: unset, the CLB checks each backend on the port it forwards to (the
+# listener's BackendServerPort, or a vServer group member's own port). CreateLoadBalancerTCPListener's page says
+# so ("If this parameter is not set, the backend port specified by BackendServerPort is used"); the HTTP page calls
+# it "the backend port that is used for health checks". Once set, SetLoadBalancerHTTPListenerAttribute documents no
+# value that unsets it (1-65535 only), so a listener created with it keeps checking that one port: the state marks
+# the listeners this code created (HEALTH_PORT), which a serving.port rollout needs (CHOICES.md "Rollout").
+HEALTH_PORT = "health_port"
+HEALTH_PORT_BACKEND = "backend"
+
+
+def port_rolls(state: State, lb_id: str) -> bool:
+    """A serving.port change of this SLB's listener is a rollout through the vServer group (server_group.py):
+    the listener was created without HealthCheckConnectPort (the state says so), or already uses the group."""
+    known = state.get(LISTENER) or {}
+    group = state.data.get(server_group.STATE_KEY) or {}
+    return (isinstance(known, dict) and known.get("load_balancer") == lb_id
+            and known.get(HEALTH_PORT) == HEALTH_PORT_BACKEND) or group.get("load_balancer") == lb_id
+
+
+def listener_diff(spec: Stack, listener: Listener | None, rolls: bool = False) -> tuple[str, list[str]]:
+    """("create" | "replace" | "change" | "start" | "ok", what differs) for the stack's listener. `rolls`
+    (port_rolls): another BackendServerPort is the rollout's business, not the listener's."""
     if listener is None:
         return "create", []
-    if listener.protocol != "http" or (listener.backend_port is not None
+    if listener.protocol != "http" or (not rolls and listener.backend_port is not None
                                        and int(listener.backend_port) != spec.serving.port):
         return "replace", [f"{listener.protocol} -> {listener.backend_port}"]
     differs = []
@@ -196,7 +234,17 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
     spec = ctx.spec
     port = spec.load_balancer.listener_port
     listener = lb.listener(port)
-    kind, differs = listener_diff(spec, listener)
+    rolls = port_rolls(ctx.state, lb.id)
+    kind, differs = listener_diff(spec, listener, rolls)
+    if kind == "replace" and listener is not None and listener.protocol == "http" and not rolls:
+        # Created with HealthCheckConnectPort = the old serving.port (before this version, or the state does not
+        # say otherwise): no documented value unsets it, so every member of a vServer group would be checked on
+        # the old port. Refused rather than replaced under traffic (CHOICES.md "Rollout").
+        raise SpecError(
+            "serving.port", f"the listener {lb.id}:{port} checks health on port {listener.backend_port} "
+            "(HealthCheckConnectPort, set by an earlier version), so a port change cannot roll out without failed "
+            "requests; recreate the listener once (DeleteLoadBalancerListener, then `provisioner provision` with "
+            "the current serving.port creates it again: a short outage), then change serving.port")
     base = {"RegionId": ctx.region, "LoadBalancerId": lb.id, "ListenerPort": port}
     resource = f"{lb.id}:{port}"
     action = "existing"
@@ -253,7 +301,12 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         action = "changed" if action == "existing" else action
     if action != "existing" and ensure_active(ctx, lb):
         detail["load_balancer"] = "set active again"
-    ctx.state.set(LISTENER, {"load_balancer": lb.id, "port": port})
+    known = ctx.state.get(LISTENER) or {}
+    entry = {"load_balancer": lb.id, "port": port}
+    if action == "created" or (isinstance(known, dict) and known.get("load_balancer") == lb.id
+                               and known.get("port") == port and known.get(HEALTH_PORT)):
+        entry[HEALTH_PORT] = HEALTH_PORT_BACKEND
+    ctx.state.set(LISTENER, entry)
     if status != "running" and wait:
         # Started now: no poll before a start typically ends.
         wait_listener_running(ctx, lb.id, port, expect=typical(ctx, "listener.start") if started else 0.0)
@@ -364,14 +417,10 @@ def ensure_backends(ctx: Context, lb: LoadBalancer, instance_ids: list[str], our
     (AddBackendServers 20 per call)."""
     weights = weights or {}
     add, remove, reweight = backend_diff(lb, instance_ids, ours, weights)
-    for batch in chunks(add, MAX_BACKENDS):
-        ctx.call(STEP, lb.id, "slb", "AddBackendServers",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch, weights)},
-                 busy=True)
-    for batch in chunks(reweight, MAX_BACKENDS):
-        ctx.call(STEP, lb.id, "slb", "SetBackendServers",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch, weights)},
-                 busy=True)
+    if add:
+        backend_call(ctx, lb, "add", {i: weights.get(i, WEIGHT) for i in add})
+    if reweight:
+        backend_call(ctx, lb, "set", {i: weights.get(i, WEIGHT) for i in reweight})
     if remove:
         remove_backends(ctx, lb, remove)
     if add:
@@ -385,9 +434,8 @@ def ensure_backends(ctx: Context, lb: LoadBalancer, instance_ids: list[str], our
 
 
 def remove_backends(ctx: Context, lb: LoadBalancer, ids: list[str]) -> None:
-    for batch in chunks(ids, MAX_BACKENDS):
-        ctx.call(STEP, lb.id, "slb", "RemoveBackendServers",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch)}, busy=True)
+    current = {b.server_id: b.weight for b in lb.backends or []}
+    backend_call(ctx, lb, "remove", {i: current.get(i, WEIGHT) for i in ids})
     log.info("load-balancer: removed backend(s) %s from %s", ", ".join(ids), lb.id)
     lb.backends = [b for b in lb.backends or [] if b.server_id not in set(ids)]
 

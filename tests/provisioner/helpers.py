@@ -127,6 +127,11 @@ def effective_mutations(stats: dict) -> int:
     return total
 
 
+def control_has(found: dict, instance_id: str) -> bool:
+    """Whether the instance still exists (a released one leaves every vServer group)."""
+    return any(o["id"] == instance_id for o in found.get("instance", []))
+
+
 def problems(control, stack_path: str, state_path: str | None = None, foreign: set[str] = frozenset()) -> list[str]:
     """Everything that keeps the emulator from holding exactly the stack (empty list: converged).
     `foreign`: ids of resources that are not the stack's and must be left as they are."""
@@ -146,6 +151,8 @@ def problems(control, stack_path: str, state_path: str | None = None, foreign: s
         "disk": n + data,
     }
     have = {kind: len(items) for kind, items in found.items() if items}
+    if have.get("vserver_group") == 1:        # a serving.port rollout moved the backends there (server_group.py)
+        want["vserver_group"] = 1
     if have != want:
         out.append(f"resources by kind {have}, want {want}")
     for kind, items in found.items():
@@ -185,13 +192,22 @@ def problems(control, stack_path: str, state_path: str | None = None, foreign: s
         if lb["status"] != "active":
             out.append(f"SLB {lb['id']} is {lb['status']}")
         backends = {b["server_id"]: b["weight"] for b in lb["backends"] if b["server_id"] not in foreign}
+        bound = [x["vserver_group_id"] for x in mine.get("listener", []) if x.get("vserver_group_id")]
+        for group in [g for g in mine.get("vserver_group", []) if g["id"] in bound]:
+            # members on the stack's port; the default group holds none of the stack's instances any more
+            stale = sorted(b for b in backends if control_has(found, b))     # released ones left every group
+            out += [f"default-group backends {stale} beside vServer group {group['id']}"] if stale else []
+            live = [m for m in group["backends"] if m["server_id"] in ids or control_has(found, m["server_id"])]
+            backends = {m["server_id"]: m["weight"] for m in live if m["port"] == spec.serving.port}
+            out += [f"vServer group member {m['server_id']}:{m['port']}" for m in live if m["port"] != spec.serving.port]
         if backends != {i: 100 for i in ids}:
             out.append(f"SLB backends {backends}, instances {sorted(ids)}")
     for lst in mine.get("listener", []):
         hc = lst["health_check"]
+        port = spec.serving.port if not lst.get("vserver_group_id") else lst["backend_port"]
         if (lst["status"], lst["backend_port"], hc["uri"], hc["healthy_threshold"]) != (
             "running",
-            spec.serving.port,
+            port,
             spec.load_balancer.health_check.uri,
             spec.load_balancer.health_check.healthy_threshold,
         ):

@@ -120,3 +120,29 @@ def test_reconcile_does_not_start_a_rollout_by_default(control, run, tmp_path):
     outdated = [d for d in result.doc["drift"] if d["kind"] == "outdated"]
     assert {d["id"] for d in outdated} == before
     assert all("on_reconcile is finish" in d["heal"] for d in outdated)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5])
+def test_a_port_change_killed_around_the_vserver_group_move_converges_with_one_group(control, spawn, run, tmp_path, k):
+    """serving.port 8080 -> 8081: the run is killed after its k-th mutating call (the security group's new rules,
+    CreateVServerGroup, the listener's switch to the group, the first RunInstances); the rerun finishes with one
+    vServer group, every member on the new port (problems() checks the group and its members)."""
+    base, _ = stacks(str(tmp_path))
+    with open(base, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    data["serving"]["port"] = 8081
+    moved = os.path.join(str(tmp_path), "moved.yaml")
+    with open(moved, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(data, handle, sort_keys=False)
+    assert run("provision", base).exit_code == 0
+    proc = spawn("provision", moved, run.state_path)
+    control.request("PUT", "kill_after", {"pid": proc.pid, "mutating_calls": k})
+    proc.wait(timeout=90)
+    assert proc.returncode == -signal.SIGKILL
+    State.load(run.state_path, STACK)
+    result = run("provision", moved)
+    assert result.exit_code == 0, result.stderr
+    assert problems(control, moved, run.state_path) == []
+    assert len(control.resources().get("vserver_group", [])) == 1
+    listener = control.resources()["listener"][0]
+    assert listener["vserver_group_id"] == control.resources()["vserver_group"][0]["id"]

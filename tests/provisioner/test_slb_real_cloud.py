@@ -101,20 +101,26 @@ def test_after_a_listener_change_the_slb_is_active(run, write_stack, control, co
     lb = console.one("load_balancer")
     assert lb["status"] == "active"
     port = change.get("load_balancer", {}).get("listener_port", 80)
-    [listener] = console.mine("listener")  # a listener on the old port is gone
-    assert (listener["port"], listener["status"], listener["backend_port"]) == (
-        port,
-        "running",
-        change.get("serving", {}).get("port", 8080),
-    )
+    [listener] = console.mine("listener")              # a listener on the old port is gone
+    # A serving.port change is a rollout through the stack's vServer group (the listener is kept, bound to it).
+    assert (listener["port"], listener["status"], listener["backend_port"]) == (port, "running", 8080)
+    assert bool(listener["vserver_group_id"]) == ("serving" in change)
     assert problems(control, changed, run.state_path) == []
 
 
-def test_a_replaced_listener_is_reported_by_plan_with_the_reactivation(run, write_stack):
+def test_a_listener_made_with_a_health_check_port_refuses_a_serving_port_change(run, write_stack, console):
+    """A listener of an earlier version (HealthCheckConnectPort = serving.port; the state lacks the mark) would
+    check every vServer group member on the old port: the port change is refused (exit 2), nothing changes."""
     assert run("provision", write_stack()).exit_code == 0
-    plan = run("plan", write_stack("changed.yaml", serving={"port": 9090}))
-    assert plan.exit_code == 4
-    assert any("set active again" in line for line in plan.doc["lines"])
+    with open(run.state_path, encoding="utf-8") as handle:
+        state = json.load(handle)
+    state["resources"]["listener"].pop("health_port")
+    with open(run.state_path, "w", encoding="utf-8") as handle:
+        json.dump(state, handle)
+    res = run("provision", write_stack("changed.yaml", serving={"port": 9090}))
+    assert res.exit_code == 2 and "serving.port" in res.stderr and "recreate the listener" in res.stderr
+    [listener] = console.mine("listener")
+    assert listener["backend_port"] == 8080 and not listener["vserver_group_id"]
 
 
 def test_a_moved_listener_port_is_planned_and_checked_as_the_old_listener_deleted(run, write_stack, console):
