@@ -306,8 +306,15 @@ def changes(
     from .steps.common import LOAD_BALANCER, VPC
 
     fields = check(spec, state.applied_stack)
-    plan = planning.make_plan(spec, snap, state.get(VPC), state.get(LOAD_BALANCER), zones,
-                              fleet_ports(spec, snap.instances, state), state=state)
+    plan = planning.make_plan(
+        spec,
+        snap,
+        state.get(VPC),
+        state.get(LOAD_BALANCER),
+        zones,
+        fleet_ports(spec, snap.instances, state),
+        state=state,
+    )
     add = plan.changes.append
     if outdated is None:  # no template tags read: the last applied stack says what changed
         rolled = [c for c in fields if c.kind == ROLLOUT]

@@ -245,10 +245,18 @@ def _plan_load_balancer(
         return
     lb = lbs[0]
     if lb.name and lb.name != lb_step.lb_name(spec):
-        add(Change("change", LOAD_BALANCER, lb.id, f"name {lb.name!r} -> {lb_step.lb_name(spec)!r} (renamed outside"
-                   " the stack)", api="SetLoadBalancerName"))
-    kind, differs = lb_step.listener_diff(spec, lb.listener(spec.load_balancer.listener_port),
-                                          state is not None and lb_step.port_rolls(state, lb.id))
+        add(
+            Change(
+                "change",
+                LOAD_BALANCER,
+                lb.id,
+                f"name {lb.name!r} -> {lb_step.lb_name(spec)!r} (renamed outside" " the stack)",
+                api="SetLoadBalancerName",
+            )
+        )
+    kind, differs = lb_step.listener_diff(
+        spec, lb.listener(spec.load_balancer.listener_port), state is not None and lb_step.port_rolls(state, lb.id)
+    )
     if kind == "create":
         add(Change("create", LISTENER, detail=f"HTTP {spec.load_balancer.listener_port} -> {spec.serving.port}"))
     elif kind in ("replace", "change", "start"):

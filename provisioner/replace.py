@@ -24,6 +24,7 @@ new, the others outdated; the state's entry only says which batch was under way 
 ids once RunInstances answered, the canary's hold), so a run killed at any point finishes the batch
 without a duplicate and without leaking an instance.
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,33 +37,38 @@ from typing import Any
 from . import rollout as health_rules
 from .errors import NotFound, ProvisionerError, WaitTimeout
 from .resources import Instance, LoadBalancer, SecurityGroup, VSwitch
-from .steps import common
+from .steps import common, server_group
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
-from .steps import server_group
 from .steps.common import INSTANCE, Context, Record
 from .steps.precheck import zones_for
-from .template import TEMPLATE_TAG, differing, instance_template, legacy_matches, template_of
+from .template import differing, instance_template, legacy_matches, template_of
 from .tokens import token_key
 
 log = logging.getLogger(__name__)
 STEP = "rollout"
-LOG_LINES = 20                 # console lines shown per failed instance
+LOG_LINES = 20  # console lines shown per failed instance
 
 
 @dataclass
 class RolloutResult:
     template: str
-    replaced: list[str] = field(default_factory=list)      # old ids deleted
-    created: list[str] = field(default_factory=list)       # new ids in service
+    replaced: list[str] = field(default_factory=list)  # old ids deleted
+    created: list[str] = field(default_factory=list)  # new ids in service
     batches: int = 0
-    held: bool = False                                     # a canary waits for promote/rollback
+    held: bool = False  # a canary waits for promote/rollback
     canary: list[str] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"template": self.template, "replaced": self.replaced, "created": self.created,
-                "batches": self.batches, "held": self.held, "canary": self.canary}
+        return {
+            "template": self.template,
+            "replaced": self.replaced,
+            "created": self.created,
+            "batches": self.batches,
+            "held": self.held,
+            "canary": self.canary,
+        }
 
 
 class RolloutFailed(ProvisionerError):
@@ -71,6 +77,7 @@ class RolloutFailed(ProvisionerError):
 
 # --- state -------------------------------------------------------------------------------------------
 
+
 def entry(ctx: Context) -> dict[str, Any] | None:
     return ctx.state.rollout()
 
@@ -78,7 +85,7 @@ def entry(ctx: Context) -> dict[str, Any] | None:
 def under_way(ctx: Context) -> bool:
     """A rollout was started and is not finished, rolled back or failed (reconcile finishes it)."""
     e = entry(ctx)
-    return bool(e) and bool(e.get("active"))
+    return e is not None and bool(e.get("active"))
 
 
 def in_flight(ctx: Context) -> set[str]:
@@ -96,6 +103,7 @@ def weights(ctx: Context) -> dict[str, int]:
 
 
 # --- what is outdated --------------------------------------------------------------------------------
+
 
 def classify(ctx: Context, instances: list[Instance]) -> tuple[list[Instance], list[Instance]]:
     """(current, outdated) by the template tag. An untagged instance (created before templates) is current
@@ -118,22 +126,34 @@ def _legacy_current(ctx: Context, inst: Instance) -> bool:
         return False
     with_disk = inst.tags.get(instance_step.TAG_DATA_DISK) == "yes"
     expected_image = ctx.precheck.image_id if getattr(ctx, "precheck", None) is not None else ctx.spec.instances.image
-    return legacy_matches(ctx.spec, inst.type, inst.image, expected_image, body.get("UserData") or "",
-                          instance_step.user_data(ctx, with_disk))
+    return legacy_matches(
+        ctx.spec,
+        inst.type,
+        inst.image,
+        expected_image,
+        body.get("UserData") or "",
+        instance_step.user_data(ctx, with_disk),
+    )
 
 
 def changes(ctx: Context, instances: list[Instance]) -> list[tuple[str, list[str]]]:
     """(instance id, differing fields) per outdated instance: what `plan` lists as `replace`."""
     new = template_of(ctx.spec)
     _, outdated = classify(ctx, instances)
-    return [(i.id, differing(ctx.state.template_fields(instance_template(i.tags) or ""), new.fields))
-            for i in outdated]
+    return [(i.id, differing(ctx.state.template_fields(instance_template(i.tags) or ""), new.fields)) for i in outdated]
 
 
 # --- the rollout -------------------------------------------------------------------------------------
 
-def roll_out(ctx: Context, lb: LoadBalancer, instances: list[Instance], group: SecurityGroup,
-             vswitch_for: Callable[[str], VSwitch], promote: bool = False) -> RolloutResult | None:
+
+def roll_out(
+    ctx: Context,
+    lb: LoadBalancer,
+    instances: list[Instance],
+    group: SecurityGroup,
+    vswitch_for: Callable[[str], VSwitch],
+    promote: bool = False,
+) -> RolloutResult | None:
     """Replace every outdated instance (or finish the rollout a killed run left); None when nothing is
     outdated. `promote`: go on past a held canary."""
     tpl = template_of(ctx.spec)
@@ -142,19 +162,25 @@ def roll_out(ctx: Context, lb: LoadBalancer, instances: list[Instance], group: S
     if e and e.get("template") != tpl.digest:
         # The stack changed again during a rollout: the batch under way is finished as a batch of the new
         # template (its new instances are outdated now and get replaced like any other).
-        log.warning("rollout: the stack's template changed during the rollout to %s; rolling out %s instead",
-                    e.get("template"), tpl.digest)
+        log.warning(
+            "rollout: the stack's template changed during the rollout to %s; rolling out %s instead",
+            e.get("template"),
+            tpl.digest,
+        )
         e = _abandon_batch(ctx, lb, e)
     if e and e.get("rejected") == tpl.digest and not promote:
-        log.warning("rollout: template %s was rolled back (provisioner rollback); the fleet stays as it is"
-                    " until the stack file changes or `provisioner promote`", tpl.digest)
+        log.warning(
+            "rollout: template %s was rolled back (provisioner rollback); the fleet stays as it is"
+            " until the stack file changes or `provisioner promote`",
+            tpl.digest,
+        )
         return None
     result = RolloutResult(tpl.digest)
     policy = ctx.spec.rollout
     count = ctx.spec.instances.count
     lb_step.read_backends(ctx, lb)
     _to_group(ctx, lb)
-    for _ in range(count + 5):      # one batch per pass; bounded by the fleet's size
+    for _ in range(count + 5):  # one batch per pass; bounded by the fleet's size
         alive = {i.id: i for i in instance_step.find_instances(ctx)}
         e = entry(ctx)
         if e and e.get("rejected") and not e.get("batch_old"):
@@ -194,37 +220,63 @@ def _to_group(ctx: Context, lb: LoadBalancer) -> None:
     server_group.migrate(ctx, lb, port, old_port or ctx.spec.serving.port)
 
 
-def _new_batch(ctx: Context, digest: str, outdated: list[Instance], current: list[Instance],
-               previous: dict[str, Any] | None,
-               promote: bool) -> dict[str, Any] | None:
+def _new_batch(
+    ctx: Context,
+    digest: str,
+    outdated: list[Instance],
+    current: list[Instance],
+    previous: dict[str, Any] | None,
+    promote: bool,
+) -> dict[str, Any] | None:
     if not outdated:
         return None
     policy, count = ctx.spec.rollout, ctx.spec.instances.count
     number = int((previous or {}).get("batch", -1)) + 1
-    canary = policy.canary is not None and number == 0 and not promote and not current
-    if canary:
-        size = min(policy.canary.instances, len(outdated))
+    canary = policy.canary if number == 0 and not promote and not current else None
+    if canary is not None:
+        size = min(canary.instances, len(outdated))
     else:
         size = min(len(outdated), max(1, policy.surge(count) + policy.unavailable(count)))
     # The disk holder (attach: first) goes last, alone: its disk moves to its replacement.
     holder = [i for i in outdated if i.tags.get(instance_step.TAG_DATA_DISK) == "yes"]
     others = [i for i in outdated if i not in holder]
     picked = others[:size] if others else holder[:1]
-    e = {"template": digest, "batch": number, "batch_old": [i.id for i in picked], "new": None,
-         "canary": canary, "held": False, "weights": {}, "started": time.time(), "active": True}
-    ctx.state.set_rollout(e)       # before any mutating call of the batch
+    e = {
+        "template": digest,
+        "batch": number,
+        "batch_old": [i.id for i in picked],
+        "new": None,
+        "canary": canary is not None,
+        "held": False,
+        "weights": {},
+        "started": time.time(),
+        "active": True,
+    }
+    ctx.state.set_rollout(e)  # before any mutating call of the batch
     return e
 
 
-def _run_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any], alive: dict[str, Instance], group: SecurityGroup,
-               vswitch_for: Callable[[str], VSwitch], result: RolloutResult, promote: bool) -> bool:
+def _run_batch(
+    ctx: Context,
+    lb: LoadBalancer,
+    e: dict[str, Any],
+    alive: dict[str, Instance],
+    group: SecurityGroup,
+    vswitch_for: Callable[[str], VSwitch],
+    result: RolloutResult,
+    promote: bool,
+) -> bool:
     """One batch, from wherever a killed run left it. True when a canary now holds."""
     policy = ctx.spec.rollout
     old = [alive[i] for i in e["batch_old"] if i in alive]
     if e.get("held"):
         if not promote:
-            log.info("rollout: canary %s holds at %d%% of the traffic; run `provisioner promote` or"
-                     " `provisioner rollback`", ", ".join(e["new"]), policy.canary.weight if policy.canary else 0)
+            log.info(
+                "rollout: canary %s holds at %d%% of the traffic; run `provisioner promote` or"
+                " `provisioner rollback`",
+                ", ".join(e["new"]),
+                policy.canary.weight if policy.canary else 0,
+            )
             result.canary = list(e["new"])
             return True
         e["canary"] = e["held"] = False
@@ -232,7 +284,7 @@ def _run_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any], alive: dict[st
     with_disk = any(i.tags.get(instance_step.TAG_DATA_DISK) == "yes" for i in old)
     since, expect = None, 0.0
     if e.get("new") is None:
-        since, expect = common.clock(), common.typical(ctx, "instance.boot")    # no poll before a boot can end
+        since, expect = common.clock(), common.typical(ctx, "instance.boot")  # no poll before a boot can end
         e["new"] = _create(ctx, e, len(e["batch_old"]), with_disk, vswitch_for, group)
     new_ids = [i for i in e["new"]]
     instance_step.wait_instances_running(ctx, new_ids, expect=expect, since=since)
@@ -246,13 +298,16 @@ def _run_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any], alive: dict[st
         _roll_back(ctx, lb, e, new_ids, str(err))
     result.created += [i for i in new_ids if i not in result.created]
     result.batches += 1
-    if e.get("canary"):
+    if e.get("canary") and policy.canary is not None:
         result.canary = list(new_ids)
         if policy.canary.hold:
             e["held"] = True
             ctx.state.set_rollout(e)
-            log.info("rollout: canary %s serves %d%% of the traffic; holding (provisioner promote / rollback)",
-                     ", ".join(new_ids), policy.canary.weight)
+            log.info(
+                "rollout: canary %s serves %d%% of the traffic; holding (provisioner promote / rollback)",
+                ", ".join(new_ids),
+                policy.canary.weight,
+            )
             return True
     # Old weights back to normal before the old batch goes (a canary's weights end with it).
     _retire(ctx, lb, old, result)
@@ -264,8 +319,14 @@ def _run_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any], alive: dict[st
     return False
 
 
-def _create(ctx: Context, e: dict[str, Any], amount: int, with_disk: bool, vswitch_for: Callable[[str], VSwitch],
-            group: SecurityGroup) -> list[str]:
+def _create(
+    ctx: Context,
+    e: dict[str, Any],
+    amount: int,
+    with_disk: bool,
+    vswitch_for: Callable[[str], VSwitch],
+    group: SecurityGroup,
+) -> list[str]:
     """RunInstances for the batch, its ClientToken written ahead under the batch's key (template, number):
     a rerun after a crash replays it and the cloud answers with the same ids."""
     refusals = []
@@ -282,8 +343,15 @@ def _create(ctx: Context, e: dict[str, Any], amount: int, with_disk: bool, vswit
             ctx.state.set_rollout(e)
 
         try:
-            body = ctx.create(STEP, f"{amount} x {ctx.spec.instances.type} in {zone} (batch {e['batch']})", "ecs",
-                              "RunInstances", key, params, record=record)
+            body = ctx.create(
+                STEP,
+                f"{amount} x {ctx.spec.instances.type} in {zone} (batch {e['batch']})",
+                "ecs",
+                "RunInstances",
+                key,
+                params,
+                record=record,
+            )
         except NoStock as err:
             refusals.append(f"{zone}: {err.code}")
             continue
@@ -293,8 +361,9 @@ def _create(ctx: Context, e: dict[str, Any], amount: int, with_disk: bool, vswit
     raise ProvisionerError(f"rollout: no zone of the stack can supply {ctx.spec.instances.type}: {'; '.join(refusals)}")
 
 
-def _weights(ctx: Context, e: dict[str, Any], old: list[Instance], alive: dict[str, Instance],
-             new_ids: list[str]) -> dict[str, int]:
+def _weights(
+    ctx: Context, e: dict[str, Any], old: list[Instance], alive: dict[str, Instance], new_ids: list[str]
+) -> dict[str, int]:
     """Weights of the new backends (and of the old ones, for a canary): the canary gets `weight` percent."""
     canary = ctx.spec.rollout.canary
     if not e.get("canary") or canary is None:
@@ -342,7 +411,8 @@ def _wait_healthy(ctx: Context, lb: LoadBalancer, ids: list[str], timeout: float
         seen = health_rules.health(ctx, lb.id)
         bad = [i for i in ids if seen.get(i) != "normal"]
         return not bad, f"{len(ids) - len(bad)}/{len(ids)} normal" + (
-            "; " + ", ".join(f"{i} {seen.get(i, 'not a backend yet')}" for i in bad[:5]) if bad else "")
+            "; " + ", ".join(f"{i} {seen.get(i, 'not a backend yet')}" for i in bad[:5]) if bad else ""
+        )
 
     common.wait_for(f"rollout batch {', '.join(ids)} to pass the health check", probe, timeout)
 
@@ -379,8 +449,14 @@ def _move_disk(ctx: Context, lb: LoadBalancer, old: list[Instance], new_ids: lis
     if holder is not None:
         _retire_from_slb(ctx, lb, [holder], result)
     if disk.instance_id:
-        ctx.call(STEP, disk.id, "ecs", "DetachDisk",
-                 {"RegionId": ctx.region, "DiskId": disk.id, "InstanceId": disk.instance_id}, busy=True)
+        ctx.call(
+            STEP,
+            disk.id,
+            "ecs",
+            "DetachDisk",
+            {"RegionId": ctx.region, "DiskId": disk.id, "InstanceId": disk.instance_id},
+            busy=True,
+        )
         disk_step.wait_disks(ctx, [disk.id], "Available", "detached")
     target = instance_step.describe_instances(ctx, [new_id])[new_id]
     result.records += disk_step.attach_disks(ctx, [(disk.id, target)])
@@ -400,10 +476,12 @@ def _roll_back(ctx: Context, lb: LoadBalancer, e: dict[str, Any], new_ids: list[
     """The batch failed its health check: out of the SLB, deleted; the old fleet keeps serving."""
     logs = console_tails(ctx, new_ids)
     remove_new(ctx, lb, e, new_ids)
-    lines = [f"rollout: batch {e['batch']} (new instances {', '.join(new_ids)}, replacing"
-             f" {', '.join(e['batch_old'])}) did not pass the SLB health check within"
-             f" {ctx.spec.rollout.health_timeout}s; rolled back: the new instances were removed and deleted, the"
-             f" old fleet keeps serving ({why})"]
+    lines = [
+        f"rollout: batch {e['batch']} (new instances {', '.join(new_ids)}, replacing"
+        f" {', '.join(e['batch_old'])}) did not pass the SLB health check within"
+        f" {ctx.spec.rollout.health_timeout}s; rolled back: the new instances were removed and deleted, the"
+        f" old fleet keeps serving ({why})"
+    ]
     for iid, tail in logs.items():
         lines.append(f"last lines of {iid}'s console output:")
         lines += [f"  {line}" for line in tail] or ["  (empty)"]
@@ -430,8 +508,13 @@ def console_tails(ctx: Context, ids: list[str]) -> dict[str, list[str]]:
     out = {}
     for iid in ids:
         try:
-            body = ctx.call(STEP, iid, "ecs", "GetInstanceConsoleOutput",
-                            {"RegionId": ctx.region, "InstanceId": iid, "RemoveSymbols": True})
+            body = ctx.call(
+                STEP,
+                iid,
+                "ecs",
+                "GetInstanceConsoleOutput",
+                {"RegionId": ctx.region, "InstanceId": iid, "RemoveSymbols": True},
+            )
             text = base64.b64decode(body.get("ConsoleOutput") or "").decode("utf-8", "replace")
         except (NotFound, ValueError) as err:
             text = f"(no console output: {err})"
@@ -455,6 +538,7 @@ def _abandon_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any]) -> dict[st
 
 # --- promote / rollback ------------------------------------------------------------------------------
 
+
 def rollback(ctx: Context, lb: LoadBalancer) -> dict[str, Any]:
     """Remove a held canary (or the batch a killed run left): out of the SLB, deleted; the template is
     marked rejected so provision leaves the fleet as it is until the stack file changes."""
@@ -463,12 +547,21 @@ def rollback(ctx: Context, lb: LoadBalancer) -> dict[str, Any]:
         raise ProvisionerError("rollback: no rollout is under way (nothing to roll back)")
     new_ids = list(e.get("new") or [])
     records = remove_new(ctx, lb, e, new_ids)
-    ctx.state.set_rollout({"template": e["template"], "batch": e.get("batch", 0), "rejected": e["template"],
-                           "active": False, "batch_old": [], "new": None})
+    ctx.state.set_rollout(
+        {
+            "template": e["template"],
+            "batch": e.get("batch", 0),
+            "rejected": e["template"],
+            "active": False,
+            "batch_old": [],
+            "new": None,
+        }
+    )
     return {"rolled_back": new_ids, "template": e["template"], "deleted": [r.id for r in records]}
 
 
 # --- status --------------------------------------------------------------------------------------------
+
 
 def fleet(ctx: Context, instances: list[Instance], lb: LoadBalancer | None) -> list[dict[str, Any]]:
     """The fleet by template: new (the stack's), canary (a held canary's), old (outdated), with the
@@ -486,6 +579,12 @@ def fleet(ctx: Context, instances: list[Instance], lb: LoadBalancer | None) -> l
     out = []
     for (role, tpl), members in sorted(groups.items()):
         share = sum(weight.get(i.id, 0) for i in members)
-        out.append({"template": tpl, "role": role, "instances": [i.id for i in members],
-                    "traffic_percent": round(100 * share / total, 1)})
+        out.append(
+            {
+                "template": tpl,
+                "role": role,
+                "instances": [i.id for i in members],
+                "traffic_percent": round(100 * share / total, 1),
+            }
+        )
     return out

@@ -208,7 +208,7 @@ class Disk:
 class Backend:
     server_id: str
     weight: int
-    port: int | None = None        # a vServer group member's own port (steps/server_group.py)
+    port: int | None = None  # a vServer group member's own port (steps/server_group.py)
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> Backend:

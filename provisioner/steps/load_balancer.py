@@ -1,12 +1,12 @@
 """The SLB: the instance (found by tag, created with a ClientToken), its HTTP listener with a health
 check (created, reconfigured, started) and its backends (added and removed 20 per call)."""
-from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from .. import names
 from ..errors import CloudError, NotFound, SpecError, WaitTimeout
@@ -15,13 +15,28 @@ from ..spec import Stack
 from ..state import State
 from ..tokens import token_key
 from . import server_group
-from .common import (LISTENER, LOAD_BALANCER, MAX_PAGES, Context, Record, chunks, describe_pages, dig, owned,
-                     read_tags, tag_filter, tags_for, typical, wait_for, wait_status)
+from .common import (
+    LISTENER,
+    LOAD_BALANCER,
+    MAX_PAGES,
+    Context,
+    Record,
+    chunks,
+    describe_pages,
+    dig,
+    owned,
+    read_tags,
+    tag_filter,
+    tags_for,
+    typical,
+    wait_for,
+    wait_status,
+)
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"
-MAX_BACKENDS = 20              # Add/Remove/SetBackendServers: at most 20 servers per call
-MAX_LB_IDS = 10                # DescribeLoadBalancerListeners LoadBalancerId.N: at most 10
+MAX_BACKENDS = 20  # Add/Remove/SetBackendServers: at most 20 servers per call
+MAX_LB_IDS = 10  # DescribeLoadBalancerListeners LoadBalancerId.N: at most 10
 WEIGHT = 100
 
 
@@ -43,8 +58,12 @@ def _listed_listeners(ctx: Context, params: dict[str, Any]) -> list[dict[str, An
     items: list[dict[str, Any]] = []
     token = None
     for _ in range(MAX_PAGES):
-        body = _read(ctx, "", "DescribeLoadBalancerListeners",
-                     {**params, "MaxResults": 100, **({"NextToken": token} if token else {})})
+        body = _read(
+            ctx,
+            "",
+            "DescribeLoadBalancerListeners",
+            {**params, "MaxResults": 100, **({"NextToken": token} if token else {})},
+        )
         items.extend(body.get("Listeners") or [])
         token = body.get("NextToken")
         if not token:
@@ -54,9 +73,15 @@ def _listed_listeners(ctx: Context, params: dict[str, Any]) -> list[dict[str, An
 
 def find_load_balancers(ctx: Context) -> list[LoadBalancer]:
     """Every SLB tagged for this stack, oldest first (one DescribeLoadBalancers call)."""
-    items = describe_pages(ctx, STEP, "slb", "DescribeLoadBalancers",
-                           {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, LOAD_BALANCER)},
-                           ("LoadBalancers", "LoadBalancer"), 100)
+    items = describe_pages(
+        ctx,
+        STEP,
+        "slb",
+        "DescribeLoadBalancers",
+        {"RegionId": ctx.region, "Tag": tag_filter(ctx.spec, LOAD_BALANCER)},
+        ("LoadBalancers", "LoadBalancer"),
+        100,
+    )
     found = [LoadBalancer.from_api(i) for i in items if owned(read_tags(i), ctx.spec, LOAD_BALANCER)]
     return sorted(found, key=lambda lb: (lb.created, lb.id))
 
@@ -87,9 +112,14 @@ def backend_call(ctx: Context, lb: LoadBalancer, verb: str, weights: dict[str, i
         return
     action = {"add": "AddBackendServers", "set": "SetBackendServers", "remove": "RemoveBackendServers"}[verb]
     for batch in chunks(list(weights), MAX_BACKENDS):
-        ctx.call(STEP, lb.id, "slb", action,
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch, weights)},
-                 busy=True)
+        ctx.call(
+            STEP,
+            lb.id,
+            "slb",
+            action,
+            {"RegionId": ctx.region, "LoadBalancerId": lb.id, "BackendServers": _servers(batch, weights)},
+            busy=True,
+        )
 
 
 def read_listeners(ctx: Context, lbs: list[LoadBalancer]) -> None:
@@ -108,45 +138,83 @@ def pick(ctx: Context, lbs: list[LoadBalancer]) -> LoadBalancer | None:
     return lbs[0] if lbs else None
 
 
-def ensure_load_balancer(ctx: Context, found: list[LoadBalancer], vswitch: VSwitch | None) -> tuple[LoadBalancer, Record]:
+def ensure_load_balancer(
+    ctx: Context, found: list[LoadBalancer], vswitch: VSwitch | None
+) -> tuple[LoadBalancer, Record]:
     """The stack's SLB (an intranet one sits in `vswitch`; an internet one needs no network of ours)."""
     spec = ctx.spec
     lb = pick(ctx, found)
     if lb is not None:
         ctx.state.set(LOAD_BALANCER, lb.id)
         if lb.address_type and lb.address_type != spec.load_balancer.address_type:
-            log.warning("SLB %s is %s but the stack asks for %s; the address type cannot change in place",
-                        lb.id, lb.address_type, spec.load_balancer.address_type)
+            log.warning(
+                "SLB %s is %s but the stack asks for %s; the address type cannot change in place",
+                lb.id,
+                lb.address_type,
+                spec.load_balancer.address_type,
+            )
         detail: dict[str, Any] = {"address": lb.address, "billing": lb.charge_type}
         action = "existing"
         if lb.name and lb.name != lb_name(spec):
             # Renamed outside the stack: SetLoadBalancerName restores it (in place, the endpoint stays).
-            ctx.call(STEP, lb.id, "slb", "SetLoadBalancerName",
-                     {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerName": lb_name(spec)}, busy=True)
+            ctx.call(
+                STEP,
+                lb.id,
+                "slb",
+                "SetLoadBalancerName",
+                {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerName": lb_name(spec)},
+                busy=True,
+            )
             log.info("load-balancer: %s renamed %s -> %s", lb.id, lb.name, lb_name(spec))
             detail["name"] = [lb.name, lb_name(spec)]
             lb.name, action = lb_name(spec), "changed"
         if lb.charge_type == LEGACY_CHARGE:
             # Bought before pay-by-specification left sale: kept as it is (it still serves); `plan` says so.
-            log.warning("SLB %s is billed pay-by-specification, which is no longer sold; it is kept as it is and"
-                        " can be converted to pay-by-LCU with %s", lb.id, CONVERT_ACTION)
+            log.warning(
+                "SLB %s is billed pay-by-specification, which is no longer sold; it is kept as it is and"
+                " can be converted to pay-by-LCU with %s",
+                lb.id,
+                CONVERT_ACTION,
+            )
             detail["billing"] = "pay-by-specification (can be converted with " + CONVERT_ACTION + ")"
         return lb, Record(LOAD_BALANCER, lb.id, action, lb.status, detail)
     charge = CHARGE_TYPES[spec.load_balancer.billing]
     # Pay-by-LCU: no LoadBalancerSpec (it applies to pay-by-specification only), billed by traffic.
-    params: dict[str, Any] = {"RegionId": ctx.region, "AddressType": spec.load_balancer.address_type,
-              "InstanceChargeType": charge, "LoadBalancerName": lb_name(spec),
-              "PayType": "PayOnDemand", "Tag": tags_for(spec, LOAD_BALANCER)}
+    params: dict[str, Any] = {
+        "RegionId": ctx.region,
+        "AddressType": spec.load_balancer.address_type,
+        "InstanceChargeType": charge,
+        "LoadBalancerName": lb_name(spec),
+        "PayType": "PayOnDemand",
+        "Tag": tags_for(spec, LOAD_BALANCER),
+    }
     if spec.load_balancer.address_type == "intranet":
         assert vswitch is not None
         params.update(VpcId=vswitch.vpc_id, VSwitchId=vswitch.id)
     else:
         params["InternetChargeType"] = "paybytraffic"
-    body = ctx.create(STEP, spec.name, "slb", "CreateLoadBalancer", token_key(LOAD_BALANCER), params,
-                      record=lambda b: ctx.state.set(LOAD_BALANCER, b["LoadBalancerId"]))
-    lb = LoadBalancer(body["LoadBalancerId"], "", body.get("Address", ""), spec.load_balancer.address_type,
-                      "", body.get("VpcId", "") or "", body.get("VSwitchId", "") or "",
-                      {t["Key"]: t["Value"] for t in params["Tag"]}, backends=[], listeners=[], charge_type=charge)
+    body = ctx.create(
+        STEP,
+        spec.name,
+        "slb",
+        "CreateLoadBalancer",
+        token_key(LOAD_BALANCER),
+        params,
+        record=lambda b: ctx.state.set(LOAD_BALANCER, b["LoadBalancerId"]),
+    )
+    lb = LoadBalancer(
+        body["LoadBalancerId"],
+        "",
+        body.get("Address", ""),
+        spec.load_balancer.address_type,
+        "",
+        body.get("VpcId", "") or "",
+        body.get("VSwitchId", "") or "",
+        {t["Key"]: t["Value"] for t in params["Tag"]},
+        backends=[],
+        listeners=[],
+        charge_type=charge,
+    )
     log.info("load-balancer: created %s (%s, %s, address %s)", lb.id, lb.address_type, charge, lb.address)
     lb.status = wait_active(ctx, lb.id, expect=typical(ctx, "slb.create"))
     found.append(lb)
@@ -165,17 +233,25 @@ def describe_load_balancer(ctx: Context, lb_id: str) -> LoadBalancer | None:
 
 
 def wait_active(ctx: Context, lb_id: str, expect: float = 0.0) -> str:
-    return wait_status(f"SLB {lb_id}", lambda: describe_load_balancer(ctx, lb_id), "active", ctx.timeouts.load_balancer,
-                       expect=expect)
+    return wait_status(
+        f"SLB {lb_id}", lambda: describe_load_balancer(ctx, lb_id), "active", ctx.timeouts.load_balancer, expect=expect
+    )
 
 
 # --- listener ------------------------------------------------------------------------------------------
 
+
 def desired_health(spec: Stack) -> dict[str, Any]:
     hc = spec.load_balancer.health_check
-    return {"HealthCheck": "on", "HealthCheckURI": hc.uri, "HealthCheckInterval": hc.interval,
-            "HealthCheckTimeout": hc.timeout, "HealthyThreshold": hc.healthy_threshold,
-            "UnhealthyThreshold": hc.unhealthy_threshold, "HealthCheckHttpCode": ",".join(hc.http_codes)}
+    return {
+        "HealthCheck": "on",
+        "HealthCheckURI": hc.uri,
+        "HealthCheckInterval": hc.interval,
+        "HealthCheckTimeout": hc.timeout,
+        "HealthyThreshold": hc.healthy_threshold,
+        "UnhealthyThreshold": hc.unhealthy_threshold,
+        "HealthCheckHttpCode": ",".join(hc.http_codes),
+    }
 
 
 # HealthCheckConnectPort is never sent: unset, the CLB checks each backend on the port it forwards to (the
@@ -193,8 +269,11 @@ def port_rolls(state: State, lb_id: str) -> bool:
     the listener was created without HealthCheckConnectPort (the state says so), or already uses the group."""
     known = state.get(LISTENER) or {}
     group = state.data.get(server_group.STATE_KEY) or {}
-    return (isinstance(known, dict) and known.get("load_balancer") == lb_id
-            and known.get(HEALTH_PORT) == HEALTH_PORT_BACKEND) or group.get("load_balancer") == lb_id
+    return (
+        isinstance(known, dict)
+        and known.get("load_balancer") == lb_id
+        and known.get(HEALTH_PORT) == HEALTH_PORT_BACKEND
+    ) or group.get("load_balancer") == lb_id
 
 
 def listener_diff(spec: Stack, listener: Listener | None, rolls: bool = False) -> tuple[str, list[str]]:
@@ -202,8 +281,9 @@ def listener_diff(spec: Stack, listener: Listener | None, rolls: bool = False) -
     (port_rolls): another BackendServerPort is the rollout's business, not the listener's."""
     if listener is None:
         return "create", []
-    if listener.protocol != "http" or (not rolls and listener.backend_port is not None
-                                       and int(listener.backend_port) != spec.serving.port):
+    if listener.protocol != "http" or (
+        not rolls and listener.backend_port is not None and int(listener.backend_port) != spec.serving.port
+    ):
         return "replace", [f"{listener.protocol} -> {listener.backend_port}"]
     differs = []
     for key, want in desired_health(spec).items():
@@ -224,7 +304,7 @@ def listener_diff(spec: Stack, listener: Listener | None, rolls: bool = False) -
 def listener_description(spec: Stack) -> str:
     """CreateLoadBalancerHTTPListener Description: 1-256 of letters, digits, `-`, `/`, `.`, `_` (SDK
     docstring); a space is not among them, so "stack <name>" would not do."""
-    return names.listener_description(spec.name)     # checked with the other names before any call
+    return names.listener_description(spec.name)  # checked with the other names before any call
 
 
 def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record:
@@ -241,10 +321,12 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         # say otherwise): no documented value unsets it, so every member of a vServer group would be checked on
         # the old port. Refused rather than replaced under traffic (CHOICES.md "Rollout").
         raise SpecError(
-            "serving.port", f"the listener {lb.id}:{port} checks health on port {listener.backend_port} "
+            "serving.port",
+            f"the listener {lb.id}:{port} checks health on port {listener.backend_port} "
             "(HealthCheckConnectPort, set by an earlier version), so a port change cannot roll out without failed "
             "requests; recreate the listener once (DeleteLoadBalancerListener, then `provisioner provision` with "
-            "the current serving.port creates it again: a short outage), then change serving.port")
+            "the current serving.port creates it again: a short outage), then change serving.port",
+        )
     base = {"RegionId": ctx.region, "LoadBalancerId": lb.id, "ListenerPort": port}
     resource = f"{lb.id}:{port}"
     action = "existing"
@@ -254,35 +336,56 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         delete_listener(ctx, lb, listener)  # type: ignore[arg-type]
         kind = "create"
     if kind == "create":
-        params = {**base, "BackendServerPort": spec.serving.port, "Bandwidth": -1, "StickySession": "off",
-                  "Scheduler": "wrr", "XForwardedFor": "on", "Description": listener_description(spec),
-                  "Tag": tags_for(spec, LISTENER), **desired_health(spec)}
+        params = {
+            **base,
+            "BackendServerPort": spec.serving.port,
+            "Bandwidth": -1,
+            "StickySession": "off",
+            "Scheduler": "wrr",
+            "XForwardedFor": "on",
+            "Description": listener_description(spec),
+            "Tag": tags_for(spec, LISTENER),
+            **desired_health(spec),
+        }
         # A retried create whose first answer was lost gets ListenerAlreadyExists: the verify makes it a success.
         # The new listener may not be readable yet (the read lag below), so the verify can miss it: on our own
         # load balancer, at a port we found free a moment ago, ListenerAlreadyExists is that lost create's listener.
         try:
-            ctx.call(STEP, resource, "slb", "CreateLoadBalancerHTTPListener", params, busy=True,
-                     verify=lambda: _listener(ctx, lb.id, port) is not None)
+            ctx.call(
+                STEP,
+                resource,
+                "slb",
+                "CreateLoadBalancerHTTPListener",
+                params,
+                busy=True,
+                verify=lambda: _listener(ctx, lb.id, port) is not None,
+            )
         except CloudError as err:
             if err.code != "ListenerAlreadyExists":
                 raise
             log.info("load-balancer: listener %s already exists (an earlier attempt's answer was lost)", resource)
-        log.info("load-balancer: created listener %s -> %d (health check %s)", resource, spec.serving.port,
-                 spec.load_balancer.health_check.uri)
+        log.info(
+            "load-balancer: created listener %s -> %d (health check %s)",
+            resource,
+            spec.serving.port,
+            spec.load_balancer.health_check.uri,
+        )
         action = "created"
         # A new listener may not be readable at once (Terraform waits for it to read stopped before Start):
         # until it is listed, a Start would answer ListenerNotFound.
         current = wait_listener_visible(ctx, lb.id, port)
     elif kind == "change":
         log.info("load-balancer: listener %s changes: %s", resource, "; ".join(differs))
-        ctx.call(STEP, resource, "slb", "SetLoadBalancerHTTPListenerAttribute", {**base, **desired_health(spec)},
-                 busy=True)
+        ctx.call(
+            STEP, resource, "slb", "SetLoadBalancerHTTPListenerAttribute", {**base, **desired_health(spec)}, busy=True
+        )
         action = "changed"
         current = _listener(ctx, lb.id, port)
     status = current.status if current is not None else "stopped"
-    if status == "stopping":        # Start is allowed from stopped only (StartLoadBalancerListener)
-        status = wait_status(f"listener {resource}", lambda: _listener(ctx, lb.id, port), "stopped",
-                             ctx.timeouts.listener)
+    if status == "stopping":  # Start is allowed from stopped only (StartLoadBalancerListener)
+        status = wait_status(
+            f"listener {resource}", lambda: _listener(ctx, lb.id, port), "stopped", ctx.timeouts.listener
+        )
     started = status == "stopped"
     if started:
         start_listener(ctx, lb.id, port)
@@ -303,8 +406,12 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         detail["load_balancer"] = "set active again"
     known = ctx.state.get(LISTENER) or {}
     entry = {"load_balancer": lb.id, "port": port}
-    if action == "created" or (isinstance(known, dict) and known.get("load_balancer") == lb.id
-                               and known.get("port") == port and known.get(HEALTH_PORT)):
+    if action == "created" or (
+        isinstance(known, dict)
+        and known.get("load_balancer") == lb.id
+        and known.get("port") == port
+        and known.get(HEALTH_PORT)
+    ):
         entry[HEALTH_PORT] = HEALTH_PORT_BACKEND
     ctx.state.set(LISTENER, entry)
     if status != "running" and wait:
@@ -330,8 +437,15 @@ def start_listener(ctx: Context, lb_id: str, port: int) -> None:
     def attempt() -> tuple[bool, str]:
         try:
             # Busy (ServiceIsConfiguring) is retried; a retry after a lost answer finds it starting: done.
-            ctx.call(STEP, resource, "slb", "StartLoadBalancerListener", params, busy=True,
-                     verify=lambda: getattr(_listener(ctx, lb_id, port), "status", "") in ("starting", "running"))
+            ctx.call(
+                STEP,
+                resource,
+                "slb",
+                "StartLoadBalancerListener",
+                params,
+                busy=True,
+                verify=lambda: getattr(_listener(ctx, lb_id, port), "status", "") in ("starting", "running"),
+            )
         except NotFound as err:
             return False, f"{err.code}: not startable yet"
         return True, "started"
@@ -347,8 +461,14 @@ def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:
     if lb.status != "inactive":
         return False
     log.info("load-balancer: %s is inactive after the listener change; setting it active", lb.id)
-    ctx.call(STEP, lb.id, "slb", "SetLoadBalancerStatus",
-             {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"}, busy=True)
+    ctx.call(
+        STEP,
+        lb.id,
+        "slb",
+        "SetLoadBalancerStatus",
+        {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"},
+        busy=True,
+    )
     lb.status = wait_active(ctx, lb.id)
     return True
 
@@ -377,29 +497,45 @@ def wait_listener_visible(ctx: Context, lb_id: str, port: int) -> Listener:
 
 
 def wait_listener_running(ctx: Context, lb_id: str, port: int, expect: float = 0.0) -> None:
-    wait_status(f"listener {lb_id}:{port}", lambda: _listener(ctx, lb_id, port), "running", ctx.timeouts.listener,
-                expect=expect)
+    wait_status(
+        f"listener {lb_id}:{port}", lambda: _listener(ctx, lb_id, port), "running", ctx.timeouts.listener, expect=expect
+    )
 
 
 def delete_listener(ctx: Context, lb: LoadBalancer, listener: Listener) -> Record:
     resource = f"{lb.id}:{listener.port}"
     try:
         # ServiceIsStopping / configuring are Busy; a listener already gone is done.
-        ctx.call(STEP, resource, "slb", "DeleteLoadBalancerListener",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "ListenerPort": listener.port,
-                  "ListenerProtocol": listener.protocol}, busy=True,
-                 verify=lambda: _listener(ctx, lb.id, listener.port) is None)
+        ctx.call(
+            STEP,
+            resource,
+            "slb",
+            "DeleteLoadBalancerListener",
+            {
+                "RegionId": ctx.region,
+                "LoadBalancerId": lb.id,
+                "ListenerPort": listener.port,
+                "ListenerProtocol": listener.protocol,
+            },
+            busy=True,
+            verify=lambda: _listener(ctx, lb.id, listener.port) is None,
+        )
     except NotFound:
         pass
-    wait_for(f"listener {resource} to be deleted", lambda: (_listener(ctx, lb.id, listener.port) is None, "listed"),
-             ctx.timeouts.listener)
+    wait_for(
+        f"listener {resource} to be deleted",
+        lambda: (_listener(ctx, lb.id, listener.port) is None, "listed"),
+        ctx.timeouts.listener,
+    )
     return Record(LISTENER, resource, "deleted")
 
 
 # --- backends ------------------------------------------------------------------------------------------
 
-def backend_diff(lb: LoadBalancer, instance_ids: list[str], ours: set[str],
-                 weights: dict[str, int] | None = None) -> tuple[list[str], list[str], list[str]]:
+
+def backend_diff(
+    lb: LoadBalancer, instance_ids: list[str], ours: set[str], weights: dict[str, int] | None = None
+) -> tuple[list[str], list[str], list[str]]:
     """(add, remove, reweight): our instances missing from the SLB; backends of this stack's instances that
     should go (deleted or not in the set); ours with a weight other than 100 (or than `weights` says: a
     canary's rollout, provisioner/replace.py). Foreign backends are kept."""
@@ -411,8 +547,9 @@ def backend_diff(lb: LoadBalancer, instance_ids: list[str], ours: set[str],
     return add, remove, reweight
 
 
-def ensure_backends(ctx: Context, lb: LoadBalancer, instance_ids: list[str], ours: set[str],
-                    weights: dict[str, int] | None = None) -> Record:
+def ensure_backends(
+    ctx: Context, lb: LoadBalancer, instance_ids: list[str], ours: set[str], weights: dict[str, int] | None = None
+) -> Record:
     """Every instance of the stack is a backend with weight 100, or the weight a canary rollout set
     (AddBackendServers 20 per call)."""
     weights = weights or {}
@@ -426,11 +563,21 @@ def ensure_backends(ctx: Context, lb: LoadBalancer, instance_ids: list[str], our
     if add:
         log.info("load-balancer: %s serves through %d new backend(s): %s", lb.id, len(add), ", ".join(add))
     current = {b.server_id: b for b in lb.backends or []}
-    lb.backends = [Backend(i, weights.get(i, WEIGHT)) for i in instance_ids] + [b for sid, b in current.items()
-                                                             if sid not in instance_ids and sid not in ours]
+    lb.backends = [Backend(i, weights.get(i, WEIGHT)) for i in instance_ids] + [
+        b for sid, b in current.items() if sid not in instance_ids and sid not in ours
+    ]
     action = "changed" if (add or remove or reweight) else "existing"
-    return Record("backends", lb.id, action, detail={"added": add, "removed": remove, "reweighted": reweight,
-                                                      "backends": [b.server_id for b in lb.backends]})
+    return Record(
+        "backends",
+        lb.id,
+        action,
+        detail={
+            "added": add,
+            "removed": remove,
+            "reweighted": reweight,
+            "backends": [b.server_id for b in lb.backends],
+        },
+    )
 
 
 def remove_backends(ctx: Context, lb: LoadBalancer, ids: list[str]) -> None:
@@ -446,6 +593,7 @@ def _servers(ids: Iterable[str], weights: dict[str, int] | None = None) -> str:
 
 
 # --- delete --------------------------------------------------------------------------------------------
+
 
 def delete_load_balancer(ctx: Context, lb: LoadBalancer) -> list[Record]:
     """Listeners, then backends, then the SLB itself; waits until DescribeLoadBalancers no longer lists it."""
@@ -463,12 +611,20 @@ def delete_load_balancer(ctx: Context, lb: LoadBalancer) -> list[Record]:
         remove_backends(ctx, lb, ids)
         records.append(Record("backends", lb.id, "deleted", detail={"removed": ids}))
     try:
-        ctx.call(STEP, lb.id, "slb", "DeleteLoadBalancer", {"RegionId": ctx.region, "LoadBalancerId": lb.id},
-                 busy=True, verify=lambda: describe_load_balancer(ctx, lb.id) is None)
+        ctx.call(
+            STEP,
+            lb.id,
+            "slb",
+            "DeleteLoadBalancer",
+            {"RegionId": ctx.region, "LoadBalancerId": lb.id},
+            busy=True,
+            verify=lambda: describe_load_balancer(ctx, lb.id) is None,
+        )
     except NotFound:
         pass
-    wait_for(f"SLB {lb.id} to be deleted", lambda: (describe_load_balancer(ctx, lb.id) is None, "listed"),
-             ctx.timeouts.gone)
+    wait_for(
+        f"SLB {lb.id} to be deleted", lambda: (describe_load_balancer(ctx, lb.id) is None, "listed"), ctx.timeouts.gone
+    )
     ctx.state.update(lambda d: [d["resources"].pop(k, None) for k in (LOAD_BALANCER, LISTENER)])
     records.append(Record(LOAD_BALANCER, lb.id, "deleted"))
     return records

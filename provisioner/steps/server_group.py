@@ -10,6 +10,7 @@ members are the same servers on the same port); once the rollout is done (`finis
 the default group still holds. From the switch on the stack keeps using the group: every backend call goes to the
 vServer group APIs (`call`).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 STEP = "load-balancer"
 STATE_KEY = "vserver_group"
 ROLE = "vserver-group"
-MAX_MEMBERS = 20               # Add/Remove/SetVServerGroup*: at most 20 servers per call (as the default group)
+MAX_MEMBERS = 20  # Add/Remove/SetVServerGroup*: at most 20 servers per call (as the default group)
 
 
 def entry(ctx: Context, lb: LoadBalancer) -> dict[str, Any] | None:
@@ -49,8 +50,9 @@ def group_name(ctx: Context) -> str:
 
 
 def find(ctx: Context, lb: LoadBalancer) -> str | None:
-    body = ctx.call(STEP, lb.id, "slb", "DescribeVServerGroups", {"RegionId": ctx.region, "LoadBalancerId": lb.id},
-                    busy=True)
+    body = ctx.call(
+        STEP, lb.id, "slb", "DescribeVServerGroups", {"RegionId": ctx.region, "LoadBalancerId": lb.id}, busy=True
+    )
     for g in (body.get("VServerGroups") or {}).get("VServerGroup") or []:
         if g.get("VServerGroupName") == group_name(ctx):
             return str(g.get("VServerGroupId"))
@@ -58,8 +60,14 @@ def find(ctx: Context, lb: LoadBalancer) -> str | None:
 
 
 def read(ctx: Context, group_id: str) -> list[Backend]:
-    body = ctx.call(STEP, group_id, "slb", "DescribeVServerGroupAttribute",
-                    {"RegionId": ctx.region, "VServerGroupId": group_id}, busy=True)
+    body = ctx.call(
+        STEP,
+        group_id,
+        "slb",
+        "DescribeVServerGroupAttribute",
+        {"RegionId": ctx.region, "VServerGroupId": group_id},
+        busy=True,
+    )
     out = []
     for item in (body.get("BackendServers") or {}).get("BackendServer") or []:
         b = Backend.from_api(item)
@@ -80,27 +88,54 @@ def migrate(ctx: Context, lb: LoadBalancer, listener_port: int, old_port: int) -
     from . import load_balancer as lb_step
 
     if e.get("stage") == "creating":
-        _save(ctx, e)                                  # before CreateVServerGroup: a rerun looks it up by name
+        _save(ctx, e)  # before CreateVServerGroup: a rerun looks it up by name
         gid = find(ctx, lb)
         if gid is None:
             lb_step.read_backends(ctx, lb, default_group=True)
             members = [(b.server_id, old_port, b.weight) for b in lb.backends or []]
-            body = ctx.call(STEP, lb.id, "slb", "CreateVServerGroup",
-                            {"RegionId": ctx.region, "LoadBalancerId": lb.id, "VServerGroupName": group_name(ctx),
-                             "BackendServers": _members(members[:MAX_MEMBERS]),
-                             "Tag": tags_for(ctx.spec, ROLE)}, busy=True)
+            body = ctx.call(
+                STEP,
+                lb.id,
+                "slb",
+                "CreateVServerGroup",
+                {
+                    "RegionId": ctx.region,
+                    "LoadBalancerId": lb.id,
+                    "VServerGroupName": group_name(ctx),
+                    "BackendServers": _members(members[:MAX_MEMBERS]),
+                    "Tag": tags_for(ctx.spec, ROLE),
+                },
+                busy=True,
+            )
             gid = body["VServerGroupId"]
             for batch in chunks(members[MAX_MEMBERS:], MAX_MEMBERS):
-                ctx.call(STEP, gid, "slb", "AddVServerGroupBackendServers",
-                         {"RegionId": ctx.region, "VServerGroupId": gid, "BackendServers": _members(batch)}, busy=True)
+                ctx.call(
+                    STEP,
+                    gid,
+                    "slb",
+                    "AddVServerGroupBackendServers",
+                    {"RegionId": ctx.region, "VServerGroupId": gid, "BackendServers": _members(batch)},
+                    busy=True,
+                )
             log.info("load-balancer: vServer group %s holds %d backend(s) on port %d", gid, len(members), old_port)
         e.update(id=gid, stage="created")
         _save(ctx, e)
     gid = e["id"]
     if e.get("stage") == "created":
-        ctx.call(STEP, f"{lb.id}:{listener_port}", "slb", "SetLoadBalancerHTTPListenerAttribute",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id, "ListenerPort": listener_port,
-                  "VServerGroup": "on", "VServerGroupId": gid}, busy=True)
+        ctx.call(
+            STEP,
+            f"{lb.id}:{listener_port}",
+            "slb",
+            "SetLoadBalancerHTTPListenerAttribute",
+            {
+                "RegionId": ctx.region,
+                "LoadBalancerId": lb.id,
+                "ListenerPort": listener_port,
+                "VServerGroup": "on",
+                "VServerGroupId": gid,
+            },
+            busy=True,
+        )
         log.info("load-balancer: listener %s:%d serves from vServer group %s", lb.id, listener_port, gid)
         e["stage"] = "bound"
         _save(ctx, e)
@@ -120,9 +155,18 @@ def finish(ctx: Context, lb: LoadBalancer) -> None:
     lb_step.read_backends(ctx, lb, default_group=True)
     ids = [b.server_id for b in lb.backends or []]
     for batch in chunks(ids, MAX_MEMBERS):
-        ctx.call(STEP, lb.id, "slb", "RemoveBackendServers",
-                 {"RegionId": ctx.region, "LoadBalancerId": lb.id,
-                  "BackendServers": json.dumps([{"ServerId": i, "Type": "ecs"} for i in batch])}, busy=True)
+        ctx.call(
+            STEP,
+            lb.id,
+            "slb",
+            "RemoveBackendServers",
+            {
+                "RegionId": ctx.region,
+                "LoadBalancerId": lb.id,
+                "BackendServers": json.dumps([{"ServerId": i, "Type": "ecs"} for i in batch]),
+            },
+            busy=True,
+        )
     e["stage"] = "moved"
     _save(ctx, e)
     lb_step.read_backends(ctx, lb)
@@ -134,8 +178,17 @@ def call(ctx: Context, lb: LoadBalancer, group_id: str, verb: str, weights: dict
     items = [(i, ports.get(i) or ctx.spec.serving.port, w) for i, w in weights.items()]
     if verb == "add":
         items = [(i, ctx.spec.serving.port, w) for i, w in weights.items()]
-    action = {"add": "AddVServerGroupBackendServers", "set": "SetVServerGroupAttribute",
-              "remove": "RemoveVServerGroupBackendServers"}[verb]
+    action = {
+        "add": "AddVServerGroupBackendServers",
+        "set": "SetVServerGroupAttribute",
+        "remove": "RemoveVServerGroupBackendServers",
+    }[verb]
     for batch in chunks(items, MAX_MEMBERS):
-        ctx.call(STEP, group_id, "slb", action,
-                 {"RegionId": ctx.region, "VServerGroupId": group_id, "BackendServers": _members(batch)}, busy=True)
+        ctx.call(
+            STEP,
+            group_id,
+            "slb",
+            action,
+            {"RegionId": ctx.region, "VServerGroupId": group_id, "BackendServers": _members(batch)},
+            busy=True,
+        )

@@ -1,5 +1,6 @@
 """Day 2 end to end: `serving.port` 8080 -> 8081 on a serving fleet rolls out through the stack's vServer group
 (provisioner/steps/server_group.py) under a steady request stream through the real local balancer."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,11 @@ def open_ports(c) -> set[str]:
     groups = c.ecs.describe_security_groups(em.DescribeSecurityGroupsRequest(region_id=REGION)).body
     ports = set()
     for g in groups.security_groups.security_group:
-        rules = c.ecs.describe_security_group_attribute(em.DescribeSecurityGroupAttributeRequest(
-            region_id=REGION, security_group_id=g.security_group_id, direction="ingress")).body
+        rules = c.ecs.describe_security_group_attribute(
+            em.DescribeSecurityGroupAttributeRequest(
+                region_id=REGION, security_group_id=g.security_group_id, direction="ingress"
+            )
+        ).body
         ports |= {p.port_range for p in rules.permissions.permission}
     return ports
 
@@ -30,8 +34,9 @@ def test_a_serving_port_change_rolls_out_with_no_failed_request(cloud):
     edit(stack, lambda d: d["serving"].__setitem__("port", 8081))
     plan = cloud.cli("plan", stack)
     assert plan.exit_code == 4, plan.stderr[-2000:]
-    replaced = {ch["id"]: sorted(f["field"] for f in ch["fields"]) for ch in plan.doc["changes"]
-                if ch["action"] == "replace"}
+    replaced = {
+        ch["id"]: sorted(f["field"] for f in ch["fields"]) for ch in plan.doc["changes"] if ch["action"] == "replace"
+    }
     assert replaced == {i: ["serving.port"] for i in old}
     [group] = [ch for ch in plan.doc["changes"] if ch["role"] == "security-group"]
     assert "authorize 8081/8081" in group["detail"]

@@ -151,7 +151,7 @@ def problems(control, stack_path: str, state_path: str | None = None, foreign: s
         "disk": n + data,
     }
     have = {kind: len(items) for kind, items in found.items() if items}
-    if have.get("vserver_group") == 1:        # a serving.port rollout moved the backends there (server_group.py)
+    if have.get("vserver_group") == 1:  # a serving.port rollout moved the backends there (server_group.py)
         want["vserver_group"] = 1
     if have != want:
         out.append(f"resources by kind {have}, want {want}")
@@ -195,11 +195,13 @@ def problems(control, stack_path: str, state_path: str | None = None, foreign: s
         bound = [x["vserver_group_id"] for x in mine.get("listener", []) if x.get("vserver_group_id")]
         for group in [g for g in mine.get("vserver_group", []) if g["id"] in bound]:
             # members on the stack's port; the default group holds none of the stack's instances any more
-            stale = sorted(b for b in backends if control_has(found, b))     # released ones left every group
+            stale = sorted(b for b in backends if control_has(found, b))  # released ones left every group
             out += [f"default-group backends {stale} beside vServer group {group['id']}"] if stale else []
             live = [m for m in group["backends"] if m["server_id"] in ids or control_has(found, m["server_id"])]
             backends = {m["server_id"]: m["weight"] for m in live if m["port"] == spec.serving.port}
-            out += [f"vServer group member {m['server_id']}:{m['port']}" for m in live if m["port"] != spec.serving.port]
+            out += [
+                f"vServer group member {m['server_id']}:{m['port']}" for m in live if m["port"] != spec.serving.port
+            ]
         if backends != {i: 100 for i in ids}:
             out.append(f"SLB backends {backends}, instances {sorted(ids)}")
     for lst in mine.get("listener", []):

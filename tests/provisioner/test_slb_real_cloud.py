@@ -101,7 +101,7 @@ def test_after_a_listener_change_the_slb_is_active(run, write_stack, control, co
     lb = console.one("load_balancer")
     assert lb["status"] == "active"
     port = change.get("load_balancer", {}).get("listener_port", 80)
-    [listener] = console.mine("listener")              # a listener on the old port is gone
+    [listener] = console.mine("listener")  # a listener on the old port is gone
     # A serving.port change is a rollout through the stack's vServer group (the listener is kept, bound to it).
     assert (listener["port"], listener["status"], listener["backend_port"]) == (port, "running", 8080)
     assert bool(listener["vserver_group_id"]) == ("serving" in change)
