@@ -12,13 +12,13 @@ from typing import Any
 from . import names
 from .errors import SpecError
 from .spec_rollout import Rollout, parse_rollout
-from .spec_serving import (
-    Mirror,  # noqa: F401
-    Serving,
-)
-from .spec_serving import (
-    parse_serving as _serving,
-)
+from .spec_serving import ALIYUN_APT_MIRROR as ALIYUN_APT_MIRROR
+from .spec_serving import ALIYUN_PIP_MIRROR as ALIYUN_PIP_MIRROR
+from .spec_serving import USER_DATA_MAX_BYTES as USER_DATA_MAX_BYTES
+from .spec_serving import Mirror as Mirror
+from .spec_serving import Server as Server
+from .spec_serving import Serving as Serving
+from .spec_serving import parse_serving as _serving
 from .specfields import Section as _Section
 from .specfields import empty as _empty
 from .specfields import kind as _kind
