@@ -119,6 +119,41 @@ def row(label: str, value, unit: str = "") -> None:
     print(f"  {label:<52} {value}{(' ' + unit) if unit else ''}", flush=True)
 
 
+def acs3_headers(host: str, version: str, action: str, params: dict, key_id: str, secret: str) -> dict[str, str]:
+    """The headers of an ACS3-HMAC-SHA256 signed POST with `params` in the query and an empty body."""
+    import hashlib
+    import hmac
+    import time
+    import uuid
+    from urllib.parse import quote
+
+    headers = {
+        "host": host,
+        "x-acs-action": action,
+        "x-acs-version": version,
+        "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "x-acs-signature-nonce": uuid.uuid4().hex,
+        "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
+        "accept": "application/json",
+    }
+    signed = sorted(headers)
+    canon_query = "&".join(f"{k}={quote(str(v), safe='~')}" for k, v in sorted(params.items()))
+    canonical = "\n".join(
+        [
+            "POST",
+            "/",
+            canon_query,
+            "".join(f"{h}:{headers[h]}\n" for h in signed),
+            ";".join(signed),
+            headers["x-acs-content-sha256"],
+        ]
+    )
+    to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
+    sig = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["Authorization"] = f"ACS3-HMAC-SHA256 Credential={key_id},SignedHeaders={';'.join(signed)},Signature={sig}"
+    return headers
+
+
 class RawClient:
     """A lean ACS3-HMAC-SHA256 client on one keep-alive connection: measures the server, not SDK parsing."""
 
@@ -130,38 +165,10 @@ class RawClient:
         self.ak, self.secret = keys(url).access_key_id, keys(url).access_key_secret
 
     def call(self, version: str, action: str, params: dict) -> dict:
-        import hashlib
-        import hmac
-        import uuid
-        from urllib.parse import quote, urlencode
+        from urllib.parse import urlencode
 
         query = urlencode(params)
-        headers = {
-            "host": self.host,
-            "x-acs-action": action,
-            "x-acs-version": version,
-            "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "x-acs-signature-nonce": uuid.uuid4().hex,
-            "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
-            "accept": "application/json",
-        }
-        signed = sorted(headers)
-        canon_query = "&".join(f"{k}={quote(str(v), safe='~')}" for k, v in sorted(params.items()))
-        canonical = "\n".join(
-            [
-                "POST",
-                "/",
-                canon_query,
-                "".join(f"{h}:{headers[h]}\n" for h in signed),
-                ";".join(signed),
-                headers["x-acs-content-sha256"],
-            ]
-        )
-        to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
-        sig = hmac.new(self.secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-        headers["Authorization"] = (
-            f"ACS3-HMAC-SHA256 Credential={self.ak},SignedHeaders={';'.join(signed)},Signature={sig}"
-        )
+        headers = acs3_headers(self.host, version, action, params, self.ak, self.secret)
         self.conn.request("POST", "/?" + query, body=b"", headers=headers)
         resp = self.conn.getresponse()
         body = json.loads(resp.read())

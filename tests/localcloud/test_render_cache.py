@@ -16,6 +16,7 @@ import pytest
 from alibabacloud_ecs20140526 import models as em
 from alibabacloud_slb20140515 import models as sm
 
+from bench.common import acs3_headers
 from localcloud import encoding
 from tests.helpers import REGION, credentials_for
 from tests.localcloud.helpers import IMAGE, TYPE, make_network
@@ -37,32 +38,7 @@ def raw_answer(url: str, version: str, action: str, params: dict) -> bytes:
     host = url.split("://", 1)[1]
     creds = credentials_for(url)
     params = {"RegionId": REGION, **params}
-    headers = {
-        "host": host,
-        "x-acs-action": action,
-        "x-acs-version": version,
-        "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "x-acs-signature-nonce": uuid.uuid4().hex,
-        "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
-        "accept": "application/json",
-    }
-    signed = sorted(headers)
-    query = "&".join(f"{k}={quote(str(v), safe='~')}" for k, v in sorted(params.items()))
-    canonical = "\n".join(
-        [
-            "POST",
-            "/",
-            query,
-            "".join(f"{h}:{headers[h]}\n" for h in signed),
-            ";".join(signed),
-            headers["x-acs-content-sha256"],
-        ]
-    )
-    to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
-    signature = hmac.new(creds.access_key_secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-    headers["Authorization"] = (
-        f"ACS3-HMAC-SHA256 Credential={creds.access_key_id}," f"SignedHeaders={';'.join(signed)},Signature={signature}"
-    )
+    headers = acs3_headers(host, version, action, params, creds.access_key_id, creds.access_key_secret)
     conn = http.client.HTTPConnection(host, timeout=10)
     try:
         conn.request("POST", "/?" + urlencode(params), body=b"", headers=headers)
