@@ -121,3 +121,35 @@ def test_an_attach_each_rollout_killed_around_its_disks_converges_with_no_disk_l
     assert result.exit_code == 0, result.stderr
     assert problems(control, changed, run.state_path) == []  # a data disk on each instance, none Available
     assert sorted(d["instance_id"] for d in data_disks(control)) == sorted(new_template_only(control, changed))
+
+
+def test_a_rolled_back_batch_deletes_its_new_disks_and_says_which_old_ones_left_first(
+    run, control, write_stack, monkeypatch
+):
+    """attach: each, max_surge 0 / max_unavailable 1: the batch's old instance leaves first, its replacement never
+    passes the health check (the gate's wait times out): the replacement and its new disk are deleted, the message
+    names the old one that left, and the fleet serves with count - 1 until the next provision, which converges."""
+    from provisioner import replace_steps
+    from provisioner.errors import WaitTimeout
+
+    base, changed = stacks(write_stack, {"max_surge": 0, "max_unavailable": 1}, {"attach": "each"}, count=2)
+    assert run("provision", base).exit_code == 0
+    old = {i["id"] for i in control.resources()["instance"]}
+
+    def never_healthy(ctx, lb, ids, timeout):
+        raise WaitTimeout(f"timed out after {timeout}s waiting for rollout batch {', '.join(ids)}; last seen: abnormal")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(replace_steps, "wait_healthy", never_healthy)
+        failed = run("provision", changed)
+    assert failed.exit_code == 1
+    message = failed.doc["error"]["message"]
+    [left] = [i for i in old if i not in {x["id"] for x in control.resources()["instance"]}]
+    assert "rolled back" in message and f"{left} had left first (max_unavailable)" in message
+    [kept] = control.resources()["instance"]
+    assert kept["id"] in old  # the new one is gone, the other old one serves
+    assert [(d["instance_id"], d["status"]) for d in data_disks(control)] == [(kept["id"], "In_use")]
+    again = run("provision", changed)
+    assert again.exit_code == 0, again.stderr
+    assert problems(control, changed, run.state_path) == []
+    assert not (new_template_only(control, changed) & old)
