@@ -198,8 +198,8 @@ def roll_out(
         if e and e.get("rejected") and not e.get("batch_old"):
             e = None
         current, outdated = classify(ctx, [i for i in alive.values()])
-        if not outdated and not (e and e.get("new")):
-            break
+        if not outdated and not (e and (e.get("new") or e.get("batch_old"))):
+            break  # done, unless a batch is under way (its new ones, or strays, still to pass the gate)
         if e is None or not e.get("batch_old"):
             e = _new_batch(ctx, tpl.digest, outdated, current, e, promote)
         if e is None:
@@ -301,6 +301,8 @@ def _run_batch(
         e["canary"] = e["held"] = False
         ctx.state.set_rollout(e)
     with_disk = bool(e.get("with_disk"))
+    if "with_disk" not in e:  # an entry an earlier version wrote: the batch mounts a disk when an old one did
+        with_disk = any(alive[i].tags.get(instance_step.TAG_DATA_DISK) == "yes" for i in e["batch_old"] if i in alive)
     since, expect = None, 0.0
     if e.get("new") is None:
         early = [alive[i] for i in e.get("early") or [] if i in alive]

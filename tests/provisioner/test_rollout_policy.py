@@ -61,13 +61,17 @@ def test_healthy_backends_never_drop_below_count_minus_max_unavailable_nor_insta
     assert not (new_template_only(control, changed) & old)
 
 
-@pytest.mark.parametrize("k", [1, 2, 3, 4])
+@pytest.mark.parametrize(
+    "data_disk, k", [(None, 1), (None, 2), (None, 3), (None, 4), ({"attach": "first"}, 13), ({"attach": "first"}, 14)]
+)
 def test_a_max_unavailable_rollout_killed_while_its_old_one_leaves_first_converges_with_no_surplus(
-    control, spawn, run, write_stack, k
+    control, spawn, run, write_stack, data_disk, k
 ):
     """Killed after the early old instance's drain (weight 0), its removal from the SLB, its DeleteInstances (the
-    rerun's provision fills the gap, and the batch creates one instance less), and the batch's RunInstances."""
-    base, changed = stacks(write_stack, {"max_surge": 0, "max_unavailable": 1})
+    rerun's provision fills the gap, and the batch creates one instance less), and the batch's RunInstances; with
+    attach: first, after the disk holder's DeleteInstances (its disk left Available) and its replacement's
+    RunInstances (the disk not yet attached)."""
+    base, changed = stacks(write_stack, {"max_surge": 0, "max_unavailable": 1}, data_disk)
     assert run("provision", base).exit_code == 0
     old = {i["id"] for i in control.resources()["instance"]}
     proc = spawn("provision", changed, run.state_path)
