@@ -32,7 +32,6 @@ any point finishes the batch without a duplicate and without leaking an instance
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Callable
@@ -41,6 +40,8 @@ from typing import Any
 
 from . import replace_steps as moves
 from .errors import NoStock, NotFound, ProvisionerError, WaitTimeout
+from .replace_steps import console_tails as console_tails
+from .replace_steps import fleet as fleet  # `status` shows the fleet by template (engine.py)
 from .resources import Instance, LoadBalancer, SecurityGroup, VSwitch
 from .steps import common, server_group
 from .steps import disks as disk_step
@@ -53,7 +54,6 @@ from .tokens import token_key
 
 log = logging.getLogger(__name__)
 STEP = "rollout"
-LOG_LINES = 20  # console lines shown per failed instance
 
 
 @dataclass
@@ -467,26 +467,6 @@ def remove_new(ctx: Context, lb: LoadBalancer, e: dict[str, Any], new_ids: list[
     return records
 
 
-def console_tails(ctx: Context, ids: list[str]) -> dict[str, list[str]]:
-    out = {}
-    for iid in ids:
-        try:
-            body = ctx.call(
-                STEP,
-                iid,
-                "ecs",
-                "GetInstanceConsoleOutput",
-                {"RegionId": ctx.region, "InstanceId": iid, "RemoveSymbols": True},
-            )
-            text = base64.b64decode(body.get("ConsoleOutput") or "").decode("utf-8", "replace")
-        except (NotFound, ValueError) as err:
-            text = f"(no console output: {err})"
-        except ProvisionerError as err:
-            text = f"(no console output: {err})"
-        out[iid] = [line for line in text.splitlines() if line.strip()][-LOG_LINES:]
-    return out
-
-
 def _abandon_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any]) -> dict[str, Any] | None:
     """Keep whatever the batch created (its instances are counted again by template); start numbering on."""
     e = {**e, "batch_old": [], "early": [], "leaving": [], "amount": None, "new": None, "held": False, "canary": False}
@@ -521,33 +501,3 @@ def rollback(ctx: Context, lb: LoadBalancer) -> dict[str, Any]:
         }
     )
     return {"rolled_back": new_ids, "template": e["template"], "deleted": [r.id for r in records]}
-
-
-# --- status --------------------------------------------------------------------------------------------
-
-
-def fleet(ctx: Context, instances: list[Instance], lb: LoadBalancer | None) -> list[dict[str, Any]]:
-    """The fleet by template: new (the stack's), canary (a held canary's), old (outdated), with the
-    instances and the share of the traffic their backends' weights give them."""
-    current = template_of(ctx.spec).digest
-    e = entry(ctx) or {}
-    canary = set(e.get("new") or []) if e.get("held") else set()
-    weight = {b.server_id: b.weight for b in (lb.backends or [])} if lb is not None else {}
-    total = sum(weight.get(i.id, 0) for i in instances) or 1
-    groups: dict[tuple[str, str], list[Instance]] = {}
-    for inst in instances:
-        tpl = instance_template(inst.tags) or "(before templates)"
-        role = "canary" if inst.id in canary else ("new" if tpl == current else "old")
-        groups.setdefault((role, tpl), []).append(inst)
-    out = []
-    for (role, tpl), members in sorted(groups.items()):
-        share = sum(weight.get(i.id, 0) for i in members)
-        out.append(
-            {
-                "template": tpl,
-                "role": role,
-                "instances": [i.id for i in members],
-                "traffic_percent": round(100 * share / total, 1),
-            }
-        )
-    return out

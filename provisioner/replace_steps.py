@@ -1,23 +1,28 @@
 """The moves of one rollout batch (provisioner/replace.py drives them): backends in and out of the SLB with their
 weights, the health gate, the retirement of old instances (drain, out of the SLB, deleted, with their own data
-disks for `attach: each`) and the data disk's move to the holder's replacement (`attach: first`)."""
+disks for `attach: each`) and the data disk's move to the holder's replacement (`attach: first`); the console tails
+a rolled-back batch shows, and the fleet by template that `status` shows."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from typing import Any
 
 from . import rollout as health_rules
+from .errors import NotFound, ProvisionerError
 from .resources import Instance, LoadBalancer
 from .steps import common
 from .steps import disks as disk_step
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps.common import Context, Record
+from .template import instance_template, template_of
 
 log = logging.getLogger(__name__)
 STEP = "rollout"
+LOG_LINES = 20  # console lines shown per failed instance
 
 
 def each_disk(ctx: Context) -> bool:
@@ -161,6 +166,56 @@ def move_disk(
         disk_step.wait_disks(ctx, [disk.id], "Available", "detached")
     target = instance_step.describe_instances(ctx, [new_id])[new_id]
     return records + disk_step.attach_disks(ctx, [(disk.id, target)])
+
+
+def console_tails(ctx: Context, ids: list[str]) -> dict[str, list[str]]:
+    out = {}
+    for iid in ids:
+        try:
+            body = ctx.call(
+                STEP,
+                iid,
+                "ecs",
+                "GetInstanceConsoleOutput",
+                {"RegionId": ctx.region, "InstanceId": iid, "RemoveSymbols": True},
+            )
+            text = base64.b64decode(body.get("ConsoleOutput") or "").decode("utf-8", "replace")
+        except (NotFound, ValueError) as err:
+            text = f"(no console output: {err})"
+        except ProvisionerError as err:
+            text = f"(no console output: {err})"
+        out[iid] = [line for line in text.splitlines() if line.strip()][-LOG_LINES:]
+    return out
+
+
+# --- status --------------------------------------------------------------------------------------------
+
+
+def fleet(ctx: Context, instances: list[Instance], lb: LoadBalancer | None) -> list[dict[str, Any]]:
+    """The fleet by template: new (the stack's), canary (a held canary's), old (outdated), with the
+    instances and the share of the traffic their backends' weights give them."""
+    current = template_of(ctx.spec).digest
+    e = ctx.state.rollout() or {}
+    canary = set(e.get("new") or []) if e.get("held") else set()
+    weight = {b.server_id: b.weight for b in (lb.backends or [])} if lb is not None else {}
+    total = sum(weight.get(i.id, 0) for i in instances) or 1
+    groups: dict[tuple[str, str], list[Instance]] = {}
+    for inst in instances:
+        tpl = instance_template(inst.tags) or "(before templates)"
+        role = "canary" if inst.id in canary else ("new" if tpl == current else "old")
+        groups.setdefault((role, tpl), []).append(inst)
+    out = []
+    for (role, tpl), members in sorted(groups.items()):
+        share = sum(weight.get(i.id, 0) for i in members)
+        out.append(
+            {
+                "template": tpl,
+                "role": role,
+                "instances": [i.id for i in members],
+                "traffic_percent": round(100 * share / total, 1),
+            }
+        )
+    return out
 
 
 def save(ctx: Context, e: dict[str, Any]) -> None:
