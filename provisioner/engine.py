@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from . import diff, neighbours, observe, planning, replace, rollout
+from . import diff, neighbours, observe, replace, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
 from .resources import Instance, LoadBalancer, Vpc, VSwitch
@@ -26,7 +26,7 @@ from .steps import precheck as precheck_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, SECURITY_GROUP, Context, Record, clock, typical
+from .steps.common import DATA_DISK, INSTANCE, LOAD_BALANCER, SECURITY_GROUP, Context, Record, clock, typical
 from .target import ResolvedTarget
 from .template import instance_template, template_of
 from .tokens import TokenBook
@@ -91,6 +91,7 @@ class _Provision:
         self._vswitches: dict[str, VSwitch] = {}
         self.vpc: Vpc | None = None
         self.snap: observe.Snapshot | None = None
+        self.plan = diff.Plan()  # the one diff of this run's snapshot: what the run sets out to change
         self.listener_record: Record | None = None
 
     def note(self, record: Record) -> None:
@@ -113,6 +114,9 @@ class _Provision:
         vswitch = self.vswitch_for(precheck_step.first_zone(self.ctx, self.snap.vswitches)) if intranet else None
         lb, record = lb_step.ensure_load_balancer(self.ctx, self.snap.load_balancers, vswitch)
         self.note(record)
+        if self.plan.has(LOAD_BALANCER, "inactive"):  # set inactive outside the stack (SetLoadBalancerStatus)
+            lb_step.set_active(self.ctx, lb)
+            self.note(Record(LOAD_BALANCER, lb.id, "changed", "active"))
         # Created and started here; the wait for `running` overlaps the instances' boot.
         self.listener_record = lb_step.ensure_listener(self.ctx, lb, wait=False)
         self.note(self.listener_record)
@@ -133,6 +137,9 @@ class _Provision:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
         self.snap = snap
+        # The one diff (what `plan` prints): refusals that need the cloud (a listener's port) raise here,
+        # before any mutating call; the run carries out its changes below.
+        self.plan = diff.changes(spec, snap, ctx.state, outdated=replace.changes(ctx, snap.instances))
         # Identity by id first: ours whose tags were removed (found by the state's ids) get them back, so no
         # second VPC, group or SLB is created beside them; ids the cloud no longer has are forgotten.
         for record in identity.records(identity.restore_tags(ctx, snap)):
@@ -219,7 +226,7 @@ class _Provision:
             if dplan.surplus:
                 for record in disk_step.delete_disks(ctx, dplan.surplus):
                     self.note(record)
-            for record in disk_step.grow_disks(ctx, disk_step.to_grow(spec, dplan.ok + [d for d, _ in dplan.attach])):
+            for record in disk_step.grow_disks(ctx, [c.data for c in self.plan.of(DATA_DISK, "smaller")]):
                 self.note(record)
         if awaiting:  # the run ends only once every backend passes the SLB's health check
             rollout.wait_healthy(ctx, lb, settled, fresh=bool(inst_set.created or inst_set.started))
@@ -253,6 +260,7 @@ class _Provision:
         endpoint, note = rollout.endpoint(ctx, lb)
         result.update(
             ok=True,
+            changes=[c.to_dict() for c in self.plan.changes],
             resources=[r.to_dict() for r in self.records],
             summary=_summary(self.records),
             endpoint=endpoint,
@@ -276,8 +284,7 @@ class _Provision:
         assert snap is not None, "run() observes first"
         if replace.under_way(ctx):  # a rollout's surge is not a surplus: the rollout finishes it
             return list(snap.instances)
-        keep = planning.disk_holders(spec, snap)
-        victims = planning.victims_for(spec, snap, keep)
+        victims: list[Instance] = [c.data for c in self.plan.of(INSTANCE, "surplus")]
         if not victims:
             return list(snap.instances)
         ids = [v.id for v in victims]

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 EXIT_DRIFT = 3  # --check found drift
 EXIT_SKIPPED = 75  # EX_TEMPFAIL (sysexits.h): another run holds the lock; try again later
-DEFAULT_GRACE = 300.0  # an instance failing its health check is rebooted once it has been up this long
+DEFAULT_GRACE = diff.DEFAULT_GRACE  # an instance failing its health check is rebooted once it has been up this long
 
 
 def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -> dict[str, Any]:
@@ -77,20 +77,7 @@ def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict[str
         for inst in snap.instances:
             if inst.id in seen:
                 inst.status = seen[inst.id].status
-    lb = lb_step.pick(ctx, snap.load_balancers)
-    if lb is not None and any(f.kind == "inactive" for f in findings):
-        # An SLB whose last listener was deleted turns inactive (SetLoadBalancerStatus docs); a new
-        # listener does not turn it back.
-        ctx.call(
-            "reconcile",
-            lb.id,
-            "slb",
-            "SetLoadBalancerStatus",
-            {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"},
-            busy=True,
-        )
-        lb.status = "active"
-        actions.append({"role": LOAD_BALANCER, "id": lb.id, "action": "changed", "status": "active"})
+    # An inactive SLB, stopped instances, rules, backends and the rest: provision carries out the same diff.
     rebooted = [f.id for f in findings if f.kind == "unhealthy"]
     restarted_at = None
     if rebooted:

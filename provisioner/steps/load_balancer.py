@@ -301,6 +301,28 @@ def listener_diff(spec: Stack, listener: Listener | None, rolls: bool = False) -
     return "ok", []
 
 
+def refuse_port_change(lb_id: str, port: int, listener: Listener | None, rolls: bool, serving_port: int) -> None:
+    """Raise SpecError (exit 2) for a serving.port change on a listener created with HealthCheckConnectPort =
+    the old serving.port (before this version, or the state does not say otherwise): no documented value unsets
+    it, so every member of a vServer group would be checked on the old port. Refused rather than replaced under
+    traffic (CHOICES.md "Rollout"). `plan` and `provision` both refuse it, before any mutating call."""
+    if (
+        listener is None
+        or rolls
+        or listener.protocol != "http"
+        or listener.backend_port is None
+        or int(listener.backend_port) == serving_port
+    ):
+        return
+    raise SpecError(
+        "serving.port",
+        f"the listener {lb_id}:{port} checks health on port {listener.backend_port} "
+        "(HealthCheckConnectPort, set by an earlier version), so a port change cannot roll out without failed "
+        "requests; recreate the listener once (DeleteLoadBalancerListener, then `provisioner provision` with "
+        "the current serving.port creates it again: a short outage), then change serving.port",
+    )
+
+
 def listener_description(spec: Stack) -> str:
     """CreateLoadBalancerHTTPListener Description: 1-256 of letters, digits, `-`, `/`, `.`, `_` (SDK
     docstring); a space is not among them, so "stack <name>" would not do."""
@@ -316,17 +338,7 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
     listener = lb.listener(port)
     rolls = port_rolls(ctx.state, lb.id)
     kind, differs = listener_diff(spec, listener, rolls)
-    if kind == "replace" and listener is not None and listener.protocol == "http" and not rolls:
-        # Created with HealthCheckConnectPort = the old serving.port (before this version, or the state does not
-        # say otherwise): no documented value unsets it, so every member of a vServer group would be checked on
-        # the old port. Refused rather than replaced under traffic (CHOICES.md "Rollout").
-        raise SpecError(
-            "serving.port",
-            f"the listener {lb.id}:{port} checks health on port {listener.backend_port} "
-            "(HealthCheckConnectPort, set by an earlier version), so a port change cannot roll out without failed "
-            "requests; recreate the listener once (DeleteLoadBalancerListener, then `provisioner provision` with "
-            "the current serving.port creates it again: a short outage), then change serving.port",
-        )
+    refuse_port_change(lb.id, port, listener, rolls, spec.serving.port)
     base = {"RegionId": ctx.region, "LoadBalancerId": lb.id, "ListenerPort": port}
     resource = f"{lb.id}:{port}"
     action = "existing"
@@ -453,14 +465,9 @@ def start_listener(ctx: Context, lb_id: str, port: int) -> None:
     wait_for(f"listener {resource} to accept StartLoadBalancerListener", attempt, ctx.timeouts.listener)
 
 
-def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:
-    """After a listener change: deleting a CLB's last listener makes it inactive (SetLoadBalancerStatus
-    docstring), and a new listener does not make it active again. True when it had to be set active."""
-    found = describe_load_balancer(ctx, lb.id)
-    lb.status = found.status if found is not None else lb.status
-    if lb.status != "inactive":
-        return False
-    log.info("load-balancer: %s is inactive after the listener change; setting it active", lb.id)
+def set_active(ctx: Context, lb: LoadBalancer) -> None:
+    """SetLoadBalancerStatus active: an SLB set inactive (or left so by its last listener's delete) serves
+    nothing, and no other call turns it back."""
     ctx.call(
         STEP,
         lb.id,
@@ -469,6 +476,18 @@ def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:
         {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"},
         busy=True,
     )
+    lb.status = "active"
+
+
+def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:
+    """After a listener change: deleting a CLB's last listener makes it inactive (SetLoadBalancerStatus
+    docstring), and a new listener does not make it active again. True when it had to be set active."""
+    found = describe_load_balancer(ctx, lb.id)
+    lb.status = found.status if found is not None else lb.status
+    if lb.status != "inactive":
+        return False
+    log.info("load-balancer: %s is inactive after the listener change; setting it active", lb.id)
+    set_active(ctx, lb)
     lb.status = wait_active(ctx, lb.id)
     return True
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..resources import Backend, LoadBalancer
+from ..state import State
 from .common import Context, chunks, tags_for
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,15 @@ def entry(ctx: Context, lb: LoadBalancer) -> dict[str, Any] | None:
 
 def in_use(ctx: Context, lb: LoadBalancer) -> str | None:
     """The group id when the listener serves from the group (bound, or its default backends already gone)."""
-    e = entry(ctx, lb)
-    return e["id"] if e and e.get("id") and e.get("stage") in ("bound", "moved") else None
+    return in_use_by_state(ctx.state, lb.id)
+
+
+def in_use_by_state(state: State, lb_id: str) -> str | None:
+    """in_use, from the state alone (the diff is pure)."""
+    e = state.data.get(STATE_KEY)
+    if not isinstance(e, dict) or e.get("load_balancer") != lb_id:
+        return None
+    return str(e["id"]) if e.get("id") and e.get("stage") in ("bound", "moved") else None
 
 
 def _save(ctx: Context, e: dict[str, Any] | None) -> None:

@@ -323,6 +323,10 @@ def test_a_port_change_opens_the_new_port_first_and_closes_the_old_after_the_las
     plan = run("plan", path)
     [group] = [c for c in plan.doc["changes"] if c["role"] == "security-group"]
     assert "authorize 8081/8081" in group["detail"] and "8080" not in group["detail"]
+    # The backends move into a vServer group (old port for the old members, new port for the new): its own line.
+    [move] = [c for c in plan.doc["changes"] if c["role"] == "vserver-group"]
+    assert move["action"] == "create" and "8080" in move["detail"] and "8081" in move["detail"]
+    assert move["fields"][0]["field"] == "serving.port"
     assert run("provision", path).exit_code == 0
     ctx = make_ctx(path)
     from provisioner import observe
