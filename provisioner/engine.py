@@ -23,6 +23,7 @@ from .steps import identity
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import precheck as precheck_step
+from .steps import rename as rename_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
@@ -145,6 +146,8 @@ class _Provision:
         for record in identity.records(identity.restore_tags(ctx, snap)):
             self.note(record)
         identity.forget(ctx, snap)
+        for record in rename_step.restore_names(ctx, self.plan.of_kind("renamed")):  # renamed at the console
+            self.note(record)
         # Before any create: the image, and which zones sell the type and disk categories (steps/precheck.py).
         pre = precheck_step.run_if_needed(ctx, snap)
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:

@@ -10,7 +10,7 @@ from ..resources import Instance, LoadBalancer
 from ..steps import load_balancer as lb_step
 from ..steps import server_group
 from ..steps.common import INSTANCE, LISTENER, LOAD_BALANCER
-from .change import Change, Plan
+from .change import Change, Plan, renamed
 from .fields import ROLLOUT
 
 if TYPE_CHECKING:
@@ -76,18 +76,7 @@ def compare(
             f" as it is; it can be converted to pay-by-LCU (no interruption) with {lb_step.CONVERT_ACTION}"
             " (InstanceChargeType=PayByCLCU, InternetChargeType=paybytraffic)"
         )
-    if lb.name and lb.name != lb_step.lb_name(spec):
-        add(
-            Change(
-                "change",
-                LOAD_BALANCER,
-                lb.id,
-                f"name {lb.name!r} -> {lb_step.lb_name(spec)!r} (renamed outside the stack)",
-                api="SetLoadBalancerName",
-                kind="renamed",
-                heal=f"SetLoadBalancerName {lb_step.lb_name(spec)!r}",
-            )
-        )
+    renamed(LOAD_BALANCER, lb.id, lb.name, lb_step.lb_name(spec), add)
     if lb.status and lb.status != "active":
         add(
             Change(

@@ -4,8 +4,11 @@ reads the same objects to decide what to do."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..steps import rename as rename_step
 
 
 @dataclass
@@ -97,3 +100,25 @@ class Plan:
 
     def has(self, role: str, *kinds: str) -> bool:
         return bool(self.of(role, *kinds))
+
+    def of_kind(self, *kinds: str) -> list[Change]:
+        """The changes of these kinds, whatever their role."""
+        return [c for c in self.changes if c.kind in kinds]
+
+
+def renamed(role: str, ident: str, name: str, want: str, add: Callable[[Change], None]) -> None:
+    """A resource renamed outside the stack gets its name back in place (steps/rename.py)."""
+    if name and name != want:
+        api = rename_step.api_of(role)
+        add(
+            Change(
+                "change",
+                role,
+                ident,
+                f"name {name!r} -> {want!r} (renamed outside the stack)",
+                api=api,
+                kind="renamed",
+                heal=f"{api} {want!r}",
+                data=want,
+            )
+        )

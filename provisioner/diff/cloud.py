@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .. import names
 from ..resources import Instance, LoadBalancer, SecurityGroup, Vpc
 from ..spec import Stack
 from ..steps import disks as disk_step
@@ -19,7 +20,7 @@ from ..steps import security_group as sg_step
 from ..steps.common import DATA_DISK, INSTANCE, SECURITY_GROUP, VPC, VSWITCH
 from ..steps.instances import TAG_DATA_DISK
 from . import balancer
-from .change import Change, Plan
+from .change import Change, Plan, renamed
 from .fields import fleet_ports
 
 if TYPE_CHECKING:
@@ -117,18 +118,8 @@ def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None
                 "create", VPC, detail=spec.network.vpc_cidr, was=known, kind=kind, heal="create it and what is in it"
             )
         )
-    elif vpc.name and vpc.name != spec.name:
-        add(
-            Change(
-                "change",
-                VPC,
-                vpc.id,
-                f"name {vpc.name!r} -> {spec.name!r} (renamed outside the stack)",
-                api="ModifyVpcAttribute",
-                kind="renamed",
-                heal=f"ModifyVpcAttribute VpcName {spec.name!r}",
-            )
-        )
+    else:
+        renamed(VPC, vpc.id, vpc.name, spec.name, add)
     if vpc is not None and vpc.cidr and vpc.cidr != spec.network.vpc_cidr:
         plan.notes.append(
             f"VPC {vpc.id} has CIDR {vpc.cidr}, the stack says {spec.network.vpc_cidr}: not changed in place"
@@ -147,6 +138,9 @@ def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None
                 heal="create it",
             )
         )
+    for vsw in snap.vswitches:
+        if vpc is not None and vsw.vpc_id == vpc.id:
+            renamed(VSWITCH, vsw.id, vsw.name, names.vswitch_name(spec.name, vsw.zone), add)
     groups = [g for g in snap.security_groups if vpc is not None and g.vpc_id == vpc.id]
     known_group = state.get(SECURITY_GROUP)
     group: SecurityGroup | None = next((g for g in groups if g.id == known_group), groups[0] if groups else None)
@@ -162,6 +156,7 @@ def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None
             )
         )
         return vpc
+    renamed(SECURITY_GROUP, group.id, group.name, names.security_group_name(spec.name), add)
     missing, extra = sg_step.rule_changes(spec, group.rules or [], fleet_ports(spec, snap.instances, state))
     if missing:  # one change for the rules to authorize; each rule added outside the stack is its own finding
         add(
@@ -256,6 +251,8 @@ def _instances(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> tuple[li
                 data=inst,
             )
         )
+    for inst in survivors:
+        renamed(INSTANCE, inst.id, inst.name, names.instance_name(spec.name), add)
     for inst in survivors:
         if inst.status in ("Stopped", "Stopping"):
             add(Change("change", INSTANCE, inst.id, inst.status, api="StartInstances", kind="stopped", heal="start it"))

@@ -249,6 +249,7 @@ def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 TYPICAL: dict[str, float] = {
     "vpc.create": 3.0,
     "vswitch.create": 3.0,
+    "vswitch.modify": 1.0,  # ModifyVSwitchAttribute: Pending while the change is made (docs)
     "vpc.delete": 2.0,
     "vswitch.delete": 2.0,
     "instance.boot": 33.0,  # RunInstances -> Running

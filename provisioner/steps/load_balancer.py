@@ -155,19 +155,6 @@ def ensure_load_balancer(
             )
         detail: dict[str, Any] = {"address": lb.address, "billing": lb.charge_type}
         action = "existing"
-        if lb.name and lb.name != lb_name(spec):
-            # Renamed outside the stack: SetLoadBalancerName restores it (in place, the endpoint stays).
-            ctx.call(
-                STEP,
-                lb.id,
-                "slb",
-                "SetLoadBalancerName",
-                {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerName": lb_name(spec)},
-                busy=True,
-            )
-            log.info("load-balancer: %s renamed %s -> %s", lb.id, lb.name, lb_name(spec))
-            detail["name"] = [lb.name, lb_name(spec)]
-            lb.name, action = lb_name(spec), "changed"
         if lb.charge_type == LEGACY_CHARGE:
             # Bought before pay-by-specification left sale: kept as it is (it still serves); `plan` says so.
             log.warning(

@@ -68,19 +68,6 @@ def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
         ctx.state.set(VPC, current.id)
         if current.status != "Available":
             current.status = wait_vpc_available(ctx, current.id)
-        if current.name and current.name != ctx.spec.name:
-            # Renamed outside the stack: ModifyVpcAttribute VpcName restores it in place.
-            ctx.call(
-                STEP,
-                current.id,
-                "vpc",
-                "ModifyVpcAttribute",
-                {"RegionId": ctx.region, "VpcId": current.id, "VpcName": ctx.spec.name},
-                busy=True,
-            )
-            log.info("vpc: %s renamed %s -> %s", current.id, current.name, ctx.spec.name)
-            current.name = ctx.spec.name
-            return current, Record(VPC, current.id, "changed", current.status, {"name": ctx.spec.name})
         return current, Record(VPC, current.id, "existing", current.status)
     params: dict[str, Any] = {
         "RegionId": ctx.region,
