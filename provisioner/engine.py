@@ -15,7 +15,7 @@ from typing import Any
 from . import diff, neighbours, observe, replace, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
-from .resources import Instance, LoadBalancer, Vpc, VSwitch
+from .resources import Instance, LoadBalancer, Rule, Vpc, VSwitch
 from .spec import Stack
 from .state import StackLock, State, default_path, lock_path
 from .steps import disks as disk_step
@@ -123,6 +123,13 @@ class _Provision:
         self.note(self.listener_record)
         return lb
 
+    def planned_rules(self) -> tuple[list[Rule], list[Rule]] | None:
+        """The diff's rule changes on the group it saw (None when it saw no group: the create compares)."""
+        if self.plan.has(SECURITY_GROUP, "missing", "deleted"):
+            return None
+        missing = [r for c in self.plan.of(SECURITY_GROUP, "rule-revoked") for r in c.data]
+        return missing, [c.data for c in self.plan.of(SECURITY_GROUP, "rule-added")]
+
     def wait_listener(self, lb: LoadBalancer) -> None:
         record = self.listener_record
         if record is not None and record.status != "running":
@@ -165,6 +172,7 @@ class _Provision:
                 vpc,
                 snap.security_groups,
                 diff.fleet_ports(spec, snap.instances, ctx.state),
+                self.planned_rules(),
             )
             self.vswitch_for(precheck_step.first_zone(ctx, snap.vswitches))
             group, record = sg_future.result()

@@ -93,9 +93,15 @@ def pick(ctx: Context, groups: list[SecurityGroup], vpc_id: str) -> SecurityGrou
 
 
 def ensure_security_group(
-    ctx: Context, vpc: Vpc, found: list[SecurityGroup], ports: set[int] | None = None
+    ctx: Context,
+    vpc: Vpc,
+    found: list[SecurityGroup],
+    ports: set[int] | None = None,
+    planned: tuple[list[Rule], list[Rule]] | None = None,
 ) -> tuple[SecurityGroup, Record]:
-    """The group, with ingress for `ports` (the serving ports of the templates present; default the stack's)."""
+    """The group, with ingress for `ports` (the serving ports of the templates present; default the stack's).
+    `planned`: (rules to authorize, rules to revoke) as the diff found them on the group it saw; without it (or
+    for a group this call creates) they are compared here."""
     group = pick(ctx, found, vpc.id)
     action = "existing"
     if group is None:
@@ -123,7 +129,10 @@ def ensure_security_group(
     ctx.state.set(SECURITY_GROUP, group.id)
     if group.rules is None:
         read_rules(ctx, group)
-    authorized, revoked = reconcile_rules(ctx, group, ports)
+    if action == "existing" and planned is not None:
+        authorized, revoked = apply_rules(ctx, group, *planned)
+    else:
+        authorized, revoked = reconcile_rules(ctx, group, ports)
     if action == "existing" and (authorized or revoked):
         action = "changed"
     return group, Record(
@@ -133,7 +142,11 @@ def ensure_security_group(
 
 def reconcile_rules(ctx: Context, group: SecurityGroup, ports: set[int] | None = None) -> tuple[int, int]:
     """Authorize the missing ingress rules and revoke the ones the spec does not give (batched)."""
-    missing, extra = rule_changes(ctx.spec, group.rules or [], ports)
+    return apply_rules(ctx, group, *rule_changes(ctx.spec, group.rules or [], ports))
+
+
+def apply_rules(ctx: Context, group: SecurityGroup, missing: list[Rule], extra: list[Rule]) -> tuple[int, int]:
+    """AuthorizeSecurityGroup for `missing`, RevokeSecurityGroup for `extra` (batched); (authorized, revoked)."""
     for i in range(0, len(missing), MAX_PERMISSIONS):
         batch = missing[i : i + MAX_PERMISSIONS]
         # Authorizing a rule that exists already succeeds without adding one (ECS docs), so a retry is safe.
