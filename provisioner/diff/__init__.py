@@ -129,20 +129,21 @@ def _replace(plan: Plan, i: Inputs) -> None:
         )
 
 
-# The resource an in-place field lands on (the cloud comparison's roles).
-_ROLE_OF = {
-    "instances.count": "instance",
-    "data_disk.size_gib": "data-disk",
-    "load_balancer.listener_port": "listener",
-    "load_balancer.health_check": "listener",
-    "load_balancer.billing": "load-balancer",
-    "access.admin_cidrs": "security-group",
-    "access.serving_cidrs": "security-group",
+# Where an in-place field lands: the role and the kinds of change it causes (the cloud comparison's).
+_LANDS_ON: dict[str, tuple[str, tuple[str, ...]]] = {
+    "instances.count": ("instance", ("missing", "surplus")),
+    "data_disk.size_gib": ("data-disk", ("smaller",)),
+    "load_balancer.listener_port": ("listener", ("missing", "surplus", "changed")),
+    "load_balancer.health_check": ("listener", ("changed",)),
+    "load_balancer.billing": ("load-balancer", ("changed",)),
+    "access.admin_cidrs": ("security-group", ("rule-revoked", "rule-added")),
+    "access.serving_cidrs": ("security-group", ("rule-revoked", "rule-added")),
 }
 
 
-def _role_of(path: str) -> str | None:
-    return _ROLE_OF.get(".".join(path.split(".")[:2]))
+def _lands_on(path: str, change: Change) -> bool:
+    role, kinds = _LANDS_ON.get(".".join(path.split(".")[:2]), ("", ()))
+    return change.role == role and change.kind in kinds
 
 
 def _stack_file(plan: Plan, fields: list[FieldChange]) -> None:
@@ -165,7 +166,7 @@ def _stack_file(plan: Plan, fields: list[FieldChange]) -> None:
     in_place = [c for c in fields if c.kind == IN_PLACE]
     for cloud_change in plan.changes:  # name the stack fields behind each cloud-side change
         if not cloud_change.fields:
-            behind = [c.to_dict() for c in in_place if _role_of(c.field) == cloud_change.role]
+            behind = [c.to_dict() for c in in_place if _lands_on(c.field, cloud_change)]
             if behind:
                 cloud_change.fields = behind
                 cloud_change.api = cloud_change.api or behind[0]["api"]

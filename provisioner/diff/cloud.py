@@ -168,7 +168,7 @@ def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None
                 count=len(missing),
                 api="AuthorizeSecurityGroup",
                 kind="rule-revoked",
-                heal="authorize it" if len(missing) == 1 else "authorize them",
+                heal="AuthorizeSecurityGroup",
                 data=missing,
             )
         )
@@ -178,8 +178,7 @@ def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None
                 "change",
                 SECURITY_GROUP,
                 group.id,
-                f"revoke {rule.protocol} {rule.port_range} from {rule.source_label} ({rule.policy}): not a rule of"
-                " the stack",
+                f"{rule.protocol} {rule.port_range} from {rule.source_label} ({rule.policy}), not a rule of the stack",
                 api="RevokeSecurityGroup",
                 kind="rule-added",
                 heal="revoke it",
@@ -255,7 +254,17 @@ def _instances(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> tuple[li
         renamed(INSTANCE, inst.id, inst.name, names.instance_name(spec.name), add)
     for inst in survivors:
         if inst.status in ("Stopped", "Stopping"):
-            add(Change("change", INSTANCE, inst.id, inst.status, api="StartInstances", kind="stopped", heal="start it"))
+            add(
+                Change(
+                    "change",
+                    INSTANCE,
+                    inst.id,
+                    f"{inst.status} (stopped outside the stack)",
+                    api="StartInstances",
+                    kind="stopped",
+                    heal="start it",
+                )
+            )
         elif inst.status == "Running" and i.health is not None and i.health.get(inst.id) == "abnormal":
             age = started_age(inst, i.now)
             if age is None or age >= i.grace:
