@@ -196,11 +196,6 @@ class State:
         with self._lock:
             return int(self.data["generations"].get(key, 0))
 
-    def bump_generation(self, key: str) -> None:
-        with self._lock:
-            self.data["generations"][key] = self.generation(key) + 1
-            self.save()
-
     def pending(self, key: str) -> dict[str, Any] | None:
         with self._lock:
             entry = self.data["pending"].get(key)
@@ -250,12 +245,6 @@ class State:
                 self.data.pop("replacement", None)
             else:
                 self.data["replacement"] = entry
-            self.save()
-
-    def clear_resources(self) -> None:
-        with self._lock:
-            self.data["resources"] = {}
-            self.data["pending"] = {}
             self.save()
 
     # writing ---------------------------------------------------------------------------------------
