@@ -14,24 +14,17 @@ from ..cloud import Cloud
 from ..errors import Busy, Fatal, NotFound, WaitTimeout
 from ..spec import Stack
 from ..state import State
+from ..tags import DATA_DISK as DATA_DISK  # the roles are spelled in tags.py; the steps import them from here
+from ..tags import INSTANCE as INSTANCE
+from ..tags import LISTENER as LISTENER
+from ..tags import LOAD_BALANCER as LOAD_BALANCER
+from ..tags import SECURITY_GROUP as SECURITY_GROUP
+from ..tags import TAG_MANAGED_BY, TAG_ROLE, TAG_STACK
+from ..tags import VPC as VPC
+from ..tags import VSWITCH as VSWITCH
 from ..tokens import TokenBook
 
 log = logging.getLogger("provisioner.steps")
-
-TAG_STACK = "fleet:stack"
-TAG_ROLE = "fleet:role"
-TAG_MANAGED_BY = "managed-by"
-
-# Roles (the value of the role tag, also the state's keys).
-VPC, VSWITCH, SECURITY_GROUP, INSTANCE, DATA_DISK, LOAD_BALANCER, LISTENER = (
-    "vpc",
-    "vswitch",
-    "security-group",
-    "instance",
-    "data-disk",
-    "load-balancer",
-    "listener",
-)
 
 MAX_PAGES = 100  # a Describe never pages more than this (100 x 100 items)
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from ..errors import NotFound
 from ..resources import Disk, Instance
 from ..spec import Stack
+from ..tags import DATA_DISK_HOLDER, TAG_DATA_DISK, TAG_ROLE
 from ..tokens import token_key
 from .common import (
     DATA_DISK,
     INSTANCE,
-    TAG_ROLE,
     Context,
     Record,
     chunks,
@@ -30,7 +30,6 @@ from .common import (
     typical,
     wait_for,
 )
-from .instances import TAG_DATA_DISK
 
 log = logging.getLogger(__name__)
 STEP = "data-disk"
@@ -108,7 +107,7 @@ def plan_disks(spec: Stack, instances: list[Instance], disks: list[Disk], pendin
         # model) by the first instance of its zone.
         if ordered and not holders:
             # The holder is the first instance whose user data mounts a disk, else the first instance.
-            first = next((i for i in ordered if i.tags.get(TAG_DATA_DISK) == "yes"), ordered[0])
+            first = next((i for i in ordered if i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER), ordered[0])
             match = next((d for d in free if d.zone == first.zone), None)
             if match is None:
                 for disk in free:

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..resources import LoadBalancer, SecurityGroup, Tagged
+from ..tags import DATA_DISK_HOLDER, TAG_DATA_DISK, TAG_STACK
 from . import disks as disk_step
 from . import instances as instance_step
 from . import load_balancer as lb_step
@@ -24,7 +25,6 @@ from .common import (
     LISTENER,
     LOAD_BALANCER,
     SECURITY_GROUP,
-    TAG_STACK,
     VPC,
     VSWITCH,
     Context,
@@ -33,7 +33,6 @@ from .common import (
     owned,
     tags_for,
 )
-from .instances import TAG_DATA_DISK
 
 if TYPE_CHECKING:
     from ..observe import Snapshot
@@ -144,7 +143,7 @@ def restore_tags(ctx: Context, snap: Snapshot) -> list[dict[str, Any]]:
         for res in resources:
             groups.setdefault(role == INSTANCE and first_mode and res.id in holders, []).append(res)
         for holder, members in groups.items():
-            tags = tags_for(ctx.spec, role) + ([{"Key": TAG_DATA_DISK, "Value": "yes"}] if holder else [])
+            tags = tags_for(ctx.spec, role) + ([{"Key": TAG_DATA_DISK, "Value": DATA_DISK_HOLDER}] if holder else [])
             for batch in chunks(members, per_call):
                 ids = [r.id for r in batch]
                 ctx.call(

@@ -17,6 +17,8 @@ from .. import TOOL
 from ..errors import NoStock, NotFound, ProvisionerError
 from ..resources import Disk, Instance, SecurityGroup, VSwitch
 from ..serving.userdata import build_user_data
+from ..tags import DATA_DISK_HOLDER
+from ..tags import TAG_DATA_DISK as TAG_DATA_DISK  # planning.py imports it from here
 from ..template import template_of, template_tag
 from ..tokens import token_key
 from . import common
@@ -39,7 +41,6 @@ log = logging.getLogger(__name__)
 STEP = "instances"
 MAX_AMOUNT = 100  # RunInstances Amount: 1-100
 MAX_IDS = 100  # DescribeInstances InstanceIds / DeleteInstances InstanceId.N: at most 100
-TAG_DATA_DISK = "fleet:data-disk"  # "yes" on instances whose user data mounts a data disk
 WORKLOAD_ROLE = "model-server"
 # An id RunInstances returned that DescribeInstances still does not list after this long is looked up in the
 # instance's history events: SystemFailure.Delete means the system released it (Terraform's
@@ -109,7 +110,7 @@ def user_data(ctx: Context, with_disk: bool) -> str:
 def instance_tags(ctx: Context, with_disk: bool) -> list[dict[str, Any]]:
     tags = [*tags_for(ctx.spec, INSTANCE), template_tag(ctx.spec)]
     if with_disk:
-        tags.append({"Key": TAG_DATA_DISK, "Value": "yes"})
+        tags.append({"Key": TAG_DATA_DISK, "Value": DATA_DISK_HOLDER})
     return tags
 
 
@@ -219,7 +220,7 @@ def ensure_instances(
         need = ctx.spec.instances.count - len(result.instances)
         if need <= 0:
             break
-        holder = any(i.tags.get(TAG_DATA_DISK) == "yes" for i in result.instances)
+        holder = any(i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER for i in result.instances)
         ids, zone, with_disk = _create(
             ctx, need, holder, vswitch_for, group, result.zones_tried, free_disks or [], result.new_disks
         )

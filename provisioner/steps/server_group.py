@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..resources import Backend, LoadBalancer
+from ..tags import VSERVER_GROUP
 from .common import Context, chunks, tags_for
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"
 STATE_KEY = "vserver_group"
-ROLE = "vserver-group"
 MAX_MEMBERS = 20  # Add/Remove/SetVServerGroup*: at most 20 servers per call (as the default group)
 
 
@@ -103,7 +103,7 @@ def migrate(ctx: Context, lb: LoadBalancer, listener_port: int, old_port: int) -
                     "LoadBalancerId": lb.id,
                     "VServerGroupName": group_name(ctx),
                     "BackendServers": _members(members[:MAX_MEMBERS]),
-                    "Tag": tags_for(ctx.spec, ROLE),
+                    "Tag": tags_for(ctx.spec, VSERVER_GROUP),
                 },
                 busy=True,
             )
