@@ -13,6 +13,7 @@ TAG_MANAGED_BY = "managed-by"  # the tool's name (provisioner.TOOL)
 TAG_DATA_DISK = "fleet:data-disk"  # DATA_DISK_HOLDER on the instance whose user data mounts the data disk
 TAG_TEMPLATE = "fleet:template"  # an instance's template digest (template.py)
 
+IDENTITY_TAGS = (TAG_STACK, TAG_ROLE, TAG_MANAGED_BY)  # every resource's, from its creation
 DATA_DISK_HOLDER = "yes"  # the value of TAG_DATA_DISK
 
 # Roles (the value of TAG_ROLE, also the state's keys).

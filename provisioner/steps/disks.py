@@ -25,6 +25,7 @@ from .common import (
     describe_pages,
     describe_tokens,
     owned,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -34,6 +35,8 @@ from .common import (
 log = logging.getLogger(__name__)
 STEP = "data-disk"
 MAX_IDS = 100  # DescribeDisks DiskIds: at most 100
+# A data disk's roles: its own, or (made by RunInstances, not yet given its role) its instance's.
+DISK_ROLES = (DATA_DISK, INSTANCE)
 MAX_TAG_IDS = 50  # ECS TagResources ResourceId.N: at most 50
 
 
@@ -54,7 +57,7 @@ class DiskPlan:
 def ours(ctx: Context, disk: Disk) -> bool:
     """A data disk of this stack: the data-disk role, or (made by RunInstances, which gives a new
     instance's disks the instance's tags, and not yet given its role) the instance role."""
-    return owned(disk.tags, ctx.spec) and disk.tags.get(TAG_ROLE) in (DATA_DISK, INSTANCE)
+    return owned(disk.tags, ctx.spec) and disk.tags.get(TAG_ROLE) in DISK_ROLES
 
 
 def find_disks(ctx: Context) -> list[Disk]:
@@ -231,8 +234,7 @@ def adopt(ctx: Context, disks: list[Disk], action: str = "existing") -> list[Rec
     """Give the data-disk role to disks that still carry the instance role (made by RunInstances; a run
     that died before this step leaves them so), 50 per TagResources call, and record them all."""
     for disk in disks:
-        if not ours(ctx, disk):
-            raise AssertionError(f"refusing to tag {disk.id}: it lacks this stack's tags")
+        require_owned(ctx, DISK_ROLES, disk, "tag")
     retag = [d for d in disks if d.tags.get(TAG_ROLE) != DATA_DISK]
     for batch in chunks(retag, MAX_TAG_IDS):
         ids = [d.id for d in batch]
@@ -260,8 +262,7 @@ def delete_disks(ctx: Context, disks: list[Disk], released: Iterable[str] = ()) 
     instance in `released` (already released and waited gone) came off with it (DeleteWithInstance=false
     keeps them, Available): they need no detach. Any other attached disk is detached first."""
     for disk in disks:
-        if not ours(ctx, disk):
-            raise AssertionError(f"refusing to delete {disk.id}: it lacks this stack's tags")
+        require_owned(ctx, DISK_ROLES, disk, "delete")
     if not disks:
         return []
     ids = [d.id for d in disks]

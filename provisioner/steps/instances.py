@@ -30,6 +30,7 @@ from .common import (
     describe_pages,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -478,8 +479,7 @@ def choose_victims(instances: list[Instance], count: int, keep: set[str]) -> lis
 def delete_instances(ctx: Context, instances: list[Instance]) -> list[Record]:
     """DeleteInstances with Force (100 per call), then wait until DescribeInstances no longer lists them."""
     for inst in instances:
-        if not owned(inst.tags, ctx.spec, INSTANCE):
-            raise AssertionError(f"refusing to delete {inst.id}: it lacks this stack's tags")
+        require_owned(ctx, INSTANCE, inst, "delete")
     ids = [i.id for i in instances]
     for batch in chunks(ids, MAX_IDS):
         _delete_batch(ctx, list(batch))

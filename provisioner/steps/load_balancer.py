@@ -26,6 +26,7 @@ from .common import (
     dig,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -597,8 +598,7 @@ def _servers(ids: Iterable[str], weights: dict[str, int] | None = None) -> str:
 
 def delete_load_balancer(ctx: Context, lb: LoadBalancer) -> list[Record]:
     """Listeners, then backends, then the SLB itself; waits until DescribeLoadBalancers no longer lists it."""
-    if not owned(lb.tags, ctx.spec, LOAD_BALANCER):
-        raise AssertionError(f"refusing to delete {lb.id}: it lacks this stack's tags")
+    require_owned(ctx, LOAD_BALANCER, lb, "delete")
     records = []
     if lb.listeners is None:
         read_listeners(ctx, [lb])

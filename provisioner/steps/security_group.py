@@ -18,6 +18,7 @@ from .common import (
     describe_pages,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     wait_for,
@@ -211,8 +212,7 @@ def _current_rules(ctx: Context, group: SecurityGroup) -> list[Rule]:
 
 def delete_security_group(ctx: Context, group: SecurityGroup) -> Record:
     """Delete a group of this stack; DependencyViolation while released instances still count is waited out."""
-    if not owned(group.tags, ctx.spec, SECURITY_GROUP):
-        raise AssertionError(f"refusing to delete {group.id}: it lacks this stack's tags")
+    require_owned(ctx, SECURITY_GROUP, group, "delete")
     try:
         call_freed(
             ctx,

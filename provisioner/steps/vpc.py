@@ -17,6 +17,7 @@ from .common import (
     describe_pages,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -122,8 +123,7 @@ def wait_vpc_available(ctx: Context, vpc_id: str, expect: float = 0.0) -> str:
 
 def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
     """Delete a VPC of this stack and wait until it is gone; NotFound counts as done."""
-    if not owned(vpc.tags, ctx.spec, VPC):
-        raise AssertionError(f"refusing to delete {vpc.id}: it lacks this stack's tags")
+    require_owned(ctx, VPC, vpc, "delete")
     try:
         # DependencyViolation.* while the vSwitches or the security group are still being released.
         call_freed(

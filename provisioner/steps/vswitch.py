@@ -17,6 +17,7 @@ from .common import (
     describe_pages,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -112,8 +113,7 @@ def wait_vswitch_available(ctx: Context, vsw_id: str, expect: float = 0.0) -> st
 
 def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
     """Delete a vSwitch of this stack and wait until it is gone; NotFound counts as done."""
-    if not owned(vsw.tags, ctx.spec, VSWITCH):
-        raise AssertionError(f"refusing to delete {vsw.id}: it lacks this stack's tags")
+    require_owned(ctx, VSWITCH, vsw, "delete")
     try:
         # DependencyViolation while released instances or the SLB still hold addresses in it.
         call_freed(
