@@ -339,7 +339,7 @@ def _create(
 
         def record(body: dict[str, Any], e: dict[str, Any] = e) -> None:
             ids = instance_step._ids_of(body)
-            instance_step._remember(ctx, ids)
+            ctx.state.add_instances(ids)
             e["new"] = ids
             ctx.state.set_rollout(e)
 

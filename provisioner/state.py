@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from .errors import LockHeld, StackRenamed, StateError
+from .state_ids import ResourceIds
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +79,12 @@ def new_document(stack_name: str) -> dict[str, Any]:
     }
 
 
-class State:
+class State(ResourceIds):
     """The JSON state of one stack. Thread-safe; every change is written at once, atomically.
 
-    Holds resource ids per role, ClientToken generations, and pending creates (write-ahead: a create's
-    token and request are saved before the call, so a rerun after a crash replays the same token).
+    Holds resource ids per role (typed: state_ids.ResourceIds), ClientToken generations, and pending creates
+    (write-ahead: a create's token and request are saved before the call, so a rerun after a crash replays the
+    same token).
     Never holds a secret.
     """
 
@@ -159,18 +161,6 @@ class State:
     def epoch(self) -> str:
         epoch: str = self.data["epoch"]
         return epoch
-
-    def get(self, role: str, default: Any = None) -> Any:
-        with self._lock:
-            return json.loads(json.dumps(self.data["resources"].get(role, default)))
-
-    def set(self, role: str, value: Any) -> None:
-        with self._lock:
-            if value in (None, [], {}):
-                self.data["resources"].pop(role, None)
-            else:
-                self.data["resources"][role] = value
-            self.save()
 
     def update(self, fn: Callable[[dict[str, Any]], object]) -> None:
         """Change the document under the lock with `fn(data)`, then save."""

@@ -158,7 +158,7 @@ def create_disks(ctx: Context, for_instances: list[Instance]) -> list[tuple[str,
             "CreateDisk",
             token_key(DATA_DISK, index, inst.zone),
             params,
-            record=lambda b: _remember(ctx, b["DiskId"], ""),
+            record=lambda b: ctx.state.set_data_disks({b["DiskId"]: ""}),
         )
         log.info(
             "data-disk: created %s (%d GiB %s) in %s for %s",
@@ -200,7 +200,7 @@ def attach_disks(ctx: Context, pairs: list[tuple[str, Instance]], available: Ite
             busy=True,
             verify=attached,
         )
-        _remember(ctx, disk_id, inst.id)
+        ctx.state.set_data_disks({disk_id: inst.id})
         return Record(DATA_DISK, disk_id, "attached", detail={"instance": inst.id, "zone": inst.zone})
 
     records = ctx.parallel(attach, pairs)
@@ -323,7 +323,7 @@ def delete_disks(ctx: Context, disks: list[Disk], released: Iterable[str] = ()) 
         return not left, f"{len(left)} still listed"
 
     wait_for(f"{len(ids)} data disk(s) to be deleted", gone, ctx.timeouts.gone)
-    ctx.state.update(lambda d: [d["resources"].get(DATA_DISK, {}).pop(i, None) for i in ids])
+    ctx.state.remove_data_disks(ids)
     return records
 
 
@@ -363,11 +363,7 @@ def grow_disks(ctx: Context, disks: list[Disk]) -> list[Record]:
 def remember_found(ctx: Context, disks: list[Disk]) -> None:
     """Record attached disks found by tag that the state lacks (a lost state, or a crash before the
     AttachDisk answer came back); writes only when something is new."""
-    known = ctx.state.get(DATA_DISK) or {}
+    known = ctx.state.data_disks()
     new = {d.id: d.instance_id for d in disks if known.get(d.id) != d.instance_id}
     if new:
-        ctx.state.update(lambda d: d["resources"].setdefault(DATA_DISK, {}).update(new))
-
-
-def _remember(ctx: Context, disk_id: str, instance_id: str) -> None:
-    ctx.state.update(lambda d: d["resources"].setdefault(DATA_DISK, {}).__setitem__(disk_id, instance_id))
+        ctx.state.set_data_disks(new)

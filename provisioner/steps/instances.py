@@ -202,7 +202,7 @@ def ensure_instances(
     replay of an earlier run's create (same ClientToken): then the count is taken again.
     """
     result = InstanceSet(sorted(found, key=lambda i: i.order))
-    _remember(ctx, result.ids)
+    ctx.state.add_instances(result.ids)
     current = template_of(ctx.spec)
     ctx.state.record_template(current.digest, current.fields)  # before any create carries its tag
     stopped = [i.id for i in result.instances if i.status == "Stopped"]
@@ -289,7 +289,7 @@ def _create(
                     "RunInstances",
                     token_key(INSTANCE, batch, zone),
                     params,
-                    record=lambda b: _remember(ctx, _ids_of(b)),
+                    record=lambda b: ctx.state.add_instances(_ids_of(b)),
                 )
                 ids += _ids_of(body)
                 with_disk.update((i, disk) for i in _ids_of(body))
@@ -327,25 +327,6 @@ def _ids_of(body: dict[str, Any]) -> list[str]:
     return list((body.get("InstanceIdSets") or {}).get("InstanceIdSet") or [])
 
 
-def _remember(ctx: Context, ids: list[str]) -> None:
-    def add(data: dict[str, Any]) -> None:
-        current = set(data["resources"].get(INSTANCE, []))
-        data["resources"][INSTANCE] = sorted(current | set(ids))
-
-    ctx.state.update(add)
-
-
-def _forget(ctx: Context, ids: list[str]) -> None:
-    def drop(data: dict[str, Any]) -> None:
-        left = [i for i in data["resources"].get(INSTANCE, []) if i not in set(ids)]
-        if left:
-            data["resources"][INSTANCE] = left
-        else:
-            data["resources"].pop(INSTANCE, None)
-
-    ctx.state.update(drop)
-
-
 def drop_vanished(ctx: Context, fresh: list[str]) -> list[str]:
     """Ids of `fresh` the system released at creation: not listed by DescribeInstances after VANISH_AFTER_S
     and named by a SystemFailure.Delete history event. They are forgotten (state) so the caller recreates."""
@@ -377,7 +358,7 @@ def drop_vanished(ctx: Context, fresh: list[str]) -> list[str]:
             " creating replacements",
             ", ".join(released),
         )
-        _forget(ctx, released)
+        ctx.state.remove_instances(released)
     return released
 
 
@@ -490,7 +471,7 @@ def delete_instances(ctx: Context, instances: list[Instance]) -> list[Record]:
             ctx.timeouts.gone,
             expect=typical(ctx, "instance.release"),
         )
-    _forget(ctx, ids)
+    ctx.state.remove_instances(ids)
     return [Record(INSTANCE, i, "deleted") for i in ids]
 
 

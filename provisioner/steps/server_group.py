@@ -24,14 +24,13 @@ from .common import Context, chunks, tags_for
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"
-STATE_KEY = "vserver_group"
 MAX_MEMBERS = 20  # Add/Remove/SetVServerGroup*: at most 20 servers per call (as the default group)
 
 
 def entry(ctx: Context, lb: LoadBalancer) -> dict[str, Any] | None:
     """The state's group entry for this SLB, or None."""
-    e = ctx.state.data.get(STATE_KEY)
-    return dict(e) if isinstance(e, dict) and e.get("load_balancer") == lb.id else None
+    e = ctx.state.vserver_group()
+    return e if e is not None and e.get("load_balancer") == lb.id else None
 
 
 def in_use(ctx: Context, lb: LoadBalancer) -> str | None:
@@ -41,7 +40,7 @@ def in_use(ctx: Context, lb: LoadBalancer) -> str | None:
 
 
 def _save(ctx: Context, e: dict[str, Any] | None) -> None:
-    ctx.state.update(lambda d: d.__setitem__(STATE_KEY, e) if e is not None else d.pop(STATE_KEY, None))
+    ctx.state.set_vserver_group(e)
 
 
 def group_name(ctx: Context) -> str:

@@ -46,7 +46,7 @@ def find_vpcs(ctx: Context) -> list[Vpc]:
 
 def pick(ctx: Context, vpcs: list[Vpc]) -> Vpc | None:
     """The stack's VPC: the one the state names if it still exists, else the oldest tagged one."""
-    known = ctx.state.get(VPC)
+    known = ctx.state.vpc_id()
     for vpc in vpcs:
         if vpc.id == known:
             return vpc
@@ -66,7 +66,7 @@ def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
                 current.cidr,
                 ctx.spec.network.vpc_cidr,
             )
-        ctx.state.set(VPC, current.id)
+        ctx.state.set_vpc_id(current.id)
         if current.status != "Available":
             current.status = wait_vpc_available(ctx, current.id)
         if current.name and current.name != ctx.spec.name:
@@ -91,7 +91,13 @@ def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
         "Tag": tags_for(ctx.spec, VPC),
     }
     body = ctx.create(
-        STEP, ctx.spec.name, "vpc", "CreateVpc", token_key(VPC), params, record=lambda b: ctx.state.set(VPC, b["VpcId"])
+        STEP,
+        ctx.spec.name,
+        "vpc",
+        "CreateVpc",
+        token_key(VPC),
+        params,
+        record=lambda b: ctx.state.set_vpc_id(b["VpcId"]),
     )
     vpc_id = body["VpcId"]
     log.info("vpc: created %s (%s)", vpc_id, ctx.spec.network.vpc_cidr)
