@@ -225,7 +225,7 @@ class _Provision:
             self.wait_listener(lb)
             # A rollout batch a killed run left (replace.py) is gated by its own health wait, not this one.
             flying = replace.in_flight(ctx)
-            ours = ({i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))) - flying
+            ours = ({i.id for i in snap.instances} | set(ctx.state.instance_ids())) - flying
             settled = [i for i in inst_set.ids if i not in flying]
             awaiting = rollout.begin(ctx, lb, settled, ours, inst_set.created + inst_set.started, self.records)
             self.note(lb_step.ensure_backends(ctx, lb, settled, ours, replace.weights(ctx)))
@@ -455,7 +455,7 @@ def status(ctx: Context) -> dict[str, Any]:
             "have": len(snap.instances),
             "running": sum(1 for i in snap.instances if i.status == "Running"),
         },
-        spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash,
+        spec_hash_matches=ctx.state.spec_hash == ctx.spec.spec_hash,
         fleet=replace.fleet(ctx, snap.instances, lb),
     )
     return result

@@ -18,7 +18,7 @@ from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
-from .steps.common import DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, VPC, VSWITCH, Context, wait_for
+from .steps.common import INSTANCE, LOAD_BALANCER, SECURITY_GROUP, VPC, Context, wait_for
 
 log = logging.getLogger(__name__)
 
@@ -121,26 +121,15 @@ def _record_known(ctx: Context, view: View) -> None:
     vpc = vpc_step.pick(ctx, snap.vpcs)
     lb = lb_step.pick(ctx, snap.load_balancers)
     group = sg_step.pick(ctx, snap.security_groups, vpc.id) if vpc is not None else None
-    data = json.loads(json.dumps(ctx.state.data))
-    res = data["resources"]
-    for role, found in ((VPC, vpc), (SECURITY_GROUP, group), (LOAD_BALANCER, lb)):
-        if found is not None and not res.get(role):
-            res[role] = found.id
-    if lb is not None and not res.get(LISTENER) and lb.listener(ctx.spec.load_balancer.listener_port):
-        res[LISTENER] = {"load_balancer": lb.id, "port": ctx.spec.load_balancer.listener_port}
-    if snap.vswitches:
-        res[VSWITCH] = {
-            **{s.zone: s.id for s in snap.vswitches if vpc is None or s.vpc_id == vpc.id},
-            **(res.get(VSWITCH) or {}),
-        }
-    if snap.instances:
-        res[INSTANCE] = sorted(set(res.get(INSTANCE) or []) | {i.id for i in snap.instances})
-    if snap.disks:
-        res[DATA_DISK] = {**{d.id: d.instance_id for d in snap.disks}, **(res.get(DATA_DISK) or {})}
-    if not ctx.state.existed:
-        data["spec_hash"] = ctx.spec.spec_hash
-    if data["resources"] != ctx.state.data["resources"] or not ctx.state.existed:
-        ctx.state.update(lambda d: d.update(resources=data["resources"], spec_hash=data["spec_hash"]))
+    port = ctx.spec.load_balancer.listener_port
+    ctx.state.merge_found(
+        {role: found.id for role, found in ((VPC, vpc), (SECURITY_GROUP, group), (LOAD_BALANCER, lb)) if found},
+        {"load_balancer": lb.id, "port": port} if lb is not None and lb.listener(port) else None,
+        {s.zone: s.id for s in snap.vswitches if vpc is None or s.vpc_id == vpc.id},
+        [i.id for i in snap.instances],
+        {d.id: d.instance_id for d in snap.disks},
+        spec_hash=None if ctx.state.existed else ctx.spec.spec_hash,
+    )
 
 
 def _wait_settled(ctx: Context, ids: list[str]) -> dict[str, Instance]:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from ..resources import Instance, LoadBalancer
 from ..steps import load_balancer as lb_step
 from ..steps import server_group
-from ..steps.common import INSTANCE, LISTENER, LOAD_BALANCER
+from ..steps.common import LISTENER, LOAD_BALANCER
+from ..tags import VSERVER_GROUP
 from .change import Change, Plan, renamed
 from .fields import ROLLOUT
 
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from .cloud import Inputs
 
 BACKENDS = "backends"
-VSERVER_GROUP = server_group.ROLE
 
 
 def compare(
@@ -30,12 +30,12 @@ def compare(
 ) -> None:
     spec, snap, state = i.spec, i.snap, i.state
     port = spec.load_balancer.listener_port
-    known_lb = state.get(LOAD_BALANCER)
+    known_lb = state.load_balancer_id()
     found = next(
         (x for x in snap.load_balancers if x.id == known_lb), snap.load_balancers[0] if snap.load_balancers else None
     )
     if found is None:
-        known = state.get(LOAD_BALANCER) or ""
+        known = state.load_balancer_id() or ""
         charge = lb_step.CHARGE_TYPES[spec.load_balancer.billing]
         add(
             Change(
@@ -102,7 +102,7 @@ def _listener(i: Inputs, lb: LoadBalancer, add: Callable[[Change], None]) -> Non
     resource = f"{lb.id}:{port}"
     lb_step.refuse_port_change(lb.id, port, listener, rolls, spec.serving.port)  # an older version's listener: exit 2
     if kind == "create":
-        known = state.get(LISTENER)
+        known = state.listener()
         add(
             Change(
                 "create",
@@ -181,7 +181,7 @@ def _backends(
     entry = state.rollout() or {}
     weights = {k: int(v) for k, v in (entry.get("weights") or {}).items()}
     flying = set() if entry.get("held") else set(entry.get("new") or [])  # a batch's own health gate adds them
-    ours = {x.id for x in snap.instances} | set(state.get(INSTANCE) or [])
+    ours = {x.id for x in snap.instances} | set(state.instance_ids())
     settled = [x.id for x in survivors if x.id not in flying]
     to_add, remove, reweight = lb_step.backend_diff(lb, settled, ours - flying, weights)
     for ident in to_add:

@@ -18,7 +18,7 @@ from ..steps import disks as disk_step
 from ..steps import instances as instance_step
 from ..steps import security_group as sg_step
 from ..steps.common import DATA_DISK, INSTANCE, SECURITY_GROUP, VPC, VSWITCH
-from ..steps.instances import TAG_DATA_DISK
+from ..tags import DATA_DISK_HOLDER, TAG_DATA_DISK
 from . import balancer
 from .change import Change, Plan, renamed
 from .fields import fleet_ports
@@ -68,7 +68,7 @@ def disk_holders(spec: Stack, snap: Snapshot) -> set[str]:
         return set()
     ours = {i.id for i in snap.instances}
     holders = {d.instance_id for d in snap.disks if d.instance_id in ours}
-    return holders or {i.id for i in snap.instances if i.tags.get(TAG_DATA_DISK) == "yes"}
+    return holders or {i.id for i in snap.instances if i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER}
 
 
 def started_age(inst: Instance, now: float) -> float | None:
@@ -108,10 +108,10 @@ def compare(i: Inputs, plan: Plan) -> None:
 
 def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None:
     spec, snap, state = i.spec, i.snap, i.state
-    vpc = _pick(snap.vpcs, state.get(VPC))
+    vpc = _pick(snap.vpcs, state.vpc_id())
     assert vpc is None or isinstance(vpc, Vpc)
     if vpc is None:
-        known = state.get(VPC) or ""
+        known = state.vpc_id() or ""
         kind = i.lost(VPC, known)
         add(
             Change(
@@ -127,7 +127,7 @@ def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None
     primary = i.zones[0]
     # A vSwitch in any of the stack's zones will do: the pre-check may have skipped the first zone.
     if vpc is None or not any(s.vpc_id == vpc.id and s.zone in spec.zones for s in snap.vswitches):
-        known = (state.get(VSWITCH) or {}).get(spec.zones[0]) or ""
+        known = state.vswitch_ids().get(spec.zones[0]) or ""
         add(
             Change(
                 "create",
@@ -142,7 +142,7 @@ def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None
         if vpc is not None and vsw.vpc_id == vpc.id:
             renamed(VSWITCH, vsw.id, vsw.name, names.vswitch_name(spec.name, vsw.zone), add)
     groups = [g for g in snap.security_groups if vpc is not None and g.vpc_id == vpc.id]
-    known_group = state.get(SECURITY_GROUP)
+    known_group = state.security_group_id()
     group: SecurityGroup | None = next((g for g in groups if g.id == known_group), groups[0] if groups else None)
     if group is None:
         add(

@@ -26,6 +26,7 @@ from .common import (
     dig,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -131,7 +132,7 @@ def read_listeners(ctx: Context, lbs: list[LoadBalancer]) -> None:
 
 
 def pick(ctx: Context, lbs: list[LoadBalancer]) -> LoadBalancer | None:
-    known = ctx.state.get(LOAD_BALANCER)
+    known = ctx.state.load_balancer_id()
     for lb in lbs:
         if lb.id == known:
             return lb
@@ -145,7 +146,7 @@ def ensure_load_balancer(
     spec = ctx.spec
     lb = pick(ctx, found)
     if lb is not None:
-        ctx.state.set(LOAD_BALANCER, lb.id)
+        ctx.state.set_load_balancer_id(lb.id)
         if lb.address_type and lb.address_type != spec.load_balancer.address_type:
             log.warning(
                 "SLB %s is %s but the stack asks for %s; the address type cannot change in place",
@@ -187,7 +188,7 @@ def ensure_load_balancer(
         "CreateLoadBalancer",
         token_key(LOAD_BALANCER),
         params,
-        record=lambda b: ctx.state.set(LOAD_BALANCER, b["LoadBalancerId"]),
+        record=lambda b: ctx.state.set_load_balancer_id(b["LoadBalancerId"]),
     )
     lb = LoadBalancer(
         body["LoadBalancerId"],
@@ -254,13 +255,9 @@ HEALTH_PORT_BACKEND = "backend"
 def port_rolls(state: State, lb_id: str) -> bool:
     """A serving.port change of this SLB's listener is a rollout through the vServer group (server_group.py):
     the listener was created without HealthCheckConnectPort (the state says so), or already uses the group."""
-    known = state.get(LISTENER) or {}
-    group = state.data.get(server_group.STATE_KEY) or {}
-    return (
-        isinstance(known, dict)
-        and known.get("load_balancer") == lb_id
-        and known.get(HEALTH_PORT) == HEALTH_PORT_BACKEND
-    ) or group.get("load_balancer") == lb_id
+    known = state.listener()
+    created_so = known.get("load_balancer") == lb_id and known.get(HEALTH_PORT) == HEALTH_PORT_BACKEND
+    return created_so or (state.vserver_group() or {}).get("load_balancer") == lb_id
 
 
 def listener_diff(spec: Stack, listener: Listener | None, rolls: bool = False) -> tuple[str, list[str]]:
@@ -403,16 +400,13 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         action = "changed" if action == "existing" else action
     if action != "existing" and ensure_active(ctx, lb):
         detail["load_balancer"] = "set active again"
-    known = ctx.state.get(LISTENER) or {}
+    known = ctx.state.listener()
     entry = {"load_balancer": lb.id, "port": port}
     if action == "created" or (
-        isinstance(known, dict)
-        and known.get("load_balancer") == lb.id
-        and known.get("port") == port
-        and known.get(HEALTH_PORT)
+        known.get("load_balancer") == lb.id and known.get("port") == port and known.get(HEALTH_PORT)
     ):
         entry[HEALTH_PORT] = HEALTH_PORT_BACKEND
-    ctx.state.set(LISTENER, entry)
+    ctx.state.set_listener(entry)
     if status != "running" and wait:
         # Started now: no poll before a start typically ends.
         wait_listener_running(ctx, lb.id, port, expect=typical(ctx, "listener.start") if started else 0.0)
@@ -603,8 +597,7 @@ def _servers(ids: Iterable[str], weights: dict[str, int] | None = None) -> str:
 
 def delete_load_balancer(ctx: Context, lb: LoadBalancer) -> list[Record]:
     """Listeners, then backends, then the SLB itself; waits until DescribeLoadBalancers no longer lists it."""
-    if not owned(lb.tags, ctx.spec, LOAD_BALANCER):
-        raise AssertionError(f"refusing to delete {lb.id}: it lacks this stack's tags")
+    require_owned(ctx, LOAD_BALANCER, lb, "delete")
     records = []
     if lb.listeners is None:
         read_listeners(ctx, [lb])
@@ -631,6 +624,6 @@ def delete_load_balancer(ctx: Context, lb: LoadBalancer) -> list[Record]:
     wait_for(
         f"SLB {lb.id} to be deleted", lambda: (describe_load_balancer(ctx, lb.id) is None, "listed"), ctx.timeouts.gone
     )
-    ctx.state.update(lambda d: [d["resources"].pop(k, None) for k in (LOAD_BALANCER, LISTENER)])
+    ctx.state.forget_load_balancer()
     records.append(Record(LOAD_BALANCER, lb.id, "deleted"))
     return records

@@ -18,6 +18,7 @@ from .common import (
     describe_pages,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     wait_for,
@@ -84,7 +85,7 @@ def read_rules(ctx: Context, group: SecurityGroup) -> list[Rule]:
 
 
 def pick(ctx: Context, groups: list[SecurityGroup], vpc_id: str) -> SecurityGroup | None:
-    known = ctx.state.get(SECURITY_GROUP)
+    known = ctx.state.security_group_id()
     in_vpc = [g for g in groups if g.vpc_id == vpc_id]
     for group in in_vpc:
         if group.id == known:
@@ -120,13 +121,13 @@ def ensure_security_group(
             "CreateSecurityGroup",
             token_key(SECURITY_GROUP),
             params,
-            record=lambda b: ctx.state.set(SECURITY_GROUP, b["SecurityGroupId"]),
+            record=lambda b: ctx.state.set_security_group_id(b["SecurityGroupId"]),
         )
         group = SecurityGroup(body["SecurityGroupId"], vpc.id, {t["Key"]: t["Value"] for t in params["Tag"]}, rules=[])
         found.append(group)
         action = "created"
         log.info("security-group: created %s", group.id)
-    ctx.state.set(SECURITY_GROUP, group.id)
+    ctx.state.set_security_group_id(group.id)
     if group.rules is None:
         read_rules(ctx, group)
     if action == "existing" and planned is not None:
@@ -224,8 +225,7 @@ def _current_rules(ctx: Context, group: SecurityGroup) -> list[Rule]:
 
 def delete_security_group(ctx: Context, group: SecurityGroup) -> Record:
     """Delete a group of this stack; DependencyViolation while released instances still count is waited out."""
-    if not owned(group.tags, ctx.spec, SECURITY_GROUP):
-        raise AssertionError(f"refusing to delete {group.id}: it lacks this stack's tags")
+    require_owned(ctx, SECURITY_GROUP, group, "delete")
     try:
         call_freed(
             ctx,
