@@ -1,11 +1,10 @@
-"""Drift: the stack as the cloud shows it (the batched snapshot, backend health, and the resources the
-state knows but the tag search missed) compared with the stack file, as a list of findings."""
+"""Drift: the stack as reconcile sees it (the batched snapshot, the backends' health, and the resources the
+state knows but the tag search missed), and the one diff (provisioner/diff) of it as reconcile's findings."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from . import diff, observe, replace, rollout
 from .resources import LoadBalancer, Tagged
@@ -13,33 +12,6 @@ from .steps import load_balancer as lb_step
 from .steps.common import Context
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Drift:
-    """One difference between the cloud and the stack, and what reconcile does about it."""
-
-    role: str
-    id: str
-    kind: str  # deleted, missing, stopped, unhealthy, surplus, detached, inactive, changed, ...
-    detail: str
-    heal: str
-    security: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "role": self.role,
-            "id": self.id,
-            "kind": self.kind,
-            "detail": self.detail,
-            "heal": self.heal,
-            "security": self.security,
-        }
-
-    def line(self) -> str:
-        tag = "SECURITY " if self.security else ""
-        what = f"{self.role} {self.id}".strip()
-        return f"{tag}{what}: {self.kind}: {self.detail} -> {self.heal}"
 
 
 @dataclass
@@ -89,9 +61,9 @@ def changes(ctx: Context, view: View, grace: float) -> diff.Plan:
     return diff.changes(ctx.spec, view.snap, ctx.state, outdated=outdated, health=view.health, grace=grace)
 
 
-def detect(ctx: Context, view: View, grace: float) -> tuple[list[Drift], list[str]]:
-    """(drift, notes): every difference between the view and the stack file, with the heal for each: the
-    one diff's changes, as findings."""
+def detect(ctx: Context, view: View, grace: float) -> tuple[list[diff.Change], list[str]]:
+    """(findings, notes): every difference between the view and the stack file, with the heal for each: the
+    one diff's changes (Change.finding() is how reconcile reports one)."""
     plan = changes(ctx, view, grace)
     notes = [n.replace("left alone", "left alone, forgotten") if "tagged for stack" in n else n for n in plan.notes]
-    return [Drift(**c.finding()) for c in plan.changes], notes
+    return plan.changes, notes

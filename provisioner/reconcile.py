@@ -10,7 +10,8 @@ import time
 from typing import Any
 
 from . import diff, drift, engine, rollout
-from .drift import Drift, View
+from .diff import Change
+from .drift import View
 from .errors import WaitTimeout
 from .resources import Instance, LoadBalancer
 from .steps import identity
@@ -51,7 +52,7 @@ def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -
         log.info("the state file %s is missing: rebuilt from the resources tagged for the stack", ctx.state.path)
     findings, notes = drift.detect(ctx, view, grace)
     for finding in findings:
-        (log.warning if finding.security else log.info)("drift: %s", finding.line())
+        (log.warning if finding.security else log.info)("drift: %s", finding.finding_line())
     if not check:
         _prune_state(ctx, view)
         _record_known(ctx, view)
@@ -63,7 +64,7 @@ def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -
     return _summary(ctx, started, check, "healed", findings, notes + heal_notes, actions, observe_calls)
 
 
-def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict[str, Any]], list[str]]:
+def heal(ctx: Context, view: View, findings: list[Change]) -> tuple[list[dict[str, Any]], list[str]]:
     """Fix what provision does not (tags, the SLB's status, stopping and failing instances), then run
     provision on the same snapshot, which creates, starts, attaches, re-adds and revokes the rest."""
     snap = view.snap
@@ -188,7 +189,7 @@ def _summary(
     started: float,
     check: bool,
     outcome: str,
-    findings: list[Drift],
+    findings: list[Change],
     notes: list[str],
     actions: list[dict[str, Any]],
     observe_calls: int,
@@ -204,8 +205,8 @@ def _summary(
         "ok": True,
         "outcome": outcome,
         "drift_found": len(findings),
-        "drift": [f.to_dict() for f in findings],
-        "security_findings": [f.line() for f in findings if f.security],
+        "drift": [f.finding() for f in findings],
+        "security_findings": [f.finding_line() for f in findings if f.security],
         "actions": actions,
         "actions_taken": len(actions),
         "notes": notes,
