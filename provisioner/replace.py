@@ -49,6 +49,7 @@ from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps.common import INSTANCE, Context, Record
 from .steps.precheck import zones_for
+from .tags import DATA_DISK_HOLDER, TAG_DATA_DISK
 from .template import differing, instance_template, legacy_matches, template_of
 from .tokens import token_key
 
@@ -136,7 +137,7 @@ def _legacy_current(ctx: Context, inst: Instance) -> bool:
         body = ctx.call(STEP, inst.id, "ecs", "DescribeUserData", {"RegionId": ctx.region, "InstanceId": inst.id})
     except NotFound:
         return False
-    with_disk = inst.tags.get(instance_step.TAG_DATA_DISK) == "yes"
+    with_disk = inst.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER
     expected_image = ctx.precheck.image_id if getattr(ctx, "precheck", None) is not None else ctx.spec.instances.image
     return legacy_matches(
         ctx.spec,
@@ -252,7 +253,7 @@ def _new_batch(
         size = min(len(outdated), max(1, surge + policy.unavailable(count)))
     # attach: first: the disk holder goes last, alone: its disk moves to its replacement.
     first = ctx.spec.data_disk is not None and ctx.spec.data_disk.attach == "first"
-    holder = [i for i in outdated if first and i.tags.get(instance_step.TAG_DATA_DISK) == "yes"]
+    holder = [i for i in outdated if first and i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER]
     others = [i for i in outdated if i not in holder]
     picked = others[:size] if others else holder[:1]
     with_disk = moves.each_disk(ctx) or bool(holder and picked == holder[:1])
@@ -302,7 +303,7 @@ def _run_batch(
         ctx.state.set_rollout(e)
     with_disk = bool(e.get("with_disk"))
     if "with_disk" not in e:  # an entry an earlier version wrote: the batch mounts a disk when an old one did
-        with_disk = any(alive[i].tags.get(instance_step.TAG_DATA_DISK) == "yes" for i in e["batch_old"] if i in alive)
+        with_disk = any(alive[i].tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER for i in e["batch_old"] if i in alive)
     since, expect = None, 0.0
     if e.get("new") is None:
         early = [alive[i] for i in e.get("early") or [] if i in alive]
@@ -406,7 +407,7 @@ def _create(
 
         def record(body: dict[str, Any], e: dict[str, Any] = e) -> None:
             ids = instance_step._ids_of(body)
-            instance_step._remember(ctx, ids)
+            ctx.state.add_instances(ids)
             e["new"] = ids
             ctx.state.set_rollout(e)
 

@@ -18,6 +18,7 @@ from .steps import disks as disk_step
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps.common import Context, Record
+from .tags import DATA_DISK_HOLDER, TAG_DATA_DISK
 from .template import instance_template, template_of
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def move_disk(
     """attach: first: the old holder leaves the SLB (drained), its data disk is detached and attached to the new
     holder (a holder that left before the new one was created, max_unavailable, left the disk Available).
     Meanwhile the other instances serve (with count 1, nothing does: docs/day2.md)."""
-    holder = next((i for i in old if i.tags.get(instance_step.TAG_DATA_DISK) == "yes"), None)
+    holder = next((i for i in old if i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER), None)
     found = disk_step.find_disks(ctx)
     new_id = new_ids[0]
     disk = next((d for d in found if d.instance_id in ({holder.id} if holder else set()) | {new_id}), None)
