@@ -33,7 +33,8 @@ import pytest
 
 from provisioner.spec import load_stack
 from provisioner.state import State
-from provisioner.template import TEMPLATE_TAG, template_of
+from provisioner.tags import TAG_TEMPLATE
+from provisioner.template import template_of
 from tests.e2e.helpers import Stream
 from tests.e2e.test_rollout_replace import edit, failed
 from tests.provisioner.helpers import ROOT, problems, subprocess_env
@@ -79,7 +80,7 @@ def finished(c, stack: str, old: set[str]) -> None:
     assert rerun.exit_code == 0, rerun.stderr[-3000:]
     assert problems(c.control, stack, c.state) == []
     instances = c.control.resources()["instance"]
-    assert {i["tags"].get(TEMPLATE_TAG) for i in instances} == {template_of(spec).digest}
+    assert {i["tags"].get(TAG_TEMPLATE) for i in instances} == {template_of(spec).digest}
     assert len(instances) == spec.instances.count and not ({i["id"] for i in instances} & old)
     assert State.load(c.state, spec.name).rollout() is None  # the rollout is finished
 

@@ -11,7 +11,8 @@ import pytest
 
 from provisioner.spec import load_stack
 from provisioner.state import State
-from provisioner.template import TEMPLATE_TAG, template_of
+from provisioner.tags import TAG_TEMPLATE
+from provisioner.template import template_of
 from tests.provisioner.helpers import ServingSampler, problems
 
 pytestmark = pytest.mark.timeout(120)
@@ -31,7 +32,7 @@ def stacks(write_stack, rollout: dict, data_disk: dict | None = None, count: int
 
 def new_template_only(control, stack: str) -> set[str]:
     instances = control.resources()["instance"]
-    assert {i["tags"].get(TEMPLATE_TAG) for i in instances} == {template_of(load_stack(stack)).digest}
+    assert {i["tags"].get(TAG_TEMPLATE) for i in instances} == {template_of(load_stack(stack)).digest}
     return {i["id"] for i in instances}
 
 
