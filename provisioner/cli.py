@@ -348,7 +348,8 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
             )
             echo(f"{r['role']:<15} {r['id']:<32} {r['status']:<10} {extra}")
         for b in result["backends"]:
-            echo(f"{'backend':<15} {b['server_id']:<32} {b['health']:<10} weight {b['weight']}")
+            port = f", port {b['port']}" if b.get("port") else ""
+            echo(f"{'backend':<15} {b['server_id']:<32} {b['health']:<10} weight {b['weight']}{port}")
         inst = result["instances"]
         echo(f"instances: {inst['running']} running of {inst['have']} (the stack asks for {inst['want']})")
         if result.get("endpoint"):

@@ -425,13 +425,21 @@ def status(ctx: Context) -> dict[str, Any]:
                     "status": lst.status,
                     "protocol": lst.protocol,
                     "backend_port": lst.backend_port,
+                    # After a serving.port rollout the listener forwards to the vServer group, whose members
+                    # carry their own port (the backends below): its BackendServerPort is no longer used.
+                    **({"vserver_group": lst.vserver_group_id} if lst.vserver_group_id else {}),
                 }
             )
     if lb is not None:
         listener = lb.listener(ctx.spec.load_balancer.listener_port)
         health = _health(ctx, lb) if listener is not None else {}
         backends = [
-            {"server_id": b.server_id, "weight": b.weight, "health": health.get(b.server_id, "unknown")}
+            {
+                "server_id": b.server_id,
+                "weight": b.weight,
+                "health": health.get(b.server_id, "unknown"),
+                **({"port": b.port} if b.port else {}),
+            }
             for b in lb.backends or []
         ]
     stripped = {res.id for _, res in snap.untagged}

@@ -236,6 +236,7 @@ class Listener:
     backend_port: int | None
     health: dict[str, Any] = field(default_factory=dict)  # the HTTP listener's health-check settings (wire names)
     tags: dict[str, Any] = field(default_factory=dict)
+    vserver_group_id: str = ""  # the vServer group it forwards to (after a serving.port rollout), or ""
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> Listener:
@@ -261,6 +262,7 @@ class Listener:
             item.get("BackendServerPort"),
             health,
             read_tags(item),
+            str(item.get("VServerGroupId") or ""),
         )
 
 
