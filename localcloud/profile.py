@@ -12,6 +12,7 @@ from __future__ import annotations
 DURATIONS: dict[str, float] = {
     "vpc.create": 3.0,  # Pending -> Available
     "vswitch.create": 3.0,  # Pending -> Available
+    "vswitch.modify": 1.0,  # ModifyVSwitchAttribute: Pending -> Available
     "vpc.delete": 2.0,
     "vswitch.delete": 2.0,
     "instance.pending": 8.0,  # Pending -> Starting (scheduling, disks)

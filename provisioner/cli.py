@@ -22,7 +22,16 @@ import click
 
 from . import console, engine
 from . import reconcile as reconciler
-from .errors import CloudError, LockHeld, PrecheckError, ProvisionerError, SpecError, StateError, TargetError
+from .errors import (
+    CloudError,
+    LockHeld,
+    NotOwnedError,
+    PrecheckError,
+    ProvisionerError,
+    SpecError,
+    StateError,
+    TargetError,
+)
 from .serving.egress import internet_needs
 from .spec import load_stack
 from .state import lock_advice, os_reason
@@ -196,10 +205,7 @@ def _reconcile(opts: dict[str, Any], check: bool, log_json: str | None, grace: f
             f"skipped: {err}; {lock_advice(err.holder)}",
         )
     except (StateError, TargetError, CloudError, ProvisionerError) as err:
-        error: dict[str, str | None] = {"type": type(err).__name__, "message": str(err)}
-        if isinstance(err, CloudError):
-            error.update(code=err.code, request_id=err.request_id, step=err.step, resource=err.resource)
-        finish(EXIT_FAILURE, {**base, "ok": False, "outcome": "failed", "error": error}, str(err))
+        finish(EXIT_FAILURE, {**base, "ok": False, "outcome": "failed", "error": _error_doc(err, str(err))}, str(err))
     except KeyboardInterrupt:
         finish(130, {**base, "ok": False, "outcome": "interrupted"}, "interrupted; the next run resumes")
     except OSError as err:
@@ -293,14 +299,22 @@ def _no_proxy_for_loopback() -> None:
         log.info("not using %s for the local emulator", ", ".join(sorted(dropped)))
 
 
+def _error_doc(err: Exception | None, message: str) -> dict[str, str | None]:
+    """The `error` object of the JSON document: type and message, and what the error names."""
+    error: dict[str, str | None] = {"type": type(err).__name__ if err else "UsageError", "message": message}
+    if isinstance(err, (SpecError, PrecheckError)):
+        error["field"] = err.field
+    if isinstance(err, CloudError):
+        error.update(code=err.code, request_id=err.request_id, step=err.step, resource=err.resource)
+    if isinstance(err, NotOwnedError):
+        error.update(role=err.role, resource=err.resource)
+    return error
+
+
 def _fail(command: str, as_json: bool, code: int, err: Exception | None, message: str) -> NoReturn:
     if as_json:
-        error: dict[str, str | None] = {"type": type(err).__name__ if err else "UsageError", "message": message}
-        if isinstance(err, (SpecError, PrecheckError)):
-            error["field"] = err.field
-        if isinstance(err, CloudError):
-            error.update(code=err.code, request_id=err.request_id, step=err.step, resource=err.resource)
-        click.echo(json.dumps({"command": command, "ok": False, "error": error}, indent=2, sort_keys=True))
+        doc = {"command": command, "ok": False, "error": _error_doc(err, message)}
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
     click.echo(f"provisioner {command}: {message}", err=True)
     sys.exit(code)
 

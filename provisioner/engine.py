@@ -12,10 +12,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from . import diff, neighbours, observe, planning, replace, rollout
+from . import diff, neighbours, observe, replace, rollout
 from .cloud import Cloud
 from .errors import ProvisionerError
-from .resources import Instance, LoadBalancer, Vpc, VSwitch
+from .resources import Instance, LoadBalancer, Rule, Vpc, VSwitch
 from .spec import Stack
 from .state import StackLock, State, default_path, lock_path
 from .steps import disks as disk_step
@@ -23,10 +23,11 @@ from .steps import identity
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import precheck as precheck_step
+from .steps import rename as rename_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
-from .steps.common import INSTANCE, SECURITY_GROUP, Context, Record, clock, typical
+from .steps.common import DATA_DISK, INSTANCE, LOAD_BALANCER, SECURITY_GROUP, Context, Record, clock, typical
 from .target import ResolvedTarget
 from .template import instance_template, template_of
 from .tokens import TokenBook
@@ -91,6 +92,7 @@ class _Provision:
         self._vswitches: dict[str, VSwitch] = {}
         self.vpc: Vpc | None = None
         self.snap: observe.Snapshot | None = None
+        self.plan = diff.Plan()  # the one diff of this run's snapshot: what the run sets out to change
         self.listener_record: Record | None = None
 
     def note(self, record: Record) -> None:
@@ -113,10 +115,20 @@ class _Provision:
         vswitch = self.vswitch_for(precheck_step.first_zone(self.ctx, self.snap.vswitches)) if intranet else None
         lb, record = lb_step.ensure_load_balancer(self.ctx, self.snap.load_balancers, vswitch)
         self.note(record)
+        if self.plan.has(LOAD_BALANCER, "inactive"):  # set inactive outside the stack (SetLoadBalancerStatus)
+            lb_step.set_active(self.ctx, lb)
+            self.note(Record(LOAD_BALANCER, lb.id, "changed", "active"))
         # Created and started here; the wait for `running` overlaps the instances' boot.
         self.listener_record = lb_step.ensure_listener(self.ctx, lb, wait=False)
         self.note(self.listener_record)
         return lb
+
+    def planned_rules(self) -> tuple[list[Rule], list[Rule]] | None:
+        """The diff's rule changes on the group it saw (None when it saw no group: the create compares)."""
+        if self.plan.has(SECURITY_GROUP, "missing", "deleted"):
+            return None
+        missing = [r for c in self.plan.of(SECURITY_GROUP, "rule-revoked") for r in c.data]
+        return missing, [c.data for c in self.plan.of(SECURITY_GROUP, "rule-added")]
 
     def wait_listener(self, lb: LoadBalancer) -> None:
         record = self.listener_record
@@ -133,11 +145,16 @@ class _Provision:
             snap = observe.snapshot(ctx)
             log.info("observed %s in %d API calls", _counts_text(snap), snap.calls)
         self.snap = snap
+        # The one diff (what `plan` prints): refusals that need the cloud (a listener's port) raise here,
+        # before any mutating call; the run carries out its changes below.
+        self.plan = diff.changes(spec, snap, ctx.state, outdated=replace.changes(ctx, snap.instances))
         # Identity by id first: ours whose tags were removed (found by the state's ids) get them back, so no
         # second VPC, group or SLB is created beside them; ids the cloud no longer has are forgotten.
         for record in identity.records(identity.restore_tags(ctx, snap)):
             self.note(record)
         identity.forget(ctx, snap)
+        for record in rename_step.restore_names(ctx, self.plan.of_kind("renamed")):  # renamed at the console
+            self.note(record)
         # Before any create: the image, and which zones sell the type and disk categories (steps/precheck.py).
         pre = precheck_step.run_if_needed(ctx, snap)
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="branch") as pool:
@@ -155,6 +172,7 @@ class _Provision:
                 vpc,
                 snap.security_groups,
                 diff.fleet_ports(spec, snap.instances, ctx.state),
+                self.planned_rules(),
             )
             self.vswitch_for(precheck_step.first_zone(ctx, snap.vswitches))
             group, record = sg_future.result()
@@ -207,7 +225,7 @@ class _Provision:
             self.wait_listener(lb)
             # A rollout batch a killed run left (replace.py) is gated by its own health wait, not this one.
             flying = replace.in_flight(ctx)
-            ours = ({i.id for i in snap.instances} | set(ctx.state.get(INSTANCE, []))) - flying
+            ours = ({i.id for i in snap.instances} | set(ctx.state.instance_ids())) - flying
             settled = [i for i in inst_set.ids if i not in flying]
             awaiting = rollout.begin(ctx, lb, settled, ours, inst_set.created + inst_set.started, self.records)
             self.note(lb_step.ensure_backends(ctx, lb, settled, ours, replace.weights(ctx)))
@@ -219,7 +237,7 @@ class _Provision:
             if dplan.surplus:
                 for record in disk_step.delete_disks(ctx, dplan.surplus):
                     self.note(record)
-            for record in disk_step.grow_disks(ctx, disk_step.to_grow(spec, dplan.ok + [d for d, _ in dplan.attach])):
+            for record in disk_step.grow_disks(ctx, [c.data for c in self.plan.of(DATA_DISK, "smaller")]):
                 self.note(record)
         if awaiting:  # the run ends only once every backend passes the SLB's health check
             rollout.wait_healthy(ctx, lb, settled, fresh=bool(inst_set.created or inst_set.started))
@@ -253,6 +271,7 @@ class _Provision:
         endpoint, note = rollout.endpoint(ctx, lb)
         result.update(
             ok=True,
+            changes=[c.to_dict() for c in self.plan.changes],
             resources=[r.to_dict() for r in self.records],
             summary=_summary(self.records),
             endpoint=endpoint,
@@ -276,8 +295,7 @@ class _Provision:
         assert snap is not None, "run() observes first"
         if replace.under_way(ctx):  # a rollout's surge is not a surplus: the rollout finishes it
             return list(snap.instances)
-        keep = planning.disk_holders(spec, snap)
-        victims = planning.victims_for(spec, snap, keep)
+        victims: list[Instance] = [c.data for c in self.plan.of(INSTANCE, "surplus")]
         if not victims:
             return list(snap.instances)
         ids = [v.id for v in victims]
@@ -437,7 +455,7 @@ def status(ctx: Context) -> dict[str, Any]:
             "have": len(snap.instances),
             "running": sum(1 for i in snap.instances if i.status == "Running"),
         },
-        spec_hash_matches=ctx.state.data.get("spec_hash") == ctx.spec.spec_hash,
+        spec_hash_matches=ctx.state.spec_hash == ctx.spec.spec_hash,
         fleet=replace.fleet(ctx, snap.instances, lb),
     )
     return result

@@ -39,6 +39,19 @@ class LockHeld(ProvisionerError):
         super().__init__(f"another run holds the lock {path} ({who or 'holder unknown'})")
 
 
+class NotOwnedError(ProvisionerError):
+    """A step was about to change or delete a resource that does not carry this stack's tags (exit 1):
+    refused before any call on it, so it is left as it is (steps/common.py `require_owned`). `role` and
+    `resource` (its id) say which; `tags` are the identity tags it carries."""
+
+    def __init__(self, role: str, resource: str, verb: str, tags: dict[str, str], message: str):
+        self.role = role
+        self.resource = resource
+        self.verb = verb
+        self.tags = dict(tags)
+        super().__init__(message)
+
+
 class TargetError(ProvisionerError):
     """The target cannot be reached or started (emulator down, port taken, no credentials)."""
 

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .observe import Snapshot
-from .steps.common import TAG_STACK, Context, describe_pages, dig, owned, read_tags
+from .steps.common import Context, describe_pages, dig, owned, read_tags
+from .tags import TAG_STACK
 
 STEP = "teardown"
 

@@ -10,7 +10,8 @@ import time
 from typing import Any
 
 from . import diff, drift, engine, rollout
-from .drift import Drift, View
+from .diff import Change
+from .drift import View
 from .errors import WaitTimeout
 from .resources import Instance, LoadBalancer
 from .steps import identity
@@ -18,13 +19,13 @@ from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps import security_group as sg_step
 from .steps import vpc as vpc_step
-from .steps.common import DATA_DISK, INSTANCE, LISTENER, LOAD_BALANCER, SECURITY_GROUP, VPC, VSWITCH, Context, wait_for
+from .steps.common import INSTANCE, LOAD_BALANCER, SECURITY_GROUP, VPC, Context, wait_for
 
 log = logging.getLogger(__name__)
 
 EXIT_DRIFT = 3  # --check found drift
 EXIT_SKIPPED = 75  # EX_TEMPFAIL (sysexits.h): another run holds the lock; try again later
-DEFAULT_GRACE = 300.0  # an instance failing its health check is rebooted once it has been up this long
+DEFAULT_GRACE = diff.DEFAULT_GRACE  # an instance failing its health check is rebooted once it has been up this long
 
 
 def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -
         log.info("the state file %s is missing: rebuilt from the resources tagged for the stack", ctx.state.path)
     findings, notes = drift.detect(ctx, view, grace)
     for finding in findings:
-        (log.warning if finding.security else log.info)("drift: %s", finding.line())
+        (log.warning if finding.security else log.info)("drift: %s", finding.finding_line())
     if not check:
         _prune_state(ctx, view)
         _record_known(ctx, view)
@@ -63,7 +64,7 @@ def reconcile(ctx: Context, check: bool = False, grace: float = DEFAULT_GRACE) -
     return _summary(ctx, started, check, "healed", findings, notes + heal_notes, actions, observe_calls)
 
 
-def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict[str, Any]], list[str]]:
+def heal(ctx: Context, view: View, findings: list[Change]) -> tuple[list[dict[str, Any]], list[str]]:
     """Fix what provision does not (tags, the SLB's status, stopping and failing instances), then run
     provision on the same snapshot, which creates, starts, attaches, re-adds and revokes the rest."""
     snap = view.snap
@@ -77,20 +78,7 @@ def heal(ctx: Context, view: View, findings: list[Drift]) -> tuple[list[dict[str
         for inst in snap.instances:
             if inst.id in seen:
                 inst.status = seen[inst.id].status
-    lb = lb_step.pick(ctx, snap.load_balancers)
-    if lb is not None and any(f.kind == "inactive" for f in findings):
-        # An SLB whose last listener was deleted turns inactive (SetLoadBalancerStatus docs); a new
-        # listener does not turn it back.
-        ctx.call(
-            "reconcile",
-            lb.id,
-            "slb",
-            "SetLoadBalancerStatus",
-            {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"},
-            busy=True,
-        )
-        lb.status = "active"
-        actions.append({"role": LOAD_BALANCER, "id": lb.id, "action": "changed", "status": "active"})
+    # An inactive SLB, stopped instances, rules, backends and the rest: provision carries out the same diff.
     rebooted = [f.id for f in findings if f.kind == "unhealthy"]
     restarted_at = None
     if rebooted:
@@ -134,26 +122,15 @@ def _record_known(ctx: Context, view: View) -> None:
     vpc = vpc_step.pick(ctx, snap.vpcs)
     lb = lb_step.pick(ctx, snap.load_balancers)
     group = sg_step.pick(ctx, snap.security_groups, vpc.id) if vpc is not None else None
-    data = json.loads(json.dumps(ctx.state.data))
-    res = data["resources"]
-    for role, found in ((VPC, vpc), (SECURITY_GROUP, group), (LOAD_BALANCER, lb)):
-        if found is not None and not res.get(role):
-            res[role] = found.id
-    if lb is not None and not res.get(LISTENER) and lb.listener(ctx.spec.load_balancer.listener_port):
-        res[LISTENER] = {"load_balancer": lb.id, "port": ctx.spec.load_balancer.listener_port}
-    if snap.vswitches:
-        res[VSWITCH] = {
-            **{s.zone: s.id for s in snap.vswitches if vpc is None or s.vpc_id == vpc.id},
-            **(res.get(VSWITCH) or {}),
-        }
-    if snap.instances:
-        res[INSTANCE] = sorted(set(res.get(INSTANCE) or []) | {i.id for i in snap.instances})
-    if snap.disks:
-        res[DATA_DISK] = {**{d.id: d.instance_id for d in snap.disks}, **(res.get(DATA_DISK) or {})}
-    if not ctx.state.existed:
-        data["spec_hash"] = ctx.spec.spec_hash
-    if data["resources"] != ctx.state.data["resources"] or not ctx.state.existed:
-        ctx.state.update(lambda d: d.update(resources=data["resources"], spec_hash=data["spec_hash"]))
+    port = ctx.spec.load_balancer.listener_port
+    ctx.state.merge_found(
+        {role: found.id for role, found in ((VPC, vpc), (SECURITY_GROUP, group), (LOAD_BALANCER, lb)) if found},
+        {"load_balancer": lb.id, "port": port} if lb is not None and lb.listener(port) else None,
+        {s.zone: s.id for s in snap.vswitches if vpc is None or s.vpc_id == vpc.id},
+        [i.id for i in snap.instances],
+        {d.id: d.instance_id for d in snap.disks},
+        spec_hash=None if ctx.state.existed else ctx.spec.spec_hash,
+    )
 
 
 def _wait_settled(ctx: Context, ids: list[str]) -> dict[str, Instance]:
@@ -212,7 +189,7 @@ def _summary(
     started: float,
     check: bool,
     outcome: str,
-    findings: list[Drift],
+    findings: list[Change],
     notes: list[str],
     actions: list[dict[str, Any]],
     observe_calls: int,
@@ -228,8 +205,8 @@ def _summary(
         "ok": True,
         "outcome": outcome,
         "drift_found": len(findings),
-        "drift": [f.to_dict() for f in findings],
-        "security_findings": [f.line() for f in findings if f.security],
+        "drift": [f.finding() for f in findings],
+        "security_findings": [f.finding_line() for f in findings if f.security],
         "actions": actions,
         "actions_taken": len(actions),
         "notes": notes,

@@ -42,6 +42,7 @@ from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps.common import INSTANCE, Context, Record
 from .steps.precheck import zones_for
+from .tags import DATA_DISK_HOLDER, TAG_DATA_DISK
 from .template import differing, instance_template, legacy_matches, template_of
 from .tokens import token_key
 
@@ -124,7 +125,7 @@ def _legacy_current(ctx: Context, inst: Instance) -> bool:
         body = ctx.call(STEP, inst.id, "ecs", "DescribeUserData", {"RegionId": ctx.region, "InstanceId": inst.id})
     except NotFound:
         return False
-    with_disk = inst.tags.get(instance_step.TAG_DATA_DISK) == "yes"
+    with_disk = inst.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER
     expected_image = ctx.precheck.image_id if getattr(ctx, "precheck", None) is not None else ctx.spec.instances.image
     return legacy_matches(
         ctx.spec,
@@ -238,7 +239,7 @@ def _new_batch(
     else:
         size = min(len(outdated), max(1, policy.surge(count) + policy.unavailable(count)))
     # The disk holder (attach: first) goes last, alone: its disk moves to its replacement.
-    holder = [i for i in outdated if i.tags.get(instance_step.TAG_DATA_DISK) == "yes"]
+    holder = [i for i in outdated if i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER]
     others = [i for i in outdated if i not in holder]
     picked = others[:size] if others else holder[:1]
     e = {
@@ -281,7 +282,7 @@ def _run_batch(
             return True
         e["canary"] = e["held"] = False
         ctx.state.set_rollout(e)
-    with_disk = any(i.tags.get(instance_step.TAG_DATA_DISK) == "yes" for i in old)
+    with_disk = any(i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER for i in old)
     since, expect = None, 0.0
     if e.get("new") is None:
         since, expect = common.clock(), common.typical(ctx, "instance.boot")  # no poll before a boot can end
@@ -338,7 +339,7 @@ def _create(
 
         def record(body: dict[str, Any], e: dict[str, Any] = e) -> None:
             ids = instance_step._ids_of(body)
-            instance_step._remember(ctx, ids)
+            ctx.state.add_instances(ids)
             e["new"] = ids
             ctx.state.set_rollout(e)
 
@@ -438,7 +439,7 @@ def _move_disk(ctx: Context, lb: LoadBalancer, old: list[Instance], new_ids: lis
     the new holder. Meanwhile the other instances serve (with count 1, nothing does: docs/day2.md)."""
     from .steps import disks as disk_step
 
-    holder = next((i for i in old if i.tags.get(instance_step.TAG_DATA_DISK) == "yes"), None)
+    holder = next((i for i in old if i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER), None)
     found = disk_step.find_disks(ctx)
     new_id = new_ids[0]
     disk = next((d for d in found if d.instance_id in ({holder.id} if holder else set()) | {new_id}), None)

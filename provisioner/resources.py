@@ -46,6 +46,7 @@ class VSwitch:
     status: str
     tags: dict[str, Any]
     created: str = ""
+    name: str = ""  # VSwitchName (stack-zone; changed by hand: restored)
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> VSwitch:
@@ -57,6 +58,7 @@ class VSwitch:
             item.get("Status", ""),
             read_tags(item),
             item.get("CreationTime", ""),
+            item.get("VSwitchName", "") or "",
         )
 
 
@@ -129,11 +131,16 @@ class SecurityGroup:
     tags: dict[str, Any]
     created: str = ""
     rules: list[Rule] | None = None  # ingress rules, when read (DescribeSecurityGroupAttribute)
+    name: str = ""  # SecurityGroupName (stack-sg; changed by hand: restored)
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> SecurityGroup:
         return cls(
-            item.get("SecurityGroupId", ""), item.get("VpcId", ""), read_tags(item), item.get("CreationTime", "")
+            item.get("SecurityGroupId", ""),
+            item.get("VpcId", ""),
+            read_tags(item),
+            item.get("CreationTime", ""),
+            name=item.get("SecurityGroupName", "") or "",
         )
 
 
@@ -152,6 +159,7 @@ class Instance:
     created: str = ""
     started: str = ""  # StartTime: the last start or reboot (ISO 8601, UTC)
     deletion_protection: bool = False  # DeleteInstances answers InvalidOperation.DeletionProtection
+    name: str = ""  # InstanceName (stack-node; changed by hand: restored)
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> Instance:
@@ -171,6 +179,7 @@ class Instance:
             item.get("CreationTime", ""),
             item.get("StartTime", "") or "",
             bool(item.get("DeletionProtection")),
+            item.get("InstanceName", "") or "",
         )
 
     @property

@@ -13,7 +13,6 @@ from .steps.common import LISTENER, Context, Record
 
 log = logging.getLogger(__name__)
 STEP = "rollout"
-STATE_KEY = "rollout"  # "pending" in the state while a change awaits its health checks
 
 
 # --- health ----------------------------------------------------------------------------------------
@@ -44,11 +43,9 @@ def begin(
     mark is saved before the backends change, so a crash in between still waits on the next run."""
     add, remove, reweight = lb_step.backend_diff(lb, instance_ids, ours)
     listener_changed = any(r.role == LISTENER and r.action != "existing" for r in records)
-    pending = bool(
-        created or add or remove or reweight or listener_changed or ctx.state.data.get(STATE_KEY) == "pending"
-    )
-    if pending and ctx.state.data.get(STATE_KEY) != "pending":
-        ctx.state.update(lambda d: d.__setitem__(STATE_KEY, "pending"))
+    pending = bool(created or add or remove or reweight or listener_changed or ctx.state.awaiting_health())
+    if pending and not ctx.state.awaiting_health():
+        ctx.state.set_awaiting_health(True)
     return pending
 
 
@@ -83,7 +80,7 @@ def wait_healthy(ctx: Context, lb: LoadBalancer, instance_ids: list[str], fresh:
             expect=health_expect(ctx) if fresh else 0.0,
         )
         log.info("rollout: every backend of %s is healthy", lb.id)
-    ctx.state.update(lambda d: d.pop(STATE_KEY, None))
+    ctx.state.set_awaiting_health(False)
     return dict(seen)
 
 

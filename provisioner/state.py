@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from .errors import LockHeld, StackRenamed, StateError
+from .state_ids import ResourceIds
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +79,12 @@ def new_document(stack_name: str) -> dict[str, Any]:
     }
 
 
-class State:
+class State(ResourceIds):
     """The JSON state of one stack. Thread-safe; every change is written at once, atomically.
 
-    Holds resource ids per role, ClientToken generations, and pending creates (write-ahead: a create's
-    token and request are saved before the call, so a rerun after a crash replays the same token).
+    Holds resource ids per role (typed: state_ids.ResourceIds), ClientToken generations, and pending creates
+    (write-ahead: a create's token and request are saved before the call, so a rerun after a crash replays the
+    same token).
     Never holds a secret.
     """
 
@@ -160,18 +162,6 @@ class State:
         epoch: str = self.data["epoch"]
         return epoch
 
-    def get(self, role: str, default: Any = None) -> Any:
-        with self._lock:
-            return json.loads(json.dumps(self.data["resources"].get(role, default)))
-
-    def set(self, role: str, value: Any) -> None:
-        with self._lock:
-            if value in (None, [], {}):
-                self.data["resources"].pop(role, None)
-            else:
-                self.data["resources"][role] = value
-            self.save()
-
     def update(self, fn: Callable[[dict[str, Any]], object]) -> None:
         """Change the document under the lock with `fn(data)`, then save."""
         with self._lock:
@@ -185,6 +175,13 @@ class State:
             applied = self.data.get("applied_stack")
             return json.loads(json.dumps(applied)) if isinstance(applied, dict) else None
 
+    @property
+    def spec_hash(self) -> str | None:
+        """The hash of the stack file the last provision applied (or a rebuilt state file found)."""
+        with self._lock:
+            value = self.data.get("spec_hash")
+            return value if isinstance(value, str) else None
+
     def set_applied_stack(self, stack: dict[str, Any], spec_hash: str) -> None:
         """Record the stack a provision converged to (with its hash), in one atomic write."""
         with self._lock:
@@ -195,11 +192,6 @@ class State:
     def generation(self, key: str) -> int:
         with self._lock:
             return int(self.data["generations"].get(key, 0))
-
-    def bump_generation(self, key: str) -> None:
-        with self._lock:
-            self.data["generations"][key] = self.generation(key) + 1
-            self.save()
 
     def pending(self, key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -250,12 +242,6 @@ class State:
                 self.data.pop("replacement", None)
             else:
                 self.data["replacement"] = entry
-            self.save()
-
-    def clear_resources(self) -> None:
-        with self._lock:
-            self.data["resources"] = {}
-            self.data["pending"] = {}
             self.save()
 
     # writing ---------------------------------------------------------------------------------------

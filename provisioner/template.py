@@ -7,7 +7,7 @@ ModifyInstanceSpec/ReplaceSystemDisk and a reboot, which is an outage for that b
 
 `fields` maps each stack field path that goes into the template to a canonical text of its value
 (long values, such as a stack's own user data, as a digest); `digest` is a short hash of the canonical
-JSON of the fields. The digest is set at creation as the tag TEMPLATE_TAG (RunInstances Tag.N, so an
+JSON of the fields. The digest is set at creation as the tag TAG_TEMPLATE (RunInstances Tag.N, so an
 instance never exists without it), and the state records each digest's fields (State.template_fields)
 so that the fields an old instance differs in can be named after the stack file changed.
 
@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .spec import Stack
+from .tags import TAG_TEMPLATE
 
-TEMPLATE_TAG = "fleet:template"
 UNKNOWN_FIELD = "(unknown: created before templates)"
 _LONG = 120  # values longer than this are kept as a digest
 
@@ -96,12 +96,12 @@ def differing(old_fields: dict[str, str] | None, new_fields: dict[str, str]) -> 
 
 def template_tag(spec: Stack) -> dict[str, str]:
     """The Tag.N entry RunInstances sets at creation."""
-    return {"Key": TEMPLATE_TAG, "Value": template_of(spec).digest}
+    return {"Key": TAG_TEMPLATE, "Value": template_of(spec).digest}
 
 
 def instance_template(tags: dict[str, str]) -> str | None:
     """The template digest an instance was created with (None: created before templates)."""
-    return tags.get(TEMPLATE_TAG) or None
+    return tags.get(TAG_TEMPLATE) or None
 
 
 def legacy_matches(

@@ -117,9 +117,6 @@ class Runtime:
         listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
         return listener.balancer.url if listener else None
 
-    def address_of(self, instance_id: str) -> str:
-        return self.addresses.of(instance_id)
-
     def console_output(self, instance_id: str, limit: int = CONSOLE_LIMIT) -> tuple[bytes, float] | None:
         """The last `limit` bytes of the instance's workload output (stdout and stderr) and when it was
         last written, or None when the instance never ran a workload here (GetInstanceConsoleOutput)."""

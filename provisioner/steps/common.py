@@ -7,31 +7,27 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import TOOL
 from ..cloud import Cloud
-from ..errors import Busy, Fatal, NotFound, WaitTimeout
+from ..errors import Busy, Fatal, NotFound, NotOwnedError, WaitTimeout
 from ..spec import Stack
 from ..state import State
+from ..tags import DATA_DISK as DATA_DISK  # the roles are spelled in tags.py; the steps import them from here
+from ..tags import IDENTITY_TAGS, TAG_MANAGED_BY, TAG_ROLE, TAG_STACK
+from ..tags import INSTANCE as INSTANCE
+from ..tags import LISTENER as LISTENER
+from ..tags import LOAD_BALANCER as LOAD_BALANCER
+from ..tags import SECURITY_GROUP as SECURITY_GROUP
+from ..tags import VPC as VPC
+from ..tags import VSWITCH as VSWITCH
 from ..tokens import TokenBook
 
+if TYPE_CHECKING:
+    from ..resources import Tagged
+
 log = logging.getLogger("provisioner.steps")
-
-TAG_STACK = "fleet:stack"
-TAG_ROLE = "fleet:role"
-TAG_MANAGED_BY = "managed-by"
-
-# Roles (the value of the role tag, also the state's keys).
-VPC, VSWITCH, SECURITY_GROUP, INSTANCE, DATA_DISK, LOAD_BALANCER, LISTENER = (
-    "vpc",
-    "vswitch",
-    "security-group",
-    "instance",
-    "data-disk",
-    "load-balancer",
-    "listener",
-)
 
 MAX_PAGES = 100  # a Describe never pages more than this (100 x 100 items)
 
@@ -164,6 +160,27 @@ def owned(tags: dict[str, str], spec: Stack, role: str | None = None) -> bool:
     return role is None or tags.get(TAG_ROLE) == role
 
 
+def require_owned(ctx: Context, role: str | tuple[str, ...], resource: Tagged, verb: str) -> None:
+    """Refuse (NotOwnedError, before any call) to `verb` a resource that lacks this stack's tags: the
+    stack and managed-by tags, and the role (one of them, when a tuple is given; the first is named).
+    The one guard every delete and retag goes through: a resource of another stack or of nobody's is
+    never changed, whatever the snapshot or the state file said."""
+    roles = (role,) if isinstance(role, str) else role
+    if owned(resource.tags, ctx.spec) and resource.tags.get(TAG_ROLE) in roles:
+        return
+    want = ", ".join(f"{t['Key']}={t['Value']}" for t in tags_for(ctx.spec, roles[0]))
+    have = ", ".join(f"{k}={resource.tags[k]}" for k in IDENTITY_TAGS if k in resource.tags) or "none of them"
+    raise NotOwnedError(
+        roles[0],
+        resource.id,
+        verb,
+        {k: resource.tags[k] for k in IDENTITY_TAGS if k in resource.tags},
+        f"refusing to {verb} {roles[0]} {resource.id}: it does not carry this stack's tags ({want}); it has"
+        f" {have}. Nothing was done to it: run the command again (a new run reads the tags afresh and leaves"
+        " alone what is not this stack's), or, if it is this stack's, give it those tags",
+    )
+
+
 # --- batched reads -------------------------------------------------------------------------------------
 
 
@@ -249,6 +266,7 @@ def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 TYPICAL: dict[str, float] = {
     "vpc.create": 3.0,
     "vswitch.create": 3.0,
+    "vswitch.modify": 1.0,  # ModifyVSwitchAttribute: Pending while the change is made (docs)
     "vpc.delete": 2.0,
     "vswitch.delete": 2.0,
     "instance.boot": 33.0,  # RunInstances -> Running

@@ -14,27 +14,29 @@ from dataclasses import dataclass, field
 from ..errors import NotFound
 from ..resources import Disk, Instance
 from ..spec import Stack
+from ..tags import DATA_DISK_HOLDER, TAG_DATA_DISK, TAG_ROLE
 from ..tokens import token_key
 from .common import (
     DATA_DISK,
     INSTANCE,
-    TAG_ROLE,
     Context,
     Record,
     chunks,
     describe_pages,
     describe_tokens,
     owned,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
     wait_for,
 )
-from .instances import TAG_DATA_DISK
 
 log = logging.getLogger(__name__)
 STEP = "data-disk"
 MAX_IDS = 100  # DescribeDisks DiskIds: at most 100
+# A data disk's roles: its own, or (made by RunInstances, not yet given its role) its instance's.
+DISK_ROLES = (DATA_DISK, INSTANCE)
 MAX_TAG_IDS = 50  # ECS TagResources ResourceId.N: at most 50
 
 
@@ -55,7 +57,7 @@ class DiskPlan:
 def ours(ctx: Context, disk: Disk) -> bool:
     """A data disk of this stack: the data-disk role, or (made by RunInstances, which gives a new
     instance's disks the instance's tags, and not yet given its role) the instance role."""
-    return owned(disk.tags, ctx.spec) and disk.tags.get(TAG_ROLE) in (DATA_DISK, INSTANCE)
+    return owned(disk.tags, ctx.spec) and disk.tags.get(TAG_ROLE) in DISK_ROLES
 
 
 def find_disks(ctx: Context) -> list[Disk]:
@@ -108,7 +110,7 @@ def plan_disks(spec: Stack, instances: list[Instance], disks: list[Disk], pendin
         # model) by the first instance of its zone.
         if ordered and not holders:
             # The holder is the first instance whose user data mounts a disk, else the first instance.
-            first = next((i for i in ordered if i.tags.get(TAG_DATA_DISK) == "yes"), ordered[0])
+            first = next((i for i in ordered if i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER), ordered[0])
             match = next((d for d in free if d.zone == first.zone), None)
             if match is None:
                 for disk in free:
@@ -156,7 +158,7 @@ def create_disks(ctx: Context, for_instances: list[Instance]) -> list[tuple[str,
             "CreateDisk",
             token_key(DATA_DISK, index, inst.zone),
             params,
-            record=lambda b: _remember(ctx, b["DiskId"], ""),
+            record=lambda b: ctx.state.set_data_disks({b["DiskId"]: ""}),
         )
         log.info(
             "data-disk: created %s (%d GiB %s) in %s for %s",
@@ -198,7 +200,7 @@ def attach_disks(ctx: Context, pairs: list[tuple[str, Instance]], available: Ite
             busy=True,
             verify=attached,
         )
-        _remember(ctx, disk_id, inst.id)
+        ctx.state.set_data_disks({disk_id: inst.id})
         return Record(DATA_DISK, disk_id, "attached", detail={"instance": inst.id, "zone": inst.zone})
 
     records = ctx.parallel(attach, pairs)
@@ -232,8 +234,7 @@ def adopt(ctx: Context, disks: list[Disk], action: str = "existing") -> list[Rec
     """Give the data-disk role to disks that still carry the instance role (made by RunInstances; a run
     that died before this step leaves them so), 50 per TagResources call, and record them all."""
     for disk in disks:
-        if not ours(ctx, disk):
-            raise AssertionError(f"refusing to tag {disk.id}: it lacks this stack's tags")
+        require_owned(ctx, DISK_ROLES, disk, "tag")
     retag = [d for d in disks if d.tags.get(TAG_ROLE) != DATA_DISK]
     for batch in chunks(retag, MAX_TAG_IDS):
         ids = [d.id for d in batch]
@@ -261,8 +262,7 @@ def delete_disks(ctx: Context, disks: list[Disk], released: Iterable[str] = ()) 
     instance in `released` (already released and waited gone) came off with it (DeleteWithInstance=false
     keeps them, Available): they need no detach. Any other attached disk is detached first."""
     for disk in disks:
-        if not ours(ctx, disk):
-            raise AssertionError(f"refusing to delete {disk.id}: it lacks this stack's tags")
+        require_owned(ctx, DISK_ROLES, disk, "delete")
     if not disks:
         return []
     ids = [d.id for d in disks]
@@ -323,7 +323,7 @@ def delete_disks(ctx: Context, disks: list[Disk], released: Iterable[str] = ()) 
         return not left, f"{len(left)} still listed"
 
     wait_for(f"{len(ids)} data disk(s) to be deleted", gone, ctx.timeouts.gone)
-    ctx.state.update(lambda d: [d["resources"].get(DATA_DISK, {}).pop(i, None) for i in ids])
+    ctx.state.remove_data_disks(ids)
     return records
 
 
@@ -363,11 +363,7 @@ def grow_disks(ctx: Context, disks: list[Disk]) -> list[Record]:
 def remember_found(ctx: Context, disks: list[Disk]) -> None:
     """Record attached disks found by tag that the state lacks (a lost state, or a crash before the
     AttachDisk answer came back); writes only when something is new."""
-    known = ctx.state.get(DATA_DISK) or {}
+    known = ctx.state.data_disks()
     new = {d.id: d.instance_id for d in disks if known.get(d.id) != d.instance_id}
     if new:
-        ctx.state.update(lambda d: d["resources"].setdefault(DATA_DISK, {}).update(new))
-
-
-def _remember(ctx: Context, disk_id: str, instance_id: str) -> None:
-    ctx.state.update(lambda d: d["resources"].setdefault(DATA_DISK, {}).__setitem__(disk_id, instance_id))
+        ctx.state.set_data_disks(new)

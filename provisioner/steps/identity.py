@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..resources import LoadBalancer, SecurityGroup, Tagged
+from ..tags import DATA_DISK_HOLDER, TAG_DATA_DISK, TAG_STACK
 from . import disks as disk_step
 from . import instances as instance_step
 from . import load_balancer as lb_step
@@ -21,10 +22,8 @@ from . import vswitch as vswitch_step
 from .common import (
     DATA_DISK,
     INSTANCE,
-    LISTENER,
     LOAD_BALANCER,
     SECURITY_GROUP,
-    TAG_STACK,
     VPC,
     VSWITCH,
     Context,
@@ -33,7 +32,6 @@ from .common import (
     owned,
     tags_for,
 )
-from .instances import TAG_DATA_DISK
 
 if TYPE_CHECKING:
     from ..observe import Snapshot
@@ -56,24 +54,24 @@ def known_by_id(ctx: Context, snap: Snapshot, details: bool = True) -> None:
     tags (`snap.untagged`, and listed with the rest from now on), or tagged for another stack (`snap.foreign`)."""
     state = ctx.state
     lookups: list[tuple[str, list[str], Callable[[list[str]], Sequence[Tagged]]]] = []
-    vpc_id = state.get(VPC)
+    vpc_id = state.vpc_id()
     if vpc_id and vpc_id not in {v.id for v in snap.vpcs}:
         lookups.append((VPC, [vpc_id], lambda ids: [r for r in [vpc_step.describe_vpc(ctx, ids[0])] if r]))
-    vsw_ids = [i for i in (state.get(VSWITCH) or {}).values() if i not in {s.id for s in snap.vswitches}]
+    vsw_ids = [i for i in state.vswitch_ids().values() if i not in {s.id for s in snap.vswitches}]
     if vsw_ids:
         lookups.append(
             (VSWITCH, vsw_ids, lambda ids: [r for r in (vswitch_step.describe_vswitch(ctx, i) for i in ids) if r])
         )
-    sg_id = state.get(SECURITY_GROUP)
+    sg_id = state.security_group_id()
     if sg_id and sg_id not in {g.id for g in snap.security_groups}:
         lookups.append((SECURITY_GROUP, [sg_id], lambda ids: _describe_groups(ctx, ids)))
-    inst_ids = [i for i in state.get(INSTANCE) or [] if i not in {x.id for x in snap.instances}]
+    inst_ids = [i for i in state.instance_ids() if i not in {x.id for x in snap.instances}]
     if inst_ids:
         lookups.append((INSTANCE, inst_ids, lambda ids: list(instance_step.describe_instances(ctx, ids).values())))
-    disk_ids = [d for d in (state.get(DATA_DISK) or {}) if d not in {x.id for x in snap.disks}]
+    disk_ids = [d for d in state.data_disks() if d not in {x.id for x in snap.disks}]
     if disk_ids:
         lookups.append((DATA_DISK, disk_ids, lambda ids: list(disk_step.describe_disks(ctx, ids).values())))
-    lb_id = state.get(LOAD_BALANCER)
+    lb_id = state.load_balancer_id()
     if lb_id and lb_id not in {x.id for x in snap.load_balancers}:
         lookups.append((LOAD_BALANCER, [lb_id], lambda ids: _describe_lb(ctx, ids[0], details)))
     if not lookups:
@@ -144,7 +142,7 @@ def restore_tags(ctx: Context, snap: Snapshot) -> list[dict[str, Any]]:
         for res in resources:
             groups.setdefault(role == INSTANCE and first_mode and res.id in holders, []).append(res)
         for holder, members in groups.items():
-            tags = tags_for(ctx.spec, role) + ([{"Key": TAG_DATA_DISK, "Value": "yes"}] if holder else [])
+            tags = tags_for(ctx.spec, role) + ([{"Key": TAG_DATA_DISK, "Value": DATA_DISK_HOLDER}] if holder else [])
             for batch in chunks(members, per_call):
                 ids = [r.id for r in batch]
                 ctx.call(
@@ -169,23 +167,5 @@ def forget(ctx: Context, snap: Snapshot) -> None:
     """Forget, in the state, what the cloud no longer has (or gave to another stack), so the next run does
     not look again."""
     drop = {i for ids in snap.gone.values() for i in ids} | {ident for _, ident, _ in snap.foreign}
-    if not drop:
-        return
-
-    def prune(data: dict[str, Any]) -> None:
-        res = data["resources"]
-        for role in (VPC, SECURITY_GROUP, LOAD_BALANCER):
-            if res.get(role) in drop:
-                res.pop(role)
-                if role == LOAD_BALANCER:
-                    res.pop(LISTENER, None)
-        if INSTANCE in res:
-            res[INSTANCE] = [i for i in res[INSTANCE] if i not in drop]
-        for role in (DATA_DISK, VSWITCH):
-            if isinstance(res.get(role), dict):
-                res[role] = {k: v for k, v in res[role].items() if k not in drop and v not in drop}
-        for role in (INSTANCE, DATA_DISK, VSWITCH):
-            if role in res and not res[role]:
-                res.pop(role)
-
-    ctx.state.update(prune)
+    if drop:
+        ctx.state.forget_ids(drop)

@@ -17,6 +17,7 @@ from .. import TOOL
 from ..errors import NoStock, NotFound, ProvisionerError
 from ..resources import Disk, Instance, SecurityGroup, VSwitch
 from ..serving.userdata import build_user_data
+from ..tags import DATA_DISK_HOLDER, TAG_DATA_DISK
 from ..template import template_of, template_tag
 from ..tokens import token_key
 from . import common
@@ -28,6 +29,7 @@ from .common import (
     describe_pages,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -39,7 +41,6 @@ log = logging.getLogger(__name__)
 STEP = "instances"
 MAX_AMOUNT = 100  # RunInstances Amount: 1-100
 MAX_IDS = 100  # DescribeInstances InstanceIds / DeleteInstances InstanceId.N: at most 100
-TAG_DATA_DISK = "fleet:data-disk"  # "yes" on instances whose user data mounts a data disk
 WORKLOAD_ROLE = "model-server"
 # An id RunInstances returned that DescribeInstances still does not list after this long is looked up in the
 # instance's history events: SystemFailure.Delete means the system released it (Terraform's
@@ -109,7 +110,7 @@ def user_data(ctx: Context, with_disk: bool) -> str:
 def instance_tags(ctx: Context, with_disk: bool) -> list[dict[str, Any]]:
     tags = [*tags_for(ctx.spec, INSTANCE), template_tag(ctx.spec)]
     if with_disk:
-        tags.append({"Key": TAG_DATA_DISK, "Value": "yes"})
+        tags.append({"Key": TAG_DATA_DISK, "Value": DATA_DISK_HOLDER})
     return tags
 
 
@@ -200,7 +201,7 @@ def ensure_instances(
     replay of an earlier run's create (same ClientToken): then the count is taken again.
     """
     result = InstanceSet(sorted(found, key=lambda i: i.order))
-    _remember(ctx, result.ids)
+    ctx.state.add_instances(result.ids)
     current = template_of(ctx.spec)
     ctx.state.record_template(current.digest, current.fields)  # before any create carries its tag
     stopped = [i.id for i in result.instances if i.status == "Stopped"]
@@ -219,7 +220,7 @@ def ensure_instances(
         need = ctx.spec.instances.count - len(result.instances)
         if need <= 0:
             break
-        holder = any(i.tags.get(TAG_DATA_DISK) == "yes" for i in result.instances)
+        holder = any(i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER for i in result.instances)
         ids, zone, with_disk = _create(
             ctx, need, holder, vswitch_for, group, result.zones_tried, free_disks or [], result.new_disks
         )
@@ -287,7 +288,7 @@ def _create(
                     "RunInstances",
                     token_key(INSTANCE, batch, zone),
                     params,
-                    record=lambda b: _remember(ctx, _ids_of(b)),
+                    record=lambda b: ctx.state.add_instances(_ids_of(b)),
                 )
                 ids += _ids_of(body)
                 with_disk.update((i, disk) for i in _ids_of(body))
@@ -325,25 +326,6 @@ def _ids_of(body: dict[str, Any]) -> list[str]:
     return list((body.get("InstanceIdSets") or {}).get("InstanceIdSet") or [])
 
 
-def _remember(ctx: Context, ids: list[str]) -> None:
-    def add(data: dict[str, Any]) -> None:
-        current = set(data["resources"].get(INSTANCE, []))
-        data["resources"][INSTANCE] = sorted(current | set(ids))
-
-    ctx.state.update(add)
-
-
-def _forget(ctx: Context, ids: list[str]) -> None:
-    def drop(data: dict[str, Any]) -> None:
-        left = [i for i in data["resources"].get(INSTANCE, []) if i not in set(ids)]
-        if left:
-            data["resources"][INSTANCE] = left
-        else:
-            data["resources"].pop(INSTANCE, None)
-
-    ctx.state.update(drop)
-
-
 def drop_vanished(ctx: Context, fresh: list[str]) -> list[str]:
     """Ids of `fresh` the system released at creation: not listed by DescribeInstances after VANISH_AFTER_S
     and named by a SystemFailure.Delete history event. They are forgotten (state) so the caller recreates."""
@@ -375,7 +357,7 @@ def drop_vanished(ctx: Context, fresh: list[str]) -> list[str]:
             " creating replacements",
             ", ".join(released),
         )
-        _forget(ctx, released)
+        ctx.state.remove_instances(released)
     return released
 
 
@@ -477,8 +459,7 @@ def choose_victims(instances: list[Instance], count: int, keep: set[str]) -> lis
 def delete_instances(ctx: Context, instances: list[Instance]) -> list[Record]:
     """DeleteInstances with Force (100 per call), then wait until DescribeInstances no longer lists them."""
     for inst in instances:
-        if not owned(inst.tags, ctx.spec, INSTANCE):
-            raise AssertionError(f"refusing to delete {inst.id}: it lacks this stack's tags")
+        require_owned(ctx, INSTANCE, inst, "delete")
     ids = [i.id for i in instances]
     for batch in chunks(ids, MAX_IDS):
         _delete_batch(ctx, list(batch))
@@ -489,7 +470,7 @@ def delete_instances(ctx: Context, instances: list[Instance]) -> list[Record]:
             ctx.timeouts.gone,
             expect=typical(ctx, "instance.release"),
         )
-    _forget(ctx, ids)
+    ctx.state.remove_instances(ids)
     return [Record(INSTANCE, i, "deleted") for i in ids]
 
 

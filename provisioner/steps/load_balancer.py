@@ -26,6 +26,7 @@ from .common import (
     dig,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -131,7 +132,7 @@ def read_listeners(ctx: Context, lbs: list[LoadBalancer]) -> None:
 
 
 def pick(ctx: Context, lbs: list[LoadBalancer]) -> LoadBalancer | None:
-    known = ctx.state.get(LOAD_BALANCER)
+    known = ctx.state.load_balancer_id()
     for lb in lbs:
         if lb.id == known:
             return lb
@@ -145,7 +146,7 @@ def ensure_load_balancer(
     spec = ctx.spec
     lb = pick(ctx, found)
     if lb is not None:
-        ctx.state.set(LOAD_BALANCER, lb.id)
+        ctx.state.set_load_balancer_id(lb.id)
         if lb.address_type and lb.address_type != spec.load_balancer.address_type:
             log.warning(
                 "SLB %s is %s but the stack asks for %s; the address type cannot change in place",
@@ -155,19 +156,6 @@ def ensure_load_balancer(
             )
         detail: dict[str, Any] = {"address": lb.address, "billing": lb.charge_type}
         action = "existing"
-        if lb.name and lb.name != lb_name(spec):
-            # Renamed outside the stack: SetLoadBalancerName restores it (in place, the endpoint stays).
-            ctx.call(
-                STEP,
-                lb.id,
-                "slb",
-                "SetLoadBalancerName",
-                {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerName": lb_name(spec)},
-                busy=True,
-            )
-            log.info("load-balancer: %s renamed %s -> %s", lb.id, lb.name, lb_name(spec))
-            detail["name"] = [lb.name, lb_name(spec)]
-            lb.name, action = lb_name(spec), "changed"
         if lb.charge_type == LEGACY_CHARGE:
             # Bought before pay-by-specification left sale: kept as it is (it still serves); `plan` says so.
             log.warning(
@@ -200,7 +188,7 @@ def ensure_load_balancer(
         "CreateLoadBalancer",
         token_key(LOAD_BALANCER),
         params,
-        record=lambda b: ctx.state.set(LOAD_BALANCER, b["LoadBalancerId"]),
+        record=lambda b: ctx.state.set_load_balancer_id(b["LoadBalancerId"]),
     )
     lb = LoadBalancer(
         body["LoadBalancerId"],
@@ -267,13 +255,9 @@ HEALTH_PORT_BACKEND = "backend"
 def port_rolls(state: State, lb_id: str) -> bool:
     """A serving.port change of this SLB's listener is a rollout through the vServer group (server_group.py):
     the listener was created without HealthCheckConnectPort (the state says so), or already uses the group."""
-    known = state.get(LISTENER) or {}
-    group = state.data.get(server_group.STATE_KEY) or {}
-    return (
-        isinstance(known, dict)
-        and known.get("load_balancer") == lb_id
-        and known.get(HEALTH_PORT) == HEALTH_PORT_BACKEND
-    ) or group.get("load_balancer") == lb_id
+    known = state.listener()
+    created_so = known.get("load_balancer") == lb_id and known.get(HEALTH_PORT) == HEALTH_PORT_BACKEND
+    return created_so or (state.vserver_group() or {}).get("load_balancer") == lb_id
 
 
 def listener_diff(spec: Stack, listener: Listener | None, rolls: bool = False) -> tuple[str, list[str]]:
@@ -301,6 +285,28 @@ def listener_diff(spec: Stack, listener: Listener | None, rolls: bool = False) -
     return "ok", []
 
 
+def refuse_port_change(lb_id: str, port: int, listener: Listener | None, rolls: bool, serving_port: int) -> None:
+    """Raise SpecError (exit 2) for a serving.port change on a listener created with HealthCheckConnectPort =
+    the old serving.port (before this version, or the state does not say otherwise): no documented value unsets
+    it, so every member of a vServer group would be checked on the old port. Refused rather than replaced under
+    traffic (CHOICES.md "Rollout"). `plan` and `provision` both refuse it, before any mutating call."""
+    if (
+        listener is None
+        or rolls
+        or listener.protocol != "http"
+        or listener.backend_port is None
+        or int(listener.backend_port) == serving_port
+    ):
+        return
+    raise SpecError(
+        "serving.port",
+        f"the listener {lb_id}:{port} checks health on port {listener.backend_port} "
+        "(HealthCheckConnectPort, set by an earlier version), so a port change cannot roll out without failed "
+        "requests; recreate the listener once (DeleteLoadBalancerListener, then `provisioner provision` with "
+        "the current serving.port creates it again: a short outage), then change serving.port",
+    )
+
+
 def listener_description(spec: Stack) -> str:
     """CreateLoadBalancerHTTPListener Description: 1-256 of letters, digits, `-`, `/`, `.`, `_` (SDK
     docstring); a space is not among them, so "stack <name>" would not do."""
@@ -316,17 +322,7 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
     listener = lb.listener(port)
     rolls = port_rolls(ctx.state, lb.id)
     kind, differs = listener_diff(spec, listener, rolls)
-    if kind == "replace" and listener is not None and listener.protocol == "http" and not rolls:
-        # Created with HealthCheckConnectPort = the old serving.port (before this version, or the state does not
-        # say otherwise): no documented value unsets it, so every member of a vServer group would be checked on
-        # the old port. Refused rather than replaced under traffic (CHOICES.md "Rollout").
-        raise SpecError(
-            "serving.port",
-            f"the listener {lb.id}:{port} checks health on port {listener.backend_port} "
-            "(HealthCheckConnectPort, set by an earlier version), so a port change cannot roll out without failed "
-            "requests; recreate the listener once (DeleteLoadBalancerListener, then `provisioner provision` with "
-            "the current serving.port creates it again: a short outage), then change serving.port",
-        )
+    refuse_port_change(lb.id, port, listener, rolls, spec.serving.port)
     base = {"RegionId": ctx.region, "LoadBalancerId": lb.id, "ListenerPort": port}
     resource = f"{lb.id}:{port}"
     action = "existing"
@@ -404,16 +400,13 @@ def ensure_listener(ctx: Context, lb: LoadBalancer, wait: bool = True) -> Record
         action = "changed" if action == "existing" else action
     if action != "existing" and ensure_active(ctx, lb):
         detail["load_balancer"] = "set active again"
-    known = ctx.state.get(LISTENER) or {}
+    known = ctx.state.listener()
     entry = {"load_balancer": lb.id, "port": port}
     if action == "created" or (
-        isinstance(known, dict)
-        and known.get("load_balancer") == lb.id
-        and known.get("port") == port
-        and known.get(HEALTH_PORT)
+        known.get("load_balancer") == lb.id and known.get("port") == port and known.get(HEALTH_PORT)
     ):
         entry[HEALTH_PORT] = HEALTH_PORT_BACKEND
-    ctx.state.set(LISTENER, entry)
+    ctx.state.set_listener(entry)
     if status != "running" and wait:
         # Started now: no poll before a start typically ends.
         wait_listener_running(ctx, lb.id, port, expect=typical(ctx, "listener.start") if started else 0.0)
@@ -453,14 +446,9 @@ def start_listener(ctx: Context, lb_id: str, port: int) -> None:
     wait_for(f"listener {resource} to accept StartLoadBalancerListener", attempt, ctx.timeouts.listener)
 
 
-def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:
-    """After a listener change: deleting a CLB's last listener makes it inactive (SetLoadBalancerStatus
-    docstring), and a new listener does not make it active again. True when it had to be set active."""
-    found = describe_load_balancer(ctx, lb.id)
-    lb.status = found.status if found is not None else lb.status
-    if lb.status != "inactive":
-        return False
-    log.info("load-balancer: %s is inactive after the listener change; setting it active", lb.id)
+def set_active(ctx: Context, lb: LoadBalancer) -> None:
+    """SetLoadBalancerStatus active: an SLB set inactive (or left so by its last listener's delete) serves
+    nothing, and no other call turns it back."""
     ctx.call(
         STEP,
         lb.id,
@@ -469,6 +457,18 @@ def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:
         {"RegionId": ctx.region, "LoadBalancerId": lb.id, "LoadBalancerStatus": "active"},
         busy=True,
     )
+    lb.status = "active"
+
+
+def ensure_active(ctx: Context, lb: LoadBalancer) -> bool:
+    """After a listener change: deleting a CLB's last listener makes it inactive (SetLoadBalancerStatus
+    docstring), and a new listener does not make it active again. True when it had to be set active."""
+    found = describe_load_balancer(ctx, lb.id)
+    lb.status = found.status if found is not None else lb.status
+    if lb.status != "inactive":
+        return False
+    log.info("load-balancer: %s is inactive after the listener change; setting it active", lb.id)
+    set_active(ctx, lb)
     lb.status = wait_active(ctx, lb.id)
     return True
 
@@ -597,8 +597,7 @@ def _servers(ids: Iterable[str], weights: dict[str, int] | None = None) -> str:
 
 def delete_load_balancer(ctx: Context, lb: LoadBalancer) -> list[Record]:
     """Listeners, then backends, then the SLB itself; waits until DescribeLoadBalancers no longer lists it."""
-    if not owned(lb.tags, ctx.spec, LOAD_BALANCER):
-        raise AssertionError(f"refusing to delete {lb.id}: it lacks this stack's tags")
+    require_owned(ctx, LOAD_BALANCER, lb, "delete")
     records = []
     if lb.listeners is None:
         read_listeners(ctx, [lb])
@@ -625,6 +624,6 @@ def delete_load_balancer(ctx: Context, lb: LoadBalancer) -> list[Record]:
     wait_for(
         f"SLB {lb.id} to be deleted", lambda: (describe_load_balancer(ctx, lb.id) is None, "listed"), ctx.timeouts.gone
     )
-    ctx.state.update(lambda d: [d["resources"].pop(k, None) for k in (LOAD_BALANCER, LISTENER)])
+    ctx.state.forget_load_balancer()
     records.append(Record(LOAD_BALANCER, lb.id, "deleted"))
     return records

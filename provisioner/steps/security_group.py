@@ -18,6 +18,7 @@ from .common import (
     describe_pages,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     wait_for,
@@ -84,7 +85,7 @@ def read_rules(ctx: Context, group: SecurityGroup) -> list[Rule]:
 
 
 def pick(ctx: Context, groups: list[SecurityGroup], vpc_id: str) -> SecurityGroup | None:
-    known = ctx.state.get(SECURITY_GROUP)
+    known = ctx.state.security_group_id()
     in_vpc = [g for g in groups if g.vpc_id == vpc_id]
     for group in in_vpc:
         if group.id == known:
@@ -93,9 +94,15 @@ def pick(ctx: Context, groups: list[SecurityGroup], vpc_id: str) -> SecurityGrou
 
 
 def ensure_security_group(
-    ctx: Context, vpc: Vpc, found: list[SecurityGroup], ports: set[int] | None = None
+    ctx: Context,
+    vpc: Vpc,
+    found: list[SecurityGroup],
+    ports: set[int] | None = None,
+    planned: tuple[list[Rule], list[Rule]] | None = None,
 ) -> tuple[SecurityGroup, Record]:
-    """The group, with ingress for `ports` (the serving ports of the templates present; default the stack's)."""
+    """The group, with ingress for `ports` (the serving ports of the templates present; default the stack's).
+    `planned`: (rules to authorize, rules to revoke) as the diff found them on the group it saw; without it (or
+    for a group this call creates) they are compared here."""
     group = pick(ctx, found, vpc.id)
     action = "existing"
     if group is None:
@@ -114,16 +121,19 @@ def ensure_security_group(
             "CreateSecurityGroup",
             token_key(SECURITY_GROUP),
             params,
-            record=lambda b: ctx.state.set(SECURITY_GROUP, b["SecurityGroupId"]),
+            record=lambda b: ctx.state.set_security_group_id(b["SecurityGroupId"]),
         )
         group = SecurityGroup(body["SecurityGroupId"], vpc.id, {t["Key"]: t["Value"] for t in params["Tag"]}, rules=[])
         found.append(group)
         action = "created"
         log.info("security-group: created %s", group.id)
-    ctx.state.set(SECURITY_GROUP, group.id)
+    ctx.state.set_security_group_id(group.id)
     if group.rules is None:
         read_rules(ctx, group)
-    authorized, revoked = reconcile_rules(ctx, group, ports)
+    if action == "existing" and planned is not None:
+        authorized, revoked = apply_rules(ctx, group, *planned)
+    else:
+        authorized, revoked = reconcile_rules(ctx, group, ports)
     if action == "existing" and (authorized or revoked):
         action = "changed"
     return group, Record(
@@ -133,7 +143,11 @@ def ensure_security_group(
 
 def reconcile_rules(ctx: Context, group: SecurityGroup, ports: set[int] | None = None) -> tuple[int, int]:
     """Authorize the missing ingress rules and revoke the ones the spec does not give (batched)."""
-    missing, extra = rule_changes(ctx.spec, group.rules or [], ports)
+    return apply_rules(ctx, group, *rule_changes(ctx.spec, group.rules or [], ports))
+
+
+def apply_rules(ctx: Context, group: SecurityGroup, missing: list[Rule], extra: list[Rule]) -> tuple[int, int]:
+    """AuthorizeSecurityGroup for `missing`, RevokeSecurityGroup for `extra` (batched); (authorized, revoked)."""
     for i in range(0, len(missing), MAX_PERMISSIONS):
         batch = missing[i : i + MAX_PERMISSIONS]
         # Authorizing a rule that exists already succeeds without adding one (ECS docs), so a retry is safe.
@@ -211,8 +225,7 @@ def _current_rules(ctx: Context, group: SecurityGroup) -> list[Rule]:
 
 def delete_security_group(ctx: Context, group: SecurityGroup) -> Record:
     """Delete a group of this stack; DependencyViolation while released instances still count is waited out."""
-    if not owned(group.tags, ctx.spec, SECURITY_GROUP):
-        raise AssertionError(f"refusing to delete {group.id}: it lacks this stack's tags")
+    require_owned(ctx, SECURITY_GROUP, group, "delete")
     try:
         call_freed(
             ctx,

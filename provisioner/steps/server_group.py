@@ -19,29 +19,36 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..resources import Backend, LoadBalancer
+from ..state import State
+from ..tags import VSERVER_GROUP
 from .common import Context, chunks, tags_for
 
 log = logging.getLogger(__name__)
 STEP = "load-balancer"
-STATE_KEY = "vserver_group"
-ROLE = "vserver-group"
 MAX_MEMBERS = 20  # Add/Remove/SetVServerGroup*: at most 20 servers per call (as the default group)
 
 
 def entry(ctx: Context, lb: LoadBalancer) -> dict[str, Any] | None:
     """The state's group entry for this SLB, or None."""
-    e = ctx.state.data.get(STATE_KEY)
-    return dict(e) if isinstance(e, dict) and e.get("load_balancer") == lb.id else None
+    e = ctx.state.vserver_group()
+    return e if e is not None and e.get("load_balancer") == lb.id else None
 
 
 def in_use(ctx: Context, lb: LoadBalancer) -> str | None:
     """The group id when the listener serves from the group (bound, or its default backends already gone)."""
-    e = entry(ctx, lb)
-    return e["id"] if e and e.get("id") and e.get("stage") in ("bound", "moved") else None
+    return in_use_by_state(ctx.state, lb.id)
+
+
+def in_use_by_state(state: State, lb_id: str) -> str | None:
+    """in_use, from the state alone (the diff is pure)."""
+    e = state.vserver_group()
+    if e is None or e.get("load_balancer") != lb_id:
+        return None
+    return str(e["id"]) if e.get("id") and e.get("stage") in ("bound", "moved") else None
 
 
 def _save(ctx: Context, e: dict[str, Any] | None) -> None:
-    ctx.state.update(lambda d: d.__setitem__(STATE_KEY, e) if e is not None else d.pop(STATE_KEY, None))
+    ctx.state.set_vserver_group(e)
 
 
 def group_name(ctx: Context) -> str:
@@ -103,7 +110,7 @@ def migrate(ctx: Context, lb: LoadBalancer, listener_port: int, old_port: int) -
                     "LoadBalancerId": lb.id,
                     "VServerGroupName": group_name(ctx),
                     "BackendServers": _members(members[:MAX_MEMBERS]),
-                    "Tag": tags_for(ctx.spec, ROLE),
+                    "Tag": tags_for(ctx.spec, VSERVER_GROUP),
                 },
                 busy=True,
             )

@@ -17,6 +17,7 @@ from .common import (
     describe_pages,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -45,7 +46,7 @@ def find_vpcs(ctx: Context) -> list[Vpc]:
 
 def pick(ctx: Context, vpcs: list[Vpc]) -> Vpc | None:
     """The stack's VPC: the one the state names if it still exists, else the oldest tagged one."""
-    known = ctx.state.get(VPC)
+    known = ctx.state.vpc_id()
     for vpc in vpcs:
         if vpc.id == known:
             return vpc
@@ -65,22 +66,9 @@ def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
                 current.cidr,
                 ctx.spec.network.vpc_cidr,
             )
-        ctx.state.set(VPC, current.id)
+        ctx.state.set_vpc_id(current.id)
         if current.status != "Available":
             current.status = wait_vpc_available(ctx, current.id)
-        if current.name and current.name != ctx.spec.name:
-            # Renamed outside the stack: ModifyVpcAttribute VpcName restores it in place.
-            ctx.call(
-                STEP,
-                current.id,
-                "vpc",
-                "ModifyVpcAttribute",
-                {"RegionId": ctx.region, "VpcId": current.id, "VpcName": ctx.spec.name},
-                busy=True,
-            )
-            log.info("vpc: %s renamed %s -> %s", current.id, current.name, ctx.spec.name)
-            current.name = ctx.spec.name
-            return current, Record(VPC, current.id, "changed", current.status, {"name": ctx.spec.name})
         return current, Record(VPC, current.id, "existing", current.status)
     params: dict[str, Any] = {
         "RegionId": ctx.region,
@@ -90,7 +78,13 @@ def ensure_vpc(ctx: Context, found: list[Vpc]) -> tuple[Vpc, Record]:
         "Tag": tags_for(ctx.spec, VPC),
     }
     body = ctx.create(
-        STEP, ctx.spec.name, "vpc", "CreateVpc", token_key(VPC), params, record=lambda b: ctx.state.set(VPC, b["VpcId"])
+        STEP,
+        ctx.spec.name,
+        "vpc",
+        "CreateVpc",
+        token_key(VPC),
+        params,
+        record=lambda b: ctx.state.set_vpc_id(b["VpcId"]),
     )
     vpc_id = body["VpcId"]
     log.info("vpc: created %s (%s)", vpc_id, ctx.spec.network.vpc_cidr)
@@ -122,8 +116,7 @@ def wait_vpc_available(ctx: Context, vpc_id: str, expect: float = 0.0) -> str:
 
 def delete_vpc(ctx: Context, vpc: Vpc) -> Record:
     """Delete a VPC of this stack and wait until it is gone; NotFound counts as done."""
-    if not owned(vpc.tags, ctx.spec, VPC):
-        raise AssertionError(f"refusing to delete {vpc.id}: it lacks this stack's tags")
+    require_owned(ctx, VPC, vpc, "delete")
     try:
         # DependencyViolation.* while the vSwitches or the security group are still being released.
         call_freed(

@@ -17,6 +17,7 @@ from .common import (
     describe_pages,
     owned,
     read_tags,
+    require_owned,
     tag_filter,
     tags_for,
     typical,
@@ -54,7 +55,7 @@ def ensure_vswitch(ctx: Context, vpc: Vpc, zone: str, found: list[VSwitch]) -> t
     """The stack's vSwitch in `zone` (CIDR from the spec for the first zone, carved for the others)."""
     current = in_zone(found, vpc.id, zone)
     if current is not None:
-        _remember(ctx, zone, current.id)
+        ctx.state.set_vswitch(zone, current.id)
         if current.status != "Available":
             current.status = wait_vswitch_available(ctx, current.id)
         return current, Record(VSWITCH, current.id, "existing", current.status, {"zone": zone})
@@ -77,7 +78,7 @@ def ensure_vswitch(ctx: Context, vpc: Vpc, zone: str, found: list[VSwitch]) -> t
         "CreateVSwitch",
         token_key(VSWITCH, 0, zone),
         params,
-        record=lambda b: _remember(ctx, zone, b["VSwitchId"]),
+        record=lambda b: ctx.state.set_vswitch(zone, b["VSwitchId"]),
     )
     vsw_id = body["VSwitchId"]
     log.info("vswitch: created %s in %s (%s)", vsw_id, zone, cidr)
@@ -85,10 +86,6 @@ def ensure_vswitch(ctx: Context, vpc: Vpc, zone: str, found: list[VSwitch]) -> t
     vsw = VSwitch(vsw_id, vpc.id, zone, cidr, status, {t["Key"]: t["Value"] for t in params["Tag"]})
     found.append(vsw)
     return vsw, Record(VSWITCH, vsw_id, "created", status, {"zone": zone})
-
-
-def _remember(ctx: Context, zone: str, vsw_id: str) -> None:
-    ctx.state.update(lambda d: d["resources"].setdefault(VSWITCH, {}).__setitem__(zone, vsw_id))
 
 
 def describe_vswitch(ctx: Context, vsw_id: str) -> VSwitch | None:
@@ -112,8 +109,7 @@ def wait_vswitch_available(ctx: Context, vsw_id: str, expect: float = 0.0) -> st
 
 def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
     """Delete a vSwitch of this stack and wait until it is gone; NotFound counts as done."""
-    if not owned(vsw.tags, ctx.spec, VSWITCH):
-        raise AssertionError(f"refusing to delete {vsw.id}: it lacks this stack's tags")
+    require_owned(ctx, VSWITCH, vsw, "delete")
     try:
         # DependencyViolation while released instances or the SLB still hold addresses in it.
         call_freed(
@@ -133,5 +129,5 @@ def delete_vswitch(ctx: Context, vsw: VSwitch) -> Record:
         ctx.timeouts.gone,
         expect=typical(ctx, "vswitch.delete"),
     )
-    ctx.state.update(lambda d: d["resources"].get(VSWITCH, {}).pop(vsw.zone, None))
+    ctx.state.remove_vswitch(vsw.zone)
     return Record(VSWITCH, vsw.id, "deleted", detail={"zone": vsw.zone})

@@ -22,8 +22,15 @@ def edit(path: str, change) -> str:
 
 
 def instances(c) -> dict[str, dict]:
-    """The stack's instances as the runtime runs them, by id."""
-    return {w["instance_id"]: w for w in c.control.request("GET", "runtime")["instances"]}
+    """The stack's instances as the runtime runs them, by id, once the runtime has caught up with the cloud's
+    Running instances (it follows the store in the background, so right after a delete it may still list one)."""
+
+    def settled() -> dict[str, dict] | None:
+        running = {i["id"] for i in c.control.resources().get("instance", []) if i.get("status") == "Running"}
+        runtime = {w["instance_id"]: w for w in c.control.request("GET", "runtime")["instances"]}
+        return runtime if set(runtime) == running else None
+
+    return eventually(settled, "the runtime to run exactly the cloud's Running instances")
 
 
 def provisioned(c, count: int = 2, **rollout):

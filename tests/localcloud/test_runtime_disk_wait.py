@@ -45,9 +45,15 @@ def test_a_workload_that_expects_a_data_disk_waits_and_then_uses_the_disk(emulat
     running = wait_for_state(emulator, "i-late", "running")
     disk_dir = os.path.join(emulator.cloud.runtime.base_dir, "disks", "d-late")
     assert running["model_dir"] == disk_dir
-    eventually(lambda: os.path.exists(os.path.join(disk_dir, "boots.log")), "the server's boots.log on the disk")
-    with open(os.path.join(disk_dir, "boots.log")) as handle:  # the server wrote to the disk, not the root
-        assert handle.read() == "i-late\n"
+    boots = os.path.join(disk_dir, "boots.log")
+
+    def logged() -> str:  # the server wrote to the disk, not the root (created, then written: read until whole)
+        if not os.path.exists(boots):
+            return ""
+        with open(boots) as handle:
+            return handle.read()
+
+    assert eventually(lambda: logged().endswith("\n") and logged(), "the server's boots.log on the disk") == "i-late\n"
 
 
 def test_without_a_disk_the_workload_starts_on_the_root_once_the_wait_is_over(emulator):

@@ -137,3 +137,18 @@ def test_a_vpc_with_a_vswitch_being_deleted_still_has_a_dependency(timed, ready_
     assert (err.code, err.status_code) == ("DependencyViolation.VSwitch", 400)
     control.advance(5)
     client.delete_vpc(m.DeleteVpcRequest(region_id=REGION, vpc_id=ready_vpc))
+
+
+def test_renaming_a_vswitch_makes_it_pending_and_a_second_change_meanwhile_is_refused(ready_vpc, timed):
+    client, control = timed.vpc, timed.control
+    vsw_id = create_vswitch(client, ready_vpc, "10.0.1.0/24")
+    control.advance(5)
+    client.modify_vswitch_attribute(m.ModifyVSwitchAttributeRequest(v_switch_id=vsw_id, v_switch_name="renamed"))
+    assert vsw_status(client, vsw_id) == "Pending"  # ModifyVSwitchAttribute is asynchronous (docs)
+    err = error_of(
+        client.modify_vswitch_attribute, m.ModifyVSwitchAttributeRequest(v_switch_id=vsw_id, v_switch_name="again")
+    )
+    assert (err.code, err.status_code) == ("IncorrectVSwitchStatus", 400)
+    control.advance(2)
+    body = client.describe_vswitch_attributes(m.DescribeVSwitchAttributesRequest(v_switch_id=vsw_id)).body
+    assert (body.status, body.v_switch_name) == ("Available", "renamed")

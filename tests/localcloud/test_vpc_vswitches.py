@@ -231,3 +231,20 @@ def test_create_vswitch_with_a_description_starting_with_https_is_malformed(vpc,
     err = error_of(create, vpc, vpc_id, description="https://x")
     assert (err.code, err.status_code) == ("InvalidVSwitchDiscription.Malformed", 400)
     assert err.data["Message"] == "Specified virtual switch description is not valid."
+
+
+def test_modify_vswitch_attribute_sets_the_name_and_description_and_checks_them(vpc, vpc_id):
+    vsw_id = create(vpc, vpc_id, v_switch_name="web")
+    vpc.modify_vswitch_attribute(m.ModifyVSwitchAttributeRequest(v_switch_id=vsw_id, description="the web tier"))
+    assert (attributes(vpc, vsw_id).v_switch_name, attributes(vpc, vsw_id).description) == ("web", "the web tier")
+    vpc.modify_vswitch_attribute(m.ModifyVSwitchAttributeRequest(v_switch_id=vsw_id, v_switch_name="api"))
+    assert attributes(vpc, vsw_id).v_switch_name == "api"
+    err = error_of(
+        vpc.modify_vswitch_attribute, m.ModifyVSwitchAttributeRequest(v_switch_id=vsw_id, v_switch_name="x" * 129)
+    )
+    assert (err.code, err.status_code) == ("InvalidVSwitchName.Malformed", 400)
+    err = error_of(
+        vpc.modify_vswitch_attribute, m.ModifyVSwitchAttributeRequest(v_switch_id="vsw-nope", v_switch_name="y")
+    )
+    assert (err.code, err.status_code) == ("InvalidVSwitchId.NotFound", 404)
+    assert attributes(vpc, vsw_id).v_switch_name == "api"  # a refused change changes nothing

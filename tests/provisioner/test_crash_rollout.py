@@ -17,7 +17,8 @@ from localcloud.server import serve_in_thread, stop
 from provisioner.cli import cli
 from provisioner.spec import load_stack
 from provisioner.state import State
-from provisioner.template import TEMPLATE_TAG, template_of
+from provisioner.tags import TAG_TEMPLATE
+from provisioner.template import template_of
 from tests.provisioner.helpers import DEFAULT_STACK, effective_mutations, problems
 
 pytestmark = pytest.mark.timeout(120)
@@ -89,7 +90,7 @@ def test_rollout_killed_after_each_mutating_call_then_rerun_finishes_it(control,
     assert problems(control, changed, run.state_path) == []
     digest = template_of(load_stack(changed)).digest
     instances = [i for i in control.resources().get("instance", [])]
-    assert len(instances) == 3 and {i["tags"].get(TEMPLATE_TAG) for i in instances} == {digest}
+    assert len(instances) == 3 and {i["tags"].get(TAG_TEMPLATE) for i in instances} == {digest}
     assert not ({i["id"] for i in instances} & old)
     assert State.load(run.state_path, STACK).rollout() is None  # the rollout is finished
 
@@ -107,7 +108,7 @@ def test_reconcile_finishes_a_rollout_a_killed_provision_left(control, spawn, ru
     assert result.exit_code == 0, result.stderr
     assert problems(control, changed, run.state_path) == []
     digest = template_of(load_stack(changed)).digest
-    assert {i["tags"].get(TEMPLATE_TAG) for i in control.resources()["instance"]} == {digest}
+    assert {i["tags"].get(TAG_TEMPLATE) for i in control.resources()["instance"]} == {digest}
 
 
 def test_reconcile_does_not_start_a_rollout_by_default(control, run, tmp_path):

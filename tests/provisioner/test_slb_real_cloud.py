@@ -108,7 +108,7 @@ def test_after_a_listener_change_the_slb_is_active(run, write_stack, control, co
     assert problems(control, changed, run.state_path) == []
 
 
-def test_a_listener_made_with_a_health_check_port_refuses_a_serving_port_change(run, write_stack, console):
+def test_a_listener_made_with_a_health_check_port_refuses_a_serving_port_change(run, write_stack, console, control):
     """A listener of an earlier version (HealthCheckConnectPort = serving.port; the state lacks the mark) would
     check every vServer group member on the old port: the port change is refused (exit 2), nothing changes."""
     assert run("provision", write_stack()).exit_code == 0
@@ -117,8 +117,13 @@ def test_a_listener_made_with_a_health_check_port_refuses_a_serving_port_change(
     state["resources"]["listener"].pop("health_port")
     with open(run.state_path, "w", encoding="utf-8") as handle:
         json.dump(state, handle)
-    res = run("provision", write_stack("changed.yaml", serving={"port": 9090}))
-    assert res.exit_code == 2 and "serving.port" in res.stderr and "recreate the listener" in res.stderr
+    changed = write_stack("changed.yaml", serving={"port": 9090})
+    control.request("POST", "stats/reset")
+    for command in ("plan", "reconcile", "provision"):  # plan does not list a replace that provision refuses
+        res = run(command, changed)
+        assert res.exit_code == 2, (command, res.stdout)
+        assert res.doc["error"]["field"] == "serving.port" and "recreate the listener" in res.stderr
+    assert control.stats()["mutating"] == 0  # refused before any change
     [listener] = console.mine("listener")
     assert listener["backend_port"] == 8080 and not listener["vserver_group_id"]
 

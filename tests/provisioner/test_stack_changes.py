@@ -284,35 +284,31 @@ def test_reconcile_check_reports_outdated_instances_and_reconcile_starts_no_roll
     _no_changes(run, started)
 
 
-@pytest.mark.parametrize(
-    "role, action, params, api",
-    [
-        ("load-balancer", "SetLoadBalancerName", {"LoadBalancerName": "renamed-by-hand"}, "SetLoadBalancerName"),
-        ("vpc", "ModifyVpcAttribute", {"VpcName": "renamed-by-hand"}, "ModifyVpcAttribute"),
-    ],
-)
-def test_a_name_changed_outside_the_stack_is_planned_and_restored_in_place(
-    role, action, params, api, provisioned, run, make_ctx, control
-):
+RENAMES = {  # role: (product, action, id parameter, name parameter), as a person at the console renames it
+    "load-balancer": ("slb", "SetLoadBalancerName", "LoadBalancerId", "LoadBalancerName"),
+    "vpc": ("vpc", "ModifyVpcAttribute", "VpcId", "VpcName"),
+    "vswitch": ("vpc", "ModifyVSwitchAttribute", "VSwitchId", "VSwitchName"),
+    "security-group": ("ecs", "ModifySecurityGroupAttribute", "SecurityGroupId", "SecurityGroupName"),
+    "instance": ("ecs", "ModifyInstanceAttribute", "InstanceId", "InstanceName"),
+}
+
+
+@pytest.mark.parametrize("role", list(RENAMES))
+def test_a_name_changed_outside_the_stack_is_planned_and_restored_in_place(role, provisioned, run, make_ctx, control):
+    product, action, key, name = RENAMES[role]
     ctx = make_ctx(provisioned)
     ident = next(r["id"] for r in run("status", provisioned).doc["resources"] if r["role"] == role)
-    key = {"load-balancer": "LoadBalancerId", "vpc": "VpcId"}[role]
-    ctx.call(
-        "test",
-        ident,
-        "slb" if role == "load-balancer" else "vpc",
-        action,
-        {"RegionId": ctx.region, key: ident, **params},
-    )
+    ctx.call("test", ident, product, action, {"RegionId": ctx.region, key: ident, name: "renamed-by-hand"})
     plan = run("plan", provisioned)
     assert plan.exit_code == 4
     [change] = [c for c in plan.doc["changes"] if c["role"] == role]
-    assert change["api"] == api and "renamed-by-hand" in change["detail"]
+    assert change["api"] == action and "renamed-by-hand" in change["detail"]
     check = run("reconcile", provisioned, "--check")
     assert check.exit_code == 3 and [d["kind"] for d in check.doc["drift"] if d["role"] == role] == ["renamed"]
     control.request("POST", "stats/reset")
     assert run("provision", provisioned).exit_code == 0
-    assert control.stats()["actions"][f"{'slb' if role == 'load-balancer' else 'vpc'}:{action}"]["calls"] == 1
+    assert control.stats()["actions"][f"{product}:{action}"]["calls"] == 1
+    assert control.stats()["mutating"] == 1  # the rename, nothing else
     _no_changes(run, provisioned)
 
 
@@ -323,6 +319,10 @@ def test_a_port_change_opens_the_new_port_first_and_closes_the_old_after_the_las
     plan = run("plan", path)
     [group] = [c for c in plan.doc["changes"] if c["role"] == "security-group"]
     assert "authorize 8081/8081" in group["detail"] and "8080" not in group["detail"]
+    # The backends move into a vServer group (old port for the old members, new port for the new): its own line.
+    [move] = [c for c in plan.doc["changes"] if c["role"] == "vserver-group"]
+    assert move["action"] == "create" and "8080" in move["detail"] and "8081" in move["detail"]
+    assert move["fields"][0]["field"] == "serving.port"
     assert run("provision", path).exit_code == 0
     ctx = make_ctx(path)
     from provisioner import observe

@@ -187,3 +187,52 @@ def test_the_state_holds_no_secret(run, emulator, tmp_path):
     doc = json.loads(text)
     assert doc["pending"] == {}
     assert set(doc["resources"]) >= {"vpc", "vswitch", "security-group", "instance", "data-disk", "load-balancer"}
+
+
+def test_the_typed_accessors_write_the_state_files_json_shape_and_read_an_existing_file(tmp_path):
+    path = str(tmp_path / "s.json")
+    state = State.load(path, "demo")
+    state.set_vpc_id("vpc-1")
+    state.set_vswitch("cn-hangzhou-i", "vsw-1")
+    state.set_vswitch("cn-hangzhou-k", "vsw-2")
+    state.set_security_group_id("sg-1")
+    state.add_instances(["i-2", "i-1"])
+    state.add_instances(["i-3", "i-1"])
+    state.set_data_disks({"d-1": "i-1"})
+    state.set_data_disks({"d-2": ""})
+    state.set_load_balancer_id("lb-1")
+    state.set_listener({"load_balancer": "lb-1", "port": 80, "health_port": "backend"})
+    state.set_awaiting_health(True)
+    state.set_vserver_group({"id": "rsp-1", "load_balancer": "lb-1", "stage": "bound"})
+    doc = json.loads(Path(path).read_text())
+    assert doc["resources"] == {
+        "vpc": "vpc-1",
+        "vswitch": {"cn-hangzhou-i": "vsw-1", "cn-hangzhou-k": "vsw-2"},
+        "security-group": "sg-1",
+        "instance": ["i-1", "i-2", "i-3"],
+        "data-disk": {"d-1": "i-1", "d-2": ""},
+        "load-balancer": "lb-1",
+        "listener": {"load_balancer": "lb-1", "port": 80, "health_port": "backend"},
+    }
+    assert (doc["rollout"], doc["vserver_group"]["id"]) == ("pending", "rsp-1")
+
+    # A file written by an earlier version (the same shape) reads back through the accessors.
+    again = State.load(path, "demo")
+    assert (again.vpc_id(), again.security_group_id(), again.load_balancer_id()) == ("vpc-1", "sg-1", "lb-1")
+    assert again.vswitch_ids() == {"cn-hangzhou-i": "vsw-1", "cn-hangzhou-k": "vsw-2"}
+    assert again.instance_ids() == ["i-1", "i-2", "i-3"] and again.data_disks() == {"d-1": "i-1", "d-2": ""}
+    assert again.listener()["port"] == 80 and again.awaiting_health()
+    assert again.vserver_group() == {"id": "rsp-1", "load_balancer": "lb-1", "stage": "bound"}
+    assert again.get("vswitch") == again.vswitch_ids()  # the untyped read stays for the readers that take a role
+
+    # Removing: a role left empty is absent from the file; an SLB takes its listener with it.
+    again.remove_instances(["i-2"])
+    again.remove_vswitch("cn-hangzhou-k")
+    again.remove_data_disks(["d-2"])
+    again.forget_ids({"i-1", "vsw-1"})  # the disk on i-1 goes with it
+    again.forget_load_balancer()
+    again.set_awaiting_health(False)
+    again.set_vserver_group(None)
+    doc = json.loads(Path(path).read_text())
+    assert doc["resources"] == {"vpc": "vpc-1", "security-group": "sg-1", "instance": ["i-3"]}
+    assert "rollout" not in doc and "vserver_group" not in doc

@@ -132,6 +132,20 @@ def add_vswitch(
     return vsw
 
 
+def modify_vswitch_attribute(cloud: Cloud, vsw: VSwitch, name: str | None, description: str | None) -> None:
+    """ModifyVSwitchAttribute: name and description. Asynchronous on the real cloud: the vSwitch is Pending
+    while the change is made, then Available (docs); a change while it is Pending is refused."""
+    if vsw["status"] != "Available":
+        raise IncorrectVSwitchStatus()
+    if name is not None:
+        vsw["name"] = name
+    if description is not None:
+        vsw["description"] = description
+    vsw["status"] = "Pending"
+    cloud.store.put("vswitch", vsw)
+    cloud.schedule("vswitch", vsw, [("vswitch.modify", "status", "Available")])
+
+
 def check_vswitch_deletable(cloud: Cloud, vsw: VSwitch) -> None:
     if vsw["status"] != "Available":
         # Only Available vSwitches can be deleted (DeleteVSwitch help page).

@@ -1,4 +1,5 @@
-"""vSwitch actions: CreateVSwitch, DescribeVSwitches, DescribeVSwitchAttributes, DeleteVSwitch."""
+"""vSwitch actions: CreateVSwitch, DescribeVSwitches, DescribeVSwitchAttributes, ModifyVSwitchAttribute,
+DeleteVSwitch."""
 
 from __future__ import annotations
 
@@ -93,6 +94,16 @@ def describe_vswitch_attributes(cloud: Cloud, p: Params) -> dict[str, Any]:
     region = cloud.region(p, required=False)
     vsw = vswitches.get_vswitch(cloud, p.text("VSwitchId", required=True), region)
     return vswitches.render_vswitch(cloud, vsw)
+
+
+@action("vpc", "ModifyVSwitchAttribute")
+def modify_vswitch_attribute(cloud: Cloud, p: Params) -> dict[str, Any]:
+    region = cloud.region(p, required=False)
+    vsw = vswitches.get_vswitch(cloud, p.text("VSwitchId", required=True), region)
+    name = text_field(p, "VSwitchName", 128, InvalidVSwitchNameMalformed) if "VSwitchName" in p else None
+    description = text_field(p, "Description", 256, InvalidVSwitchDescriptionMalformed) if "Description" in p else None
+    vswitches.modify_vswitch_attribute(cloud, vsw, name, description)
+    return {}
 
 
 @action("vpc", "DeleteVSwitch")

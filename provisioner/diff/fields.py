@@ -1,5 +1,4 @@
-"""One diff: every field of the stack file has a class, and one pure function of (stack, what the cloud has,
-state) returns the changes that `plan` prints, `reconcile --check` reports and `provision` carries out.
+"""The stack file's side of the diff: every field of the stack file has a class.
 
 A field is one of four classes (FIELDS below, checked against the spec dataclasses by the tests):
 - IN_PLACE: changed on the running resources with the API named (listener attributes, rules, disk growth);
@@ -8,8 +7,7 @@ A field is one of four classes (FIELDS below, checked against the spec dataclass
 - NEXT: changes nothing in the cloud now; applies to the next operation (drain time, rollout policy, target).
 Refusals that depend on what was applied before compare with the last applied stack, which the state
 records at the end of every provision (State.applied_stack; the template fields keep their old values
-while outdated instances remain). `plan` prints `changes()`, `reconcile --check` reports the same field
-classes through drift.py, and `provision` applies them (engine.py, the steps, replace.py).
+while outdated instances remain). diff.changes() turns the field changes into the list of changes.
 """
 
 from __future__ import annotations
@@ -21,15 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import SpecError
-from .spec import Stack
-from .spec_rollout import Rollout
+from ..errors import SpecError
+from ..spec import Stack
+from ..spec_rollout import Rollout
 
-if TYPE_CHECKING:  # imported at run time inside the functions: planning and observe import this module
-    from .observe import Snapshot
-    from .planning import Plan
-    from .resources import Instance
-    from .state import State
+if TYPE_CHECKING:
+    from ..resources import Instance
+    from ..state import State
 
 IN_PLACE, ROLLOUT, REFUSED, NEXT = "in place", "rolled out", "refused", "next operation"
 # A vSwitch's first address and its last three are the system's (VPC CreateVSwitchCidrReservation notes).
@@ -274,7 +270,7 @@ def fleet_ports(spec: Stack, instances: list[Instance], state: State) -> set[int
     """The serving ports of the templates present in the fleet (by each instance's template tag and the
     fields the state recorded for it), and the stack's: a port rollout keeps the old port open until its
     last instance left. An instance without a known template counts with the last applied port."""
-    from .template import instance_template
+    from ..template import instance_template
 
     ports = {spec.serving.port}
     applied = ((state.applied_stack or {}).get("serving") or {}).get("port")
@@ -286,118 +282,6 @@ def fleet_ports(spec: Stack, instances: list[Instance], state: State) -> set[int
         elif isinstance(applied, int):
             ports.add(applied)
     return ports
-
-
-# --- the one diff ------------------------------------------------------------------------------------
-
-
-def changes(
-    spec: Stack,
-    snap: Snapshot,
-    state: State,
-    zones: list[str] | None = None,
-    outdated: list[tuple[str, list[str]]] | None = None,
-) -> Plan:
-    """The changes that bring the cloud to the stack: a planning.Plan (changes and notes) from the stack,
-    the snapshot and the state. Pure: makes no call and writes nothing. Raises SpecError for a change that
-    cannot be made (check()). `outdated`: (instance id, differing template fields) per instance whose
-    template tag is not the stack's (replace.changes)."""
-    from . import planning  # planning holds the cloud-side comparison per resource
-    from .steps.common import LOAD_BALANCER, VPC
-
-    fields = check(spec, state.applied_stack)
-    plan = planning.make_plan(
-        spec,
-        snap,
-        state.get(VPC),
-        state.get(LOAD_BALANCER),
-        zones,
-        fleet_ports(spec, snap.instances, state),
-        state=state,
-    )
-    add = plan.changes.append
-    if outdated is None:  # no template tags read: the last applied stack says what changed
-        rolled = [c for c in fields if c.kind == ROLLOUT]
-        outdated = [(i.id, [c.field for c in rolled]) for i in snap.instances] if rolled else []
-    add_replace(plan, spec, snap, state, outdated)
-    for change in fields:
-        if change.kind == NEXT:
-            add(
-                planning.Change(
-                    "change",
-                    "stack",
-                    "",
-                    f"{change.text()} (applies to the next operation:" f" {change.rule.why})",
-                    fields=[change.to_dict()],
-                )
-            )
-    in_place = [c for c in fields if c.kind == IN_PLACE]
-    for cloud_change in plan.changes:  # name the stack fields behind each cloud-side change
-        if not cloud_change.fields:
-            behind = [c.to_dict() for c in in_place if _role_of(c.field) == cloud_change.role]
-            if behind:
-                cloud_change.fields = behind
-                cloud_change.api = cloud_change.api or behind[0]["api"]
-    if in_place and not any(c.action != "replace" and c.role != "stack" for c in plan.changes):
-        # The file changed, the cloud has it already (changed by hand, or a run stopped after applying it).
-        add(
-            planning.Change(
-                "change",
-                "stack",
-                "",
-                "; ".join(c.text() for c in in_place) + " (the cloud has it already; provision records it)",
-                fields=[c.to_dict() for c in in_place],
-            )
-        )
-    return plan
-
-
-# The resource an in-place field lands on (planning's roles).
-_ROLE_OF = {
-    "instances.count": "instance",
-    "data_disk.size_gib": "data-disk",
-    "load_balancer.listener_port": "listener",
-    "load_balancer.health_check": "listener",
-    "load_balancer.billing": "load-balancer",
-    "access.admin_cidrs": "security-group",
-    "access.serving_cidrs": "security-group",
-}
-
-
-def _role_of(path: str) -> str | None:
-    return _ROLE_OF.get(".".join(path.split(".")[:2]))
-
-
-def add_replace(plan: Plan, spec: Stack, snap: Snapshot, state: State, outdated: list[tuple[str, list[str]]]) -> None:
-    """One `replace` per outdated instance, naming the template fields it differs in (old -> new)."""
-    from . import planning
-    from .steps.common import INSTANCE
-    from .template import instance_template, template_of
-
-    new = template_of(spec).fields
-    leaving = {c.id for c in plan.changes if c.role == INSTANCE and c.action == "delete"}
-    tags = {i.id: i.tags for i in snap.instances}
-    for ident, names in outdated:
-        if ident in leaving:
-            continue
-        old = state.template_fields(instance_template(tags.get(ident) or {}) or "") or {}
-        fields: list[dict[str, Any]] = [
-            {"field": n, "old": old.get(n), "new": new.get(n), "class": ROLLOUT, "api": _REPLACE} for n in names
-        ]
-        detail = "; ".join(
-            f"{f['field']}: {_shown(f['old'])} -> {_shown(f['new'])}" if f["old"] is not None else f["field"]
-            for f in fields
-        )
-        plan.changes.append(
-            planning.Change(
-                "replace",
-                INSTANCE,
-                ident,
-                detail,
-                fields=fields,
-                api="RunInstances, then DeleteInstances (rolling, provisioner/replace.py)",
-            )
-        )
 
 
 def applied_after(applied: dict[str, Any] | None, spec: Stack, rolled_out: bool) -> dict[str, Any]:
