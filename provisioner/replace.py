@@ -1,18 +1,23 @@
 """Rolling replacement: outdated instances (another template, provisioner/template.py) are replaced in
 batches under the stack's rollout policy (spec_rollout.py), with the SLB's health check as the gate.
 
-One batch: pick the old instances it replaces; write the batch to the state (the rollout entry, before
-any mutating call); create the new instances (RunInstances with a write-ahead ClientToken of the batch,
-so a rerun after a crash replays it and gets the same ids); wait Running; add them to the SLB; wait
-until DescribeHealthStatus says `normal` for each, within rollout.health_timeout; then drain the old
-ones (weight 0, load_balancer.drain_seconds), take them out of the SLB and delete them. A batch is
-max_surge + max_unavailable instances: the old ones of a batch always leave after their replacements
-are healthy, so healthy backends never drop below count (stricter than count - max_unavailable; the
-price is that a batch may exceed max_surge by max_unavailable instances, CHOICES.md "Rollout").
+One batch replaces up to max_surge + max_unavailable old instances: pick them; write the batch to the state
+(the rollout entry, before any mutating call); take out of service first the old ones the surge cannot cover
+(`early`: as many as the batch exceeds max_surge by, at most max_unavailable: drain, out of the SLB, delete, so
+that the fleet never exceeds count + max_surge instances: with max_surge 0 a rollout runs at the instance quota);
+create the new instances (RunInstances with a write-ahead ClientToken of the batch, so a rerun after a crash
+replays it and gets the same ids); wait Running; add them to the SLB; wait until DescribeHealthStatus says
+`normal` for each, within rollout.health_timeout; then drain the other old ones (weight 0,
+load_balancer.drain_seconds), take them out of the SLB and delete them. So the healthy backends never drop below
+count - max_unavailable (below count only by the early ones; replace_steps.py has the moves).
 
 A batch that is not healthy in time is rolled back: its new instances leave the SLB and are deleted,
 the old ones keep serving (they were never drained), and the run fails naming the batch, the instances
-and the last lines of each one's console output (GetInstanceConsoleOutput).
+and the last lines of each one's console output (GetInstanceConsoleOutput). Early ones are gone by then: the
+old fleet serves with count - max_unavailable until the next provision.
+
+Data disks: `attach: first`: the holder goes last, alone; its disk moves to its replacement. `attach: each`: a
+new instance comes with a new disk of its own (RunInstances DataDisk.1); an old one's disk is deleted after it.
 
 Canary (rollout.canary): the first batch creates `instances` new ones and keeps every old one, with
 weights giving the canary `weight` percent of the traffic; with `hold` the run stops there until
@@ -20,24 +25,26 @@ weights giving the canary `weight` percent of the traffic; with `hold` the run s
 then marked rejected, so that provision does not start it again until the stack file changes).
 
 Everything is recomputed from the cloud on a rerun: instances carrying the stack's template tag are
-new, the others outdated; the state's entry only says which batch was under way (its old ids, its new
-ids once RunInstances answered, the canary's hold), so a run killed at any point finishes the batch
-without a duplicate and without leaking an instance.
+new, the others outdated; the state's entry only says which batch was under way (its old ids, the early ones,
+its new ids once RunInstances answered, the old ones leaving the SLB, the canary's hold), so a run killed at
+any point finishes the batch without a duplicate and without leaking an instance or a disk.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import rollout as health_rules
-from .errors import NotFound, ProvisionerError, WaitTimeout
+from . import replace_steps as moves
+from .errors import NoStock, NotFound, ProvisionerError, WaitTimeout
+from .replace_steps import console_tails as console_tails
+from .replace_steps import fleet as fleet  # `status` shows the fleet by template (engine.py)
 from .resources import Instance, LoadBalancer, SecurityGroup, VSwitch
 from .steps import common, server_group
+from .steps import disks as disk_step
 from .steps import instances as instance_step
 from .steps import load_balancer as lb_step
 from .steps.common import INSTANCE, Context, Record
@@ -48,7 +55,6 @@ from .tokens import token_key
 
 log = logging.getLogger(__name__)
 STEP = "rollout"
-LOG_LINES = 20  # console lines shown per failed instance
 
 
 @dataclass
@@ -90,11 +96,17 @@ def under_way(ctx: Context) -> bool:
 
 
 def in_flight(ctx: Context) -> set[str]:
-    """New instances of the batch under way: not yet gated by the health check, so not the engine's to add."""
+    """Instances of the batch under way that are the rollout's, not the engine's to add, reweight or remove: the
+    new ones (not yet gated by the health check) and the old ones leaving the SLB (drained: the engine would put
+    them back at weight 100). A run killed between RunInstances and its answer left the new ids unknown: then
+    every instance of the batch's template is the rollout's (earlier batches' serve already; one Describe)."""
     e = entry(ctx) or {}
     if e.get("held"):
         return set()
-    return set(e.get("new") or [])
+    out = set(e.get("new") or []) | set(e.get("leaving") or [])
+    if e.get("active") and e.get("batch_old") and e.get("new") is None and e.get("template"):
+        out |= {i.id for i in instance_step.find_instances(ctx) if instance_template(i.tags) == e["template"]}
+    return out
 
 
 def weights(ctx: Context) -> dict[str, int]:
@@ -187,8 +199,8 @@ def roll_out(
         if e and e.get("rejected") and not e.get("batch_old"):
             e = None
         current, outdated = classify(ctx, [i for i in alive.values()])
-        if not outdated and not (e and e.get("new")):
-            break
+        if not outdated and not (e and (e.get("new") or e.get("batch_old"))):
+            break  # done, unless a batch is under way (its new ones, or strays, still to pass the gate)
         if e is None or not e.get("batch_old"):
             e = _new_batch(ctx, tpl.digest, outdated, current, e, promote)
         if e is None:
@@ -234,19 +246,27 @@ def _new_batch(
     policy, count = ctx.spec.rollout, ctx.spec.instances.count
     number = int((previous or {}).get("batch", -1)) + 1
     canary = policy.canary if number == 0 and not promote and not current else None
+    surge = policy.surge(count)
     if canary is not None:
-        size = min(canary.instances, len(outdated))
+        size, surge = min(canary.instances, len(outdated)), len(outdated)  # a canary keeps every old one
     else:
-        size = min(len(outdated), max(1, policy.surge(count) + policy.unavailable(count)))
-    # The disk holder (attach: first) goes last, alone: its disk moves to its replacement.
-    holder = [i for i in outdated if i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER]
+        size = min(len(outdated), max(1, surge + policy.unavailable(count)))
+    # attach: first: the disk holder goes last, alone: its disk moves to its replacement.
+    first = ctx.spec.data_disk is not None and ctx.spec.data_disk.attach == "first"
+    holder = [i for i in outdated if first and i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER]
     others = [i for i in outdated if i not in holder]
     picked = others[:size] if others else holder[:1]
+    with_disk = moves.each_disk(ctx) or bool(holder and picked == holder[:1])
+    # Beyond the surge, old ones leave before their replacements exist (at most max_unavailable of them).
+    early = picked[: max(0, len(picked) - surge)]
     e = {
         "template": digest,
         "batch": number,
         "batch_old": [i.id for i in picked],
+        "early": [i.id for i in early],
+        "with_disk": with_disk,
         "new": None,
+        "leaving": [],
         "canary": canary is not None,
         "held": False,
         "weights": {},
@@ -269,7 +289,6 @@ def _run_batch(
 ) -> bool:
     """One batch, from wherever a killed run left it. True when a canary now holds."""
     policy = ctx.spec.rollout
-    old = [alive[i] for i in e["batch_old"] if i in alive]
     if e.get("held"):
         if not promote:
             log.info(
@@ -282,19 +301,36 @@ def _run_batch(
             return True
         e["canary"] = e["held"] = False
         ctx.state.set_rollout(e)
-    with_disk = any(i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER for i in old)
+    with_disk = bool(e.get("with_disk"))
+    if "with_disk" not in e:  # an entry an earlier version wrote: the batch mounts a disk when an old one did
+        with_disk = any(alive[i].tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER for i in e["batch_old"] if i in alive)
     since, expect = None, 0.0
     if e.get("new") is None:
+        early = [alive[i] for i in e.get("early") or [] if i in alive]
+        if early:  # max_unavailable: out of service and deleted before their replacements are created
+            log.info(
+                "rollout: batch %d takes %s out first (max_unavailable)", e["batch"], ", ".join(i.id for i in early)
+            )
+            result.records += moves.retire(ctx, lb, e, early)
+            result.replaced += [i.id for i in early if i.id not in result.replaced]
+            alive = {k: v for k, v in alive.items() if k not in {i.id for i in early}}
         since, expect = common.clock(), common.typical(ctx, "instance.boot")  # no poll before a boot can end
-        e["new"] = _create(ctx, e, len(e["batch_old"]), with_disk, vswitch_for, group)
+        created = _create(ctx, e, _amount(ctx, e, alive), with_disk, vswitch_for, group)
+        e["new"] = created + [i for i in _strays(lb, e, alive) if i not in created]
+        ctx.state.set_rollout(e)
+    old = [alive[i] for i in e["batch_old"] if i in alive]
     new_ids = [i for i in e["new"]]
     instance_step.wait_instances_running(ctx, new_ids, expect=expect, since=since)
-    if with_disk:
-        _move_disk(ctx, lb, old, new_ids, result)
-    weights_now = _weights(ctx, e, old, alive, new_ids)
-    _add(ctx, lb, new_ids, weights_now)
+    if new_ids and with_disk and moves.each_disk(ctx):
+        result.records += disk_step.adopt_new(ctx, new_ids)  # their own disks, made by RunInstances
+    elif new_ids and with_disk:
+        result.records += moves.move_disk(ctx, lb, e, old, new_ids)
+    weights_now, changed = moves.weights_for(ctx, e, alive, new_ids)
+    if changed:
+        ctx.state.set_rollout(e)
+    moves.add(ctx, lb, new_ids, weights_now)
     try:
-        _wait_healthy(ctx, lb, new_ids, policy.health_timeout)
+        moves.wait_healthy(ctx, lb, new_ids, policy.health_timeout)
     except WaitTimeout as err:
         _roll_back(ctx, lb, e, new_ids, str(err))
     result.created += [i for i in new_ids if i not in result.created]
@@ -311,13 +347,42 @@ def _run_batch(
             )
             return True
     # Old weights back to normal before the old batch goes (a canary's weights end with it).
-    _retire(ctx, lb, old, result)
+    result.records += moves.retire(ctx, lb, e, old)
+    result.replaced += [i.id for i in old if i.id not in result.replaced]
     if e.get("weights"):
-        _set_weights(ctx, lb, {i: lb_step.WEIGHT for i in e["weights"] if i in alive or i in new_ids})
-    e["batch_old"], e["new"], e["weights"] = [], None, {}
+        moves.set_weights(ctx, lb, {i: lb_step.WEIGHT for i in e["weights"] if i in alive or i in new_ids})
+    e["batch_old"], e["early"], e["new"], e["weights"], e["amount"] = [], [], None, {}, None
     e["canary"] = False
     ctx.state.set_rollout(e)
     return False
+
+
+def _amount(ctx: Context, e: dict[str, Any], alive: dict[str, Instance]) -> int:
+    """New instances the batch creates: one per old one, less any the fleet got otherwise since the batch began (a
+    rerun's provision fills the gap that early ones left with instances of the stack's template). Saved before
+    RunInstances: while its token is pending (it may have taken effect) a rerun replays the same request."""
+    keys = [_key(e, zone) for zone in zones_for(ctx)]
+    if e.get("amount") is not None and any(ctx.state.pending(k) for k in keys):
+        return int(e["amount"])
+    others = [i for i in alive if i not in set(e["batch_old"])]
+    e["amount"] = max(0, min(len(e["batch_old"]), ctx.spec.instances.count - len(others)))
+    ctx.state.set_rollout(e)
+    return int(e["amount"])
+
+
+def _strays(lb: LoadBalancer, e: dict[str, Any], alive: dict[str, Instance]) -> list[str]:
+    """Instances of the batch's template outside the SLB: those a rerun's provision created to fill the gap early
+    ones left (the engine leaves them to the rollout, in_flight): they join with the batch, through its gate."""
+    backends = {b.server_id for b in lb.backends or []}
+    return [
+        i.id
+        for i in alive.values()
+        if instance_template(i.tags) == e["template"] and i.id not in backends and i.id not in e["batch_old"]
+    ]
+
+
+def _key(e: dict[str, Any], zone: str) -> str:
+    return token_key(INSTANCE, f"rollout-{e['template']}-{e['batch']}", zone)
 
 
 def _create(
@@ -329,13 +394,16 @@ def _create(
     group: SecurityGroup,
 ) -> list[str]:
     """RunInstances for the batch, its ClientToken written ahead under the batch's key (template, number):
-    a rerun after a crash replays it and the cloud answers with the same ids."""
+    a rerun after a crash replays it and the cloud answers with the same ids. With `attach: each` each new
+    instance gets a new data disk of its own (DataDisk.1, kept when the instance is released)."""
+    if amount == 0:
+        return []
     refusals = []
-    from .errors import NoStock
-
     for zone in zones_for(ctx):
-        params = instance_step.run_params(ctx, zone, vswitch_for(zone), group, amount, with_disk)
-        key = token_key(INSTANCE, f"rollout-{e['template']}-{e['batch']}", zone)
+        params = instance_step.run_params(
+            ctx, zone, vswitch_for(zone), group, amount, with_disk, new_disk=with_disk and moves.each_disk(ctx)
+        )
+        key = _key(e, zone)
 
         def record(body: dict[str, Any], e: dict[str, Any] = e) -> None:
             ids = instance_step._ids_of(body)
@@ -362,127 +430,18 @@ def _create(
     raise ProvisionerError(f"rollout: no zone of the stack can supply {ctx.spec.instances.type}: {'; '.join(refusals)}")
 
 
-def _weights(
-    ctx: Context, e: dict[str, Any], old: list[Instance], alive: dict[str, Instance], new_ids: list[str]
-) -> dict[str, int]:
-    """Weights of the new backends (and of the old ones, for a canary): the canary gets `weight` percent."""
-    canary = ctx.spec.rollout.canary
-    if not e.get("canary") or canary is None:
-        return {i: lb_step.WEIGHT for i in new_ids}
-    others = [i for i in alive if i not in new_ids]
-    share = canary.weight / 100
-    n_new, n_old = len(new_ids), max(1, len(others))
-    w_new = round(share * n_old * 100 / ((1 - share) * n_new))
-    w_old = 100
-    if w_new > 100:
-        w_new, w_old = 100, max(1, round((1 - share) * n_new * 100 / (share * n_old)))
-    weights_now = {i: max(1, w_new) for i in new_ids}
-    weights_now.update({i: w_old for i in others})
-    e["weights"] = weights_now
-    ctx.state.set_rollout(e)
-    return weights_now
-
-
-def _add(ctx: Context, lb: LoadBalancer, new_ids: list[str], weights_now: dict[str, int]) -> None:
-    current = {b.server_id: b for b in lb.backends or []}
-    adds = [i for i in new_ids if i not in current]
-    old_changes = {i: w for i, w in weights_now.items() if i in current and current[i].weight != w}
-    if old_changes:
-        _set_weights(ctx, lb, old_changes)
-    if adds:
-        lb_step.backend_call(ctx, lb, "add", {i: weights_now.get(i, lb_step.WEIGHT) for i in adds})
-    wrong = {i: weights_now[i] for i in new_ids if i in current and current[i].weight != weights_now[i]}
-    if wrong:
-        _set_weights(ctx, lb, wrong)
-    lb_step.read_backends(ctx, lb)
-
-
-def _set_weights(ctx: Context, lb: LoadBalancer, weights_now: dict[str, int]) -> None:
-    attached = {b.server_id for b in lb.backends or []}
-    items = [i for i in weights_now if i in attached]
-    if items:
-        lb_step.backend_call(ctx, lb, "set", {i: weights_now[i] for i in items})
-    for b in lb.backends or []:
-        if b.server_id in weights_now:
-            b.weight = weights_now[b.server_id]
-
-
-def _wait_healthy(ctx: Context, lb: LoadBalancer, ids: list[str], timeout: float) -> None:
-    def probe() -> tuple[bool, str]:
-        seen = health_rules.health(ctx, lb.id)
-        bad = [i for i in ids if seen.get(i) != "normal"]
-        return not bad, f"{len(ids) - len(bad)}/{len(ids)} normal" + (
-            "; " + ", ".join(f"{i} {seen.get(i, 'not a backend yet')}" for i in bad[:5]) if bad else ""
-        )
-
-    common.wait_for(f"rollout batch {', '.join(ids)} to pass the health check", probe, timeout)
-
-
-def _retire(ctx: Context, lb: LoadBalancer, old: list[Instance], result: RolloutResult) -> None:
-    """Drain (weight 0, drain_seconds), take out of the SLB, delete."""
-    if not old:
-        return
-    ids = [i.id for i in old]
-    lb_step.read_backends(ctx, lb)
-    attached = [i for i in ids if i in {b.server_id for b in lb.backends or []}]
-    if attached:
-        record = health_rules.drain(ctx, lb, attached, {i.id for i in old if i.status == "Running"})
-        if record:
-            result.records.append(record)
-        lb_step.remove_backends(ctx, lb, attached)
-    result.records += instance_step.delete_instances(ctx, old)
-    result.replaced += [i for i in ids if i not in result.replaced]
-
-
-def _move_disk(ctx: Context, lb: LoadBalancer, old: list[Instance], new_ids: list[str], result: RolloutResult) -> None:
-    """attach: first: the old holder leaves the SLB (drained), its data disk is detached and attached to
-    the new holder. Meanwhile the other instances serve (with count 1, nothing does: docs/day2.md)."""
-    from .steps import disks as disk_step
-
-    holder = next((i for i in old if i.tags.get(TAG_DATA_DISK) == DATA_DISK_HOLDER), None)
-    found = disk_step.find_disks(ctx)
-    new_id = new_ids[0]
-    disk = next((d for d in found if d.instance_id in ({holder.id} if holder else set()) | {new_id}), None)
-    if disk is None and found:
-        disk = found[0]
-    if disk is None or disk.instance_id == new_id:
-        return
-    if holder is not None:
-        _retire_from_slb(ctx, lb, [holder], result)
-    if disk.instance_id:
-        ctx.call(
-            STEP,
-            disk.id,
-            "ecs",
-            "DetachDisk",
-            {"RegionId": ctx.region, "DiskId": disk.id, "InstanceId": disk.instance_id},
-            busy=True,
-        )
-        disk_step.wait_disks(ctx, [disk.id], "Available", "detached")
-    target = instance_step.describe_instances(ctx, [new_id])[new_id]
-    result.records += disk_step.attach_disks(ctx, [(disk.id, target)])
-
-
-def _retire_from_slb(ctx: Context, lb: LoadBalancer, old: list[Instance], result: RolloutResult) -> None:
-    lb_step.read_backends(ctx, lb)
-    attached = [i.id for i in old if i.id in {b.server_id for b in lb.backends or []}]
-    if attached:
-        record = health_rules.drain(ctx, lb, attached, {i.id for i in old if i.status == "Running"})
-        if record:
-            result.records.append(record)
-        lb_step.remove_backends(ctx, lb, attached)
-
-
 def _roll_back(ctx: Context, lb: LoadBalancer, e: dict[str, Any], new_ids: list[str], why: str) -> None:
     """The batch failed its health check: out of the SLB, deleted; the old fleet keeps serving."""
     logs = console_tails(ctx, new_ids)
-    remove_new(ctx, lb, e, new_ids)
+    remove_new(ctx, lb, dict(e), new_ids)  # a copy: the message names the batch's old ones
     lines = [
         f"rollout: batch {e['batch']} (new instances {', '.join(new_ids)}, replacing"
         f" {', '.join(e['batch_old'])}) did not pass the SLB health check within"
         f" {ctx.spec.rollout.health_timeout}s; rolled back: the new instances were removed and deleted, the"
         f" old fleet keeps serving ({why})"
     ]
+    if e.get("early"):
+        lines[0] += f"; {', '.join(e['early'])} had left first (max_unavailable): the fleet is short of them"
     for iid, tail in logs.items():
         lines.append(f"last lines of {iid}'s console output:")
         lines += [f"  {line}" for line in tail] or ["  (empty)"]
@@ -493,44 +452,28 @@ def remove_new(ctx: Context, lb: LoadBalancer, e: dict[str, Any], new_ids: list[
     lb_step.read_backends(ctx, lb)
     attached = [i for i in new_ids if i in {b.server_id for b in lb.backends or []}]
     if attached:
-        _set_weights(ctx, lb, {i: 0 for i in attached})
+        moves.set_weights(ctx, lb, {i: 0 for i in attached})
         lb_step.remove_backends(ctx, lb, attached)
     if e.get("weights"):
-        _set_weights(ctx, lb, {i: lb_step.WEIGHT for i in e["weights"] if i not in new_ids})
+        moves.set_weights(ctx, lb, {i: lb_step.WEIGHT for i in e["weights"] if i not in new_ids})
     gone = instance_step.describe_instances(ctx, new_ids)
+    own = [d for d in disk_step.find_disks(ctx) if d.instance_id in gone] if gone and moves.each_disk(ctx) else []
     records = instance_step.delete_instances(ctx, list(gone.values())) if gone else []
+    if own:  # attach: each: their own disks (kept Available by the release) go with them
+        records += disk_step.delete_disks(ctx, own, released=list(gone))
     # Not under way any more: reconcile does not retry a failed rollout; provision does (the stack still asks).
-    e.update(batch_old=[], new=None, weights={}, canary=False, held=False, active=False)
+    e.update(batch_old=[], early=[], leaving=[], amount=None, new=None, weights={}, canary=False, held=False)
+    e["active"] = False
     ctx.state.set_rollout(e)
     return records
 
 
-def console_tails(ctx: Context, ids: list[str]) -> dict[str, list[str]]:
-    out = {}
-    for iid in ids:
-        try:
-            body = ctx.call(
-                STEP,
-                iid,
-                "ecs",
-                "GetInstanceConsoleOutput",
-                {"RegionId": ctx.region, "InstanceId": iid, "RemoveSymbols": True},
-            )
-            text = base64.b64decode(body.get("ConsoleOutput") or "").decode("utf-8", "replace")
-        except (NotFound, ValueError) as err:
-            text = f"(no console output: {err})"
-        except ProvisionerError as err:
-            text = f"(no console output: {err})"
-        out[iid] = [line for line in text.splitlines() if line.strip()][-LOG_LINES:]
-    return out
-
-
 def _abandon_batch(ctx: Context, lb: LoadBalancer, e: dict[str, Any]) -> dict[str, Any] | None:
     """Keep whatever the batch created (its instances are counted again by template); start numbering on."""
-    e = {**e, "batch_old": [], "new": None, "held": False, "canary": False}
+    e = {**e, "batch_old": [], "early": [], "leaving": [], "amount": None, "new": None, "held": False, "canary": False}
     if e.get("weights"):
         lb_step.read_backends(ctx, lb)
-        _set_weights(ctx, lb, {i: lb_step.WEIGHT for i in e["weights"]})
+        moves.set_weights(ctx, lb, {i: lb_step.WEIGHT for i in e["weights"]})
     e["weights"] = {}
     e.pop("rejected", None)
     ctx.state.set_rollout(e)
@@ -559,33 +502,3 @@ def rollback(ctx: Context, lb: LoadBalancer) -> dict[str, Any]:
         }
     )
     return {"rolled_back": new_ids, "template": e["template"], "deleted": [r.id for r in records]}
-
-
-# --- status --------------------------------------------------------------------------------------------
-
-
-def fleet(ctx: Context, instances: list[Instance], lb: LoadBalancer | None) -> list[dict[str, Any]]:
-    """The fleet by template: new (the stack's), canary (a held canary's), old (outdated), with the
-    instances and the share of the traffic their backends' weights give them."""
-    current = template_of(ctx.spec).digest
-    e = entry(ctx) or {}
-    canary = set(e.get("new") or []) if e.get("held") else set()
-    weight = {b.server_id: b.weight for b in (lb.backends or [])} if lb is not None else {}
-    total = sum(weight.get(i.id, 0) for i in instances) or 1
-    groups: dict[tuple[str, str], list[Instance]] = {}
-    for inst in instances:
-        tpl = instance_template(inst.tags) or "(before templates)"
-        role = "canary" if inst.id in canary else ("new" if tpl == current else "old")
-        groups.setdefault((role, tpl), []).append(inst)
-    out = []
-    for (role, tpl), members in sorted(groups.items()):
-        share = sum(weight.get(i.id, 0) for i in members)
-        out.append(
-            {
-                "template": tpl,
-                "role": role,
-                "instances": [i.id for i in members],
-                "traffic_percent": round(100 * share / total, 1),
-            }
-        )
-    return out

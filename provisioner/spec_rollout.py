@@ -1,8 +1,8 @@
 """The stack's `rollout` section: how outdated instances are replaced (provisioner/replace.py).
 
 rollout:
-  max_surge: 1            # new instances created at once above count (a count, or "25%" of count)
-  max_unavailable: 0      # backends that may be out of service at once (count or percentage)
+  max_surge: 1            # instances a rollout may create above count (a count, or "25%" of count)
+  max_unavailable: 0      # healthy backends it may take below count: old ones leave before their replacements
   batch_pause_seconds: 0  # wait between two batches
   health_timeout: 600     # seconds a batch has to pass the SLB's health check, else it is rolled back
   on_reconcile: finish    # reconcile: "finish" a rollout under way only, or "start" one too
@@ -91,8 +91,13 @@ def parse_rollout(sec: Section | None, count: int) -> Rollout:
     sec.done()
     rollout = Rollout(surge, unavailable, pause, timeout, on_reconcile, canary)
     if rollout.surge(count) == 0 and rollout.unavailable(count) == 0:
+        # Names max_unavailable when its percentage rounded down to 0 for this count, else max_surge.
+        rounded = _PERCENT.fullmatch(unavailable) is not None and unavailable != "0%"
+        zero = "max_unavailable" if rounded else "max_surge"
         raise SpecError(
-            sec.field("max_surge"),
-            "rollout.max_surge and rollout.max_unavailable cannot both be 0:" " no instance could ever be replaced",
+            sec.field(zero),
+            f"rollout.max_surge ({surge}) and rollout.max_unavailable ({unavailable}) cannot both be 0 for"
+            f" instances.count {count} (percentages of the count: surge rounds up, unavailable down):"
+            " no instance could ever be replaced",
         )
     return rollout

@@ -92,6 +92,7 @@ def migrate(ctx: Context, lb: LoadBalancer, listener_port: int, old_port: int) -
     e: dict[str, Any] = entry(ctx, lb) or {"load_balancer": lb.id, "stage": "creating"}
     if e.get("stage") == "moved":
         return
+    resumed = e.get("stage") == "created"  # a killed run may have switched the listener already
     from . import load_balancer as lb_step
 
     if e.get("stage") == "creating":
@@ -128,7 +129,7 @@ def migrate(ctx: Context, lb: LoadBalancer, listener_port: int, old_port: int) -
         e.update(id=gid, stage="created")
         _save(ctx, e)
     gid = e["id"]
-    if e.get("stage") == "created":
+    if e.get("stage") == "created" and not (resumed and _bound(ctx, lb, listener_port, gid)):
         ctx.call(
             STEP,
             f"{lb.id}:{listener_port}",
@@ -144,9 +145,19 @@ def migrate(ctx: Context, lb: LoadBalancer, listener_port: int, old_port: int) -
             busy=True,
         )
         log.info("load-balancer: listener %s:%d serves from vServer group %s", lb.id, listener_port, gid)
+    if e.get("stage") == "created":
         e["stage"] = "bound"
         _save(ctx, e)
     lb_step.read_backends(ctx, lb)
+
+
+def _bound(ctx: Context, lb: LoadBalancer, listener_port: int, group_id: str) -> bool:
+    """Whether the listener serves from the group already (DescribeLoadBalancerListeners' VServerGroupId): a rerun
+    does not switch it again (each Set*ListenerAttribute reconfigures the listener)."""
+    from . import load_balancer as lb_step
+
+    items = lb_step._listed_listeners(ctx, {"RegionId": ctx.region, "LoadBalancerId": [lb.id]})
+    return any(i.get("ListenerPort") == listener_port and i.get("VServerGroupId") == group_id for i in items)
 
 
 def finish(ctx: Context, lb: LoadBalancer) -> None:

@@ -271,3 +271,57 @@ def state_problems(state_path: str, stack: str, mine: dict) -> list[str]:
     if state.data.get("pending"):
         out.append(f"state has unfinished creates {sorted(state.data['pending'])}")
     return out
+
+
+class ServingSampler:
+    """What serves after each API call an in-process provisioner makes (install() wraps Cloud._invoke): the stack's
+    backends at weight > 0 that DescribeHealthStatus reports `normal` (through the official SLB SDK), and how many
+    instances exist (the emulator's resources). Every change of the fleet follows a call, so the samples see every
+    low and high point; nothing depends on timing."""
+
+    def __init__(self, slb, control, listener_port: int = 80):
+        self.slb, self.control, self.listener_port = slb, control, listener_port
+        self.healthy: list[int] = []
+        self.instances: list[int] = []
+
+    def install(self, monkeypatch) -> ServingSampler:
+        from provisioner.cloud import Cloud
+
+        original = Cloud._invoke
+
+        def invoke(cloud, step, resource, product, action, method, params):
+            try:
+                return original(cloud, step, resource, product, action, method, params)
+            finally:
+                self.sample()
+
+        monkeypatch.setattr(Cloud, "_invoke", invoke)
+        return self
+
+    def sample(self) -> None:
+        from alibabacloud_slb20140515 import models as sm
+
+        found = self.control.resources()
+        self.instances.append(len(found.get("instance", [])))
+        listeners = {x["id"]: x for x in found.get("listener", [])}
+        serving = 0
+        for lb in found.get("load_balancer", []):
+            listener = listeners.get(f"{lb['id']}:{self.listener_port}")
+            if listener is None:
+                continue
+            group = next(
+                (g for g in found.get("vserver_group", []) if g["id"] == listener.get("vserver_group_id")), None
+            )
+            members = group["backends"] if group else lb["backends"]
+            weight = {(m["server_id"], m.get("port") if group else None): m["weight"] for m in members}
+            request = sm.DescribeHealthStatusRequest(
+                region_id=REGION, load_balancer_id=lb["id"], listener_port=self.listener_port
+            )
+            try:
+                body = self.slb.describe_health_status(request).body.to_map()
+            except Exception:  # noqa: BLE001 - the listener is being created: nothing serves through it yet
+                continue
+            for server in (body.get("BackendServers") or {}).get("BackendServer") or []:
+                key = (server["ServerId"], int(server["Port"]) if group else None)
+                serving += server.get("ServerHealthStatus") == "normal" and weight.get(key, 0) > 0
+        self.healthy.append(serving)

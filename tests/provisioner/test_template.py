@@ -44,6 +44,8 @@ def test_an_instance_from_before_templates_differs_in_an_unknown_field():
         ("{max_surge: -1}", "rollout.max_surge", "count (0-500) or a percentage"),
         ("{max_surge: 150%}", "rollout.max_surge", "percentage"),
         ("{max_surge: 0, max_unavailable: 0}", "rollout.max_surge", "cannot both be 0"),
+        ("{max_surge: 0}", "rollout.max_surge", "rollout.max_surge (0) and rollout.max_unavailable (0) cannot"),
+        ("{max_surge: 0, max_unavailable: 25%}", "rollout.max_unavailable", "cannot both be 0 for instances.count 2"),
         ("{health_timeout: 1}", "rollout.health_timeout", "between 10 and 7200"),
         ("{on_reconcile: always}", "rollout.on_reconcile", "finish, start"),
         ("{canary: {instances: 3, weight: 10}}", "rollout.canary.instances", "at most instances.count (2)"),
