@@ -96,23 +96,35 @@ def under_way(ctx: Context) -> bool:
 
 
 def in_flight(ctx: Context) -> set[str]:
-    """Instances of the batch under way that are the rollout's, not the engine's to add, reweight or remove: the
-    new ones (not yet gated by the health check) and the old ones leaving the SLB (drained: the engine would put
-    them back at weight 100). A run killed between RunInstances and its answer left the new ids unknown: then
-    every instance of the batch's template is the rollout's (earlier batches' serve already; one Describe)."""
+    """Instances of the batch under way that are the rollout's, not the engine's to add, reweight or remove
+    (in_flight_of); the batch's template instances are read afresh only when a killed run left the new ids
+    unknown (one Describe)."""
     e = entry(ctx) or {}
+    unknown = bool(e.get("active") and e.get("batch_old") and e.get("new") is None and e.get("template"))
+    return in_flight_of(e, instance_step.find_instances(ctx) if unknown and not e.get("held") else [])
+
+
+def in_flight_of(e: dict[str, Any] | None, instances: list[Instance]) -> set[str]:
+    """From the rollout's state entry and the instances seen: the new ones (not yet gated by the health check)
+    and the old ones leaving the SLB (drained: the engine would put them back at weight 100). A run killed
+    between RunInstances and its answer left the new ids unknown: then every instance of the batch's template
+    is the rollout's (earlier batches' serve already). Pure: the diff uses it on its snapshot."""
+    e = e or {}
     if e.get("held"):
         return set()
     out = set(e.get("new") or []) | set(e.get("leaving") or [])
     if e.get("active") and e.get("batch_old") and e.get("new") is None and e.get("template"):
-        out |= {i.id for i in instance_step.find_instances(ctx) if instance_template(i.tags) == e["template"]}
+        out |= {i.id for i in instances if instance_template(i.tags) == e["template"]}
     return out
 
 
 def weights(ctx: Context) -> dict[str, int]:
     """Backend weights the rollout set (a canary and the old fleet beside it); the engine keeps them."""
-    e = entry(ctx) or {}
-    return {k: int(v) for k, v in (e.get("weights") or {}).items()}
+    return weights_of(entry(ctx))
+
+
+def weights_of(e: dict[str, Any] | None) -> dict[str, int]:
+    return {k: int(v) for k, v in ((e or {}).get("weights") or {}).items()}
 
 
 # --- what is outdated --------------------------------------------------------------------------------

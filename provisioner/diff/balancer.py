@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .. import replace
 from ..resources import Instance, LoadBalancer
 from ..steps import load_balancer as lb_step
 from ..steps import server_group
@@ -178,9 +179,9 @@ def _backends(
 ) -> None:
     spec, snap, state = i.spec, i.snap, i.state
     del spec
-    entry = state.rollout() or {}
-    weights = {k: int(v) for k, v in (entry.get("weights") or {}).items()}
-    flying = set() if entry.get("held") else set(entry.get("new") or [])  # a batch's own health gate adds them
+    entry = state.rollout()
+    weights = replace.weights_of(entry)
+    flying = replace.in_flight_of(entry, snap.instances)  # the rollout's: its own health gate adds them
     ours = {x.id for x in snap.instances} | set(state.instance_ids())
     settled = [x.id for x in survivors if x.id not in flying]
     to_add, remove, reweight = lb_step.backend_diff(lb, settled, ours - flying, weights)

@@ -196,7 +196,10 @@ def _instances(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> tuple[li
     where = f"{spec.instances.type} in {zones[0]}" + (
         f" (or {', '.join(zones[1:])} if out of stock)" if len(zones) > 1 else ""
     )
-    victims = victims_for(spec, snap, disk_holders(spec, snap))
+    rolling = bool((i.state.rollout() or {}).get("active"))  # a rollout's surge is not a surplus: it finishes it
+    victims = [] if rolling else victims_for(spec, snap, disk_holders(spec, snap))
+    if rolling:
+        plan.notes.append("a rollout is under way: provision (or reconcile) finishes it")
     survivors = [x for x in snap.instances if x not in victims]
     need = max(spec.instances.count - len(snap.instances), 0)
     gone = i.gone(INSTANCE)
