@@ -4,18 +4,15 @@ cloud as the SDK and control API see it."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from provisioner import retry
-from provisioner.cli import cli
 from provisioner.steps import common
-from tests.provisioner.helpers import ROOT, Result, load_default, merged, subprocess_env
+from tests.provisioner.helpers import ROOT, cli_invoker, load_default, merged, subprocess_env
 
 
 @pytest.fixture
@@ -41,22 +38,7 @@ def no_sleep(monkeypatch):
 @pytest.fixture
 def run(emulator, tmp_path):
     """run("provision", stack_path, *extra) -> Result: the CLI in-process with --json, against the emulator."""
-    state = str(tmp_path / "state" / "stack.json")
-
-    def invoke(command: str, stack: str, *extra: str, state_path: str | None = None, as_json: bool = True) -> Result:
-        args = [command, "--stack", stack, "--endpoint", emulator.url, "--state", state_path or state, *extra]
-        if as_json:
-            args.append("--json")
-        if command == "teardown" and "--yes" not in extra:
-            args.append("--yes")
-        res = CliRunner().invoke(cli, args, catch_exceptions=False)
-        doc = None
-        if as_json and res.stdout.strip():
-            doc = json.loads(res.stdout)
-        return Result(res.exit_code, doc, res.stdout, res.stderr)
-
-    invoke.state_path = state
-    return invoke
+    return cli_invoker(emulator.url, str(tmp_path / "state" / "stack.json"))
 
 
 @pytest.fixture

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
 import os
 from dataclasses import dataclass
 
 import yaml
+from click.testing import CliRunner
 
 from provisioner import TOOL
+from provisioner.cli import cli
 from provisioner.spec import load_stack
 from provisioner.state import State
 from provisioner.steps import security_group as sg_step
@@ -28,6 +31,26 @@ class Result:
     doc: dict | None
     stdout: str
     stderr: str
+
+
+def cli_invoker(url: str, state: str):
+    """invoke(command, stack_path, *extra) -> Result: the CLI in-process with --json against the emulator at `url`,
+    keeping its state in `state` (the `run` fixture; a module's shared stack)."""
+
+    def invoke(command: str, stack: str, *extra: str, state_path: str | None = None, as_json: bool = True) -> Result:
+        args = [command, "--stack", stack, "--endpoint", url, "--state", state_path or state, *extra]
+        if as_json:
+            args.append("--json")
+        if command == "teardown" and "--yes" not in extra:
+            args.append("--yes")
+        res = CliRunner().invoke(cli, args, catch_exceptions=False)
+        doc = None
+        if as_json and res.stdout.strip():
+            doc = json.loads(res.stdout)
+        return Result(res.exit_code, doc, res.stdout, res.stderr)
+
+    invoke.state_path = state
+    return invoke
 
 
 def load_default() -> dict:

@@ -8,12 +8,18 @@ without a class (and a case here) fails."""
 from __future__ import annotations
 
 import json
+import types
 
 import pytest
+import yaml
 
-from provisioner import diff
+from localcloud.server import serve_in_thread, stop
+from provisioner import diff, retry
 from provisioner.spec import SLB_BILLING, load_stack
+from provisioner.steps import common
 from provisioner.steps.common import INSTANCE
+from tests.helpers import Control, remember
+from tests.provisioner.helpers import cli_invoker, load_default
 
 IN_PLACE, ROLLOUT, REFUSED, NEXT = diff.IN_PLACE, diff.ROLLOUT, diff.REFUSED, diff.NEXT
 ZONES = ["cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"]
@@ -164,6 +170,33 @@ def provisioned(run, write_stack):
     return base
 
 
+@pytest.fixture(scope="module")
+def shared_stack(tmp_path_factory):
+    """The default stack provisioned once, on an emulator of this module's own, for the tests that change
+    neither the cloud nor the state (plans of a rollout, refused changes): run, control and the base file."""
+    directory = tmp_path_factory.mktemp("stack-changes")
+    server, _ = serve_in_thread(str(directory / "localcloud"), instant=True, runtime=False)
+    remember(server)
+    base = directory / "base.yaml"
+    base.write_text(yaml.safe_dump(load_default(), sort_keys=False))
+    run = cli_invoker(server.url, str(directory / "state" / "stack.json"))
+    with pytest.MonkeyPatch.context() as patch:  # as the autouse no_sleep fixture does for each test
+        patch.setattr(retry, "sleep", lambda seconds: None)
+        patch.setattr(common, "sleep", lambda seconds: None)
+        result = run("provision", str(base))
+    assert result.exit_code == 0, result.stderr
+    yield types.SimpleNamespace(run=run, control=Control(server.url), base=str(base))
+    stop(server)
+
+
+@pytest.fixture
+def unchanged(shared_stack):
+    """The shared stack, checked after the test: no mutating call reached its cloud (what makes sharing sound)."""
+    shared_stack.control.request("POST", "stats/reset")
+    yield shared_stack
+    assert shared_stack.control.stats()["mutating"] == 0, "a test of the shared stack changed its cloud"
+
+
 def _naming(doc: dict, field: str) -> list[dict]:
     return [c for c in doc["changes"] if any(f["field"] == field for f in c.get("fields") or [])]
 
@@ -192,10 +225,10 @@ def test_an_in_place_field_is_planned_applied_with_its_api_then_settled(field, p
 
 
 @pytest.mark.parametrize("field", _by(ROLLOUT))
-def test_a_template_field_is_planned_as_replace_of_every_instance(field, provisioned, run, write_stack):
+def test_a_template_field_is_planned_as_replace_of_every_instance(field, unchanged, write_stack):
     changes, _, _ = CASES[field]
     path = write_stack("changed.yaml", **changes)
-    plan = run("plan", path)
+    plan = unchanged.run("plan", path)
     assert plan.exit_code == 4, plan.stderr
     replaced = [c for c in plan.doc["changes"] if c["action"] == "replace" and c["role"] == INSTANCE]
     assert len(replaced) == 3, plan.doc["changes"]
@@ -218,19 +251,17 @@ def test_a_template_field_is_rolled_out_by_provision_then_settled(field, provisi
 
 
 @pytest.mark.parametrize("field", _by(REFUSED) + [f"{f} (direction)" for f in REFUSALS])
-def test_a_refused_change_exits_2_naming_the_field_before_any_api_call(
-    field, provisioned, run, write_stack, control, tmp_path
-):
+def test_a_refused_change_exits_2_naming_the_field_before_any_api_call(field, unchanged, write_stack):
     name = field.removesuffix(" (direction)")
     changes = REFUSALS[name] if field.endswith("(direction)") else CASES[name][0]
     path = write_stack("changed.yaml", **changes)
-    control.request("POST", "stats/reset")
+    unchanged.control.request("POST", "stats/reset")
     for command in ("plan", "provision", "reconcile"):
-        result = run(command, path)
+        result = unchanged.run(command, path)
         assert result.exit_code == 2, (command, result.stdout, result.stderr)
         assert result.doc["error"]["field"] == name, result.doc
         assert name in result.stderr
-    assert control.stats()["total"] == 0
+    assert unchanged.control.stats()["total"] == 0
 
 
 @pytest.mark.parametrize("field", _by(NEXT))

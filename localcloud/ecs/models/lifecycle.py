@@ -16,7 +16,7 @@ from ..exceptions import (
     InvalidOperationDeletionProtection,
     OperationDeniedNoStock,
 )
-from . import disks, instances, naming
+from . import disks, naming, run_request
 from .common import check_description, get_security_group
 from .instances import Instance
 
@@ -152,11 +152,11 @@ def modify_instance_attribute(
     if host_name is not None and instance["status"] in ("Pending", "Starting"):
         raise IncorrectInstanceStatus(instance["status"], ("Running", "Stopping", "Stopped"))
     if password is not None:
-        instances.check_password(password, password_inherit)
+        run_request.check_password(password, password_inherit)
         if instance["status"] == "Starting":
             raise IncorrectInstanceStatus(instance["status"], ("Pending", "Running", "Stopping", "Stopped"))
     if user_data is not None:
-        user_data = instances.check_user_data(user_data)
+        user_data = run_request.check_user_data(user_data)
     groups = [get_security_group(cloud, gid, instance["region"]) for gid in dict.fromkeys(security_group_ids or [])]
     for group in groups:
         if group["vpc_id"] != instance["vpc_id"]:

@@ -6,7 +6,7 @@ from ...errors import InvalidParameter
 from ...params import Params
 from ..exceptions import InvalidMinAmountMalformed, InvalidSystemDiskSizeValueNotSupported
 from ..models.common import RESOURCE_GROUP
-from ..models.instances import DiskRequest, RunRequest
+from ..models.run_request import DiskRequest, RunRequest
 from .common import parse_tags
 from .disks import encrypted_flag
 
