@@ -361,4 +361,9 @@ def test_a_port_change_opens_the_new_port_first_and_closes_the_old_after_the_las
     snap = observe.snapshot(ctx)
     ports = {r.port_range for r in snap.security_groups[0].rules}
     assert ports == {"8081/8081"}
+    # status says where the traffic goes now: the listener forwards to the group, every member on 8081.
+    status = run("status", path).doc
+    [listener] = [r for r in status["resources"] if r["role"] == "listener"]
+    assert listener["vserver_group"].startswith("rsp-")
+    assert {b["port"] for b in status["backends"]} == {8081}
     _no_changes(run, path)
