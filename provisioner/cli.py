@@ -377,8 +377,13 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
             echo(f"try it:   {result['sample_request']}")
         roll = result.get("rollout")
         if roll:
+            done = (
+                f"{len(roll['replaced'])} instance(s) replaced in {roll['batches']} batch(es)"
+                if roll["replaced"]
+                else "finished what an earlier run had begun (no instance left to replace)"
+            )
             echo(
-                f"rollout:  {len(roll['replaced'])} instance(s) replaced in {roll['batches']} batch(es)"
+                f"rollout:  {done}"
                 + (
                     f"; canary {', '.join(roll['canary'])} holds: run `provisioner promote` or"
                     " `provisioner rollback`"

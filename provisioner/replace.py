@@ -225,8 +225,10 @@ def roll_out(
             common.sleep(policy.batch_pause_seconds)
     server_group.finish(ctx, lb)
     ctx.state.set_rollout(None)
-    if result.batches:
+    if result.batches and result.replaced:
         log.info("rollout: done, %d instance(s) replaced in %d batch(es)", len(result.replaced), result.batches)
+    elif result.batches:
+        log.info("rollout: done: finished what an earlier run had begun (no instance left to replace)")
     return result if result.batches else None
 
 
