@@ -111,7 +111,6 @@ class Runtime:
         listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
         return listener.health(server_id, port) if listener else "unavailable"
 
-
     def listener_url(self, lb_id: str, listener_port: int) -> str | None:
         listener = self.listeners.get(f"{lb_id}:{int(listener_port)}")
         return listener.balancer.url if listener else None
