@@ -175,3 +175,17 @@ class RawClient:
         if resp.status >= 400:
             raise RuntimeError(f"{action}: {resp.status} {body.get('Code')}")
         return body
+
+
+def run_cli(url: str, command: str, stack: str, state: str, timeout: float = 1800) -> tuple[float, dict]:
+    """`python -m provisioner COMMAND --json` against the emulator at `url` (teardown with --yes), without the
+    proxy variables; (wall seconds of the process, its JSON document). A failure raises with its stderr's tail."""
+    args = [sys.executable, "-m", "provisioner", command, "--stack", stack, "--state", state, "--endpoint", url]
+    args += ["--json"] + (["--yes"] if command == "teardown" else [])
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    start = time.monotonic()
+    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    wall = time.monotonic() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{command} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return wall, json.loads(proc.stdout)

@@ -14,7 +14,7 @@ import yaml
 
 from localcloud.profile import DURATIONS
 
-from .common import ROOT, baseline, control, emulator_process, row
+from .common import ROOT, baseline, control, emulator_process, row, run_cli
 
 SPEED = float(os.environ.get("BENCH_SPEED", "1"))
 
@@ -58,28 +58,10 @@ def _stack_file(directory: str, count: int) -> str:
 
 def _run(url: str, command: str, stack: str, state: str) -> tuple[float, dict, dict]:
     before = control(url, "GET", "stats")
-    args = [
-        sys.executable,
-        "-m",
-        "provisioner",
-        command,
-        "--stack",
-        stack,
-        "--state",
-        state,
-        "--endpoint",
-        url,
-        "--json",
-    ] + (["--yes"] if command == "teardown" else [])
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    start = time.monotonic()
-    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
-    wall = time.monotonic() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"{command} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    wall, doc = run_cli(url, command, stack, state)
     after = control(url, "GET", "stats")
     calls = {"total": after["total"] - before["total"], "mutating": after["mutating"] - before["mutating"]}
-    return wall, calls, json.loads(proc.stdout)
+    return wall, calls, doc
 
 
 def _figures(label: str, m: dict) -> str:

@@ -13,8 +13,6 @@ import http.client
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,7 +21,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .common import REGION, ROOT, control, emulator_process, row, sdk_config
+from .common import REGION, ROOT, control, emulator_process, row, run_cli, sdk_config
 
 REQUESTS = int(os.environ.get("BENCH_SERVING_REQUESTS", "2000"))  # per measurement
 ROUNDS = 3  # interleaved; each row is the median
@@ -112,23 +110,7 @@ def _stack(directory: str) -> str:
 
 
 def _cli(url: str, command: str, stack: str, state: str) -> dict:
-    args = [
-        sys.executable,
-        "-m",
-        "provisioner",
-        command,
-        "--stack",
-        stack,
-        "--state",
-        state,
-        "--endpoint",
-        url,
-        "--json",
-    ] + (["--yes"] if command == "teardown" else [])
-    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{command} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout)
+    return run_cli(url, command, stack, state, timeout=600)[1]
 
 
 def _set_weights(slb, lb_id: str, weights: dict[str, int]) -> None:
