@@ -65,5 +65,4 @@ def detect(ctx: Context, view: View, grace: float) -> tuple[list[diff.Change], l
     """(findings, notes): every difference between the view and the stack file, with the heal for each: the
     one diff's changes (Change.finding() is how reconcile reports one)."""
     plan = changes(ctx, view, grace)
-    notes = [n.replace("left alone", "left alone, forgotten") if "tagged for stack" in n else n for n in plan.notes]
-    return plan.changes, notes
+    return plan.changes, plan.notes

@@ -29,7 +29,7 @@ from .steps import vpc as vpc_step
 from .steps import vswitch as vswitch_step
 from .steps.common import DATA_DISK, INSTANCE, LOAD_BALANCER, SECURITY_GROUP, Context, Record, clock, typical
 from .target import ResolvedTarget
-from .template import instance_template, template_of
+from .template import template_of
 from .tokens import TokenBook
 
 log = logging.getLogger(__name__)
@@ -243,9 +243,9 @@ class _Provision:
             rollout.wait_healthy(ctx, lb, settled, fresh=bool(inst_set.created or inst_set.started))
         # Outdated instances (another template) are replaced in batches (replace.py); exit 1 on a rollback.
         rolled = None
-        tpl = template_of(spec)  # an instance of another (or no) template is outdated
+        tpl = template_of(spec)
         ctx.state.record_template(tpl.digest, tpl.fields)  # so plan can name what a later change differs in
-        outdated = any(instance_template(i.tags) != tpl.digest for i in inst_set.instances)
+        outdated = bool(self.plan.of(INSTANCE, "outdated"))  # the diff's replace list (instances made now are current)
         if (self.start_rollout and outdated) or replace.under_way(ctx):
             rolled = replace.roll_out(ctx, lb, inst_set.instances, group, self.vswitch_for, promote=self.promote)
         if rolled is not None:

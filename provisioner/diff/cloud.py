@@ -98,7 +98,10 @@ def compare(i: Inputs, plan: Plan) -> None:
             )
         )
     for role, ident, other in i.snap.foreign:
-        plan.notes.append(f"{role} {ident} is in the state file but now tagged for stack {other!r}: left alone")
+        plan.notes.append(
+            f"{role} {ident} is in the state file but now tagged for stack {other!r}: left alone (provision and"
+            " reconcile forget it)"
+        )
     vpc = _network(i, plan, add)
     survivors, victims, need = _instances(i, plan, add)
     _disks(i, survivors, victims, need, add)
