@@ -177,8 +177,7 @@ def _backends(
     need: int,
     add: Callable[[Change], None],
 ) -> None:
-    spec, snap, state = i.spec, i.snap, i.state
-    del spec
+    snap, state = i.snap, i.state
     entry = state.rollout()
     weights = replace.weights_of(entry)
     flying = replace.in_flight_of(entry, snap.instances)  # the rollout's: its own health gate adds them

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .. import names
-from ..resources import Instance, LoadBalancer, SecurityGroup, Vpc
+from ..resources import Instance, SecurityGroup
 from ..spec import Stack
 from ..steps import disks as disk_step
 from ..steps import instances as instance_step
@@ -49,11 +49,6 @@ class Inputs:
 
     def lost(self, role: str, ident: str | None) -> str:
         return "deleted" if ident and ident in self.gone(role) else "missing"
-
-
-def _pick(items: list[Vpc] | list[LoadBalancer], known: str | None) -> Vpc | LoadBalancer | None:
-    """The one the state names if it still exists, else the oldest tagged one (as the steps' pick)."""
-    return next((x for x in items if x.id == known), items[0] if items else None)
 
 
 def victims_for(spec: Stack, snap: Snapshot, keep: set[str]) -> list[Instance]:
@@ -102,17 +97,17 @@ def compare(i: Inputs, plan: Plan) -> None:
             f"{role} {ident} is in the state file but now tagged for stack {other!r}: left alone (provision and"
             " reconcile forget it)"
         )
-    vpc = _network(i, plan, add)
+    _network(i, plan, add)
     survivors, victims, need = _instances(i, plan, add)
     _disks(i, survivors, victims, need, add)
     balancer.compare(i, plan, survivors, victims, need, add)
-    del vpc
 
 
-def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None:
+def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> None:
     spec, snap, state = i.spec, i.snap, i.state
-    vpc = _pick(snap.vpcs, state.vpc_id())
-    assert vpc is None or isinstance(vpc, Vpc)
+    # The one the state names if it still exists, else the oldest tagged one (as steps/vpc.py's pick).
+    known_vpc = state.vpc_id()
+    vpc = next((v for v in snap.vpcs if v.id == known_vpc), snap.vpcs[0] if snap.vpcs else None)
     if vpc is None:
         known = state.vpc_id() or ""
         kind = i.lost(VPC, known)
@@ -158,7 +153,7 @@ def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None
                 heal="create it",
             )
         )
-        return vpc
+        return
     renamed(SECURITY_GROUP, group.id, group.name, names.security_group_name(spec.name), add)
     missing, extra = sg_step.rule_changes(spec, group.rules or [], fleet_ports(spec, snap.instances, state))
     if missing:  # one change for the rules to authorize; each rule added outside the stack is its own finding
@@ -189,7 +184,6 @@ def _network(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> Vpc | None
                 data=rule,
             )
         )
-    return vpc
 
 
 def _instances(i: Inputs, plan: Plan, add: Callable[[Change], None]) -> tuple[list[Instance], list[Instance], int]:
